@@ -1,0 +1,60 @@
+"""The command line: a thin layer that parses arguments, calls the library and turns
+PublisherError into a message and an exit code. A bug still shows its traceback."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from publisher import __version__, config
+from publisher.cli import core, daemon, mail
+from publisher.errors import PublisherError
+
+# Each module adds its commands; every command sets `handler(args, config) -> exit code`.
+COMMAND_MODULES = (core, mail, daemon)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="publisher",
+        description="Turn daily batches of Chinese news into Atom feeds, static pages and a "
+        "mail digest, in Traditional (zh-Hant) and Simplified (zh-Hans) script.",
+    )
+    root.add_argument("--version", action="version", version=f"publisher {__version__}")
+    root.add_argument(
+        "--config",
+        type=Path,
+        default=config.DEFAULT_PATH,
+        metavar="PATH",
+        help="configuration file (default: ./config.toml; all defaults if that is missing)",
+    )
+    root.add_argument("-v", "--verbose", action="store_true", help="log more detail to stderr")
+    commands = root.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMAND_MODULES:
+        module.register(commands)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        if getattr(args, "needs_config", True):
+            settings = config.load(args.config)
+        else:
+            settings = config.Config()
+        code: int = args.handler(args, settings)
+    except PublisherError as error:
+        print(f"publisher: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("publisher: interrupted", file=sys.stderr)
+        return 130
+    return code

@@ -1,0 +1,272 @@
+"""Typed configuration, read once from config.toml and validated before any work starts."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+import types
+import typing
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from publisher.errors import ConfigError
+from publisher.records import Script
+
+DEFAULT_PATH = Path("config.toml")
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str = "科技新聞"
+    base_url: str = "http://127.0.0.1:8080/"
+    timezone: str = "Asia/Taipei"
+    output_dir: str = "feeds"
+    # Overrides the templates shipped with publisher; empty means the built-in ones.
+    templates_dir: str = ""
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def domain(self) -> str:
+        return urlsplit(self.base_url).hostname or "localhost"
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    url: str = "sqlite:///publisher.db"
+
+
+@dataclass(frozen=True)
+class FeedsConfig:
+    max_entries: int = 50
+    summary_chars: int = 120
+    per_source: bool = True
+
+
+@dataclass(frozen=True)
+class ScriptsConfig:
+    hant_variant: str = "tw"
+    # Script assumed for text that reads the same in both (digits, Latin, shared characters).
+    default: str = "zh-Hant"
+    # Terms kept verbatim in both scripts: names OpenCC must not touch.
+    protected_terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    from_address: str = "科技新聞 <digest@localhost>"
+    reply_to: str = ""
+    unsubscribe_mailto: str = "unsubscribe@localhost"
+    excerpt_chars: int = 140
+    # Where the HMAC key lives when PUBLISHER_SECRET is not set; created on first use.
+    secret_file: str = "publisher.key"
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str = "127.0.0.1"
+    port: int = 25
+    security: str = "none"
+    username: str = ""
+    password_env: str = "PUBLISHER_SMTP_PASSWORD"
+    timeout: float = 30.0
+    rate_per_second: float = 0.0  # 0 means no limit
+    max_attempts: int = 5
+    max_consecutive_failures: int = 10
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    backend: str = "outbox"
+    outbox_dir: str = "outbox"
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    time: str = "07:00"
+    inbox_dir: str = "inbox"
+    misfire_grace_seconds: int = 3600
+    log_file: str = ""
+
+    @property
+    def hour_minute(self) -> tuple[int, int]:
+        hour, minute = self.time.split(":")
+        return int(hour), int(minute)
+
+
+@dataclass(frozen=True)
+class Config:
+    site: SiteConfig = field(default_factory=SiteConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    feeds: FeedsConfig = field(default_factory=FeedsConfig)
+    scripts: ScriptsConfig = field(default_factory=ScriptsConfig)
+    digest: DigestConfig = field(default_factory=DigestConfig)
+    delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    # The folder relative paths in the file are taken from: the config file's own.
+    root: Path = Path(".")
+
+    def path(self, value: str) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        return (self.root / value).resolve() if value else self.root.resolve()
+
+    @property
+    def output_dir(self) -> Path:
+        return self.path(self.site.output_dir)
+
+    @property
+    def database(self) -> Path:
+        return self.path(self.storage.url.removeprefix("sqlite:///"))
+
+
+def _check_choice(allowed: tuple[str, ...]) -> typing.Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        return None if value in allowed else f"must be one of {', '.join(map(repr, allowed))}"
+
+    return check
+
+
+def _check_zone(value: str) -> str | None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {value!r} (use an IANA name such as 'Asia/Taipei')"
+    return None
+
+
+def _check_base_url(value: str) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an absolute http(s) URL such as 'https://news.example.org/'"
+    if not value.endswith("/"):
+        return "must end with '/'"
+    return None
+
+
+def _check_storage(value: str) -> str | None:
+    if not value.startswith("sqlite:///") or value == "sqlite:///":
+        return "only SQLite is supported yet: use 'sqlite:///PATH' (a path relative to config.toml)"
+    return None
+
+
+def _check_time(value: str) -> str | None:
+    match = re.fullmatch(r"(\d{2}):(\d{2})", value)
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        return "must be a time of day as 'HH:MM', e.g. '07:00'"
+    return None
+
+
+def _positive(value: float) -> str | None:
+    return None if value > 0 else "must be greater than 0"
+
+
+def _not_negative(value: float) -> str | None:
+    return None if value >= 0 else "must not be negative"
+
+
+def _not_blank(value: str) -> str | None:
+    return None if value.strip() else "must not be empty"
+
+
+def _terms(value: tuple[str, ...]) -> str | None:
+    return None if all(term.strip() for term in value) else "terms must not be empty"
+
+
+_CHECKS: dict[str, typing.Callable[[Any], str | None]] = {
+    "site.title": _not_blank,
+    "site.base_url": _check_base_url,
+    "site.timezone": _check_zone,
+    "site.output_dir": _not_blank,
+    "storage.url": _check_storage,
+    "feeds.max_entries": _positive,
+    "feeds.summary_chars": _positive,
+    "scripts.hant_variant": _check_choice(("tw", "hk", "generic")),
+    "scripts.default": _check_choice(tuple(Script)),
+    "scripts.protected_terms": _terms,
+    "digest.from_address": _not_blank,
+    "digest.excerpt_chars": _positive,
+    "delivery.backend": _check_choice(("outbox", "smtp")),
+    "delivery.smtp.port": _positive,
+    "delivery.smtp.security": _check_choice(("none", "starttls", "tls")),
+    "delivery.smtp.timeout": _positive,
+    "delivery.smtp.rate_per_second": _not_negative,
+    "delivery.smtp.max_attempts": _positive,
+    "delivery.smtp.max_consecutive_failures": _positive,
+    "schedule.time": _check_time,
+    "schedule.misfire_grace_seconds": _positive,
+}
+
+
+def _type_name(kind: Any) -> str:
+    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+    if typing.get_origin(kind) is tuple:
+        return "a list of strings"
+    return names.get(kind, "a table")
+
+
+def _convert(path: Path, key: str, kind: Any, value: Any) -> Any:
+    """Check one value against its declared type; ints pass where floats are asked."""
+    if dataclasses.is_dataclass(kind):
+        if not isinstance(value, dict):
+            raise ConfigError(path, key, f"must be a table [{key}]")
+        return _build(path, key, kind, value)
+    if typing.get_origin(kind) is tuple:
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ConfigError(path, key, "must be a list of strings")
+        return tuple(value)
+    ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value, ok = float(value), True
+    if not ok:
+        raise ConfigError(path, key, f"must be {_type_name(kind)}, not {value!r}")
+    return value
+
+
+def _build(path: Path, prefix: str, cls: Any, table: dict[str, Any]) -> Any:
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls) if f.name != "root"}
+    for name in table:
+        if name not in known:
+            key = f"{prefix}.{name}" if prefix else name
+            raise ConfigError(path, key, f"unknown key (known here: {', '.join(sorted(known))})")
+    values = {}
+    for name in known & table.keys():
+        key = f"{prefix}.{name}" if prefix else name
+        kind = hints[name]
+        if isinstance(kind, types.UnionType):
+            kind = typing.get_args(kind)[0]
+        values[name] = _convert(path, key, kind, table[name])
+        problem = _CHECKS.get(key, lambda _: None)(values[name])
+        if problem:
+            raise ConfigError(path, key, problem)
+    return cls(**values)
+
+
+def parse(text: str, path: Path) -> Config:
+    """Build a Config from TOML text; `path` names the file in errors and anchors relative paths."""
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(path, "(syntax)", str(error)) from None
+    config: Config = _build(path, "", Config, table)
+    return dataclasses.replace(config, root=path.parent)
+
+
+def load(path: Path = DEFAULT_PATH) -> Config:
+    """Read and validate a config file; a missing file at the default path means all defaults."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if path == DEFAULT_PATH:
+            return dataclasses.replace(Config(), root=Path("."))
+        raise ConfigError(path, "(file)", "no such file") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(path, "(file)", f"not UTF-8: {error}") from None
+    return parse(text, path)

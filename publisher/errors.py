@@ -1,0 +1,50 @@
+"""One error root. Each subclass carries the context a user needs to fix the cause."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PublisherError(Exception):
+    """Root of every error publisher reports to a user (the CLI prints it, no traceback)."""
+
+
+class ConfigError(PublisherError):
+    def __init__(self, path: Path | str, key: str, problem: str) -> None:
+        self.path = Path(path)
+        self.key = key
+        self.problem = problem
+        super().__init__(f"{path}: {key}: {problem}")
+
+
+class BatchError(PublisherError):
+    """A batch file that cannot be ingested; nothing of it is stored."""
+
+    def __init__(self, path: Path | str, line: int, problem: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.problem = problem
+        super().__init__(f"{path}:{line}: {problem}")
+
+
+class StorageError(PublisherError):
+    pass
+
+
+class AddressError(PublisherError):
+    def __init__(self, address: str, problem: str) -> None:
+        self.address = address
+        self.problem = problem
+        super().__init__(f"{address!r}: {problem}")
+
+
+class TokenError(PublisherError):
+    """A confirm or unsubscribe token that is malformed, altered or forged."""
+
+
+class LockError(PublisherError):
+    """Another publisher process holds the store."""
+
+
+class DeliveryError(PublisherError):
+    pass

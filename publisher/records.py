@@ -1,0 +1,101 @@
+"""The records publisher passes between its stages. Pure data: no I/O, no clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Script(StrEnum):
+    HANT = "zh-Hant"
+    HANS = "zh-Hans"
+
+    @property
+    def twin(self) -> Script:
+        return Script.HANS if self is Script.HANT else Script.HANT
+
+
+SCRIPTS: tuple[Script, ...] = (Script.HANT, Script.HANS)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedArticle:
+    """One article as read from a batch file, before it has a date or an identity."""
+
+    title: str
+    body: str
+    source: str
+    line: int  # the title's line number in its file, for error messages
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """The user-visible text of an article in one script."""
+
+    title: str
+    body: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A stored article: the original text verbatim plus its identity and date."""
+
+    key: str  # sha256 hex of the normalised original title + body
+    batch_date: dt.date
+    position: int  # order within its batch, from 0
+    published: dt.datetime  # tz-aware, site time zone
+    script: Script  # the script the article was written in
+    original: Text
+
+    @property
+    def slug(self) -> str:
+        return self.key[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class Edition:
+    """An article as readers of one script see it."""
+
+    article: Article
+    script: Script
+    text: Text
+
+
+class SubscriberStatus(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    UNSUBSCRIBED = "unsubscribed"
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    id: int
+    email: str
+    script: Script
+    status: SubscriberStatus
+    name: str
+    created: dt.datetime
+    confirmed: dt.datetime | None
+    unsubscribed: dt.datetime | None
+
+
+class DeliveryStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNCERTAIN = "uncertain"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    digest_date: dt.date
+    script: Script
+    subscriber_id: int
+    status: DeliveryStatus
+    attempts: int
+    last_error: str
+    updated: dt.datetime

@@ -1,0 +1,73 @@
+"""Where everything lives: output paths, public URLs and Atom ids. Pure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import zoneinfo
+from dataclasses import dataclass
+
+from publisher.config import Config
+from publisher.records import Article, Script
+
+
+@dataclass(frozen=True)
+class Site:
+    title: str
+    base_url: str  # ends with "/"
+    zone: zoneinfo.ZoneInfo
+    domain: str
+
+    @classmethod
+    def from_config(cls, config: Config) -> Site:
+        site = config.site
+        return cls(title=site.title, base_url=site.base_url, zone=site.zone, domain=site.domain)
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    # Paths below the output folder, "/"-separated; also the URL path below base_url.
+
+    @staticmethod
+    def index_path(script: Script) -> str:
+        return f"{script}/index.html"
+
+    @staticmethod
+    def atom_path(script: Script) -> str:
+        return f"{script}/atom.xml"
+
+    @staticmethod
+    def rss_path(script: Script) -> str:
+        return f"{script}/rss.xml"
+
+    @staticmethod
+    def article_path(script: Script, article: Article) -> str:
+        return f"{script}/articles/{article.batch_date.isoformat()}/{article.slug}.html"
+
+    @staticmethod
+    def day_path(script: Script, day: dt.date) -> str:
+        return f"{script}/days/{day.isoformat()}.html"
+
+    @staticmethod
+    def source_slug(source: str) -> str:
+        # Names are Chinese and may hold any character: a hash keeps file names portable.
+        return hashlib.sha256(source.encode()).hexdigest()[:12]
+
+    @classmethod
+    def source_feed_path(cls, script: Script, source: str) -> str:
+        return f"{script}/sources/{cls.source_slug(source)}.xml"
+
+    @staticmethod
+    def digest_path(script: Script, day: dt.date) -> str:
+        return f"{script}/digests/{day.isoformat()}.html"
+
+    @staticmethod
+    def digest_feed_path(script: Script) -> str:
+        return f"{script}/digests/atom.xml"
+
+    def entry_id(self, script: Script, article: Article) -> str:
+        """RFC 4151 tag URI: stable across rebuilds, distinct per script."""
+        return f"tag:{self.domain},{article.batch_date.isoformat()}:{script}/{article.key}"
+
+    def feed_id(self, path: str) -> str:
+        return f"tag:{self.domain},2025:{path}"

@@ -1,0 +1,45 @@
+"""The Jinja2 environment shared by pages, feeds and the digest. Autoescape is always on:
+article text is data and must show as text, never run as markup."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+import jinja2
+
+from publisher.text import excerpt, paragraphs
+
+
+def builtin_templates() -> Path:
+    """templates/ beside the package in a checkout; publisher/templates in an installed wheel."""
+    package = Path(__file__).parent
+    installed = package / "templates"
+    return installed if installed.is_dir() else package.parent / "templates"
+
+
+@cache
+def environment(folder: Path | None = None) -> jinja2.Environment:
+    """Templates from `folder` (a site's own), falling back to the built-in ones."""
+    search = [builtin_templates()] if folder is None else [folder, builtin_templates()]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(path) for path in search]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["paragraphs"] = paragraphs
+    env.filters["excerpt"] = excerpt
+    return env
+
+
+def fingerprint(folder: Path | None = None) -> str:
+    """A hash of every template a build may use, so an edited template forces a re-render."""
+    digest = hashlib.sha256()
+    for path in sorted([*builtin_templates().iterdir(), *(folder.iterdir() if folder else [])]):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]

@@ -1,0 +1,54 @@
+"""Reading aids for bodies that arrive as one long line: paragraphs and excerpts.
+
+Both only cut at sentence ends and never drop or reorder a character: joining the
+paragraphs gives the body back exactly.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A sentence ends at 。！？!?； or an ellipsis, plus any closing quotes or brackets after it.
+_SENTENCE_END = re.compile(r"(?:[。！？!?；;]+|…+)[”’」』）)\"'》】]*")
+
+PARAGRAPH_CHARS = 160
+
+
+def sentences(body: str) -> list[str]:
+    pieces = []
+    start = 0
+    for match in _SENTENCE_END.finditer(body):
+        pieces.append(body[start : match.end()])
+        start = match.end()
+    if start < len(body):
+        pieces.append(body[start:])
+    return pieces
+
+
+def paragraphs(body: str, size: int = PARAGRAPH_CHARS) -> list[str]:
+    """Group whole sentences into paragraphs of about `size` characters."""
+    result: list[str] = []
+    current = ""
+    for sentence in sentences(body):
+        current += sentence
+        if len(current) >= size:
+            result.append(current)
+            current = ""
+    if current:
+        if result and len(current) < size // 4:
+            result[-1] += current  # a short tail reads better with what it follows
+        else:
+            result.append(current)
+    return result
+
+
+def excerpt(body: str, size: int) -> str:
+    """Whole sentences up to `size` characters; a first sentence longer than that is cut with …"""
+    text = ""
+    for sentence in sentences(body):
+        if len(text) + len(sentence) > size:
+            break
+        text += sentence
+    if text:
+        return text
+    return body if len(body) <= size else body[:size].rstrip() + "…"
