@@ -71,3 +71,14 @@ class Site:
 
     def feed_id(self, path: str) -> str:
         return f"tag:{self.domain},2025:{path}"
+
+    # Links answered by `publisher serve` (and by whatever serves the site in production).
+
+    def subscribe_url(self) -> str:
+        return self.url("subscribe")
+
+    def confirm_url(self, token: str) -> str:
+        return self.url(f"confirm?token={token}")
+
+    def unsubscribe_url(self, token: str) -> str:
+        return self.url(f"unsubscribe?token={token}")
