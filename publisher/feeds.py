@@ -1,0 +1,264 @@
+"""Atom feeds and their RSS 2.0 twins, written with feedgen. Pure: records in, bytes out.
+
+Two layers. The neutral one (`Link`, `FeedEntry`, `FeedMeta`, `atom_feed`, `rss_feed`) knows
+nothing about articles, so per-source feeds and the digest feed use it as they are. The article
+layer (`article_entry`, `script_feed_meta`) maps an `Edition` and the `Site` onto it.
+
+Work-arounds for feedgen 1.0.0 (see DESIGN.md, "Known traps"):
+- it drops rel, type, hreflang and title from *entry* links (upstream issue 135), so the Atom
+  entry links and the entry's xml:lang are written by `_EntryLinks`, an entry extension;
+- `add_entry()` prepends by default, so entries are added with order="append";
+- feed `updated` (and RSS lastBuildDate) default to *now*, so they are always set from the data:
+  the newest entry's `updated`, or `FeedMeta.updated_if_empty` for a feed without entries.
+  The same input therefore always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+from feedgen.ext.base import BaseEntryExtension
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from publisher.records import Article, Edition, Script
+from publisher.site import Site
+from publisher.templating import environment
+from publisher.text import excerpt
+
+ATOM_TYPE = "application/atom+xml"
+RSS_TYPE = "application/rss+xml"
+HTML_TYPE = "text/html"
+
+# Each script named in its own script: a reader of the other script must be able to read it.
+SCRIPT_NAMES = {Script.HANT: "繁體中文", Script.HANS: "简体中文"}
+
+# What an empty feed reports as its `updated`: a fixed instant, never the clock, so a feed
+# that stays empty also stays byte-identical.
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_LINK_EXTENSION = "publisher_links"  # the attribute name feedgen gives the extension on an entry
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    rel: str = "alternate"
+    type: str = HTML_TYPE
+    hreflang: str = ""
+    title: str = ""
+
+    def attributes(self) -> dict[str, str]:
+        """The non-empty attributes, href last, in a fixed order (stable bytes)."""
+        pairs = [
+            ("rel", self.rel),
+            ("type", self.type),
+            ("hreflang", self.hreflang),
+            ("title", self.title),
+            ("href", self.href),
+        ]
+        return {name: value for name, value in pairs if value}
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    id: str  # a tag: URI that never changes
+    title: str
+    published: dt.datetime  # tz-aware; written with its own UTC offset
+    updated: dt.datetime
+    author: str
+    categories: tuple[str, ...]
+    summary: str  # plain text
+    content_html: str  # HTML, already escaped where it holds text
+    links: tuple[Link, ...]
+    lang: str  # xml:lang of the entry; "" leaves it to the feed's
+
+    def rss_link(self) -> str:
+        """RSS has room for one URL: the first alternate."""
+        return next((link.href for link in self.links if link.rel == "alternate"), "")
+
+
+@dataclass(frozen=True)
+class FeedMeta:
+    id: str
+    title: str
+    subtitle: str
+    lang: str
+    self_url: str  # the Atom feed's own URL
+    links: tuple[Link, ...]  # alternates: the HTML page, the twin feed (with hreflang)
+    author: str
+    generator: str = "publisher"
+    updated_if_empty: dt.datetime = EPOCH
+
+    def page_url(self) -> str:
+        """The HTML page the feed stands for (RSS channel <link>); the feed itself if none."""
+        pages = (link.href for link in self.links if link.rel == "alternate" and _is_html(link))
+        return next(pages, self.self_url)
+
+
+def _is_html(link: Link) -> bool:
+    return link.type == HTML_TYPE
+
+
+def feed_updated(meta: FeedMeta, entries: Sequence[FeedEntry]) -> dt.datetime:
+    """The newest entry's `updated`, never the clock, so unchanged input gives unchanged bytes."""
+    return max((entry.updated for entry in entries), default=meta.updated_if_empty)
+
+
+class _EntryLinks(BaseEntryExtension):  # type: ignore[misc]
+    """Writes an Atom entry's links and xml:lang, which feedgen 1.0.0 gets wrong (issue 135)."""
+
+    def __init__(self) -> None:
+        self.links: tuple[Link, ...] = ()
+        self.lang = ""
+
+    def extend_atom(self, entry: Any) -> Any:
+        if self.lang:
+            entry.set(_XML_LANG, self.lang)
+        for link in self.links:
+            etree.SubElement(entry, "link", link.attributes())
+        return entry
+
+
+def _base_generator(meta: FeedMeta, entries: Sequence[FeedEntry]) -> FeedGenerator:
+    fg = FeedGenerator()
+    fg.id(meta.id)
+    fg.title(meta.title)
+    fg.language(meta.lang)  # xml:lang on the Atom feed, <language> in RSS
+    fg.author(name=meta.author)
+    fg.generator(meta.generator)  # no version: an upgrade alone must not change the bytes
+    fg.updated(feed_updated(meta, entries))
+    return fg
+
+
+def _add_common(fg: FeedGenerator, entry: FeedEntry) -> Any:
+    # order="append": entries arrive newest first and must stay that way.
+    fe = fg.add_entry(order="append")
+    fe.id(entry.id)  # also the RSS guid, with isPermaLink="false"
+    fe.title(entry.title)
+    fe.published(entry.published)
+    fe.updated(entry.updated)
+    for category in entry.categories:
+        fe.category(term=category)
+    fe.content(entry.content_html, type="html")
+    return fe
+
+
+def atom_feed(meta: FeedMeta, entries: Sequence[FeedEntry]) -> bytes:
+    """An Atom 1.0 document, entries in the given order (newest first)."""
+    fg = _base_generator(meta, entries)
+    if meta.subtitle:
+        fg.subtitle(meta.subtitle)
+    fg.link(href=meta.self_url, rel="self", type=ATOM_TYPE)
+    for link in meta.links:
+        fg.link(**link.attributes())  # feed-level links keep their attributes in feedgen
+    for entry in entries:
+        _add_atom_entry(fg, entry)
+    result: bytes = fg.atom_str(pretty=True)
+    return result
+
+
+def _add_atom_entry(fg: FeedGenerator, entry: FeedEntry) -> None:
+    fe = _add_common(fg, entry)
+    if entry.summary:
+        fe.summary(entry.summary, type="text")
+    if entry.author:
+        fe.author(name=entry.author)
+    # Entry links go through the extension only: feedgen's own would come out bare.
+    fe.register_extension(_LINK_EXTENSION, _EntryLinks, atom=True, rss=False)
+    extension = getattr(fe, _LINK_EXTENSION)
+    extension.links, extension.lang = entry.links, entry.lang
+
+
+def rss_feed(meta: FeedMeta, entries: Sequence[FeedEntry], *, self_url: str) -> bytes:
+    """The RSS 2.0 twin of `atom_feed(meta, entries)`; `self_url` is the RSS file's own URL."""
+    fg = _base_generator(meta, entries)
+    fg.description(meta.subtitle or meta.title)  # required in RSS
+    # RSS <author> must be an e-mail address; a source is a name, so it goes in dc:creator.
+    fg.load_extension("dc", atom=False, rss=True)
+    fg.link(href=self_url, rel="self", type=RSS_TYPE)  # written as atom:link rel="self"
+    fg.link(href=meta.page_url(), rel="alternate")  # feedgen's channel <link> is the last link
+    for entry in entries:
+        _add_rss_item(fg, entry)
+    result: bytes = fg.rss_str(pretty=True)
+    return result
+
+
+def _add_rss_item(fg: FeedGenerator, entry: FeedEntry) -> None:
+    fe = _add_common(fg, entry)
+    if entry.summary:
+        # Readers take an RSS description as HTML: escaped, the text shows as written.
+        fe.description(html.escape(entry.summary, quote=False), isSummary=True)
+    if entry.author:
+        fe.dc.dc_creator(entry.author)
+    if entry.rss_link():
+        fe.link(href=entry.rss_link(), rel="alternate")
+
+
+# The article layer.
+
+
+def paragraphs_html(body: str, env: jinja2.Environment | None = None) -> str:
+    """The body as escaped <p> paragraphs, rendered by the same template the pages use."""
+    return (env or environment()).get_template("_paragraphs.html").render(body=body)
+
+
+def article_links(site: Site, script: Script, article: Article) -> tuple[Link, ...]:
+    """The article's own page, then its page in the other script."""
+    twin = script.twin
+    return (
+        Link(site.url(site.article_path(script, article)), hreflang=script),
+        Link(site.url(site.article_path(twin, article)), hreflang=twin, title=SCRIPT_NAMES[twin]),
+    )
+
+
+def article_entry(
+    site: Site, edition: Edition, summary_chars: int, *, env: jinja2.Environment | None = None
+) -> FeedEntry:
+    """One edition as a feed entry. `env` is the site's template environment (default: built-in)."""
+    article, script, text = edition.article, edition.script, edition.text
+    return FeedEntry(
+        id=site.entry_id(script, article),
+        title=text.title,
+        # Articles are never edited after ingest, so the publication time is also `updated`.
+        published=article.published,
+        updated=article.published,
+        author=text.source,
+        categories=(text.source,),
+        summary=excerpt(text.body, summary_chars),
+        content_html=paragraphs_html(text.body, env),
+        links=article_links(site, script, article),
+        lang=str(script),
+    )
+
+
+def script_feed_meta(
+    site: Site,
+    script: Script,
+    *,
+    path: str,
+    twin_path: str,
+    page_path: str,
+    title: str,
+    subtitle: str = "",
+) -> FeedMeta:
+    """Meta for an Atom feed at `path`, its HTML page and its twin feed in the other script."""
+    twin = script.twin
+    return FeedMeta(
+        id=site.feed_id(path),
+        title=title,
+        subtitle=subtitle,
+        lang=str(script),
+        self_url=site.url(path),
+        links=(
+            Link(site.url(page_path), hreflang=script),
+            Link(site.url(twin_path), type=ATOM_TYPE, hreflang=twin, title=SCRIPT_NAMES[twin]),
+        ),
+        author=site.title,
+    )
