@@ -1,0 +1,146 @@
+"""One lock per store, shared by the daemon and every one-shot command.
+
+An advisory `flock` on a file beside the database (publisher.db → publisher.lock). The
+kernel drops the lock when its holder exits, however it exits, so a killed process never
+blocks the next one; that is why the file is not deleted on release (deleting it would let
+two processes lock two different files of the same name). The holder writes its pid and
+command line into the file so that whoever waits can say who it waits for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from publisher.config import Config
+from publisher.errors import LockError
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.2
+
+
+def lock_path(config: Config) -> Path:
+    """publisher.db → publisher.lock, beside it."""
+    return config.database.with_suffix(".lock")
+
+
+def describe_holder(path: Path) -> str:
+    """What the holder wrote into the lock file, as 'pid 123 (publisher run, since …)'."""
+    try:
+        pid, command, since = [*path.read_text(encoding="utf-8").splitlines(), "", "", ""][:3]
+    except (OSError, UnicodeDecodeError):
+        return "another process"
+    if not pid:
+        return "another process"  # the holder has locked but not written yet
+    return f"pid {pid} ({command or '?'}, since {since or '?'})"
+
+
+class StoreLock:
+    """An exclusive, non-reentrant lock on one store. Use `hold()` for the usual case."""
+
+    def __init__(self, path: Path, purpose: str = "") -> None:
+        self.path = path
+        self.purpose = purpose or " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(
+        self,
+        *,
+        wait: bool,
+        timeout: float | None = None,
+        stop: threading.Event | None = None,
+    ) -> bool:
+        """Take the lock. Without `wait`, fail at once with LockError naming the holder; with
+        it, wait up to `timeout` seconds (None: for ever). Returns False only when `stop` was
+        set while waiting: the caller is shutting down and should not start work."""
+        if self._fd is not None:
+            raise RuntimeError("StoreLock is not reentrant")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            if not self._wait_for(fd, wait=wait, timeout=timeout, stop=stop):
+                os.close(fd)
+                return False
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        self._write_holder(fd)
+        return True
+
+    def _wait_for(
+        self, fd: int, *, wait: bool, timeout: float | None, stop: threading.Event | None
+    ) -> bool:
+        # Poll with LOCK_NB rather than block in flock(): a blocked flock() cannot notice
+        # `stop` (SIGTERM to a daemon that is waiting) or a timeout.
+        deadline = None if timeout is None else time.monotonic() + timeout
+        announced = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                pass
+            holder = describe_holder(self.path)
+            if not wait:
+                raise LockError(self._busy_message(holder, "pass --wait to wait for it"))
+            if deadline is not None and time.monotonic() >= deadline:
+                raise LockError(self._busy_message(holder, f"gave up after {timeout:g} s"))
+            if not announced:
+                log.info("waiting for the store lock %s, held by %s", self.path, holder)
+                announced = True
+            if stop is None:
+                time.sleep(POLL_SECONDS)
+            elif stop.wait(POLL_SECONDS):
+                return False
+
+    def _busy_message(self, holder: str, advice: str) -> str:
+        return f"{self.path}: the store is busy: {holder} is working on it; {advice}"
+
+    def _write_holder(self, fd: int) -> None:
+        since = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        text = f"{os.getpid()}\n{self.purpose}\n{since}\n".encode()
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, text, 0)
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        # Empty the file first, so a reader never blames a process that has finished.
+        os.ftruncate(fd, 0)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+    def __enter__(self) -> StoreLock:
+        self.acquire(wait=False)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+@contextmanager
+def hold(
+    config: Config, *, wait: bool, timeout: float | None = None, purpose: str = ""
+) -> Iterator[StoreLock]:
+    """`with lock.hold(config, wait=args.wait):` around any command that changes the store."""
+    store_lock = StoreLock(lock_path(config), purpose)
+    store_lock.acquire(wait=wait, timeout=timeout)
+    try:
+        yield store_lock
+    finally:
+        store_lock.release()

@@ -1,0 +1,108 @@
+"""The store lock: one holder at a time, a clear message naming it, freed when a holder dies."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from publisher.config import Config
+from publisher.errors import LockError
+from publisher.lock import StoreLock, describe_holder, hold, lock_path
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return Config(root=tmp_path)
+
+
+def test_the_lock_file_sits_beside_the_database(config: Config, tmp_path: Path) -> None:
+    assert lock_path(config) == (tmp_path / "publisher.lock").resolve()
+
+
+def test_a_second_holder_is_refused_with_the_first_ones_pid(config: Config) -> None:
+    with (
+        hold(config, wait=False, purpose="publisher run --once"),
+        pytest.raises(LockError) as caught,
+    ):
+        StoreLock(lock_path(config)).acquire(wait=False)
+    message = str(caught.value)
+    assert f"pid {os.getpid()}" in message
+    assert "publisher run --once" in message
+    assert "--wait" in message
+
+
+def test_released_lock_can_be_taken_again_and_names_nobody(config: Config) -> None:
+    with hold(config, wait=False):
+        pass
+    assert describe_holder(lock_path(config)) == "another process"
+    with hold(config, wait=False) as held:
+        assert held.held
+
+
+def test_waiting_gives_up_after_the_timeout(config: Config) -> None:
+    with hold(config, wait=False):
+        started = time.monotonic()
+        with pytest.raises(LockError, match=r"gave up after 0\.3 s"):
+            StoreLock(lock_path(config)).acquire(wait=True, timeout=0.3)
+        assert time.monotonic() - started < 3
+
+
+def test_a_waiter_gets_the_lock_when_the_holder_releases(config: Config) -> None:
+    first = StoreLock(lock_path(config))
+    first.acquire(wait=False)
+    releaser = threading.Timer(0.3, first.release)
+    releaser.start()
+    second = StoreLock(lock_path(config))
+    try:
+        assert second.acquire(wait=True, timeout=10)
+    finally:
+        second.release()
+        releaser.join()
+
+
+def test_a_stop_request_ends_the_wait_without_the_lock(config: Config) -> None:
+    stop = threading.Event()
+    with hold(config, wait=False):
+        threading.Timer(0.2, stop.set).start()
+        waiter = StoreLock(lock_path(config))
+        assert waiter.acquire(wait=True, stop=stop) is False
+        assert not waiter.held
+
+
+def test_a_killed_holder_does_not_block_for_ever(config: Config) -> None:
+    path = lock_path(config)
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        from pathlib import Path
+        from publisher.lock import StoreLock
+        StoreLock(Path({str(path)!r}), "holder").acquire(wait=False)
+        print("locked", flush=True)
+        time.sleep(60)
+        """
+    )
+    holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(LockError, match=f"pid {holder.pid}"):
+            StoreLock(path).acquire(wait=False)
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=10)
+        survivor = StoreLock(path)
+        assert survivor.acquire(wait=True, timeout=5)
+        survivor.release()
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait()
+        if holder.stdout:
+            holder.stdout.close()
