@@ -49,10 +49,6 @@ class Article:
     script: Script  # the script the article was written in
     original: Text
 
-    @property
-    def slug(self) -> str:
-        return self.key[:16]
-
 
 @dataclass(frozen=True, slots=True)
 class Edition:

@@ -40,9 +40,14 @@ class Site:
     def rss_path(script: Script) -> str:
         return f"{script}/rss.xml"
 
+    @classmethod
+    def article_path(cls, script: Script, article: Article) -> str:
+        return cls.article_path_of(script, article.batch_date, article.key)
+
     @staticmethod
-    def article_path(script: Script, article: Article) -> str:
-        return f"{script}/articles/{article.batch_date.isoformat()}/{article.slug}.html"
+    def article_path_of(script: Script, day: dt.date, key: str) -> str:
+        # 16 hex digits of the key: unique in any archive this size, short in a URL.
+        return f"{script}/articles/{day.isoformat()}/{key[:16]}.html"
 
     @staticmethod
     def day_path(script: Script, day: dt.date) -> str:

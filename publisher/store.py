@@ -212,12 +212,24 @@ class Store:
             params.append(limit)
         return [_article(row) for row in self.db.execute(sql, params)]
 
-    def article_index(self) -> list[tuple[str, dt.date, str, str]]:
-        """(key, date, script, title) of every article, newest first: enough to plan a build."""
+    def article_index(self) -> list[tuple[str, dt.date, str]]:
+        """(key, date, source) of every article, newest first: enough to plan a build."""
         rows = self.db.execute(
-            "SELECT key, batch_date, script, title FROM articles ORDER BY batch_date DESC, position"
+            "SELECT key, batch_date, source FROM articles ORDER BY batch_date DESC, position"
         )
-        return [(r[0], dt.date.fromisoformat(r[1]), r[2], r[3]) for r in rows]
+        return [(r[0], dt.date.fromisoformat(r[1]), r[2]) for r in rows]
+
+    def articles_by_keys(self, keys: Iterable[str]) -> list[Article]:
+        """The articles with these keys, newest first."""
+        wanted = list(keys)
+        found: list[Article] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(f"SELECT * FROM articles WHERE key IN ({marks})", chunk)
+            found.extend(_article(row) for row in rows)
+        found.sort(key=lambda article: (-article.batch_date.toordinal(), article.position))
+        return found
 
     def counts_by_date(self) -> list[tuple[str, int]]:
         rows = self.db.execute(

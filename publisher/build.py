@@ -1,0 +1,213 @@
+"""Build: the store → feeds and pages under the output folder, for both scripts.
+
+Two phases, as in pelican: plan every output with a fingerprint of what it is made from,
+then render and write only the outputs whose fingerprint changed. Articles never change
+(their key is the hash of their text), so a fingerprint is the keys an output shows plus
+the templates and the settings. Writes are atomic; identical bytes leave a file untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import jinja2
+
+from publisher import feeds, templating
+from publisher.config import Config
+from publisher.editions import editions
+from publisher.files import write_if_changed
+from publisher.ingest import scripts_for
+from publisher.pages import Pages, root_index
+from publisher.records import SCRIPTS, Edition, Script
+from publisher.site import Site
+from publisher.store import Store
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    written: int
+    unchanged: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file to produce: `render` gets the editions of `keys`, newest first."""
+
+    path: str
+    keys: tuple[str, ...]
+    script: Script
+    render: Callable[[list[Edition]], bytes]
+
+
+def _fingerprint(settings: str, output: Output) -> str:
+    digest = hashlib.sha256(settings.encode())
+    digest.update(output.path.encode())
+    for key in output.keys:
+        digest.update(key.encode())
+    return digest.hexdigest()
+
+
+def _settings(config: Config) -> str:
+    """Everything besides the articles that shapes an output (a changed key rebuilds all)."""
+    folder = config.path(config.site.templates_dir) if config.site.templates_dir else None
+    return repr((config.site, config.feeds, config.scripts, templating.fingerprint(folder)))
+
+
+def _feed(
+    site: Site,
+    config: Config,
+    env: jinja2.Environment,
+    script: Script,
+    keys: Sequence[str],
+    *,
+    path: str,
+    twin_path: str,
+    by_source: bool = False,
+    rss: bool = False,
+) -> Output:
+    """An Atom feed, or its RSS twin, of the editions of `keys`."""
+
+    def render(chosen: list[Edition]) -> bytes:
+        title = config.site.title
+        if by_source and chosen:
+            title += f" · {chosen[0].text.source}"  # the source's name in this feed's script
+        meta = feeds.script_feed_meta(
+            site,
+            script,
+            path=path,
+            twin_path=twin_path,
+            page_path=site.index_path(script),
+            title=title,
+        )
+        size = config.feeds.summary_chars
+        entries = [feeds.article_entry(site, edition, size, env=env) for edition in chosen]
+        if rss:
+            return feeds.rss_feed(meta, entries, self_url=site.url(site.rss_path(script)))
+        return feeds.atom_feed(meta, entries)
+
+    return Output(site.rss_path(script) if rss else path, tuple(keys), script, render)
+
+
+def _feeds(
+    site: Site,
+    config: Config,
+    env: jinja2.Environment,
+    script: Script,
+    window: Sequence[str],
+    by_source: dict[str, list[str]],
+) -> list[Output]:
+    twin = script.twin
+    main = {"path": site.atom_path(script), "twin_path": site.atom_path(twin)}
+    outputs = [
+        _feed(site, config, env, script, window, **main),
+        _feed(site, config, env, script, window, **main, rss=True),
+    ]
+    if config.feeds.per_source:
+        # Paths come from the original source name, so both scripts' twins find each other.
+        outputs += [
+            _feed(
+                site,
+                config,
+                env,
+                script,
+                keys[: config.feeds.max_entries],
+                path=site.source_feed_path(script, source),
+                twin_path=site.source_feed_path(twin, source),
+                by_source=True,
+            )
+            for source, keys in by_source.items()
+        ]
+    return outputs
+
+
+def plan(config: Config, site: Site, index: Sequence[tuple[str, dt.date, str]]) -> list[Output]:
+    """Every output of the site, from (key, date, source) rows newest first. Pure."""
+    env = templating.environment(
+        config.path(config.site.templates_dir) if config.site.templates_dir else None
+    )
+    window = [key for key, _, _ in index[: config.feeds.max_entries]]
+    by_day: dict[dt.date, list[str]] = defaultdict(list)
+    by_source: dict[str, list[str]] = defaultdict(list)
+    for key, day, source in index:
+        by_day[day].append(key)
+        by_source[source].append(key)
+    days = [(day, len(keys)) for day, keys in by_day.items()]
+    outputs = [Output("index.html", (), Script.HANT, lambda _: root_index(env, site))]
+    for script in SCRIPTS:
+        pages = Pages(env, site, script, config.feeds.summary_chars)
+        outputs += _feeds(site, config, env, script, window, by_source)
+        # The index lists every day, so a new day changes it: its keys include the days.
+        day_marks = tuple(day.isoformat() for day in by_day)
+        outputs.append(
+            Output(
+                site.index_path(script),
+                (*window, *day_marks),
+                script,
+                lambda chosen, pages=pages: pages.index(chosen[: len(window)], days),
+            )
+        )
+        for day, keys in by_day.items():
+            outputs.append(
+                Output(
+                    site.day_path(script, day),
+                    tuple(keys),
+                    script,
+                    lambda chosen, pages=pages, day=day: pages.day(day, chosen),
+                )
+            )
+        outputs += [
+            Output(
+                site.article_path_of(script, day, key),
+                (key,),
+                script,
+                lambda chosen, pages=pages: pages.article(chosen[0]),
+            )
+            for key, day, _ in index
+        ]
+    return outputs
+
+
+def _editions_for(
+    store: Store, config: Config, outputs: Iterable[Output]
+) -> dict[tuple[Script, str], Edition]:
+    """Load and convert, in one pass, every edition the outputs to render need."""
+    wanted: dict[Script, set[str]] = defaultdict(set)
+    for output in outputs:
+        wanted[output.script].update(output.keys)
+    scripts = scripts_for(config)
+    found = {}
+    for script, keys in wanted.items():
+        for edition in editions(store, scripts, store.articles_by_keys(keys), script):
+            found[script, edition.article.key] = edition
+    return found
+
+
+def build(config: Config, store: Store, now: dt.datetime) -> BuildReport:
+    started = time.perf_counter()
+    site = Site.from_config(config)
+    settings = _settings(config)
+    previous = store.output_fingerprints()
+    root = config.output_dir
+    todo = []
+    fingerprints = {}
+    for output in plan(config, site, store.article_index()):
+        fingerprint = _fingerprint(settings, output)
+        fingerprints[output.path] = fingerprint
+        if previous.get(output.path) != fingerprint or not (root / output.path).exists():
+            todo.append(output)
+    loaded = _editions_for(store, config, todo)
+    written = 0
+    for output in todo:
+        chosen = [
+            loaded[output.script, key] for key in output.keys if (output.script, key) in loaded
+        ]
+        written += write_if_changed(root / output.path, output.render(chosen))
+    seconds = time.perf_counter() - started
+    store.record_build(fingerprints, written, len(fingerprints) - written, seconds, now)
+    return BuildReport(written=written, unchanged=len(fingerprints) - written, seconds=seconds)

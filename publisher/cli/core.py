@@ -1,0 +1,129 @@
+"""init, ingest, build, status."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from publisher import templating
+from publisher.build import build
+from publisher.config import Config
+from publisher.errors import PublisherError
+from publisher.ingest import ingest_file
+from publisher.store import Store
+
+
+def now_in(config: Config) -> dt.datetime:
+    return dt.datetime.now(config.site.zone)
+
+
+def date_argument(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date as YYYY-MM-DD: {value!r}") from None
+
+
+def _init(args: argparse.Namespace, _: Config) -> int:
+    target: Path = args.config
+    if target.exists() and not args.force:
+        raise PublisherError(f"{target} exists already; use --force to overwrite it")
+    target.write_bytes((templating.builtin_templates() / "config.toml").read_bytes())
+    print(f"wrote {target}; edit site.title and site.base_url, then run: publisher ingest FILE")
+    return 0
+
+
+def _ingest(args: argparse.Namespace, config: Config) -> int:
+    failed = 0
+    with Store(config.database) as store:
+        for path in tqdm(args.files, desc="ingest", unit="file", disable=None, leave=False):
+            outcome = ingest_file(config, store, path, day=args.date, now=now_in(config))
+            if outcome.error is not None:
+                failed += 1
+                print(f"publisher: rejected {outcome.error}", file=sys.stderr)
+            elif outcome.added == 0:
+                print(f"{path}: nothing new ({outcome.duplicates} articles already stored)")
+            else:
+                print(
+                    f"{path}: {outcome.added} articles added"
+                    + (f", {outcome.duplicates} already stored" if outcome.duplicates else "")
+                )
+    return 1 if failed else 0
+
+
+def _build(_: argparse.Namespace, config: Config) -> int:
+    with Store(config.database) as store:
+        report = build(config, store, now_in(config))
+    print(
+        f"{config.output_dir}: {report.written} files written, {report.unchanged} unchanged "
+        f"({report.seconds:.2f} s)"
+    )
+    return 0
+
+
+def _status(_: argparse.Namespace, config: Config) -> int:
+    with Store(config.database) as store:
+        by_date = store.counts_by_date()
+        print(f"store: {config.database}")
+        print(f"articles: {sum(n for _, n in by_date)} on {len(by_date)} dates")
+        for day, count in by_date[:14]:
+            print(f"  {day}  {count}")
+        if len(by_date) > 14:
+            print(f"  … {len(by_date) - 14} earlier dates")
+        print("sources:")
+        for source, count in store.counts_by_source():
+            print(f"  {count:5d}  {source}")
+        last = store.last_build()
+        if last is None:
+            print("last build: never")
+        else:
+            print(
+                f"last build: {last['finished']} ({last['written']} written, "
+                f"{last['unchanged']} unchanged, {last['seconds']:.2f} s)"
+            )
+    return 0
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    init = commands.add_parser(
+        "init",
+        help="write a starter config.toml (at --config's path)",
+        description="Write a commented starter configuration to the --config path.",
+    )
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.set_defaults(handler=_init, needs_config=False)
+
+    ingest = commands.add_parser(
+        "ingest",
+        help="store the articles of batch files (each in both scripts)",
+        description="Parse batch files (a title line, then a body line ending with "
+        "'(source)') and store their articles. A bad file is rejected whole and named with "
+        "its line; the other files still go in. Re-ingesting adds nothing.",
+    )
+    ingest.add_argument("files", nargs="+", type=Path, metavar="FILE", help="batch files")
+    ingest.add_argument(
+        "--date",
+        type=date_argument,
+        metavar="YYYY-MM-DD",
+        help="the batch date (default: a date in the file name, else today in the site zone)",
+    )
+    ingest.set_defaults(handler=_ingest)
+
+    build_parser = commands.add_parser(
+        "build",
+        help="write the Atom/RSS feeds and static pages of both scripts",
+        description="Render feeds and pages under site.output_dir. Only what changed is "
+        "rendered; unchanged files keep their bytes and mtime.",
+    )
+    build_parser.set_defaults(handler=_build)
+
+    status = commands.add_parser(
+        "status",
+        help="show what is stored: articles per date and source, the last build",
+        description="Summarise the store.",
+    )
+    status.set_defaults(handler=_status)

@@ -1,0 +1,124 @@
+"""Static pages: per script an index, a page per day and a page per article. Pure: editions
+in, HTML bytes out, through autoescaped Jinja2 templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import groupby
+
+import jinja2
+
+from publisher.records import SCRIPTS, Edition, Script
+from publisher.site import Site
+
+# UI words are translated per script, not converted: each reads as its readers write it.
+WORDS: dict[Script, dict[str, str]] = {
+    Script.HANT: {
+        "name": "繁體中文",
+        "home": "首頁",
+        "latest": "最新文章",
+        "archive": "依日期瀏覽",
+        "source": "來源",
+        "date": "日期",
+        "feed": "Atom 訂閱",
+        "rss": "RSS 訂閱",
+        "other": "简体中文版",
+        "articles": "篇文章",
+        "day": "當日文章",
+    },
+    Script.HANS: {
+        "name": "简体中文",
+        "home": "首页",
+        "latest": "最新文章",
+        "archive": "按日期浏览",
+        "source": "来源",
+        "date": "日期",
+        "feed": "Atom 订阅",
+        "rss": "RSS 订阅",
+        "other": "繁體中文版",
+        "articles": "篇文章",
+        "day": "当日文章",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Day:
+    day: dt.date
+    editions: tuple[Edition, ...]
+
+
+def group_by_day(editions: Sequence[Edition]) -> list[Day]:
+    """Editions arrive newest date first; keep that and the batch order inside a day."""
+    return [
+        Day(day, tuple(items))
+        for day, items in groupby(editions, key=lambda edition: edition.article.batch_date)
+    ]
+
+
+class Pages:
+    """Renders every page of one script."""
+
+    def __init__(self, env: jinja2.Environment, site: Site, script: Script, summary_chars: int):
+        self.env = env
+        self.site = site
+        self.script = script
+        self.summary_chars = summary_chars
+
+    def _render(self, template: str, path: str, twin_path: str, **values: object) -> bytes:
+        site, script = self.site, self.script
+        page = self.env.get_template(template).render(
+            site=site,
+            script=script,
+            twin=script.twin,
+            words=WORDS[script],
+            url=site.url(path),
+            twin_url=site.url(twin_path),
+            home_url=site.url(site.index_path(script)),
+            atom_url=site.url(site.atom_path(script)),
+            rss_url=site.url(site.rss_path(script)),
+            article_url=lambda article: site.url(site.article_path(script, article)),
+            day_url=lambda day: site.url(site.day_path(script, day)),
+            summary_chars=self.summary_chars,
+            **values,
+        )
+        return page.encode("utf-8")
+
+    def index(self, latest: Sequence[Edition], days: Sequence[tuple[dt.date, int]]) -> bytes:
+        path = self.site.index_path(self.script)
+        return self._render(
+            "index.html",
+            path,
+            self.site.index_path(self.script.twin),
+            groups=group_by_day(latest),
+            days=days,
+        )
+
+    def day(self, day: dt.date, editions: Sequence[Edition]) -> bytes:
+        return self._render(
+            "day.html",
+            self.site.day_path(self.script, day),
+            self.site.day_path(self.script.twin, day),
+            day=day,
+            editions=editions,
+        )
+
+    def article(self, edition: Edition) -> bytes:
+        article = edition.article
+        return self._render(
+            "article.html",
+            self.site.article_path(self.script, article),
+            self.site.article_path(self.script.twin, article),
+            edition=edition,
+        )
+
+
+def root_index(env: jinja2.Environment, site: Site) -> bytes:
+    """The site's front door: one link per script, with both feeds for discovery."""
+    choices = [
+        (script, WORDS[script], site.url(site.index_path(script)), site.url(site.atom_path(script)))
+        for script in SCRIPTS
+    ]
+    return env.get_template("root.html").render(site=site, choices=choices).encode("utf-8")

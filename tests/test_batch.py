@@ -1,0 +1,143 @@
+"""The batch format: what is accepted, what is refused, and that errors name the line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from publisher import batch
+from publisher.errors import BatchError
+
+HERE = Path("day.txt")
+SEED_SOURCES = [
+    "智藥局",
+    "半導體行業觀察",
+    "W侃科技",
+    "中國科學報",
+    "金百臨財富通",
+    "AMP實驗室",
+    "首席商業評論",
+    "飆叔科技洞察",
+]
+
+
+def parse(text: str | bytes) -> list:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return batch.parse(data, HERE)
+
+
+def error_of(text: str | bytes) -> BatchError:
+    with pytest.raises(BatchError) as caught:
+        parse(text)
+    return caught.value
+
+
+def test_seed_gives_eight_articles_with_their_sources_in_order(seed_path: Path) -> None:
+    articles = batch.parse(seed_path.read_bytes(), seed_path)
+    assert [a.source for a in articles] == SEED_SOURCES
+    raw = seed_path.read_text(encoding="utf-8")
+    lines = [line for line in raw.splitlines() if line.strip()]
+    assert [a.title for a in articles] == lines[::2]
+    for article, line in zip(articles, lines[1::2], strict=True):
+        # The body is the line verbatim up to the source suffix: nothing dropped or moved.
+        assert line.startswith(article.body)
+        assert line[len(article.body) :].strip() == f"({article.source})"
+
+
+def test_seed_bodies_keep_their_own_parentheses(seed_path: Path) -> None:
+    articles = batch.parse(seed_path.read_bytes(), seed_path)
+    opened = sum(len(re.findall(r"[(（]", a.body)) for a in articles)
+    closed = sum(len(re.findall(r"[)）]", a.body)) for a in articles)
+    raw_opened = len(re.findall(r"[(（]", seed_path.read_text(encoding="utf-8")))
+    assert opened == closed == raw_opened - len(articles) == 170
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "標題\n內文。 (來源)\n",
+        "標題\n內文。(來源)",  # no space before the source
+        "標題\n內文。 （來源）\n",  # full-width parentheses
+        "標題\n內文。 (來源)   \t\n",  # trailing white space
+        "標題\r\n內文。 (來源)\r\n",  # CRLF
+        "\ufeff標題\n內文。 (來源)\n",  # UTF-8 BOM
+        "\n\n標題\n內文。 (來源)\n\n\n",  # blank lines around
+    ],
+)
+def test_tolerated_variations(text: str) -> None:
+    [article] = parse(text)
+    assert (article.title, article.body, article.source) == ("標題", "內文。", "來源")
+
+
+def test_blank_lines_between_articles_and_line_numbers() -> None:
+    first, second = parse("一\n甲。 (A)\n\n\n二\n乙(含括號)。 (B)\n")
+    assert (first.line, second.line) == (1, 5)
+    assert second.body == "乙(含括號)。"
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "words"),
+    [
+        (b"", 1, "empty file"),
+        (b"\n \n", 1, "empty file"),
+        ("標題\n沒有來源的內文。\n".encode(), 2, "no source"),
+        ("標題\n內文。 (甲)\n孤單的標題\n".encode(), 3, "odd number"),
+        ("標題\n內文。 ()\n".encode(), 2, "empty source"),
+        ("標題\n(來源)\n".encode(), 2, "empty body"),
+        ("……\n內文。 (來源)\n".encode(), 1, "empty title"),
+        ("標題\n內文\x00。 (來源)\n".encode(), 2, "U+0000"),
+        ("標題\n內文\x07。 (來源)\n".encode(), 2, "U+0007"),
+        ("標題\r內文。 (來源)\n".encode(), 1, "U+000D"),
+        ("標題\n內文。 (來源)\n".encode() + b"\xff\xfe\n", 3, "not valid UTF-8"),
+        ("標題\n".encode() + "內文".encode("big5") + "。 (來源)\n".encode(), 2, "UTF-8"),
+    ],
+)
+def test_errors_name_file_line_and_problem(data: bytes, line: int, words: str) -> None:
+    error = error_of(data)
+    assert error.line == line
+    assert words in error.problem
+    assert str(error).startswith(f"day.txt:{line}: ")
+
+
+# -- properties ------------------------------------------------------------------------------
+
+_word = st.text(
+    alphabet=st.characters(
+        codec="utf-8", categories=["Lu", "Ll", "Lo", "Nd", "Po", "Zs"], exclude_characters="()（）"
+    ),
+    min_size=1,
+    max_size=30,
+).filter(lambda s: s.strip() and any(c.isalnum() for c in s))
+
+
+@given(st.binary(max_size=400))
+def test_any_bytes_parse_or_fail_with_a_line_inside_the_file(data: bytes) -> None:
+    try:
+        articles = batch.parse(data, HERE)
+    except BatchError as error:
+        assert 1 <= error.line <= data.count(b"\n") + 1
+    else:
+        assert all(a.title and a.body and a.source for a in articles)
+
+
+@given(st.text(max_size=300))
+def test_any_text_parses_or_fails_with_a_line_inside_the_file(text: str) -> None:
+    try:
+        batch.parse(text.encode("utf-8", "surrogatepass"), HERE)
+    except BatchError as error:
+        assert 1 <= error.line <= text.count("\n") + 1
+
+
+@given(st.lists(st.tuples(_word, _word, _word), min_size=1, max_size=5), st.booleans())
+def test_written_articles_read_back(items: list[tuple[str, str, str]], crlf: bool) -> None:
+    newline = "\r\n" if crlf else "\n"
+    text = newline.join(
+        f"{title}{newline}{body} ({source}){newline}" for title, body, source in items
+    )
+    parsed = parse(text)
+    expected = [(t.strip(), b.strip(), s.strip()) for t, b, s in items]
+    assert [(a.title, a.body, a.source) for a in parsed] == expected
