@@ -210,11 +210,19 @@ def paragraphs_html(body: str, env: jinja2.Environment | None = None) -> str:
 
 
 def article_links(site: Site, script: Script, article: Article) -> tuple[Link, ...]:
-    """The article's own page, then its page in the other script."""
+    """The article's own page, its page in the other script, and the own page once more.
+
+    Readers disagree on which rel=alternate is "the" link: most (gofeed, Miniflux, rss-parser)
+    take the first, feedparser and the readers built on it take the last. Naming the own page
+    first and last, once with hreflang and once without, gives both the right page and stays
+    valid Atom: no two alternates share the same type and hreflang (RFC 4287, 4.1.1).
+    """
     twin = script.twin
+    own = site.url(site.article_path(script, article))
     return (
-        Link(site.url(site.article_path(script, article)), hreflang=script),
+        Link(own, hreflang=script),
         Link(site.url(site.article_path(twin, article)), hreflang=twin, title=SCRIPT_NAMES[twin]),
+        Link(own),
     )
 
 

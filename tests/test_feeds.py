@@ -151,9 +151,10 @@ def test_entry_links_keep_rel_type_hreflang_and_title(site: Site) -> None:
         assert written == [{k: v for k, v in vars(link).items() if v} for link in entry.links], (
             "entry links lost attributes"
         )
-        own, twin = written
+        own, twin, permalink = written
         assert (own["rel"], own["type"], own["hreflang"]) == ("alternate", "text/html", "zh-Hant")
         assert (twin["hreflang"], twin["title"]) == ("zh-Hans", "简体中文")
+        assert permalink == {"rel": "alternate", "type": "text/html", "href": own["href"]}
 
 
 def test_entry_links_read_back_with_feedparser(site: Site) -> None:
@@ -161,9 +162,12 @@ def test_entry_links_read_back_with_feedparser(site: Site) -> None:
         parse(build_atom(site)).entries, entries(site, Script.HANT), strict=True
     ):
         got = [
-            (x["rel"], x["type"], x["hreflang"], x.get("title", ""), x["href"]) for x in read.links
+            (x["rel"], x["type"], x.get("hreflang", ""), x.get("title", ""), x["href"])
+            for x in read.links
         ]
         assert got == [(x.rel, x.type, x.hreflang, x.title, x.href) for x in entry.links]
+        # Readers taking the first alternate and feedparser (the last) agree on the own page.
+        assert read.link == entry.links[0].href
 
 
 def test_no_duplicate_alternates(site: Site) -> None:
@@ -182,7 +186,8 @@ def test_no_duplicate_alternates(site: Site) -> None:
 
 def test_article_links_point_at_both_pages(site: Site) -> None:
     article = articles()[0]
-    own, twin = entries(site, Script.HANS)[0].links
+    own, twin, permalink = entries(site, Script.HANS)[0].links
+    assert permalink.href == own.href
     assert own.href == site.url(site.article_path(Script.HANS, article))
     assert twin.href == site.url(site.article_path(Script.HANT, article))
     assert (own.hreflang, twin.hreflang, twin.title) == ("zh-Hans", "zh-Hant", "繁體中文")

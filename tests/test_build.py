@@ -1,0 +1,218 @@
+"""Build from a real store to real files: feeds read back with feedparser, pages parsed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from pathlib import Path
+from xml.etree import ElementTree
+
+import feedparser
+import opencc
+import pytest
+from conftest import NOW, with_feeds
+
+from publisher.build import build
+from publisher.config import Config
+from publisher.editions import editions
+from publisher.ingest import ingest_file, scripts_for
+from publisher.records import SCRIPTS, Script
+from publisher.site import Site
+from publisher.store import Store
+from publisher.text import excerpt
+
+DAY = dt.date(2025, 12, 14)
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def built(config: Config, store: Store, seed_path: Path) -> Config:
+    ingest_file(config, store, seed_path, day=DAY, now=NOW)
+    build(config, store, NOW)
+    return config
+
+
+def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        str(path.relative_to(root)): (path.read_bytes(), path.stat().st_mtime_ns)
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def visible_text(markup: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_feed_reads_back_field_for_field(built: Config, store: Store, script: Script) -> None:
+    site = Site.from_config(built)
+    raw = (built.output_dir / site.atom_path(script)).read_text(encoding="utf-8")
+    feed = feedparser.parse(raw)
+    assert feed.bozo == 0
+    assert feed.feed.language == script
+    expected = editions(store, scripts_for(built), store.articles(), script)
+    assert len(feed.entries) == len(expected) == 8
+    for entry, edition in zip(feed.entries, expected, strict=True):
+        article, text = edition.article, edition.text
+        assert entry.id == site.entry_id(script, article)
+        assert entry.id.startswith("tag:news.example.org,2025-12-14:")
+        assert entry.title == text.title
+        assert entry.author == text.source
+        assert [tag.term for tag in entry.tags] == [text.source]
+        assert entry.summary == excerpt(text.body, built.feeds.summary_chars)
+        assert entry.content[0].type == "text/html"
+        assert visible_text(entry.content[0].value).replace("\n", "") == text.body
+        assert entry.link == site.url(site.article_path(script, article))
+        assert entry.published_parsed[:3] == (2025, 12, 13)  # feedparser gives UTC
+    # The raw strings keep the site's offset (RFC 3339).
+    assert raw.count("<published>2025-12-14T00:00:00+08:00</published>") == 8
+    assert raw.count("<updated>2025-12-14T00:00:00+08:00</updated>") == 9
+
+
+def test_ids_differ_between_scripts_and_survive_a_rebuild(built: Config, store: Store) -> None:
+    def ids(script: Script) -> list[str]:
+        raw = (built.output_dir / script / "atom.xml").read_bytes()
+        return [e.id for e in feedparser.parse(raw).entries]
+
+    hant, hans = ids(Script.HANT), ids(Script.HANS)
+    assert not set(hant) & set(hans)
+    for path in built.output_dir.rglob("*.xml"):
+        path.unlink()
+    build(built, store, NOW)
+    assert (ids(Script.HANT), ids(Script.HANS)) == (hant, hans)
+
+
+def test_feed_links_self_and_twin(built: Config) -> None:
+    root = ElementTree.parse(built.output_dir / "zh-Hans" / "atom.xml").getroot()
+    assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == "zh-Hans"
+    links = {
+        (link.get("rel"), link.get("type"), link.get("hreflang")): link.get("href")
+        for link in root.findall(f"{ATOM}link")
+    }
+    assert links[("self", "application/atom+xml", None)].endswith("/zh-Hans/atom.xml")
+    assert links[("alternate", "application/atom+xml", "zh-Hant")] == (
+        "https://news.example.org/zh-Hant/atom.xml"
+    )
+    for entry in root.findall(f"{ATOM}entry"):
+        entry_links = [
+            (link.get("rel"), link.get("type"), link.get("hreflang"))
+            for link in entry.findall(f"{ATOM}link")
+        ]
+        assert entry_links == [
+            ("alternate", "text/html", "zh-Hans"),
+            ("alternate", "text/html", "zh-Hant"),
+            ("alternate", "text/html", None),
+        ]
+        hrefs = [link.get("href") for link in entry.findall(f"{ATOM}link")]
+        assert hrefs[0] == hrefs[2] != hrefs[1] and "/zh-Hans/" in hrefs[0]
+
+
+def test_simplified_feed_is_simplified(built: Config) -> None:
+    raw = (built.output_dir / "zh-Hans" / "atom.xml").read_text(encoding="utf-8")
+    titles = [e.title + e.summary for e in feedparser.parse(raw).entries]
+    t2s = opencc.OpenCC("t2s")
+    assert all(t2s.convert(text) == text for text in titles)
+    assert "英伟达" in raw and "輝達" not in raw
+
+
+def test_rss_twin_has_the_same_entries(built: Config) -> None:
+    for script in SCRIPTS:
+        atom = feedparser.parse((built.output_dir / script / "atom.xml").read_bytes())
+        rss_raw = (built.output_dir / script / "rss.xml").read_text(encoding="utf-8")
+        rss = feedparser.parse(rss_raw)
+        assert rss.version == "rss20"
+        assert [e.id for e in rss.entries] == [e.id for e in atom.entries]
+        assert rss_raw.count('<guid isPermaLink="false">tag:') == 8
+        assert rss_raw.count("<pubDate>Sun, 14 Dec 2025 00:00:00 +0800</pubDate>") == 8
+
+
+def test_unchanged_store_rebuilds_to_identical_untouched_files(built: Config, store: Store) -> None:
+    before = snapshot(built.output_dir)
+    report = build(built, store, NOW + dt.timedelta(days=3))
+    assert report.written == 0
+    assert snapshot(built.output_dir) == before
+    # Even with the fingerprints forgotten, equal bytes are not rewritten.
+    store.db.execute("DELETE FROM outputs")
+    assert build(built, store, NOW).written == 0
+    assert snapshot(built.output_dir) == before
+    assert not [p for p in built.output_dir.rglob("*.tmp")]
+
+
+def test_a_new_day_rewrites_only_what_shows_it(built: Config, store: Store) -> None:
+    before = snapshot(built.output_dir)
+    path = built.root / "2025-12-15.txt"
+    path.write_text("新的一天\n新的內文。 (新來源)\n", encoding="utf-8")
+    ingest_file(built, store, path, now=NOW)
+    build(built, store, NOW)
+    after = snapshot(built.output_dir)
+    changed = {name for name in before if after[name] != before[name]}
+    assert changed == {
+        "zh-Hant/atom.xml",
+        "zh-Hant/rss.xml",
+        "zh-Hant/index.html",
+        "zh-Hans/atom.xml",
+        "zh-Hans/rss.xml",
+        "zh-Hans/index.html",
+    }
+    added = set(after) - set(before)
+    assert "zh-Hant/days/2025-12-15.html" in added and len(added) == 2 * 3  # day, article, source
+    feed = feedparser.parse((built.output_dir / "zh-Hant" / "atom.xml").read_bytes())
+    assert feed.entries[0].title == "新的一天"  # newest first
+    assert feed.feed.updated.startswith("2025-12-15T00:00:00+08:00")
+
+
+def test_feed_window_is_the_newest_entries(config: Config, store: Store, seed_path: Path) -> None:
+    ingest_file(config, store, seed_path, day=DAY, now=NOW)
+    later = config.root / "2025-12-16.txt"
+    later.write_text("甲\n甲文。 (A)\n乙\n乙文。 (B)\n", encoding="utf-8")
+    ingest_file(config, store, later, now=NOW)
+    small = with_feeds(config, max_entries=3)
+    build(small, store, NOW)
+    feed = feedparser.parse((small.output_dir / "zh-Hant" / "atom.xml").read_bytes())
+    titles = [e.title for e in feed.entries]
+    assert titles[:2] == ["甲", "乙"] and len(titles) == 3
+    assert titles[2] == store.articles(day=DAY)[0].original.title
+
+
+def test_pages_for_each_script(built: Config, store: Store) -> None:
+    site = Site.from_config(built)
+    for script in SCRIPTS:
+        index = (built.output_dir / site.index_path(script)).read_text(encoding="utf-8")
+        assert f'<html lang="{script}">' in index
+        assert 'type="application/atom+xml"' in index
+        assert site.url(site.index_path(script.twin)) in index
+        assert "2025-12-14" in index
+        for edition in editions(store, scripts_for(built), store.articles(), script):
+            page = (built.output_dir / site.article_path(script, edition.article)).read_text(
+                encoding="utf-8"
+            )
+            assert f'<html lang="{script}">' in page
+            assert site.url(site.article_path(script.twin, edition.article)) in page
+            assert f'href="{site.url(site.atom_path(script))}"' in page
+            paragraphs = re.findall(r"<p>(.*?)</p>", page, flags=re.S)
+            assert len(paragraphs) > 1 or len(edition.text.body) < 300
+            assert "".join(html.unescape(p) for p in paragraphs) == edition.text.body
+    root = (built.output_dir / "index.html").read_text(encoding="utf-8")
+    assert site.url(site.index_path(Script.HANS)) in root
+
+
+def test_markup_in_articles_is_shown_as_text(config: Config, store: Store) -> None:
+    path = config.root / "2025-12-14.txt"
+    path.write_text(
+        '<script>alert("標題")</script>\n內文 <img src=x onerror=alert(1)> 結束。 (來源&amp;)\n',
+        encoding="utf-8",
+    )
+    ingest_file(config, store, path, now=NOW)
+    build(config, store, NOW)
+    for page in config.output_dir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "<script>alert" not in text and "<img src=x" not in text
+    [article_page] = (config.output_dir / "zh-Hant" / "articles").rglob("*.html")
+    assert "&lt;script&gt;alert(&#34;標題&#34;)&lt;/script&gt;" in article_page.read_text(
+        encoding="utf-8"
+    )
+    feed = feedparser.parse((config.output_dir / "zh-Hant" / "atom.xml").read_bytes())
+    assert feed.entries[0].title == '<script>alert("標題")</script>'
+    assert feed.entries[0].author == "來源&amp;"

@@ -1,0 +1,116 @@
+"""Ingest into a real SQLite file: what is stored, re-ingesting, bad files, and atomicity."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import NOW
+
+from publisher import batch
+from publisher.config import Config
+from publisher.ingest import batch_date, ingest_file
+from publisher.records import Script
+from publisher.store import Store
+
+DAY = dt.date(2025, 12, 14)
+
+
+def test_seed_is_stored_whole_in_batch_order(config: Config, store: Store, seed_path: Path) -> None:
+    outcome = ingest_file(config, store, seed_path, day=DAY, now=NOW)
+    assert (outcome.added, outcome.duplicates, outcome.error) == (8, 0, None)
+    parsed = batch.parse(seed_path.read_bytes(), seed_path)
+    stored = store.articles(day=DAY)
+    assert [a.original.title for a in stored] == [p.title for p in parsed]
+    assert [a.original.body for a in stored] == [p.body for p in parsed]
+    assert [a.original.source for a in stored] == [p.source for p in parsed]
+    assert [a.position for a in stored] == list(range(8))
+    assert {a.script for a in stored} == {Script.HANT}
+    for article in stored:
+        assert article.published == dt.datetime(2025, 12, 14, tzinfo=config.site.zone)
+        assert article.published.utcoffset() == dt.timedelta(hours=8)
+        assert len(article.key) == 64
+
+
+def test_reingesting_adds_nothing(config: Config, store: Store, seed_path: Path) -> None:
+    ingest_file(config, store, seed_path, day=DAY, now=NOW)
+    again = ingest_file(config, store, seed_path, day=DAY, now=NOW)
+    assert (again.added, again.duplicates) == (0, 8)
+    # Another date, other white space: still the same articles.
+    text = seed_path.read_text(encoding="utf-8").replace("\n", "\r\n\n")
+    copy = config.root / "copy-2025-12-20.txt"
+    copy.write_text(text, encoding="utf-8")
+    assert ingest_file(config, store, copy, now=NOW).added == 0
+    assert len(store.articles()) == 8
+
+
+def test_conversions_are_stored_at_ingest(config: Config, store: Store, seed_path: Path) -> None:
+    ingest_file(config, store, seed_path, day=DAY, now=NOW)
+    rows = store.db.execute("SELECT signature, COUNT(*) FROM conversions GROUP BY 1").fetchall()
+    assert [(sig.split(":")[0], n) for sig, n in rows] == [("tw2sp", 8)]
+
+
+def test_a_later_file_of_the_same_day_goes_after(config: Config, store: Store) -> None:
+    first = config.root / "a.txt"
+    first.write_text("一\n甲。 (A)\n二\n乙。 (B)\n", encoding="utf-8")
+    second = config.root / "b.txt"
+    second.write_text("三\n丙。 (C)\n一\n甲。 (A)\n", encoding="utf-8")
+    ingest_file(config, store, first, day=DAY, now=NOW)
+    outcome = ingest_file(config, store, second, day=DAY, now=NOW)
+    assert (outcome.added, outcome.duplicates) == (1, 1)
+    assert [a.original.title for a in store.articles(day=DAY)] == ["一", "二", "三"]
+
+
+def test_simplified_batch_is_detected(config: Config, store: Store) -> None:
+    path = Path(__file__).resolve().parents[1] / "examples" / "2025-12-15-simplified.txt"
+    ingest_file(config, store, path, now=NOW)
+    [article] = store.articles()
+    assert article.script is Script.HANS
+    assert article.batch_date == dt.date(2025, 12, 15)  # from the file name
+
+
+@pytest.mark.parametrize(
+    ("name", "given", "expected"),
+    [
+        ("2025-12-14.txt", None, dt.date(2025, 12, 14)),
+        ("news_2025-01-31_am.txt", None, dt.date(2025, 1, 31)),
+        ("2025-13-45-then-2025-02-03.txt", None, dt.date(2025, 2, 3)),
+        ("batch.txt", None, NOW.date()),
+        ("2025-12-14.txt", dt.date(2024, 1, 1), dt.date(2024, 1, 1)),
+    ],
+)
+def test_batch_date(name: str, given: dt.date | None, expected: dt.date) -> None:
+    assert batch_date(Path(name), given, NOW) == expected
+
+
+def test_bad_file_stores_nothing_and_names_the_line(config: Config, store: Store) -> None:
+    bad = config.root / "bad.txt"
+    bad.write_text("好標題\n好內文。 (來源)\n壞標題\n沒有來源的內文\n", encoding="utf-8")
+    outcome = ingest_file(config, store, bad, day=DAY, now=NOW)
+    assert outcome.added == 0
+    assert outcome.error is not None and str(outcome.error).startswith(f"{bad}:4: no source")
+    assert store.articles() == []
+
+
+def test_missing_file_is_an_error_not_a_crash(config: Config, store: Store) -> None:
+    outcome = ingest_file(config, store, config.root / "nope.txt", now=NOW)
+    assert outcome.error is not None and "No such file" in str(outcome.error)
+
+
+def test_failure_mid_file_leaves_the_store_as_before(
+    config: Config, store: Store, seed_path: Path
+) -> None:
+    """The database itself refuses the sixth article; the five before it must not stay."""
+    ingest_file(config, store, Path(__file__).parents[1] / "examples" / "2025-12-14.txt", now=NOW)
+    before = store.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    store.db.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN NEW.batch_date = '2025-12-14' "
+        "AND NEW.position = 5 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+    )
+    with pytest.raises(sqlite3.IntegrityError, match="disk on fire"):
+        ingest_file(config, store, seed_path, day=DAY, now=NOW)
+    assert store.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == before
+    assert store.db.execute("SELECT COUNT(*) FROM conversions").fetchone()[0] == before
+    assert not store.db.in_transaction
