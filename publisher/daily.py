@@ -1,0 +1,220 @@
+"""One daily run: ingest the inbox, build, write the digest archive, send today's digest.
+
+`run_day` is what both `publisher run --once` (cron) and the daemon's cron trigger call; the
+scheduler only decides when. Every step is safe to repeat: ingest skips stored articles,
+build rewrites only what changed, delivery resumes from its table. So a run cut short (a
+crash, SIGTERM) is finished by simply running again, and `due` says when that is needed.
+
+The caller holds the store lock (publisher.lock) around a run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from publisher import delivery, digest
+from publisher.build import BuildReport, build
+from publisher.config import Config
+from publisher.delivery import SendReport
+from publisher.files import write_atomic
+from publisher.ingest import IngestOutcome, ingest_file
+from publisher.store import Store
+from publisher.transport import Transport
+
+log = logging.getLogger(__name__)
+
+DONE = "done"
+REJECTED = "rejected"
+# Names an uploader uses while a file is still arriving; such files wait for the next run.
+PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", "~")
+
+
+# -- the inbox ------------------------------------------------------------------------------
+
+
+def inbox_files(inbox: Path) -> list[Path]:
+    """Batch files waiting in `inbox`, by name: regular files only (done/ and rejected/ are
+    folders), no hidden files and no half-uploaded ones."""
+    if not inbox.is_dir():
+        return []
+    return sorted(
+        path
+        for path in inbox.iterdir()
+        if path.is_file()
+        and not path.is_symlink()
+        and not path.name.startswith(".")
+        and not path.name.endswith(PARTIAL_SUFFIXES)
+    )
+
+
+def _candidates(folder: Path, name: str) -> Iterator[Path]:
+    """name, then name.1, name.2 … before the suffix: a later file of the same name must
+    never overwrite an earlier one (its error report or its record of what came in)."""
+    yield folder / name
+    stem, dot, suffix = name.partition(".")
+    for number in range(1, 10_000):
+        yield folder / (f"{stem}.{number}{dot}{suffix}" if dot else f"{name}.{number}")
+    raise FileExistsError(f"{folder}: no free name left for {name}")
+
+
+def _error_file(path: Path) -> Path:
+    return path.with_name(path.name + ".error.txt")
+
+
+def file_away(path: Path, folder: Path, error: str | None = None) -> Path:
+    """Move `path` into `folder` under a name no other file has; with `error`, first write
+    NAME.error.txt beside where it will land (replacing one left by an interrupted call).
+    Atomic (a hard link, then the unlink) and safe to repeat: after a crash between the
+    two steps, the next call finds the file already in place and only removes the inbox
+    copy."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for target in _candidates(folder, path.name):
+        if target.exists() and os.path.samefile(target, path):
+            break  # linked by an earlier, interrupted call
+        if target.exists():
+            continue
+        if error is not None:
+            write_atomic(_error_file(target), error.encode() + b"\n")
+        try:
+            os.link(path, target)  # fails instead of overwriting, unlike rename
+        except FileExistsError:
+            continue
+        break
+    path.unlink()
+    return target
+
+
+def _explain(outcome: IngestOutcome) -> str:
+    error = outcome.error
+    assert error is not None
+    where = f"line {error.line}: " if error.line else ""
+    return f"{outcome.path.name}: rejected, nothing of it was stored.\n{where}{error.problem}"
+
+
+def ingest_inbox(config: Config, store: Store, now: dt.datetime) -> list[IngestOutcome]:
+    """Ingest every waiting file, then move it to done/ or, with the reason, rejected/."""
+    inbox = config.path(config.schedule.inbox_dir)
+    outcomes = []
+    for path in inbox_files(inbox):
+        outcome = ingest_file(config, store, path, now=now)
+        if outcome.error is None:
+            moved = file_away(path, inbox / DONE)
+            log.info("%s: %d added, %d already stored", moved, outcome.added, outcome.duplicates)
+        else:
+            moved = file_away(path, inbox / REJECTED, _explain(outcome))
+            log.warning("%s: rejected: %s", moved, outcome.error)
+        outcomes.append(outcome)
+    return outcomes
+
+
+# -- the run --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunReport:
+    day: dt.date
+    ingested: tuple[IngestOutcome, ...] = ()
+    build: BuildReport | None = None
+    archive: tuple[Path, ...] = ()
+    send: SendReport | None = None
+    seconds: float = 0.0
+    skipped: bool = False  # the day was already complete: nothing was done
+
+    @property
+    def complete(self) -> bool:
+        """Nothing left that running again would do: every mail of the day is settled
+        (sent, failed for good or uncertain); only a stop or deferred mail leave work."""
+        if self.skipped:
+            return True
+        return self.send is not None and not self.send.stopped and self.send.deferred == 0
+
+    def summary(self) -> str:
+        if self.skipped:
+            return f"{self.day}: already complete, nothing to do"
+        files = len(self.ingested)
+        rejected = sum(outcome.error is not None for outcome in self.ingested)
+        added = sum(outcome.added for outcome in self.ingested)
+        parts = [f"{self.day}: {files} files ({rejected} rejected), {added} articles added"]
+        if self.build is not None:
+            parts.append(f"{self.build.written} outputs written")
+        if self.send is not None:
+            send = self.send
+            parts.append(
+                f"mails sent {send.sent}, failed {send.failed}, uncertain {send.uncertain}, "
+                f"deferred {send.deferred}" + (f" (stopped: {send.reason})" if send.stopped else "")
+            )
+        parts.append(f"{self.seconds:.1f} s")
+        return ", ".join(parts) + ("" if self.complete else "; not complete")
+
+
+def today(config: Config, now: dt.datetime) -> dt.date:
+    return now.astimezone(config.site.zone).date()
+
+
+def scheduled_at(config: Config, day: dt.date, at: dt.time | None = None) -> dt.datetime:
+    """The moment of `day`'s run: schedule.time (or `at`) in the site's time zone."""
+    if at is None:
+        hour, minute = config.schedule.hour_minute
+        at = dt.time(hour, minute)
+    return dt.datetime.combine(day, at, tzinfo=config.site.zone)
+
+
+def completed(store: Store, day: dt.date) -> bool:
+    row = store.db.execute("SELECT finished FROM runs WHERE day = ?", (day.isoformat(),))
+    found = row.fetchone()
+    return found is not None and found[0] is not None
+
+
+def due(store: Store, now: dt.datetime, config: Config, at: dt.time | None = None) -> bool:
+    """Start-up catch-up: today's run time has passed and today's run has not completed."""
+    day = today(config, now)
+    return now >= scheduled_at(config, day, at) and not completed(store, day)
+
+
+def _record_start(store: Store, day: dt.date, now: dt.datetime) -> None:
+    with store.transaction() as db:
+        db.execute(
+            "INSERT INTO runs (day, started) VALUES (?, ?)"
+            " ON CONFLICT (day) DO UPDATE SET started = excluded.started",
+            (day.isoformat(), now.isoformat()),
+        )
+
+
+def _record_end(store: Store, report: RunReport, now: dt.datetime) -> None:
+    finished = now.isoformat() if report.complete else None
+    with store.transaction() as db:
+        db.execute(
+            "UPDATE runs SET finished = ?, summary = ? WHERE day = ?",
+            (finished, report.summary(), report.day.isoformat()),
+        )
+
+
+def run_day(
+    config: Config,
+    store: Store,
+    now: dt.datetime,
+    *,
+    stop: threading.Event | None = None,
+    transport: Transport | None = None,
+) -> RunReport:
+    """Today's run, unless today is already complete. `now` dates the day and the records;
+    `stop` (SIGTERM) ends the sending between two messages, leaving the day incomplete."""
+    day = today(config, now)
+    if completed(store, day):
+        return RunReport(day, skipped=True)
+    started = time.monotonic()
+    _record_start(store, day, now)
+    ingested = tuple(ingest_inbox(config, store, now))
+    built = build(config, store, now)
+    archive = tuple(digest.write_archive(config, store, day, now))
+    sent = delivery.send_day(config, store, day, now, stop=stop, transport=transport)
+    report = RunReport(day, ingested, built, archive, sent, seconds=time.monotonic() - started)
+    _record_end(store, report, now)
+    return report
