@@ -19,9 +19,9 @@ import jinja2
 
 from publisher import feeds, templating
 from publisher.config import Config
+from publisher.conversion import Scripts
 from publisher.editions import editions
 from publisher.files import write_if_changed
-from publisher.ingest import scripts_for
 from publisher.pages import Pages, root_index
 from publisher.records import SCRIPTS, Edition, Script
 from publisher.site import Site
@@ -63,6 +63,7 @@ def _feed(
     site: Site,
     config: Config,
     env: jinja2.Environment,
+    title: str,
     script: Script,
     keys: Sequence[str],
     *,
@@ -74,16 +75,16 @@ def _feed(
     """An Atom feed, or its RSS twin, of the editions of `keys`."""
 
     def render(chosen: list[Edition]) -> bytes:
-        title = config.site.title
-        if by_source and chosen:
-            title += f" · {chosen[0].text.source}"  # the source's name in this feed's script
+        # A source's feed names the source as this feed's script writes it.
+        name = f"{title} · {chosen[0].text.source}" if by_source and chosen else title
         meta = feeds.script_feed_meta(
             site,
             script,
             path=path,
             twin_path=twin_path,
             page_path=site.index_path(script),
-            title=title,
+            title=name,
+            author=title,
         )
         size = config.feeds.summary_chars
         entries = [feeds.article_entry(site, edition, size, env=env) for edition in chosen]
@@ -98,6 +99,7 @@ def _feeds(
     site: Site,
     config: Config,
     env: jinja2.Environment,
+    title: str,
     script: Script,
     window: Sequence[str],
     by_source: dict[str, list[str]],
@@ -105,8 +107,8 @@ def _feeds(
     twin = script.twin
     main = {"path": site.atom_path(script), "twin_path": site.atom_path(twin)}
     outputs = [
-        _feed(site, config, env, script, window, **main),
-        _feed(site, config, env, script, window, **main, rss=True),
+        _feed(site, config, env, title, script, window, **main),
+        _feed(site, config, env, title, script, window, **main, rss=True),
     ]
     if config.feeds.per_source:
         # Paths come from the original source name, so both scripts' twins find each other.
@@ -115,6 +117,7 @@ def _feeds(
                 site,
                 config,
                 env,
+                title,
                 script,
                 keys[: config.feeds.max_entries],
                 path=site.source_feed_path(script, source),
@@ -126,8 +129,14 @@ def _feeds(
     return outputs
 
 
-def plan(config: Config, site: Site, index: Sequence[tuple[str, dt.date, str]]) -> list[Output]:
-    """Every output of the site, from (key, date, source) rows newest first. Pure."""
+def plan(
+    config: Config,
+    site: Site,
+    titles: dict[Script, str],
+    index: Sequence[tuple[str, dt.date, str]],
+) -> list[Output]:
+    """Every output of the site, from (key, date, source) rows newest first, with the site's
+    title in each script. Pure."""
     env = templating.environment(
         config.path(config.site.templates_dir) if config.site.templates_dir else None
     )
@@ -140,10 +149,10 @@ def plan(config: Config, site: Site, index: Sequence[tuple[str, dt.date, str]]) 
     days = [(day, len(keys)) for day, keys in by_day.items()]
     outputs = [Output("index.html", (), Script.HANT, lambda _: root_index(env, site))]
     for script in SCRIPTS:
-        pages = Pages(env, site, script, config.feeds.summary_chars)
-        outputs += _feeds(site, config, env, script, window, by_source)
-        # The index lists every day, so a new day changes it: its keys include the days.
-        day_marks = tuple(day.isoformat() for day in by_day)
+        pages = Pages(env, site, script, titles[script], config.feeds.summary_chars)
+        outputs += _feeds(site, config, env, titles[script], script, window, by_source)
+        # The index lists every day and its count, so its keys include them.
+        day_marks = tuple(f"{day.isoformat()}:{count}" for day, count in days)
         outputs.append(
             Output(
                 site.index_path(script),
@@ -180,7 +189,7 @@ def _editions_for(
     wanted: dict[Script, set[str]] = defaultdict(set)
     for output in outputs:
         wanted[output.script].update(output.keys)
-    scripts = scripts_for(config)
+    scripts = Scripts.from_config(config)
     found = {}
     for script, keys in wanted.items():
         for edition in editions(store, scripts, store.articles_by_keys(keys), script):
@@ -196,7 +205,9 @@ def build(config: Config, store: Store, now: dt.datetime) -> BuildReport:
     root = config.output_dir
     todo = []
     fingerprints = {}
-    for output in plan(config, site, store.article_index()):
+    scripts = Scripts.from_config(config)
+    titles = {script: scripts.into(config.site.title, script) for script in SCRIPTS}
+    for output in plan(config, site, titles, store.article_index()):
         fingerprint = _fingerprint(settings, output)
         fingerprints[output.path] = fingerprint
         if previous.get(output.path) != fingerprint or not (root / output.path).exists():

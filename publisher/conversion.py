@@ -17,6 +17,7 @@ from functools import cache
 
 import opencc
 
+from publisher.config import Config
 from publisher.records import Article, Script, Text
 
 # Traditional variant of the site -> (config to Simplified, config from Simplified).
@@ -113,6 +114,20 @@ class Scripts:
             to_hant=Converter(to_hant, OVERRIDES[to_hant] | kept),
             default=default,
         )
+
+    @classmethod
+    def from_config(cls, config: Config) -> Scripts:
+        return cls.for_site(
+            variant=config.scripts.hant_variant,
+            protected=config.scripts.protected_terms,
+            default=Script(config.scripts.default),
+        )
+
+    def into(self, text: str, script: Script) -> str:
+        """`text` in `script`: names from the config (site title, sender) read in both."""
+        if not text or self.detect(text) is script:
+            return text
+        return self.converter_to(script).convert(text)
 
     def converter_to(self, script: Script) -> Converter:
         return self.to_hans if script is Script.HANS else self.to_hant

@@ -17,7 +17,7 @@ from publisher import batch
 from publisher.config import Config
 from publisher.conversion import Scripts
 from publisher.errors import BatchError
-from publisher.records import Article, ParsedArticle, Script, Text
+from publisher.records import Article, ParsedArticle, Text
 from publisher.store import Store
 
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -29,14 +29,6 @@ class IngestOutcome:
     added: int
     duplicates: int
     error: BatchError | None = None
-
-
-def scripts_for(config: Config) -> Scripts:
-    return Scripts.for_site(
-        variant=config.scripts.hant_variant,
-        protected=config.scripts.protected_terms,
-        default=Script(config.scripts.default),
-    )
 
 
 def article_key(title: str, body: str) -> str:
@@ -99,7 +91,7 @@ def ingest_file(
         return IngestOutcome(path, 0, 0, error)
     except OSError as error:
         return IngestOutcome(path, 0, 0, BatchError(path, 0, error.strerror or str(error)))
-    scripts = scripts_for(config)
+    scripts = Scripts.from_config(config)
     zone = config.site.zone
     on = batch_date(path, day, now.astimezone(zone))
     with store.transaction():

@@ -61,16 +61,20 @@ def group_by_day(editions: Sequence[Edition]) -> list[Day]:
 class Pages:
     """Renders every page of one script."""
 
-    def __init__(self, env: jinja2.Environment, site: Site, script: Script, summary_chars: int):
+    def __init__(
+        self, env: jinja2.Environment, site: Site, script: Script, title: str, summary_chars: int
+    ) -> None:
         self.env = env
         self.site = site
         self.script = script
+        self.title = title  # the site's title in this script
         self.summary_chars = summary_chars
 
     def _render(self, template: str, path: str, twin_path: str, **values: object) -> bytes:
         site, script = self.site, self.script
         page = self.env.get_template(template).render(
             site=site,
+            site_title=self.title,
             script=script,
             twin=script.twin,
             words=WORDS[script],

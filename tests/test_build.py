@@ -15,8 +15,9 @@ from conftest import NOW, with_feeds
 
 from publisher.build import build
 from publisher.config import Config
+from publisher.conversion import Scripts
 from publisher.editions import editions
-from publisher.ingest import ingest_file, scripts_for
+from publisher.ingest import ingest_file
 from publisher.records import SCRIPTS, Script
 from publisher.site import Site
 from publisher.store import Store
@@ -52,7 +53,7 @@ def test_feed_reads_back_field_for_field(built: Config, store: Store, script: Sc
     feed = feedparser.parse(raw)
     assert feed.bozo == 0
     assert feed.feed.language == script
-    expected = editions(store, scripts_for(built), store.articles(), script)
+    expected = editions(store, Scripts.from_config(built), store.articles(), script)
     assert len(feed.entries) == len(expected) == 8
     for entry, edition in zip(feed.entries, expected, strict=True):
         article, text = edition.article, edition.text
@@ -184,7 +185,7 @@ def test_pages_for_each_script(built: Config, store: Store) -> None:
         assert 'type="application/atom+xml"' in index
         assert site.url(site.index_path(script.twin)) in index
         assert "2025-12-14" in index
-        for edition in editions(store, scripts_for(built), store.articles(), script):
+        for edition in editions(store, Scripts.from_config(built), store.articles(), script):
             page = (built.output_dir / site.article_path(script, edition.article)).read_text(
                 encoding="utf-8"
             )
