@@ -35,7 +35,18 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         module.register(commands)
+    _describe(root)
     return root
+
+
+def _describe(command: argparse.ArgumentParser) -> None:
+    """A command's --help opens with its one-line help where it has no longer description."""
+    for action in command._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            summaries = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, sub in action.choices.items():
+                sub.description = sub.description or summaries.get(name)
+                _describe(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
