@@ -1,0 +1,109 @@
+"""Signed links: a confirm or unsubscribe token names one subscriber and one action, and only
+the holder of the secret can make one, so nobody can unsubscribe (or confirm) someone else.
+
+A token is `<id>.<mac>`: the subscriber id in decimal, then the first 128 bits of
+HMAC-SHA256(secret, "<action>:<id>") in URL-safe base64 without padding. 128 bits is far
+beyond guessing and keeps the links short. Tokens do not expire: an unsubscribe link in a
+mail from last year must still work.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import os
+import re
+import secrets
+import tempfile
+from pathlib import Path
+
+from publisher.config import Config
+from publisher.errors import ConfigError, TokenError
+
+ACTIONS = frozenset({"confirm", "unsubscribe"})
+ENVIRONMENT_VARIABLE = "PUBLISHER_SECRET"
+MIN_SECRET_BYTES = 16
+
+# Only the canonical spelling of an id: int() would also take "007", " 7", "7_0" or "٧",
+# and each of those must count as an altered token.
+_TOKEN = re.compile(r"(0|[1-9][0-9]{0,18})\.([A-Za-z0-9_-]{22})")
+
+log = logging.getLogger(__name__)
+
+
+def _mac(secret: bytes, action: str, subscriber_id: int) -> str:
+    if action not in ACTIONS:
+        raise ValueError(f"unknown token action {action!r}")
+    digest = hmac.new(secret, f"{action}:{subscriber_id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode("ascii")
+
+
+def make(secret: bytes, action: str, subscriber_id: int) -> str:
+    """A URL-safe token for `action` on `subscriber_id`."""
+    return f"{subscriber_id}.{_mac(secret, action, subscriber_id)}"
+
+
+def verify(secret: bytes, action: str, token: str) -> int:
+    """The subscriber id a token was made for; TokenError if it was not made by us for
+    exactly this action (forged, altered, truncated, or made for the other action)."""
+    match = _TOKEN.fullmatch(token)
+    if match is None:
+        raise TokenError("malformed link token")
+    subscriber_id = int(match[1])
+    # Compare whole tokens, not decoded bytes: base64 has several spellings of some byte
+    # strings, and an altered spelling must be refused too.
+    if not hmac.compare_digest(make(secret, action, subscriber_id), token):
+        raise TokenError(f"invalid {action} link token")
+    return subscriber_id
+
+
+def load_secret(config: Config) -> bytes:
+    """The HMAC key: $PUBLISHER_SECRET, else the key file (created with mode 0600 on first
+    use). Never config.toml, which people share and commit."""
+    value = os.environ.get(ENVIRONMENT_VARIABLE, "")
+    if value:
+        if len(value.encode()) < MIN_SECRET_BYTES:
+            raise ConfigError(
+                f"${ENVIRONMENT_VARIABLE}",
+                "(value)",
+                f"too short: use at least {MIN_SECRET_BYTES} random characters, e.g. the "
+                "output of `python -c 'import secrets; print(secrets.token_hex(32))'`",
+            )
+        return value.encode()
+    return _key_file(config.path(config.digest.secret_file))
+
+
+def _key_file(path: Path) -> bytes:
+    try:
+        key = path.read_bytes().strip()
+    except FileNotFoundError:
+        key = _create_key_file(path)
+    if len(key) < MIN_SECRET_BYTES:
+        raise ConfigError(path, "digest.secret_file", "the key file is empty or too short")
+    if path.stat().st_mode & 0o077:
+        log.warning("%s: the key file is readable by others; run: chmod 600 %s", path, path)
+    return key
+
+
+def _create_key_file(path: Path) -> bytes:
+    """Write a new key beside its final name, then link it into place: a second process
+    starting at the same moment finds either no file or the whole key, never half of one,
+    and both end up using the same key."""
+    key = secrets.token_hex(32).encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            return path.read_bytes().strip()
+    finally:
+        os.unlink(temp)
+    log.info("created the link-signing key %s (mode 0600); back it up", path)
+    return key
