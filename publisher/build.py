@@ -147,7 +147,13 @@ def plan(
         by_day[day].append(key)
         by_source[source].append(key)
     days = [(day, len(keys)) for day, keys in by_day.items()]
-    outputs = [Output("index.html", (), Script.HANT, lambda _: root_index(env, site))]
+    outputs = [
+        Output("index.html", (), Script.HANT, lambda _: root_index(env, site)),
+        # One stylesheet for every page, so browsers and CDNs cache it once.
+        Output(
+            "style.css", (), Script.HANT, lambda _: env.get_template("site.css").render().encode()
+        ),
+    ]
     for script in SCRIPTS:
         pages = Pages(env, site, script, titles[script], config.feeds.summary_chars)
         outputs += _feeds(site, config, env, titles[script], script, window, by_source)
