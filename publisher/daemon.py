@@ -1,0 +1,196 @@
+"""`publisher run`: the daily run on a schedule (APScheduler 3), or once for cron.
+
+The scheduler only decides when; what runs is `daily.run_day`, the same function `run
+--once` calls, under the store lock. A cron trigger fires at schedule.time in the site's
+time zone, with coalesce (missed fires collapse into one), max_instances=1 and the
+configured misfire grace time. At start-up a day whose time has passed but whose run never
+completed is run at once (catch-up); a run left incomplete (mail deferred by a struggling
+relay) is tried again later the same day. SIGTERM/SIGINT set an Event that sending checks
+between two messages, so a stop finishes the message in flight, records it and exits 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+from types import FrameType
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+
+from publisher import daily
+from publisher.config import Config
+from publisher.daily import RunReport
+from publisher.errors import PublisherError
+from publisher.lock import StoreLock, lock_path
+from publisher.store import Store
+
+log = logging.getLogger(__name__)
+
+JOB_ID = "daily"
+RETRY_ID = "retry"
+# After an incomplete run (the relay deferred mail), try again this much later.
+RETRY_AFTER = dt.timedelta(minutes=15)
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def run_time(config: Config, at: dt.time | None = None) -> dt.time:
+    """The time of day of the run: `at` (from `run --at`) or schedule.time."""
+    if at is not None:
+        return at
+    hour, minute = config.schedule.hour_minute
+    return dt.time(hour, minute)
+
+
+def trigger(config: Config, at: dt.time | None = None) -> CronTrigger:
+    """Daily at the run time in the site's zone (zoneinfo: DST is the zone's business)."""
+    when = run_time(config, at)
+    return CronTrigger(
+        hour=when.hour, minute=when.minute, second=when.second, timezone=config.site.zone
+    )
+
+
+def now_in(config: Config) -> dt.datetime:
+    return dt.datetime.now(config.site.zone)
+
+
+def add_log_file(config: Config) -> None:
+    """Also log to schedule.log_file, if set (stderr keeps its lines too)."""
+    if not config.schedule.log_file:
+        return
+    path = config.path(config.schedule.log_file)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    logging.getLogger().addHandler(handler)
+
+
+def run_locked(config: Config, *, wait: bool, stop: threading.Event) -> RunReport | None:
+    """Today's run under the store lock. None when `stop` came while waiting for the lock;
+    LockError when another process holds it and `wait` is False."""
+    store_lock = StoreLock(lock_path(config), "publisher run")
+    if not store_lock.acquire(wait=wait, stop=stop):
+        log.info("stopped while waiting for the store lock; nothing was done")
+        return None
+    try:
+        with Store(config.database) as store:
+            report = daily.run_day(config, store, now_in(config), stop=stop)
+    finally:
+        store_lock.release()
+    log.info("run %s", report.summary())
+    return report
+
+
+@dataclass
+class Daemon:
+    """What a scheduled run needs: the job itself is the module-level `scheduled_run`
+    (APScheduler wants importable functions), given this as its argument."""
+
+    config: Config
+    scheduler: BackgroundScheduler
+    stop: threading.Event
+    wait: bool = True
+    at: dt.time | None = None
+
+    def run(self) -> None:
+        try:
+            report = run_locked(self.config, wait=self.wait, stop=self.stop)
+        except PublisherError as error:
+            log.error("run failed: %s", error)
+            return
+        if report is not None and not report.complete and not self.stop.is_set():
+            self.retry_later()
+
+    def retry_later(self) -> None:
+        """Run again after RETRY_AFTER, unless the next scheduled run comes first."""
+        moment = now_in(self.config) + RETRY_AFTER
+        job = self.scheduler.get_job(JOB_ID)
+        if job is not None and job.next_run_time is not None and job.next_run_time <= moment:
+            return
+        log.info("the day is not complete; trying again at %s", moment.isoformat("T", "seconds"))
+        self.scheduler.add_job(
+            scheduled_run,
+            DateTrigger(moment, timezone=self.config.site.zone),
+            args=[self],
+            id=RETRY_ID,
+            name="retry of the daily run",
+            replace_existing=True,
+            misfire_grace_time=self.config.schedule.misfire_grace_seconds,
+        )
+
+
+def scheduled_run(daemon: Daemon) -> None:
+    """The job APScheduler calls (in its worker thread)."""
+    daemon.run()
+
+
+def catch_up_due(config: Config, at: dt.time | None) -> bool:
+    with Store(config.database) as store:
+        return daily.due(store, now_in(config), config, run_time(config, at))
+
+
+def stop_on_signals(stop: threading.Event) -> None:
+    """SIGTERM and SIGINT ask for a clean stop; a second one acts as usual (quits now)."""
+
+    def handle(signum: int, _: FrameType | None) -> None:
+        log.info(
+            "%s: stopping after the message in flight (again to quit at once)",
+            signal.Signals(signum).name,
+        )
+        stop.set()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+
+
+def new_scheduler(config: Config) -> BackgroundScheduler:
+    return BackgroundScheduler(
+        timezone=config.site.zone,
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": config.schedule.misfire_grace_seconds,
+        },
+    )
+
+
+def run_forever(config: Config, *, wait: bool = True, at: dt.time | None = None) -> int:
+    """The daemon: schedule, catch up if due, run until SIGTERM/SIGINT; returns the exit
+    code. Call from the main thread (signal handlers live there)."""
+    stop = threading.Event()
+    stop_on_signals(stop)
+    scheduler = new_scheduler(config)
+    daemon = Daemon(config, scheduler, stop, wait, at)
+    catch_up = catch_up_due(config, at)
+    extra = {"next_run_time": now_in(config)} if catch_up else {}
+    scheduler.add_job(
+        scheduled_run, trigger(config, at), args=[daemon], id=JOB_ID, name="daily run", **extra
+    )
+    if catch_up:
+        log.info("today's run is due and not complete: running it now")
+    scheduler.start()
+    if not catch_up:
+        job = scheduler.get_job(JOB_ID)
+        log.info("nothing due at start-up; next run at %s", job.next_run_time.isoformat())
+    while not stop.wait(0.5):
+        pass
+    scheduler.shutdown(wait=True)  # the running job sees `stop` between two messages
+    log.info("stopped")
+    return 0
+
+
+def run_once(config: Config, *, wait: bool = True) -> int:
+    """`run --once`, for cron: today's run now (whatever the time), unless already complete.
+    Exit 0 when the day is complete or a signal stopped us; 1 when work is left."""
+    stop = threading.Event()
+    stop_on_signals(stop)
+    report = run_locked(config, wait=wait, stop=stop)
+    if report is None or report.complete or stop.is_set():
+        return 0
+    return 1
