@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from publisher import __version__, config
-from publisher.cli import core, daemon, mail
+from publisher.cli import core, daemon, mail, send
 from publisher.errors import PublisherError
 
 # Each module adds its commands; every command sets `handler(args, config) -> exit code`.
-COMMAND_MODULES = (core, mail, daemon)
+COMMAND_MODULES = (core, mail, send, daemon)
 
 
 def parser() -> argparse.ArgumentParser:
