@@ -1,0 +1,542 @@
+"""The HTTP side of `publisher serve`: the output folder, plus the subscribe, confirm and
+unsubscribe pages that the mails link to, at the same paths below `site.base_url`.
+
+Built on Starlette and served by uvicorn. The stdlib's http.server would do for the static
+files, but its own documentation warns it is not for production, and these three pages face
+the public internet behind a proxy: uvicorn's h11 parser, timeouts and proxy-header handling,
+Starlette's StaticFiles (path containment, ETag, Last-Modified, 304, ranges) and its
+GZipMiddleware are maintained, tested code we would otherwise write again. python-multipart
+parses form bodies, including the multipart/form-data that RFC 8058 one-click POSTs use.
+
+Store and mail work is blocking (sqlite3, smtplib), so it runs in Starlette's thread pool.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import smtplib
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import NotModifiedResponse, StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from publisher import digest, subscribers, templating, tokens, transport
+from publisher.config import Config
+from publisher.errors import AddressError, DeliveryError, TokenError
+from publisher.records import Script, Subscriber, SubscriberStatus
+from publisher.site import Site
+from publisher.store import Store
+
+log = logging.getLogger(__name__)
+
+# A subscribe form is a few hundred bytes; anything near this is not a person filling it in.
+MAX_BODY_BYTES = 16 * 1024
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+ONE_CLICK = ("List-Unsubscribe", "One-Click")  # RFC 8058 §3.1
+
+# UI words are written for each script, not converted: each reads as its readers write it.
+WORDS: dict[Script, dict[str, str]] = {
+    Script.HANT: {
+        "name": "繁體中文",
+        "other": "简体中文版",
+        "home": "首頁",
+        "subscribe_title": "訂閱每日摘要",
+        "subscribe_intro": "每天把當日的新聞摘要寄到你的信箱。輸入電子郵件地址，選擇字體。",
+        "email_label": "電子郵件地址",
+        "script_label": "摘要字體",
+        "subscribe_button": "訂閱",
+        "check_inbox_title": "請查收確認信",
+        "check_inbox_text": "確認信已寄到 {email}。點信中的連結，就完成訂閱了。",
+        "confirm_title": "確認訂閱",
+        "confirm_text": "按下按鈕，確認以 {email} 訂閱每日摘要。",
+        "confirm_button": "確認訂閱",
+        "confirmed_title": "訂閱完成",
+        "confirmed_text": "之後每天的摘要都會寄到 {email}。",
+        "unsubscribe_title": "取消訂閱",
+        "unsubscribe_text": "按下按鈕，{email} 就不會再收到每日摘要。",
+        "unsubscribe_button": "取消訂閱",
+        "unsubscribed_title": "已取消訂閱",
+        "unsubscribed_text": "{email} 不會再收到每日摘要。想再訂閱，隨時歡迎回來。",
+        "resubscribe": "重新訂閱",
+        "error_title": "無法處理這個請求",
+        "bad_token": "這個連結不完整或遭到修改，無法使用。請開啟郵件中的原始連結。",
+        "missing_token": "網址缺少連結代碼。請從郵件中的連結開啟這一頁。",
+        "unknown_subscriber": "找不到這筆訂閱。",
+        "was_unsubscribed": "這個地址已取消訂閱，舊的確認連結不再有效。"
+        "請重新訂閱，我們會寄新的確認信。",
+        "bad_email": "這不是可用的電子郵件地址：{problem}",
+        "unknown_script": "不支援的字體選項：{value}",
+        "too_large": "送出的資料太大。",
+        "bad_form": "無法讀取送出的表單。",
+        "unsupported_type": "只接受表單格式的資料"
+        "（application/x-www-form-urlencoded 或 multipart/form-data）。",
+        "send_failed": "確認信暫時無法寄出，請稍後再試。",
+        "not_found": "找不到這個頁面。",
+        "not_allowed": "這個網址不接受這種請求。",
+    },
+    Script.HANS: {
+        "name": "简体中文",
+        "other": "繁體中文版",
+        "home": "首页",
+        "subscribe_title": "订阅每日摘要",
+        "subscribe_intro": "每天把当日的新闻摘要发送到你的邮箱。输入电子邮件地址，选择字体。",
+        "email_label": "电子邮件地址",
+        "script_label": "摘要字体",
+        "subscribe_button": "订阅",
+        "check_inbox_title": "请查收确认邮件",
+        "check_inbox_text": "确认邮件已发送到 {email}。点击邮件中的链接即可完成订阅。",
+        "confirm_title": "确认订阅",
+        "confirm_text": "点击按钮，确认用 {email} 订阅每日摘要。",
+        "confirm_button": "确认订阅",
+        "confirmed_title": "订阅成功",
+        "confirmed_text": "今后每天的摘要都会发送到 {email}。",
+        "unsubscribe_title": "取消订阅",
+        "unsubscribe_text": "点击按钮后，{email} 将不再收到每日摘要。",
+        "unsubscribe_button": "取消订阅",
+        "unsubscribed_title": "已取消订阅",
+        "unsubscribed_text": "{email} 将不再收到每日摘要。欢迎随时重新订阅。",
+        "resubscribe": "重新订阅",
+        "error_title": "无法处理这个请求",
+        "bad_token": "这个链接不完整或被修改过，无法使用。请打开邮件中的原始链接。",
+        "missing_token": "网址缺少链接代码。请从邮件中的链接打开这一页。",
+        "unknown_subscriber": "找不到这个订阅。",
+        "was_unsubscribed": "这个地址已取消订阅，旧的确认链接不再有效。"
+        "请重新订阅，我们会发送新的确认邮件。",
+        "bad_email": "这不是可用的电子邮件地址：{problem}",
+        "unknown_script": "不支持的字体选项：{value}",
+        "too_large": "提交的数据太大。",
+        "bad_form": "无法读取提交的表单。",
+        "unsupported_type": "只接受表单格式的数据"
+        "（application/x-www-form-urlencoded 或 multipart/form-data）。",
+        "send_failed": "确认邮件暂时无法发出，请稍后再试。",
+        "not_found": "找不到这个页面。",
+        "not_allowed": "这个网址不接受这种请求。",
+    },
+}
+
+# Pages that carry a token must not leak it through Referer, be framed (a hidden
+# unsubscribe button), or be cached by a proxy.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+}
+
+
+class Problem(Exception):
+    """A request we refuse, with the status and the words that explain it to a person."""
+
+    def __init__(self, status: int, key: str, **values: str) -> None:
+        self.status = status
+        self.key = key
+        self.values = values
+        super().__init__(f"{status} {key} {values}")
+
+
+# -- static files ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1024)
+def _xml_type(path: str, mtime_ns: int) -> str:
+    """Atom or RSS by the document's root element: the name alone (atom.xml, rss.xml,
+    sources/….xml) is the builder's business and may change. Cached per file version."""
+    del mtime_ns  # part of the cache key only
+    with open(path, "rb") as handle:
+        head = handle.read(2048)
+    if b"<feed" in head:
+        return "application/atom+xml; charset=utf-8"
+    if b"<rss" in head:
+        return "application/rss+xml; charset=utf-8"
+    return "application/xml; charset=utf-8"
+
+
+def media_type(path: str, stat_result: os.stat_result) -> str | None:
+    """The Content-Type for a file of the output folder (None: guess from the name)."""
+    if path.endswith(".xml"):
+        return _xml_type(path, stat_result.st_mtime_ns)
+    if path.endswith((".html", ".htm")):
+        return "text/html; charset=utf-8"
+    return None  # Starlette guesses, and adds charset=utf-8 to every text/* type
+
+
+class OutputFiles(StaticFiles):
+    """StaticFiles with the feed content types. It already keeps every path inside the
+    folder (.., encoded dots, absolute paths, symlinks out) and answers conditional GETs."""
+
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        response = FileResponse(
+            full_path,
+            status_code=status_code,
+            stat_result=stat_result,
+            media_type=media_type(os.fspath(full_path), stat_result),
+        )
+        if self.is_not_modified(response.headers, Headers(scope=scope)):
+            return NotModifiedResponse(response.headers)
+        return response
+
+
+class WeakETagWhenEncoded:
+    """A gzipped body is a different representation from the file, so it may not carry the
+    file's strong ETag (RFC 9110 §8.8.1); weaken it, as nginx does. Conditional requests
+    compare weakly, so a client's W/"…" still earns a 304."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_weakened(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(raw=message["headers"])
+                etag = headers.get("etag")
+                if "content-encoding" in headers and etag and not etag.startswith("W/"):
+                    headers["etag"] = "W/" + etag
+            await send(message)
+
+        await self.app(scope, receive, send_weakened)
+
+
+# -- requests -------------------------------------------------------------------------------
+
+
+def script_from_language(header: str) -> Script | None:
+    """The first Chinese language range of Accept-Language (by q) that names a script or a
+    region; plain `zh` says neither and so decides nothing."""
+    ranked = []
+    for position, item in enumerate(header.split(",")):
+        tag, _, params = item.strip().lower().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        if tag.startswith("zh") and quality > 0:
+            ranked.append((-quality, position, tag.split("-")[1:]))
+    for _, _, subtags in sorted(ranked):
+        if {"hans", "cn", "sg", "my"} & set(subtags):
+            return Script.HANS
+        if {"hant", "tw", "hk", "mo"} & set(subtags):
+            return Script.HANT
+    return None
+
+
+def parse_script(value: str) -> Script:
+    for script in Script:
+        if value.strip().lower() == script.value.lower():
+            return script
+    raise Problem(400, "unknown_script", value=value[:40])
+
+
+def _replay(body: bytes) -> Receive:
+    """A receive() that hands over a body already read, so Starlette can parse it."""
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive() -> Message:
+        return messages.pop() if messages else {"type": "http.disconnect"}
+
+    return receive
+
+
+async def read_form(request: Request) -> FormData:
+    """The POSTed form, refusing bodies over MAX_BODY_BYTES before reading them whole."""
+    length = request.headers.get("content-length", "0")
+    if not length.isdigit():
+        raise Problem(400, "bad_form")
+    if int(length) > MAX_BODY_BYTES:
+        raise Problem(413, "too_large")
+    body = bytearray()
+    async for chunk in request.stream():  # chunked bodies have no Content-Length to check
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise Problem(413, "too_large")
+    if not body:
+        return FormData()
+    kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if kind not in FORM_TYPES:
+        raise Problem(415, "unsupported_type")
+    replayed = Request(request.scope, _replay(bytes(body)))
+    # No file uploads, a handful of fields: a larger form is not one of ours.
+    return await replayed.form(max_files=0, max_fields=20, max_part_size=MAX_BODY_BYTES)
+
+
+def _field(form: FormData, name: str) -> str:
+    value = form.get(name, "")
+    if not isinstance(value, str):
+        raise Problem(400, "bad_form")
+    return value
+
+
+# -- the application ------------------------------------------------------------------------
+
+
+def _now_in(config: Config) -> Callable[[], dt.datetime]:
+    def now() -> dt.datetime:
+        return dt.datetime.now(config.site.zone)
+
+    return now
+
+
+@dataclass(frozen=True)
+class Web:
+    """The dynamic pages. `now` is the clock, a parameter so tests can fix it."""
+
+    config: Config
+    secret: bytes
+    now: Callable[[], dt.datetime]
+
+    @property
+    def site(self) -> Site:
+        return Site.from_config(self.config)
+
+    def page_script(self, request: Request, fallback: Script | None = None) -> Script:
+        """?script=, else the subscriber's own script, else Accept-Language, else the site's."""
+        chosen = request.query_params.get("script")
+        if chosen is not None:
+            return parse_script(chosen)
+        if fallback is not None:
+            return fallback
+        from_language = script_from_language(request.headers.get("accept-language", ""))
+        return from_language or Script(self.config.scripts.default)
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        script: Script,
+        status: int = 200,
+        **values: object,
+    ) -> HTMLResponse:
+        words = WORDS[script]
+        query = {**request.query_params, "script": str(script.twin)}
+        html = (
+            templating.environment()
+            .get_template(template)
+            .render(
+                script=script,
+                twin=script.twin,
+                words=words,
+                site_title=self.config.site.title,
+                home_url=self.site.url(self.site.index_path(script)),
+                subscribe_url=self.site.subscribe_url() + f"?script={script}",
+                twin_url=request.url.path + "?" + urlencode(query),
+                show_twin=request.method in ("GET", "HEAD"),
+                **values,
+            )
+        )
+        return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+
+    def message(
+        self,
+        request: Request,
+        script: Script,
+        status: int,
+        title: str,
+        text: str,
+        link: str = "subscribe_title",
+    ) -> HTMLResponse:
+        """A title and a sentence; `link` names the words of a link to the form ("": none)."""
+        link_text = WORDS[script][link] if link else ""
+        return self.render(
+            request, "web_message.html", script, status, title=title, text=text, link=link_text
+        )
+
+    # -- subscribe ---------------------------------------------------------------------------
+
+    async def subscribe_form(self, request: Request) -> Response:
+        script = self.page_script(request)
+        return self.render(request, "web_subscribe.html", script, email="", error="")
+
+    async def subscribe(self, request: Request) -> Response:
+        form = await read_form(request)
+        script = parse_script(_field(form, "script") or self.page_script(request))
+        email = _field(form, "email").strip()
+        try:
+            subscriber = await run_in_threadpool(self._subscribe, email, script)
+        except AddressError as error:
+            text = WORDS[script]["bad_email"].format(problem=error.problem)
+            return self.render(
+                request, "web_subscribe.html", script, 400, email=email[:254], error=text
+            )
+        words = WORDS[script]
+        text = words["check_inbox_text"].format(email=subscriber.email)
+        return self.message(request, script, 200, words["check_inbox_title"], text, link="")
+
+    def _subscribe(self, email: str, script: Script) -> Subscriber:
+        with Store(self.config.database) as store:
+            subscriber = subscribers.subscribe_pending(store, email, script, self.now())
+        if subscriber.status is SubscriberStatus.PENDING:
+            # An active subscriber gets no mail: a stranger typing their address changes
+            # nothing, and the page below is the same, so it tells the stranger nothing.
+            letter = digest.confirmation_letter(self.config, subscriber, self.now())
+            try:
+                with transport.open_transport(self.config) as outgoing:
+                    outgoing.send(letter)
+            except (DeliveryError, OSError, smtplib.SMTPException) as error:
+                log.warning("confirmation mail to %s not sent: %s", subscriber.email, error)
+                raise Problem(503, "send_failed") from None
+        return subscriber
+
+    # -- confirm and unsubscribe -------------------------------------------------------------
+
+    def _subscriber(self, action: str, token: str) -> Subscriber:
+        if not token:
+            raise Problem(400, "missing_token")
+        try:
+            subscriber_id = tokens.verify(self.secret, action, token)
+        except TokenError:
+            log.info("refused a %s token that is not ours: %r", action, token[:80])
+            raise Problem(403, "bad_token") from None
+        with Store(self.config.database) as store:
+            subscriber = subscribers.get(store, subscriber_id)
+        if subscriber is None:
+            raise Problem(404, "unknown_subscriber")
+        return subscriber
+
+    async def confirm_page(self, request: Request) -> Response:
+        return await self._action_page(request, "confirm")
+
+    async def unsubscribe_page(self, request: Request) -> Response:
+        return await self._action_page(request, "unsubscribe")
+
+    async def _action_page(self, request: Request, action: str) -> Response:
+        """GET only shows a button: mail scanners and link previews follow links, and must
+        not confirm or unsubscribe anyone by doing so."""
+        token = request.query_params.get("token", "")
+        subscriber = await run_in_threadpool(self._subscriber, action, token)
+        script = self.page_script(request, subscriber.script)
+        words = WORDS[script]
+        return self.render(
+            request,
+            "web_action.html",
+            script,
+            title=words[f"{action}_title"],
+            text=words[f"{action}_text"].format(email=subscriber.email),
+            button=words[f"{action}_button"],
+            action=f"{action}?" + urlencode({"token": token, "script": str(script)}),
+        )
+
+    async def confirm(self, request: Request) -> Response:
+        form = await read_form(request)
+        token = request.query_params.get("token") or _field(form, "token")
+        subscriber = await run_in_threadpool(self._change, "confirm", token)
+        return self._done(request, "confirmed", subscriber)
+
+    async def unsubscribe(self, request: Request) -> Response:
+        """The button's POST and RFC 8058's one-click POST (`List-Unsubscribe=One-Click`)
+        do the same thing: the signed token in the URL is the whole authority."""
+        form = await read_form(request)
+        token = request.query_params.get("token") or _field(form, "token")
+        subscriber = await run_in_threadpool(self._change, "unsubscribe", token)
+        if form.get(ONE_CLICK[0]) == ONE_CLICK[1]:
+            log.info("one-click unsubscribe of subscriber %d", subscriber.id)
+        return self._done(request, "unsubscribed", subscriber)
+
+    def _change(self, action: str, token: str) -> Subscriber:
+        subscriber = self._subscriber(action, token)
+        with Store(self.config.database) as store:
+            if action == "unsubscribe":
+                return subscribers.unsubscribe(store, subscriber.id, self.now())
+            try:
+                return subscribers.confirm(store, subscriber.id, self.now())
+            except subscribers.SubscriberError:
+                raise Problem(409, "was_unsubscribed") from None
+
+    def _done(self, request: Request, outcome: str, subscriber: Subscriber) -> Response:
+        script = self.page_script(request, subscriber.script)
+        words = WORDS[script]
+        text = words[f"{outcome}_text"].format(email=subscriber.email)
+        link = "resubscribe" if outcome == "unsubscribed" else ""
+        return self.message(request, script, 200, words[f"{outcome}_title"], text, link)
+
+    # -- errors ------------------------------------------------------------------------------
+
+    async def problem(self, request: Request, exc: Exception) -> Response:
+        if isinstance(exc, Problem):
+            status, key, values = exc.status, exc.key, exc.values
+        else:
+            assert isinstance(exc, HTTPException)
+            status, values = exc.status_code, {}
+            key = {404: "not_found", 405: "not_allowed", 400: "bad_form"}.get(status, "")
+            if not key:
+                return Response(exc.detail, status_code=status, headers=exc.headers)
+        try:
+            script = self.page_script(request)
+        except Problem:
+            script = Script(self.config.scripts.default)
+        words = WORDS[script]
+        response = self.message(
+            request, script, status, words["error_title"], words[key].format(**values)
+        )
+        if isinstance(exc, HTTPException) and exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+
+def base_path(config: Config) -> str:
+    """The path of site.base_url, e.g. "/" or "/news/": every route lives below it."""
+    return urlsplit(config.site.base_url).path or "/"
+
+
+def routes(web: Web, output_dir: Path) -> list[BaseRoute]:
+    prefix = base_path(web.config)
+    found: list[BaseRoute] = [
+        Route(prefix + "subscribe", web.subscribe_form, methods=["GET"]),
+        Route(prefix + "subscribe", web.subscribe, methods=["POST"]),
+        Route(prefix + "confirm", web.confirm_page, methods=["GET"]),
+        Route(prefix + "confirm", web.confirm, methods=["POST"]),
+        Route(prefix + "unsubscribe", web.unsubscribe_page, methods=["GET"]),
+        Route(prefix + "unsubscribe", web.unsubscribe, methods=["POST"]),
+        Mount(prefix.rstrip("/"), app=OutputFiles(directory=output_dir, html=True)),
+    ]
+    if prefix != "/":
+        found.insert(0, Route("/", RedirectResponse(prefix), methods=["GET"]))
+    return found
+
+
+def create_app(config: Config, *, now: Callable[[], dt.datetime] | None = None) -> Starlette:
+    """The ASGI application for `config`; the output folder must exist (run build first)."""
+    output_dir = config.output_dir
+    output_dir.mkdir(parents=True, exist_ok=True)
+    web = Web(config, tokens.load_secret(config), now or _now_in(config))
+    handlers: Mapping[object, Callable[[Request, Exception], Awaitable[Response]]] = {
+        HTTPException: web.problem,
+        Problem: web.problem,
+    }
+    return Starlette(
+        routes=routes(web, output_dir),
+        middleware=[Middleware(WeakETagWhenEncoded), Middleware(GZipMiddleware)],
+        exception_handlers=dict(handlers),  # type: ignore[arg-type]
+    )
+
+
+def serve(config: Config, host: str, port: int) -> None:
+    """Serve until SIGINT/SIGTERM (uvicorn handles both and finishes open requests)."""
+    import uvicorn  # only `serve` needs the server; the app itself is plain ASGI
+
+    app = create_app(config)
+    log.info("serving %s and the subscription pages on %s:%d", config.output_dir, host, port)
+    # log_config=None: keep the CLI's logging (stderr, timestamps) for uvicorn's lines too.
+    uvicorn.run(app, host=host, port=port, log_config=None, server_header=False)
