@@ -131,8 +131,13 @@ class Outbox(_Managed):
         self._host = host.replace("/", r"\057").replace(":", r"\072")
 
     def open(self) -> None:
-        for sub in ("tmp", "new", "cur"):
-            (self.folder / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            for sub in ("tmp", "new", "cur"):
+                (self.folder / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as error:
+            raise DeliveryError(
+                f"delivery.outbox_dir: cannot use {self.folder} as a Maildir: {error}"
+            ) from None
 
     def send(self, letter: Letter, on_handover: Handover = _nothing) -> None:
         name = self._unique_name()

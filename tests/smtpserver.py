@@ -69,6 +69,7 @@ class Handler:
 
     def __init__(self, *, maildir: Path | None = None, delay: float = 0.0) -> None:
         self.default = ACCEPT
+        self.mail_reply = ""  # e.g. "553 5.7.1 Sender refused": answer MAIL FROM so
         self.delay = delay  # seconds to think before answering the end of DATA
         self.received: list[Received] = []
         self.attempts: list[tuple[str, str]] = []  # (recipient, action) per RCPT
@@ -104,6 +105,8 @@ class Handler:
         with self._lock:
             if server not in self._open:
                 self._open.append(server)
+        if self.mail_reply:
+            return self.mail_reply
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         return "250 2.1.0 OK"
@@ -239,6 +242,22 @@ class _Authenticator:
             if self.logins.get(user) == password:
                 return AuthResult(success=True, auth_data=user)
         return AuthResult(success=False, handled=False)
+
+
+class FakeClock:
+    """A monotonic clock that moves only when someone sleeps: back-off and rate limits
+    tested without waiting. Pass it as `clock` and its `sleep` as `sleep`."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
 
 
 def main() -> None:

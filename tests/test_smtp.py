@@ -13,20 +13,21 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-
-from publisher.config import SmtpConfig
-from publisher.digest import Letter
-from publisher.errors import DeliveryError
-from publisher.transport import RateLimit, Scope, SendFailure, Smtp, crlf
-from tests.smtpserver import (
+from smtpserver import (
     DEFER,
     DEFER_DATA,
     DROP,
     DROP_AFTER_DATA,
     REJECT,
     REJECT_DATA,
+    FakeClock,
     SmtpServer,
 )
+
+from publisher.config import SmtpConfig
+from publisher.digest import Letter
+from publisher.errors import DeliveryError
+from publisher.transport import RateLimit, Scope, SendFailure, Smtp, crlf
 
 SENDER = "digest@news.example.org"
 
@@ -225,21 +226,6 @@ def test_rate_limit_does_not_wait_when_sending_is_slower_than_the_rate() -> None
     assert clock.sleeps == []
     limit.wait()
     assert clock.sleeps == [pytest.approx(0.5)]
-
-
-class FakeClock:
-    """A monotonic clock that only moves when someone sleeps (or a test moves it)."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 # -- TLS, with a certificate authority made for the test ----------------------------------
