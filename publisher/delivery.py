@@ -1,0 +1,436 @@
+"""Delivery: one day's digest to every active subscriber, exactly once each.
+
+Each (date, subscriber) has one row in `deliveries`, and the row moves forward only after
+the step it records has happened, every step committed on its own (no transaction is open
+while the server talks):
+
+    queued ──claim──▶ sending ──handover──▶ sending + message_id ──250──▶ sent
+      ▲                  │                        ├──5xx──▶ failed
+      └─ 4xx, dropped ───┘                        └── lost before the answer ──▶ uncertain
+
+The checkpoint is the row itself, written after the send, not a cursor moved when a batch
+is fetched (the listmonk flaw, its issues 2278 and 3022): a crash can never skip anyone.
+A row found in `sending` when a run starts was interrupted. Without a message_id it never
+reached the handover, so nothing can have gone out: it is queued again. With one, the
+mail was in the server's hands (or renamed into the Maildir) before the crash could record
+the answer: it becomes `uncertain` and is never resent on its own — an operator looks the
+Message-ID up in the relay's log and, if it is not there, runs `send --retry-uncertain`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import heapq
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from publisher import subscribers
+from publisher.config import Config
+from publisher.digest import Letter, prepare_digest
+from publisher.errors import PublisherError
+from publisher.records import DeliveryStatus, Subscriber
+from publisher.store import Store
+from publisher.transport import Scope, SendFailure, Transport, open_transport
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], object]
+
+
+class Digest(Protocol):
+    """What the engine needs of a prepared digest (publisher.digest.PreparedDigest)."""
+
+    @property
+    def renders(self) -> int: ...
+
+    def letter(self, subscriber: Subscriber) -> Letter: ...
+
+
+@dataclass(frozen=True)
+class SendReport:
+    day: dt.date
+    sent: int = 0
+    failed: int = 0  # refused for good in this run (5xx, or the mail could not be built)
+    uncertain: int = 0  # newly uncertain in this run: may or may not have arrived
+    deferred: int = 0  # still queued at the end: the next `send` of the day retries them
+    skipped: int = 0  # already sent, failed or uncertain before this run
+    withdrawn: int = 0  # queued, but no longer subscribed when their turn came
+    stopped: bool = False  # the run ended early; `reason` says why
+    reason: str = ""
+    seconds: float = 0.0
+    renders: int = 0
+    empty: bool = False  # the day has no articles: nothing was queued or sent
+
+    @property
+    def complete(self) -> bool:
+        return not (self.failed or self.uncertain or self.deferred or self.stopped)
+
+
+@dataclass(frozen=True)
+class Policy:
+    max_attempts: int = 5  # per mail and run, for temporary failures
+    max_consecutive_failures: int = 10  # server failures in a row before the run stops
+    backoff: float = 1.0  # seconds before the first retry; doubles each time
+    max_backoff: float = 300.0
+
+    @classmethod
+    def from_config(cls, config: Config) -> Policy:
+        smtp = config.delivery.smtp
+        return cls(smtp.max_attempts, smtp.max_consecutive_failures)
+
+    def delay(self, failures: int) -> float:
+        return min(self.backoff * 2.0 ** max(failures - 1, 0), self.max_backoff)
+
+
+# -- the Store port: one day's rows ----------------------------------------------------
+
+
+class Queue:
+    """The deliveries of one day. Every change is its own short transaction."""
+
+    def __init__(self, store: Store, day: dt.date, wall: Callable[[], dt.datetime]) -> None:
+        self.store = store
+        self.day = day.isoformat()
+        self.wall = wall
+
+    def enqueue(self, people: Iterable[Subscriber]) -> None:
+        """A row per subscriber; OR IGNORE keeps every existing row (and its state) as is."""
+        stamp = self.wall().isoformat()
+        rows = [(self.day, p.script.value, p.id, stamp) for p in people]
+        with self.store.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO deliveries (digest_date, script, subscriber_id, status,"
+                " updated) VALUES (?, ?, ?, 'queued', ?)",
+                rows,
+            )
+
+    def recover(self) -> int:
+        """Settle rows a killed run left in `sending`; returns how many became uncertain."""
+        note = "interrupted after the mail was handed over; it may have been delivered"
+        stamp = self.wall().isoformat()
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE deliveries SET status = 'queued', updated = ? WHERE digest_date = ?"
+                " AND status = 'sending' AND message_id = ''",
+                (stamp, self.day),
+            )
+            cursor = db.execute(
+                "UPDATE deliveries SET status = 'uncertain', last_error = ?, updated = ?"
+                " WHERE digest_date = ? AND status = 'sending'",
+                (note, stamp, self.day),
+            )
+        return cursor.rowcount
+
+    def queued(self) -> list[tuple[int, int]]:
+        """(delivery id, subscriber id) of every queued row, oldest first."""
+        rows = self.store.db.execute(
+            "SELECT id, subscriber_id FROM deliveries WHERE digest_date = ?"
+            " AND status = 'queued' ORDER BY id",
+            (self.day,),
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    def counts(self) -> dict[str, int]:
+        rows = self.store.db.execute(
+            "SELECT status, COUNT(*) FROM deliveries WHERE digest_date = ? GROUP BY status",
+            (self.day,),
+        )
+        found = {str(status): int(count) for status, count in rows}
+        return {str(status): found.get(str(status), 0) for status in DeliveryStatus}
+
+    def claim(self, delivery_id: int) -> bool:
+        """queued → sending, if the row is still queued and its subscriber still active.
+        A row whose subscriber left is deleted: nothing was sent, and should they come
+        back the same day, a new row lets them have the digest."""
+        with self.store.transaction() as db:
+            cursor = db.execute(
+                "UPDATE deliveries SET status = 'sending', attempts = attempts + 1,"
+                " message_id = '', updated = ? WHERE id = ? AND status = 'queued'"
+                " AND subscriber_id IN (SELECT id FROM subscribers WHERE status = 'active')",
+                (self.wall().isoformat(), delivery_id),
+            )
+            if cursor.rowcount:
+                return True
+            self.withdraw(delivery_id)
+            return False
+
+    def withdraw(self, delivery_id: int) -> None:
+        """Delete a queued row whose subscriber is no longer active."""
+        with self.store.transaction() as db:
+            db.execute(
+                "DELETE FROM deliveries WHERE id = ? AND status = 'queued'"
+                " AND subscriber_id NOT IN (SELECT id FROM subscribers WHERE status = 'active')",
+                (delivery_id,),
+            )
+
+    def handed_over(self, delivery_id: int, message_id: str) -> None:
+        """From here on the mail may arrive: a crash now leaves the row uncertain."""
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE deliveries SET message_id = ?, updated = ? WHERE id = ?",
+                (message_id, self.wall().isoformat(), delivery_id),
+            )
+
+    def settle(self, delivery_id: int, status: DeliveryStatus, error: str = "") -> None:
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE deliveries SET status = ?, last_error = ?, updated = ? WHERE id = ?",
+                (status.value, error, self.wall().isoformat(), delivery_id),
+            )
+
+
+# -- the engine ---------------------------------------------------------------------------
+
+
+@dataclass(order=True)
+class _Retry:
+    due: float
+    delivery_id: int
+    subscriber_id: int = field(compare=False)
+    tries: int = field(compare=False)
+    letter: Letter = field(compare=False)
+
+
+class _Run:
+    """One pass over the queue: send, retry what is temporary, stop when told or when the
+    server keeps failing. Counts what happened; the rows say it durably."""
+
+    def __init__(
+        self,
+        queue: Queue,
+        digest: Digest,
+        people: dict[int, Subscriber],
+        transport: Transport,
+        policy: Policy,
+        stop: threading.Event,
+        clock: Clock,
+        sleep: Sleep,
+    ) -> None:
+        self.queue, self.digest, self.people = queue, digest, people
+        self.transport, self.policy = transport, policy
+        self.stop, self.clock, self.sleep = stop, clock, sleep
+        self.sent = self.failed = self.uncertain = self.withdrawn = 0
+        self.in_a_row = 0  # server failures since the last sign the server works
+        self.pause_until = 0.0
+        self.halt = ""  # why the run must stop, once it must
+        self.retries: list[_Retry] = []
+
+    def run(self, pending: Iterable[tuple[int, int]]) -> None:
+        fresh = deque(pending)
+        while not self._halted():
+            self._wait_until(self.pause_until)
+            if self._halted():
+                break
+            item = self._next(fresh)
+            if item is None:
+                break
+            self._deliver(*item)
+
+    def _halted(self) -> bool:
+        if self.stop.is_set() and not self.halt:
+            self.halt = "stop requested"
+        return bool(self.halt)
+
+    def _next(self, fresh: deque[tuple[int, int]]) -> tuple[int, int, int, Letter | None] | None:
+        """A retry that is due, else the next fresh row, else wait for the earliest retry."""
+        while True:
+            if self.retries and self.retries[0].due <= self.clock():
+                retry = heapq.heappop(self.retries)
+                return retry.delivery_id, retry.subscriber_id, retry.tries, retry.letter
+            if fresh:
+                return (*fresh.popleft(), 0, None)
+            if not self.retries:
+                return None
+            self._wait_until(self.retries[0].due)
+            if self._halted():
+                return None
+
+    def _wait_until(self, moment: float) -> None:
+        delay = moment - self.clock()
+        if delay > 0:
+            self.sleep(delay)  # stop.wait by default: a stop request ends the wait
+
+    def _deliver(
+        self, delivery_id: int, subscriber_id: int, tries: int, letter: Letter | None
+    ) -> None:
+        if letter is None:
+            person = self.people.get(subscriber_id)
+            if person is None:  # left the list after this row was queued by an earlier run
+                self.queue.withdraw(delivery_id)
+                self.withdrawn += 1
+                return
+            try:
+                letter = self.digest.letter(person)
+            except PublisherError as error:
+                # One bad address or name must not hold up the rest of the list.
+                self.queue.settle(delivery_id, DeliveryStatus.FAILED, f"cannot build: {error}")
+                self.failed += 1
+                return
+        if not self.queue.claim(delivery_id):
+            self.withdrawn += 1
+            return
+        mail = letter
+        try:
+            self.transport.send(mail, lambda: self.queue.handed_over(delivery_id, mail.message_id))
+        except SendFailure as failure:
+            self._failed(delivery_id, subscriber_id, tries + 1, mail, failure)
+            return
+        self.queue.settle(delivery_id, DeliveryStatus.SENT)
+        self.sent += 1
+        self.in_a_row = 0
+
+    def _failed(
+        self, delivery_id: int, subscriber_id: int, tries: int, letter: Letter, failure: SendFailure
+    ) -> None:
+        log.warning("%s: %s", letter.recipient, failure.reply)
+        if failure.scope is Scope.RECIPIENT:
+            self.in_a_row = 0  # the server is working: it judged this address
+        else:
+            self._server_trouble(failure)
+        if failure.maybe_delivered:
+            self.queue.settle(delivery_id, DeliveryStatus.UNCERTAIN, failure.reply)
+            self.uncertain += 1
+        elif not failure.temporary and failure.scope is not Scope.SERVER:
+            self.queue.settle(delivery_id, DeliveryStatus.FAILED, failure.reply)
+            self.failed += 1
+        else:
+            # Deferred: back in the queue with the reason, for this run or the next one.
+            self.queue.settle(delivery_id, DeliveryStatus.QUEUED, failure.reply)
+            if not failure.temporary:
+                # Refused login, untrusted certificate, sender refused: no mail can go until
+                # the configuration changes, so retrying only hammers the server.
+                self.halt = f"the server refuses every mail: {failure.reply}"
+            elif tries < self.policy.max_attempts:
+                due = self.clock() + self.policy.delay(tries)
+                heapq.heappush(self.retries, _Retry(due, delivery_id, subscriber_id, tries, letter))
+
+    def _server_trouble(self, failure: SendFailure) -> None:
+        self.in_a_row += 1
+        self.pause_until = self.clock() + self.policy.delay(self.in_a_row)
+        if self.in_a_row >= self.policy.max_consecutive_failures:
+            self.halt = f"{self.in_a_row} server failures in a row, the last: {failure.reply}"
+
+
+def deliver(
+    store: Store,
+    day: dt.date,
+    digest: Digest,
+    people: list[Subscriber],
+    transport: Transport,
+    *,
+    now: dt.datetime,
+    policy: Policy | None = None,
+    stop: threading.Event | None = None,
+    clock: Clock = time.monotonic,
+    sleep: Sleep | None = None,
+) -> SendReport:
+    """Queue `people` for `day` and send `digest` to every queued row. Resumable: run it
+    again and it picks up what is still queued, never a row that is done."""
+    started = clock()
+    stop = stop or threading.Event()
+    queue = Queue(store, day, lambda: now + dt.timedelta(seconds=clock() - started))
+    queue.enqueue(people)
+    uncertain = queue.recover()
+    before = queue.counts()
+    skipped = before["sent"] + before["failed"] + before["uncertain"] - uncertain
+    run = _Run(
+        queue,
+        digest,
+        {person.id: person for person in people},
+        transport,
+        policy or Policy(),
+        stop,
+        clock,
+        sleep or stop.wait,
+    )
+    with transport:
+        run.run(queue.queued())
+    report = SendReport(
+        day=day,
+        sent=run.sent,
+        failed=run.failed,
+        uncertain=uncertain + run.uncertain,
+        deferred=queue.counts()["queued"],
+        skipped=skipped,
+        withdrawn=run.withdrawn,
+        stopped=bool(run.halt),
+        reason=run.halt,
+        seconds=clock() - started,
+        renders=digest.renders,
+    )
+    log.debug("send %s: %s", day, report)
+    return report
+
+
+def send_day(
+    config: Config,
+    store: Store,
+    day: dt.date,
+    now: dt.datetime,
+    *,
+    stop: threading.Event | None = None,
+    transport: Transport | None = None,
+    clock: Clock = time.monotonic,
+    sleep: Sleep | None = None,
+) -> SendReport:
+    """Send the digest of `day` to every active subscriber who has not had it yet."""
+    started = clock()
+    digest = prepare_digest(config, store, day, now)
+    if digest is None:
+        return SendReport(day=day, empty=True)
+    stop = stop or threading.Event()
+    sleep = sleep or stop.wait
+    if transport is None:
+        transport = open_transport(config, clock=clock, sleep=sleep)
+    report = deliver(
+        store,
+        day,
+        digest,
+        subscribers.active(store),
+        transport,
+        now=now,
+        policy=Policy.from_config(config),
+        stop=stop,
+        clock=clock,
+        sleep=sleep,
+    )
+    return dataclasses.replace(report, seconds=clock() - started)
+
+
+# -- for operators ------------------------------------------------------------------------
+
+
+def counts(store: Store, day: dt.date) -> dict[str, int]:
+    """How many deliveries of `day` are in each state."""
+    return Queue(store, day, lambda: dt.datetime.now(dt.UTC)).counts()
+
+
+def uncertain(store: Store, day: dt.date) -> list[tuple[str, str, str]]:
+    """(address, Message-ID, reason) of each uncertain delivery of `day`: look the
+    Message-ID up in the relay's log to learn whether it went."""
+    rows = store.db.execute(
+        "SELECT s.email, d.message_id, d.last_error FROM deliveries d"
+        " JOIN subscribers s ON s.id = d.subscriber_id"
+        " WHERE d.digest_date = ? AND d.status = 'uncertain' ORDER BY d.id",
+        (day.isoformat(),),
+    )
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
+def retry_uncertain(store: Store, day: dt.date, now: dt.datetime) -> int:
+    """Put the uncertain deliveries of `day` back in the queue; returns how many. Only after
+    checking the relay's log: any of them that did arrive will arrive twice."""
+    with store.transaction() as db:
+        cursor = db.execute(
+            "UPDATE deliveries SET status = 'queued', updated = ?"
+            " WHERE digest_date = ? AND status = 'uncertain'",
+            (now.isoformat(), day.isoformat()),
+        )
+    return cursor.rowcount
