@@ -511,3 +511,59 @@ def kill_then_rerun(
     assert at_kill < 200, "the kill did not land mid-list"
     second = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     return people, second
+
+
+# -- the command ---------------------------------------------------------------------------
+
+
+def cli(
+    config: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str]:
+    import publisher.cli
+    from publisher.cli import send
+
+    if send not in publisher.cli.COMMAND_MODULES:  # until the lead registers it
+        monkeypatch.setattr(
+            publisher.cli, "COMMAND_MODULES", (*publisher.cli.COMMAND_MODULES, send)
+        )
+    code = publisher.cli.main(["--config", str(config.root / "config.toml"), "send", *args])
+    return code, capsys.readouterr().out
+
+
+def test_send_command_summary_and_exit_status(
+    setup: tuple[Config, Store],
+    server: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config, store = setup
+    add_people(store, 4)
+    server.handler.plan("reader1@example.org", REJECT)
+    server.handler.plan("reader2@example.org", DROP_AFTER_DATA)
+    server.handler.plan("reader3@example.org", DEFER, DEFER, DEFER)
+    quick = Policy(max_attempts=3, max_consecutive_failures=4, backoff=0.01)
+    monkeypatch.setattr(Policy, "from_config", lambda config: quick)  # it really waits
+
+    code, out = cli(config, monkeypatch, capsys, "--date", DAY.isoformat())
+    assert code == 1
+    assert f"{DAY}: 1 sent, 1 failed, 1 uncertain, 1 deferred" in out
+    assert "run the same command again later" in out
+    assert "reader2@example.org  <digest." in out and "--retry-uncertain" in out
+
+    server.handler.plan("reader3@example.org", DEFER, DEFER, DEFER)
+    code, out = cli(config, monkeypatch, capsys, "--date", DAY.isoformat())
+    assert code == 75  # only deferred: try again later
+    assert "0 sent, 0 failed, 0 uncertain, 1 deferred (3 done before)" in out
+
+    code, out = cli(config, monkeypatch, capsys, "--date", DAY.isoformat(), "--retry-uncertain")
+    assert code == 0
+    assert "1 uncertain deliveries queued again" in out
+    assert "2 sent, 0 failed, 0 uncertain, 0 deferred (2 done before)" in out
+    assert server.handler.count("reader3@example.org") == 1
+
+
+def test_send_command_on_a_day_without_articles(
+    config: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = cli(config, monkeypatch, capsys, "--date", "2020-01-01")
+    assert (code, out) == (0, "no articles for 2020-01-01: nothing to send\n")
