@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import logging.handlers
 import signal
 import threading
 from dataclasses import dataclass
@@ -59,12 +60,13 @@ def now_in(config: Config) -> dt.datetime:
 
 
 def add_log_file(config: Config) -> None:
-    """Also log to schedule.log_file, if set (stderr keeps its lines too)."""
+    """Also log to schedule.log_file, if set (stderr keeps its lines too). A watched file
+    is reopened when logrotate moves it away, so the daemon needs no restart for that."""
     if not config.schedule.log_file:
         return
     path = config.path(config.schedule.log_file)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = logging.handlers.WatchedFileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     logging.getLogger().addHandler(handler)
 
