@@ -1,0 +1,287 @@
+"""The subscriber list: validated addresses, each with a script and a status.
+
+pending ──confirm──▶ active ──unsubscribe──▶ unsubscribed ──subscribe_pending──▶ pending
+
+Only `active` people get mail. An unsubscribed person stays in the table so that no import
+or operator can put them back: only their own new subscription (confirmed by link) does.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import sqlite3
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from email_validator import EmailNotValidError, validate_email
+
+from publisher.errors import AddressError, PublisherError
+from publisher.records import Script, Subscriber, SubscriberStatus
+from publisher.store import Store
+
+MAX_NAME_CHARS = 200
+
+
+class SubscriberError(PublisherError):
+    """A change the subscriber's state does not allow (unknown id, already on the list…)."""
+
+
+def normalise_address(email: str) -> str:
+    """The address as stored and mailed: syntax checked, domain lower-cased and in ASCII
+    (IDNA), so sending needs no SMTPUTF8. No DNS lookup: a list import must not depend on
+    the network, and the SMTP server is the judge of deliverability."""
+    try:
+        result = validate_email(email.strip(), check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as error:
+        raise AddressError(email, str(error)) from None
+    return str(result.ascii_email)
+
+
+def _key(address: str) -> str:
+    # Unique regardless of case: Reader@x.org and reader@x.org are one person in practice.
+    return address.lower()
+
+
+def _name(name: str) -> str:
+    name = " ".join(name.split())
+    if any(unicodedata.category(char) == "Cc" for char in name):
+        raise PublisherError(f"name {name!r}: control characters are not allowed")
+    if len(name) > MAX_NAME_CHARS:
+        raise PublisherError(f"name: longer than {MAX_NAME_CHARS} characters")
+    return name
+
+
+def _time(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _subscriber(row: sqlite3.Row) -> Subscriber:
+    return Subscriber(
+        id=row["id"],
+        email=row["email"],
+        script=Script(row["script"]),
+        status=SubscriberStatus(row["status"]),
+        name=row["name"],
+        created=dt.datetime.fromisoformat(row["created"]),
+        confirmed=_time(row["confirmed"]),
+        unsubscribed=_time(row["unsubscribed"]),
+    )
+
+
+def get(store: Store, subscriber_id: int) -> Subscriber | None:
+    row = store.db.execute("SELECT * FROM subscribers WHERE id = ?", (subscriber_id,)).fetchone()
+    return _subscriber(row) if row else None
+
+
+def by_email(store: Store, email: str) -> Subscriber | None:
+    try:
+        key = _key(normalise_address(email))
+    except AddressError:
+        return None
+    row = store.db.execute("SELECT * FROM subscribers WHERE email_key = ?", (key,)).fetchone()
+    return _subscriber(row) if row else None
+
+
+def active(store: Store) -> list[Subscriber]:
+    rows = store.db.execute("SELECT * FROM subscribers WHERE status = 'active' ORDER BY id")
+    return [_subscriber(row) for row in rows]
+
+
+def everyone(store: Store) -> list[Subscriber]:
+    return [_subscriber(row) for row in store.db.execute("SELECT * FROM subscribers ORDER BY id")]
+
+
+def _insert(
+    store: Store, address: str, script: Script, now: dt.datetime, name: str, status: str
+) -> Subscriber:
+    confirmed = now.isoformat() if status == SubscriberStatus.ACTIVE else None
+    cursor = store.db.execute(
+        "INSERT INTO subscribers (email, email_key, script, status, name, created, confirmed)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (address, _key(address), script.value, status, name, now.isoformat(), confirmed),
+    )
+    subscriber = get(store, int(cursor.lastrowid or 0))
+    assert subscriber is not None
+    return subscriber
+
+
+def add(
+    store: Store,
+    email: str,
+    script: Script,
+    now: dt.datetime,
+    *,
+    name: str = "",
+    status: SubscriberStatus = SubscriberStatus.ACTIVE,
+) -> Subscriber:
+    """A new subscriber. An address already on the list, in any state, is refused: changing
+    an existing person (above all one who unsubscribed) is not what `add` is for."""
+    address, name = normalise_address(email), _name(name)
+    with store.transaction():
+        existing = by_email(store, address)
+        if existing is not None:
+            raise SubscriberError(
+                f"{existing.email} is already on the list ({existing.status}, {existing.script})"
+            )
+        return _insert(store, address, Script(script), now, name, status)
+
+
+def subscribe_pending(store: Store, email: str, script: Script, now: dt.datetime) -> Subscriber:
+    """The web form: a new or unsubscribed address becomes pending until its owner follows
+    the confirm link; a pending one may change its script; an active one stays as it is
+    (a stranger typing someone's address must not change their subscription)."""
+    address = normalise_address(email)
+    with store.transaction() as db:
+        existing = by_email(store, address)
+        if existing is None:
+            return _insert(store, address, Script(script), now, "", SubscriberStatus.PENDING)
+        if existing.status is SubscriberStatus.ACTIVE:
+            return existing
+        db.execute(
+            "UPDATE subscribers SET status = 'pending', script = ?, confirmed = NULL,"
+            " unsubscribed = NULL WHERE id = ?",
+            (Script(script).value, existing.id),
+        )
+        return _get(store, existing.id)
+
+
+def _get(store: Store, subscriber_id: int) -> Subscriber:
+    subscriber = get(store, subscriber_id)
+    if subscriber is None:
+        raise SubscriberError(f"no subscriber with id {subscriber_id}")
+    return subscriber
+
+
+def confirm(store: Store, subscriber_id: int, now: dt.datetime) -> Subscriber:
+    """pending → active. Confirming twice is harmless; an unsubscribed person's old confirm
+    link does not bring them back (they subscribe again, which sends a new one)."""
+    with store.transaction() as db:
+        subscriber = _get(store, subscriber_id)
+        if subscriber.status is SubscriberStatus.UNSUBSCRIBED:
+            raise SubscriberError(
+                f"{subscriber.email} has unsubscribed; subscribe again to get a new link"
+            )
+        if subscriber.status is SubscriberStatus.PENDING:
+            db.execute(
+                "UPDATE subscribers SET status = 'active', confirmed = ? WHERE id = ?",
+                (now.isoformat(), subscriber_id),
+            )
+        return _get(store, subscriber_id)
+
+
+def unsubscribe(store: Store, subscriber_id: int, now: dt.datetime) -> Subscriber:
+    """Any state → unsubscribed, keeping the record. Idempotent: a one-click POST may come
+    twice, and the first time stays on record."""
+    with store.transaction() as db:
+        subscriber = _get(store, subscriber_id)
+        if subscriber.status is not SubscriberStatus.UNSUBSCRIBED:
+            db.execute(
+                "UPDATE subscribers SET status = 'unsubscribed', unsubscribed = ? WHERE id = ?",
+                (now.isoformat(), subscriber_id),
+            )
+        return _get(store, subscriber_id)
+
+
+# -- CSV import -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    problem: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    path: Path
+    added: tuple[Subscriber, ...]
+    unchanged: int  # already on the list (any state but unsubscribed), or twice in the file
+    kept_unsubscribed: tuple[str, ...]  # addresses left unsubscribed, as they asked
+    errors: tuple[RowError, ...]
+
+    def describe(self) -> list[str]:
+        lines = [f"{self.path}:{error.line}: {error.problem}" for error in self.errors]
+        lines.append(
+            f"{self.path}: {len(self.added)} added, {self.unchanged} already subscribed, "
+            f"{len(self.kept_unsubscribed)} left unsubscribed, {len(self.errors)} bad rows"
+        )
+        return lines
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    address: str
+    script: Script
+    name: str
+
+
+_SCRIPTS = {script.value.lower(): script for script in Script}
+
+
+def _parse_row(cells: list[str]) -> tuple[str, Script, str]:
+    if not 2 <= len(cells) <= 3:
+        raise PublisherError(f"expected 2 or 3 columns (email,script[,name]), got {len(cells)}")
+    address = normalise_address(cells[0])
+    script = _SCRIPTS.get(cells[1].strip().lower())
+    if script is None:
+        raise PublisherError(f"script {cells[1]!r}: must be zh-Hant or zh-Hans")
+    return address, script, _name(cells[2] if len(cells) == 3 else "")
+
+
+def _decode(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise PublisherError(f"{path}: cannot read: {error.strerror}") from None
+    try:
+        # utf-8-sig: spreadsheets often save a byte order mark.
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        # Likely a spreadsheet's own encoding (Big5, GBK): a name read wrongly would be
+        # stored wrongly, so nothing of the file is imported.
+        line = data[: error.start].count(b"\n") + 1
+        raise PublisherError(
+            f"{path}:{line}: not valid UTF-8 (byte {data[error.start]:#04x}); "
+            "save the file as CSV UTF-8 and import it again"
+        ) from None
+
+
+def _read_csv(path: Path) -> tuple[list[_Row], list[RowError]]:
+    rows, errors = [], []
+    reader = csv.reader(io.StringIO(_decode(path), newline=""))
+    try:
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue
+            if reader.line_num == 1 and cells[0].strip().lower() == "email":
+                continue  # the header row
+            try:
+                rows.append(_Row(reader.line_num, *_parse_row(cells)))
+            except PublisherError as error:
+                errors.append(RowError(reader.line_num, str(error)))
+    except csv.Error as error:
+        errors.append(RowError(reader.line_num, f"cannot read the rest of the file: {error}"))
+    return rows, errors
+
+
+def import_csv(store: Store, path: Path, now: dt.datetime) -> ImportReport:
+    """Add the good rows (as active: the operator vouches for them), report the bad ones by
+    line number. Addresses already on the list are left as they are, so importing the same
+    file again changes nothing and never reactivates anyone who unsubscribed."""
+    rows, errors = _read_csv(path)
+    added: list[Subscriber] = []
+    unchanged, kept = 0, []
+    with store.transaction():  # one transaction: fast for big lists, and all or nothing
+        for row in rows:
+            existing = by_email(store, row.address)
+            if existing is None:
+                added.append(_insert(store, row.address, row.script, now, row.name, "active"))
+            elif existing.status is SubscriberStatus.UNSUBSCRIBED:
+                kept.append(existing.email)
+            else:
+                unchanged += 1
+    return ImportReport(path, tuple(added), unchanged, tuple(kept), tuple(errors))
