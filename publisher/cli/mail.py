@@ -1,9 +1,121 @@
-"""Commands added by a later change."""
+"""Commands for the mail side: the subscriber list and rendering the daily digest."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+
+from publisher import subscribers
+from publisher.cli.core import date_argument, now_in
+from publisher.config import Config
+from publisher.digest import write_archive
+from publisher.records import SCRIPTS, Script
+from publisher.store import Store
+
+Commands = argparse._SubParsersAction  # type: ignore[type-arg]
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    del commands
+def register(commands: Commands) -> None:
+    _register_subscribers(commands)
+    digest = commands.add_parser(
+        "digest",
+        help="render a day's digest: write its web archive pages and the digest feeds",
+        description="Render the digest of one day in both scripts and write the archive "
+        "pages and digest feeds next to the other static pages; prints their paths. Sends "
+        "nothing.",
+    )
+    digest.add_argument(
+        "--date", type=date_argument, metavar="YYYY-MM-DD", help="default: today in the site's zone"
+    )
+    digest.set_defaults(handler=_digest)
+
+
+def _register_subscribers(commands: Commands) -> None:
+    group = commands.add_parser(
+        "subscribers",
+        help="add, import, list or remove digest subscribers",
+        description="Manage the people who get the daily digest.",
+    )
+    actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    add = actions.add_parser("add", help="add an active subscriber")
+    add.add_argument("email", help="the subscriber's address")
+    add.add_argument(
+        "--script",
+        type=Script,
+        choices=SCRIPTS,
+        help="zh-Hant or zh-Hans (default: scripts.default from the config)",
+    )
+    add.add_argument("--name", default="", help="the subscriber's name (optional)")
+    add.set_defaults(handler=_add)
+
+    imports = actions.add_parser(
+        "import",
+        help="add subscribers from a CSV file of email,script[,name] rows",
+        description="Add the good rows as active subscribers and report each bad row by its "
+        "line number. Addresses already on the list are left as they are, so importing a "
+        "file twice changes nothing, and nobody who unsubscribed is put back.",
+    )
+    imports.add_argument("file", type=Path, help="CSV file; a header row is allowed")
+    imports.set_defaults(handler=_import)
+
+    listing = actions.add_parser("list", help="show every subscriber with script and status")
+    listing.set_defaults(handler=_list)
+
+    remove = actions.add_parser(
+        "remove",
+        help="unsubscribe an address (the record stays, so it is never mailed again)",
+    )
+    remove.add_argument("email", help="the subscriber's address")
+    remove.set_defaults(handler=_remove)
+
+
+def _add(args: argparse.Namespace, config: Config) -> int:
+    script = args.script or Script(config.scripts.default)
+    with Store(config.database) as store:
+        added = subscribers.add(store, args.email, script, now_in(config), name=args.name)
+    print(f"added {added.email} ({added.script}, {added.status})")
+    return 0
+
+
+def _import(args: argparse.Namespace, config: Config) -> int:
+    with Store(config.database) as store:
+        report = subscribers.import_csv(store, args.file, now_in(config))
+    *problems, summary = report.describe()
+    for line in problems:
+        print(line, file=sys.stderr)
+    print(summary)
+    return 1 if report.errors else 0
+
+
+def _list(args: argparse.Namespace, config: Config) -> int:
+    with Store(config.database) as store:
+        everyone = subscribers.everyone(store)
+    for person in everyone:
+        print(f"{person.email}\t{person.script}\t{person.status}\t{person.name}".rstrip())
+    return 0
+
+
+def _remove(args: argparse.Namespace, config: Config) -> int:
+    with Store(config.database) as store:
+        person = subscribers.by_email(store, args.email)
+        if person is None:
+            print(f"publisher: error: {args.email} is not on the list", file=sys.stderr)
+            return 1
+        person = subscribers.unsubscribe(store, person.id, now_in(config))
+    print(f"unsubscribed {person.email}")
+    return 0
+
+
+def _digest(args: argparse.Namespace, config: Config) -> int:
+    now = now_in(config)
+    day = args.date or now.date()
+    with Store(config.database) as store:
+        paths = write_archive(config, store, day, now)
+    if not paths:
+        print(f"no articles for {day.isoformat()}: no digest", file=sys.stderr)
+        return 0
+    for path in paths:
+        print(path)
+    return 0

@@ -1,0 +1,291 @@
+"""The daily digest: one per day and script, as a mail and as a web archive page with a feed.
+
+Two phases. `prepare_digest` renders and inlines each script's mail once (templates, then
+premailer, see publisher.digest_view); `PreparedDigest.letter` then only fills a
+subscriber's own parts into prepared bytes (see publisher.mailbuild), so the cost of
+rendering never grows with the list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from email.utils import format_datetime, parseaddr
+from pathlib import Path
+
+import jinja2
+
+from publisher import tokens
+from publisher.config import Config
+from publisher.conversion import Scripts
+from publisher.digest_view import (
+    WORDS,
+    DigestView,
+    boundary,
+    digest_view,
+    inline_css,
+    render_archive,
+    render_mail,
+    templates_of,
+)
+from publisher.editions import editions
+from publisher.errors import ConfigError
+from publisher.feeds import SCRIPT_NAMES, FeedEntry, Link, atom_feed, script_feed_meta
+from publisher.files import write_if_changed
+from publisher.mailbuild import Letter, LetterTemplate, simple_message
+from publisher.records import SCRIPTS, Script, Subscriber
+from publisher.site import Site
+from publisher.store import Store
+
+__all__ = [
+    "WORDS",
+    "Letter",
+    "PreparedDigest",
+    "confirmation_letter",
+    "prepare_digest",
+    "write_archive",
+]
+
+
+# -- the digest mail ----------------------------------------------------------------------------
+
+
+class PreparedDigest:
+    """A day's digest, rendered and inlined once per script; `letter()` is cheap."""
+
+    def __init__(
+        self,
+        day: dt.date,
+        templates: Mapping[Script, LetterTemplate],
+        *,
+        secret: bytes,
+        site: Site,
+        sender: str,
+        mailto: str,
+        renders: int,
+    ) -> None:
+        self.day = day
+        # Mails rendered and inlined (one per script); letter() never adds any.
+        self.renders = renders
+        self._templates = dict(templates)
+        self._secret = secret
+        self._site = site
+        self._sender = sender
+        self._mailto = mailto
+        self._domain = site.domain.encode("idna").decode("ascii")
+
+    def message_id(self, subscriber: Subscriber) -> str:
+        # Deterministic: a letter rebuilt after a crash has the same id, so receivers and the
+        # delivery table can tell it is the same mail.
+        return f"<digest.{self.day.isoformat()}.{subscriber.script}.{subscriber.id}@{self._domain}>"
+
+    def letter(self, subscriber: Subscriber) -> Letter:
+        """The mail for one subscriber, in their script. Does not look at their status:
+        choosing who gets mail is the delivery's job."""
+        token = tokens.make(self._secret, "unsubscribe", subscriber.id)
+        message_id = self.message_id(subscriber)
+        mailto = f"mailto:{self._mailto}?subject=unsubscribe-{token}" if self._mailto else ""
+        data = self._templates[subscriber.script].fill(
+            recipient=subscriber.email,
+            message_id=message_id,
+            unsubscribe_url=self._site.unsubscribe_url(token),
+            mailto=mailto,
+        )
+        return Letter(subscriber.email, self._sender, message_id, data)
+
+
+def envelope_sender(config: Config) -> str:
+    """The bare address of digest.from_address: MAIL FROM, and the address in From."""
+    address = parseaddr(config.digest.from_address)[1]
+    if "@" not in address:
+        raise ConfigError(
+            config.root / "config.toml",
+            "digest.from_address",
+            "must hold an address, e.g. '科技新聞 <digest@news.example.org>'",
+        )
+    return address
+
+
+def from_header(config: Config, scripts: Scripts, script: Script) -> str:
+    """From, its display name shown in the reader's script (it is data, like the title)."""
+    name = scripts.into(parseaddr(config.digest.from_address)[0], script)
+    address = envelope_sender(config)
+    return f"{name} <{address}>" if name else address
+
+
+def _mailto(config: Config) -> str:
+    value = config.digest.unsubscribe_mailto.strip()
+    if value and ("@" not in value or any(char in value for char in " <>?\r\n")):
+        raise ConfigError(
+            config.root / "config.toml",
+            "digest.unsubscribe_mailto",
+            "must be a bare address such as 'unsubscribe@news.example.org', or \"\"",
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class _Sources:
+    """What a digest is made of, opened once: site, templates, converters."""
+
+    site: Site
+    env: jinja2.Environment
+    scripts: Scripts
+
+    @classmethod
+    def of(cls, config: Config) -> _Sources:
+        return cls(Site.from_config(config), templates_of(config), Scripts.from_config(config))
+
+    def view(self, config: Config, store: Store, day: dt.date, script: Script) -> DigestView:
+        articles = store.articles(day=day)
+        title = self.scripts.into(config.site.title, script)
+        day_editions = editions(store, self.scripts, articles, script)
+        return digest_view(self.site, script, title, day, day_editions, config.digest.excerpt_chars)
+
+
+def _headers(
+    config: Config, sources: _Sources, view: DigestView, now: dt.datetime
+) -> list[tuple[str, object]]:
+    """The headers every subscriber of one script gets. Article text never goes here."""
+    list_label = f"{view.script.lower()}.digest.{sources.site.domain}"
+    headers: list[tuple[str, object]] = [
+        ("From", from_header(config, sources.scripts, view.script)),
+        ("Subject", view.subject),
+        ("Date", format_datetime(now)),
+        ("List-Id", f"{view.feed_title} <{list_label}>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+    ]
+    if config.digest.reply_to:
+        headers.insert(1, ("Reply-To", config.digest.reply_to))
+    return headers
+
+
+def prepare_digest(
+    config: Config, store: Store, day: dt.date, now: dt.datetime
+) -> PreparedDigest | None:
+    """The day's digest in both scripts, ready to fill per subscriber; None when the day has
+    no articles (nothing is sent)."""
+    if not store.articles(day=day, limit=1):
+        return None
+    sources = _Sources.of(config)
+    templates = {}
+    for script in SCRIPTS:
+        view = sources.view(config, store, day, script)
+        text, html = render_mail(sources.env, view)
+        html = inline_css(html)
+        headers = _headers(config, sources, view, now)
+        templates[script] = LetterTemplate(headers, text, html, boundary(text, html))
+    return PreparedDigest(
+        day,
+        templates,
+        secret=tokens.load_secret(config),
+        site=sources.site,
+        sender=envelope_sender(config),
+        mailto=_mailto(config),
+        renders=len(templates),
+    )
+
+
+# -- the web archive ------------------------------------------------------------------------------
+
+
+def _feed_entry(env: jinja2.Environment, site: Site, view: DigestView) -> FeedEntry:
+    twin = view.script.twin
+    return FeedEntry(
+        id=site.feed_id(site.digest_path(view.script, view.day)),
+        title=view.subject,
+        published=view.updated,
+        updated=view.updated,
+        author="",
+        categories=(),
+        summary=view.heading,
+        content_html=env.get_template("digest_entry.html").render(view=view),
+        links=(
+            Link(view.archive_url, hreflang=view.script),
+            Link(view.twin_archive_url, hreflang=twin, title=SCRIPT_NAMES[twin]),
+        ),
+        lang=str(view.script),
+    )
+
+
+def _digest_feed(sources: _Sources, script: Script, views: Sequence[DigestView]) -> bytes:
+    """The digest feed of one script; `views` newest first."""
+    site = sources.site
+    meta = script_feed_meta(
+        site,
+        script,
+        path=site.digest_feed_path(script),
+        twin_path=site.digest_feed_path(script.twin),
+        page_path=site.digest_path(script, views[0].day),
+        title=views[0].feed_title,
+    )
+    return atom_feed(meta, [_feed_entry(sources.env, site, view) for view in views])
+
+
+def write_archive(config: Config, store: Store, day: dt.date, now: dt.datetime) -> list[Path]:
+    """Write the day's archive page per script and each script's digest feed, which holds
+    the newest `feeds.max_entries` days (their pages are written too, so no entry links to
+    nothing). Atomic; files whose bytes are unchanged are left untouched. Returns the day's
+    pages and the feeds; [] when the day has no articles. `now` is not used: the output
+    depends on the stored data only, so a rerun gives the same bytes."""
+    del now
+    if not store.articles(day=day, limit=1):
+        return []
+    sources = _Sources.of(config)
+    window = [dt.date.fromisoformat(each) for each, _ in store.counts_by_date()]
+    window = window[: config.feeds.max_entries]
+    paths: list[Path] = []
+    for script in SCRIPTS:
+        views = [sources.view(config, store, each, script) for each in window]
+        if day not in window:
+            views.append(sources.view(config, store, day, script))
+        for view in views:
+            path = config.output_dir / sources.site.digest_path(script, view.day)
+            write_if_changed(path, render_archive(sources.env, view))
+            if view.day == day:
+                paths.append(path)
+        feed_path = config.output_dir / sources.site.digest_feed_path(script)
+        write_if_changed(feed_path, _digest_feed(sources, script, views[: len(window)]))
+        paths.append(feed_path)
+    return paths
+
+
+# -- the confirmation mail ---------------------------------------------------------------------
+
+
+def confirmation_letter(config: Config, subscriber: Subscriber, now: dt.datetime) -> Letter:
+    """The confirmation mail for `subscriber`, in their script. One per request, so it is
+    built the plain way (an EmailMessage), not from a prepared template."""
+    site, scripts, script = Site.from_config(config), Scripts.from_config(config), subscriber.script
+    words = WORDS[script]
+    site_title = scripts.into(config.site.title, script)
+    token = tokens.make(tokens.load_secret(config), "confirm", subscriber.id)
+    subject = words["confirm_subject"].format(site=site_title)
+    values = {
+        "script": script,
+        "words": words,
+        "subject": subject,
+        "site_title": site_title,
+        "address": subscriber.email,
+        "confirm_url": site.confirm_url(token),
+        "home_url": site.url(site.index_path(script)),
+    }
+    env = templates_of(config)
+    text = env.get_template("confirm_mail.txt").render(values)
+    html = env.get_template("confirm_mail.html").render(values)
+    domain = site.domain.encode("idna").decode("ascii")
+    message_id = f"<confirm.{subscriber.id}.{int(now.timestamp())}@{domain}>"
+    headers: list[tuple[str, object]] = [
+        ("From", from_header(config, scripts, script)),
+        ("To", subscriber.email),
+        ("Subject", subject),
+        ("Date", format_datetime(now)),
+        ("Message-ID", message_id),
+        # RFC 3834: generated on a request; tells autoresponders not to answer.
+        ("Auto-Submitted", "auto-generated"),
+    ]
+    if config.digest.reply_to:
+        headers.append(("Reply-To", config.digest.reply_to))
+    data = simple_message(headers, text, html)
+    return Letter(subscriber.email, envelope_sender(config), message_id, data)

@@ -1,0 +1,194 @@
+"""The digest as readers see it: translated words, the view of one day in one script, and
+its rendering (mail HTML and text, web archive page, CSS inlining). Pure: no store, no clock.
+
+Template strings are translated per script (`WORDS`), never run through OpenCC; article
+titles and excerpts come from the editions; config names (the site title, the From name)
+are data, shown in the reader's script like article text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import jinja2
+import premailer
+
+from publisher.config import Config
+from publisher.mailbuild import ADDRESS, UNSUBSCRIBE_URL
+from publisher.records import Edition, Script
+from publisher.site import Site
+from publisher.templating import environment
+from publisher.text import excerpt
+
+# Each script's words as its readers write them (tests check both with OpenCC).
+WORDS: dict[Script, dict[str, str]] = {
+    Script.HANT: {
+        "date": "{year}年{month}月{day}日",
+        "subject": "{site}｜{date} 新聞摘要",
+        "heading": "{date}・共 {count} 則新聞",
+        "feed_title": "{site}・每日新聞摘要",
+        "view_online": "在瀏覽器中閱讀",
+        "sent_to": "這封郵件寄給 {address}，因為您訂閱了{site}的每日新聞摘要。",
+        "unsubscribe": "取消訂閱",
+        "home": "首頁",
+        "other_script": "简体中文版",
+        "feed": "摘要訂閱源（Atom）",
+        "subscribe": "用電子郵件訂閱",
+        "confirm_subject": "請確認訂閱{site}的每日新聞摘要",
+        "confirm_intro": "有人（希望是您）用 {address} 訂閱了{site}的每日新聞摘要。",
+        "confirm_action": "確認訂閱",
+        "confirm_ignore": "如果不是您本人訂閱，請忽略這封郵件；未經確認，我們不會再寄信給您。",
+    },
+    Script.HANS: {
+        "date": "{year}年{month}月{day}日",
+        "subject": "{site}｜{date} 新闻摘要",
+        "heading": "{date}・共 {count} 条新闻",
+        "feed_title": "{site}・每日新闻摘要",
+        "view_online": "在浏览器中阅读",
+        "sent_to": "这封邮件发送给 {address}，因为您订阅了{site}的每日新闻摘要。",
+        "unsubscribe": "取消订阅",
+        "home": "首页",
+        "other_script": "繁體中文版",
+        "feed": "摘要订阅源（Atom）",
+        "subscribe": "用电子邮件订阅",
+        "confirm_subject": "请确认订阅{site}的每日新闻摘要",
+        "confirm_intro": "有人（希望是您）用 {address} 订阅了{site}的每日新闻摘要。",
+        "confirm_action": "确认订阅",
+        "confirm_ignore": "如果不是您本人订阅，请忽略这封邮件；未经确认，我们不会再给您发邮件。",
+    },
+}
+
+
+def human_date(script: Script, day: dt.date) -> str:
+    return WORDS[script]["date"].format(year=day.year, month=day.month, day=day.day)
+
+
+def one_line(text: str) -> str:
+    """Titles and excerpts shown on one line: any run of white space (CR, LF…) is a space."""
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    title: str
+    source: str
+    date: str
+    excerpt: str
+    url: str
+
+
+@dataclass(frozen=True)
+class DigestView:
+    """Everything the digest templates show for one day and script. Pure data."""
+
+    day: dt.date
+    script: Script
+    site_title: str  # in this script
+    items: tuple[DigestItem, ...]
+    updated: dt.datetime  # the newest article's time: the feed entry's, never the clock
+    archive_url: str
+    twin_archive_url: str
+    feed_url: str
+    home_url: str
+    subscribe_url: str
+    words: Mapping[str, str] = field(repr=False)
+
+    @property
+    def date(self) -> str:
+        return human_date(self.script, self.day)
+
+    @property
+    def subject(self) -> str:
+        return self.words["subject"].format(site=self.site_title, date=self.date)
+
+    @property
+    def heading(self) -> str:
+        return self.words["heading"].format(date=self.date, count=len(self.items))
+
+    @property
+    def feed_title(self) -> str:
+        return self.words["feed_title"].format(site=self.site_title)
+
+
+def digest_view(
+    site: Site,
+    script: Script,
+    site_title: str,
+    day: dt.date,
+    day_editions: Sequence[Edition],
+    excerpt_chars: int,
+) -> DigestView:
+    items = tuple(
+        DigestItem(
+            title=one_line(edition.text.title),
+            source=one_line(edition.text.source),
+            date=human_date(script, edition.article.published.astimezone(site.zone).date()),
+            excerpt=one_line(excerpt(edition.text.body, excerpt_chars)),
+            url=site.url(site.article_path(script, edition.article)),
+        )
+        for edition in day_editions
+    )
+    return DigestView(
+        day=day,
+        script=script,
+        site_title=site_title,
+        items=items,
+        updated=max(edition.article.published for edition in day_editions),
+        archive_url=site.url(site.digest_path(script, day)),
+        twin_archive_url=site.url(site.digest_path(script.twin, day)),
+        feed_url=site.url(site.digest_feed_path(script)),
+        home_url=site.url(site.index_path(script)),
+        subscribe_url=site.subscribe_url(),
+        words=WORDS[script],
+    )
+
+
+# -- rendering (pure) -------------------------------------------------------------------------
+
+
+def render_mail(env: jinja2.Environment, view: DigestView) -> tuple[str, str]:
+    """(text, html) of the mail, with stand-ins for the subscriber's own parts; the html is
+    not inlined yet."""
+    values = {"view": view, "address": ADDRESS, "unsubscribe_url": UNSUBSCRIBE_URL}
+    text = env.get_template("digest.txt").render(values)
+    return text, env.get_template("digest.html").render(values)
+
+
+def render_archive(env: jinja2.Environment, view: DigestView) -> bytes:
+    return env.get_template("digest_archive.html").render(view=view).encode("utf-8")
+
+
+def inline_css(html: str) -> str:
+    """Move the stylesheet into style attributes, as mail clients need. premailer keeps the
+    @media rules in <style> with their !important (strip_important=False; by default it
+    strips them and mobile overrides lose). No validation: cssutils does not know newer
+    properties (word-break…) and would log an "Unknown Property" warning for each. No
+    network: the stylesheet is inline and a render must never fetch anything. The template's
+    width attributes stay (premailer would copy `width: 100%` over width="600", and Outlook,
+    which reads only the attribute, would lose the 600 px cap)."""
+    inliner = premailer.Premailer(
+        html,
+        strip_important=False,
+        disable_validation=True,
+        disable_basic_attributes=["width", "height"],
+        allow_network=False,
+        cssutils_logging_level=logging.CRITICAL,
+    )
+    result: str = inliner.transform()
+    return result
+
+
+def boundary(*parts: str) -> str:
+    # Deterministic (golden files stay equal) and starting with "=_", which neither base64
+    # nor quoted-printable text can contain.
+    return "=_" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+
+def templates_of(config: Config) -> jinja2.Environment:
+    """The site's own templates (site.templates_dir) before the built-in ones."""
+    folder = config.site.templates_dir
+    return environment(config.path(folder) if folder else None)

@@ -1,0 +1,282 @@
+"""The digest as rendered: the mail's HTML (layout, size, premailer), the render count, the
+web archive pages and the digest feed, and the `digest` command."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import email
+import email.policy
+import hashlib
+import logging
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import feedparser
+import premailer
+import pytest
+
+from publisher import batch, digest, digest_view, subscribers
+from publisher.cli import main
+from publisher.config import Config
+from publisher.conversion import Scripts
+from publisher.digest import prepare_digest, write_archive
+from publisher.mailbuild import ADDRESS, UNSUBSCRIBE_URL
+from publisher.records import SCRIPTS, Article, Script, Text
+from publisher.site import Site
+from publisher.store import Store
+from publisher.templating import builtin_templates
+from publisher.text import excerpt
+
+TAIPEI = dt.timezone(dt.timedelta(hours=8))
+DAY = dt.date(2025, 12, 14)
+NOW = dt.datetime(2025, 12, 14, 9, 30, tzinfo=TAIPEI)
+
+
+def seed_articles(seed_path: Path) -> list[tuple[str, str, str]]:
+    return [(a.title, a.body, a.source) for a in batch.parse(seed_path.read_bytes(), seed_path)]
+
+
+def store_day(
+    config: Config, store: Store, items: Sequence[tuple[str, str, str]], day: dt.date = DAY
+) -> None:
+    """Store (title, body, source) triples as one day's batch, as ingest would."""
+    scripts = Scripts.from_config(config)
+    published = dt.datetime.combine(day, dt.time(8), TAIPEI)
+    rows = []
+    for position, (title, body, source) in enumerate(items, start=store.next_position(day)):
+        original = Text(title, body, source)
+        script = scripts.detect(title + body)
+        key = hashlib.sha256(f"{day}\n{title}\n{body}".encode()).hexdigest()
+        article = Article(key, day, position, published, script, original)
+        twin = scripts.converter_to(script.twin).convert_text(original)
+        rows.append((article, scripts.signature(article), twin))
+    store.add_articles(rows, "test", NOW)
+
+
+def fifty(seed_path: Path) -> list[tuple[str, str, str]]:
+    """50 seed-sized articles: the seed's, repeated with numbered titles."""
+    seed = seed_articles(seed_path)
+    return [(f"{t}（{i}）", b, s) for i, (t, b, s) in enumerate(seed * 7)][:50]
+
+
+@pytest.fixture(autouse=True)
+def secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUBLISHER_SECRET", "a fixed secret for the tests, 32+ bytes")
+
+
+def html_of(config: Config, store: Store, script: Script) -> str:
+    sources = digest._Sources.of(config)
+    _, html = digest_view.render_mail(sources.env, sources.view(config, store, DAY, script))
+    return digest_view.inline_css(html)
+
+
+# -- the view -----------------------------------------------------------------------------------
+
+
+def test_the_view_holds_the_days_articles_in_batch_order(config, store, seed_path) -> None:
+    items = seed_articles(seed_path)
+    store_day(config, store, items)
+    store_day(config, store, items[:1], DAY - dt.timedelta(days=1))
+    view = digest._Sources.of(config).view(config, store, DAY, Script.HANT)
+    site = Site.from_config(config)
+    assert [item.title for item in view.items] == [title for title, _, _ in items]
+    first = view.items[0]
+    assert first.source == items[0][2]
+    assert first.excerpt == excerpt(items[0][1], config.digest.excerpt_chars)
+    assert first.date == "2025年12月14日"
+    assert first.url.startswith(site.url("zh-Hant/articles/2025-12-14/"))
+    assert view.archive_url == "https://news.example.org/zh-Hant/digests/2025-12-14.html"
+    assert view.heading == "2025年12月14日・共 8 則新聞"
+    hans = digest._Sources.of(config).view(config, store, DAY, Script.HANS)
+    assert hans.site_title == "科技新闻" and hans.heading == "2025年12月14日・共 8 条新闻"
+
+
+def test_titles_with_line_breaks_are_shown_on_one_line(config, store) -> None:
+    store_day(config, store, [("第一行\r\n第二行", "內文。", "來源")])
+    view = digest._Sources.of(config).view(config, store, DAY, Script.HANT)
+    assert view.items[0].title == "第一行 第二行"
+
+
+# -- the mail's HTML ----------------------------------------------------------------------------
+
+
+def test_the_mail_html_is_a_one_column_table_layout(config, store, seed_path) -> None:
+    store_day(config, store, seed_articles(seed_path))
+    html = html_of(config, store, Script.HANT)
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    assert html.count('role="presentation"') == 2  # the outer table and the container
+    assert re.search(r'<table[^>]*class="container"[^>]*width="600"', html), "Outlook's cap"
+    assert "max-width:600px" in html
+    # Each article is a row of its own: one column.
+    assert html.count('<tr><td class="pad item"') == 8
+    assert all(row.count("<td") == 1 for row in re.findall(r"<tr>.*?</tr>", html, re.S)[2:])
+
+
+def test_premailer_inlines_once_and_keeps_important_in_media_rules(config, store) -> None:
+    store_day(config, store, [("標題", "內文。", "來源")])
+    html = html_of(config, store, Script.HANT)
+    assert re.search(r"<h2 style=\"[^\"]*font-size:18px", html), "styles are inlined"
+    style = re.search(r"<style>(.*?)</style>", html, re.S)[1]
+    assert "@media only screen and (max-width: 620px)" in style
+    assert re.search(r"\.container \{\s*width: 100% !important", style)
+    assert "prefers-color-scheme: dark" in style and style.count("!important") == 7
+    assert "h2 {" not in style, "rules that could be inlined are not kept twice"
+
+
+def test_each_article_has_title_link_source_date_and_excerpt(config, store, seed_path) -> None:
+    items = seed_articles(seed_path)
+    store_day(config, store, items)
+    html = html_of(config, store, Script.HANT)
+    view = digest._Sources.of(config).view(config, store, DAY, Script.HANT)
+    for item in view.items:
+        assert re.search(rf'<a href="{re.escape(item.url)}"[^>]*>{re.escape(item.title)}</a>', html)
+        assert f"{item.source} · 2025年12月14日" in html
+        assert item.excerpt in html
+
+
+def test_the_footer_has_the_subscribers_parts_and_the_archive_link(config, store) -> None:
+    store_day(config, store, [("標題", "內文。", "來源")])
+    html = html_of(config, store, Script.HANT)
+    footer = html[html.index('class="pad footer"') :]
+    assert f'<a href="{UNSUBSCRIBE_URL}"' in footer and "取消訂閱" in footer
+    assert ADDRESS in footer
+    assert 'href="https://news.example.org/zh-Hant/digests/2025-12-14.html"' in html
+
+
+def test_article_text_is_escaped(config, store) -> None:
+    store_day(config, store, [("<script>alert(1)</script> & 晶片", "內文。", "A&B")])
+    html = html_of(config, store, Script.HANT)
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 晶片" in html
+
+
+def test_fifty_seed_sized_articles_stay_under_100_kb(config, store, seed_path) -> None:
+    store_day(config, store, fifty(seed_path))
+    prepared = prepare_digest(config, store, DAY, NOW)
+    for script in SCRIPTS:
+        person = subscribers.add(store, f"{script}@example.org", script, NOW)
+        data = prepared.letter(person).data
+        message = email.message_from_bytes(data, policy=email.policy.default)
+        html = message.get_body(("html",)).get_content().encode("utf-8")
+        assert html.count(b'class="pad item"') == 50
+        assert len(html) < 100 * 1024, f"{script}: {len(html)} bytes; Gmail clips at 102 KB"
+
+
+def test_premailer_is_quiet(config, store, caplog, capfd) -> None:
+    # word-break is valid CSS that cssutils does not know: with validation on it logs an
+    # "Unknown Property" error for every element that gets it.
+    assert "word-break" in (builtin_templates() / "digest.css").read_text()
+    store_day(config, store, [("標題", "內文。", "來源")])
+    with caplog.at_level(logging.DEBUG):
+        prepare_digest(config, store, DAY, NOW)
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert capfd.readouterr() == ("", "")
+
+
+def test_rendering_does_not_grow_with_the_list(config, store, monkeypatch) -> None:
+    calls = []
+    transform = premailer.Premailer.transform
+    monkeypatch.setattr(
+        premailer.Premailer, "transform", lambda self, *a, **k: calls.append(1) or transform(self)
+    )
+    store_day(config, store, [("標題", "內文。", "來源")])
+    prepared = prepare_digest(config, store, DAY, NOW)
+    assert prepared.renders == 2 and len(calls) == 2  # once per script
+    for number in range(300):
+        script = SCRIPTS[number % 2]
+        person = subscribers.add(store, f"p{number}@example.org", script, NOW)
+        prepared.letter(person)
+    assert prepared.renders == 2 and len(calls) == 2
+
+
+def test_a_day_without_articles_has_no_digest(config, store) -> None:
+    assert prepare_digest(config, store, DAY, NOW) is None
+    assert write_archive(config, store, DAY, NOW) == []
+
+
+# -- the web archive ----------------------------------------------------------------------------
+
+
+def test_the_archive_pages_and_feeds(config, store, seed_path) -> None:
+    items = seed_articles(seed_path)
+    store_day(config, store, items[:3], DAY - dt.timedelta(days=1))
+    store_day(config, store, items[3:])
+    paths = write_archive(config, store, DAY, NOW)
+    out = config.output_dir
+    assert paths == [
+        out / "zh-Hant/digests/2025-12-14.html",
+        out / "zh-Hant/digests/atom.xml",
+        out / "zh-Hans/digests/2025-12-14.html",
+        out / "zh-Hans/digests/atom.xml",
+    ]
+    assert (out / "zh-Hans/digests/2025-12-13.html").exists(), "every feed entry has its page"
+    page = paths[2].read_text(encoding="utf-8")
+    assert '<html lang="zh-Hans">' in page
+    assert 'rel="canonical" href="https://news.example.org/zh-Hans/digests/2025-12-14.html"' in page
+    twin = "https://news.example.org/zh-Hant/digests/2025-12-14.html"
+    assert f'hreflang="zh-Hant" href="{twin}"' in page
+    assert 'type="application/atom+xml"' in page and "zh-Hans/digests/atom.xml" in page
+    assert "PUBLISHER-" not in page and "取消订阅" not in page, "no subscriber in a web page"
+    assert page.count('class="pad item"') == 5
+
+    feed = feedparser.parse(paths[3].read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.feed.title == "科技新闻・每日新闻摘要"
+    assert feed.feed.language == "zh-Hans"
+    assert [entry.links[0].href for entry in feed.entries] == [
+        "https://news.example.org/zh-Hans/digests/2025-12-14.html",
+        "https://news.example.org/zh-Hans/digests/2025-12-13.html",
+    ]
+    first = feed.entries[0]
+    assert first.title == "科技新闻｜2025年12月14日 新闻摘要"
+    assert first.updated == "2025-12-14T08:00:00+08:00"
+    assert first.content[0].value.count("<li>") == 5
+
+
+def test_a_rerun_leaves_the_archive_untouched(config, store, seed_path) -> None:
+    store_day(config, store, seed_articles(seed_path)[:2])
+    paths = write_archive(config, store, DAY, NOW)
+    before = {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in paths}
+    assert write_archive(config, store, DAY, NOW + dt.timedelta(hours=5)) == paths
+    assert {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in paths} == before
+
+
+def test_the_feed_window_follows_feeds_max_entries(config, store, seed_path) -> None:
+    config = dataclasses.replace(config, feeds=dataclasses.replace(config.feeds, max_entries=2))
+    items = seed_articles(seed_path)
+    for offset in range(4):
+        store_day(config, store, items[offset : offset + 1], DAY - dt.timedelta(days=offset))
+    write_archive(config, store, DAY - dt.timedelta(days=3), NOW)
+    feed = feedparser.parse((config.output_dir / "zh-Hant/digests/atom.xml").read_bytes())
+    assert [entry.links[0].href[-15:] for entry in feed.entries] == [
+        "2025-12-14.html",
+        "2025-12-13.html",
+    ]
+    assert (config.output_dir / "zh-Hant/digests/2025-12-11.html").exists(), "asked for"
+
+
+# -- the command --------------------------------------------------------------------------------
+
+
+def run(config: Config, *args: str) -> int:
+    return main(["--config", str(config.root / "config.toml"), *args])
+
+
+def test_cli_digest_prints_the_paths(config, store, capsys) -> None:
+    store_day(config, store, [("標題", "內文。", "來源")])
+    assert run(config, "digest", "--date", "2025-12-14") == 0
+    printed = capsys.readouterr().out.split()
+    assert printed == [str(path) for path in write_archive(config, store, DAY, NOW)]
+
+
+def test_cli_digest_says_when_there_is_nothing(config, capsys) -> None:
+    assert run(config, "digest", "--date", "2025-12-14") == 0
+    assert "no articles for 2025-12-14" in capsys.readouterr().err
+
+
+def test_cli_digest_has_help(capsys) -> None:
+    with pytest.raises(SystemExit) as exit:
+        main(["digest", "--help"])
+    assert exit.value.code == 0 and "--date" in capsys.readouterr().out

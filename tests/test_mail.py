@@ -1,0 +1,376 @@
+"""The digest and confirmation mails, parsed back with the stdlib email parser.
+
+Golden files: tests/golden/mail/digest.zh-Hant.eml and digest.zh-Hans.eml are the exact bytes
+of the example batch below, sent to subscriber 1 (zh-Hant) and 2 (zh-Hans) with a fixed
+secret and a fixed `now`. After an intended change to the templates, the words or the mail
+format, regenerate them and review the diff of the decoded parts:
+
+    PUBLISHER_REGENERATE=1 pytest tests/test_mail.py -k golden
+
+They also change when OpenCC, premailer or lxml change their output.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import email
+import email.policy
+import hashlib
+import os
+import re
+import time
+from collections.abc import Sequence
+from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import opencc
+import pytest
+
+from publisher import batch, subscribers, tokens
+from publisher.config import Config
+from publisher.conversion import Scripts
+from publisher.digest import PreparedDigest, confirmation_letter, prepare_digest
+from publisher.digest_view import WORDS
+from publisher.errors import AddressError
+from publisher.mailbuild import LetterTemplate
+from publisher.records import SCRIPTS, Article, Script, Subscriber, Text
+from publisher.store import Store
+
+GOLDEN = Path(__file__).parent / "golden" / "mail"
+REGENERATE = os.environ.get("PUBLISHER_REGENERATE") == "1"
+SECRET = "a fixed secret for the tests, 32+ bytes"
+TAIPEI = dt.timezone(dt.timedelta(hours=8))
+DAY = dt.date(2025, 12, 14)
+NOW = dt.datetime(2025, 12, 14, 9, 30, tzinfo=TAIPEI)
+T2S = opencc.OpenCC("t2s")
+S2TWP = opencc.OpenCC("s2twp")
+
+# Our own example batch (not the seed): Taiwan-phrased Traditional, one Simplified original,
+# and a title with markup characters.
+EXAMPLE = [
+    (
+        "本地新創推出開源軟體，協助開發者找出記憶體洩漏",
+        "一家位於新竹的新創公司發布開源軟體，可自動偵測程式碼中的記憶體洩漏。"
+        "團隊表示，這套工具已在多個專案中試用，下個月將推出正式版本。",
+        "範例科技報",
+    ),
+    (
+        "国产新能源汽车出口量创新高",
+        "据行业协会统计，今年前十一个月新能源汽车出口量同比增长三成。"
+        "分析人士认为，海外市场需求仍将保持增长，但价格竞争也会更加激烈。",
+        "示例财经",
+    ),
+    (
+        "AI 晶片 & <記憶體> 需求升溫",
+        "市場研究機構指出，資料中心對高頻寬記憶體的需求持續上升。業者預期明年產能仍然吃緊。",
+        "範例日報",
+    ),
+]
+
+
+def store_day(config: Config, store: Store, items: Sequence[tuple[str, str, str]]) -> None:
+    """Store (title, body, source) triples as one day's batch, as ingest would."""
+    scripts = Scripts.from_config(config)
+    published = dt.datetime.combine(DAY, dt.time(8), TAIPEI)
+    rows = []
+    for position, (title, body, source) in enumerate(items, start=store.next_position(DAY)):
+        original = Text(title, body, source)
+        script = scripts.detect(title + body)
+        key = hashlib.sha256(f"{title}\n{body}".encode()).hexdigest()
+        article = Article(key, DAY, position, published, script, original)
+        twin = scripts.converter_to(script.twin).convert_text(original)
+        rows.append((article, scripts.signature(article), twin))
+    store.add_articles(rows, "test", NOW)
+
+
+@pytest.fixture(autouse=True)
+def secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUBLISHER_SECRET", SECRET)
+
+
+@pytest.fixture
+def prepared(config: Config, store: Store) -> PreparedDigest:
+    store_day(config, store, EXAMPLE)
+    result = prepare_digest(config, store, DAY, NOW)
+    assert result is not None
+    return result
+
+
+@pytest.fixture
+def people(store: Store) -> dict[Script, Subscriber]:
+    return {
+        Script.HANT: subscribers.add(store, "reader@example.org", Script.HANT, NOW),
+        Script.HANS: subscribers.add(store, "duzhe@example.org", Script.HANS, NOW, name="读者"),
+    }
+
+
+def parse(data: bytes) -> EmailMessage:
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def parts(message: EmailMessage) -> tuple[str, str]:
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    html = message.get_body(("html",)).get_content().replace("\r\n", "\n")
+    return text, html
+
+
+def visible(html: str) -> str:
+    """What a reader sees of an HTML part: the text outside tags and the <style> block."""
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", html, flags=re.S))
+
+
+def token_of(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["token"][0]
+
+
+# -- headers and structure ----------------------------------------------------------------------
+
+
+def test_a_digest_mail_has_every_header(prepared, people) -> None:
+    person = people[Script.HANS]
+    letter = prepared.letter(person)
+    message = parse(letter.data)
+    assert message.defects == []
+    assert letter.recipient == message["To"] == "duzhe@example.org"
+    assert letter.sender == "digest@localhost"
+    assert str(message["From"]) == "科技新闻 <digest@localhost>"
+    assert message["Subject"] == "科技新闻｜2025年12月14日 新闻摘要"
+    assert parsedate_to_datetime(message["Date"]) == NOW
+    assert letter.message_id == message["Message-ID"]
+    assert letter.message_id == f"<digest.2025-12-14.zh-Hans.{person.id}@news.example.org>"
+    assert message["List-Id"] == "科技新闻・每日新闻摘要 <zh-hans.digest.news.example.org>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["MIME-Version"] == "1.0"
+    assert "Reply-To" not in message  # digest.reply_to is empty by default
+    raw_headers = letter.data.split(b"\r\n\r\n")[0]
+    assert b"=?utf-8?" in raw_headers, "non-ASCII headers are RFC 2047-encoded"
+    assert all(byte < 128 for byte in raw_headers)
+
+
+def test_list_unsubscribe_has_an_https_url_and_a_mailto_with_the_own_token(
+    prepared, people
+) -> None:
+    for person in people.values():
+        value = parse(prepared.letter(person).data)["List-Unsubscribe"]
+        https, mailto = re.fullmatch(r"<(https://[^>]+)>,\s*<(mailto:[^>]+)>", value).groups()
+        token = token_of(https)
+        assert https == f"https://news.example.org/unsubscribe?token={token}"
+        assert mailto == f"mailto:unsubscribe@localhost?subject=unsubscribe-{token}"
+        assert tokens.verify(SECRET.encode(), "unsubscribe", token) == person.id
+
+
+def test_multipart_alternative_text_then_html_both_utf8(prepared, people) -> None:
+    message = parse(prepared.letter(people[Script.HANT]).data)
+    assert message.get_content_type() == "multipart/alternative"
+    text_part, html_part = message.iter_parts()
+    assert text_part.get_content_type() == "text/plain"
+    assert html_part.get_content_type() == "text/html"
+    for part in (text_part, html_part):
+        assert part.get_content_charset() == "utf-8"
+        assert part["Content-Transfer-Encoding"] == "base64"
+        assert part.defects == []
+
+
+def test_the_bytes_are_ready_for_smtp(prepared, people) -> None:
+    data = prepared.letter(people[Script.HANT]).data
+    assert b"\n" not in data.replace(b"\r\n", b""), "CRLF line ends only, no bare LF or CR"
+    lines = data.split(b"\r\n")
+    assert max(len(line) for line in lines) <= 998  # RFC 5322's limit
+    # and 78, its advice, for all but the line that holds the unsubscribe URL
+    assert [line[:18] for line in lines if len(line) > 78] == [b"List-Unsubscribe: "]
+    assert data.endswith(b"\r\n")
+
+
+def test_reply_to_comes_from_the_config(config, store) -> None:
+    reply_to = "編輯部 <editors@example.org>"
+    config = dataclasses.replace(
+        config, digest=dataclasses.replace(config.digest, reply_to=reply_to)
+    )
+    store_day(config, store, EXAMPLE[:1])
+    person = subscribers.add(store, "reader@example.org", Script.HANT, NOW)
+    message = parse(prepare_digest(config, store, DAY, NOW).letter(person).data)
+    assert str(message["Reply-To"]) == "編輯部 <editors@example.org>"
+
+
+# -- the bodies ---------------------------------------------------------------------------------
+
+
+def test_the_footer_carries_the_subscribers_address_and_own_token(prepared, people) -> None:
+    for person in people.values():
+        text, html = parts(parse(prepared.letter(person).data))
+        (url,) = re.findall(r'href="(https://news\.example\.org/unsubscribe\?[^"]+)"', html)
+        assert tokens.verify(SECRET.encode(), "unsubscribe", token_of(url)) == person.id
+        assert url in text and person.email in text and person.email in html
+        assert WORDS[person.script]["unsubscribe"] in visible(html)
+
+
+def test_each_article_appears_in_the_readers_script(prepared, people, config, store) -> None:
+    scripts = Scripts.from_config(config)
+    for script, person in people.items():
+        text, html = parts(parse(prepared.letter(person).data))
+        for title, body, _ in EXAMPLE:
+            converted = scripts.converter_to(script).convert(title)
+            shown = title if scripts.detect(title + body) is script else converted
+            assert shown in text
+            assert shown.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in html
+    hans, _ = parts(parse(prepared.letter(people[Script.HANS]).data))
+    hant, _ = parts(parse(prepared.letter(people[Script.HANT]).data))
+    assert "国产新能源汽车出口量创新高" in hans and "國產新能源汽車出口量創新高" in hant
+
+
+def test_a_zh_hans_mail_is_entirely_simplified(prepared, people, store, config, seed_path):
+    seed = [(a.title, a.body, a.source) for a in batch.parse(seed_path.read_bytes(), seed_path)]
+    store_day(config, store, seed)  # a real day, Taiwan-phrased Traditional originals
+    message = parse(prepare_digest(config, store, DAY, NOW).letter(people[Script.HANS]).data)
+    text, html = parts(message)
+    for shown in (message["Subject"], message["From"].addresses[0].display_name, text, html):
+        assert T2S.convert(shown) == shown
+
+
+def test_a_zh_hant_mail_uses_the_traditional_words(prepared, people) -> None:
+    message = parse(prepared.letter(people[Script.HANT]).data)
+    text, html = parts(message)
+    assert S2TWP.convert(message["Subject"]) == message["Subject"]
+    assert message["From"].addresses[0].display_name == "科技新聞"
+    shown = text + visible(html)
+    for key in ("view_online", "unsubscribe"):
+        assert WORDS[Script.HANT][key] in shown
+    # No piece of a Simplified word that its Traditional twin lacks, e.g. 条新闻.
+    for key, hans in WORDS[Script.HANS].items():
+        for piece in re.split(r"\{\w+\}", hans):
+            if len(piece) >= 2 and piece not in WORDS[Script.HANT][key]:
+                assert piece not in shown, (key, piece)
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_the_words_are_written_in_their_script(script: Script) -> None:
+    check = T2S if script is Script.HANS else S2TWP
+    for key, word in WORDS[script].items():
+        if key == "other_script":  # the other script's name, written in that script
+            other = S2TWP if script is Script.HANS else T2S
+            assert other.convert(word) == word
+        else:
+            assert check.convert(word) == word, key
+    assert WORDS[Script.HANT].keys() == WORDS[Script.HANS].keys()
+
+
+def test_a_title_with_a_line_break_never_becomes_a_header(config, store) -> None:
+    store_day(config, store, [("標題\r\nBcc: victim@example.org\r\n\r\n<b>", "內文。", "來源")])
+    person = subscribers.add(store, "reader@example.org", Script.HANT, NOW)
+    data = prepare_digest(config, store, DAY, NOW).letter(person).data
+    message = parse(data)
+    assert "Bcc" not in message and b"victim" not in data.split(b"\r\n\r\n")[0]
+    text, html = parts(message)
+    assert "標題 Bcc: victim@example.org &lt;b&gt;" in html
+    assert "標題 Bcc: victim@example.org <b>" in text
+
+
+def test_an_unsafe_recipient_is_refused_not_written(prepared, people) -> None:
+    # Addresses are validated when stored; this is the second line of defence.
+    person = dataclasses.replace(people[Script.HANT], email="a@example.org\r\nBcc: b@example.org")
+    with pytest.raises(AddressError):
+        prepared.letter(person)
+
+
+def test_addresses_with_markup_characters_are_escaped_in_html(store, prepared) -> None:
+    person = subscribers.add(store, "o'neil&co@example.org", Script.HANS, NOW)
+    text, html = parts(parse(prepared.letter(person).data))
+    assert "o'neil&co@example.org" in text
+    assert "o&#x27;neil&amp;co@example.org" in html
+
+
+# -- many subscribers ---------------------------------------------------------------------------
+
+
+def test_every_letter_parses_and_carries_its_own_token(prepared, store) -> None:
+    people = [subscribers.add(store, f"p{n}@example.org", SCRIPTS[n % 2], NOW) for n in range(200)]
+    ids = set()
+    for person in people:
+        letter = prepared.letter(person)
+        message = parse(letter.data)
+        assert message.defects == [] and message["To"] == person.email
+        url = re.search(r"<(https://[^>]+)>", message["List-Unsubscribe"])[1]
+        assert tokens.verify(SECRET.encode(), "unsubscribe", token_of(url)) == person.id
+        text, _ = parts(message)
+        assert WORDS[person.script]["unsubscribe"] in text
+        ids.add(letter.message_id)
+    assert len(ids) == 200
+    assert prepared.renders == 2
+
+
+def test_a_letter_costs_microseconds(prepared, people) -> None:
+    person = people[Script.HANS]
+    prepared.letter(person)
+    count = 2000
+    start = time.perf_counter()
+    for _ in range(count):
+        prepared.letter(person)
+    each = (time.perf_counter() - start) / count
+    # ~12 µs here; an EmailMessage per subscriber costs ~2500 µs (DESIGN.md). The bound is
+    # loose so a busy machine does not fail it.
+    assert each < 250e-6, f"{each * 1e6:.0f} µs per letter"
+
+
+def test_a_template_without_the_unsubscribe_link_is_refused() -> None:
+    with pytest.raises(Exception, match="unsubscribe link"):
+        LetterTemplate([("Subject", "x")], "text", "<p>html</p>", "=_b")
+
+
+# -- the confirmation mail ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_the_confirmation_mail(config, store, script: Script) -> None:
+    person = subscribers.subscribe_pending(store, "new@example.org", script, NOW)
+    letter = confirmation_letter(config, person, NOW)
+    message = parse(letter.data)
+    assert message.defects == []
+    assert (letter.recipient, letter.sender) == ("new@example.org", "digest@localhost")
+    assert message["Message-ID"] == letter.message_id
+    assert message["Subject"] == WORDS[script]["confirm_subject"].format(
+        site="科技新聞" if script is Script.HANT else "科技新闻"
+    )
+    assert "List-Unsubscribe" not in message
+    text, html = parts(message)
+    (url,) = re.findall(r'href="(https://news\.example\.org/confirm\?[^"]+)"', html)
+    assert url in text
+    assert tokens.verify(SECRET.encode(), "confirm", token_of(url)) == person.id
+    with pytest.raises(tokens.TokenError):
+        tokens.verify(SECRET.encode(), "unsubscribe", token_of(url))
+    if script is Script.HANS:
+        for shown in (message["Subject"], text, visible(html)):
+            assert T2S.convert(shown) == shown
+    assert b"\n" not in letter.data.replace(b"\r\n", b"")
+
+
+# -- golden files -------------------------------------------------------------------------------
+
+
+def readable(data: bytes) -> list[str]:
+    """Headers and decoded parts, for a diff a person can read."""
+    message = parse(data)
+    text, html = parts(message)
+    return (
+        [f"{name}: {value}" for name, value in message.items()]
+        + text.split("\n")
+        + ["----"]
+        + html.split("\n")
+    )
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_golden_digest_mail(prepared, people, script: Script) -> None:
+    data = prepared.letter(people[script]).data
+    path = GOLDEN / f"digest.{script}.eml"
+    if REGENERATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    assert path.exists(), f"{path} is missing; see this file's docstring to regenerate it"
+    expected = path.read_bytes()
+    assert readable(data) == readable(expected)
+    assert data == expected

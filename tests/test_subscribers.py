@@ -1,0 +1,261 @@
+"""The subscriber list: validation, the states and their changes, CSV import and the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from publisher import subscribers
+from publisher.cli import main
+from publisher.config import Config
+from publisher.errors import AddressError
+from publisher.records import Script, SubscriberStatus
+from publisher.store import Store
+from publisher.subscribers import SubscriberError
+
+NOW = dt.datetime(2025, 12, 14, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+LATER = NOW + dt.timedelta(days=1)
+ACTIVE, PENDING, UNSUBSCRIBED = (
+    SubscriberStatus.ACTIVE,
+    SubscriberStatus.PENDING,
+    SubscriberStatus.UNSUBSCRIBED,
+)
+
+
+def test_add_stores_a_normalised_active_subscriber(store: Store) -> None:
+    added = subscribers.add(store, " Reader@Example.ORG ", Script.HANS, NOW, name="讀者")
+    assert (added.email, added.script, added.status, added.name) == (
+        "Reader@example.org",
+        Script.HANS,
+        ACTIVE,
+        "讀者",
+    )
+    assert added.created == NOW and added.confirmed == NOW and added.unsubscribed is None
+    assert subscribers.get(store, added.id) == added
+    assert subscribers.by_email(store, "reader@EXAMPLE.org") == added
+
+
+def test_addresses_are_unique_whatever_their_case(store: Store) -> None:
+    subscribers.add(store, "reader@example.org", Script.HANT, NOW)
+    with pytest.raises(SubscriberError, match="already on the list"):
+        subscribers.add(store, "READER@example.org", Script.HANS, NOW)
+
+
+def test_an_international_domain_is_stored_in_ascii(store: Store) -> None:
+    added = subscribers.add(store, "reader@例子.公司", Script.HANT, NOW)
+    assert added.email == "reader@xn--fsqu00a.xn--55qx5d"
+    assert subscribers.by_email(store, "reader@例子.公司") == added
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "",
+        "reader",
+        "reader@",
+        "@example.org",
+        "reader@example",
+        "a b@example.org",
+        "Reader <reader@example.org>",
+        "reader@example.org\r\nBcc: victim@example.org",
+        "reader@example.org\nX: y",
+        "讀者@example.org",  # needs SMTPUTF8, which not every relay has
+        "reader@@example.org",
+    ],
+)
+def test_bad_addresses_are_refused(store: Store, address: str) -> None:
+    with pytest.raises(AddressError):
+        subscribers.add(store, address, Script.HANT, NOW)
+    assert subscribers.everyone(store) == []
+
+
+def test_names_with_control_characters_are_refused(store: Store) -> None:
+    with pytest.raises(subscribers.PublisherError, match="control"):
+        subscribers.add(store, "reader@example.org", Script.HANT, NOW, name="a\x00b")
+
+
+def test_the_web_form_path_pending_then_confirmed(store: Store) -> None:
+    pending = subscribers.subscribe_pending(store, "reader@example.org", Script.HANS, NOW)
+    assert pending.status is PENDING and pending.confirmed is None
+    assert subscribers.active(store) == []
+    confirmed = subscribers.confirm(store, pending.id, LATER)
+    assert confirmed.status is ACTIVE and confirmed.confirmed == LATER
+    assert subscribers.active(store) == [confirmed]
+    assert subscribers.confirm(store, pending.id, LATER + LATER.resolution) == confirmed
+
+
+def test_a_pending_subscriber_may_change_script_an_active_one_is_left_alone(store) -> None:
+    pending = subscribers.subscribe_pending(store, "a@example.org", Script.HANS, NOW)
+    again = subscribers.subscribe_pending(store, "a@example.org", Script.HANT, NOW)
+    assert (again.id, again.script, again.status) == (pending.id, Script.HANT, PENDING)
+    active = subscribers.add(store, "b@example.org", Script.HANS, NOW)
+    assert subscribers.subscribe_pending(store, "B@example.org", Script.HANT, LATER) == active
+
+
+def test_unsubscribe_keeps_the_record_and_is_idempotent(store: Store) -> None:
+    person = subscribers.add(store, "reader@example.org", Script.HANT, NOW)
+    gone = subscribers.unsubscribe(store, person.id, LATER)
+    assert gone.status is UNSUBSCRIBED and gone.unsubscribed == LATER
+    assert subscribers.unsubscribe(store, person.id, LATER + dt.timedelta(hours=1)) == gone
+    assert subscribers.active(store) == []
+    assert subscribers.get(store, person.id) == gone
+
+
+def test_an_unsubscribed_person_cannot_be_added_or_confirmed_back(store: Store) -> None:
+    person = subscribers.subscribe_pending(store, "reader@example.org", Script.HANT, NOW)
+    subscribers.unsubscribe(store, person.id, NOW)
+    with pytest.raises(SubscriberError, match="already on the list"):
+        subscribers.add(store, "reader@example.org", Script.HANT, LATER)
+    with pytest.raises(SubscriberError, match="unsubscribed"):
+        subscribers.confirm(store, person.id, LATER)  # an old confirm link
+    assert subscribers.active(store) == []
+
+
+def test_subscribing_again_makes_an_unsubscribed_person_pending(store: Store) -> None:
+    person = subscribers.add(store, "reader@example.org", Script.HANT, NOW)
+    subscribers.unsubscribe(store, person.id, NOW)
+    again = subscribers.subscribe_pending(store, "reader@example.org", Script.HANS, LATER)
+    assert (again.id, again.status, again.script) == (person.id, PENDING, Script.HANS)
+    assert again.unsubscribed is None and again.confirmed is None
+    assert subscribers.confirm(store, person.id, LATER).status is ACTIVE
+
+
+def test_unknown_ids_are_errors(store: Store) -> None:
+    assert subscribers.get(store, 99) is None
+    for change in (subscribers.confirm, subscribers.unsubscribe):
+        with pytest.raises(SubscriberError, match="no subscriber"):
+            change(store, 99, NOW)
+
+
+def test_active_lists_only_active_people_in_order(store: Store) -> None:
+    a = subscribers.add(store, "a@example.org", Script.HANT, NOW)
+    subscribers.subscribe_pending(store, "b@example.org", Script.HANT, NOW)
+    c = subscribers.add(store, "c@example.org", Script.HANS, NOW)
+    d = subscribers.add(store, "d@example.org", Script.HANT, NOW)
+    subscribers.unsubscribe(store, d.id, NOW)
+    assert subscribers.active(store) == [a, c]
+
+
+# -- CSV import ---------------------------------------------------------------------------------
+
+PEOPLE = (
+    "\ufeffemail,script,name\n"  # a spreadsheet's BOM and header row
+    "one@example.org,zh-Hant,王小明\n"
+    "two@example.org,ZH-HANS\n"
+    "\n"
+    "not an address,zh-Hant\n"
+    "three@example.org,zh-CN\n"
+    "four@example.org\n"
+    "five@example.org,zh-Hans,x,extra\n"
+    '"six@example.org","zh-Hans","Six, the ""sixth"""\n'
+    "ONE@example.org,zh-Hans\n"
+)
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_import_adds_good_rows_and_reports_bad_ones_by_line(store: Store, tmp_path: Path) -> None:
+    report = subscribers.import_csv(store, write(tmp_path / "people.csv", PEOPLE), NOW)
+    assert [(s.email, s.script, s.name) for s in report.added] == [
+        ("one@example.org", Script.HANT, "王小明"),
+        ("two@example.org", Script.HANS, ""),
+        ("six@example.org", Script.HANS, 'Six, the "sixth"'),
+    ]
+    assert [error.line for error in report.errors] == [5, 6, 7, 8]
+    assert "script 'zh-CN'" in report.errors[1].problem
+    assert "got 1" in report.errors[2].problem
+    assert report.unchanged == 1  # ONE@ is one@ again
+    assert all(s.status is ACTIVE for s in subscribers.everyone(store))
+    lines = report.describe()
+    assert lines[0].startswith(f"{tmp_path / 'people.csv'}:5: ")
+    assert lines[-1].endswith("3 added, 1 already subscribed, 0 left unsubscribed, 4 bad rows")
+
+
+def test_importing_twice_changes_nothing(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path / "people.csv", PEOPLE)
+    subscribers.import_csv(store, path, NOW)
+    before = subscribers.everyone(store)
+    again = subscribers.import_csv(store, path, LATER)
+    assert again.added == () and again.unchanged == 4
+    assert subscribers.everyone(store) == before
+
+
+def test_import_never_reactivates_an_unsubscribed_person(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path / "people.csv", "one@example.org,zh-Hant\n")
+    (person,) = subscribers.import_csv(store, path, NOW).added
+    subscribers.unsubscribe(store, person.id, NOW)
+    report = subscribers.import_csv(store, path, LATER)
+    assert report.kept_unsubscribed == ("one@example.org",)
+    assert subscribers.get(store, person.id).status is UNSUBSCRIBED
+
+
+def test_an_unreadable_file_is_an_error(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(subscribers.PublisherError, match="cannot read"):
+        subscribers.import_csv(store, tmp_path / "missing.csv", NOW)
+
+
+def test_a_file_not_in_utf8_imports_nothing_and_names_the_line(store, tmp_path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_bytes("one@example.org,zh-Hant,王\ntwo@example.org,zh-Hant,陳\n".encode("big5"))
+    with pytest.raises(subscribers.PublisherError, match=r"people.csv:1: not valid UTF-8"):
+        subscribers.import_csv(store, path, NOW)
+    assert subscribers.everyone(store) == []
+
+
+def test_a_broken_quote_is_reported_on_its_line(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path / "people.csv", 'one@example.org,zh-Hant\n"two@example.org,zh-Hant')
+    report = subscribers.import_csv(store, path, NOW)
+    assert [s.email for s in report.added] == ["one@example.org"]
+    assert report.errors[0].line == 2
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+
+def run(config: Config, *args: str) -> int:
+    return main(["--config", str(config.root / "config.toml"), *args])
+
+
+def test_cli_add_list_remove(config: Config, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(config, "subscribers", "add", "a@example.org", "--script", "zh-Hans") == 0
+    assert run(config, "subscribers", "add", "b@example.org", "--name", "B") == 0
+    assert run(config, "subscribers", "remove", "A@example.org") == 0
+    capsys.readouterr()
+    assert run(config, "subscribers", "list") == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "a@example.org\tzh-Hans\tunsubscribed",
+        "b@example.org\tzh-Hant\tactive\tB",  # scripts.default
+    ]
+
+
+def test_cli_errors_are_messages(config: Config, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(config, "subscribers", "add", "not-an-address") == 1
+    assert "not-an-address" in capsys.readouterr().err
+    assert run(config, "subscribers", "remove", "nobody@example.org") == 1
+    assert "not on the list" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        run(config, "subscribers", "add", "a@example.org", "--script", "zh-CN")
+
+
+def test_cli_import_reports_bad_rows(config: Config, tmp_path: Path, capsys) -> None:
+    path = write(tmp_path / "people.csv", PEOPLE)
+    assert run(config, "subscribers", "import", str(path)) == 1
+    out, err = capsys.readouterr()
+    assert f"{path}:5: " in err and "3 added" in out
+    with Store(config.database) as store:
+        assert len(subscribers.active(store)) == 3
+
+
+@pytest.mark.parametrize(
+    "command", [[], ["add"], ["import"], ["list"], ["remove"]], ids=lambda c: " ".join(c)
+)
+def test_every_subscribers_command_has_help(command: list[str], capsys) -> None:
+    with pytest.raises(SystemExit) as exit:
+        main(["subscribers", *command, "--help"])
+    assert exit.value.code == 0
+    assert "usage: publisher subscribers" in capsys.readouterr().out
