@@ -16,11 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import signal
 import smtplib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import FrameType
 from urllib.parse import urlencode, urlsplit
 
 from starlette.applications import Starlette
@@ -532,11 +534,22 @@ def create_app(config: Config, *, now: Callable[[], dt.datetime] | None = None) 
     )
 
 
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    """Stands in for the default action while uvicorn serves: uvicorn stops gracefully on
+    SIGTERM/SIGINT, then raises the signal again for the handler it found; that handler is
+    this one, so a requested stop ends with exit code 0, not death by signal."""
+
+
 def serve(config: Config, host: str, port: int) -> None:
-    """Serve until SIGINT/SIGTERM (uvicorn handles both and finishes open requests)."""
+    """Serve until SIGINT/SIGTERM; uvicorn finishes the open requests first."""
     import uvicorn  # only `serve` needs the server; the app itself is plain ASGI
 
     app = create_app(config)
     log.info("serving %s and the subscription pages on %s:%d", config.output_dir, host, port)
-    # log_config=None: keep the CLI's logging (stderr, timestamps) for uvicorn's lines too.
-    uvicorn.run(app, host=host, port=port, log_config=None, server_header=False)
+    previous = {sig: signal.signal(sig, _stopped) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        # log_config=None: keep the CLI's logging (stderr, timestamps) for uvicorn's too.
+        uvicorn.run(app, host=host, port=port, log_config=None, server_header=False)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -10,7 +10,10 @@ import gzip
 import http.client
 import mailbox
 import re
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -504,3 +507,43 @@ def test_an_active_subscriber_is_not_mailed_again_nor_told(client: Client, site:
     assert reply.status == 200 and "请查收确认邮件" in reply.text
     assert len(mails(site)) == before
     assert status_of(site, address) is SubscriberStatus.ACTIVE
+
+
+# -- the command ----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_publisher_serve_answers_and_stops_cleanly_on_sigterm(site: Config) -> None:
+    port = free_port()
+    command = [sys.executable, "-m", "publisher", "--config", str(site.root / "config.toml")]
+    server = subprocess.Popen(
+        [*command, "serve", "--port", str(port)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                reply = Client(port).get("/zh-Hant/atom.xml")
+                break
+            except ConnectionRefusedError:
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                assert time.monotonic() < deadline, "publisher serve did not start"
+                time.sleep(0.05)
+        assert reply.status == 200
+        assert reply.headers["Content-Type"] == "application/atom+xml; charset=utf-8"
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=10) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+        if server.stderr:
+            server.stderr.close()
