@@ -420,11 +420,15 @@ def mails(config: Config) -> list[EmailMessage]:
     return found
 
 
-def mail_to(config: Config, address: str, subject_has: str = "") -> EmailMessage:
-    chosen = [m for m in mails(config) if m["To"] and address in str(m["To"])]
-    chosen = [m for m in chosen if subject_has in str(m["Subject"])]
-    assert chosen, f"no mail to {address} in {[str(m['To']) for m in mails(config)]}"
-    return chosen[-1]
+def mail_to(config: Config, address: str, *, digest: bool = False) -> EmailMessage:
+    """The one confirmation mail (or digest: the mail with List-Unsubscribe) to `address`."""
+    chosen = [
+        message
+        for message in mails(config)
+        if address in str(message["To"]) and ("List-Unsubscribe" in message) == digest
+    ]
+    assert len(chosen) == 1, f"{len(chosen)} such mails to {address}"
+    return chosen[0]
 
 
 def local_path(url: str) -> str:
@@ -468,9 +472,10 @@ def test_subscribe_confirm_receive_and_unsubscribe(client: Client, site: Config)
     with Store(site.database) as store:
         report = daily.run_day(site, store, NOW)
     assert report.send is not None and report.send.sent >= 1
-    digest = mail_to(site, address, subject_has="")
-    header = str(digest["List-Unsubscribe"])
-    unsubscribe = local_path(re.search(r"<(https?://[^>]+)>", header)[1])  # type: ignore[index]
+    header = str(mail_to(site, address, digest=True)["List-Unsubscribe"])
+    https = re.search(r"<(https?://[^>]+)>", header)
+    assert https is not None, header
+    unsubscribe = local_path(https[1])
     page = client.get(unsubscribe)
     assert page.status == 200 and "取消订阅" in page.text
     assert status_of(site, address) is SubscriberStatus.ACTIVE
@@ -547,3 +552,13 @@ def test_publisher_serve_answers_and_stops_cleanly_on_sigterm(site: Config) -> N
             server.wait()
         if server.stderr:
             server.stderr.close()
+
+
+def test_a_relay_that_is_down_gets_503_and_the_address_stays_pending(tmp_path: Path) -> None:
+    text = f'[delivery]\nbackend = "smtp"\n[delivery.smtp]\nport = {free_port()}\ntimeout = 5\n'
+    config = make_config(tmp_path, text)  # nothing listens on that port
+    with serving(web.create_app(config, now=lambda: NOW)) as port:
+        reply = Client(port).post("/subscribe", "email=later%40example.org&script=zh-Hant")
+    assert reply.status == 503
+    assert "確認信暫時無法寄出" in reply.text
+    assert status_of(config, "later@example.org") is SubscriberStatus.PENDING
