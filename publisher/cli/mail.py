@@ -13,10 +13,8 @@ from publisher.digest import write_archive
 from publisher.records import SCRIPTS, Script
 from publisher.store import Store
 
-Commands = argparse._SubParsersAction  # type: ignore[type-arg]
 
-
-def register(commands: Commands) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _register_subscribers(commands)
     digest = commands.add_parser(
         "digest",
@@ -31,7 +29,7 @@ def register(commands: Commands) -> None:
     digest.set_defaults(handler=_digest)
 
 
-def _register_subscribers(commands: Commands) -> None:
+def _register_subscribers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     group = commands.add_parser(
         "subscribers",
         help="add, import, list or remove digest subscribers",
