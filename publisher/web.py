@@ -18,7 +18,7 @@ import logging
 import os
 import signal
 import smtplib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -519,18 +519,15 @@ def routes(web: Web, output_dir: Path) -> list[BaseRoute]:
 
 
 def create_app(config: Config, *, now: Callable[[], dt.datetime] | None = None) -> Starlette:
-    """The ASGI application for `config`; the output folder must exist (run build first)."""
+    """The ASGI application for `config`. Before the first build the output folder is
+    empty: pages answer 404 until `publisher build` (or the daily run) writes them."""
     output_dir = config.output_dir
     output_dir.mkdir(parents=True, exist_ok=True)
     web = Web(config, tokens.load_secret(config), now or _now_in(config))
-    handlers: Mapping[object, Callable[[Request, Exception], Awaitable[Response]]] = {
-        HTTPException: web.problem,
-        Problem: web.problem,
-    }
     return Starlette(
         routes=routes(web, output_dir),
         middleware=[Middleware(WeakETagWhenEncoded), Middleware(GZipMiddleware)],
-        exception_handlers=dict(handlers),  # type: ignore[arg-type]
+        exception_handlers={HTTPException: web.problem, Problem: web.problem},
     )
 
 

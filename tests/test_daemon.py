@@ -6,6 +6,7 @@ in the log, the process ended) until a deadline.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import signal
 import subprocess
@@ -62,12 +63,13 @@ def test_at_overrides_the_time_to_the_second(tmp_path: Path) -> None:
 
 
 def test_run_and_serve_have_help() -> None:
-    commands = next(action for action in parser()._actions if action.dest == "command")
+    commands = next(
+        action for action in parser()._actions if isinstance(action, argparse._SubParsersAction)
+    )
     helps = {choice.dest: choice.help for choice in commands._choices_actions}
     assert helps["run"] and helps["serve"]
     for name in ("run", "serve"):
-        sub = commands.choices[name]
-        assert all(action.help for action in sub._actions), name
+        assert all(action.help for action in commands.choices[name]._actions), name
 
 
 # -- a real daemon --------------------------------------------------------------------------

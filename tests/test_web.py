@@ -79,7 +79,9 @@ class Reply:
 class Client:
     port: int
 
-    def request(self, method: str, path: str, body: bytes | None = None, **headers: str) -> Reply:
+    def request(
+        self, method: str, path: str, body: bytes | None = None, /, **headers: str
+    ) -> Reply:
         """`path` goes on the wire exactly as given: no client-side normalisation."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
@@ -94,10 +96,10 @@ class Client:
         finally:
             connection.close()
 
-    def get(self, path: str, **headers: str) -> Reply:
+    def get(self, path: str, /, **headers: str) -> Reply:
         return self.request("GET", path, **headers)
 
-    def post(self, path: str, fields: str = "", **headers: str) -> Reply:
+    def post(self, path: str, fields: str = "", /, **headers: str) -> Reply:
         headers.setdefault("Content_Type", "application/x-www-form-urlencoded")
         return self.request("POST", path, fields.encode(), **headers)
 
