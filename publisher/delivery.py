@@ -153,7 +153,8 @@ class Queue:
             cursor = db.execute(
                 "UPDATE deliveries SET status = 'sending', attempts = attempts + 1,"
                 " message_id = '', updated = ? WHERE id = ? AND status = 'queued'"
-                " AND subscriber_id IN (SELECT id FROM subscribers WHERE status = 'active')",
+                " AND EXISTS (SELECT 1 FROM subscribers s WHERE s.id = deliveries.subscriber_id"
+                " AND s.status = 'active')",
                 (self.wall().isoformat(), delivery_id),
             )
             if cursor.rowcount:
@@ -166,7 +167,8 @@ class Queue:
         with self.store.transaction() as db:
             db.execute(
                 "DELETE FROM deliveries WHERE id = ? AND status = 'queued'"
-                " AND subscriber_id NOT IN (SELECT id FROM subscribers WHERE status = 'active')",
+                " AND NOT EXISTS (SELECT 1 FROM subscribers s WHERE s.id = deliveries.subscriber_id"
+                " AND s.status = 'active')",
                 (delivery_id,),
             )
 
