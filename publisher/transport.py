@@ -319,7 +319,7 @@ class Smtp(_Managed):
             self._abandon(conn, code)
             raise _reply_failure(code, reply, Scope.MESSAGE)
         # smtplib.data() would do the same, but could not tell us where it broke.
-        stuffed = re.sub(rb"(?m)^\.", b"..", data)
+        stuffed = _dot_stuffed(data)
         on_handover()
         progress.handed_over = True
         conn.send(stuffed + (b"" if stuffed.endswith(b"\r\n") else b"\r\n") + b".\r\n")
@@ -371,6 +371,14 @@ class Smtp(_Managed):
         conn, self._conn = self._conn, None
         if conn is not None:
             conn.close()
+
+
+def _dot_stuffed(data: bytes) -> bytes:
+    """A line that starts with "." gets another (RFC 5321 4.5.2). Looked for first: the
+    regular expression costs ~0.1 ms per 40 KB digest, a tenth of a whole send."""
+    if not data.startswith(b".") and b"\n." not in data:
+        return data
+    return re.sub(rb"(?m)^\.", b"..", data)
 
 
 def _mail_options(conn: smtplib.SMTP, letter: Letter, data: bytes) -> list[str]:

@@ -302,3 +302,10 @@ def test_tls_with_an_untrusted_certificate_is_refused_for_good(authority: object
     assert failure and not failure.temporary and failure.scope is Scope.SERVER
     assert "certificate" in failure.reply
     assert server.handler.count() == 0
+
+
+def test_lines_starting_with_a_dot_arrive_intact(server: SmtpServer) -> None:
+    data = b"To: dot@example.org\r\nSubject: dots\r\n\r\n.\r\n..two\r\nmid.dle\r\n.end\r\n"
+    letter = Letter("dot@example.org", SENDER, "<dots>", data)
+    assert send_all(Smtp(settings(server.port)), [letter]) == [None]
+    assert server.handler.received[0].data == data
