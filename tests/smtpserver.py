@@ -10,10 +10,11 @@ In a test:
 
 As a process (for tests that run publisher in a subprocess and kill it):
 
-    python tests/smtpserver.py --port 0 --maildir DIR [--delay 0.01]
+    python tests/smtpserver.py --port 0 [--maildir DIR] [--delay 0.01]
 
 prints `listening on 127.0.0.1:PORT` once it accepts connections, writes every accepted
-message into the Maildir DIR (new/), and runs until SIGTERM or SIGINT.
+message into the Maildir DIR (new/) if given, and runs until SIGTERM or SIGINT, then
+prints `received N`.
 """
 
 from __future__ import annotations
@@ -67,8 +68,12 @@ class Received:
 class Handler:
     """aiosmtpd handler that answers as told and records what it received. Thread-safe."""
 
-    def __init__(self, *, maildir: Path | None = None, delay: float = 0.0) -> None:
+    def __init__(
+        self, *, maildir: Path | None = None, delay: float = 0.0, keep: bool = True
+    ) -> None:
         self.default = ACCEPT
+        self.keep = keep  # False: count mails without holding them in memory
+        self.total = 0
         self.mail_reply = ""  # e.g. "553 5.7.1 Sender refused": answer MAIL FROM so
         self.delay = delay  # seconds to think before answering the end of DATA
         self.received: list[Received] = []
@@ -89,7 +94,7 @@ class Handler:
         """Messages received (for one recipient, or in all)."""
         with self._lock:
             if recipient is None:
-                return len(self.received)
+                return self.total
             return sum(recipient in item.rcpt_tos for item in self.received)
 
     def _next_action(self, recipient: str) -> str:
@@ -155,7 +160,9 @@ class Handler:
             peer=tuple(session.peer or ("", 0))[:2],  # type: ignore[arg-type]
         )
         with self._lock:
-            self.received.append(item)
+            self.total += 1
+            if self.keep:
+                self.received.append(item)
             if self._maildir is not None:
                 self._maildir.add(data)
 
@@ -263,15 +270,17 @@ class FakeClock:
 def main() -> None:
     parser = argparse.ArgumentParser(description="A test SMTP server that keeps every mail.")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument("--maildir", type=Path, required=True, help="where mails are written")
+    parser.add_argument("--maildir", type=Path, help="write each mail here (default: count only)")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds per message")
     args = parser.parse_args()
     done = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: done.set())
-    with SmtpServer(Handler(maildir=args.maildir, delay=args.delay), port=args.port) as server:
+    handler = Handler(maildir=args.maildir, delay=args.delay, keep=False)
+    with SmtpServer(handler, port=args.port) as server:
         print(f"listening on {HOST}:{server.port}", flush=True)
         done.wait()
+    print(f"received {handler.count()}", flush=True)
 
 
 if __name__ == "__main__":
