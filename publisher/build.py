@@ -42,7 +42,7 @@ class Output:
     path: str
     keys: tuple[str, ...]
     script: Script
-    render: Callable[[list[Edition]], bytes]
+    render: Callable[[Sequence[Edition]], bytes]
 
 
 def _fingerprint(settings: str, output: Output) -> str:
@@ -74,7 +74,7 @@ def _feed(
 ) -> Output:
     """An Atom feed, or its RSS twin, of the editions of `keys`."""
 
-    def render(chosen: list[Edition]) -> bytes:
+    def render(chosen: Sequence[Edition]) -> bytes:
         # A source's feed names the source as this feed's script writes it.
         name = f"{title} · {chosen[0].text.source}" if by_source and chosen else title
         meta = feeds.script_feed_meta(
@@ -105,10 +105,10 @@ def _feeds(
     by_source: dict[str, list[str]],
 ) -> list[Output]:
     twin = script.twin
-    main = {"path": site.atom_path(script), "twin_path": site.atom_path(twin)}
+    path, twin_path = site.atom_path(script), site.atom_path(twin)
     outputs = [
-        _feed(site, config, env, title, script, window, **main),
-        _feed(site, config, env, title, script, window, **main, rss=True),
+        _feed(site, config, env, title, script, window, path=path, twin_path=twin_path),
+        _feed(site, config, env, title, script, window, path=path, twin_path=twin_path, rss=True),
     ]
     if config.feeds.per_source:
         # Paths come from the original source name, so both scripts' twins find each other.
@@ -161,28 +161,15 @@ def plan(
         day_marks = tuple(f"{day.isoformat()}:{count}" for day, count in days)
         outputs.append(
             Output(
-                site.index_path(script),
-                (*window, *day_marks),
-                script,
-                lambda chosen, pages=pages: pages.index(chosen[: len(window)], days),
+                site.index_path(script), (*window, *day_marks), script, pages.index_renderer(days)
             )
         )
-        for day, keys in by_day.items():
-            outputs.append(
-                Output(
-                    site.day_path(script, day),
-                    tuple(keys),
-                    script,
-                    lambda chosen, pages=pages, day=day: pages.day(day, chosen),
-                )
-            )
         outputs += [
-            Output(
-                site.article_path_of(script, day, key),
-                (key,),
-                script,
-                lambda chosen, pages=pages: pages.article(chosen[0]),
-            )
+            Output(site.day_path(script, day), tuple(keys), script, pages.day_renderer(day))
+            for day, keys in by_day.items()
+        ]
+        outputs += [
+            Output(site.article_path_of(script, day, key), (key,), script, pages.article_renderer)
             for key, day, _ in index
         ]
     return outputs

@@ -9,6 +9,7 @@ import types
 import typing
 import zoneinfo
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -163,6 +164,18 @@ def _check_time(value: str) -> str | None:
     return None
 
 
+def _check_from(value: str) -> str | None:
+    if "@" not in parseaddr(value)[1]:
+        return "must hold an address, e.g. '科技新聞 <digest@news.example.org>'"
+    return None
+
+
+def _check_mailto(value: str) -> str | None:
+    if value and ("@" not in value or any(char in value for char in " <>?\r\n")):
+        return "must be a bare address such as 'unsubscribe@news.example.org', or \"\""
+    return None
+
+
 def _positive(value: float) -> str | None:
     return None if value > 0 else "must be greater than 0"
 
@@ -190,7 +203,8 @@ _CHECKS: dict[str, typing.Callable[[Any], str | None]] = {
     "scripts.hant_variant": _check_choice(("tw", "hk", "generic")),
     "scripts.default": _check_choice(tuple(Script)),
     "scripts.protected_terms": _terms,
-    "digest.from_address": _not_blank,
+    "digest.from_address": _check_from,
+    "digest.unsubscribe_mailto": _check_mailto,
     "digest.excerpt_chars": _positive,
     "delivery.backend": _check_choice(("outbox", "smtp")),
     "delivery.smtp.port": _positive,

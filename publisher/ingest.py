@@ -60,7 +60,7 @@ def new_articles(
     """Articles not stored yet, in batch order, numbered on from `first_position`. Pure."""
     published = dt.datetime.combine(day, dt.time(0, 0), tzinfo=zone)
     seen = set(known)
-    result = []
+    result: list[Article] = []
     for item in parsed:
         key = article_key(item.title, item.body)
         if key in seen:

@@ -4,7 +4,7 @@ in, HTML bytes out, through autoescaped Jinja2 templates."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -42,6 +42,9 @@ WORDS: dict[Script, dict[str, str]] = {
         "day": "当日文章",
     },
 }
+
+
+Render = Callable[[Sequence[Edition]], bytes]
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,17 @@ class Pages:
             **values,
         )
         return page.encode("utf-8")
+
+    # Renderers for the build: each takes the editions an output shows, newest first.
+
+    def index_renderer(self, days: Sequence[tuple[dt.date, int]]) -> Render:
+        return lambda latest: self.index(latest, days)
+
+    def day_renderer(self, day: dt.date) -> Render:
+        return lambda editions: self.day(day, editions)
+
+    def article_renderer(self, editions: Sequence[Edition]) -> bytes:
+        return self.article(editions[0])
 
     def index(self, latest: Sequence[Edition], days: Sequence[tuple[dt.date, int]]) -> bytes:
         path = self.site.index_path(self.script)

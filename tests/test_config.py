@@ -71,6 +71,8 @@ def test_every_key_is_in_the_shipped_config_with_a_comment() -> None:
         ("[delivery.smtp]\nsecurity = 'ssl'\n", "delivery.smtp.security", "must be one of"),
         ("[delivery]\nsmtp = 3\n", "delivery.smtp", "must be a table"),
         ("[schedule]\ntime = '7am'\n", "schedule.time", "HH:MM"),
+        ("[digest]\nfrom_address = '科技新聞'\n", "digest.from_address", "must hold an address"),
+        ("[digest]\nunsubscribe_mailto = 'a b@x'\n", "digest.unsubscribe_mailto", "bare address"),
         ("[site\n", "(syntax)", ""),
     ],
 )
