@@ -147,14 +147,21 @@ class Outbox(_Managed):
         except OSError as error:
             temp.unlink(missing_ok=True)
             raise SendFailure(f"{temp}: {error}", temporary=True, scope=Scope.SERVER) from None
-        on_handover()
         try:
+            on_handover()
             os.rename(temp, final)
-            _sync_folder(final.parent)
         except OSError as error:
             # rename() is atomic: if it failed, the mail is not in new/.
             temp.unlink(missing_ok=True)
             raise SendFailure(f"{final}: {error}", temporary=True, scope=Scope.SERVER) from None
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        try:
+            _sync_folder(final.parent)
+        except OSError as error:
+            # The mail is in new/ already: reporting a failure would have it sent again.
+            log.warning("%s: the mail is in place but the folder was not synced: %s", final, error)
 
     def _unique_name(self) -> str:
         self._count += 1
@@ -294,6 +301,11 @@ class Smtp(_Managed):
         except smtplib.SMTPException as error:
             self._drop()
             raise SendFailure(str(error), temporary=True, scope=Scope.SERVER) from None
+        except BaseException:
+            # Not the server's doing (the handover could not be recorded, an interrupt):
+            # the dialogue is in an unknown state, so the connection must not be reused.
+            self._drop()
+            raise
 
     def _transaction(
         self,
@@ -402,6 +414,8 @@ def _text(reply: bytes | str) -> str:
 
 def _reply_failure(code: int, reply: bytes | str, scope: Scope) -> SendFailure:
     text = f"{code} {_text(reply)}".strip()
+    if code == 421:
+        scope = Scope.SERVER  # "service not available, closing": about the server, not us
     # Only 5xx is final; anything else unexpected (4xx, -1 for garbage) may pass.
     return SendFailure(text, temporary=not 500 <= code <= 599, scope=scope)
 

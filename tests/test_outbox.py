@@ -107,3 +107,14 @@ def test_an_outbox_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "box").write_text("a file, not a folder")
     with pytest.raises(DeliveryError, match=r"delivery\.outbox_dir"):
         Outbox(tmp_path / "box").open()
+
+
+def test_a_handover_that_cannot_be_recorded_leaves_no_mail(tmp_path: Path) -> None:
+    def refuse() -> None:
+        raise RuntimeError("the store is gone")
+
+    outbox = Outbox(tmp_path / "box")
+    with outbox, pytest.raises(RuntimeError):
+        outbox.send(letter("a@example.org"), refuse)
+    assert list((tmp_path / "box" / "tmp").iterdir()) == []
+    assert list((tmp_path / "box" / "new").iterdir()) == []

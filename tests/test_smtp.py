@@ -309,3 +309,17 @@ def test_lines_starting_with_a_dot_arrive_intact(server: SmtpServer) -> None:
     letter = Letter("dot@example.org", SENDER, "<dots>", data)
     assert send_all(Smtp(settings(server.port)), [letter]) == [None]
     assert server.handler.received[0].data == data
+
+
+def test_a_handover_that_cannot_be_recorded_sends_nothing_and_drops_the_connection(
+    server: SmtpServer,
+) -> None:
+    def refuse() -> None:
+        raise RuntimeError("the store is gone")
+
+    transport = Smtp(settings(server.port))
+    with transport:
+        with pytest.raises(RuntimeError):
+            transport.send(make_letter("a@example.org"), refuse)
+        transport.send(make_letter("b@example.org"))  # on a new connection
+    assert [item.rcpt_tos for item in server.handler.received] == [("b@example.org",)]
