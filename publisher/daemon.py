@@ -101,10 +101,16 @@ class Daemon:
     def run(self) -> None:
         try:
             report = run_locked(self.config, wait=self.wait, stop=self.stop)
+            unfinished = report is not None and not report.complete
         except PublisherError as error:
             log.error("run failed: %s", error)
-            return
-        if report is not None and not report.complete and not self.stop.is_set():
+            unfinished = True
+        except Exception:
+            # The top of a worker thread: log the bug with its traceback, keep the daemon
+            # (and tomorrow's run) alive, and try again, as for a transient failure.
+            log.exception("run failed")
+            unfinished = True
+        if unfinished and not self.stop.is_set():
             self.retry_later()
 
     def retry_later(self) -> None:

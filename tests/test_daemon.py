@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import zoneinfo
 from collections import Counter
@@ -75,6 +77,12 @@ def test_run_and_serve_have_help() -> None:
 # -- a real daemon --------------------------------------------------------------------------
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def quiet_zone() -> str:
     """A zone where it is not near midnight now, so 'today' cannot change under a test."""
     for name in ("UTC", "Asia/Taipei", "America/New_York"):
@@ -83,7 +91,9 @@ def quiet_zone() -> str:
     raise AssertionError("unreachable: the zones are five hours or more apart")
 
 
-def write_config(root: Path, *, zone: str, time: str, smtp_port: int) -> Config:
+def write_config(
+    root: Path, *, zone: str, time: str, smtp_port: int, smtp_extra: str = ""
+) -> Config:
     path = root / "config.toml"
     path.write_text(
         f"""
@@ -96,6 +106,7 @@ backend = "smtp"
 host = "127.0.0.1"
 port = {smtp_port}
 timeout = 10
+{smtp_extra}
 [schedule]
 time = "{time}"
 log_file = "logs/publisher.log"
@@ -280,3 +291,79 @@ def test_two_runs_at_once_only_one_works(
         assert waiting.process.wait(timeout=DEADLINE) == 0, waiting.text
         assert "already complete, nothing to do" in waiting.text
         assert_each_once(smtp, readers)
+
+
+# -- retry after an incomplete run (in-process) ---------------------------------------------
+
+
+@pytest.fixture
+def scheduled(tmp_path: Path) -> Iterator[daemon.Daemon]:
+    """A started scheduler whose daily run is about a day away, and its Daemon."""
+    # One attempt, one failure and the run gives up: no back-off to wait through.
+    config = write_config(
+        tmp_path,
+        zone="UTC",
+        time="07:00",
+        smtp_port=free_port(),
+        smtp_extra="max_attempts = 1\nmax_consecutive_failures = 1",
+    )
+    at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).time().replace(microsecond=0)
+    scheduler = daemon.new_scheduler(config)
+    runner = daemon.Daemon(config, scheduler, threading.Event(), wait=False, at=at)
+    scheduler.add_job(daemon.scheduled_run, daemon.trigger(config, at), args=[runner], id="daily")
+    scheduler.start(paused=True)
+    try:
+        yield runner
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def retry_in(runner: daemon.Daemon) -> dt.timedelta | None:
+    job = runner.scheduler.get_job(daemon.RETRY_ID)
+    if job is None:
+        return None
+    return job.next_run_time - dt.datetime.now(dt.UTC)
+
+
+def test_a_run_that_raises_is_logged_and_tried_again_later(
+    scheduled: daemon.Daemon, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(daemon.daily, "run_day", broken)
+    daemon.scheduled_run(scheduled)
+    assert "disk on fire" in caplog.text
+    wait = retry_in(scheduled)
+    assert wait is not None and dt.timedelta(minutes=14) < wait <= daemon.RETRY_AFTER
+
+
+def test_no_retry_when_stopping_or_when_the_next_run_comes_first(
+    scheduled: daemon.Daemon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("again")
+
+    monkeypatch.setattr(daemon.daily, "run_day", broken)
+    scheduled.stop.set()
+    daemon.scheduled_run(scheduled)
+    assert retry_in(scheduled) is None
+    scheduled.stop.clear()
+    soon = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)).time()
+    scheduled.scheduler.reschedule_job("daily", trigger=daemon.trigger(scheduled.config, soon))
+    daemon.scheduled_run(scheduled)
+    assert retry_in(scheduled) is None, "the daily run in 5 minutes comes before a retry"
+
+
+def test_a_relay_that_is_down_leaves_the_day_incomplete_and_due_again(
+    scheduled: daemon.Daemon, seed_path: Path
+) -> None:
+    config = scheduled.config
+    inbox = config.path(config.schedule.inbox_dir)
+    inbox.mkdir()
+    (inbox / "news.txt").write_bytes(seed_path.read_bytes())
+    with Store(config.database) as store:
+        subscribers.add(store, "reader@example.org", Script.HANT, dt.datetime.now(dt.UTC))
+    daemon.scheduled_run(scheduled)  # nothing listens on the SMTP port
+    assert retry_in(scheduled) is not None
+    assert not day_finished(config)
