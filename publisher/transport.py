@@ -76,8 +76,8 @@ class Transport(Protocol):
     def open(self) -> None: ...
 
     def send(self, letter: Letter, on_handover: Handover = _nothing) -> None:
-        """Deliver one mail or raise SendFailure. Calls `on_handover` exactly once, just
-        before the point after which the mail may have been delivered."""
+        """Deliver one mail or raise SendFailure. Calls `on_handover` once, just before
+        the point after which the mail may have been delivered, if it gets that far."""
 
     def close(self) -> None: ...
 
