@@ -238,10 +238,12 @@ def script_from_language(header: str) -> Script | None:
         if tag.startswith("zh") and quality > 0:
             ranked.append((-quality, position, tag.split("-")[1:]))
     for _, _, subtags in sorted(ranked):
-        if {"hans", "cn", "sg", "my"} & set(subtags):
-            return Script.HANS
-        if {"hant", "tw", "hk", "mo"} & set(subtags):
-            return Script.HANT
+        # A script subtag says it outright (zh-Hant-CN is Traditional); else the region.
+        for hans, hant in ({"hans"}, {"hant"}), ({"cn", "sg", "my"}, {"tw", "hk", "mo"}):
+            if hans & set(subtags):
+                return Script.HANS
+            if hant & set(subtags):
+                return Script.HANT
     return None
 
 

@@ -272,6 +272,8 @@ def with_base(root: Path, base_url: str) -> Config:
         ("zh-HK", Script.HANT),
         ("zh-SG", Script.HANS),
         ("zh-Hant-TW", Script.HANT),
+        ("zh-Hant-CN", Script.HANT),
+        ("zh-Hans-HK", Script.HANS),
         ("zh;q=0.9,zh-CN;q=0.8", Script.HANS),
         ("zh-TW;q=0.2,zh-CN;q=0.8", Script.HANS),
         ("zh-CN;q=0", None),
