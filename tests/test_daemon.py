@@ -232,7 +232,7 @@ def test_the_cron_trigger_fires_a_few_seconds_ahead(
     tmp_path: Path, seed_path: Path, smtp: SmtpServer, started: list[Publisher]
 ) -> None:
     config = prepare(tmp_path, seed_path, smtp.port, readers=2, time="23:59")
-    soon = (dt.datetime.now(config.site.zone) + dt.timedelta(seconds=4)).time()
+    soon = (dt.datetime.now(config.site.zone) + dt.timedelta(seconds=5)).time()
     at = soon.replace(microsecond=0).isoformat()
     publisher = Publisher(config, "run", "--at", at)
     started.append(publisher)
