@@ -96,7 +96,6 @@ class Daemon:
     scheduler: BackgroundScheduler
     stop: threading.Event
     wait: bool = True
-    at: dt.time | None = None
 
     def run(self) -> None:
         try:
@@ -174,7 +173,7 @@ def run_forever(config: Config, *, wait: bool = True, at: dt.time | None = None)
     stop = threading.Event()
     stop_on_signals(stop)
     scheduler = new_scheduler(config)
-    daemon = Daemon(config, scheduler, stop, wait, at)
+    daemon = Daemon(config, scheduler, stop, wait)
     catch_up = catch_up_due(config, at)
     extra = {"next_run_time": now_in(config)} if catch_up else {}
     scheduler.add_job(

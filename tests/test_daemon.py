@@ -309,7 +309,7 @@ def scheduled(tmp_path: Path) -> Iterator[daemon.Daemon]:
     )
     at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).time().replace(microsecond=0)
     scheduler = daemon.new_scheduler(config)
-    runner = daemon.Daemon(config, scheduler, threading.Event(), wait=False, at=at)
+    runner = daemon.Daemon(config, scheduler, threading.Event(), wait=False)
     scheduler.add_job(daemon.scheduled_run, daemon.trigger(config, at), args=[runner], id="daily")
     scheduler.start(paused=True)
     try:
