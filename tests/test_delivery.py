@@ -431,15 +431,6 @@ def test_nothing_is_written_while_the_server_talks(
 SMTPSERVER = Path(__file__).with_name("smtpserver.py")
 # `python -m publisher … send`; until `send` is in COMMAND_MODULES, the same main() with
 # it added (the command line and the code path are otherwise the same).
-LAUNCH = (
-    "import sys, runpy\n"
-    "import publisher.cli as cli\n"
-    "from publisher.cli import send\n"
-    "if send not in cli.COMMAND_MODULES:\n"
-    "    cli.COMMAND_MODULES = (*cli.COMMAND_MODULES, send)\n"
-    "sys.argv[0] = 'publisher'\n"
-    "runpy.run_module('publisher', run_name='__main__')\n"
-)
 
 
 def received_by(maildir: Path) -> Counter[str]:
@@ -499,7 +490,7 @@ def kill_then_rerun(
     with Store(config.database) as store:
         ingest_file(config, store, seed_path, day=DAY, now=NOW)
         people = add_people(store, 200)
-    command = [sys.executable, "-c", LAUNCH, "--config", str(config.root / "config.toml")]
+    command = [sys.executable, "-m", "publisher", "--config", str(config.root / "config.toml")]
     command += ["send", "--date", DAY.isoformat()]
     with subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE) as first:
         try:
