@@ -64,9 +64,18 @@ def test_main_job_on_the_example_batch(tmp_path: Path) -> None:
     for script in ("zh-Hant", "zh-Hans"):
         assert (tmp_path / "feeds" / script / "atom.xml").is_file()
         assert (tmp_path / "feeds" / script / "index.html").is_file()
+    assert (
+        run(tmp_path, "subscribers", "add", "r@example.org", "--script", "zh-Hans").returncode == 0
+    )
+    send = run(tmp_path, "send", "--date", "2025-12-14")
+    assert send.returncode == 0, send.stderr
+    [mail] = (tmp_path / "outbox" / "new").iterdir()
+    assert "Subject:" in mail.read_text(encoding="utf-8")
     status = run(tmp_path, "status")
     assert "2025-12-14  3" in status.stdout and "範例科技週報" in status.stdout
     assert "last build: 20" in status.stdout
+    assert "subscribers: 1 active zh-Hans" in status.stdout
+    assert "2025-12-14  1 sent" in status.stdout
 
 
 def test_bad_file_does_not_stop_the_good_ones(tmp_path: Path) -> None:

@@ -9,12 +9,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from publisher import templating
+from publisher import delivery, templating
 from publisher.build import build
 from publisher.config import Config
 from publisher.errors import PublisherError
 from publisher.ingest import ingest_file
 from publisher.store import Store
+
+RECENT = 14  # dates shown in full by `status`
 
 
 def now_in(config: Config) -> dt.datetime:
@@ -67,25 +69,54 @@ def _build(_: argparse.Namespace, config: Config) -> int:
 
 def _status(_: argparse.Namespace, config: Config) -> int:
     with Store(config.database) as store:
-        by_date = store.counts_by_date()
         print(f"store: {config.database}")
-        print(f"articles: {sum(n for _, n in by_date)} on {len(by_date)} dates")
-        for day, count in by_date[:14]:
-            print(f"  {day}  {count}")
-        if len(by_date) > 14:
-            print(f"  … {len(by_date) - 14} earlier dates")
-        print("sources:")
-        for source, count in store.counts_by_source():
-            print(f"  {count:5d}  {source}")
-        last = store.last_build()
-        if last is None:
-            print("last build: never")
-        else:
-            print(
-                f"last build: {last['finished']} ({last['written']} written, "
-                f"{last['unchanged']} unchanged, {last['seconds']:.2f} s)"
-            )
+        _print_articles(store)
+        _print_mail(store)
     return 0
+
+
+def _print_articles(store: Store) -> None:
+    by_date = store.counts_by_date()
+    print(f"articles: {sum(n for _, n in by_date)} on {len(by_date)} dates")
+    for day, count in by_date[:RECENT]:
+        print(f"  {day}  {count}")
+    if len(by_date) > RECENT:
+        print(f"  … {len(by_date) - RECENT} earlier dates")
+    print("sources:")
+    for source, count in store.counts_by_source():
+        print(f"  {count:5d}  {source}")
+    last = store.last_build()
+    if last is None:
+        print("last build: never")
+    else:
+        print(
+            f"last build: {last['finished']} ({last['written']} written, "
+            f"{last['unchanged']} unchanged, {last['seconds']:.2f} s)"
+        )
+
+
+def _print_mail(store: Store) -> None:
+    people = store.db.execute(
+        "SELECT status, script, COUNT(*) FROM subscribers GROUP BY 1, 2 ORDER BY 1, 2"
+    ).fetchall()
+    print("subscribers: " + (", ".join(f"{n} {st} {sc}" for st, sc, n in people) or "none"))
+    days = store.db.execute(
+        "SELECT DISTINCT digest_date FROM deliveries ORDER BY 1 DESC LIMIT ?", (RECENT,)
+    ).fetchall()
+    print("digests sent:" + ("" if days else " none"))
+    for (value,) in days:
+        day = dt.date.fromisoformat(value)
+        states = ", ".join(f"{n} {state}" for state, n in delivery.counts(store, day).items() if n)
+        print(f"  {value}  {states}")
+        for address, message_id, reason in delivery.uncertain(store, day):
+            print(f"    uncertain: {address} {message_id} ({reason})")
+    run = store.db.execute("SELECT day, finished, summary FROM runs ORDER BY day DESC LIMIT 1")
+    last_run = run.fetchone()
+    if last_run is not None:
+        print(
+            f"last daily run: {last_run[0]}, "
+            + (f"finished {last_run[1]}: {last_run[2]}" if last_run[1] else "not finished")
+        )
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
