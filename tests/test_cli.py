@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, REPO
 
+from publisher import config as config_module
 from publisher.cli import main, parser
+from publisher.lock import StoreLock, lock_path
 
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -107,3 +109,20 @@ def test_init_does_not_overwrite(tmp_path: Path) -> None:
 def test_bad_date_is_refused_by_the_parser(tmp_path: Path) -> None:
     result = run(tmp_path, "ingest", "x.txt", "--date", "14/12/2025")
     assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
+
+
+def test_one_shot_commands_respect_the_store_lock(tmp_path: Path) -> None:
+    assert run(tmp_path, "init").returncode == 0
+    settings = config_module.load(tmp_path / "config.toml")
+    holder = StoreLock(lock_path(settings), "publisher run")
+    assert holder.acquire(wait=False)
+    try:
+        for command in (["ingest", str(EXAMPLES / "2025-12-14.txt")], ["build"], ["send"]):
+            busy = run(tmp_path, *command)
+            assert busy.returncode == 1, command
+            assert f"pid {os.getpid()} (publisher run" in busy.stderr
+            assert "--wait" in busy.stderr and "Traceback" not in busy.stderr
+        assert run(tmp_path, "status").returncode == 0  # reading needs no lock
+    finally:
+        holder.release()
+    assert run(tmp_path, "ingest", str(EXAMPLES / "2025-12-14.txt")).returncode == 0

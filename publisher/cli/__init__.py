@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from publisher import __version__, config
+from publisher import __version__, config, lock
 from publisher.cli import core, daemon, mail, send
 from publisher.errors import PublisherError
 
@@ -61,7 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = config.load(args.config)
         else:
             settings = config.Config()
-        code: int = args.handler(args, settings)
+        if getattr(args, "locks", False):
+            with lock.hold(settings, wait=args.wait, purpose=f"publisher {args.command}"):
+                code: int = args.handler(args, settings)
+        else:
+            code = args.handler(args, settings)
     except PublisherError as error:
         print(f"publisher: error: {error}", file=sys.stderr)
         return 1

@@ -11,23 +11,13 @@ from tqdm import tqdm
 
 from publisher import delivery, templating
 from publisher.build import build
+from publisher.cli.options import changes_store, date_argument, now_in
 from publisher.config import Config
 from publisher.errors import PublisherError
 from publisher.ingest import ingest_file
 from publisher.store import Store
 
 RECENT = 14  # dates shown in full by `status`
-
-
-def now_in(config: Config) -> dt.datetime:
-    return dt.datetime.now(config.site.zone)
-
-
-def date_argument(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date as YYYY-MM-DD: {value!r}") from None
 
 
 def _init(args: argparse.Namespace, _: Config) -> int:
@@ -143,6 +133,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="the batch date (default: a date in the file name, else today in the site zone)",
     )
     ingest.set_defaults(handler=_ingest)
+    changes_store(ingest)
 
     build_parser = commands.add_parser(
         "build",
@@ -151,6 +142,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "rendered; unchanged files keep their bytes and mtime.",
     )
     build_parser.set_defaults(handler=_build)
+    changes_store(build_parser)
 
     status = commands.add_parser(
         "status",

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from publisher import subscribers
-from publisher.cli.core import date_argument, now_in
+from publisher.cli.options import changes_store, date_argument, now_in
 from publisher.config import Config
 from publisher.digest import write_archive
 from publisher.records import SCRIPTS, Script
@@ -26,6 +26,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     digest.add_argument(
         "--date", type=date_argument, metavar="YYYY-MM-DD", help="default: today in the site's zone"
     )
+    changes_store(digest)
     digest.set_defaults(handler=_digest)
 
 
@@ -46,6 +47,7 @@ def _register_subscribers(commands: argparse._SubParsersAction[argparse.Argument
         help="zh-Hant or zh-Hans (default: scripts.default from the config)",
     )
     add.add_argument("--name", default="", help="the subscriber's name (optional)")
+    changes_store(add)
     add.set_defaults(handler=_add)
 
     imports = actions.add_parser(
@@ -56,6 +58,7 @@ def _register_subscribers(commands: argparse._SubParsersAction[argparse.Argument
         "file twice changes nothing, and nobody who unsubscribed is put back.",
     )
     imports.add_argument("file", type=Path, help="CSV file; a header row is allowed")
+    changes_store(imports)
     imports.set_defaults(handler=_import)
 
     listing = actions.add_parser("list", help="show every subscriber with script and status")
@@ -66,6 +69,7 @@ def _register_subscribers(commands: argparse._SubParsersAction[argparse.Argument
         help="unsubscribe an address (the record stays, so it is never mailed again)",
     )
     remove.add_argument("email", help="the subscriber's address")
+    changes_store(remove)
     remove.set_defaults(handler=_remove)
 
 

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from publisher import delivery, lock
-from publisher.cli.core import date_argument, now_in
+from publisher import delivery
+from publisher.cli.options import changes_store, date_argument, now_in
 from publisher.config import Config
 from publisher.store import Store
 
@@ -76,7 +76,7 @@ def _send(args: argparse.Namespace, config: Config) -> int:
     now = now_in(config)
     day: dt.date = args.date or now.date()
     stop = threading.Event()
-    with lock.hold(config, wait=args.wait), Store(config.database) as store:
+    with Store(config.database) as store:
         if args.retry_uncertain:
             count = delivery.retry_uncertain(store, day, now)
             print(f"{day}: {count} uncertain deliveries queued again")
@@ -119,7 +119,5 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="first queue again the day's uncertain deliveries (check the relay's log first: "
         "any that did arrive will arrive twice)",
     )
-    send.add_argument(
-        "--wait", action="store_true", help="wait for another publisher run to finish"
-    )
+    changes_store(send)
     send.set_defaults(handler=_send)
