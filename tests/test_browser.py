@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import NOW, make_config
 from test_web import serving
 
+from conftest import NOW, make_config
 from publisher import digest, web
 from publisher.build import build
 from publisher.config import Config

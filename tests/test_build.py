@@ -11,8 +11,8 @@ from xml.etree import ElementTree
 import feedparser
 import opencc
 import pytest
-from conftest import NOW, with_feeds
 
+from conftest import NOW, with_feeds
 from publisher.build import build
 from publisher.config import Config
 from publisher.conversion import Scripts

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, REPO
 
+from conftest import EXAMPLES, REPO
 from publisher import config as config_module
 from publisher.cli import main, parser
 from publisher.lock import StoreLock, lock_path

@@ -7,8 +7,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import REPO
 
+from conftest import REPO
 from publisher import config as config_module
 from publisher.config import Config
 from publisher.errors import ConfigError

@@ -9,8 +9,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import TAIPEI, make_config
 
+from conftest import TAIPEI, make_config
 from publisher import daily, subscribers
 from publisher.config import Config
 from publisher.records import Script

@@ -21,7 +21,6 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from conftest import NOW, make_config
 from smtpserver import (
     DEFER,
     DROP,
@@ -32,6 +31,7 @@ from smtpserver import (
     SmtpServer,
 )
 
+from conftest import NOW, make_config
 from publisher import delivery, subscribers
 from publisher.config import Config
 from publisher.delivery import Policy, SendReport, deliver, send_day

@@ -7,8 +7,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import NOW
 
+from conftest import NOW
 from publisher import batch
 from publisher.config import Config
 from publisher.ingest import batch_date, ingest_file

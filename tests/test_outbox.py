@@ -10,8 +10,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from conftest import NOW
 
+from conftest import NOW
 from publisher import subscribers
 from publisher.config import Config
 from publisher.delivery import send_day

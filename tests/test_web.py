@@ -26,9 +26,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
-from conftest import NOW, make_config
 from starlette.applications import Starlette
 
+from conftest import NOW, make_config
 from publisher import config as config_module
 from publisher import daily, subscribers, tokens, web
 from publisher.build import build
