@@ -20,7 +20,6 @@ from publisher import tokens
 from publisher.config import Config
 from publisher.conversion import Scripts
 from publisher.digest_view import (
-    WORDS,
     DigestView,
     boundary,
     digest_view,
@@ -30,15 +29,15 @@ from publisher.digest_view import (
     templates_of,
 )
 from publisher.editions import editions
-from publisher.feeds import SCRIPT_NAMES, FeedEntry, Link, atom_feed, script_feed_meta
+from publisher.feeds import FeedEntry, Link, atom_feed, script_feed_meta
 from publisher.files import write_if_changed
 from publisher.mailbuild import Letter, LetterTemplate, simple_message
 from publisher.records import SCRIPTS, Script, Subscriber
 from publisher.site import Site
 from publisher.store import Store
+from publisher.words import SCRIPT_NAMES, WORDS
 
 __all__ = [
-    "WORDS",
     "Letter",
     "PreparedDigest",
     "confirmation_letter",

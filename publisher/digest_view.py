@@ -23,48 +23,11 @@ from publisher.records import Edition, Script
 from publisher.site import Site
 from publisher.templating import environment
 from publisher.text import excerpt
-
-# Each script's words as its readers write them (tests check both with OpenCC).
-WORDS: dict[Script, dict[str, str]] = {
-    Script.HANT: {
-        "date": "{year}年{month}月{day}日",
-        "subject": "{site}｜{date} 新聞摘要",
-        "heading": "{date}・共 {count} 則新聞",
-        "feed_title": "{site}・每日新聞摘要",
-        "view_online": "在瀏覽器中閱讀",
-        "sent_to": "這封郵件寄給 {address}，因為您訂閱了{site}的每日新聞摘要。",
-        "unsubscribe": "取消訂閱",
-        "home": "首頁",
-        "other_script": "简体中文版",
-        "feed": "摘要訂閱源（Atom）",
-        "subscribe": "用電子郵件訂閱",
-        "confirm_subject": "請確認訂閱{site}的每日新聞摘要",
-        "confirm_intro": "有人（希望是您）用 {address} 訂閱了{site}的每日新聞摘要。",
-        "confirm_action": "確認訂閱",
-        "confirm_ignore": "如果不是您本人訂閱，請忽略這封郵件；未經確認，我們不會再寄信給您。",
-    },
-    Script.HANS: {
-        "date": "{year}年{month}月{day}日",
-        "subject": "{site}｜{date} 新闻摘要",
-        "heading": "{date}・共 {count} 条新闻",
-        "feed_title": "{site}・每日新闻摘要",
-        "view_online": "在浏览器中阅读",
-        "sent_to": "这封邮件发送给 {address}，因为您订阅了{site}的每日新闻摘要。",
-        "unsubscribe": "取消订阅",
-        "home": "首页",
-        "other_script": "繁體中文版",
-        "feed": "摘要订阅源（Atom）",
-        "subscribe": "用电子邮件订阅",
-        "confirm_subject": "请确认订阅{site}的每日新闻摘要",
-        "confirm_intro": "有人（希望是您）用 {address} 订阅了{site}的每日新闻摘要。",
-        "confirm_action": "确认订阅",
-        "confirm_ignore": "如果不是您本人订阅，请忽略这封邮件；未经确认，我们不会再给您发邮件。",
-    },
-}
+from publisher.words import WORDS
 
 
 def human_date(script: Script, day: dt.date) -> str:
-    return WORDS[script]["date"].format(year=day.year, month=day.month, day=day.day)
+    return WORDS[script]["date_format"].format(year=day.year, month=day.month, day=day.day)
 
 
 def one_line(text: str) -> str:

@@ -30,13 +30,12 @@ from publisher.records import Article, Edition, Script
 from publisher.site import Site
 from publisher.templating import environment
 from publisher.text import excerpt
+from publisher.words import SCRIPT_NAMES
 
 ATOM_TYPE = "application/atom+xml"
 RSS_TYPE = "application/rss+xml"
 HTML_TYPE = "text/html"
 
-# Each script named in its own script: a reader of the other script must be able to read it.
-SCRIPT_NAMES = {Script.HANT: "繁體中文", Script.HANS: "简体中文"}
 
 # What an empty feed reports as its `updated`: a fixed instant, never the clock, so a feed
 # that stays empty also stays byte-identical.

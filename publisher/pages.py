@@ -12,37 +12,7 @@ import jinja2
 
 from publisher.records import SCRIPTS, Edition, Script
 from publisher.site import Site
-
-# UI words are translated per script, not converted: each reads as its readers write it.
-WORDS: dict[Script, dict[str, str]] = {
-    Script.HANT: {
-        "name": "繁體中文",
-        "home": "首頁",
-        "latest": "最新文章",
-        "archive": "依日期瀏覽",
-        "source": "來源",
-        "date": "日期",
-        "feed": "Atom 訂閱",
-        "rss": "RSS 訂閱",
-        "other": "简体中文版",
-        "articles": "篇文章",
-        "day": "當日文章",
-    },
-    Script.HANS: {
-        "name": "简体中文",
-        "home": "首页",
-        "latest": "最新文章",
-        "archive": "按日期浏览",
-        "source": "来源",
-        "date": "日期",
-        "feed": "Atom 订阅",
-        "rss": "RSS 订阅",
-        "other": "繁體中文版",
-        "articles": "篇文章",
-        "day": "当日文章",
-    },
-}
-
+from publisher.words import WORDS
 
 Render = Callable[[Sequence[Edition]], bytes]
 

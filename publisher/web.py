@@ -43,6 +43,7 @@ from publisher.errors import AddressError, DeliveryError, TokenError
 from publisher.records import Script, Subscriber, SubscriberStatus
 from publisher.site import Site
 from publisher.store import Store
+from publisher.words import WORDS
 
 log = logging.getLogger(__name__)
 
@@ -50,86 +51,6 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 16 * 1024
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 ONE_CLICK = ("List-Unsubscribe", "One-Click")  # RFC 8058 §3.1
-
-# UI words are written for each script, not converted: each reads as its readers write it.
-WORDS: dict[Script, dict[str, str]] = {
-    Script.HANT: {
-        "name": "繁體中文",
-        "other": "简体中文版",
-        "home": "首頁",
-        "subscribe_title": "訂閱每日摘要",
-        "subscribe_intro": "每天把當日的新聞摘要寄到你的信箱。輸入電子郵件地址，選擇字體。",
-        "email_label": "電子郵件地址",
-        "script_label": "摘要字體",
-        "subscribe_button": "訂閱",
-        "check_inbox_title": "請查收確認信",
-        "check_inbox_text": "確認信已寄到 {email}。點信中的連結，就完成訂閱了。",
-        "confirm_title": "確認訂閱",
-        "confirm_text": "按下按鈕，確認以 {email} 訂閱每日摘要。",
-        "confirm_button": "確認訂閱",
-        "confirmed_title": "訂閱完成",
-        "confirmed_text": "之後每天的摘要都會寄到 {email}。",
-        "unsubscribe_title": "取消訂閱",
-        "unsubscribe_text": "按下按鈕，{email} 就不會再收到每日摘要。",
-        "unsubscribe_button": "取消訂閱",
-        "unsubscribed_title": "已取消訂閱",
-        "unsubscribed_text": "{email} 不會再收到每日摘要。想再訂閱，隨時歡迎回來。",
-        "resubscribe": "重新訂閱",
-        "error_title": "無法處理這個請求",
-        "bad_token": "這個連結不完整或遭到修改，無法使用。請開啟郵件中的原始連結。",
-        "missing_token": "網址缺少連結代碼。請從郵件中的連結開啟這一頁。",
-        "unknown_subscriber": "找不到這筆訂閱。",
-        "was_unsubscribed": "這個地址已取消訂閱，舊的確認連結不再有效。"
-        "請重新訂閱，我們會寄新的確認信。",
-        "bad_email": "這不是可用的電子郵件地址：{problem}",
-        "unknown_script": "不支援的字體選項：{value}",
-        "too_large": "送出的資料太大。",
-        "bad_form": "無法讀取送出的表單。",
-        "unsupported_type": "只接受表單格式的資料"
-        "（application/x-www-form-urlencoded 或 multipart/form-data）。",
-        "send_failed": "確認信暫時無法寄出，請稍後再試。",
-        "not_found": "找不到這個頁面。",
-        "not_allowed": "這個網址不接受這種請求。",
-    },
-    Script.HANS: {
-        "name": "简体中文",
-        "other": "繁體中文版",
-        "home": "首页",
-        "subscribe_title": "订阅每日摘要",
-        "subscribe_intro": "每天把当日的新闻摘要发送到你的邮箱。输入电子邮件地址，选择字体。",
-        "email_label": "电子邮件地址",
-        "script_label": "摘要字体",
-        "subscribe_button": "订阅",
-        "check_inbox_title": "请查收确认邮件",
-        "check_inbox_text": "确认邮件已发送到 {email}。点击邮件中的链接即可完成订阅。",
-        "confirm_title": "确认订阅",
-        "confirm_text": "点击按钮，确认用 {email} 订阅每日摘要。",
-        "confirm_button": "确认订阅",
-        "confirmed_title": "订阅成功",
-        "confirmed_text": "今后每天的摘要都会发送到 {email}。",
-        "unsubscribe_title": "取消订阅",
-        "unsubscribe_text": "点击按钮后，{email} 将不再收到每日摘要。",
-        "unsubscribe_button": "取消订阅",
-        "unsubscribed_title": "已取消订阅",
-        "unsubscribed_text": "{email} 将不再收到每日摘要。欢迎随时重新订阅。",
-        "resubscribe": "重新订阅",
-        "error_title": "无法处理这个请求",
-        "bad_token": "这个链接不完整或被修改过，无法使用。请打开邮件中的原始链接。",
-        "missing_token": "网址缺少链接代码。请从邮件中的链接打开这一页。",
-        "unknown_subscriber": "找不到这个订阅。",
-        "was_unsubscribed": "这个地址已取消订阅，旧的确认链接不再有效。"
-        "请重新订阅，我们会发送新的确认邮件。",
-        "bad_email": "这不是可用的电子邮件地址：{problem}",
-        "unknown_script": "不支持的字体选项：{value}",
-        "too_large": "提交的数据太大。",
-        "bad_form": "无法读取提交的表单。",
-        "unsupported_type": "只接受表单格式的数据"
-        "（application/x-www-form-urlencoded 或 multipart/form-data）。",
-        "send_failed": "确认邮件暂时无法发出，请稍后再试。",
-        "not_found": "找不到这个页面。",
-        "not_allowed": "这个网址不接受这种请求。",
-    },
-}
 
 # Pages that carry a token must not leak it through Referer, be framed (a hidden
 # unsubscribe button), or be cached by a proxy.

@@ -33,11 +33,11 @@ from publisher import batch, subscribers, tokens
 from publisher.config import Config
 from publisher.conversion import Scripts
 from publisher.digest import PreparedDigest, confirmation_letter, prepare_digest
-from publisher.digest_view import WORDS
 from publisher.errors import AddressError
 from publisher.mailbuild import LetterTemplate
 from publisher.records import SCRIPTS, Article, Script, Subscriber, Text
 from publisher.store import Store
+from publisher.words import WORDS
 
 GOLDEN = Path(__file__).parent / "golden" / "mail"
 REGENERATE = os.environ.get("PUBLISHER_REGENERATE") == "1"
@@ -251,7 +251,7 @@ def test_a_zh_hant_mail_uses_the_traditional_words(prepared, people) -> None:
 def test_the_words_are_written_in_their_script(script: Script) -> None:
     check = T2S if script is Script.HANS else S2TWP
     for key, word in WORDS[script].items():
-        if key == "other_script":  # the other script's name, written in that script
+        if key == "other":  # the other script's name, written in that script
             other = S2TWP if script is Script.HANS else T2S
             assert other.convert(word) == word
         else:

@@ -311,7 +311,7 @@ def test_the_subscribe_form_in_each_script(client: Client) -> None:
     ("fields", "status", "words"),
     [
         ("email=not-an-address&script=zh-Hant", 400, "這不是可用的電子郵件地址"),
-        ("email=a%40example.org&script=zh-Latn", 400, "不支援的字體選項"),
+        ("email=a%40example.org&script=zh-Latn", 400, "不支援的版本選項"),
         ("email=&script=zh-Hans", 400, "这不是可用的电子邮件地址"),
     ],
 )
