@@ -190,7 +190,13 @@ def _editions_for(
     return found
 
 
-def build(config: Config, store: Store, now: dt.datetime) -> BuildReport:
+def build(
+    config: Config,
+    store: Store,
+    now: dt.datetime,
+    progress: Callable[[list[Output]], Iterable[Output]] = iter,
+) -> BuildReport:
+    """Render and write what changed; `progress` wraps the outputs to render (a bar)."""
     started = time.perf_counter()
     site = Site.from_config(config)
     settings = _settings(config)
@@ -207,7 +213,7 @@ def build(config: Config, store: Store, now: dt.datetime) -> BuildReport:
             todo.append(output)
     loaded = _editions_for(store, config, todo)
     written = 0
-    for output in todo:
+    for output in progress(todo):
         chosen = [
             loaded[output.script, key] for key in output.keys if (output.script, key) in loaded
         ]

@@ -217,3 +217,18 @@ def test_markup_in_articles_is_shown_as_text(config: Config, store: Store) -> No
     feed = feedparser.parse((config.output_dir / "zh-Hant" / "atom.xml").read_bytes())
     assert feed.entries[0].title == '<script>alert("標題")</script>'
     assert feed.entries[0].author == "來源&amp;"
+
+
+def test_simplified_batch_gives_traditional_hant_and_verbatim_hans(
+    config: Config, store: Store
+) -> None:
+    path = Path(__file__).resolve().parents[1] / "examples" / "2025-12-15-simplified.txt"
+    ingest_file(config, store, path, now=NOW)
+    build(config, store, NOW)
+    [article] = store.articles()
+    hans = feedparser.parse((config.output_dir / "zh-Hans" / "atom.xml").read_bytes()).entries[0]
+    hant = feedparser.parse((config.output_dir / "zh-Hant" / "atom.xml").read_bytes()).entries[0]
+    assert hans.title == article.original.title  # verbatim
+    assert visible_text(hans.content[0].value).replace("\n", "") == article.original.body
+    assert hant.title == opencc.OpenCC("s2twp").convert(article.original.title)
+    assert "筆記型電腦" in hant.content[0].value  # Taiwan phrasing of 笔记本电脑

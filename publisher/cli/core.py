@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from tqdm import tqdm
 
@@ -17,7 +19,13 @@ from publisher.errors import PublisherError
 from publisher.ingest import ingest_file
 from publisher.store import Store
 
+T = TypeVar("T")
 RECENT = 14  # dates shown in full by `status`
+
+
+def _bar(label: str, unit: str) -> Callable[[Sequence[T]], Iterable[T]]:
+    """A progress bar on stderr, only when it is a terminal (disable=None), never in cron."""
+    return lambda items: tqdm(items, desc=label, unit=unit, disable=None, leave=False)
 
 
 def _init(args: argparse.Namespace, _: Config) -> int:
@@ -32,7 +40,7 @@ def _init(args: argparse.Namespace, _: Config) -> int:
 def _ingest(args: argparse.Namespace, config: Config) -> int:
     failed = 0
     with Store(config.database) as store:
-        for path in tqdm(args.files, desc="ingest", unit="file", disable=None, leave=False):
+        for path in _bar("ingest", "file")(args.files):
             outcome = ingest_file(config, store, path, day=args.date, now=now_in(config))
             if outcome.error is not None:
                 failed += 1
@@ -49,7 +57,7 @@ def _ingest(args: argparse.Namespace, config: Config) -> int:
 
 def _build(_: argparse.Namespace, config: Config) -> int:
     with Store(config.database) as store:
-        report = build(config, store, now_in(config))
+        report = build(config, store, now_in(config), progress=_bar("build", "file"))
     print(
         f"{config.output_dir}: {report.written} files written, {report.unchanged} unchanged "
         f"({report.seconds:.2f} s)"
