@@ -39,8 +39,8 @@ from publisher.digest import Letter, prepare_digest
 from publisher.errors import AddressError
 from publisher.ingest import ingest_file
 from publisher.records import Script, Subscriber
+from publisher.smtp import Smtp
 from publisher.store import Store
-from publisher.transport import Smtp
 
 DAY = NOW.date()
 

@@ -18,9 +18,10 @@ from publisher.delivery import send_day
 from publisher.digest import Letter
 from publisher.errors import DeliveryError
 from publisher.ingest import ingest_file
+from publisher.outbox import Outbox
 from publisher.records import Script
 from publisher.store import Store
-from publisher.transport import Outbox, Scope, SendFailure, open_transport
+from publisher.transport import Scope, SendFailure, open_transport
 
 DAY = NOW.date()
 

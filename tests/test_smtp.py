@@ -27,7 +27,8 @@ from smtpserver import (
 from publisher.config import SmtpConfig
 from publisher.digest import Letter
 from publisher.errors import DeliveryError
-from publisher.transport import RateLimit, Scope, SendFailure, Smtp, crlf
+from publisher.smtp import RateLimit, Smtp, crlf
+from publisher.transport import Scope, SendFailure
 
 SENDER = "digest@news.example.org"
 

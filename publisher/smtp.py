@@ -1,0 +1,297 @@
+"""The SMTP backend: mails handed to a relay, paced by delivery.smtp.rate_per_second.
+
+The handover is the moment the message body goes out after DATA: a connection lost between
+then and the server's answer leaves the mail maybe delivered, so it is never resent on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import smtplib
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from publisher.config import SmtpConfig
+from publisher.errors import DeliveryError
+from publisher.transport import Handover, Managed, Scope, SendFailure, no_handover
+
+if TYPE_CHECKING:
+    from publisher.digest import Letter
+
+log = logging.getLogger(__name__)
+
+_BARE_LF = re.compile(rb"(?<!\r)\n")
+
+
+def crlf(data: bytes) -> bytes:
+    """Every line end as CRLF. EmailMessage.as_bytes() gives bare LF, which an SMTP server
+    reads as one endless line and refuses (aiosmtpd: 500 Line too long)."""
+    if data.count(b"\n") == data.count(b"\r\n"):
+        return data  # the usual case, checked without copying
+    return _BARE_LF.sub(b"\r\n", data)
+
+
+class RateLimit:
+    """At most `per_second` starts per second, spaced evenly; 0 means no limit."""
+
+    def __init__(
+        self,
+        per_second: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], object] = time.sleep,
+    ) -> None:
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self.clock = clock
+        self.sleep = sleep
+        self._next = float("-inf")
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        delay = self._next - self.clock()
+        if delay > 0:
+            self.sleep(delay)
+        self._next = max(self._next, self.clock()) + self.interval
+
+
+class _Stale(Exception):
+    """A reused connection turned out to be closed before this mail began."""
+
+
+@dataclass
+class _Progress:
+    """How far one SMTP transaction got: decides what a broken connection means."""
+
+    step: str = "MAIL FROM"
+    handed_over: bool = False
+
+
+class Smtp(Managed):
+    """One SMTP connection, opened on first use, reused for every mail, reopened when lost.
+
+    `security`: "none", "starttls" (required, not opportunistic) or "tls" (implicit, port
+    465); certificates are checked against the system's trust store (SSL_CERT_FILE works)
+    unless an `ssl_context` is given. The password comes from the environment variable
+    named by `password_env` and is read when the transport opens.
+    """
+
+    def __init__(
+        self,
+        settings: SmtpConfig,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], object] = time.sleep,
+    ) -> None:
+        self.settings = settings
+        self.rate = RateLimit(settings.rate_per_second, clock, sleep)
+        self._context = ssl_context
+        self._password = ""
+        self._conn: smtplib.SMTP | None = None
+
+    def open(self) -> None:
+        settings = self.settings
+        if settings.username:
+            password = os.environ.get(settings.password_env)
+            if password is None:
+                raise DeliveryError(
+                    f"delivery.smtp.username is set but the environment variable "
+                    f"{settings.password_env!r} (delivery.smtp.password_env) is not"
+                )
+            self._password = password
+        if settings.security != "none" and self._context is None:
+            self._context = ssl.create_default_context()
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            conn.quit()
+        except (smtplib.SMTPException, OSError):
+            conn.close()
+
+    def send(self, letter: Letter, on_handover: Handover = no_handover) -> None:
+        self.rate.wait()
+        data = crlf(letter.data)
+        try:
+            self._attempt(letter, data, on_handover)
+        except _Stale:
+            # Servers close idle connections; nothing of this mail was sent: say it again.
+            log.info("SMTP connection was closed by the server; reconnecting")
+            self._attempt(letter, data, on_handover)
+
+    def _attempt(self, letter: Letter, data: bytes, on_handover: Handover) -> None:
+        reused = self._conn is not None
+        conn = self._connection()
+        progress = _Progress()
+        try:
+            self._transaction(conn, letter, data, on_handover, progress)
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            self._drop()
+            if reused and progress.step == "MAIL FROM":
+                raise _Stale from None
+            raise _lost(error, progress) from None
+        except smtplib.SMTPResponseException as error:
+            # A reply smtplib raised itself (e.g. a reply line too long).
+            self._drop()
+            raise _reply_failure(error.smtp_code, error.smtp_error, Scope.SERVER) from None
+        except smtplib.SMTPException as error:
+            self._drop()
+            raise SendFailure(str(error), temporary=True, scope=Scope.SERVER) from None
+        except BaseException:
+            # Not the server's doing (the handover could not be recorded, an interrupt):
+            # the dialogue is in an unknown state, so the connection must not be reused.
+            self._drop()
+            raise
+
+    def _transaction(
+        self,
+        conn: smtplib.SMTP,
+        letter: Letter,
+        data: bytes,
+        on_handover: Handover,
+        progress: _Progress,
+    ) -> None:
+        code, reply = conn.mail(letter.sender, _mail_options(conn, letter, data))
+        if code != 250:
+            self._abandon(conn, code)
+            raise _reply_failure(code, reply, Scope.SERVER)
+        progress.step = "RCPT TO"
+        code, reply = conn.rcpt(letter.recipient)
+        if code not in (250, 251):
+            self._abandon(conn, code)
+            raise _reply_failure(code, reply, Scope.RECIPIENT)
+        progress.step = "DATA"
+        conn.putcmd("data")
+        code, reply = conn.getreply()
+        if code != 354:
+            self._abandon(conn, code)
+            raise _reply_failure(code, reply, Scope.MESSAGE)
+        # smtplib.data() would do the same, but could not tell us where it broke.
+        stuffed = _dot_stuffed(data)
+        on_handover()
+        progress.handed_over = True
+        conn.send(stuffed + (b"" if stuffed.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+        code, reply = conn.getreply()
+        if code != 250:
+            if code == 421:
+                self._drop()
+            raise _reply_failure(code, reply, Scope.MESSAGE)
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._conn is None:
+            self._conn = self._connect()
+        return self._conn
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        conn: smtplib.SMTP | None = None
+        try:
+            if s.security == "tls":
+                conn = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=self._context)
+            else:
+                conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            conn.ehlo()
+            if s.security == "starttls":
+                conn.starttls(context=self._context)
+                conn.ehlo()
+            if s.username:
+                conn.login(s.username, self._password)
+            return conn
+        except BaseException as error:
+            if conn is not None:
+                conn.close()
+            if isinstance(error, smtplib.SMTPException | OSError):
+                raise _connect_failure(s, error) from None
+            raise
+
+    def _abandon(self, conn: smtplib.SMTP, code: int) -> None:
+        """After a refused step: reset the transaction, or drop a connection the server
+        is closing (421) or that no longer answers."""
+        if code == 421:
+            self._drop()
+            return
+        try:
+            conn.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+
+def _dot_stuffed(data: bytes) -> bytes:
+    """A line that starts with "." gets another (RFC 5321 4.5.2). Looked for first: the
+    regular expression costs ~0.1 ms per 40 KB digest, a tenth of a whole send."""
+    if not data.startswith(b".") and b"\n." not in data:
+        return data
+    return re.sub(rb"(?m)^\.", b"..", data)
+
+
+def _mail_options(conn: smtplib.SMTP, letter: Letter, data: bytes) -> list[str]:
+    options = []
+    if not data.isascii() and conn.has_extn("8bitmime"):
+        options.append("BODY=8BITMIME")
+    if not (letter.sender.isascii() and letter.recipient.isascii()):
+        if not conn.has_extn("smtputf8"):
+            raise SendFailure(
+                "the address needs SMTPUTF8, which the server does not offer",
+                temporary=False,
+                scope=Scope.RECIPIENT,
+            )
+        options.append("SMTPUTF8")
+    return options
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+
+
+def _reply_failure(code: int, reply: bytes | str, scope: Scope) -> SendFailure:
+    text = f"{code} {_text(reply)}".strip()
+    if code == 421:
+        scope = Scope.SERVER  # "service not available, closing": about the server, not us
+    # Only 5xx is final; anything else unexpected (4xx, -1 for garbage) may pass.
+    return SendFailure(text, temporary=not 500 <= code <= 599, scope=scope)
+
+
+def _lost(error: BaseException, progress: _Progress) -> SendFailure:
+    if progress.handed_over:
+        return SendFailure(
+            f"connection lost after the whole message was sent, before the server's answer "
+            f"({error}); the server may have accepted it",
+            temporary=True,
+            scope=Scope.SERVER,
+            maybe_delivered=True,
+        )
+    text = f"connection lost at {progress.step}: {error}"
+    return SendFailure(text, temporary=True, scope=Scope.SERVER)
+
+
+def _connect_failure(s: SmtpConfig, error: BaseException) -> SendFailure:
+    where = f"{s.host}:{s.port}"
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        text = f"{where}: login as {s.username!r} refused: {_text(error.smtp_error)}"
+        return SendFailure(text, temporary=False, scope=Scope.SERVER)
+    if isinstance(error, ssl.SSLCertVerificationError):
+        text = f"{where}: the server's certificate is not trusted: {error.verify_message}"
+        return SendFailure(text, temporary=False, scope=Scope.SERVER)
+    if isinstance(error, smtplib.SMTPNotSupportedError):
+        text = f"{where}: {error} (check delivery.smtp.security and username)"
+        return SendFailure(text, temporary=False, scope=Scope.SERVER)
+    if isinstance(error, smtplib.SMTPResponseException):
+        failure = _reply_failure(error.smtp_code, error.smtp_error, Scope.SERVER)
+        failure.reply = f"{where}: {failure.reply}"
+        failure.args = (failure.reply,)
+        return failure
+    if isinstance(error, TimeoutError):
+        return SendFailure(f"{where}: timed out", temporary=True, scope=Scope.SERVER)
+    return SendFailure(f"{where}: {error}", temporary=True, scope=Scope.SERVER)
