@@ -1,5 +1,5 @@
-"""The HTTP side of `publisher serve`: the output folder, plus the subscribe, confirm and
-unsubscribe pages that the mails link to, at the same paths below `site.base_url`.
+"""The HTTP side of `publisher serve`: the output folder (publisher.static), plus the subscribe,
+confirm and unsubscribe pages that the mails link to, at the same paths below `site.base_url`.
 
 Built on Starlette and served by uvicorn. The stdlib's http.server would do for the static
 files, but its own documentation warns it is not for production, and these three pages face
@@ -15,33 +15,31 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import signal
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from types import FrameType
 from urllib.parse import urlencode, urlsplit
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData, Headers, MutableHeaders
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import NotModifiedResponse, StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive
 
 from publisher import digest, subscribers, templating, tokens, transport
 from publisher.config import Config
 from publisher.errors import AddressError, DeliveryError, TokenError
 from publisher.records import Script, Subscriber, SubscriberStatus
 from publisher.site import Site
+from publisher.static import OutputFiles, WeakETagWhenEncoded
 from publisher.store import Store
 from publisher.words import WORDS
 
@@ -71,74 +69,6 @@ class Problem(Exception):
         self.key = key
         self.values = values
         super().__init__(f"{status} {key} {values}")
-
-
-# -- static files ---------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1024)
-def _xml_type(path: str, mtime_ns: int) -> str:
-    """Atom or RSS by the document's root element: the name alone (atom.xml, rss.xml,
-    sources/….xml) is the builder's business and may change. Cached per file version."""
-    del mtime_ns  # part of the cache key only
-    with open(path, "rb") as handle:
-        head = handle.read(2048)
-    if b"<feed" in head:
-        return "application/atom+xml; charset=utf-8"
-    if b"<rss" in head:
-        return "application/rss+xml; charset=utf-8"
-    return "application/xml; charset=utf-8"
-
-
-def media_type(path: str, stat_result: os.stat_result) -> str | None:
-    """The Content-Type for a file of the output folder (None: guess from the name)."""
-    if path.endswith(".xml"):
-        return _xml_type(path, stat_result.st_mtime_ns)
-    if path.endswith((".html", ".htm")):
-        return "text/html; charset=utf-8"
-    return None  # Starlette guesses, and adds charset=utf-8 to every text/* type
-
-
-class OutputFiles(StaticFiles):
-    """StaticFiles with the feed content types. It already keeps every path inside the
-    folder (.., encoded dots, absolute paths, symlinks out) and answers conditional GETs."""
-
-    def file_response(
-        self,
-        full_path: str | os.PathLike[str],
-        stat_result: os.stat_result,
-        scope: Scope,
-        status_code: int = 200,
-    ) -> Response:
-        response = FileResponse(
-            full_path,
-            status_code=status_code,
-            stat_result=stat_result,
-            media_type=media_type(os.fspath(full_path), stat_result),
-        )
-        if self.is_not_modified(response.headers, Headers(scope=scope)):
-            return NotModifiedResponse(response.headers)
-        return response
-
-
-class WeakETagWhenEncoded:
-    """A gzipped body is a different representation from the file, so it may not carry the
-    file's strong ETag (RFC 9110 §8.8.1); weaken it, as nginx does. Conditional requests
-    compare weakly, so a client's W/"…" still earns a 304."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def send_weakened(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(raw=message["headers"])
-                etag = headers.get("etag")
-                if "content-encoding" in headers and etag and not etag.startswith("W/"):
-                    headers["etag"] = "W/" + etag
-            await send(message)
-
-        await self.app(scope, receive, send_weakened)
 
 
 # -- requests -------------------------------------------------------------------------------
