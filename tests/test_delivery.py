@@ -32,7 +32,7 @@ from smtpserver import (
 )
 
 from conftest import NOW, make_config
-from publisher import delivery, subscribers
+from publisher import deliveries, subscribers
 from publisher.config import Config
 from publisher.delivery import Policy, SendReport, deliver, send_day
 from publisher.digest import Letter, prepare_digest
@@ -203,11 +203,11 @@ def test_an_answer_lost_after_the_data_is_uncertain_and_never_resent(
     again = run(config, store)
     assert (again.sent, again.uncertain, again.skipped) == (0, 0, 4)
     assert server.handler.count("reader2@example.org") == 1
-    ((address, message_id, _),) = delivery.uncertain(store, DAY)
+    ((address, message_id, _),) = deliveries.uncertain(store, DAY)
     assert (address, message_id) == ("reader2@example.org", row["message_id"])
 
     # The operator checked the relay's log and decided to send it again.
-    assert delivery.retry_uncertain(store, DAY, NOW) == 1
+    assert deliveries.retry_uncertain(store, DAY, NOW) == 1
     assert run(config, store).sent == 1
     assert server.handler.count("reader2@example.org") == 2
 

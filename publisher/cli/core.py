@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from tqdm import tqdm
 
-from publisher import delivery, templating
+from publisher import deliveries, templating
 from publisher.build import build
 from publisher.cli.options import changes_store, date_argument, now_in
 from publisher.config import Config
@@ -104,9 +104,11 @@ def _print_mail(store: Store) -> None:
     print("digests sent:" + ("" if days else " none"))
     for (value,) in days:
         day = dt.date.fromisoformat(value)
-        states = ", ".join(f"{n} {state}" for state, n in delivery.counts(store, day).items() if n)
+        states = ", ".join(
+            f"{n} {state}" for state, n in deliveries.counts(store, day).items() if n
+        )
         print(f"  {value}  {states}")
-        for address, message_id, reason in delivery.uncertain(store, day):
+        for address, message_id, reason in deliveries.uncertain(store, day):
             print(f"    uncertain: {address} {message_id} ({reason})")
     run = store.db.execute("SELECT day, finished, summary FROM runs ORDER BY day DESC LIMIT 1")
     last_run = run.fetchone()

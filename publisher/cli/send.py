@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from publisher import delivery
+from publisher import deliveries, delivery
 from publisher.cli.options import changes_store, date_argument, now_in
 from publisher.config import Config
 from publisher.store import Store
@@ -58,7 +58,7 @@ def _summary(report: delivery.SendReport) -> str:
 
 
 def _uncertain_help(store: Store, day: dt.date) -> list[str]:
-    rows = delivery.uncertain(store, day)
+    rows = deliveries.uncertain(store, day)
     if not rows:
         return []
     lines = [f"uncertain (may or may not have arrived; never resent on their own): {len(rows)}"]
@@ -78,7 +78,7 @@ def _send(args: argparse.Namespace, config: Config) -> int:
     stop = threading.Event()
     with Store(config.database) as store:
         if args.retry_uncertain:
-            count = delivery.retry_uncertain(store, day, now)
+            count = deliveries.retry_uncertain(store, day, now)
             print(f"{day}: {count} uncertain deliveries queued again")
         with _stop_on_signals(stop):
             report = delivery.send_day(config, store, day, now, stop=stop)
