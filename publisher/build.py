@@ -46,17 +46,13 @@ class Output:
 
 
 def _fingerprint(settings: str, output: Output) -> str:
-    digest = hashlib.sha256(settings.encode())
-    digest.update(output.path.encode())
-    for key in output.keys:
-        digest.update(key.encode())
-    return digest.hexdigest()
+    return hashlib.sha256("\0".join((settings, output.path, *output.keys)).encode()).hexdigest()
 
 
 def _settings(config: Config) -> str:
     """Everything besides the articles that shapes an output (a changed key rebuilds all)."""
-    folder = config.path(config.site.templates_dir) if config.site.templates_dir else None
-    return repr((config.site, config.feeds, config.scripts, templating.fingerprint(folder)))
+    templates = templating.fingerprint(templating.own_templates(config))
+    return repr((config.site, config.feeds, config.scripts, templates))
 
 
 def _feed(
@@ -137,9 +133,7 @@ def plan(
 ) -> list[Output]:
     """Every output of the site, from (key, date, source) rows newest first, with the site's
     title in each script. Pure."""
-    env = templating.environment(
-        config.path(config.site.templates_dir) if config.site.templates_dir else None
-    )
+    env = templating.for_site(config)
     window = [key for key, _, _ in index[: config.feeds.max_entries]]
     by_day: dict[dt.date, list[str]] = defaultdict(list)
     by_source: dict[str, list[str]] = defaultdict(list)
@@ -176,13 +170,12 @@ def plan(
 
 
 def _editions_for(
-    store: Store, config: Config, outputs: Iterable[Output]
+    store: Store, scripts: Scripts, outputs: Iterable[Output]
 ) -> dict[tuple[Script, str], Edition]:
     """Load and convert, in one pass, every edition the outputs to render need."""
     wanted: dict[Script, set[str]] = defaultdict(set)
     for output in outputs:
         wanted[output.script].update(output.keys)
-    scripts = Scripts.from_config(config)
     found = {}
     for script, keys in wanted.items():
         for edition in editions(store, scripts, store.articles_by_keys(keys), script):
@@ -211,7 +204,7 @@ def build(
         fingerprints[output.path] = fingerprint
         if previous.get(output.path) != fingerprint or not (root / output.path).exists():
             todo.append(output)
-    loaded = _editions_for(store, config, todo)
+    loaded = _editions_for(store, scripts, todo)
     written = 0
     for output in progress(todo):
         chosen = [

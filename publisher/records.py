@@ -83,15 +83,3 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     UNCERTAIN = "uncertain"
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    id: int
-    digest_date: dt.date
-    script: Script
-    subscriber_id: int
-    status: DeliveryStatus
-    attempts: int
-    last_error: str
-    updated: dt.datetime

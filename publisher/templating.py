@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jinja2
 
+from publisher.config import Config
 from publisher.text import excerpt, paragraphs
 
 
@@ -34,6 +35,16 @@ def environment(folder: Path | None = None) -> jinja2.Environment:
     env.filters["paragraphs"] = paragraphs
     env.filters["excerpt"] = excerpt
     return env
+
+
+def for_site(config: Config) -> jinja2.Environment:
+    """The site's own templates (site.templates_dir) before the built-in ones."""
+    return environment(own_templates(config))
+
+
+def own_templates(config: Config) -> Path | None:
+    folder = config.site.templates_dir
+    return config.path(folder) if folder else None
 
 
 def fingerprint(folder: Path | None = None) -> str:
