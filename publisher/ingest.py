@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,16 +105,3 @@ def ingest_file(
             )
         store.add_articles(converted, source_file=str(path), now=now)
     return IngestOutcome(path, len(articles), len(parsed) - len(articles))
-
-
-def ingest_files(
-    config: Config,
-    store: Store,
-    paths: Iterable[Path],
-    *,
-    day: dt.date | None = None,
-    now: dt.datetime,
-) -> Iterator[IngestOutcome]:
-    """One outcome per file, in order; a bad file does not stop the others."""
-    for path in paths:
-        yield ingest_file(config, store, path, day=day, now=now)

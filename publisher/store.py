@@ -110,7 +110,9 @@ class Store:
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA foreign_keys = ON")
-            self.db.execute("PRAGMA synchronous = NORMAL")
+            # FULL: a commit survives power loss too. The delivery states rely on it; with
+            # NORMAL a committed hand-over could vanish and the mail be sent again.
+            self.db.execute("PRAGMA synchronous = FULL")
             with self.transaction():
                 # Statement by statement: executescript() would commit the transaction first.
                 for statement in filter(str.strip, SCHEMA.split(";")):
