@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
 
@@ -98,11 +99,12 @@ def envelope_sender(config: Config) -> str:
     return parseaddr(config.digest.from_address)[1]  # config.py checked it holds one
 
 
-def from_header(config: Config, scripts: Scripts, script: Script) -> str:
-    """From, its display name shown in the reader's script (it is data, like the title)."""
-    name = scripts.into(parseaddr(config.digest.from_address)[0], script)
-    address = envelope_sender(config)
-    return f"{name} <{address}>" if name else address
+def from_header(config: Config, scripts: Scripts, script: Script) -> Address:
+    """From, its display name shown in the reader's script (it is data, like the title). An
+    Address, not a string: the email package then quotes a name that holds a comma or a
+    quote and RFC 2047-encodes one that is not ASCII."""
+    name, address = parseaddr(config.digest.from_address)
+    return Address(display_name=scripts.into(name, script), addr_spec=address)
 
 
 @dataclass(frozen=True)

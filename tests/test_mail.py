@@ -197,6 +197,25 @@ def test_reply_to_comes_from_the_config(config, store) -> None:
     assert str(message["Reply-To"]) == "編輯部 <editors@example.org>"
 
 
+@pytest.mark.parametrize("name", ["Tech News, Daily", 'The "Daily" News', "科技新聞, 每日"])
+def test_a_from_name_with_a_comma_or_quotes_stays_one_address(config, store, name) -> None:
+    quoted = name.replace('"', '\\"')
+    config = dataclasses.replace(
+        config,
+        digest=dataclasses.replace(config.digest, from_address=f'"{quoted}" <news@example.org>'),
+    )
+    store_day(config, store, EXAMPLE[:1])
+    person = subscribers.add(store, "reader@example.org", Script.HANT, NOW)
+    for letter in (
+        prepare_digest(config, store, DAY, NOW).letter(person),
+        confirmation_letter(config, person, NOW),
+    ):
+        message = parse(letter.data)
+        (sender,) = message["From"].addresses
+        assert (sender.display_name, sender.addr_spec) == (name, "news@example.org")
+        assert message["From"].defects == ()
+
+
 # -- the bodies ---------------------------------------------------------------------------------
 
 
