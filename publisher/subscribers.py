@@ -78,10 +78,16 @@ def get(store: Store, subscriber_id: int) -> Subscriber | None:
 
 def by_email(store: Store, email: str) -> Subscriber | None:
     try:
-        key = _key(normalise_address(email))
+        address = normalise_address(email)
     except AddressError:
         return None
-    row = store.db.execute("SELECT * FROM subscribers WHERE email_key = ?", (key,)).fetchone()
+    return _find(store, address)
+
+
+def _find(store: Store, address: str) -> Subscriber | None:
+    """The subscriber with an address `normalise_address` has already checked."""
+    query = "SELECT * FROM subscribers WHERE email_key = ?"
+    row = store.db.execute(query, (_key(address),)).fetchone()
     return _subscriber(row) if row else None
 
 
@@ -121,7 +127,7 @@ def add(
     an existing person (above all one who unsubscribed) is not what `add` is for."""
     address, name = normalise_address(email), _name(name)
     with store.transaction():
-        existing = by_email(store, address)
+        existing = _find(store, address)
         if existing is not None:
             raise SubscriberError(
                 f"{existing.email} is already on the list ({existing.status}, {existing.script})"
@@ -135,7 +141,7 @@ def subscribe_pending(store: Store, email: str, script: Script, now: dt.datetime
     (a stranger typing someone's address must not change their subscription)."""
     address = normalise_address(email)
     with store.transaction() as db:
-        existing = by_email(store, address)
+        existing = _find(store, address)
         if existing is None:
             return _insert(store, address, Script(script), now, "", SubscriberStatus.PENDING)
         if existing.status is SubscriberStatus.ACTIVE:
@@ -277,7 +283,7 @@ def import_csv(store: Store, path: Path, now: dt.datetime) -> ImportReport:
     unchanged, kept = 0, []
     with store.transaction():  # one transaction: fast for big lists, and all or nothing
         for row in rows:
-            existing = by_email(store, row.address)
+            existing = _find(store, row.address)
             if existing is None:
                 added.append(_insert(store, row.address, row.script, now, row.name, "active"))
             elif existing.status is SubscriberStatus.UNSUBSCRIBED:
