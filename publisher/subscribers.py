@@ -101,13 +101,18 @@ def everyone(store: Store) -> list[Subscriber]:
 
 
 def _insert(
-    store: Store, address: str, script: Script, now: dt.datetime, name: str, status: str
+    store: Store,
+    address: str,
+    script: Script,
+    now: dt.datetime,
+    name: str,
+    status: SubscriberStatus,
 ) -> Subscriber:
-    confirmed = now.isoformat() if status == SubscriberStatus.ACTIVE else None
+    confirmed = now.isoformat() if status is SubscriberStatus.ACTIVE else None
     cursor = store.db.execute(
         "INSERT INTO subscribers (email, email_key, script, status, name, created, confirmed)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (address, _key(address), script.value, status, name, now.isoformat(), confirmed),
+        (address, _key(address), script.value, status.value, name, now.isoformat(), confirmed),
     )
     subscriber = get(store, int(cursor.lastrowid or 0))
     assert subscriber is not None
@@ -132,7 +137,7 @@ def add(
             raise SubscriberError(
                 f"{existing.email} is already on the list ({existing.status}, {existing.script})"
             )
-        return _insert(store, address, Script(script), now, name, status)
+        return _insert(store, address, Script(script), now, name, SubscriberStatus(status))
 
 
 def subscribe_pending(store: Store, email: str, script: Script, now: dt.datetime) -> Subscriber:
@@ -285,7 +290,9 @@ def import_csv(store: Store, path: Path, now: dt.datetime) -> ImportReport:
         for row in rows:
             existing = _find(store, row.address)
             if existing is None:
-                added.append(_insert(store, row.address, row.script, now, row.name, "active"))
+                added.append(
+                    _insert(store, row.address, row.script, now, row.name, SubscriberStatus.ACTIVE)
+                )
             elif existing.status is SubscriberStatus.UNSUBSCRIBED:
                 kept.append(existing.email)
             else:
