@@ -103,8 +103,7 @@ def _remove(args: argparse.Namespace, config: Config) -> int:
     with Store(config.database) as store:
         person = subscribers.by_email(store, args.email)
         if person is None:
-            print(f"publisher: error: {args.email} is not on the list", file=sys.stderr)
-            return 1
+            raise subscribers.SubscriberError(f"{args.email} is not on the list")
         person = subscribers.unsubscribe(store, person.id, now_in(config))
     print(f"unsubscribed {person.email}")
     return 0
