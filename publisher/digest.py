@@ -22,7 +22,6 @@ from publisher.config import Config
 from publisher.conversion import Scripts
 from publisher.digest_view import (
     DigestView,
-    boundary,
     digest_view,
     inline_css,
     render_archive,
@@ -157,7 +156,7 @@ def prepare_digest(
         text, html = render_mail(sources.env, view)
         html = inline_css(html)
         headers = _headers(config, sources, view, now)
-        templates[script] = LetterTemplate(headers, text, html, boundary(text, html))
+        templates[script] = LetterTemplate(headers, text, html)
     return PreparedDigest(
         day,
         templates,

@@ -9,7 +9,6 @@ are data, shown in the reader's script like article text.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -143,12 +142,6 @@ def inline_css(html: str) -> str:
     )
     result: str = inliner.transform()
     return result
-
-
-def boundary(*parts: str) -> str:
-    # Deterministic (golden files stay equal) and starting with "=_", which neither base64
-    # nor quoted-printable text can contain.
-    return "=_" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 
 def templates_of(config: Config) -> jinja2.Environment:

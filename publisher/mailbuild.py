@@ -15,6 +15,7 @@ ends, as SMTP needs (DESIGN.md, "Mail bytes").
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import re
 from collections.abc import Sequence
@@ -98,14 +99,17 @@ def skeleton(headers: Sequence[tuple[str, object]], boundary: str) -> bytes:
     return message.as_bytes()
 
 
+def _boundary(*parts: str) -> str:
+    # Deterministic (golden files stay equal) and starting with "=_", which neither base64
+    # nor quoted-printable text can contain.
+    return "=_" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+
 class LetterTemplate:
     """A digest mail for one script, ready to be filled per subscriber."""
 
-    def __init__(
-        self, headers: Sequence[tuple[str, object]], text: str, html_text: str, boundary: str
-    ) -> None:
-        # The boundary starts with "=_", which base64 bodies can never contain.
-        data = skeleton(headers, boundary)
+    def __init__(self, headers: Sequence[tuple[str, object]], text: str, html_text: str) -> None:
+        data = skeleton(headers, _boundary(text, html_text))
         before_text, rest = data.split(_TEXT_MARK.encode())
         between, after_html = rest.split(_HTML_MARK.encode())
         self._pieces = (before_text, between, after_html)

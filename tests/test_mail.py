@@ -337,7 +337,7 @@ def test_a_letter_costs_microseconds(prepared, people) -> None:
 
 def test_a_template_without_the_unsubscribe_link_is_refused() -> None:
     with pytest.raises(Exception, match="unsubscribe link"):
-        LetterTemplate([("Subject", "x")], "text", "<p>html</p>", "=_b")
+        LetterTemplate([("Subject", "x")], "text", "<p>html</p>")
 
 
 # -- the confirmation mail ----------------------------------------------------------------------
