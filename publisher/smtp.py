@@ -67,6 +67,7 @@ class _Stale(Exception):
 class _Progress:
     """How far one SMTP transaction got: decides what a broken connection means."""
 
+    reused: bool  # the connection carried earlier mail: the server may have closed it since
     step: str = "MAIL FROM"
     handed_over: bool = False
 
@@ -127,14 +128,13 @@ class Smtp(Managed):
             self._attempt(letter, data, on_handover)
 
     def _attempt(self, letter: Letter, data: bytes, on_handover: Handover) -> None:
-        reused = self._conn is not None
+        progress = _Progress(reused=self._conn is not None)
         conn = self._connection()
-        progress = _Progress()
         try:
             self._transaction(conn, letter, data, on_handover, progress)
         except (smtplib.SMTPServerDisconnected, OSError) as error:
             self._drop()
-            if reused and progress.step == "MAIL FROM":
+            if progress.reused and progress.step == "MAIL FROM":
                 raise _Stale from None
             raise _lost(error, progress) from None
         except smtplib.SMTPResponseException as error:
@@ -161,6 +161,10 @@ class Smtp(Managed):
         code, reply = conn.mail(letter.sender, _mail_options(conn, letter, data))
         if code != 250:
             self._abandon(conn, code)
+            if code == 421 and progress.reused:
+                # A server that closes an idle connection may say so first (Postfix: "421
+                # 4.4.2 … timeout exceeded"); read as the answer to MAIL FROM, that is stale.
+                raise _Stale
             raise _reply_failure(code, reply, Scope.SERVER)
         progress.step = "RCPT TO"
         code, reply = conn.rcpt(letter.recipient)

@@ -221,12 +221,17 @@ class SmtpServer:
     def stop(self) -> None:
         self.controller.stop()
 
-    def hang_up_all(self) -> None:
-        """Close every client connection now, as a server does with idle ones."""
+    def hang_up_all(self, reply: str = "") -> None:
+        """Close every client connection now, as a server does with idle ones; with `reply`
+        (e.g. "421 4.4.2 Idle timeout"), send it first, as Postfix does."""
 
         async def hang_up() -> None:
             for connection in self.handler.open_connections():
-                _hang_up(connection)
+                if reply and connection.transport is not None:
+                    connection.transport.write(reply.encode() + b"\r\n")
+                    connection.transport.close()  # unlike abort(), sends the reply first
+                else:
+                    _hang_up(connection)
 
         asyncio.run_coroutine_threadsafe(hang_up(), self.controller.loop).result(timeout=5)
 

@@ -167,13 +167,14 @@ def test_handover_comes_only_after_the_server_agreed_to_take_data(server: SmtpSe
     assert handed == []
 
 
+@pytest.mark.parametrize("farewell", ["", "421 4.4.2 Error: timeout exceeded"])
 def test_an_idle_connection_closed_by_the_server_is_reopened_silently(
-    server: SmtpServer,
+    server: SmtpServer, farewell: str
 ) -> None:
     transport = Smtp(settings(server.port))
     with transport:
         transport.send(make_letter("a@example.org"))
-        server.hang_up_all()  # as a server does with connections idle too long
+        server.hang_up_all(farewell)  # as a server does with connections idle too long
         transport.send(make_letter("b@example.org"))
     assert server.handler.count() == 2
     assert len({item.peer for item in server.handler.received}) == 2
