@@ -108,21 +108,44 @@ def from_header(config: Config, scripts: Scripts, script: Script) -> Address:
 
 @dataclass(frozen=True)
 class _Sources:
-    """What a digest is made of, opened once: site, templates, converters."""
+    """What a digest is made of, opened once: site, templates, converters, and the site's
+    title in each script."""
 
     site: Site
     env: jinja2.Environment
     scripts: Scripts
+    titles: Mapping[Script, str]
+    excerpt_chars: int
 
     @classmethod
     def of(cls, config: Config) -> _Sources:
-        return cls(Site.from_config(config), templates_of(config), Scripts.from_config(config))
+        scripts = Scripts.from_config(config)
+        titles = {script: scripts.into(config.site.title, script) for script in SCRIPTS}
+        return cls(
+            Site.from_config(config),
+            templates_of(config),
+            scripts,
+            titles,
+            config.digest.excerpt_chars,
+        )
 
-    def view(self, config: Config, store: Store, day: dt.date, script: Script) -> DigestView:
+    def views(self, store: Store, day: dt.date) -> dict[Script, DigestView]:
+        """The day's digest in each script, its articles read once for both; {} when the
+        day has none."""
         articles = store.articles(day=day)
-        title = self.scripts.into(config.site.title, script)
-        day_editions = editions(store, self.scripts, articles, script)
-        return digest_view(self.site, script, title, day, day_editions, config.digest.excerpt_chars)
+        if not articles:
+            return {}
+        return {
+            script: digest_view(
+                self.site,
+                script,
+                self.titles[script],
+                day,
+                editions(store, self.scripts, articles, script),
+                self.excerpt_chars,
+            )
+            for script in SCRIPTS
+        }
 
 
 def _headers(
@@ -147,12 +170,12 @@ def prepare_digest(
 ) -> PreparedDigest | None:
     """The day's digest in both scripts, ready to fill per subscriber; None when the day has
     no articles (nothing is sent)."""
-    if not store.articles(day=day, limit=1):
-        return None
     sources = _Sources.of(config)
+    views = sources.views(store, day)
+    if not views:
+        return None
     templates = {}
-    for script in SCRIPTS:
-        view = sources.view(config, store, day, script)
+    for script, view in views.items():
         text, html = render_mail(sources.env, view)
         html = inline_css(html)
         headers = _headers(config, sources, view, now)
@@ -211,23 +234,23 @@ def write_archive(config: Config, store: Store, day: dt.date, now: dt.datetime) 
     pages and the feeds; [] when the day has no articles. `now` is not used: the output
     depends on the stored data only, so a rerun gives the same bytes."""
     del now
-    if not store.articles(day=day, limit=1):
+    dates = [dt.date.fromisoformat(each) for each, _ in store.counts_by_date()]
+    if day not in dates:
         return []
+    window = dates[: config.feeds.max_entries]
     sources = _Sources.of(config)
-    window = [dt.date.fromisoformat(each) for each, _ in store.counts_by_date()]
-    window = window[: config.feeds.max_entries]
+    # The window's days, and the day asked for when it is older; each read once.
+    views = {each: sources.views(store, each) for each in dict.fromkeys([*window, day])}
     paths: list[Path] = []
     for script in SCRIPTS:
-        views = [sources.view(config, store, each, script) for each in window]
-        if day not in window:
-            views.append(sources.view(config, store, day, script))
-        for view in views:
-            path = config.output_dir / sources.site.digest_path(script, view.day)
-            write_if_changed(path, render_archive(sources.env, view))
-            if view.day == day:
+        for each, by_script in views.items():
+            path = config.output_dir / sources.site.digest_path(script, each)
+            write_if_changed(path, render_archive(sources.env, by_script[script]))
+            if each == day:
                 paths.append(path)
         feed_path = config.output_dir / sources.site.digest_feed_path(script)
-        write_if_changed(feed_path, _digest_feed(sources, script, views[: len(window)]))
+        feed = _digest_feed(sources, script, [views[each][script] for each in window])
+        write_if_changed(feed_path, feed)
         paths.append(feed_path)
     return paths
 

@@ -68,7 +68,7 @@ def secret(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def html_of(config: Config, store: Store, script: Script) -> str:
     sources = digest._Sources.of(config)
-    _, html = digest_view.render_mail(sources.env, sources.view(config, store, DAY, script))
+    _, html = digest_view.render_mail(sources.env, sources.views(store, DAY)[script])
     return digest_view.inline_css(html)
 
 
@@ -79,7 +79,7 @@ def test_the_view_holds_the_days_articles_in_batch_order(config, store, seed_pat
     items = seed_articles(seed_path)
     store_day(config, store, items)
     store_day(config, store, items[:1], DAY - dt.timedelta(days=1))
-    view = digest._Sources.of(config).view(config, store, DAY, Script.HANT)
+    view = digest._Sources.of(config).views(store, DAY)[Script.HANT]
     site = Site.from_config(config)
     assert [item.title for item in view.items] == [title for title, _, _ in items]
     first = view.items[0]
@@ -89,13 +89,13 @@ def test_the_view_holds_the_days_articles_in_batch_order(config, store, seed_pat
     assert first.url.startswith(site.url("zh-Hant/articles/2025-12-14/"))
     assert view.archive_url == "https://news.example.org/zh-Hant/digests/2025-12-14.html"
     assert view.heading == "2025年12月14日・共 8 則新聞"
-    hans = digest._Sources.of(config).view(config, store, DAY, Script.HANS)
+    hans = digest._Sources.of(config).views(store, DAY)[Script.HANS]
     assert hans.site_title == "科技新闻" and hans.heading == "2025年12月14日・共 8 条新闻"
 
 
 def test_titles_with_line_breaks_are_shown_on_one_line(config, store) -> None:
     store_day(config, store, [("第一行\r\n第二行", "內文。", "來源")])
-    view = digest._Sources.of(config).view(config, store, DAY, Script.HANT)
+    view = digest._Sources.of(config).views(store, DAY)[Script.HANT]
     assert view.items[0].title == "第一行 第二行"
 
 
@@ -129,7 +129,7 @@ def test_each_article_has_title_link_source_date_and_excerpt(config, store, seed
     items = seed_articles(seed_path)
     store_day(config, store, items)
     html = html_of(config, store, Script.HANT)
-    view = digest._Sources.of(config).view(config, store, DAY, Script.HANT)
+    view = digest._Sources.of(config).views(store, DAY)[Script.HANT]
     for item in view.items:
         assert re.search(rf'<a href="{re.escape(item.url)}"[^>]*>{re.escape(item.title)}</a>', html)
         assert f"{item.source} · 2025年12月14日" in html
