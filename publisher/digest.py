@@ -61,17 +61,19 @@ class PreparedDigest:
         site: Site,
         sender: str,
         mailto: str,
-        renders: int,
     ) -> None:
         self.day = day
-        # Mails rendered and inlined (one per script); letter() never adds any.
-        self.renders = renders
         self._templates = dict(templates)
         self._secret = secret
         self._site = site
         self._sender = sender
         self._mailto = mailto
         self._domain = site.domain.encode("idna").decode("ascii")
+
+    @property
+    def renders(self) -> int:
+        """Mails rendered and inlined: one per script, all made before; letter() adds none."""
+        return len(self._templates)
 
     def message_id(self, subscriber: Subscriber) -> str:
         # Deterministic: a letter rebuilt after a crash has the same id, so receivers and the
@@ -187,7 +189,6 @@ def prepare_digest(
         site=sources.site,
         sender=envelope_sender(config),
         mailto=config.digest.unsubscribe_mailto.strip(),
-        renders=len(templates),
     )
 
 
