@@ -63,17 +63,32 @@ class OutputFiles(StaticFiles):
 class WeakETagWhenEncoded:
     """A gzipped body is a different representation from the file, so it may not carry the
     file's strong ETag (RFC 9110 §8.8.1); weaken it, as nginx does. Conditional requests
-    compare weakly, so a client's W/"…" still earns a 304."""
+    compare weakly, so a client's W/"…" still earns a 304.
+
+    A 304 must carry the ETag and Vary its 200 would have (RFC 9110 §15.4.5), or a cache
+    cannot match it to the copy it holds. GZipMiddleware leaves a 304 alone (no body), so
+    here a 304 gets `Vary: Accept-Encoding`, and the weak ETag when the client takes gzip
+    (the test GZipMiddleware makes; a file too small to be gzipped then has a weak ETag in
+    its 304 only, which still matches its 200 by the weak comparison caches use)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        takes_gzip = "gzip" in Headers(scope=scope).get("accept-encoding", "")
+
         async def send_weakened(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(raw=message["headers"])
+                not_modified = message["status"] == 304
+                if not_modified:
+                    headers.add_vary_header("Accept-Encoding")
+                encoded = "content-encoding" in headers or (not_modified and takes_gzip)
                 etag = headers.get("etag")
-                if "content-encoding" in headers and etag and not etag.startswith("W/"):
+                if encoded and etag and not etag.startswith("W/"):
                     headers["etag"] = "W/" + etag
             await send(message)
 

@@ -188,6 +188,9 @@ def test_gzip_when_asked_with_a_weak_etag(client: Client, site: Config) -> None:
         "/zh-Hant/index.html", Accept_Encoding="gzip", If_None_Match=packed.headers["ETag"]
     )
     assert again.status == 304
+    # The 304 carries the validator and Vary of the 200 it stands for (RFC 9110 §15.4.5).
+    assert again.headers["ETag"] == packed.headers["ETag"]
+    assert "Accept-Encoding" in again.headers["Vary"]
 
 
 def test_head_has_the_headers_and_no_body(client: Client) -> None:
