@@ -68,7 +68,7 @@ class PreparedDigest:
         self._site = site
         self._sender = sender
         self._mailto = mailto
-        self._domain = site.domain.encode("idna").decode("ascii")
+        self._domain = _mail_domain(site)
 
     @property
     def renders(self) -> int:
@@ -93,6 +93,12 @@ class PreparedDigest:
             mailto=mailto,
         )
         return Letter(subscriber.email, self._sender, message_id, data)
+
+
+def _mail_domain(site: Site) -> str:
+    """The site's domain as mail headers need it, in ASCII (IDNA): Message-ID and List-Id
+    take no encoded words, so a non-ASCII domain there would be unreadable."""
+    return site.domain.encode("idna").decode("ascii")
 
 
 def envelope_sender(config: Config) -> str:
@@ -154,7 +160,7 @@ def _headers(
     config: Config, sources: _Sources, view: DigestView, now: dt.datetime
 ) -> list[tuple[str, object]]:
     """The headers every subscriber of one script gets. Article text never goes here."""
-    list_label = f"{view.script.lower()}.digest.{sources.site.domain}"
+    list_label = f"{view.script.lower()}.digest.{_mail_domain(sources.site)}"  # RFC 2919
     headers: list[tuple[str, object]] = [
         ("From", from_header(config, sources.scripts, view.script)),
         ("Subject", view.subject),
@@ -279,8 +285,7 @@ def confirmation_letter(config: Config, subscriber: Subscriber, now: dt.datetime
     env = templates_of(config)
     text = env.get_template("confirm_mail.txt").render(values)
     html = env.get_template("confirm_mail.html").render(values)
-    domain = site.domain.encode("idna").decode("ascii")
-    message_id = f"<confirm.{subscriber.id}.{int(now.timestamp())}@{domain}>"
+    message_id = f"<confirm.{subscriber.id}.{int(now.timestamp())}@{_mail_domain(site)}>"
     headers: list[tuple[str, object]] = [
         ("From", from_header(config, scripts, script)),
         ("To", subscriber.email),

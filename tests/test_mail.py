@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, urlsplit
 import opencc
 import pytest
 
-from publisher import batch, subscribers, tokens
+from publisher import batch, digest, subscribers, tokens
 from publisher.config import Config
 from publisher.conversion import Scripts
 from publisher.digest import PreparedDigest, confirmation_letter, prepare_digest
@@ -214,6 +214,19 @@ def test_a_from_name_with_a_comma_or_quotes_stays_one_address(config, store, nam
         (sender,) = message["From"].addresses
         assert (sender.display_name, sender.addr_spec) == (name, "news@example.org")
         assert message["From"].defects == ()
+
+
+def test_an_international_domain_goes_into_list_id_and_message_id_in_ascii(config, store) -> None:
+    site = dataclasses.replace(config.site, base_url="https://新聞.example/")
+    config = dataclasses.replace(config, site=site)
+    store_day(config, store, EXAMPLE[:1])
+    sources = digest._Sources.of(config)
+    view = sources.views(store, DAY)[Script.HANT]
+    headers = dict(digest._headers(config, sources, view, NOW))
+    # RFC 2919: the list-id in angle brackets is a dot-atom, never an encoded word.
+    assert headers["List-Id"].endswith(" <zh-hant.digest.xn--efvv70d.example>")
+    person = subscribers.subscribe_pending(store, "new@example.org", Script.HANT, NOW)
+    assert confirmation_letter(config, person, NOW).message_id.endswith("@xn--efvv70d.example>")
 
 
 # -- the bodies ---------------------------------------------------------------------------------
