@@ -14,10 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import logging.handlers
-import signal
 import threading
 from dataclasses import dataclass
-from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -26,6 +24,7 @@ from apscheduler.triggers.date import DateTrigger
 from publisher import daily
 from publisher.config import Config
 from publisher.daily import RunReport
+from publisher.delivery import stop_on_signals
 from publisher.errors import PublisherError
 from publisher.lock import StoreLock, lock_path
 from publisher.store import Store
@@ -140,22 +139,6 @@ def catch_up_due(config: Config, at: dt.time | None) -> bool:
         return daily.due(store, now_in(config), config, run_time(config, at))
 
 
-def stop_on_signals(stop: threading.Event) -> None:
-    """SIGTERM and SIGINT ask for a clean stop; a second one acts as usual (quits now)."""
-
-    def handle(signum: int, _: FrameType | None) -> None:
-        log.info(
-            "%s: stopping after the message in flight (again to quit at once)",
-            signal.Signals(signum).name,
-        )
-        stop.set()
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    signal.signal(signal.SIGTERM, handle)
-    signal.signal(signal.SIGINT, handle)
-
-
 def new_scheduler(config: Config) -> BackgroundScheduler:
     return BackgroundScheduler(
         timezone=config.site.zone,
@@ -171,23 +154,23 @@ def run_forever(config: Config, *, wait: bool = True, at: dt.time | None = None)
     """The daemon: schedule, catch up if due, run until SIGTERM/SIGINT; returns the exit
     code. Call from the main thread (signal handlers live there)."""
     stop = threading.Event()
-    stop_on_signals(stop)
-    scheduler = new_scheduler(config)
-    daemon = Daemon(config, scheduler, stop, wait)
-    catch_up = catch_up_due(config, at)
-    extra = {"next_run_time": now_in(config)} if catch_up else {}
-    scheduler.add_job(
-        scheduled_run, trigger(config, at), args=[daemon], id=JOB_ID, name="daily run", **extra
-    )
-    if catch_up:
-        log.info("today's run is due and not complete: running it now")
-    scheduler.start()
-    if not catch_up:
-        job = scheduler.get_job(JOB_ID)
-        log.info("nothing due at start-up; next run at %s", job.next_run_time.isoformat())
-    while not stop.wait(0.5):
-        pass
-    scheduler.shutdown(wait=True)  # the running job sees `stop` between two messages
+    with stop_on_signals(stop):
+        scheduler = new_scheduler(config)
+        daemon = Daemon(config, scheduler, stop, wait)
+        catch_up = catch_up_due(config, at)
+        extra = {"next_run_time": now_in(config)} if catch_up else {}
+        scheduler.add_job(
+            scheduled_run, trigger(config, at), args=[daemon], id=JOB_ID, name="daily run", **extra
+        )
+        if catch_up:
+            log.info("today's run is due and not complete: running it now")
+        scheduler.start()
+        if not catch_up:
+            job = scheduler.get_job(JOB_ID)
+            log.info("nothing due at start-up; next run at %s", job.next_run_time.isoformat())
+        while not stop.wait(0.5):
+            pass
+        scheduler.shutdown(wait=True)  # the running job sees `stop` between two messages
     log.info("stopped")
     return 0
 
@@ -196,8 +179,8 @@ def run_once(config: Config, *, wait: bool = True) -> int:
     """`run --once`, for cron: today's run now (whatever the time), unless already complete.
     Exit 0 when the day is complete or a signal stopped us; 1 when work is left."""
     stop = threading.Event()
-    stop_on_signals(stop)
-    report = run_locked(config, wait=wait, stop=stop)
+    with stop_on_signals(stop):
+        report = run_locked(config, wait=wait, stop=stop)
     if report is None or report.complete or stop.is_set():
         return 0
     return 1

@@ -34,7 +34,7 @@ from smtpserver import (
 from conftest import NOW, make_config
 from publisher import deliveries, subscribers
 from publisher.config import Config
-from publisher.delivery import Policy, SendReport, deliver, send_day
+from publisher.delivery import Policy, SendReport, deliver, send_day, stop_on_signals
 from publisher.digest import Letter, prepare_digest
 from publisher.errors import AddressError
 from publisher.ingest import ingest_file
@@ -342,6 +342,21 @@ def test_someone_who_unsubscribed_after_queueing_is_not_mailed(
     assert (report.sent, report.withdrawn, report.deferred) == (2, 1, 0)
     assert server.handler.count(people[1].email) == 0
     assert people[1].email not in rows(store)
+
+
+def test_a_signal_asks_for_a_stop_and_a_second_one_acts_as_usual() -> None:
+    """The same for `send` and `run`: SIGTERM or SIGINT sets the stop event; after that,
+    SIGTERM ends the process and SIGINT interrupts; leaving restores the handlers."""
+    signals = (signal.SIGTERM, signal.SIGINT)
+    before = {sig: signal.getsignal(sig) for sig in signals}
+    stop = threading.Event()
+    with stop_on_signals(stop):
+        signal.raise_signal(signal.SIGTERM)  # the handler runs before this returns
+        assert stop.is_set()
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)
+    assert {sig: signal.getsignal(sig) for sig in signals} == before
 
 
 def test_rows_a_killed_run_left_in_sending_are_settled(

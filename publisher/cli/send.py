@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import signal
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from types import FrameType
 
 from publisher import deliveries, delivery
 from publisher.cli.options import changes_store, date_argument, now_in
@@ -20,26 +16,6 @@ from publisher.store import Store
 # running the same command again later finishes the job.
 EXIT_FAILED = 1
 EXIT_TEMPFAIL = 75
-
-
-@contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGINT/SIGTERM finish the mail in flight and record it, then stop; a second
-    SIGINT interrupts at once (that mail may then show as uncertain)."""
-
-    def handler(signum: int, _: FrameType | None) -> None:
-        stop.set()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def _summary(report: delivery.SendReport) -> str:
@@ -80,7 +56,7 @@ def _send(args: argparse.Namespace, config: Config) -> int:
         if args.retry_uncertain:
             count = deliveries.retry_uncertain(store, day, now)
             print(f"{day}: {count} uncertain deliveries queued again")
-        with _stop_on_signals(stop):
+        with delivery.stop_on_signals(stop):
             report = delivery.send_day(config, store, day, now, stop=stop)
         if report.empty:
             print(f"no articles for {day}: nothing to send")
