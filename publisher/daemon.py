@@ -22,6 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from publisher import daily
+from publisher.cli.options import now_in
 from publisher.config import Config
 from publisher.daily import RunReport
 from publisher.delivery import stop_on_signals
@@ -52,10 +53,6 @@ def trigger(config: Config, at: dt.time | None = None) -> CronTrigger:
     return CronTrigger(
         hour=when.hour, minute=when.minute, second=when.second, timezone=config.site.zone
     )
-
-
-def now_in(config: Config) -> dt.datetime:
-    return dt.datetime.now(config.site.zone)
 
 
 def add_log_file(config: Config) -> None:

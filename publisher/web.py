@@ -19,6 +19,7 @@ import signal
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from urllib.parse import urlencode, urlsplit
@@ -35,6 +36,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Message, Receive
 
 from publisher import digest, subscribers, templating, tokens, transport
+from publisher.cli.options import now_in
 from publisher.config import Config
 from publisher.errors import AddressError, DeliveryError, TokenError
 from publisher.records import Script, Subscriber, SubscriberStatus
@@ -145,13 +147,6 @@ def _field(form: FormData, name: str) -> str:
 
 
 # -- the application ------------------------------------------------------------------------
-
-
-def _now_in(config: Config) -> Callable[[], dt.datetime]:
-    def now() -> dt.datetime:
-        return dt.datetime.now(config.site.zone)
-
-    return now
 
 
 @dataclass(frozen=True)
@@ -376,7 +371,7 @@ def create_app(config: Config, *, now: Callable[[], dt.datetime] | None = None) 
     empty: pages answer 404 until `publisher build` (or the daily run) writes them."""
     output_dir = config.output_dir
     output_dir.mkdir(parents=True, exist_ok=True)
-    web = Web(config, tokens.load_secret(config), now or _now_in(config))
+    web = Web(config, tokens.load_secret(config), now or partial(now_in, config))
     return Starlette(
         routes=routes(web, output_dir),
         middleware=[Middleware(WeakETagWhenEncoded), Middleware(GZipMiddleware)],
