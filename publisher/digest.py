@@ -156,21 +156,26 @@ class _Sources:
         }
 
 
+def _sender_headers(
+    config: Config, scripts: Scripts, script: Script, subject: str, now: dt.datetime
+) -> list[tuple[str, object]]:
+    """From, Reply-To (when configured), Subject and Date: what every mail we send has."""
+    headers: list[tuple[str, object]] = [("From", from_header(config, scripts, script))]
+    if config.digest.reply_to:
+        headers.append(("Reply-To", config.digest.reply_to))
+    return [*headers, ("Subject", subject), ("Date", format_datetime(now))]
+
+
 def _headers(
     config: Config, sources: _Sources, view: DigestView, now: dt.datetime
 ) -> list[tuple[str, object]]:
     """The headers every subscriber of one script gets. Article text never goes here."""
     list_label = f"{view.script.lower()}.digest.{_mail_domain(sources.site)}"  # RFC 2919
-    headers: list[tuple[str, object]] = [
-        ("From", from_header(config, sources.scripts, view.script)),
-        ("Subject", view.subject),
-        ("Date", format_datetime(now)),
+    return [
+        *_sender_headers(config, sources.scripts, view.script, view.subject, now),
         ("List-Id", f"{view.feed_title} <{list_label}>"),
         ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
     ]
-    if config.digest.reply_to:
-        headers.insert(1, ("Reply-To", config.digest.reply_to))
-    return headers
 
 
 def prepare_digest(
@@ -268,9 +273,8 @@ def write_archive(config: Config, store: Store, day: dt.date, now: dt.datetime) 
 def confirmation_letter(config: Config, subscriber: Subscriber, now: dt.datetime) -> Letter:
     """The confirmation mail for `subscriber`, in their script. One per request, so it is
     built the plain way (an EmailMessage), not from a prepared template."""
-    site, scripts, script = Site.from_config(config), Scripts.from_config(config), subscriber.script
-    words = WORDS[script]
-    site_title = scripts.into(config.site.title, script)
+    sources, script = _Sources.of(config), subscriber.script
+    site, words, site_title = sources.site, WORDS[script], sources.titles[script]
     token = tokens.make(tokens.load_secret(config), "confirm", subscriber.id)
     subject = words["confirm_subject"].format(site=site_title)
     values = {
@@ -282,20 +286,15 @@ def confirmation_letter(config: Config, subscriber: Subscriber, now: dt.datetime
         "confirm_url": site.confirm_url(token),
         "home_url": site.url(site.index_path(script)),
     }
-    env = templates_of(config)
-    text = env.get_template("confirm_mail.txt").render(values)
-    html = env.get_template("confirm_mail.html").render(values)
+    text = sources.env.get_template("confirm_mail.txt").render(values)
+    html = sources.env.get_template("confirm_mail.html").render(values)
     message_id = f"<confirm.{subscriber.id}.{int(now.timestamp())}@{_mail_domain(site)}>"
-    headers: list[tuple[str, object]] = [
-        ("From", from_header(config, scripts, script)),
+    headers = [
+        *_sender_headers(config, sources.scripts, script, subject, now),
         ("To", subscriber.email),
-        ("Subject", subject),
-        ("Date", format_datetime(now)),
         ("Message-ID", message_id),
         # RFC 3834: generated on a request; tells autoresponders not to answer.
         ("Auto-Submitted", "auto-generated"),
     ]
-    if config.digest.reply_to:
-        headers.append(("Reply-To", config.digest.reply_to))
     data = simple_message(headers, text, html)
     return Letter(subscriber.email, envelope_sender(config), message_id, data)

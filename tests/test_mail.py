@@ -193,8 +193,11 @@ def test_reply_to_comes_from_the_config(config, store) -> None:
     )
     store_day(config, store, EXAMPLE[:1])
     person = subscribers.add(store, "reader@example.org", Script.HANT, NOW)
-    message = parse(prepare_digest(config, store, DAY, NOW).letter(person).data)
-    assert str(message["Reply-To"]) == "編輯部 <editors@example.org>"
+    for letter in (
+        prepare_digest(config, store, DAY, NOW).letter(person),
+        confirmation_letter(config, person, NOW),
+    ):
+        assert str(parse(letter.data)["Reply-To"]) == "編輯部 <editors@example.org>"
 
 
 @pytest.mark.parametrize("name", ["Tech News, Daily", 'The "Daily" News', "科技新聞, 每日"])
