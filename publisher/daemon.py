@@ -39,17 +39,9 @@ RETRY_AFTER = dt.timedelta(minutes=15)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def run_time(config: Config, at: dt.time | None = None) -> dt.time:
-    """The time of day of the run: `at` (from `run --at`) or schedule.time."""
-    if at is not None:
-        return at
-    hour, minute = config.schedule.hour_minute
-    return dt.time(hour, minute)
-
-
 def trigger(config: Config, at: dt.time | None = None) -> CronTrigger:
     """Daily at the run time in the site's zone (zoneinfo: DST is the zone's business)."""
-    when = run_time(config, at)
+    when = daily.run_time(config, at)
     return CronTrigger(
         hour=when.hour, minute=when.minute, second=when.second, timezone=config.site.zone
     )
@@ -133,7 +125,7 @@ def scheduled_run(daemon: Daemon) -> None:
 
 def catch_up_due(config: Config, at: dt.time | None) -> bool:
     with Store(config.database) as store:
-        return daily.due(store, now_in(config), config, run_time(config, at))
+        return daily.due(store, now_in(config), config, at)
 
 
 def new_scheduler(config: Config) -> BackgroundScheduler:

@@ -158,12 +158,17 @@ def today(config: Config, now: dt.datetime) -> dt.date:
     return now.astimezone(config.site.zone).date()
 
 
+def run_time(config: Config, at: dt.time | None = None) -> dt.time:
+    """The time of day of the run: `at` (from `run --at`) or schedule.time."""
+    if at is not None:
+        return at
+    hour, minute = config.schedule.hour_minute
+    return dt.time(hour, minute)
+
+
 def scheduled_at(config: Config, day: dt.date, at: dt.time | None = None) -> dt.datetime:
     """The moment of `day`'s run: schedule.time (or `at`) in the site's time zone."""
-    if at is None:
-        hour, minute = config.schedule.hour_minute
-        at = dt.time(hour, minute)
-    return dt.datetime.combine(day, at, tzinfo=config.site.zone)
+    return dt.datetime.combine(day, run_time(config, at), tzinfo=config.site.zone)
 
 
 def completed(store: Store, day: dt.date) -> bool:
