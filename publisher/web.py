@@ -19,7 +19,7 @@ import signal
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from types import FrameType
 from urllib.parse import urlencode, urlsplit
@@ -157,7 +157,7 @@ class Web:
     secret: bytes
     now: Callable[[], dt.datetime]
 
-    @property
+    @cached_property
     def site(self) -> Site:
         return Site.from_config(self.config)
 
