@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from email.headerregistry import Address
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jinja2
 
@@ -171,11 +172,15 @@ def _headers(
 ) -> list[tuple[str, object]]:
     """The headers every subscriber of one script gets. Article text never goes here."""
     list_label = f"{view.script.lower()}.digest.{_mail_domain(sources.site)}"  # RFC 2919
-    return [
+    headers = [
         *_sender_headers(config, sources.scripts, view.script, view.subject, now),
         ("List-Id", f"{view.feed_title} <{list_label}>"),
-        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
     ]
+    # RFC 8058 3.1: one-click only with an HTTPS URI in List-Unsubscribe (receivers will not
+    # POST to plain http), so a site on http:// offers the link and the mailto, not this.
+    if urlsplit(sources.site.base_url).scheme == "https":
+        headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+    return headers
 
 
 def prepare_digest(

@@ -164,6 +164,16 @@ def test_list_unsubscribe_has_an_https_url_and_a_mailto_with_the_own_token(
         assert tokens.verify(SECRET.encode(), "unsubscribe", token) == person.id
 
 
+def test_one_click_is_offered_only_with_an_https_link(config, store) -> None:
+    site = dataclasses.replace(config.site, base_url="http://127.0.0.1:8080/")
+    config = dataclasses.replace(config, site=site)
+    store_day(config, store, EXAMPLE[:1])
+    person = subscribers.add(store, "reader@example.org", Script.HANT, NOW)
+    message = parse(prepare_digest(config, store, DAY, NOW).letter(person).data)
+    assert message["List-Unsubscribe"].startswith("<http://127.0.0.1:8080/unsubscribe?token=")
+    assert "List-Unsubscribe-Post" not in message  # RFC 8058 3.1 needs an HTTPS URI
+
+
 def test_multipart_alternative_text_then_html_both_utf8(prepared, people) -> None:
     message = parse(prepared.letter(people[Script.HANT]).data)
     assert message.get_content_type() == "multipart/alternative"
