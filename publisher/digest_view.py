@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import jinja2
 import premailer
@@ -57,7 +57,10 @@ class DigestView:
     feed_url: str
     home_url: str
     subscribe_url: str
-    words: Mapping[str, str] = field(repr=False)
+
+    @property
+    def words(self) -> Mapping[str, str]:
+        return WORDS[self.script]
 
     @property
     def date(self) -> str:
@@ -105,7 +108,6 @@ def digest_view(
         feed_url=site.url(site.digest_feed_path(script)),
         home_url=site.url(site.index_path(script)),
         subscribe_url=site.subscribe_url(),
-        words=WORDS[script],
     )
 
 
