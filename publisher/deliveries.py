@@ -66,9 +66,7 @@ class Queue:
         return {str(status): found.get(str(status), 0) for status in DeliveryStatus}
 
     def claim(self, delivery_id: int) -> bool:
-        """queued → sending, if the row is still queued and its subscriber still active.
-        A row whose subscriber left is deleted: nothing was sent, and should they come
-        back the same day, a new row lets them have the digest."""
+        """queued → sending, if the row is still queued and its subscriber still active."""
         with self.store.transaction() as db:
             cursor = db.execute(
                 "UPDATE deliveries SET status = 'sending', attempts = attempts + 1,"
@@ -77,20 +75,20 @@ class Queue:
                 " AND s.status = 'active')",
                 (self.wall().isoformat(), delivery_id),
             )
-            if cursor.rowcount:
-                return True
-            self.withdraw(delivery_id)
-            return False
+        return bool(cursor.rowcount)
 
-    def withdraw(self, delivery_id: int) -> None:
-        """Delete a queued row whose subscriber is no longer active."""
+    def withdraw(self, delivery_id: int) -> bool:
+        """Delete a queued row whose subscriber is no longer active; returns whether it did.
+        Nothing was sent, and should they come back the same day, a new row lets them have
+        the digest."""
         with self.store.transaction() as db:
-            db.execute(
+            cursor = db.execute(
                 "DELETE FROM deliveries WHERE id = ? AND status = 'queued'"
                 " AND NOT EXISTS (SELECT 1 FROM subscribers s WHERE s.id = deliveries.subscriber_id"
                 " AND s.status = 'active')",
                 (delivery_id,),
             )
+        return bool(cursor.rowcount)
 
     def handed_over(self, delivery_id: int, message_id: str) -> None:
         """From here on the mail may arrive: a crash now leaves the row uncertain."""

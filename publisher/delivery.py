@@ -169,9 +169,8 @@ class _Run:
     ) -> None:
         if letter is None:
             person = self.people.get(subscriber_id)
-            if person is None:  # left the list after this row was queued by an earlier run
-                self.queue.withdraw(delivery_id)
-                self.withdrawn += 1
+            if person is None:  # not active when this run began: left after an earlier run
+                self._withdraw(delivery_id)
                 return
             try:
                 letter = self.digest.letter(person)
@@ -181,7 +180,7 @@ class _Run:
                 self.failed += 1
                 return
         if not self.queue.claim(delivery_id):
-            self.withdrawn += 1
+            self._withdraw(delivery_id)
             return
         mail = letter
         try:
@@ -192,6 +191,12 @@ class _Run:
         self.queue.settle(delivery_id, DeliveryStatus.SENT)
         self.sent += 1
         self.in_a_row = 0
+
+    def _withdraw(self, delivery_id: int) -> None:
+        """Drop the row of someone who left; a row of someone active again stays queued for
+        the next run (deferred), and a row no longer queued is another run's business."""
+        if self.queue.withdraw(delivery_id):
+            self.withdrawn += 1
 
     def _failed(
         self, delivery_id: int, subscriber_id: int, tries: int, letter: Letter, failure: SendFailure

@@ -344,6 +344,24 @@ def test_someone_who_unsubscribed_after_queueing_is_not_mailed(
     assert people[1].email not in rows(store)
 
 
+def test_a_row_of_someone_still_subscribed_is_not_counted_as_withdrawn(
+    setup: tuple[Config, Store], server: SmtpServer
+) -> None:
+    """A queued row whose subscriber was not active when the run began, but is again (they
+    confirmed meanwhile), stays queued for the next run: deferred, not withdrawn."""
+    config, store = setup
+    people = add_people(store, 2)
+    stopped = threading.Event()
+    stopped.set()
+    run(config, store, stop=stopped)  # both queued
+    digest = prepare_digest(config, store, DAY, NOW)
+    assert digest is not None
+    smtp = Smtp(config.delivery.smtp)
+    report = deliver(store, DAY, digest, people[:1], smtp, now=NOW, sleep=lambda _: None)
+    assert (report.sent, report.withdrawn, report.deferred) == (1, 0, 1)
+    assert rows(store)[people[1].email]["status"] == "queued"
+
+
 def test_a_signal_asks_for_a_stop_and_a_second_one_acts_as_usual() -> None:
     """The same for `send` and `run`: SIGTERM or SIGINT sets the stop event; after that,
     SIGTERM ends the process and SIGINT interrupts; leaving restores the handlers."""
