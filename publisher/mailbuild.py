@@ -32,8 +32,10 @@ ADDRESS = "PUBLISHER-SUBSCRIBER-ADDRESS"
 
 _RAW = 57  # bytes per 76-character base64 line
 _CRLF = b"\r\n"
-# A recipient goes into a header as it is: printable ASCII only, no spaces, one @.
-_SAFE_ADDRESS = re.compile(r"[!-~]+@[!-~]+")
+# A recipient goes into a header as it is, so it must read as one plain address there: a
+# dot-atom local part (RFC 5322 atext and dots), one @, an ASCII (IDNA) host name. No
+# quotes, commas, angle brackets or white space.
+_SAFE_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+")
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 
 

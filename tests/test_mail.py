@@ -315,9 +315,21 @@ def test_a_title_with_a_line_break_never_becomes_a_header(config, store) -> None
     assert "標題 Bcc: victim@example.org <b>" in text
 
 
-def test_an_unsafe_recipient_is_refused_not_written(prepared, people) -> None:
+@pytest.mark.parametrize(
+    "address",
+    [
+        "a@example.org\r\nBcc: b@example.org",
+        "a@example.org,b@example.org",  # To would name two people
+        "a,b@example.org",
+        "a@b@example.org",
+        "Other <a@example.org>",
+        '"a b"@example.org',
+        "a@例子.公司",
+    ],
+)
+def test_an_unsafe_recipient_is_refused_not_written(prepared, people, address) -> None:
     # Addresses are validated when stored; this is the second line of defence.
-    person = dataclasses.replace(people[Script.HANT], email="a@example.org\r\nBcc: b@example.org")
+    person = dataclasses.replace(people[Script.HANT], email=address)
     with pytest.raises(AddressError):
         prepared.letter(person)
 
