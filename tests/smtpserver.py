@@ -25,6 +25,7 @@ import email
 import email.policy
 import mailbox
 import signal
+import socket
 import ssl
 import threading
 from collections import deque
@@ -254,6 +255,14 @@ class _Authenticator:
             if self.logins.get(user) == password:
                 return AuthResult(success=True, auth_data=user)
         return AuthResult(success=False, handled=False)
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 nothing listens on (at the moment of asking): a server that is
+    down, or one to start later on a known port."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
 
 
 class FakeClock:

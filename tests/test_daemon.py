@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -20,7 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from smtpserver import Handler, SmtpServer
+from smtpserver import Handler, SmtpServer, free_port
 
 from publisher import config as config_module
 from publisher import daemon, subscribers
@@ -75,12 +74,6 @@ def test_run_and_serve_have_help() -> None:
 
 
 # -- a real daemon --------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def quiet_zone() -> str:

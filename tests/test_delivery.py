@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import email.policy
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -29,10 +28,12 @@ from smtpserver import (
     FakeClock,
     Handler,
     SmtpServer,
+    free_port,
 )
 
 from conftest import NOW, make_config
 from publisher import deliveries, subscribers
+from publisher.cli import main
 from publisher.config import Config
 from publisher.delivery import Policy, SendReport, deliver, send_day, stop_on_signals
 from publisher.digest import Letter, prepare_digest
@@ -41,6 +42,7 @@ from publisher.ingest import ingest_file
 from publisher.records import Script, Subscriber
 from publisher.smtp import Smtp
 from publisher.store import Store
+from publisher.transport import Handover, Managed, no_handover
 
 DAY = NOW.date()
 
@@ -212,12 +214,6 @@ def test_an_answer_lost_after_the_data_is_uncertain_and_never_resent(
     assert server.handler.count("reader2@example.org") == 2
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_a_dead_server_stops_the_run_cleanly_and_the_next_run_resumes(
     tmp_path: Path, seed_path: Path
 ) -> None:
@@ -251,7 +247,7 @@ def test_a_refused_sender_stops_at_once(setup: tuple[Config, Store], server: Smt
     assert len(server.handler.attempts) == 0  # it never got as far as a recipient
 
 
-class StopAfter:
+class StopAfter(Managed):
     """A real Smtp transport that asks the run to stop while its n-th mail is in flight."""
 
     def __init__(self, inner: Smtp, n: int, stop: threading.Event) -> None:
@@ -263,14 +259,7 @@ class StopAfter:
     def close(self) -> None:
         self.inner.close()
 
-    def __enter__(self) -> StopAfter:
-        self.open()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def send(self, letter: Letter, on_handover=lambda: None) -> None:  # type: ignore[no-untyped-def]
+    def send(self, letter: Letter, on_handover: Handover = no_handover) -> None:
         self.n -= 1
         if self.n == 0:
             self.stop.set()  # as SIGTERM would, in the middle of this mail
@@ -462,8 +451,6 @@ def test_nothing_is_written_while_the_server_talks(
 # -- a real crash: kill -9 in the middle of a list of 200 ------------------------------------
 
 SMTPSERVER = Path(__file__).with_name("smtpserver.py")
-# `python -m publisher … send`; until `send` is in COMMAND_MODULES, the same main() with
-# it added (the command line and the code path are otherwise the same).
 
 
 def received_by(maildir: Path) -> Counter[str]:
@@ -540,17 +527,8 @@ def kill_then_rerun(
 # -- the command ---------------------------------------------------------------------------
 
 
-def cli(
-    config: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str]:
-    import publisher.cli
-    from publisher.cli import send
-
-    if send not in publisher.cli.COMMAND_MODULES:  # until the lead registers it
-        monkeypatch.setattr(
-            publisher.cli, "COMMAND_MODULES", (*publisher.cli.COMMAND_MODULES, send)
-        )
-    code = publisher.cli.main(["--config", str(config.root / "config.toml"), "send", *args])
+def cli(config: Config, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(["--config", str(config.root / "config.toml"), "send", *args])
     return code, capsys.readouterr().out
 
 
@@ -568,18 +546,18 @@ def test_send_command_summary_and_exit_status(
     quick = Policy(max_attempts=3, max_consecutive_failures=4, backoff=0.01)
     monkeypatch.setattr(Policy, "from_config", lambda config: quick)  # it really waits
 
-    code, out = cli(config, monkeypatch, capsys, "--date", DAY.isoformat())
+    code, out = cli(config, capsys, "--date", DAY.isoformat())
     assert code == 1
     assert f"{DAY}: 1 sent, 1 failed, 1 uncertain, 1 deferred" in out
     assert "run the same command again later" in out
     assert "reader2@example.org  <digest." in out and "--retry-uncertain" in out
 
     server.handler.plan("reader3@example.org", DEFER, DEFER, DEFER)
-    code, out = cli(config, monkeypatch, capsys, "--date", DAY.isoformat())
+    code, out = cli(config, capsys, "--date", DAY.isoformat())
     assert code == 75  # only deferred: try again later
     assert "0 sent, 0 failed, 0 uncertain, 1 deferred (3 done before)" in out
 
-    code, out = cli(config, monkeypatch, capsys, "--date", DAY.isoformat(), "--retry-uncertain")
+    code, out = cli(config, capsys, "--date", DAY.isoformat(), "--retry-uncertain")
     assert code == 0
     assert "1 uncertain deliveries queued again" in out
     assert "2 sent, 0 failed, 0 uncertain, 0 deferred (2 done before)" in out
@@ -587,7 +565,7 @@ def test_send_command_summary_and_exit_status(
 
 
 def test_send_command_on_a_day_without_articles(
-    config: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    config: Config, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out = cli(config, monkeypatch, capsys, "--date", "2020-01-01")
+    code, out = cli(config, capsys, "--date", "2020-01-01")
     assert (code, out) == (0, "no articles for 2020-01-01: nothing to send\n")

@@ -22,6 +22,7 @@ from smtpserver import (
     REJECT_DATA,
     FakeClock,
     SmtpServer,
+    free_port,
 )
 
 from publisher.config import SmtpConfig
@@ -178,12 +179,6 @@ def test_an_idle_connection_closed_by_the_server_is_reopened_silently(
         transport.send(make_letter("b@example.org"))
     assert server.handler.count() == 2
     assert len({item.peer for item in server.handler.received}) == 2
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_no_server_is_a_temporary_server_failure() -> None:

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
+from smtpserver import free_port
 from starlette.applications import Starlette
 
 from conftest import NOW, make_config
@@ -522,12 +523,6 @@ def test_an_active_subscriber_is_not_mailed_again_nor_told(client: Client, site:
 
 
 # -- the command ----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_publisher_serve_answers_and_stops_cleanly_on_sigterm(site: Config) -> None:
