@@ -125,13 +125,6 @@ class StoreLock:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
 
-    def __enter__(self) -> StoreLock:
-        self.acquire(wait=False)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
-
 
 @contextmanager
 def hold(
