@@ -234,6 +234,9 @@ _SCRIPTS = {script.value.lower(): script for script in Script}
 
 
 def _parse_row(cells: list[str]) -> tuple[str, Script, str]:
+    # A spreadsheet pads every row to its widest one: empty cells at the end are no column.
+    while cells and not cells[-1].strip():
+        cells = cells[:-1]
     if not 2 <= len(cells) <= 3:
         raise PublisherError(f"expected 2 or 3 columns (email,script[,name]), got {len(cells)}")
     address = normalise_address(cells[0])

@@ -176,6 +176,16 @@ def test_import_adds_good_rows_and_reports_bad_ones_by_line(store: Store, tmp_pa
     assert lines[-1].endswith("3 added, 1 already subscribed, 0 left unsubscribed, 4 bad rows")
 
 
+def test_empty_cells_a_spreadsheet_adds_at_the_end_of_rows_are_ignored(store, tmp_path) -> None:
+    text = "email,script,name,,\none@example.org,zh-Hant,王小明,,\ntwo@example.org,zh-Hans,, \n"
+    report = subscribers.import_csv(store, write(tmp_path / "people.csv", text), NOW)
+    assert report.errors == ()
+    assert [(s.email, s.script, s.name) for s in report.added] == [
+        ("one@example.org", Script.HANT, "王小明"),
+        ("two@example.org", Script.HANS, ""),
+    ]
+
+
 def test_importing_twice_changes_nothing(store: Store, tmp_path: Path) -> None:
     path = write(tmp_path / "people.csv", PEOPLE)
     subscribers.import_csv(store, path, NOW)
