@@ -267,18 +267,22 @@ def _decode(path: Path) -> str:
 def _read_csv(path: Path) -> tuple[list[_Row], list[RowError]]:
     rows, errors = [], []
     reader = csv.reader(io.StringIO(_decode(path), newline=""))
+    # A quoted cell may span lines, and reader.line_num is where a row *ends*: a row is
+    # reported by the line it starts on, where an unclosed quote is to be found.
+    next_start = 1
     try:
         for cells in reader:
+            start, next_start = next_start, reader.line_num + 1
             if not any(cell.strip() for cell in cells):
                 continue
-            if reader.line_num == 1 and cells[0].strip().lower() == "email":
+            if start == 1 and cells[0].strip().lower() == "email":
                 continue  # the header row
             try:
-                rows.append(_Row(reader.line_num, *_parse_row(cells)))
+                rows.append(_Row(start, *_parse_row(cells)))
             except PublisherError as error:
-                errors.append(RowError(reader.line_num, str(error)))
+                errors.append(RowError(start, str(error)))
     except csv.Error as error:
-        errors.append(RowError(reader.line_num, f"cannot read the rest of the file: {error}"))
+        errors.append(RowError(next_start, f"cannot read the rest of the file: {error}"))
     return rows, errors
 
 

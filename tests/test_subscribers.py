@@ -224,6 +224,22 @@ def test_a_broken_quote_is_reported_on_its_line(store: Store, tmp_path: Path) ->
     assert report.errors[0].line == 2
 
 
+def test_a_row_is_reported_by_the_line_it_starts_on(store: Store, tmp_path: Path) -> None:
+    text = (
+        "one@example.org,zh-Hant\n"
+        '"two@example.org,zh-Hant\n'  # a quote never closed: it swallows the lines below
+        "three@example.org,zh-Hant\n"
+        "four@example.org,zh-Hant\n"
+    )
+    report = subscribers.import_csv(store, write(tmp_path / "people.csv", text), NOW)
+    assert [s.email for s in report.added] == ["one@example.org"]
+    assert [error.line for error in report.errors] == [2]
+    quoted = 'five@example.org,zh-Hant,"Five\nlines"\nnot an address,zh-Hant,"a\nb"\n'
+    report = subscribers.import_csv(store, write(tmp_path / "more.csv", quoted), NOW)
+    assert [(s.email, s.name) for s in report.added] == [("five@example.org", "Five lines")]
+    assert [error.line for error in report.errors] == [3]
+
+
 # -- the command line ---------------------------------------------------------------------------
 
 
