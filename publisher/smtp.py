@@ -1,7 +1,11 @@
 """The SMTP backend: mails handed to a relay, paced by delivery.smtp.rate_per_second.
 
-The handover is the moment the message body goes out after DATA: a connection lost between
-then and the server's answer leaves the mail maybe delivered, so it is never resent on its own.
+The handover is the moment the message body starts to go out after DATA: a crash from then on
+leaves the row uncertain, as nobody can tell how far the mail got. In the running process we
+can: a connection lost while the body is still going out loses a mail no server can have
+taken (nothing is accepted before the final "."), so it is deferred; lost after the whole
+message went out and before the server's answer, the mail is maybe delivered, so it is never
+resent on its own.
 """
 
 from __future__ import annotations
@@ -69,7 +73,7 @@ class _Progress:
 
     reused: bool  # the connection carried earlier mail: the server may have closed it since
     step: str = "MAIL FROM"
-    handed_over: bool = False
+    sent_whole: bool = False  # the whole message, final "." included, went out
 
 
 class Smtp(Managed):
@@ -180,8 +184,9 @@ class Smtp(Managed):
         # smtplib.data() would do the same, but could not tell us where it broke.
         stuffed = _dot_stuffed(data)
         on_handover()
-        progress.handed_over = True
+        # sendall() returns only once every byte is out; if it fails, the final "." is not.
         conn.send(stuffed + (b"" if stuffed.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+        progress.sent_whole = True
         code, reply = conn.getreply()
         if code != 250:
             if code == 421:
@@ -268,7 +273,7 @@ def _reply_failure(code: int, reply: bytes | str, scope: Scope) -> SendFailure:
 
 
 def _lost(error: BaseException, progress: _Progress) -> SendFailure:
-    if progress.handed_over:
+    if progress.sent_whole:
         return SendFailure(
             f"connection lost after the whole message was sent, before the server's answer "
             f"({error}); the server may have accepted it",

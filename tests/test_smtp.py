@@ -8,7 +8,9 @@ import itertools
 import smtplib
 import socket
 import ssl
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -157,6 +159,55 @@ def test_lost_after_the_whole_message_may_have_been_delivered(server: SmtpServer
     assert handed == ["now"]
     assert caught.value.maybe_delivered and caught.value.temporary
     assert server.handler.count("lost@example.org") == 1  # the server did keep it
+
+
+@contextmanager
+def stalled_after_354() -> Iterator[int]:
+    """A bare SMTP server on 127.0.0.1 that says 354 to DATA and then reads no more, with a
+    small receive buffer: a big message cannot all go out. Yields its port."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # accepted sockets too
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    done = threading.Event()
+
+    def serve() -> None:
+        connection, _ = listener.accept()
+        with connection, connection.makefile("rb") as lines:
+            connection.sendall(b"220 stalling\r\n")
+            for line in lines:
+                connection.sendall(
+                    b"354 go on\r\n" if line.upper() == b"DATA\r\n" else b"250 ok\r\n"
+                )
+                if line.upper() == b"DATA\r\n":
+                    done.wait(30)  # read nothing more until the test is over
+                    return
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        done.set()
+        thread.join(timeout=10)
+        listener.close()
+
+
+def test_a_connection_lost_while_the_message_goes_out_is_not_delivered() -> None:
+    """No server takes a mail before its final "." arrives: a failure while the body is
+    still going out is temporary and certainly not delivered, unlike one after it."""
+    body = (b"x" * 998 + b"\r\n") * 16_000  # 16 MB: more than the socket buffers hold
+    letter = Letter("big@example.org", SENDER, "<big>", b"Subject: big\r\n\r\n" + body)
+    handed: list[str] = []
+    with stalled_after_354() as port:
+        transport = Smtp(settings(port, timeout=0.5))
+        with transport, pytest.raises(SendFailure) as caught:
+            transport.send(letter, lambda: handed.append("now"))
+    assert handed == ["now"]
+    failure = caught.value
+    assert failure.temporary and failure.scope is Scope.SERVER
+    assert not failure.maybe_delivered, failure.reply
+    assert "at DATA" in failure.reply
 
 
 def test_handover_comes_only_after_the_server_agreed_to_take_data(server: SmtpServer) -> None:
