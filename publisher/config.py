@@ -148,6 +148,10 @@ def _check_base_url(value: str) -> str | None:
         return "must be an absolute http(s) URL such as 'https://news.example.org/'"
     if not value.endswith("/"):
         return "must end with '/'"
+    if not parts.hostname.isascii():
+        # Mail headers (Message-ID, List-Id) and tokens' URLs need the ASCII form.
+        ascii_host = parts.hostname.encode("idna").decode("ascii")
+        return f"write the host in its ASCII form: {value.replace(parts.hostname, ascii_host)!r}"
     return None
 
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 
-from publisher import tokens
+from publisher import templating, tokens
 from publisher.config import Config
 from publisher.conversion import Scripts
 from publisher.digest_view import (
@@ -27,7 +27,6 @@ from publisher.digest_view import (
     inline_css,
     render_archive,
     render_mail,
-    templates_of,
 )
 from publisher.editions import editions
 from publisher.feeds import FeedEntry, Link, atom_feed, script_feed_meta
@@ -132,7 +131,7 @@ class _Sources:
         titles = {script: scripts.into(config.site.title, script) for script in SCRIPTS}
         return cls(
             Site.from_config(config),
-            templates_of(config),
+            templating.for_site(config),
             scripts,
             titles,
             config.digest.excerpt_chars,

@@ -16,11 +16,9 @@ from dataclasses import dataclass
 import jinja2
 import premailer
 
-from publisher.config import Config
 from publisher.mailbuild import ADDRESS, UNSUBSCRIBE_URL
 from publisher.records import Edition, Script
 from publisher.site import Site
-from publisher.templating import environment
 from publisher.text import excerpt
 from publisher.words import WORDS
 
@@ -144,9 +142,3 @@ def inline_css(html: str) -> str:
     )
     result: str = inliner.transform()
     return result
-
-
-def templates_of(config: Config) -> jinja2.Environment:
-    """The site's own templates (site.templates_dir) before the built-in ones."""
-    folder = config.site.templates_dir
-    return environment(config.path(folder) if folder else None)

@@ -65,6 +65,11 @@ def test_every_key_is_in_the_shipped_config_with_a_comment() -> None:
         ("[feeds]\nper_source = 1\n", "feeds.per_source", "true or false"),
         ("[site]\ntimezone = 'Mars/Olympus'\n", "site.timezone", "unknown time zone"),
         ("[site]\nbase_url = 'news.example.org'\n", "site.base_url", "absolute http"),
+        (
+            "[site]\nbase_url = 'https://新聞.example/'\n",
+            "site.base_url",
+            "'https://xn--efvv70d.example/'",
+        ),
         ("[scripts]\nhant_variant = 'mo'\n", "scripts.hant_variant", "'tw', 'hk', 'generic'"),
         ("[scripts]\nprotected_terms = '米哈游'\n", "scripts.protected_terms", "list of strings"),
         ("[storage]\nurl = 'postgresql://db/news'\n", "storage.url", "only SQLite"),
