@@ -98,11 +98,14 @@ class Policy:
 
 @dataclass(order=True)
 class _Retry:
+    """A deferred row to try again at `due`. Its letter is built again then, not kept: a
+    letter is cheap to fill but ~40 KB, and a relay deferring thousands of recipients must
+    not cost as many letters in memory."""
+
     due: float
     delivery_id: int
     subscriber_id: int = field(compare=False)
     tries: int = field(compare=False)
-    letter: Letter = field(compare=False)
 
 
 class _Run:
@@ -145,14 +148,14 @@ class _Run:
             self.halt = "stop requested"
         return bool(self.halt)
 
-    def _next(self, fresh: deque[tuple[int, int]]) -> tuple[int, int, int, Letter | None] | None:
+    def _next(self, fresh: deque[tuple[int, int]]) -> tuple[int, int, int] | None:
         """A retry that is due, else the next fresh row, else wait for the earliest retry."""
         while True:
             if self.retries and self.retries[0].due <= self.clock():
                 retry = heapq.heappop(self.retries)
-                return retry.delivery_id, retry.subscriber_id, retry.tries, retry.letter
+                return retry.delivery_id, retry.subscriber_id, retry.tries
             if fresh:
-                return (*fresh.popleft(), 0, None)
+                return (*fresh.popleft(), 0)
             if not self.retries:
                 return None
             self._wait_until(self.retries[0].due)
@@ -164,29 +167,27 @@ class _Run:
         if delay > 0:
             self.sleep(delay)  # stop.wait by default: a stop request ends the wait
 
-    def _deliver(
-        self, delivery_id: int, subscriber_id: int, tries: int, letter: Letter | None
-    ) -> None:
-        if letter is None:
-            person = self.people.get(subscriber_id)
-            if person is None:  # not active when this run began: left after an earlier run
-                self._withdraw(delivery_id)
-                return
-            try:
-                letter = self.digest.letter(person)
-            except PublisherError as error:
-                # One bad address or name must not hold up the rest of the list.
-                self.queue.settle(delivery_id, DeliveryStatus.FAILED, f"cannot build: {error}")
-                self.failed += 1
-                return
+    def _deliver(self, delivery_id: int, subscriber_id: int, tries: int) -> None:
+        person = self.people.get(subscriber_id)
+        if person is None:  # not active when this run began: left after an earlier run
+            self._withdraw(delivery_id)
+            return
+        try:
+            letter = self.digest.letter(person)
+        except PublisherError as error:
+            # One bad address or name must not hold up the rest of the list.
+            self.queue.settle(delivery_id, DeliveryStatus.FAILED, f"cannot build: {error}")
+            self.failed += 1
+            return
         if not self.queue.claim(delivery_id):
             self._withdraw(delivery_id)
             return
-        mail = letter
         try:
-            self.transport.send(mail, lambda: self.queue.handed_over(delivery_id, mail.message_id))
+            self.transport.send(
+                letter, lambda: self.queue.handed_over(delivery_id, letter.message_id)
+            )
         except SendFailure as failure:
-            self._failed(delivery_id, subscriber_id, tries + 1, mail, failure)
+            self._failed(delivery_id, subscriber_id, tries + 1, letter.recipient, failure)
             return
         self.queue.settle(delivery_id, DeliveryStatus.SENT)
         self.sent += 1
@@ -199,9 +200,9 @@ class _Run:
             self.withdrawn += 1
 
     def _failed(
-        self, delivery_id: int, subscriber_id: int, tries: int, letter: Letter, failure: SendFailure
+        self, delivery_id: int, subscriber_id: int, tries: int, recipient: str, failure: SendFailure
     ) -> None:
-        log.warning("%s: %s", letter.recipient, failure.reply)
+        log.warning("%s: %s", recipient, failure.reply)
         if failure.scope is Scope.RECIPIENT:
             self.in_a_row = 0  # the server is working: it judged this address
         else:
@@ -221,7 +222,7 @@ class _Run:
                 self.halt = f"the server refuses every mail: {failure.reply}"
             elif tries < self.policy.max_attempts:
                 due = self.clock() + self.policy.delay(tries)
-                heapq.heappush(self.retries, _Retry(due, delivery_id, subscriber_id, tries, letter))
+                heapq.heappush(self.retries, _Retry(due, delivery_id, subscriber_id, tries))
 
     def _server_trouble(self, failure: SendFailure) -> None:
         self.in_a_row += 1
