@@ -251,10 +251,14 @@ def _mail_options(conn: smtplib.SMTP, letter: Letter, data: bytes) -> list[str]:
         options.append("BODY=8BITMIME")
     if not (letter.sender.isascii() and letter.recipient.isascii()):
         if not conn.has_extn("smtputf8"):
+            # A sender it cannot take refuses every mail (the run stops, rows stay queued);
+            # a recipient, only this one.
+            sender = not letter.sender.isascii()
+            whose = "sender" if sender else "recipient"
             raise SendFailure(
-                "the address needs SMTPUTF8, which the server does not offer",
+                f"the {whose}'s address needs SMTPUTF8, which the server does not offer",
                 temporary=False,
-                scope=Scope.RECIPIENT,
+                scope=Scope.SERVER if sender else Scope.RECIPIENT,
             )
         options.append("SMTPUTF8")
     return options

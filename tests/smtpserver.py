@@ -185,7 +185,8 @@ class SmtpServer:
     """A threaded aiosmtpd server on 127.0.0.1 and a free port; use as a context manager.
 
     `tls`: an ssl.SSLContext for implicit TLS; `starttls`: one for STARTTLS (then required);
-    `logins`: {user: password} turns on AUTH (and requires it).
+    `logins`: {user: password} turns on AUTH (and requires it); `smtputf8=False`: the server
+    does not offer SMTPUTF8 (internationalised addresses).
     """
 
     def __init__(
@@ -196,9 +197,11 @@ class SmtpServer:
         starttls: ssl.SSLContext | None = None,
         logins: dict[str, str] | None = None,
         port: int = 0,
+        smtputf8: bool = True,
     ) -> None:
         self.handler = handler or Handler()
         kwargs: dict[str, Any] = {"hostname": HOST, "port": port, "ready_timeout": 10}
+        kwargs["enable_SMTPUTF8"] = smtputf8
         if tls is not None:
             kwargs["ssl_context"] = tls
         if starttls is not None:

@@ -247,6 +247,23 @@ def test_a_refused_sender_stops_at_once(setup: tuple[Config, Store], server: Smt
     assert len(server.handler.attempts) == 0  # it never got as far as a recipient
 
 
+def test_a_sender_address_the_server_cannot_take_stops_the_run(
+    tmp_path: Path, seed_path: Path
+) -> None:
+    """An internationalised sender needs SMTPUTF8, which this server does not offer: that
+    is about every mail, not about each recipient, so nobody is failed for good."""
+    with SmtpServer(smtputf8=False) as server:
+        smtp = f'[delivery]\nbackend = "smtp"\n[delivery.smtp]\nport = {server.port}\n'
+        config = make_config(tmp_path, '[digest]\nfrom_address = "新聞 <digest@例子.tw>"\n' + smtp)
+        with Store(config.database) as store:
+            ingest_file(config, store, seed_path, day=DAY, now=NOW)
+            add_people(store, 3)
+            report = run(config, store)
+            assert report.stopped and "SMTPUTF8" in report.reason
+            assert (report.sent, report.failed, report.deferred) == (0, 0, 3)
+            assert {row["status"] for row in rows(store).values()} == {"queued"}
+
+
 class StopAfter(Managed):
     """A real Smtp transport that asks the run to stop while its n-th mail is in flight."""
 
