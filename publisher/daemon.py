@@ -107,14 +107,13 @@ class Daemon:
         if job is not None and job.next_run_time is not None and job.next_run_time <= moment:
             return
         log.info("the day is not complete; trying again at %s", moment.isoformat("T", "seconds"))
-        self.scheduler.add_job(
+        self.scheduler.add_job(  # coalesce, max_instances, misfire grace: the job defaults
             scheduled_run,
-            DateTrigger(moment, timezone=self.config.site.zone),
+            DateTrigger(moment),
             args=[self],
             id=RETRY_ID,
             name="retry of the daily run",
             replace_existing=True,
-            misfire_grace_time=self.config.schedule.misfire_grace_seconds,
         )
 
 
