@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 import tomllib
 import types
@@ -114,6 +115,11 @@ class Config:
     # The folder relative paths in the file are taken from: the config file's own.
     root: Path = Path(".")
 
+    def now(self) -> dt.datetime:
+        """The clock, read at the edges only (commands, the daemon, the web server), in the
+        site's zone; everything below takes the time as an argument."""
+        return dt.datetime.now(self.site.zone)
+
     def path(self, value: str) -> Path:
         """A path from the config, relative to the config file's folder."""
         return (self.root / value).resolve() if value else self.root.resolve()
@@ -169,8 +175,14 @@ def _check_time(value: str) -> str | None:
 
 
 def _check_from(value: str) -> str | None:
-    if "@" not in parseaddr(value)[1]:
+    address = parseaddr(value)[1]
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain:
         return "must hold an address, e.g. '科技新聞 <digest@news.example.org>'"
+    if not address.isascii():
+        # Relays without SMTPUTF8 refuse a non-ASCII sender for every mail of the run.
+        ascii_domain = domain.encode("idna").decode("ascii") if local.isascii() else domain
+        return f"the address must be ASCII (a domain in its xn-- form: {local}@{ascii_domain})"
     return None
 
 

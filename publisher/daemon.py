@@ -22,7 +22,6 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from publisher import daily
-from publisher.cli.options import now_in
 from publisher.config import Config
 from publisher.daily import RunReport
 from publisher.delivery import stop_on_signals
@@ -68,7 +67,7 @@ def run_locked(config: Config, *, wait: bool, stop: threading.Event) -> RunRepor
         return None
     try:
         with Store(config.database) as store:
-            report = daily.run_day(config, store, now_in(config), stop=stop)
+            report = daily.run_day(config, store, config.now(), stop=stop)
     finally:
         store_lock.release()
     log.info("run %s", report.summary())
@@ -102,7 +101,7 @@ class Daemon:
 
     def retry_later(self) -> None:
         """Run again after RETRY_AFTER, unless the next scheduled run comes first."""
-        moment = now_in(self.config) + RETRY_AFTER
+        moment = self.config.now() + RETRY_AFTER
         job = self.scheduler.get_job(JOB_ID)
         if job is not None and job.next_run_time is not None and job.next_run_time <= moment:
             return
@@ -124,7 +123,7 @@ def scheduled_run(daemon: Daemon) -> None:
 
 def catch_up_due(config: Config, at: dt.time | None) -> bool:
     with Store(config.database) as store:
-        return daily.due(store, now_in(config), config, at)
+        return daily.due(store, config.now(), config, at)
 
 
 def new_scheduler(config: Config) -> BackgroundScheduler:
@@ -146,7 +145,7 @@ def run_forever(config: Config, *, wait: bool = True, at: dt.time | None = None)
         scheduler = new_scheduler(config)
         daemon = Daemon(config, scheduler, stop, wait)
         catch_up = catch_up_due(config, at)
-        extra = {"next_run_time": now_in(config)} if catch_up else {}
+        extra = {"next_run_time": config.now()} if catch_up else {}
         scheduler.add_job(
             scheduled_run, trigger(config, at), args=[daemon], id=JOB_ID, name="daily run", **extra
         )

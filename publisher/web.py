@@ -19,7 +19,7 @@ import signal
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property, partial
+from functools import cached_property
 from pathlib import Path
 from types import FrameType
 from urllib.parse import urlencode, urlsplit
@@ -36,7 +36,6 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Message, Receive
 
 from publisher import digest, subscribers, templating, tokens, transport
-from publisher.cli.options import now_in
 from publisher.config import Config
 from publisher.errors import AddressError, DeliveryError, TokenError
 from publisher.records import Script, Subscriber, SubscriberStatus
@@ -182,7 +181,7 @@ class Web:
         words = WORDS[script]
         query = {**request.query_params, "script": str(script.twin)}
         html = (
-            templating.environment()
+            templating.for_site(self.config)
             .get_template(template)
             .render(
                 script=script,
@@ -371,7 +370,7 @@ def create_app(config: Config, *, now: Callable[[], dt.datetime] | None = None) 
     empty: pages answer 404 until `publisher build` (or the daily run) writes them."""
     output_dir = config.output_dir
     output_dir.mkdir(parents=True, exist_ok=True)
-    web = Web(config, tokens.load_secret(config), now or partial(now_in, config))
+    web = Web(config, tokens.load_secret(config), now or config.now)
     return Starlette(
         routes=routes(web, output_dir),
         middleware=[Middleware(WeakETagWhenEncoded), Middleware(GZipMiddleware)],

@@ -77,6 +77,8 @@ def test_every_key_is_in_the_shipped_config_with_a_comment() -> None:
         ("[delivery]\nsmtp = 3\n", "delivery.smtp", "must be a table"),
         ("[schedule]\ntime = '7am'\n", "schedule.time", "HH:MM"),
         ("[digest]\nfrom_address = '科技新聞'\n", "digest.from_address", "must hold an address"),
+        ("[digest]\nfrom_address = 'a@例子.tw'\n", "digest.from_address", "a@xn--fsqu00a.tw"),
+        ("[digest]\nfrom_address = '新聞@x.tw'\n", "digest.from_address", "must be ASCII"),
         ("[digest]\nunsubscribe_mailto = 'a b@x'\n", "digest.unsubscribe_mailto", "bare address"),
         ("[site\n", "(syntax)", ""),
     ],

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from publisher import __version__, config, lock
 from publisher.cli import core, daemon, mail, send
+from publisher.daemon import LOG_FORMAT
 from publisher.errors import PublisherError
 
 # Each module adds its commands; every command sets `handler(args, config) -> exit code`.
@@ -53,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=LOG_FORMAT,
         stream=sys.stderr,
     )
     try:

@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from publisher import deliveries, templating
 from publisher.build import build
-from publisher.cli.options import changes_store, date_argument, now_in
+from publisher.cli.options import changes_store, date_argument
 from publisher.config import Config
 from publisher.errors import PublisherError
 from publisher.ingest import ingest_file
@@ -41,7 +41,7 @@ def _ingest(args: argparse.Namespace, config: Config) -> int:
     failed = 0
     with Store(config.database) as store:
         for path in _bar("ingest", "file")(args.files):
-            outcome = ingest_file(config, store, path, day=args.date, now=now_in(config))
+            outcome = ingest_file(config, store, path, day=args.date, now=config.now())
             if outcome.error is not None:
                 failed += 1
                 print(f"publisher: rejected {outcome.error}", file=sys.stderr)
@@ -57,7 +57,7 @@ def _ingest(args: argparse.Namespace, config: Config) -> int:
 
 def _build(_: argparse.Namespace, config: Config) -> int:
     with Store(config.database) as store:
-        report = build(config, store, now_in(config), progress=_bar("build", "file"))
+        report = build(config, store, config.now(), progress=_bar("build", "file"))
     print(
         f"{config.output_dir}: {report.written} files written, {report.unchanged} unchanged "
         f"({report.seconds:.2f} s)"

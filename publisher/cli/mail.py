@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from publisher import subscribers
-from publisher.cli.options import changes_store, date_argument, now_in
+from publisher.cli.options import changes_store, date_argument
 from publisher.config import Config
 from publisher.digest import write_archive
 from publisher.records import SCRIPTS, Script
@@ -76,14 +76,14 @@ def _register_subscribers(commands: argparse._SubParsersAction[argparse.Argument
 def _add(args: argparse.Namespace, config: Config) -> int:
     script = args.script or Script(config.scripts.default)
     with Store(config.database) as store:
-        added = subscribers.add(store, args.email, script, now_in(config), name=args.name)
+        added = subscribers.add(store, args.email, script, config.now(), name=args.name)
     print(f"added {added.email} ({added.script}, {added.status})")
     return 0
 
 
 def _import(args: argparse.Namespace, config: Config) -> int:
     with Store(config.database) as store:
-        report = subscribers.import_csv(store, args.file, now_in(config))
+        report = subscribers.import_csv(store, args.file, config.now())
     *problems, summary = report.describe()
     for line in problems:
         print(line, file=sys.stderr)
@@ -104,13 +104,13 @@ def _remove(args: argparse.Namespace, config: Config) -> int:
         person = subscribers.by_email(store, args.email)
         if person is None:
             raise subscribers.SubscriberError(f"{args.email} is not on the list")
-        person = subscribers.unsubscribe(store, person.id, now_in(config))
+        person = subscribers.unsubscribe(store, person.id, config.now())
     print(f"unsubscribed {person.email}")
     return 0
 
 
 def _digest(args: argparse.Namespace, config: Config) -> int:
-    now = now_in(config)
+    now = config.now()
     day = args.date or now.date()
     with Store(config.database) as store:
         paths = write_archive(config, store, day, now)

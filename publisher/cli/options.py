@@ -5,12 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from publisher.config import Config
-
-
-def now_in(config: Config) -> dt.datetime:
-    return dt.datetime.now(config.site.zone)
-
 
 def date_argument(value: str) -> dt.date:
     try:

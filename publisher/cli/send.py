@@ -7,7 +7,7 @@ import datetime as dt
 import threading
 
 from publisher import deliveries, delivery
-from publisher.cli.options import changes_store, date_argument, now_in
+from publisher.cli.options import changes_store, date_argument
 from publisher.config import Config
 from publisher.store import Store
 
@@ -49,7 +49,7 @@ def _uncertain_help(store: Store, day: dt.date) -> list[str]:
 
 
 def _send(args: argparse.Namespace, config: Config) -> int:
-    now = now_in(config)
+    now = config.now()
     day: dt.date = args.date or now.date()
     stop = threading.Event()
     with Store(config.database) as store:
