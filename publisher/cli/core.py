@@ -28,6 +28,10 @@ def _bar(label: str, unit: str) -> Callable[[Sequence[T]], Iterable[T]]:
     return lambda items: tqdm(items, desc=label, unit=unit, disable=None, leave=False)
 
 
+def _articles(count: int) -> str:
+    return f"{count} article" if count == 1 else f"{count} articles"
+
+
 def _init(args: argparse.Namespace, _: Config) -> int:
     target: Path = args.config
     if target.exists() and not args.force:
@@ -46,10 +50,10 @@ def _ingest(args: argparse.Namespace, config: Config) -> int:
                 failed += 1
                 print(f"publisher: rejected {outcome.error}", file=sys.stderr)
             elif outcome.added == 0:
-                print(f"{path}: nothing new ({outcome.duplicates} articles already stored)")
+                print(f"{path}: nothing new ({_articles(outcome.duplicates)} already stored)")
             else:
                 print(
-                    f"{path}: {outcome.added} articles added"
+                    f"{path}: {_articles(outcome.added)} added"
                     + (f", {outcome.duplicates} already stored" if outcome.duplicates else "")
                 )
     return 1 if failed else 0
