@@ -149,7 +149,9 @@ def plan(
         ),
     ]
     for script in SCRIPTS:
-        pages = Pages(env, site, script, titles[script], config.feeds.summary_chars)
+        pages = Pages(
+            env, site, script, titles[script], config.feeds.summary_chars, config.feeds.per_source
+        )
         outputs += _feeds(site, config, env, titles[script], script, window, by_source)
         # The index lists every day and its count, so its keys include them.
         day_marks = tuple(f"{day.isoformat()}:{count}" for day, count in days)

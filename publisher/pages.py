@@ -10,7 +10,7 @@ from itertools import groupby
 
 import jinja2
 
-from publisher.records import SCRIPTS, Edition, Script
+from publisher.records import SCRIPTS, Article, Edition, Script
 from publisher.site import Site
 from publisher.words import WORDS
 
@@ -35,13 +35,20 @@ class Pages:
     """Renders every page of one script."""
 
     def __init__(
-        self, env: jinja2.Environment, site: Site, script: Script, title: str, summary_chars: int
+        self,
+        env: jinja2.Environment,
+        site: Site,
+        script: Script,
+        title: str,
+        summary_chars: int,
+        per_source: bool = True,
     ) -> None:
         self.env = env
         self.site = site
         self.script = script
         self.title = title  # the site's title in this script
         self.summary_chars = summary_chars
+        self.per_source = per_source  # whether per-source feeds exist to link to
 
     def _render(self, template: str, path: str, twin_path: str, **values: object) -> bytes:
         site, script = self.site, self.script
@@ -58,10 +65,15 @@ class Pages:
             rss_url=site.url(site.rss_path(script)),
             article_url=lambda article: site.url(site.article_path(script, article)),
             day_url=lambda day: site.url(site.day_path(script, day)),
+            source_feed_url=self._source_feed_url if self.per_source else None,
             summary_chars=self.summary_chars,
             **values,
         )
         return page.encode("utf-8")
+
+    def _source_feed_url(self, article: Article) -> str:
+        # Named by the original source, so both scripts' feeds of a source are twins.
+        return self.site.url(self.site.source_feed_path(self.script, article.original.source))
 
     # Renderers for the build: each takes the editions an output shows, newest first.
 

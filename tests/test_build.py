@@ -192,6 +192,9 @@ def test_pages_for_each_script(built: Config, store: Store) -> None:
             assert f'<html lang="{script}">' in page
             assert site.url(site.article_path(script.twin, edition.article)) in page
             assert f'href="{site.url(site.atom_path(script))}"' in page
+            source_feed = site.source_feed_path(script, edition.article.original.source)
+            assert page.count(f'href="{site.url(source_feed)}"') == 2  # discovery + link
+            assert (built.output_dir / source_feed).is_file()
             paragraphs = re.findall(r"<p>(.*?)</p>", page, flags=re.S)
             assert len(paragraphs) > 1 or len(edition.text.body) < 300
             assert "".join(html.unescape(p) for p in paragraphs) == edition.text.body
