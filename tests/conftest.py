@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from publisher import config as config_module
 from publisher.config import Config
+from publisher.conversion import Scripts
+from publisher.records import Article, Text
 from publisher.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -18,6 +21,7 @@ SEED_DIR = REPO.parent / "shared" / "seeds"
 EXAMPLES = REPO / "examples"
 TAIPEI = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2025, 12, 14, 9, 30, tzinfo=TAIPEI)
+DAY = NOW.date()
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +49,28 @@ def config(tmp_path: Path) -> Config:
 def store(config: Config) -> Iterator[Store]:
     with Store(config.database) as opened:
         yield opened
+
+
+def store_day(
+    config: Config,
+    store: Store,
+    items: Sequence[tuple[str, str, str]],
+    day: dt.date = DAY,
+) -> None:
+    """Store (title, body, source) triples as one day's batch, as ingest would, but without
+    the batch parser: tests use it for text no batch file could carry (a title with CR/LF).
+    The key includes the day, so one article may stand on several days."""
+    scripts = Scripts.from_config(config)
+    published = dt.datetime.combine(day, dt.time(8), TAIPEI)
+    rows = []
+    for position, (title, body, source) in enumerate(items, start=store.next_position(day)):
+        original = Text(title, body, source)
+        script = scripts.detect(title + body)
+        key = hashlib.sha256(f"{day}\n{title}\n{body}".encode()).hexdigest()
+        article = Article(key, day, position, published, script, original)
+        twin = scripts.converter_to(script.twin).convert_text(original)
+        rows.append((article, scripts.signature(article), twin))
+    store.add_articles(rows, "test", NOW)
 
 
 def with_feeds(config: Config, **changes: object) -> Config:

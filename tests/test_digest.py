@@ -7,52 +7,29 @@ import dataclasses
 import datetime as dt
 import email
 import email.policy
-import hashlib
 import logging
 import re
-from collections.abc import Sequence
 from pathlib import Path
 
 import feedparser
 import premailer
 import pytest
 
+from conftest import DAY, NOW, store_day
 from publisher import batch, digest, digest_view, subscribers
 from publisher.cli import main
 from publisher.config import Config
-from publisher.conversion import Scripts
 from publisher.digest import prepare_digest, write_archive
 from publisher.mailbuild import ADDRESS, UNSUBSCRIBE_URL
-from publisher.records import SCRIPTS, Article, Script, Text
+from publisher.records import SCRIPTS, Script
 from publisher.site import Site
 from publisher.store import Store
 from publisher.templating import builtin_templates
 from publisher.text import excerpt
 
-TAIPEI = dt.timezone(dt.timedelta(hours=8))
-DAY = dt.date(2025, 12, 14)
-NOW = dt.datetime(2025, 12, 14, 9, 30, tzinfo=TAIPEI)
-
 
 def seed_articles(seed_path: Path) -> list[tuple[str, str, str]]:
     return [(a.title, a.body, a.source) for a in batch.parse(seed_path.read_bytes(), seed_path)]
-
-
-def store_day(
-    config: Config, store: Store, items: Sequence[tuple[str, str, str]], day: dt.date = DAY
-) -> None:
-    """Store (title, body, source) triples as one day's batch, as ingest would."""
-    scripts = Scripts.from_config(config)
-    published = dt.datetime.combine(day, dt.time(8), TAIPEI)
-    rows = []
-    for position, (title, body, source) in enumerate(items, start=store.next_position(day)):
-        original = Text(title, body, source)
-        script = scripts.detect(title + body)
-        key = hashlib.sha256(f"{day}\n{title}\n{body}".encode()).hexdigest()
-        article = Article(key, day, position, published, script, original)
-        twin = scripts.converter_to(script.twin).convert_text(original)
-        rows.append((article, scripts.signature(article), twin))
-    store.add_articles(rows, "test", NOW)
 
 
 def fifty(seed_path: Path) -> list[tuple[str, str, str]]:

@@ -13,14 +13,11 @@ They also change when OpenCC, premailer or lxml change their output.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import email
 import email.policy
-import hashlib
 import os
 import re
 import time
-from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -29,22 +26,20 @@ from urllib.parse import parse_qs, urlsplit
 import opencc
 import pytest
 
+from conftest import DAY, NOW, store_day
 from publisher import batch, digest, subscribers, tokens
 from publisher.config import Config
 from publisher.conversion import Scripts
 from publisher.digest import PreparedDigest, confirmation_letter, prepare_digest
 from publisher.errors import AddressError
 from publisher.mailbuild import LetterTemplate
-from publisher.records import SCRIPTS, Article, Script, Subscriber, Text
+from publisher.records import SCRIPTS, Script, Subscriber
 from publisher.store import Store
 from publisher.words import WORDS
 
 GOLDEN = Path(__file__).parent / "golden" / "mail"
 REGENERATE = os.environ.get("PUBLISHER_REGENERATE") == "1"
 SECRET = "a fixed secret for the tests, 32+ bytes"
-TAIPEI = dt.timezone(dt.timedelta(hours=8))
-DAY = dt.date(2025, 12, 14)
-NOW = dt.datetime(2025, 12, 14, 9, 30, tzinfo=TAIPEI)
 T2S = opencc.OpenCC("t2s")
 S2TWP = opencc.OpenCC("s2twp")
 
@@ -69,21 +64,6 @@ EXAMPLE = [
         "範例日報",
     ),
 ]
-
-
-def store_day(config: Config, store: Store, items: Sequence[tuple[str, str, str]]) -> None:
-    """Store (title, body, source) triples as one day's batch, as ingest would."""
-    scripts = Scripts.from_config(config)
-    published = dt.datetime.combine(DAY, dt.time(8), TAIPEI)
-    rows = []
-    for position, (title, body, source) in enumerate(items, start=store.next_position(DAY)):
-        original = Text(title, body, source)
-        script = scripts.detect(title + body)
-        key = hashlib.sha256(f"{title}\n{body}".encode()).hexdigest()
-        article = Article(key, DAY, position, published, script, original)
-        twin = scripts.converter_to(script.twin).convert_text(original)
-        rows.append((article, scripts.signature(article), twin))
-    store.add_articles(rows, "test", NOW)
 
 
 @pytest.fixture(autouse=True)
