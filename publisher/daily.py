@@ -30,6 +30,11 @@ from publisher.transport import Transport
 
 log = logging.getLogger(__name__)
 
+# A day whose run began but did not finish (stopped, or mail deferred past midnight) is
+# finished by the next run, for this many days back; an older digest is stale news and is
+# left to an operator's `publisher send --date`.
+RESUME_DAYS = 3
+
 DONE = "done"
 REJECTED = "rejected"
 # Names an uploader uses while a file is still arriving; such files wait for the next run.
@@ -183,6 +188,38 @@ def due(store: Store, now: dt.datetime, config: Config, at: dt.time | None = Non
     return now >= scheduled_at(config, day, at) and not completed(store, day)
 
 
+def unfinished(store: Store, day: dt.date) -> list[dt.date]:
+    """Earlier days, at most RESUME_DAYS back, whose run started and never completed."""
+    rows = store.db.execute(
+        "SELECT day FROM runs WHERE finished IS NULL AND day < ? AND day >= ? ORDER BY day",
+        (day.isoformat(), (day - dt.timedelta(days=RESUME_DAYS)).isoformat()),
+    )
+    return [dt.date.fromisoformat(row[0]) for row in rows]
+
+
+def finish_earlier(
+    config: Config,
+    store: Store,
+    now: dt.datetime,
+    *,
+    stop: threading.Event | None = None,
+    transport: Transport | None = None,
+) -> list[RunReport]:
+    """Send what earlier unfinished days still owe (their articles and pages are in place
+    already); the delivery table makes it safe, nobody gets a day's digest twice."""
+    reports = []
+    for day in unfinished(store, today(config, now)):
+        if stop is not None and stop.is_set():
+            break
+        started = time.monotonic()
+        sent = delivery.send_day(config, store, day, now, stop=stop, transport=transport)
+        report = RunReport(day, send=sent, seconds=time.monotonic() - started)
+        _record_end(store, report, now)
+        log.info("finished an earlier day: %s", report.summary())
+        reports.append(report)
+    return reports
+
+
 def _record_start(store: Store, day: dt.date, now: dt.datetime) -> None:
     with store.transaction() as db:
         db.execute(
@@ -209,8 +246,10 @@ def run_day(
     stop: threading.Event | None = None,
     transport: Transport | None = None,
 ) -> RunReport:
-    """Today's run, unless today is already complete. `now` dates the day and the records;
-    `stop` (SIGTERM) ends the sending between two messages, leaving the day incomplete."""
+    """Today's run, unless today is already complete, after finishing what earlier days left
+    unsent. `now` dates the day and the records; `stop` (SIGTERM) ends the sending between
+    two messages, leaving the day incomplete."""
+    finish_earlier(config, store, now, stop=stop, transport=transport)
     day = today(config, now)
     if completed(store, day):
         return RunReport(day, skipped=True)

@@ -184,6 +184,36 @@ def test_a_stopped_run_leaves_the_day_due_and_the_next_run_sends_the_rest(
     assert not daily.due(store, LATER, config)
 
 
+def test_a_day_left_unfinished_is_finished_by_the_next_days_run(
+    config: Config, store: Store, inbox: Path, seed_path: Path, readers: list[str]
+) -> None:
+    (inbox / "news.txt").write_bytes(seed_path.read_bytes())
+    stop = threading.Event()
+    stop.set()  # stopped before the first mail, and not restarted until the next day
+    assert not daily.run_day(config, store, LATER, stop=stop).complete
+    next_day = LATER + dt.timedelta(days=1)
+    report = daily.run_day(config, store, next_day)
+    assert report.day == DAY + dt.timedelta(days=1) and report.complete
+    assert daily.completed(store, DAY), "the earlier day was finished and recorded"
+    # Two readers, one digest each, from the earlier day; the new day has no articles.
+    assert len(outbox(config)) == 2
+    assert daily.unfinished(store, next_day.date()) == []
+    daily.run_day(config, store, next_day + dt.timedelta(hours=1))
+    assert len(outbox(config)) == 2
+
+
+def test_days_older_than_the_resume_window_are_left_to_the_operator(
+    config: Config, store: Store, inbox: Path, seed_path: Path, readers: list[str]
+) -> None:
+    (inbox / "news.txt").write_bytes(seed_path.read_bytes())
+    stop = threading.Event()
+    stop.set()
+    daily.run_day(config, store, LATER, stop=stop)
+    much_later = LATER + dt.timedelta(days=daily.RESUME_DAYS + 1)
+    daily.run_day(config, store, much_later)
+    assert outbox(config) == [] and not daily.completed(store, DAY)
+
+
 def test_a_day_without_articles_completes_without_mail(
     config: Config, store: Store, readers: list[str]
 ) -> None:
