@@ -204,10 +204,9 @@ def finish_earlier(
     *,
     stop: threading.Event | None = None,
     transport: Transport | None = None,
-) -> list[RunReport]:
+) -> None:
     """Send what earlier unfinished days still owe (their articles and pages are in place
     already); the delivery table makes it safe, nobody gets a day's digest twice."""
-    reports = []
     for day in unfinished(store, today(config, now)):
         if stop is not None and stop.is_set():
             break
@@ -216,8 +215,6 @@ def finish_earlier(
         report = RunReport(day, send=sent, seconds=time.monotonic() - started)
         _record_end(store, report, now)
         log.info("finished an earlier day: %s", report.summary())
-        reports.append(report)
-    return reports
 
 
 def _record_start(store: Store, day: dt.date, now: dt.datetime) -> None:

@@ -58,12 +58,7 @@ class Queue:
         return [(row[0], row[1]) for row in rows]
 
     def counts(self) -> dict[str, int]:
-        rows = self.store.db.execute(
-            "SELECT status, COUNT(*) FROM deliveries WHERE digest_date = ? GROUP BY status",
-            (self.day,),
-        )
-        found = {str(status): int(count) for status, count in rows}
-        return {str(status): found.get(str(status), 0) for status in DeliveryStatus}
+        return counts(self.store, dt.date.fromisoformat(self.day))
 
     def claim(self, delivery_id: int) -> bool:
         """queued → sending, if the row is still queued and its subscriber still active."""
@@ -110,8 +105,13 @@ class Queue:
 
 
 def counts(store: Store, day: dt.date) -> dict[str, int]:
-    """How many deliveries of `day` are in each state."""
-    return Queue(store, day, lambda: dt.datetime.now(dt.UTC)).counts()
+    """How many deliveries of `day` are in each state (every state, zeros included)."""
+    rows = store.db.execute(
+        "SELECT status, COUNT(*) FROM deliveries WHERE digest_date = ? GROUP BY status",
+        (day.isoformat(),),
+    )
+    found = {str(status): int(count) for status, count in rows}
+    return {str(status): found.get(str(status), 0) for status in DeliveryStatus}
 
 
 def uncertain(store: Store, day: dt.date) -> list[tuple[str, str, str]]:
