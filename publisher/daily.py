@@ -188,6 +188,13 @@ def due(store: Store, now: dt.datetime, config: Config, at: dt.time | None = Non
     return now >= scheduled_at(config, day, at) and not completed(store, day)
 
 
+def last_run(store: Store) -> tuple[str, str | None, str] | None:
+    """(day, finished or None, summary) of the latest daily run, if any."""
+    row = store.db.execute("SELECT day, finished, summary FROM runs ORDER BY day DESC LIMIT 1")
+    found = row.fetchone()
+    return (found[0], found[1], found[2]) if found else None
+
+
 def unfinished(store: Store, day: dt.date) -> list[dt.date]:
     """Earlier days, at most RESUME_DAYS back, whose run started and never completed."""
     rows = store.db.execute(

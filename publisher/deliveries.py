@@ -114,6 +114,14 @@ def counts(store: Store, day: dt.date) -> dict[str, int]:
     return {str(status): found.get(str(status), 0) for status in DeliveryStatus}
 
 
+def recent_days(store: Store, limit: int) -> list[dt.date]:
+    """The latest `limit` days that have deliveries, newest first."""
+    rows = store.db.execute(
+        "SELECT DISTINCT digest_date FROM deliveries ORDER BY 1 DESC LIMIT ?", (limit,)
+    )
+    return [dt.date.fromisoformat(row[0]) for row in rows]
+
+
 def uncertain(store: Store, day: dt.date) -> list[tuple[str, str, str]]:
     """(address, Message-ID, reason) of each uncertain delivery of `day`: look the
     Message-ID up in the relay's log to learn whether it went."""

@@ -96,6 +96,14 @@ def active(store: Store) -> list[Subscriber]:
     return [_subscriber(row) for row in rows]
 
 
+def counts(store: Store) -> list[tuple[str, str, int]]:
+    """(status, script, how many) for the operator's summary."""
+    rows = store.db.execute(
+        "SELECT status, script, COUNT(*) FROM subscribers GROUP BY 1, 2 ORDER BY 1, 2"
+    )
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
 def everyone(store: Store) -> list[Subscriber]:
     return [_subscriber(row) for row in store.db.execute("SELECT * FROM subscribers ORDER BY id")]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import TypeVar
 
 from tqdm import tqdm
 
-from publisher import deliveries, templating
+from publisher import daily, deliveries, subscribers, templating
 from publisher.build import build
 from publisher.cli.options import changes_store, date_argument
 from publisher.config import Config
@@ -98,28 +97,23 @@ def _print_articles(store: Store) -> None:
 
 
 def _print_mail(store: Store) -> None:
-    people = store.db.execute(
-        "SELECT status, script, COUNT(*) FROM subscribers GROUP BY 1, 2 ORDER BY 1, 2"
-    ).fetchall()
+    people = subscribers.counts(store)
     print("subscribers: " + (", ".join(f"{n} {st} {sc}" for st, sc, n in people) or "none"))
-    days = store.db.execute(
-        "SELECT DISTINCT digest_date FROM deliveries ORDER BY 1 DESC LIMIT ?", (RECENT,)
-    ).fetchall()
+    days = deliveries.recent_days(store, RECENT)
     print("digests sent:" + ("" if days else " none"))
-    for (value,) in days:
-        day = dt.date.fromisoformat(value)
+    for day in days:
         states = ", ".join(
             f"{n} {state}" for state, n in deliveries.counts(store, day).items() if n
         )
-        print(f"  {value}  {states}")
+        print(f"  {day}  {states}")
         for address, message_id, reason in deliveries.uncertain(store, day):
             print(f"    uncertain: {address} {message_id} ({reason})")
-    run = store.db.execute("SELECT day, finished, summary FROM runs ORDER BY day DESC LIMIT 1")
-    last_run = run.fetchone()
-    if last_run is not None:
+    run = daily.last_run(store)
+    if run is not None:
+        run_day, finished, summary = run
         print(
-            f"last daily run: {last_run[0]}, "
-            + (f"finished {last_run[1]}: {last_run[2]}" if last_run[1] else "not finished")
+            f"last daily run: {run_day}, "
+            + (f"finished {finished}: {summary}" if finished else "not finished")
         )
 
 
