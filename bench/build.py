@@ -24,10 +24,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from publisher import batch, config  # noqa: E402
-from publisher.build import build  # noqa: E402
-from publisher.conversion import Scripts  # noqa: E402
-from publisher.ingest import ingest_file  # noqa: E402
+from publisher import config  # noqa: E402
+from publisher.articles import batch  # noqa: E402
+from publisher.articles.conversion import Scripts  # noqa: E402
+from publisher.articles.ingest import ingest_file  # noqa: E402
+from publisher.site.build import build  # noqa: E402
 from publisher.store import Store  # noqa: E402
 from publisher.text import sentences  # noqa: E402
 

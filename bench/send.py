@@ -31,11 +31,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from publisher import config, subscribers  # noqa: E402
+from publisher import config  # noqa: E402
+from publisher.articles.ingest import ingest_file  # noqa: E402
 from publisher.config import Config  # noqa: E402
-from publisher.delivery import SendReport, send_day  # noqa: E402
-from publisher.digest import PreparedDigest, prepare_digest  # noqa: E402
-from publisher.ingest import ingest_file  # noqa: E402
+from publisher.delivery.engine import SendReport, send_day  # noqa: E402
+from publisher.mail import subscribers  # noqa: E402
+from publisher.mail.digest import PreparedDigest, prepare_digest  # noqa: E402
 from publisher.records import Script, Subscriber  # noqa: E402
 from publisher.store import Store  # noqa: E402
 

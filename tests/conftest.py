@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from publisher import config as config_module
+from publisher.articles.conversion import Scripts
 from publisher.config import Config
-from publisher.conversion import Scripts
 from publisher.records import Article, Text
 from publisher.store import Store
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from publisher import batch
+from publisher.articles import batch
 from publisher.errors import BatchError
 
 HERE = Path("day.txt")

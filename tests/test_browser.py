@@ -12,13 +12,14 @@ import pytest
 from test_web import serving
 
 from conftest import NOW, make_config
-from publisher import digest, web
-from publisher.build import build
+from publisher.articles.ingest import ingest_file
 from publisher.config import Config
-from publisher.ingest import ingest_file
+from publisher.mail import digest
 from publisher.records import Script
-from publisher.site import Site
+from publisher.site.build import build
+from publisher.site.paths import Site
 from publisher.store import Store
+from publisher.web import app as web
 
 CHROMIUM = Path("/usr/bin/chromium")
 # As the workplace notes say: no sandbox as root, and no background traffic to the

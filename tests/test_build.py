@@ -13,13 +13,13 @@ import opencc
 import pytest
 
 from conftest import NOW, with_feeds
-from publisher.build import build
+from publisher.articles.conversion import Scripts
+from publisher.articles.editions import editions
+from publisher.articles.ingest import ingest_file
 from publisher.config import Config
-from publisher.conversion import Scripts
-from publisher.editions import editions
-from publisher.ingest import ingest_file
 from publisher.records import SCRIPTS, Script
-from publisher.site import Site
+from publisher.site.build import build
+from publisher.site.paths import Site
 from publisher.store import Store
 from publisher.text import excerpt
 

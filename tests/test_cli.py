@@ -13,7 +13,7 @@ import pytest
 from conftest import EXAMPLES, REPO
 from publisher import config as config_module
 from publisher.cli import main, parser
-from publisher.lock import StoreLock, lock_path
+from publisher.run.lock import StoreLock, lock_path
 
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

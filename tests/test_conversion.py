@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from publisher import batch
-from publisher.conversion import CONFIGS, OVERRIDES, Converter, Scripts
+from publisher.articles import batch
+from publisher.articles.conversion import CONFIGS, OVERRIDES, Converter, Scripts
 from publisher.records import Script
 
 CASES_FILE = Path(__file__).resolve().parents[2] / "shared" / "opencc" / "testcases.json"

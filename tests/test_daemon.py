@@ -22,10 +22,11 @@ import pytest
 from smtpserver import Handler, SmtpServer, free_port
 
 from publisher import config as config_module
-from publisher import daemon, subscribers
 from publisher.cli import parser
 from publisher.config import Config
+from publisher.mail import subscribers
 from publisher.records import Script
+from publisher.run import daemon
 from publisher.store import Store
 
 REPO = Path(__file__).resolve().parents[1]

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from conftest import TAIPEI, make_config
-from publisher import daily, subscribers
 from publisher.config import Config
+from publisher.mail import subscribers
 from publisher.records import Script
+from publisher.run import daily
 from publisher.store import Store
 
 DAY = dt.date(2025, 12, 14)

@@ -33,17 +33,18 @@ from smtpserver import (
 )
 
 from conftest import NOW, make_config
-from publisher import deliveries, subscribers
+from publisher.articles.ingest import ingest_file
 from publisher.cli import main
 from publisher.config import Config
-from publisher.delivery import Policy, SendReport, deliver, send_day, stop_on_signals
-from publisher.digest import Letter, prepare_digest
+from publisher.delivery import queue as deliveries
+from publisher.delivery.engine import Policy, SendReport, deliver, send_day, stop_on_signals
+from publisher.delivery.smtp import Smtp
+from publisher.delivery.transport import Handover, Managed, no_handover
 from publisher.errors import AddressError
-from publisher.ingest import ingest_file
+from publisher.mail import subscribers
+from publisher.mail.digest import Letter, prepare_digest
 from publisher.records import Script, Subscriber
-from publisher.smtp import Smtp
 from publisher.store import Store
-from publisher.transport import Handover, Managed, no_handover
 
 DAY = NOW.date()
 

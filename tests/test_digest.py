@@ -16,15 +16,17 @@ import premailer
 import pytest
 
 from conftest import DAY, NOW, store_day
-from publisher import batch, digest, digest_view, subscribers
+from publisher.articles import batch
 from publisher.cli import main
 from publisher.config import Config
-from publisher.digest import prepare_digest, write_archive
-from publisher.mailbuild import ADDRESS, UNSUBSCRIBE_URL
+from publisher.mail import digest, subscribers
+from publisher.mail import view as digest_view
+from publisher.mail.digest import prepare_digest, write_archive
+from publisher.mail.letters import ADDRESS, UNSUBSCRIBE_URL
 from publisher.records import SCRIPTS, Script
-from publisher.site import Site
+from publisher.site.paths import Site
+from publisher.site.templating import builtin_templates
 from publisher.store import Store
-from publisher.templating import builtin_templates
 from publisher.text import excerpt
 
 

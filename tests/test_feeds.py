@@ -20,7 +20,8 @@ from xml.etree import ElementTree
 import feedparser
 import pytest
 
-from publisher.feeds import (
+from publisher.records import Article, Edition, Script, Text
+from publisher.site.feeds import (
     EPOCH,
     FeedEntry,
     FeedMeta,
@@ -30,8 +31,7 @@ from publisher.feeds import (
     rss_feed,
     script_feed_meta,
 )
-from publisher.records import Article, Edition, Script, Text
-from publisher.site import Site
+from publisher.site.paths import Site
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -302,7 +302,7 @@ def test_long_body_is_split_into_paragraphs(site: Site) -> None:
 
 @pytest.mark.skipif(not SEED.exists(), reason="the shared seed batch is not here")
 def test_seed_articles_keep_every_character(site: Site) -> None:
-    from publisher.batch import parse as parse_batch
+    from publisher.articles.batch import parse as parse_batch
 
     published = dt.datetime(2025, 12, 14, 8, 0, tzinfo=ZONE)
     parsed = parse_batch(SEED.read_bytes(), SEED)

@@ -13,8 +13,8 @@ import shutil
 from pathlib import Path
 
 from conftest import EXAMPLES, NOW, make_config
-from publisher.build import build
-from publisher.ingest import ingest_file
+from publisher.articles.ingest import ingest_file
+from publisher.site.build import build
 from publisher.store import Store
 
 GOLDEN = Path(__file__).parent / "golden" / "site"

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from conftest import NOW
-from publisher import batch
+from publisher.articles import batch
+from publisher.articles.ingest import batch_date, ingest_file
 from publisher.config import Config
-from publisher.ingest import batch_date, ingest_file
 from publisher.records import Script
 from publisher.store import Store
 

@@ -15,7 +15,7 @@ import pytest
 
 from publisher.config import Config
 from publisher.errors import LockError
-from publisher.lock import StoreLock, describe_holder, hold, lock_path
+from publisher.run.lock import StoreLock, describe_holder, hold, lock_path
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_a_killed_holder_does_not_block_for_ever(config: Config) -> None:
         f"""
         import sys, time
         from pathlib import Path
-        from publisher.lock import StoreLock
+        from publisher.run.lock import StoreLock
         StoreLock(Path({str(path)!r}), "holder").acquire(wait=False)
         print("locked", flush=True)
         time.sleep(60)

@@ -27,12 +27,13 @@ import opencc
 import pytest
 
 from conftest import DAY, NOW, store_day
-from publisher import batch, digest, subscribers, tokens
+from publisher.articles import batch
+from publisher.articles.conversion import Scripts
 from publisher.config import Config
-from publisher.conversion import Scripts
-from publisher.digest import PreparedDigest, confirmation_letter, prepare_digest
 from publisher.errors import AddressError
-from publisher.mailbuild import LetterTemplate
+from publisher.mail import digest, subscribers, tokens
+from publisher.mail.digest import PreparedDigest, confirmation_letter, prepare_digest
+from publisher.mail.letters import LetterTemplate
 from publisher.records import SCRIPTS, Script, Subscriber
 from publisher.store import Store
 from publisher.words import WORDS

@@ -12,16 +12,16 @@ from pathlib import Path
 import pytest
 
 from conftest import NOW
-from publisher import subscribers
+from publisher.articles.ingest import ingest_file
 from publisher.config import Config
-from publisher.delivery import send_day
-from publisher.digest import Letter
+from publisher.delivery.engine import send_day
+from publisher.delivery.outbox import Outbox
+from publisher.delivery.transport import Scope, SendFailure, open_transport
 from publisher.errors import DeliveryError
-from publisher.ingest import ingest_file
-from publisher.outbox import Outbox
+from publisher.mail import subscribers
+from publisher.mail.digest import Letter
 from publisher.records import Script
 from publisher.store import Store
-from publisher.transport import Scope, SendFailure, open_transport
 
 DAY = NOW.date()
 

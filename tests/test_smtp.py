@@ -28,10 +28,10 @@ from smtpserver import (
 )
 
 from publisher.config import SmtpConfig
-from publisher.digest import Letter
+from publisher.delivery.smtp import RateLimit, Smtp, crlf
+from publisher.delivery.transport import Scope, SendFailure
 from publisher.errors import DeliveryError
-from publisher.smtp import RateLimit, Smtp, crlf
-from publisher.transport import Scope, SendFailure
+from publisher.mail.digest import Letter
 
 SENDER = "digest@news.example.org"
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from publisher import subscribers
 from publisher.cli import main
 from publisher.config import Config
 from publisher.errors import AddressError
+from publisher.mail import subscribers
+from publisher.mail.subscribers import SubscriberError
 from publisher.records import Script, SubscriberStatus
 from publisher.store import Store
-from publisher.subscribers import SubscriberError
 
 NOW = dt.datetime(2025, 12, 14, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 LATER = NOW + dt.timedelta(days=1)

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from publisher import tokens
 from publisher.config import Config
 from publisher.errors import ConfigError, TokenError
+from publisher.mail import tokens
 
 SECRET = b"test secret, 32 bytes long......"
 OTHER = b"another secret, also long enough."

@@ -31,12 +31,14 @@ from starlette.applications import Starlette
 
 from conftest import NOW, make_config
 from publisher import config as config_module
-from publisher import daily, subscribers, tokens, web
-from publisher.build import build
+from publisher.articles.ingest import ingest_file
 from publisher.config import Config
-from publisher.ingest import ingest_file
+from publisher.mail import subscribers, tokens
 from publisher.records import Script, SubscriberStatus
+from publisher.run import daily
+from publisher.site.build import build
 from publisher.store import Store
+from publisher.web import app as web
 
 DAY = NOW.date()
 

@@ -10,12 +10,15 @@ from typing import TypeVar
 
 from tqdm import tqdm
 
-from publisher import daily, deliveries, subscribers, templating
-from publisher.build import build
+from publisher.articles.ingest import ingest_file
 from publisher.cli.options import changes_store, date_argument
 from publisher.config import Config
+from publisher.delivery import queue as deliveries
 from publisher.errors import PublisherError
-from publisher.ingest import ingest_file
+from publisher.mail import subscribers
+from publisher.run import daily
+from publisher.site import templating
+from publisher.site.build import build
 from publisher.store import Store
 
 T = TypeVar("T")

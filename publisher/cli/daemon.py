@@ -20,7 +20,7 @@ def time_argument(value: str) -> dt.time:
 
 def _run(args: argparse.Namespace, config: Config) -> int:
     # Imported here: `publisher --help` should not pay for APScheduler and the mail stack.
-    from publisher import daemon
+    from publisher.run import daemon
 
     daemon.add_log_file(config)
     if args.once:
@@ -29,7 +29,7 @@ def _run(args: argparse.Namespace, config: Config) -> int:
 
 
 def _serve(args: argparse.Namespace, config: Config) -> int:
-    from publisher import web
+    from publisher.web import app as web
 
     web.serve(config, args.host, args.port)
     return 0

@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from publisher import subscribers
 from publisher.cli.options import changes_store, date_argument
 from publisher.config import Config
-from publisher.digest import write_archive
+from publisher.mail import subscribers
+from publisher.mail.digest import write_archive
 from publisher.records import SCRIPTS, Script
 from publisher.store import Store
 

@@ -6,9 +6,10 @@ import argparse
 import datetime as dt
 import threading
 
-from publisher import deliveries, delivery
 from publisher.cli.options import changes_store, date_argument
 from publisher.config import Config
+from publisher.delivery import engine as delivery
+from publisher.delivery import queue as deliveries
 from publisher.store import Store
 
 # Exit codes: 1 when a mail failed or may not have arrived (someone must look), 75

@@ -1,4 +1,4 @@
-"""The HTTP side of `publisher serve`: the output folder (publisher.static), plus the subscribe,
+"""The HTTP side of `publisher serve`: the output folder (publisher.web.static), plus the subscribe,
 confirm and unsubscribe pages that the mails link to, at the same paths below `site.base_url`.
 
 Built on Starlette and served by uvicorn. The stdlib's http.server would do for the static
@@ -35,13 +35,15 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Message, Receive
 
-from publisher import digest, subscribers, templating, tokens, transport
 from publisher.config import Config
+from publisher.delivery import transport
 from publisher.errors import AddressError, DeliveryError, TokenError
+from publisher.mail import digest, subscribers, tokens
 from publisher.records import Script, Subscriber, SubscriberStatus
-from publisher.site import Site
-from publisher.static import OutputFiles, WeakETagWhenEncoded
+from publisher.site import templating
+from publisher.site.paths import Site
 from publisher.store import Store
+from publisher.web.static import OutputFiles, WeakETagWhenEncoded
 from publisher.words import WORDS
 
 log = logging.getLogger(__name__)

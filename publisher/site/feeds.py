@@ -27,8 +27,8 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from publisher.records import Article, Edition, Script
-from publisher.site import Site
-from publisher.templating import environment
+from publisher.site.paths import Site
+from publisher.site.templating import environment
 from publisher.text import excerpt
 from publisher.words import SCRIPT_NAMES
 

@@ -1,8 +1,8 @@
 """The daily digest: one per day and script, as a mail and as a web archive page with a feed.
 
 Two phases. `prepare_digest` renders and inlines each script's mail once (templates, then
-premailer, see publisher.digest_view); `PreparedDigest.letter` then only fills a
-subscriber's own parts into prepared bytes (see publisher.mailbuild), so the cost of
+premailer, see publisher.mail.view); `PreparedDigest.letter` then only fills a
+subscriber's own parts into prepared bytes (see publisher.mail.letters), so the cost of
 rendering never grows with the list.
 """
 
@@ -18,22 +18,23 @@ from urllib.parse import urlsplit
 
 import jinja2
 
-from publisher import templating, tokens
+from publisher.articles.conversion import Scripts
+from publisher.articles.editions import editions
 from publisher.config import Config
-from publisher.conversion import Scripts
-from publisher.digest_view import (
+from publisher.files import write_if_changed
+from publisher.mail import tokens
+from publisher.mail.letters import Letter, LetterTemplate, simple_message
+from publisher.mail.view import (
     DigestView,
     digest_view,
     inline_css,
     render_archive,
     render_mail,
 )
-from publisher.editions import editions
-from publisher.feeds import FeedEntry, Link, atom_feed, script_feed_meta
-from publisher.files import write_if_changed
-from publisher.mailbuild import Letter, LetterTemplate, simple_message
 from publisher.records import SCRIPTS, Script, Subscriber
-from publisher.site import Site
+from publisher.site import templating
+from publisher.site.feeds import FeedEntry, Link, atom_feed, script_feed_meta
+from publisher.site.paths import Site
 from publisher.store import Store
 from publisher.words import SCRIPT_NAMES, WORDS
 

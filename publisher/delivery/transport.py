@@ -1,11 +1,12 @@
 """Mail transports: where a finished mail goes. The delivery engine only knows `Transport`.
 
-Two backends: `Outbox` (publisher.outbox: a Maildir, so the whole flow runs with no server)
-and `Smtp` (publisher.smtp: one reused connection to a relay). Both tell the engine, through
-`on_handover`, the moment after which the mail may be out of our hands: before it nothing can
-have been delivered, so a crash there is safe to retry; after it only the server's answer (or
-the file's rename) says whether it went. Everything that goes wrong becomes `SendFailure`,
-classified so the engine can decide between retrying, failing one row and stopping.
+Two backends: `Outbox` (publisher.delivery.outbox: a Maildir, so the whole flow runs with no
+server) and `Smtp` (publisher.delivery.smtp: one reused connection to a relay). Both tell the
+engine, through `on_handover`, the moment after which the mail may be out of our hands:
+before it nothing can have been delivered, so a crash there is safe to retry; after it only the
+server's answer (or the file's rename) says whether it went. Everything that goes wrong
+becomes `SendFailure`, classified so the engine can decide between retrying, failing one row
+and stopping.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from publisher.config import Config
 from publisher.errors import DeliveryError
 
 if TYPE_CHECKING:
-    from publisher.digest import Letter
+    from publisher.mail.digest import Letter
 
 Handover = Callable[[], None]
 
@@ -101,8 +102,8 @@ def open_transport(
 ) -> Transport:
     """The backend named by delivery.backend, not yet opened."""
     # Imported here, not at the top: both backends import this module for its shared parts.
-    from publisher.outbox import Outbox
-    from publisher.smtp import Smtp
+    from publisher.delivery.outbox import Outbox
+    from publisher.delivery.smtp import Smtp
 
     delivery = config.delivery
     if delivery.backend == "smtp":

@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from publisher.delivery.transport import Handover, Managed, Scope, SendFailure, no_handover
 from publisher.errors import DeliveryError
-from publisher.transport import Handover, Managed, Scope, SendFailure, no_handover
 
 if TYPE_CHECKING:
-    from publisher.digest import Letter
+    from publisher.mail.digest import Letter
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """The `deliveries` table: one row per (day, subscriber), moved through the states that
-publisher.delivery draws, every change its own short transaction so that no transaction is
+publisher.delivery.engine draws, every change its own short transaction so that no transaction is
 open while the server talks.
 """
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import jinja2
 import premailer
 
-from publisher.mailbuild import ADDRESS, UNSUBSCRIBE_URL
+from publisher.mail.letters import ADDRESS, UNSUBSCRIBE_URL
 from publisher.records import Edition, Script
-from publisher.site import Site
+from publisher.site.paths import Site
 from publisher.text import excerpt
 from publisher.words import WORDS
 

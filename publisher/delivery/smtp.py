@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from publisher.config import SmtpConfig
+from publisher.delivery.transport import Handover, Managed, Scope, SendFailure, no_handover
 from publisher.errors import DeliveryError
-from publisher.transport import Handover, Managed, Scope, SendFailure, no_handover
 
 if TYPE_CHECKING:
-    from publisher.digest import Letter
+    from publisher.mail.digest import Letter
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Delivery: one day's digest to every active subscriber, exactly once each.
 
-Each (date, subscriber) has one row in `deliveries` (publisher.deliveries), and the row
+Each (date, subscriber) has one row in `deliveries` (publisher.delivery.queue), and the row
 moves forward only after the step it records has happened, every step committed on its own
 (no transaction is open while the server talks):
 
@@ -33,14 +33,14 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Protocol
 
-from publisher import subscribers
 from publisher.config import Config
-from publisher.deliveries import Queue
-from publisher.digest import Letter, prepare_digest
+from publisher.delivery.queue import Queue
+from publisher.delivery.transport import Scope, SendFailure, Transport, open_transport
 from publisher.errors import PublisherError
+from publisher.mail import subscribers
+from publisher.mail.digest import Letter, prepare_digest
 from publisher.records import DeliveryStatus, Subscriber
 from publisher.store import Store
-from publisher.transport import Scope, SendFailure, Transport, open_transport
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ Sleep = Callable[[float], object]
 
 
 class Digest(Protocol):
-    """What the engine needs of a prepared digest (publisher.digest.PreparedDigest)."""
+    """What the engine needs of a prepared digest (publisher.mail.digest.PreparedDigest)."""
 
     @property
     def renders(self) -> int: ...

@@ -15,7 +15,7 @@ from publisher.text import excerpt, paragraphs
 
 def builtin_templates() -> Path:
     """templates/ beside the package in a checkout; publisher/templates in an installed wheel."""
-    package = Path(__file__).parent
+    package = Path(__file__).parents[1]
     installed = package / "templates"
     return installed if installed.is_dir() else package.parent / "templates"
 

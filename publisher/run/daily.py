@@ -5,7 +5,7 @@ scheduler only decides when. Every step is safe to repeat: ingest skips stored a
 build rewrites only what changed, delivery resumes from its table. So a run cut short (a
 crash, SIGTERM) is finished by simply running again, and `due` says when that is needed.
 
-The caller holds the store lock (publisher.lock) around a run.
+The caller holds the store lock (publisher.run.lock) around a run.
 """
 
 from __future__ import annotations
@@ -19,14 +19,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from publisher import delivery, digest
-from publisher.build import BuildReport, build
+from publisher.articles.ingest import IngestOutcome, ingest_file
 from publisher.config import Config
-from publisher.delivery import SendReport
+from publisher.delivery import engine as delivery
+from publisher.delivery.engine import SendReport
+from publisher.delivery.transport import Transport
 from publisher.files import write_atomic
-from publisher.ingest import IngestOutcome, ingest_file
+from publisher.mail import digest
+from publisher.site.build import BuildReport, build
 from publisher.store import Store
-from publisher.transport import Transport
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from itertools import groupby
 import jinja2
 
 from publisher.records import SCRIPTS, Article, Edition, Script
-from publisher.site import Site
+from publisher.site.paths import Site
 from publisher.words import WORDS
 
 Render = Callable[[Sequence[Edition]], bytes]

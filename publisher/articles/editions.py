@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from publisher.conversion import Scripts
+from publisher.articles.conversion import Scripts
 from publisher.records import Article, Edition, Script
 from publisher.store import Store
 

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 
 import jinja2
 
-from publisher import feeds, templating
+from publisher.articles.conversion import Scripts
+from publisher.articles.editions import editions
 from publisher.config import Config
-from publisher.conversion import Scripts
-from publisher.editions import editions
 from publisher.files import write_if_changed
-from publisher.pages import Pages, root_index
 from publisher.records import SCRIPTS, Edition, Script
-from publisher.site import Site
+from publisher.site import feeds, templating
+from publisher.site.pages import Pages, root_index
+from publisher.site.paths import Site
 from publisher.store import Store
 
 

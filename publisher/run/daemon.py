@@ -21,12 +21,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
-from publisher import daily
 from publisher.config import Config
-from publisher.daily import RunReport
-from publisher.delivery import stop_on_signals
+from publisher.delivery.engine import stop_on_signals
 from publisher.errors import PublisherError
-from publisher.lock import StoreLock, lock_path
+from publisher.run import daily
+from publisher.run.daily import RunReport
+from publisher.run.lock import StoreLock, lock_path
 from publisher.store import Store
 
 log = logging.getLogger(__name__)

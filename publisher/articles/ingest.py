@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from publisher import batch
+from publisher.articles import batch
+from publisher.articles.conversion import Scripts
 from publisher.config import Config
-from publisher.conversion import Scripts
 from publisher.errors import BatchError
 from publisher.records import Article, ParsedArticle, Text
 from publisher.store import Store

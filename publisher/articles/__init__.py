@@ -1,0 +1,1 @@
+"""Articles: the batch format, ingest, both scripts (conversion) and editions."""

@@ -1,0 +1,1 @@
+"""Delivery: each digest to each subscriber exactly once, through a transport."""

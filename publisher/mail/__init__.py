@@ -1,0 +1,1 @@
+"""The digest mail: subscribers, the digest's views and letters, signed links."""

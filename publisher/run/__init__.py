@@ -1,0 +1,1 @@
+"""Running it: the daily run, the daemon, the store lock and signal handling."""

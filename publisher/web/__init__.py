@@ -1,0 +1,1 @@
+"""`publisher serve`: the output folder over HTTP and the subscription forms."""
