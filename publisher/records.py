@@ -83,3 +83,67 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     UNCERTAIN = "uncertain"
+
+
+@dataclass(frozen=True, slots=True)
+class Letter:
+    """One finished mail, ready for a transport."""
+
+    recipient: str  # envelope RCPT TO
+    sender: str  # envelope MAIL FROM (bare address)
+    message_id: str  # with angle brackets
+    data: bytes  # the whole RFC 5322 message, CRLF line ends
+
+
+# -- what the store reports -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRef:
+    """Enough of an article to plan a build: its key, date and source."""
+
+    key: str
+    day: dt.date
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """How many articles one date (YYYY-MM-DD) or one source has."""
+
+    name: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberTally:
+    status: SubscriberStatus
+    script: Script
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class UncertainDelivery:
+    """A mail whose fate cannot be known: look its Message-ID up in the relay's log."""
+
+    email: str
+    message_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class BuildRecord:
+    finished: dt.datetime
+    written: int
+    unchanged: int
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One day's daily run; `finished` is None while the day is unfinished."""
+
+    day: dt.date
+    started: dt.datetime
+    finished: dt.datetime | None
+    summary: str

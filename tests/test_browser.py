@@ -14,7 +14,7 @@ from test_web import serving
 from conftest import NOW, make_config
 from publisher.articles.ingest import ingest_file
 from publisher.config import Config
-from publisher.mail import digest
+from publisher.mail.archive import write_archive
 from publisher.records import Script
 from publisher.site.build import build
 from publisher.site.paths import Site
@@ -61,7 +61,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, seed_path: Path) -> Config:
     with Store(config.database) as store:
         ingest_file(config, store, seed_path, day=NOW.date(), now=NOW)
         build(config, store, NOW)
-        digest.write_archive(config, store, NOW.date(), NOW)
+        write_archive(config, store, NOW.date())
     return config
 
 

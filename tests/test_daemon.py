@@ -265,7 +265,9 @@ def test_sigterm_mid_send_stops_cleanly_and_a_restart_sends_the_rest_once(
 def test_two_runs_at_once_only_one_works(
     tmp_path: Path, seed_path: Path, started: list[Publisher]
 ) -> None:
-    readers = 12
+    # Enough mail (0.15 s each) that the first run still works while two more processes
+    # start, even on a loaded machine.
+    readers = 40
     with SmtpServer(Handler(delay=0.15)) as smtp:
         config = prepare(tmp_path, seed_path, smtp.port, readers=readers)
         working = Publisher(config, "run", "--once", name="working")

@@ -114,9 +114,9 @@ def test_due_only_after_the_time_and_until_the_day_is_complete(
 ) -> None:
     assert not daily.due(store, MORNING, config)
     assert daily.due(store, LATER, config)
-    store.db.execute("INSERT INTO runs VALUES (?, ?, NULL, '')", (DAY.isoformat(), "x"))
+    store.record_run_start(DAY, LATER)
     assert daily.due(store, LATER, config), "a run that started but did not finish is due"
-    store.db.execute("UPDATE runs SET finished = 'y' WHERE day = ?", (DAY.isoformat(),))
+    store.record_run_end(DAY, LATER, "done")
     assert not daily.due(store, LATER, config)
     assert daily.due(store, LATER + dt.timedelta(days=1), config)
 

@@ -36,14 +36,13 @@ from conftest import NOW, make_config
 from publisher.articles.ingest import ingest_file
 from publisher.cli import main
 from publisher.config import Config
-from publisher.delivery import queue as deliveries
 from publisher.delivery.engine import Policy, SendReport, deliver, send_day, stop_on_signals
 from publisher.delivery.smtp import Smtp
 from publisher.delivery.transport import Handover, Managed, no_handover
 from publisher.errors import AddressError
 from publisher.mail import subscribers
-from publisher.mail.digest import Letter, prepare_digest
-from publisher.records import Script, Subscriber
+from publisher.mail.digest import prepare_digest
+from publisher.records import Letter, Script, Subscriber
 from publisher.store import Store
 
 DAY = NOW.date()
@@ -207,11 +206,13 @@ def test_an_answer_lost_after_the_data_is_uncertain_and_never_resent(
     again = run(config, store)
     assert (again.sent, again.uncertain, again.skipped) == (0, 0, 4)
     assert server.handler.count("reader2@example.org") == 1
-    ((address, message_id, _),) = deliveries.uncertain(store, DAY)
+    ((address, message_id, _),) = [
+        (row.email, row.message_id, row.reason) for row in store.uncertain_deliveries(DAY)
+    ]
     assert (address, message_id) == ("reader2@example.org", row["message_id"])
 
     # The operator checked the relay's log and decided to send it again.
-    assert deliveries.retry_uncertain(store, DAY, NOW) == 1
+    assert store.requeue_uncertain(DAY, NOW) == 1
     assert run(config, store).sent == 1
     assert server.handler.count("reader2@example.org") == 2
 

@@ -19,10 +19,12 @@ from conftest import DAY, NOW, store_day
 from publisher.articles import batch
 from publisher.cli import main
 from publisher.config import Config
-from publisher.mail import digest, subscribers
+from publisher.mail import subscribers
 from publisher.mail import view as digest_view
-from publisher.mail.digest import prepare_digest, write_archive
+from publisher.mail.archive import write_archive
+from publisher.mail.digest import prepare_digest
 from publisher.mail.letters import ADDRESS, UNSUBSCRIBE_URL
+from publisher.mail.sources import DigestSources
 from publisher.records import SCRIPTS, Script
 from publisher.site.paths import Site
 from publisher.site.templating import builtin_templates
@@ -46,7 +48,7 @@ def secret(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def html_of(config: Config, store: Store, script: Script) -> str:
-    sources = digest._Sources.of(config)
+    sources = DigestSources.of(config)
     _, html = digest_view.render_mail(sources.env, sources.views(store, DAY)[script])
     return digest_view.inline_css(html)
 
@@ -58,7 +60,7 @@ def test_the_view_holds_the_days_articles_in_batch_order(config, store, seed_pat
     items = seed_articles(seed_path)
     store_day(config, store, items)
     store_day(config, store, items[:1], DAY - dt.timedelta(days=1))
-    view = digest._Sources.of(config).views(store, DAY)[Script.HANT]
+    view = DigestSources.of(config).views(store, DAY)[Script.HANT]
     site = Site.from_config(config)
     assert [item.title for item in view.items] == [title for title, _, _ in items]
     first = view.items[0]
@@ -68,13 +70,13 @@ def test_the_view_holds_the_days_articles_in_batch_order(config, store, seed_pat
     assert first.url.startswith(site.url("zh-Hant/articles/2025-12-14/"))
     assert view.archive_url == "https://news.example.org/zh-Hant/digests/2025-12-14.html"
     assert view.heading == "2025年12月14日・共 8 則新聞"
-    hans = digest._Sources.of(config).views(store, DAY)[Script.HANS]
+    hans = DigestSources.of(config).views(store, DAY)[Script.HANS]
     assert hans.site_title == "科技新闻" and hans.heading == "2025年12月14日・共 8 条新闻"
 
 
 def test_titles_with_line_breaks_are_shown_on_one_line(config, store) -> None:
     store_day(config, store, [("第一行\r\n第二行", "內文。", "來源")])
-    view = digest._Sources.of(config).views(store, DAY)[Script.HANT]
+    view = DigestSources.of(config).views(store, DAY)[Script.HANT]
     assert view.items[0].title == "第一行 第二行"
 
 
@@ -108,7 +110,7 @@ def test_each_article_has_title_link_source_date_and_excerpt(config, store, seed
     items = seed_articles(seed_path)
     store_day(config, store, items)
     html = html_of(config, store, Script.HANT)
-    view = digest._Sources.of(config).views(store, DAY)[Script.HANT]
+    view = DigestSources.of(config).views(store, DAY)[Script.HANT]
     for item in view.items:
         assert re.search(rf'<a href="{re.escape(item.url)}"[^>]*>{re.escape(item.title)}</a>', html)
         assert f"{item.source} · 2025年12月14日" in html
@@ -172,7 +174,7 @@ def test_rendering_does_not_grow_with_the_list(config, store, monkeypatch) -> No
 
 def test_a_day_without_articles_has_no_digest(config, store) -> None:
     assert prepare_digest(config, store, DAY, NOW) is None
-    assert write_archive(config, store, DAY, NOW) == []
+    assert write_archive(config, store, DAY) == []
 
 
 # -- the web archive ----------------------------------------------------------------------------
@@ -182,7 +184,7 @@ def test_the_archive_pages_and_feeds(config, store, seed_path) -> None:
     items = seed_articles(seed_path)
     store_day(config, store, items[:3], DAY - dt.timedelta(days=1))
     store_day(config, store, items[3:])
-    paths = write_archive(config, store, DAY, NOW)
+    paths = write_archive(config, store, DAY)
     out = config.output_dir
     assert paths == [
         out / "zh-Hant/digests/2025-12-14.html",
@@ -216,9 +218,9 @@ def test_the_archive_pages_and_feeds(config, store, seed_path) -> None:
 
 def test_a_rerun_leaves_the_archive_untouched(config, store, seed_path) -> None:
     store_day(config, store, seed_articles(seed_path)[:2])
-    paths = write_archive(config, store, DAY, NOW)
+    paths = write_archive(config, store, DAY)
     before = {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in paths}
-    assert write_archive(config, store, DAY, NOW + dt.timedelta(hours=5)) == paths
+    assert write_archive(config, store, DAY) == paths
     assert {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in paths} == before
 
 
@@ -227,7 +229,7 @@ def test_the_feed_window_follows_feeds_max_entries(config, store, seed_path) -> 
     items = seed_articles(seed_path)
     for offset in range(4):
         store_day(config, store, items[offset : offset + 1], DAY - dt.timedelta(days=offset))
-    write_archive(config, store, DAY - dt.timedelta(days=3), NOW)
+    write_archive(config, store, DAY - dt.timedelta(days=3))
     feed = feedparser.parse((config.output_dir / "zh-Hant/digests/atom.xml").read_bytes())
     assert [entry.links[0].href[-15:] for entry in feed.entries] == [
         "2025-12-14.html",
@@ -247,7 +249,7 @@ def test_cli_digest_prints_the_paths(config, store, capsys) -> None:
     store_day(config, store, [("標題", "內文。", "來源")])
     assert run(config, "digest", "--date", "2025-12-14") == 0
     printed = capsys.readouterr().out.split()
-    assert printed == [str(path) for path in write_archive(config, store, DAY, NOW)]
+    assert printed == [str(path) for path in write_archive(config, store, DAY)]
 
 
 def test_cli_digest_says_when_there_is_nothing(config, capsys) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from conftest import NOW
 from publisher.articles import batch
 from publisher.articles.ingest import batch_date, ingest_file
 from publisher.config import Config
+from publisher.errors import StorageError
 from publisher.records import Script
 from publisher.store import Store
 
@@ -109,7 +109,8 @@ def test_failure_mid_file_leaves_the_store_as_before(
         "CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN NEW.batch_date = '2025-12-14' "
         "AND NEW.position = 5 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
     )
-    with pytest.raises(sqlite3.IntegrityError, match="disk on fire"):
+    # The driver's error reaches the caller as a StorageError saying what was being done.
+    with pytest.raises(StorageError, match="cannot store the articles: disk on fire"):
         ingest_file(config, store, seed_path, day=DAY, now=NOW)
     assert store.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == before
     assert store.db.execute("SELECT COUNT(*) FROM conversions").fetchone()[0] == before

@@ -32,8 +32,10 @@ from publisher.articles.conversion import Scripts
 from publisher.config import Config
 from publisher.errors import AddressError
 from publisher.mail import digest, subscribers, tokens
-from publisher.mail.digest import PreparedDigest, confirmation_letter, prepare_digest
+from publisher.mail.confirmation import confirmation_letter
+from publisher.mail.digest import PreparedDigest, prepare_digest
 from publisher.mail.letters import LetterTemplate
+from publisher.mail.sources import DigestSources
 from publisher.records import SCRIPTS, Script, Subscriber
 from publisher.store import Store
 from publisher.words import WORDS
@@ -214,7 +216,7 @@ def test_an_international_domain_goes_into_list_id_and_message_id_in_ascii(confi
     site = dataclasses.replace(config.site, base_url="https://新聞.example/")
     config = dataclasses.replace(config, site=site)
     store_day(config, store, EXAMPLE[:1])
-    sources = digest._Sources.of(config)
+    sources = DigestSources.of(config)
     view = sources.views(store, DAY)[Script.HANT]
     headers = dict(digest._headers(config, sources, view, NOW))
     # RFC 2919: the list-id in angle brackets is a dot-atom, never an encoded word.

@@ -14,13 +14,13 @@ import pytest
 from conftest import NOW
 from publisher.articles.ingest import ingest_file
 from publisher.config import Config
+from publisher.delivery.backends import open_transport
 from publisher.delivery.engine import send_day
 from publisher.delivery.outbox import Outbox
-from publisher.delivery.transport import Scope, SendFailure, open_transport
+from publisher.delivery.transport import Scope, SendFailure
 from publisher.errors import DeliveryError
 from publisher.mail import subscribers
-from publisher.mail.digest import Letter
-from publisher.records import Script
+from publisher.records import Letter, Script
 from publisher.store import Store
 
 DAY = NOW.date()

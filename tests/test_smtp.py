@@ -31,7 +31,7 @@ from publisher.config import SmtpConfig
 from publisher.delivery.smtp import RateLimit, Smtp, crlf
 from publisher.delivery.transport import Scope, SendFailure
 from publisher.errors import DeliveryError
-from publisher.mail.digest import Letter
+from publisher.records import Letter
 
 SENDER = "digest@news.example.org"
 

@@ -13,10 +13,7 @@ from tqdm import tqdm
 from publisher.articles.ingest import ingest_file
 from publisher.cli.options import changes_store, date_argument
 from publisher.config import Config
-from publisher.delivery import queue as deliveries
 from publisher.errors import PublisherError
-from publisher.mail import subscribers
-from publisher.run import daily
 from publisher.site import templating
 from publisher.site.build import build
 from publisher.store import Store
@@ -81,43 +78,40 @@ def _status(_: argparse.Namespace, config: Config) -> int:
 
 def _print_articles(store: Store) -> None:
     by_date = store.counts_by_date()
-    print(f"articles: {sum(n for _, n in by_date)} on {len(by_date)} dates")
-    for day, count in by_date[:RECENT]:
-        print(f"  {day}  {count}")
+    print(f"articles: {sum(each.count for each in by_date)} on {len(by_date)} dates")
+    for day in by_date[:RECENT]:
+        print(f"  {day.name}  {day.count}")
     if len(by_date) > RECENT:
         print(f"  … {len(by_date) - RECENT} earlier dates")
     print("sources:")
-    for source, count in store.counts_by_source():
-        print(f"  {count:5d}  {source}")
+    for source in store.counts_by_source():
+        print(f"  {source.count:5d}  {source.name}")
     last = store.last_build()
     if last is None:
         print("last build: never")
     else:
         print(
-            f"last build: {last['finished']} ({last['written']} written, "
-            f"{last['unchanged']} unchanged, {last['seconds']:.2f} s)"
+            f"last build: {last.finished.isoformat()} ({last.written} written, "
+            f"{last.unchanged} unchanged, {last.seconds:.2f} s)"
         )
 
 
 def _print_mail(store: Store) -> None:
-    people = subscribers.counts(store)
-    print("subscribers: " + (", ".join(f"{n} {st} {sc}" for st, sc, n in people) or "none"))
-    days = deliveries.recent_days(store, RECENT)
+    people = store.subscriber_counts()
+    print(
+        "subscribers: " + (", ".join(f"{p.count} {p.status} {p.script}" for p in people) or "none")
+    )
+    days = store.delivery_days(RECENT)
     print("digests sent:" + ("" if days else " none"))
     for day in days:
-        states = ", ".join(
-            f"{n} {state}" for state, n in deliveries.counts(store, day).items() if n
-        )
+        states = ", ".join(f"{n} {state}" for state, n in store.delivery_counts(day).items() if n)
         print(f"  {day}  {states}")
-        for address, message_id, reason in deliveries.uncertain(store, day):
-            print(f"    uncertain: {address} {message_id} ({reason})")
-    run = daily.last_run(store)
+        for row in store.uncertain_deliveries(day):
+            print(f"    uncertain: {row.email} {row.message_id} ({row.reason})")
+    run = store.last_run()
     if run is not None:
-        run_day, finished, summary = run
-        print(
-            f"last daily run: {run_day}, "
-            + (f"finished {finished}: {summary}" if finished else "not finished")
-        )
+        done = f"finished {run.finished.isoformat()}: {run.summary}" if run.finished else ""
+        print(f"last daily run: {run.day}, " + (done or "not finished"))
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

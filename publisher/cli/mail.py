@@ -9,7 +9,7 @@ from pathlib import Path
 from publisher.cli.options import changes_store, date_argument
 from publisher.config import Config
 from publisher.mail import subscribers
-from publisher.mail.digest import write_archive
+from publisher.mail.archive import write_archive
 from publisher.records import SCRIPTS, Script
 from publisher.store import Store
 
@@ -113,7 +113,7 @@ def _digest(args: argparse.Namespace, config: Config) -> int:
     now = config.now()
     day = args.date or now.date()
     with Store(config.database) as store:
-        paths = write_archive(config, store, day, now)
+        paths = write_archive(config, store, day)
     if not paths:
         print(f"no articles for {day.isoformat()}: no digest", file=sys.stderr)
         return 0

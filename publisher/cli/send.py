@@ -9,7 +9,6 @@ import threading
 from publisher.cli.options import changes_store, date_argument
 from publisher.config import Config
 from publisher.delivery import engine as delivery
-from publisher.delivery import queue as deliveries
 from publisher.store import Store
 
 # Exit codes: 1 when a mail failed or may not have arrived (someone must look), 75
@@ -35,11 +34,11 @@ def _summary(report: delivery.SendReport) -> str:
 
 
 def _uncertain_help(store: Store, day: dt.date) -> list[str]:
-    rows = deliveries.uncertain(store, day)
+    rows = store.uncertain_deliveries(day)
     if not rows:
         return []
     lines = [f"uncertain (may or may not have arrived; never resent on their own): {len(rows)}"]
-    lines += [f"  {email}  {message_id or '-'}  {why}" for email, message_id, why in rows[:20]]
+    lines += [f"  {row.email}  {row.message_id or '-'}  {row.reason}" for row in rows[:20]]
     if len(rows) > 20:
         lines.append(f"  … and {len(rows) - 20} more")
     lines.append(
@@ -55,7 +54,7 @@ def _send(args: argparse.Namespace, config: Config) -> int:
     stop = threading.Event()
     with Store(config.database) as store:
         if args.retry_uncertain:
-            count = deliveries.retry_uncertain(store, day, now)
+            count = store.requeue_uncertain(day, now)
             print(f"{day}: {count} uncertain deliveries queued again")
         with delivery.stop_on_signals(stop):
             report = delivery.send_day(config, store, day, now, stop=stop)

@@ -34,12 +34,13 @@ from types import FrameType
 from typing import Protocol
 
 from publisher.config import Config
+from publisher.delivery.backends import open_transport
 from publisher.delivery.queue import Queue
-from publisher.delivery.transport import Scope, SendFailure, Transport, open_transport
+from publisher.delivery.transport import Scope, SendFailure, Transport
 from publisher.errors import PublisherError
 from publisher.mail import subscribers
-from publisher.mail.digest import Letter, prepare_digest
-from publisher.records import DeliveryStatus, Subscriber
+from publisher.mail.digest import prepare_digest
+from publisher.records import DeliveryStatus, Letter, Subscriber
 from publisher.store import Store
 
 log = logging.getLogger(__name__)
@@ -278,7 +279,8 @@ def deliver(
     queue.enqueue(people)
     uncertain = queue.recover()
     before = queue.counts()
-    skipped = before["sent"] + before["failed"] + before["uncertain"] - uncertain
+    done = (DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.UNCERTAIN)
+    skipped = sum(before[status] for status in done) - uncertain
     run = _Run(
         queue,
         digest,
@@ -296,7 +298,7 @@ def deliver(
         sent=run.sent,
         failed=run.failed,
         uncertain=uncertain + run.uncertain,
-        deferred=queue.counts()["queued"],
+        deferred=queue.counts()[DeliveryStatus.QUEUED],
         skipped=skipped,
         withdrawn=run.withdrawn,
         stopped=bool(run.halt),

@@ -12,13 +12,10 @@ import secrets
 import socket
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from publisher.delivery.transport import Handover, Managed, Scope, SendFailure, no_handover
 from publisher.errors import DeliveryError
-
-if TYPE_CHECKING:
-    from publisher.mail.digest import Letter
+from publisher.records import Letter
 
 log = logging.getLogger(__name__)
 

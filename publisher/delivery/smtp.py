@@ -18,14 +18,11 @@ import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from publisher.config import SmtpConfig
 from publisher.delivery.transport import Handover, Managed, Scope, SendFailure, no_handover
 from publisher.errors import DeliveryError
-
-if TYPE_CHECKING:
-    from publisher.mail.digest import Letter
+from publisher.records import Letter
 
 log = logging.getLogger(__name__)
 

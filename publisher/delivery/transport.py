@@ -11,16 +11,12 @@ and stopping.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol, Self
+from typing import Protocol, Self
 
-from publisher.config import Config
 from publisher.errors import DeliveryError
-
-if TYPE_CHECKING:
-    from publisher.mail.digest import Letter
+from publisher.records import Letter
 
 Handover = Callable[[], None]
 
@@ -92,20 +88,3 @@ class Managed:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def open_transport(
-    config: Config,
-    *,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], object] = time.sleep,
-) -> Transport:
-    """The backend named by delivery.backend, not yet opened."""
-    # Imported here, not at the top: both backends import this module for its shared parts.
-    from publisher.delivery.outbox import Outbox
-    from publisher.delivery.smtp import Smtp
-
-    delivery = config.delivery
-    if delivery.backend == "smtp":
-        return Smtp(delivery.smtp, clock=clock, sleep=sleep)
-    return Outbox(config.path(delivery.outbox_dir))

@@ -39,14 +39,6 @@ _SAFE_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+")
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
-@dataclass(frozen=True)
-class Letter:
-    recipient: str  # envelope RCPT TO
-    sender: str  # envelope MAIL FROM (bare address)
-    message_id: str  # with angle brackets
-    data: bytes  # the whole RFC 5322 message, CRLF line ends
-
-
 def base64_lines(data: bytes) -> bytes:
     """RFC 2045 base64 in 76-character lines joined by CRLF, without a final CRLF."""
     encoded = base64.b64encode(data)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import sqlite3
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,26 +53,8 @@ def _name(name: str) -> str:
     return name
 
 
-def _time(value: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(value) if value else None
-
-
-def _subscriber(row: sqlite3.Row) -> Subscriber:
-    return Subscriber(
-        id=row["id"],
-        email=row["email"],
-        script=Script(row["script"]),
-        status=SubscriberStatus(row["status"]),
-        name=row["name"],
-        created=dt.datetime.fromisoformat(row["created"]),
-        confirmed=_time(row["confirmed"]),
-        unsubscribed=_time(row["unsubscribed"]),
-    )
-
-
 def get(store: Store, subscriber_id: int) -> Subscriber | None:
-    row = store.db.execute("SELECT * FROM subscribers WHERE id = ?", (subscriber_id,)).fetchone()
-    return _subscriber(row) if row else None
+    return store.subscriber(subscriber_id)
 
 
 def by_email(store: Store, email: str) -> Subscriber | None:
@@ -86,26 +67,15 @@ def by_email(store: Store, email: str) -> Subscriber | None:
 
 def _find(store: Store, address: str) -> Subscriber | None:
     """The subscriber with an address `normalise_address` has already checked."""
-    query = "SELECT * FROM subscribers WHERE email_key = ?"
-    row = store.db.execute(query, (_key(address),)).fetchone()
-    return _subscriber(row) if row else None
+    return store.subscriber_by_key(_key(address))
 
 
 def active(store: Store) -> list[Subscriber]:
-    rows = store.db.execute("SELECT * FROM subscribers WHERE status = 'active' ORDER BY id")
-    return [_subscriber(row) for row in rows]
-
-
-def counts(store: Store) -> list[tuple[str, str, int]]:
-    """(status, script, how many) for the operator's summary."""
-    rows = store.db.execute(
-        "SELECT status, script, COUNT(*) FROM subscribers GROUP BY 1, 2 ORDER BY 1, 2"
-    )
-    return [(row[0], row[1], row[2]) for row in rows]
+    return store.subscribers(SubscriberStatus.ACTIVE)
 
 
 def everyone(store: Store) -> list[Subscriber]:
-    return [_subscriber(row) for row in store.db.execute("SELECT * FROM subscribers ORDER BY id")]
+    return store.subscribers()
 
 
 def _insert(
@@ -116,15 +86,8 @@ def _insert(
     name: str,
     status: SubscriberStatus,
 ) -> Subscriber:
-    confirmed = now.isoformat() if status is SubscriberStatus.ACTIVE else None
-    cursor = store.db.execute(
-        "INSERT INTO subscribers (email, email_key, script, status, name, created, confirmed)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (address, _key(address), script.value, status.value, name, now.isoformat(), confirmed),
-    )
-    subscriber = get(store, int(cursor.lastrowid or 0))
-    assert subscriber is not None
-    return subscriber
+    subscriber_id = store.insert_subscriber(address, _key(address), script, status, name, now)
+    return _get(store, subscriber_id)
 
 
 def add(
@@ -153,17 +116,14 @@ def subscribe_pending(store: Store, email: str, script: Script, now: dt.datetime
     the confirm link; a pending one may change its script; an active one stays as it is
     (a stranger typing someone's address must not change their subscription)."""
     address = normalise_address(email)
-    with store.transaction() as db:
+    with store.transaction():
         existing = _find(store, address)
         if existing is None:
             return _insert(store, address, Script(script), now, "", SubscriberStatus.PENDING)
         if existing.status is SubscriberStatus.ACTIVE:
             return existing
-        db.execute(
-            "UPDATE subscribers SET status = 'pending', script = ?, confirmed = NULL,"
-            " unsubscribed = NULL WHERE id = ?",
-            (Script(script).value, existing.id),
-        )
+        store.set_subscriber_status(existing.id, SubscriberStatus.PENDING, now)
+        store.set_subscriber_script(existing.id, Script(script))
         return _get(store, existing.id)
 
 
@@ -177,30 +137,24 @@ def _get(store: Store, subscriber_id: int) -> Subscriber:
 def confirm(store: Store, subscriber_id: int, now: dt.datetime) -> Subscriber:
     """pending → active. Confirming twice is harmless; an unsubscribed person's old confirm
     link does not bring them back (they subscribe again, which sends a new one)."""
-    with store.transaction() as db:
+    with store.transaction():
         subscriber = _get(store, subscriber_id)
         if subscriber.status is SubscriberStatus.UNSUBSCRIBED:
             raise SubscriberError(
                 f"{subscriber.email} has unsubscribed; subscribe again to get a new link"
             )
         if subscriber.status is SubscriberStatus.PENDING:
-            db.execute(
-                "UPDATE subscribers SET status = 'active', confirmed = ? WHERE id = ?",
-                (now.isoformat(), subscriber_id),
-            )
+            store.set_subscriber_status(subscriber_id, SubscriberStatus.ACTIVE, now)
         return _get(store, subscriber_id)
 
 
 def unsubscribe(store: Store, subscriber_id: int, now: dt.datetime) -> Subscriber:
     """Any state → unsubscribed, keeping the record. Idempotent: a one-click POST may come
     twice, and the first time stays on record."""
-    with store.transaction() as db:
+    with store.transaction():
         subscriber = _get(store, subscriber_id)
         if subscriber.status is not SubscriberStatus.UNSUBSCRIBED:
-            db.execute(
-                "UPDATE subscribers SET status = 'unsubscribed', unsubscribed = ? WHERE id = ?",
-                (now.isoformat(), subscriber_id),
-            )
+            store.set_subscriber_status(subscriber_id, SubscriberStatus.UNSUBSCRIBED, now)
         return _get(store, subscriber_id)
 
 

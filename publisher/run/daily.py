@@ -25,7 +25,7 @@ from publisher.delivery import engine as delivery
 from publisher.delivery.engine import SendReport
 from publisher.delivery.transport import Transport
 from publisher.files import write_atomic
-from publisher.mail import digest
+from publisher.mail.archive import write_archive
 from publisher.site.build import BuildReport, build
 from publisher.store import Store
 
@@ -178,9 +178,8 @@ def scheduled_at(config: Config, day: dt.date, at: dt.time | None = None) -> dt.
 
 
 def completed(store: Store, day: dt.date) -> bool:
-    row = store.db.execute("SELECT finished FROM runs WHERE day = ?", (day.isoformat(),))
-    found = row.fetchone()
-    return found is not None and found[0] is not None
+    run = store.run_of(day)
+    return run is not None and run.finished is not None
 
 
 def due(store: Store, now: dt.datetime, config: Config, at: dt.time | None = None) -> bool:
@@ -189,20 +188,9 @@ def due(store: Store, now: dt.datetime, config: Config, at: dt.time | None = Non
     return now >= scheduled_at(config, day, at) and not completed(store, day)
 
 
-def last_run(store: Store) -> tuple[str, str | None, str] | None:
-    """(day, finished or None, summary) of the latest daily run, if any."""
-    row = store.db.execute("SELECT day, finished, summary FROM runs ORDER BY day DESC LIMIT 1")
-    found = row.fetchone()
-    return (found[0], found[1], found[2]) if found else None
-
-
 def unfinished(store: Store, day: dt.date) -> list[dt.date]:
     """Earlier days, at most RESUME_DAYS back, whose run started and never completed."""
-    rows = store.db.execute(
-        "SELECT day FROM runs WHERE finished IS NULL AND day < ? AND day >= ? ORDER BY day",
-        (day.isoformat(), (day - dt.timedelta(days=RESUME_DAYS)).isoformat()),
-    )
-    return [dt.date.fromisoformat(row[0]) for row in rows]
+    return store.unfinished_runs(day, day - dt.timedelta(days=RESUME_DAYS))
 
 
 def finish_earlier(
@@ -225,22 +213,8 @@ def finish_earlier(
         log.info("finished an earlier day: %s", report.summary())
 
 
-def _record_start(store: Store, day: dt.date, now: dt.datetime) -> None:
-    with store.transaction() as db:
-        db.execute(
-            "INSERT INTO runs (day, started) VALUES (?, ?)"
-            " ON CONFLICT (day) DO UPDATE SET started = excluded.started",
-            (day.isoformat(), now.isoformat()),
-        )
-
-
 def _record_end(store: Store, report: RunReport, now: dt.datetime) -> None:
-    finished = now.isoformat() if report.complete else None
-    with store.transaction() as db:
-        db.execute(
-            "UPDATE runs SET finished = ?, summary = ? WHERE day = ?",
-            (finished, report.summary(), report.day.isoformat()),
-        )
+    store.record_run_end(report.day, now if report.complete else None, report.summary())
 
 
 def run_day(
@@ -259,10 +233,10 @@ def run_day(
     if completed(store, day):
         return RunReport(day, skipped=True)
     started = time.monotonic()
-    _record_start(store, day, now)
+    store.record_run_start(day, now)
     ingested = tuple(ingest_inbox(config, store, now))
     built = build(config, store, now)
-    archive = tuple(digest.write_archive(config, store, day, now))
+    archive = tuple(write_archive(config, store, day))
     sent = delivery.send_day(config, store, day, now, stop=stop, transport=transport)
     report = RunReport(day, ingested, built, archive, sent, seconds=time.monotonic() - started)
     _record_end(store, report, now)

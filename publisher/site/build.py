@@ -21,7 +21,7 @@ from publisher.articles.conversion import Scripts
 from publisher.articles.editions import editions
 from publisher.config import Config
 from publisher.files import write_if_changed
-from publisher.records import SCRIPTS, Edition, Script
+from publisher.records import SCRIPTS, ArticleRef, Edition, Script
 from publisher.site import feeds, templating
 from publisher.site.pages import Pages, root_index
 from publisher.site.paths import Site
@@ -129,17 +129,17 @@ def plan(
     config: Config,
     site: Site,
     titles: dict[Script, str],
-    index: Sequence[tuple[str, dt.date, str]],
+    index: Sequence[ArticleRef],
 ) -> list[Output]:
-    """Every output of the site, from (key, date, source) rows newest first, with the site's
+    """Every output of the site, from the article index newest first, with the site's
     title in each script. Pure."""
     env = templating.for_site(config)
-    window = [key for key, _, _ in index[: config.feeds.max_entries]]
+    window = [ref.key for ref in index[: config.feeds.max_entries]]
     by_day: dict[dt.date, list[str]] = defaultdict(list)
     by_source: dict[str, list[str]] = defaultdict(list)
-    for key, day, source in index:
-        by_day[day].append(key)
-        by_source[source].append(key)
+    for ref in index:
+        by_day[ref.day].append(ref.key)
+        by_source[ref.source].append(ref.key)
     days = [(day, len(keys)) for day, keys in by_day.items()]
     outputs = [
         Output("index.html", (), Script.HANT, lambda _: root_index(env, site)),
@@ -165,8 +165,13 @@ def plan(
             for day, keys in by_day.items()
         ]
         outputs += [
-            Output(site.article_path_of(script, day, key), (key,), script, pages.article_renderer)
-            for key, day, _ in index
+            Output(
+                site.article_path_of(script, ref.day, ref.key),
+                (ref.key,),
+                script,
+                pages.article_renderer,
+            )
+            for ref in index
         ]
     return outputs
 

@@ -36,9 +36,10 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Message, Receive
 
 from publisher.config import Config
-from publisher.delivery import transport
+from publisher.delivery.backends import open_transport
 from publisher.errors import AddressError, DeliveryError, TokenError
-from publisher.mail import digest, subscribers, tokens
+from publisher.mail import subscribers, tokens
+from publisher.mail.confirmation import confirmation_letter
 from publisher.records import Script, Subscriber, SubscriberStatus
 from publisher.site import templating
 from publisher.site.paths import Site
@@ -241,9 +242,9 @@ class Web:
         if subscriber.status is SubscriberStatus.PENDING:
             # An active subscriber gets no mail: a stranger typing their address changes
             # nothing, and the page below is the same, so it tells the stranger nothing.
-            letter = digest.confirmation_letter(self.config, subscriber, self.now())
+            letter = confirmation_letter(self.config, subscriber, self.now())
             try:
-                with transport.open_transport(self.config) as outgoing:
+                with open_transport(self.config) as outgoing:
                     outgoing.send(letter)
             except (DeliveryError, OSError, smtplib.SMTPException) as error:
                 log.warning("confirmation mail to %s not sent: %s", subscriber.email, error)

@@ -1,0 +1,43 @@
+"""The confirmation mail a web sign-up gets: one per request, built the plain way."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from publisher.config import Config
+from publisher.mail import tokens
+from publisher.mail.headers import envelope_sender, mail_domain, sender_headers
+from publisher.mail.letters import simple_message
+from publisher.mail.sources import DigestSources
+from publisher.records import Letter, Subscriber
+from publisher.words import WORDS
+
+
+def confirmation_letter(config: Config, subscriber: Subscriber, now: dt.datetime) -> Letter:
+    """The confirmation mail for `subscriber`, in their script. One per request, so it is
+    built the plain way (an EmailMessage), not from a prepared template."""
+    sources, script = DigestSources.of(config), subscriber.script
+    site, words, site_title = sources.site, WORDS[script], sources.titles[script]
+    token = tokens.make(tokens.load_secret(config), "confirm", subscriber.id)
+    subject = words["confirm_subject"].format(site=site_title)
+    values = {
+        "script": script,
+        "words": words,
+        "subject": subject,
+        "site_title": site_title,
+        "address": subscriber.email,
+        "confirm_url": site.confirm_url(token),
+        "home_url": site.url(site.index_path(script)),
+    }
+    text = sources.env.get_template("confirm_mail.txt").render(values)
+    html = sources.env.get_template("confirm_mail.html").render(values)
+    message_id = f"<confirm.{subscriber.id}.{int(now.timestamp())}@{mail_domain(site)}>"
+    headers = [
+        *sender_headers(config, sources.scripts, script, subject, now),
+        ("To", subscriber.email),
+        ("Message-ID", message_id),
+        # RFC 3834: generated on a request; tells autoresponders not to answer.
+        ("Auto-Submitted", "auto-generated"),
+    ]
+    data = simple_message(headers, text, html)
+    return Letter(subscriber.email, envelope_sender(config), message_id, data)

@@ -1,0 +1,42 @@
+"""What every mail we send has: the sender in the reader's script, Reply-To, Subject, Date,
+and the site's domain in the ASCII form that Message-ID and List-Id need."""
+
+from __future__ import annotations
+
+import datetime as dt
+from email.headerregistry import Address
+from email.utils import format_datetime, parseaddr
+
+from publisher.articles.conversion import Scripts
+from publisher.config import Config
+from publisher.records import Script
+from publisher.site.paths import Site
+
+
+def mail_domain(site: Site) -> str:
+    """The site's domain as mail headers need it, in ASCII (IDNA): Message-ID and List-Id
+    take no encoded words, so a non-ASCII domain there would be unreadable."""
+    return site.domain.encode("idna").decode("ascii")
+
+
+def envelope_sender(config: Config) -> str:
+    """The bare address of digest.from_address: MAIL FROM, and the address in From."""
+    return parseaddr(config.digest.from_address)[1]  # config.py checked it holds one
+
+
+def from_header(config: Config, scripts: Scripts, script: Script) -> Address:
+    """From, its display name shown in the reader's script (it is data, like the title). An
+    Address, not a string: the email package then quotes a name that holds a comma or a
+    quote and RFC 2047-encodes one that is not ASCII."""
+    name, address = parseaddr(config.digest.from_address)
+    return Address(display_name=scripts.into(name, script), addr_spec=address)
+
+
+def sender_headers(
+    config: Config, scripts: Scripts, script: Script, subject: str, now: dt.datetime
+) -> list[tuple[str, object]]:
+    """From, Reply-To (when configured), Subject and Date: what every mail we send has."""
+    headers: list[tuple[str, object]] = [("From", from_header(config, scripts, script))]
+    if config.digest.reply_to:
+        headers.append(("Reply-To", config.digest.reply_to))
+    return [*headers, ("Subject", subject), ("Date", format_datetime(now))]

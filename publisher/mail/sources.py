@@ -1,0 +1,60 @@
+"""What the digest's mail and web archive are made of, opened once: the site, templates,
+converters, and the site's title in each script."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import jinja2
+
+from publisher.articles.conversion import Scripts
+from publisher.articles.editions import editions
+from publisher.config import Config
+from publisher.mail.view import DigestView, digest_view
+from publisher.records import SCRIPTS, Script
+from publisher.site import templating
+from publisher.site.paths import Site
+from publisher.store import Store
+
+
+@dataclass(frozen=True)
+class DigestSources:
+    """The digest's ingredients, opened once."""
+
+    site: Site
+    env: jinja2.Environment
+    scripts: Scripts
+    titles: Mapping[Script, str]
+    excerpt_chars: int
+
+    @classmethod
+    def of(cls, config: Config) -> DigestSources:
+        scripts = Scripts.from_config(config)
+        titles = {script: scripts.into(config.site.title, script) for script in SCRIPTS}
+        return cls(
+            Site.from_config(config),
+            templating.for_site(config),
+            scripts,
+            titles,
+            config.digest.excerpt_chars,
+        )
+
+    def views(self, store: Store, day: dt.date) -> dict[Script, DigestView]:
+        """The day's digest in each script, its articles read once for both; {} when the
+        day has none."""
+        articles = store.articles(day=day)
+        if not articles:
+            return {}
+        return {
+            script: digest_view(
+                self.site,
+                script,
+                self.titles[script],
+                day,
+                editions(store, self.scripts, articles, script),
+                self.excerpt_chars,
+            )
+            for script in SCRIPTS
+        }

@@ -1,0 +1,143 @@
+"""SQL for articles and their stored conversions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from publisher.records import Article, ArticleRef, Script, Tally, Text
+from publisher.store.database import Database, operation
+
+CHUNK = 500  # keys per IN (…): under every engine's limit on bound parameters
+
+
+def _article(row: Any) -> Article:
+    return Article(
+        key=row["key"],
+        batch_date=dt.date.fromisoformat(row["batch_date"]),
+        position=row["position"],
+        published=dt.datetime.fromisoformat(row["published"]),
+        script=Script(row["script"]),
+        original=Text(title=row["title"], body=row["body"], source=row["source"]),
+    )
+
+
+def _chunks(keys: Iterable[str]) -> Iterable[Sequence[str]]:
+    wanted = list(keys)
+    for start in range(0, len(wanted), CHUNK):
+        yield wanted[start : start + CHUNK]
+
+
+_COLUMNS = "key, batch_date, position, published, script, title, body, source"
+
+
+class ArticleQueries:
+    db: Database
+
+    @operation("look up stored articles")
+    def known_keys(self, keys: Iterable[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(keys):
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(f"SELECT key FROM articles WHERE key IN ({marks})", chunk)
+            found.update(row[0] for row in rows)
+        return found
+
+    @operation("read the day's last position")
+    def next_position(self, day: dt.date) -> int:
+        row = self.db.execute(
+            "SELECT COALESCE(MAX(position) + 1, 0) FROM articles WHERE batch_date = ?",
+            (day.isoformat(),),
+        ).fetchone()
+        return int(row[0])
+
+    @operation("store the articles")
+    def add_articles(
+        self, articles: Iterable[tuple[Article, str, Text]], source_file: str, now: dt.datetime
+    ) -> None:
+        """Store (article, conversion signature, text in the other script) triples, all or none."""
+        with self.db.transaction():
+            for article, signature, twin in articles:
+                self.db.execute(
+                    "INSERT INTO articles (key, batch_date, position, published, script, title,"
+                    " body, source, source_file, ingested) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        article.key,
+                        article.batch_date.isoformat(),
+                        article.position,
+                        article.published.isoformat(),
+                        article.script.value,
+                        article.original.title,
+                        article.original.body,
+                        article.original.source,
+                        source_file,
+                        now.isoformat(),
+                    ),
+                )
+                self.put_conversion(article.key, signature, twin)
+
+    @operation("store a conversion")
+    def put_conversion(self, key: str, signature: str, text: Text) -> None:
+        self.db.execute(
+            "INSERT INTO conversions (key, signature, title, body, source) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (key, signature) DO UPDATE SET title = excluded.title,"
+            " body = excluded.body, source = excluded.source",
+            (key, signature, text.title, text.body, text.source),
+        )
+
+    @operation("read a conversion")
+    def conversion(self, key: str, signature: str) -> Text | None:
+        row = self.db.execute(
+            "SELECT title, body, source FROM conversions WHERE key = ? AND signature = ?",
+            (key, signature),
+        ).fetchone()
+        return Text(row[0], row[1], row[2]) if row else None
+
+    @operation("read the articles")
+    def articles(self, *, day: dt.date | None = None, limit: int | None = None) -> list[Article]:
+        """Newest date first, batch order within a date."""
+        sql = f"SELECT {_COLUMNS} FROM articles"
+        params: list[object] = []
+        if day is not None:
+            sql += " WHERE batch_date = ?"
+            params.append(day.isoformat())
+        sql += " ORDER BY batch_date DESC, position"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [_article(row) for row in self.db.execute(sql, params)]
+
+    @operation("read the article index")
+    def article_index(self) -> list[ArticleRef]:
+        """Key, date and source of every article, newest first: enough to plan a build."""
+        rows = self.db.execute(
+            "SELECT key, batch_date, source FROM articles ORDER BY batch_date DESC, position"
+        )
+        return [ArticleRef(r[0], dt.date.fromisoformat(r[1]), r[2]) for r in rows]
+
+    @operation("read articles by key")
+    def articles_by_keys(self, keys: Iterable[str]) -> list[Article]:
+        """The articles with these keys, newest first."""
+        found: list[Article] = []
+        for chunk in _chunks(keys):
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT {_COLUMNS} FROM articles WHERE key IN ({marks})"
+            found.extend(_article(row) for row in self.db.execute(sql, chunk))
+        found.sort(key=lambda article: (-article.batch_date.toordinal(), article.position))
+        return found
+
+    @operation("count articles by date")
+    def counts_by_date(self) -> list[Tally]:
+        """(date as YYYY-MM-DD, articles), newest first."""
+        rows = self.db.execute(
+            "SELECT batch_date, COUNT(*) FROM articles GROUP BY batch_date ORDER BY batch_date DESC"
+        )
+        return [Tally(r[0], int(r[1])) for r in rows]
+
+    @operation("count articles by source")
+    def counts_by_source(self) -> list[Tally]:
+        rows = self.db.execute(
+            "SELECT source, COUNT(*) FROM articles GROUP BY source ORDER BY COUNT(*) DESC, source"
+        )
+        return [Tally(r[0], int(r[1])) for r in rows]

@@ -1,0 +1,150 @@
+"""Schema migrations: numbered steps, applied in order, each recorded in the database.
+
+A store is at the version of the last step applied to it (`meta.schema_version`). Opening a
+store brings it up to date in one transaction, so a step that fails leaves the store as it
+was; a database newer than this program is refused rather than misread. Step 1 is the schema
+of the first release, frozen: stores made by that release are at version 1 already.
+
+Why at open and not only by `publisher db upgrade`: publisher mostly runs as one program on
+one machine from cron, with nobody there to run an upgrade between a package update and the
+next run; a transaction makes the automatic step as safe as a manual one. `db upgrade` does
+the same thing explicitly (e.g. before starting several nodes on a new release).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from publisher.errors import StorageError
+from publisher.store.database import Database
+
+ANY = "any"  # SQL that every engine takes
+
+
+@dataclass(frozen=True)
+class Step:
+    version: int
+    summary: str
+    sql: Mapping[str, str]  # engine name (or ANY) → statements separated by ";"
+
+    def statements(self, engine: str) -> list[str]:
+        script = self.sql.get(engine, self.sql.get(ANY))
+        if script is None:
+            raise StorageError(f"migration {self.version} has no SQL for {engine}")
+        return [each.strip() for each in script.split(";") if each.strip()]
+
+
+_V1_SQLITE = """
+CREATE TABLE IF NOT EXISTS meta (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS articles (
+    key TEXT PRIMARY KEY,
+    batch_date TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    published TEXT NOT NULL,
+    script TEXT NOT NULL CHECK (script IN ('zh-Hant', 'zh-Hans')),
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    source TEXT NOT NULL,
+    source_file TEXT NOT NULL,
+    ingested TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_by_date ON articles (batch_date DESC, position);
+CREATE TABLE IF NOT EXISTS conversions (
+    key TEXT NOT NULL REFERENCES articles (key) ON DELETE CASCADE,
+    signature TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    source TEXT NOT NULL,
+    PRIMARY KEY (key, signature)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outputs (
+    path TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS builds (
+    id INTEGER PRIMARY KEY,
+    finished TEXT NOT NULL,
+    written INTEGER NOT NULL,
+    unchanged INTEGER NOT NULL,
+    seconds REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS subscribers (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL,
+    email_key TEXT NOT NULL UNIQUE,
+    script TEXT NOT NULL CHECK (script IN ('zh-Hant', 'zh-Hans')),
+    status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'unsubscribed')),
+    name TEXT NOT NULL DEFAULT '',
+    created TEXT NOT NULL,
+    confirmed TEXT,
+    unsubscribed TEXT
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY,
+    digest_date TEXT NOT NULL,
+    script TEXT NOT NULL CHECK (script IN ('zh-Hant', 'zh-Hans')),
+    subscriber_id INTEGER NOT NULL REFERENCES subscribers (id),
+    status TEXT NOT NULL
+        CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'uncertain')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '',
+    message_id TEXT NOT NULL DEFAULT '',
+    updated TEXT NOT NULL,
+    UNIQUE (digest_date, subscriber_id)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    day TEXT PRIMARY KEY,
+    started TEXT NOT NULL,
+    finished TEXT,
+    summary TEXT NOT NULL DEFAULT ''
+)
+"""
+
+STEPS: tuple[Step, ...] = (Step(1, "the first release's schema", {"sqlite": _V1_SQLITE}),)
+
+LATEST = STEPS[-1].version
+
+
+def current_version(db: Database) -> int:
+    """The store's schema version; 0 for an empty database."""
+    if not _has_meta(db):
+        return 0
+    row = db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _has_meta(db: Database) -> bool:
+    if db.engine == "sqlite":
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+    else:
+        sql = "SELECT 1 FROM information_schema.tables WHERE table_name = 'meta'"
+    return db.execute(sql).fetchone() is not None
+
+
+def pending(db: Database) -> list[Step]:
+    version = current_version(db)
+    if version > LATEST:
+        raise StorageError(
+            f"{db.label}: the database is at schema version {version}, newer than this "
+            f"publisher knows (up to {LATEST}): install the newer publisher that wrote it"
+        )
+    return [step for step in STEPS if step.version > version]
+
+
+def upgrade(db: Database) -> list[Step]:
+    """Apply every pending step, all in one transaction; returns the steps applied."""
+    with db.transaction():
+        steps = pending(db)  # read again inside: another process may have upgraded meanwhile
+        for step in steps:
+            for statement in step.statements(db.engine):
+                db.execute(statement)
+            db.execute(
+                "INSERT INTO meta (name, value) VALUES ('schema_version', ?)"
+                " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (str(step.version),),
+            )
+    return steps
