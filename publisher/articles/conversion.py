@@ -53,7 +53,7 @@ OVERRIDES: dict[str, dict[str, str]] = {
 
 @cache
 def _changes(config: str, char: str) -> bool:
-    return _opencc(config).convert(char) != char
+    return bool(_opencc(config).convert(char) != char)
 
 
 @cache

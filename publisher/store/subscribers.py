@@ -87,6 +87,7 @@ class SubscriberQueries:
     ) -> None:
         """Move to `status`, stamping the time the state records (confirmed, unsubscribed)."""
         stamp = now.isoformat()
+        params: tuple[str, ...]
         if status is SubscriberStatus.ACTIVE:
             sql, params = "status = 'active', confirmed = ?", (stamp,)
         elif status is SubscriberStatus.UNSUBSCRIBED:
