@@ -284,7 +284,7 @@ def parse(text: str, path: Path) -> Config:
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(path, "(syntax)", str(error)) from None
+        raise ConfigError(path, None, f"not valid TOML: {error}") from None
     config: Config = _build(path, "", Config, table)
     return dataclasses.replace(config, root=path.parent)
 
@@ -296,7 +296,7 @@ def load(path: Path = DEFAULT_PATH) -> Config:
     except FileNotFoundError:
         if path == DEFAULT_PATH:
             return dataclasses.replace(Config(), root=Path("."))
-        raise ConfigError(path, "(file)", "no such file") from None
+        raise ConfigError(path, None, "no such file") from None
     except UnicodeDecodeError as error:
-        raise ConfigError(path, "(file)", f"not UTF-8: {error}") from None
+        raise ConfigError(path, None, f"not UTF-8: {error}") from None
     return parse(text, path)

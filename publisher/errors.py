@@ -10,11 +10,14 @@ class PublisherError(Exception):
 
 
 class ConfigError(PublisherError):
-    def __init__(self, path: Path | str, key: str, problem: str) -> None:
+    """A configuration that cannot be used; `key` is None when the file as a whole is wrong
+    (missing, not TOML)."""
+
+    def __init__(self, path: Path | str, key: str | None, problem: str) -> None:
         self.path = Path(path)
         self.key = key
         self.problem = problem
-        super().__init__(f"{path}: {key}: {problem}")
+        super().__init__(f"{path}: {key}: {problem}" if key else f"{path}: {problem}")
 
 
 class BatchError(PublisherError):
@@ -36,6 +39,15 @@ class AddressError(PublisherError):
         self.address = address
         self.problem = problem
         super().__init__(f"{address!r}: {problem}")
+
+
+class SubscriberError(PublisherError):
+    """A change the subscriber list does not allow (unknown address, already on the list…),
+    or a subscriber's detail that cannot be stored (a name with control characters…)."""
+
+
+class TemplateError(PublisherError):
+    """A template (the site's own or the built-in one) that lacks what publisher needs."""
 
 
 class TokenError(PublisherError):

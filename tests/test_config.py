@@ -80,7 +80,6 @@ def test_every_key_is_in_the_shipped_config_with_a_comment() -> None:
         ("[digest]\nfrom_address = 'a@例子.tw'\n", "digest.from_address", "a@xn--fsqu00a.tw"),
         ("[digest]\nfrom_address = '新聞@x.tw'\n", "digest.from_address", "must be ASCII"),
         ("[digest]\nunsubscribe_mailto = 'a b@x'\n", "digest.unsubscribe_mailto", "bare address"),
-        ("[site\n", "(syntax)", ""),
     ],
 )
 def test_mistakes_name_the_key(tmp_path: Path, text: str, key: str, words: str) -> None:
@@ -91,6 +90,15 @@ def test_mistakes_name_the_key(tmp_path: Path, text: str, key: str, words: str) 
     assert caught.value.key == key
     assert words in caught.value.problem
     assert str(caught.value).startswith(f"{path}: {key}: ")
+
+
+def test_a_file_that_is_not_toml_is_named_with_the_problem(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[site\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        config_module.load(path)
+    assert caught.value.key is None
+    assert str(caught.value).startswith(f"{path}: not valid TOML: ")
 
 
 def test_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:

@@ -36,13 +36,14 @@ from conftest import NOW, make_config
 from publisher.articles.ingest import ingest_file
 from publisher.cli import main
 from publisher.config import Config
-from publisher.delivery.engine import Policy, SendReport, deliver, send_day, stop_on_signals
+from publisher.delivery.engine import Policy, SendReport, deliver, send_day
 from publisher.delivery.smtp import Smtp
 from publisher.delivery.transport import Handover, Managed, no_handover
 from publisher.errors import AddressError
 from publisher.mail import subscribers
 from publisher.mail.digest import prepare_digest
 from publisher.records import Letter, Script, Subscriber
+from publisher.run.signals import stop_on_signals
 from publisher.store import Store
 
 DAY = NOW.date()

@@ -31,11 +31,10 @@ from publisher.articles import batch
 from publisher.articles.conversion import Scripts
 from publisher.config import Config
 from publisher.errors import AddressError
-from publisher.mail import digest, subscribers, tokens
+from publisher.mail import subscribers, tokens
 from publisher.mail.confirmation import confirmation_letter
 from publisher.mail.digest import PreparedDigest, prepare_digest
 from publisher.mail.letters import LetterTemplate
-from publisher.mail.sources import DigestSources
 from publisher.records import SCRIPTS, Script, Subscriber
 from publisher.store import Store
 from publisher.words import WORDS
@@ -210,22 +209,6 @@ def test_a_from_name_with_a_comma_or_quotes_stays_one_address(config, store, nam
         (sender,) = message["From"].addresses
         assert (sender.display_name, sender.addr_spec) == (name, "news@example.org")
         assert message["From"].defects == ()
-
-
-def test_an_international_domain_goes_into_list_id_and_message_id_in_ascii(config, store) -> None:
-    site = dataclasses.replace(config.site, base_url="https://新聞.example/")
-    config = dataclasses.replace(config, site=site)
-    store_day(config, store, EXAMPLE[:1])
-    sources = DigestSources.of(config)
-    view = sources.views(store, DAY)[Script.HANT]
-    headers = dict(digest._headers(config, sources, view, NOW))
-    # RFC 2919: the list-id in angle brackets is a dot-atom, never an encoded word.
-    assert headers["List-Id"].endswith(" <zh-hant.digest.xn--efvv70d.example>")
-    person = subscribers.subscribe_pending(store, "new@example.org", Script.HANT, NOW)
-    assert confirmation_letter(config, person, NOW).message_id.endswith("@xn--efvv70d.example>")
-
-
-# -- the bodies ---------------------------------------------------------------------------------
 
 
 def test_the_footer_carries_the_subscribers_address_and_own_token(prepared, people) -> None:

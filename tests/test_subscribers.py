@@ -9,9 +9,8 @@ import pytest
 
 from publisher.cli import main
 from publisher.config import Config
-from publisher.errors import AddressError
+from publisher.errors import AddressError, SubscriberError
 from publisher.mail import subscribers
-from publisher.mail.subscribers import SubscriberError
 from publisher.records import Script, SubscriberStatus
 from publisher.store import Store
 

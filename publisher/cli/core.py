@@ -1,4 +1,7 @@
-"""init, ingest, build, status."""
+"""init, ingest, build, status.
+
+Each handler imports what it runs: `publisher --help` and `status` must not pay for the
+renderers (jinja2, feedgen) or OpenCC."""
 
 from __future__ import annotations
 
@@ -6,17 +9,16 @@ import argparse
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from tqdm import tqdm
 
-from publisher.articles.ingest import ingest_file
 from publisher.cli.options import changes_store, date_argument
 from publisher.config import Config
 from publisher.errors import PublisherError
-from publisher.site import templating
-from publisher.site.build import build
-from publisher.store import Store
+
+if TYPE_CHECKING:
+    from publisher.store import Store
 
 T = TypeVar("T")
 RECENT = 14  # dates shown in full by `status`
@@ -32,6 +34,8 @@ def _articles(count: int) -> str:
 
 
 def _init(args: argparse.Namespace, _: Config) -> int:
+    from publisher.site import templating
+
     target: Path = args.config
     if target.exists() and not args.force:
         raise PublisherError(f"{target} exists already; use --force to overwrite it")
@@ -41,6 +45,9 @@ def _init(args: argparse.Namespace, _: Config) -> int:
 
 
 def _ingest(args: argparse.Namespace, config: Config) -> int:
+    from publisher.articles.ingest import ingest_file
+    from publisher.store import Store
+
     failed = 0
     with Store(config.database) as store:
         for path in _bar("ingest", "file")(args.files):
@@ -59,6 +66,9 @@ def _ingest(args: argparse.Namespace, config: Config) -> int:
 
 
 def _build(_: argparse.Namespace, config: Config) -> int:
+    from publisher.site.build import build
+    from publisher.store import Store
+
     with Store(config.database) as store:
         report = build(config, store, config.now(), progress=_bar("build", "file"))
     print(
@@ -69,6 +79,8 @@ def _build(_: argparse.Namespace, config: Config) -> int:
 
 
 def _status(_: argparse.Namespace, config: Config) -> int:
+    from publisher.store import Store
+
     with Store(config.database) as store:
         print(f"store: {config.database}")
         _print_articles(store)

@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 
 from publisher.config import Config
+from publisher.run.logs import add_log_file
 
 
 def time_argument(value: str) -> dt.time:
@@ -22,7 +23,7 @@ def _run(args: argparse.Namespace, config: Config) -> int:
     # Imported here: `publisher --help` should not pay for APScheduler and the mail stack.
     from publisher.run import daemon
 
-    daemon.add_log_file(config)
+    add_log_file(config)
     if args.once:
         return daemon.run_once(config, wait=args.wait)
     return daemon.run_forever(config, wait=args.wait, at=args.at)

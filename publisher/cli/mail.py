@@ -8,8 +8,8 @@ from pathlib import Path
 
 from publisher.cli.options import changes_store, date_argument
 from publisher.config import Config
+from publisher.errors import SubscriberError
 from publisher.mail import subscribers
-from publisher.mail.archive import write_archive
 from publisher.records import SCRIPTS, Script
 from publisher.store import Store
 
@@ -103,13 +103,16 @@ def _remove(args: argparse.Namespace, config: Config) -> int:
     with Store(config.database) as store:
         person = subscribers.by_email(store, args.email)
         if person is None:
-            raise subscribers.SubscriberError(f"{args.email} is not on the list")
+            raise SubscriberError(f"{args.email} is not on the list")
         person = subscribers.unsubscribe(store, person.id, config.now())
     print(f"unsubscribed {person.email}")
     return 0
 
 
 def _digest(args: argparse.Namespace, config: Config) -> int:
+    # Here, not at the top: only this command needs the renderers (jinja2, premailer, feedgen).
+    from publisher.mail.archive import write_archive
+
     now = config.now()
     day = args.date or now.date()
     with Store(config.database) as store:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import threading
+from typing import TYPE_CHECKING
 
 from publisher.cli.options import changes_store, date_argument
 from publisher.config import Config
-from publisher.delivery import engine as delivery
+from publisher.run.signals import stop_on_signals
 from publisher.store import Store
+
+if TYPE_CHECKING:
+    from publisher.delivery.engine import SendReport
 
 # Exit codes: 1 when a mail failed or may not have arrived (someone must look), 75
 # (EX_TEMPFAIL, as sendmail uses it) when mails are only deferred or the run stopped early:
@@ -18,7 +22,7 @@ EXIT_FAILED = 1
 EXIT_TEMPFAIL = 75
 
 
-def _summary(report: delivery.SendReport) -> str:
+def _summary(report: SendReport) -> str:
     text = (
         f"{report.day}: {report.sent} sent, {report.failed} failed, "
         f"{report.uncertain} uncertain, {report.deferred} deferred"
@@ -49,6 +53,9 @@ def _uncertain_help(store: Store, day: dt.date) -> list[str]:
 
 
 def _send(args: argparse.Namespace, config: Config) -> int:
+    # Here, not at the top: only sending needs the mail stack (premailer, feedgen, smtplib).
+    from publisher.delivery import engine as delivery
+
     now = config.now()
     day: dt.date = args.date or now.date()
     stop = threading.Event()
@@ -56,7 +63,7 @@ def _send(args: argparse.Namespace, config: Config) -> int:
         if args.retry_uncertain:
             count = store.requeue_uncertain(day, now)
             print(f"{day}: {count} uncertain deliveries queued again")
-        with delivery.stop_on_signals(stop):
+        with stop_on_signals(stop):
             report = delivery.send_day(config, store, day, now, stop=stop)
         if report.empty:
             print(f"no articles for {day}: nothing to send")

@@ -23,14 +23,11 @@ import dataclasses
 import datetime as dt
 import heapq
 import logging
-import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from types import FrameType
 from typing import Protocol
 
 from publisher.config import Config
@@ -230,32 +227,6 @@ class _Run:
         self.pause_until = self.clock() + self.policy.delay(self.in_a_row)
         if self.in_a_row >= self.policy.max_consecutive_failures:
             self.halt = f"{self.in_a_row} server failures in a row, the last: {failure.reply}"
-
-
-@contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """While inside, SIGTERM and SIGINT set `stop`: the run finishes and records the mail in
-    flight, then ends. A second signal acts as usual (SIGTERM ends the process, SIGINT
-    raises KeyboardInterrupt; that mail may then show as uncertain). The previous handlers
-    come back on leaving. Outside the main thread, where Python takes no signals, it does
-    nothing."""
-
-    def handle(signum: int, _: FrameType | None) -> None:
-        name = signal.Signals(signum).name
-        log.info("%s: stopping after the message in flight (again to quit at once)", name)
-        stop.set()
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def deliver(

@@ -14,9 +14,9 @@ from publisher.site.paths import Site
 
 
 def mail_domain(site: Site) -> str:
-    """The site's domain as mail headers need it, in ASCII (IDNA): Message-ID and List-Id
-    take no encoded words, so a non-ASCII domain there would be unreadable."""
-    return site.domain.encode("idna").decode("ascii")
+    """The site's domain for Message-ID and List-Id, which take no encoded words: it is
+    ASCII, since the configuration refuses a non-ASCII host (and names its xn-- form)."""
+    return site.domain
 
 
 def envelope_sender(config: Config) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP
 
-from publisher.errors import AddressError, PublisherError
+from publisher.errors import AddressError, TemplateError
 
 # Stand-ins the templates render where a subscriber's own values go. Plain ASCII letters
 # and dashes, so autoescaping and premailer leave them exactly as they are.
@@ -59,7 +59,7 @@ class _Body:
         data = _LINE_END.sub(_CRLF, text.encode("utf-8"))
         found = [data.find(mark.encode()) for mark in placeholders]
         if min(found) < 0:
-            raise PublisherError("a digest template lacks the unsubscribe link or the address")
+            raise TemplateError("a digest template lacks the unsubscribe link or the address")
         cut = min(found) // _RAW * _RAW
         head = base64_lines(data[:cut])
         return cls(head + _CRLF if head else b"", data[cut:])

@@ -17,15 +17,11 @@ from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
 
-from publisher.errors import AddressError, PublisherError
+from publisher.errors import AddressError, PublisherError, SubscriberError
 from publisher.records import Script, Subscriber, SubscriberStatus
 from publisher.store import Store
 
 MAX_NAME_CHARS = 200
-
-
-class SubscriberError(PublisherError):
-    """A change the subscriber's state does not allow (unknown id, already on the list…)."""
 
 
 def normalise_address(email: str) -> str:
@@ -47,9 +43,9 @@ def _key(address: str) -> str:
 def _name(name: str) -> str:
     name = " ".join(name.split())
     if any(unicodedata.category(char) == "Cc" for char in name):
-        raise PublisherError(f"name {name!r}: control characters are not allowed")
+        raise SubscriberError(f"name {name!r}: control characters are not allowed")
     if len(name) > MAX_NAME_CHARS:
-        raise PublisherError(f"name: longer than {MAX_NAME_CHARS} characters")
+        raise SubscriberError(f"name: longer than {MAX_NAME_CHARS} characters")
     return name
 
 
@@ -200,11 +196,11 @@ def _parse_row(cells: list[str]) -> tuple[str, Script, str]:
     while cells and not cells[-1].strip():
         cells = cells[:-1]
     if not 2 <= len(cells) <= 3:
-        raise PublisherError(f"expected 2 or 3 columns (email,script[,name]), got {len(cells)}")
+        raise SubscriberError(f"expected 2 or 3 columns (email,script[,name]), got {len(cells)}")
     address = normalise_address(cells[0])
     script = _SCRIPTS.get(cells[1].strip().lower())
     if script is None:
-        raise PublisherError(f"script {cells[1]!r}: must be zh-Hant or zh-Hans")
+        raise SubscriberError(f"script {cells[1]!r}: must be zh-Hant or zh-Hans")
     return address, script, _name(cells[2] if len(cells) == 3 else "")
 
 
@@ -212,7 +208,7 @@ def _decode(path: Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise PublisherError(f"{path}: cannot read: {error.strerror}") from None
+        raise SubscriberError(f"{path}: cannot read: {error.strerror}") from None
     try:
         # utf-8-sig: spreadsheets often save a byte order mark.
         return data.decode("utf-8-sig")
@@ -220,7 +216,7 @@ def _decode(path: Path) -> str:
         # Likely a spreadsheet's own encoding (Big5, GBK): a name read wrongly would be
         # stored wrongly, so nothing of the file is imported.
         line = data[: error.start].count(b"\n") + 1
-        raise PublisherError(
+        raise SubscriberError(
             f"{path}:{line}: not valid UTF-8 (byte {data[error.start]:#04x}); "
             "save the file as CSV UTF-8 and import it again"
         ) from None

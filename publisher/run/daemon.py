@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import logging.handlers
 import threading
 from dataclasses import dataclass
 
@@ -22,11 +21,11 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from publisher.config import Config
-from publisher.delivery.engine import stop_on_signals
 from publisher.errors import PublisherError
 from publisher.run import daily
 from publisher.run.daily import RunReport
 from publisher.run.lock import StoreLock, lock_path
+from publisher.run.signals import stop_on_signals
 from publisher.store import Store
 
 log = logging.getLogger(__name__)
@@ -35,7 +34,6 @@ JOB_ID = "daily"
 RETRY_ID = "retry"
 # After an incomplete run (the relay deferred mail), try again this much later.
 RETRY_AFTER = dt.timedelta(minutes=15)
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def trigger(config: Config, at: dt.time | None = None) -> CronTrigger:
@@ -44,18 +42,6 @@ def trigger(config: Config, at: dt.time | None = None) -> CronTrigger:
     return CronTrigger(
         hour=when.hour, minute=when.minute, second=when.second, timezone=config.site.zone
     )
-
-
-def add_log_file(config: Config) -> None:
-    """Also log to schedule.log_file, if set (stderr keeps its lines too). A watched file
-    is reopened when logrotate moves it away, so the daemon needs no restart for that."""
-    if not config.schedule.log_file:
-        return
-    path = config.path(config.schedule.log_file)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.WatchedFileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    logging.getLogger().addHandler(handler)
 
 
 def run_locked(config: Config, *, wait: bool, stop: threading.Event) -> RunReport | None:

@@ -52,10 +52,6 @@ class StoreLock:
         self.purpose = purpose or " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
         self._fd: int | None = None
 
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
-
     def acquire(
         self,
         *,

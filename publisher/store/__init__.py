@@ -27,7 +27,7 @@ class Store(ArticleQueries, BuildQueries, SubscriberQueries, DeliveryQueries, Ru
         self.path = path
         self.db: Database = SqliteDatabase(path)
         try:
-            _upgrade(self.db, path)
+            self.upgraded = _upgrade(self.db, path)  # the migration steps this open applied
         except BaseException:
             self.db.close()
             raise
@@ -52,15 +52,24 @@ class Store(ArticleQueries, BuildQueries, SubscriberQueries, DeliveryQueries, Ru
         return migrations.current_version(self.db)
 
 
-def _upgrade(db: Database, path: Path) -> None:
+def schema_status(path: Path) -> tuple[int, list[migrations.Step]]:
+    """The store's schema version and the steps an upgrade would apply, changing nothing."""
+    db = SqliteDatabase(path)
+    try:
+        return migrations.current_version(db), migrations.pending(db)
+    finally:
+        db.close()
+
+
+def _upgrade(db: Database, path: Path) -> list[migrations.Step]:
     """Apply pending migrations; before changing a store that holds data, copy it aside
     (publisher.db → publisher.db.schema-N.bak), so an upgrade can always be undone."""
     steps = migrations.pending(db)
     if not steps:
-        return
+        return []
     version = migrations.current_version(db)
     backup = path.with_name(f"{path.name}.schema-{version}.bak")
     # An earlier attempt's copy is of the same version: keep it.
     if version > 0 and not backup.exists() and isinstance(db, SqliteDatabase):
         db.copy_to(backup)
-    migrations.upgrade(db)
+    return migrations.upgrade(db)

@@ -141,7 +141,13 @@ def upgrade(db: Database) -> list[Step]:
         steps = pending(db)  # read again inside: another process may have upgraded meanwhile
         for step in steps:
             for statement in step.statements(db.engine):
-                db.execute(statement)
+                try:
+                    db.execute(statement)
+                except db.driver_errors as error:
+                    raise StorageError(
+                        f"{db.label}: cannot upgrade the schema to version {step.version} "
+                        f"({step.summary}): {error}; the store is left as it was"
+                    ) from error
             db.execute(
                 "INSERT INTO meta (name, value) VALUES ('schema_version', ?)"
                 " ON CONFLICT (name) DO UPDATE SET value = excluded.value",

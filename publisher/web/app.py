@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import signal
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,10 +36,11 @@ from starlette.types import Message, Receive
 
 from publisher.config import Config
 from publisher.delivery.backends import open_transport
-from publisher.errors import AddressError, DeliveryError, TokenError
+from publisher.errors import AddressError, DeliveryError, SubscriberError, TokenError
 from publisher.mail import subscribers, tokens
 from publisher.mail.confirmation import confirmation_letter
 from publisher.records import Script, Subscriber, SubscriberStatus
+from publisher.run import signals
 from publisher.site import templating
 from publisher.site.paths import Site
 from publisher.store import Store
@@ -313,7 +313,7 @@ class Web:
                 return subscribers.unsubscribe(store, subscriber.id, self.now())
             try:
                 return subscribers.confirm(store, subscriber.id, self.now())
-            except subscribers.SubscriberError:
+            except SubscriberError:
                 raise Problem(409, "was_unsubscribed") from None
 
     def _done(self, request: Request, outcome: str, subscriber: Subscriber) -> Response:
@@ -393,10 +393,6 @@ def serve(config: Config, host: str, port: int) -> None:
 
     app = create_app(config)
     log.info("serving %s and the subscription pages on %s:%d", config.output_dir, host, port)
-    previous = {sig: signal.signal(sig, _stopped) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
+    with signals.handling(_stopped):
         # log_config=None: keep the CLI's logging (stderr, timestamps) for uvicorn's too.
         uvicorn.run(app, host=host, port=port, log_config=None, server_header=False)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

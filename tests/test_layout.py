@@ -1,0 +1,73 @@
+"""The architecture holds: light commands import little, and only the store speaks SQL."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).parents[1]
+PACKAGE = REPO / "publisher"
+
+# What the quick commands must never load: the scheduler, the mail and feed renderers, the
+# web server. (reader keeps such a test for its own lazy imports.)
+HEAVY = {"apscheduler", "premailer", "feedgen", "uvicorn", "starlette"}
+
+PROBE = """
+import json, sys
+from publisher.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})), file=sys.stderr)
+"""
+
+
+def loaded_by(tmp_path: Path, *argv: str) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [("--help",), ("status",), ("ingest", str(REPO / "examples" / "2025-12-14.txt"))],
+    ids=["help", "status", "ingest"],
+)
+def test_quick_commands_do_not_load_the_heavy_stack(tmp_path: Path, argv: tuple[str]) -> None:
+    loaded = loaded_by(tmp_path, *argv)
+    assert "publisher" in loaded, "the probe ran the CLI"
+    assert loaded & HEAVY == set()
+    if argv[0] != "ingest":
+        assert {"jinja2", "opencc"} & loaded == set(), "only ingest needs OpenCC"
+
+
+def test_the_probe_sees_a_heavy_import(tmp_path: Path) -> None:
+    """The check above can fail: `digest` does load the renderers."""
+    assert {"premailer", "feedgen"} <= loaded_by(tmp_path, "digest", "--date", "2025-12-14")
+
+
+SQL = re.compile(r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|CREATE TABLE)\b")
+
+
+def test_only_the_store_package_speaks_sql() -> None:
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.is_relative_to(PACKAGE / "store"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"^\s*(import sqlite3|from sqlite3|import psycopg|from psycopg)", text, re.M):
+            offenders.append(f"{path.relative_to(REPO)}: imports a database driver")
+        if SQL.search(text):
+            offenders.append(f"{path.relative_to(REPO)}: holds SQL")
+    assert offenders == []

@@ -1,0 +1,162 @@
+"""Schema migrations: a store written by the first release (0.1.0) opens in this one with
+every row kept, and the schema's version is checked, never assumed.
+
+tests/data/store-0.1.0.sql is the `.dump` of a store that release made from examples/: the
+articles ingested, the site built, four subscribers added, a digest sent, one of them
+unsubscribed, a pending sign-up, and deliveries and runs in each state. It is frozen: never
+regenerate it with a newer publisher.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from conftest import make_config
+from publisher.cli import main
+from publisher.errors import StorageError
+from publisher.records import DeliveryStatus, SubscriberStatus
+from publisher.site.build import build
+from publisher.store import Store, migrations
+
+NOW = dt.datetime(2025, 12, 15, 9, 0, tzinfo=dt.UTC)
+DUMP = Path(__file__).parent / "data" / "store-0.1.0.sql"
+# Every table of the first release with its columns then: what an upgrade must keep.
+FIRST_RELEASE = {
+    "articles": "key, batch_date, position, published, script, title, body, source,"
+    " source_file, ingested",
+    "conversions": "key, signature, title, body, source",
+    "outputs": "path, fingerprint",
+    "builds": "id, finished, written, unchanged, seconds",
+    "subscribers": "id, email, email_key, script, status, name, created, confirmed, unsubscribed",
+    "deliveries": "id, digest_date, script, subscriber_id, status, attempts, last_error,"
+    " message_id, updated",
+    "runs": "day, started, finished, summary",
+}
+
+
+def first_release_store(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Write the frozen 0.1.0 store at `path`; returns its rows, table by table."""
+    with sqlite3.connect(path) as db:
+        db.executescript(DUMP.read_text(encoding="utf-8"))
+    return rows_of(path)
+
+
+def rows_of(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    with sqlite3.connect(path) as db:
+        found = {
+            table: db.execute(f"SELECT {columns} FROM {table} ORDER BY 1, 2").fetchall()
+            for table, columns in FIRST_RELEASE.items()
+        }
+    db.close()
+    return found
+
+
+def test_a_first_release_store_upgrades_with_every_row_kept(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    before = first_release_store(config.database)
+    assert all(before.values()), "the frozen store has rows in every table"
+
+    with Store(config.database) as store:
+        assert store.schema_version == migrations.LATEST
+        assert [step.version for step in store.upgraded] == list(range(2, migrations.LATEST + 1))
+        # The records the program reads from it.
+        assert len(store.articles()) == 4
+        people = {person.email: person.status for person in store.subscribers()}
+        assert people == {
+            "ann@example.org": SubscriberStatus.ACTIVE,
+            "bo@example.org": SubscriberStatus.ACTIVE,
+            "cy@example.org": SubscriberStatus.ACTIVE,
+            "dee@example.org": SubscriberStatus.UNSUBSCRIBED,
+            "eve@example.org": SubscriberStatus.PENDING,
+        }
+        sent_day, next_day = dt.date(2025, 12, 14), dt.date(2025, 12, 15)
+        counts = store.delivery_counts(sent_day)
+        assert counts[DeliveryStatus.SENT] == 2
+        assert counts[DeliveryStatus.UNCERTAIN] == counts[DeliveryStatus.FAILED] == 1
+        assert [row.message_id for row in store.uncertain_deliveries(sent_day)] == ["<x@y>"]
+        assert store.unfinished_runs(next_day + dt.timedelta(days=1), sent_day) == [next_day]
+        fingerprints = store.output_fingerprints()
+    assert len(fingerprints) == len(before["outputs"])
+    assert rows_of(config.database) == before, "every row of every table is kept as it was"
+
+
+def test_the_upgrade_keeps_a_private_copy_of_the_old_store(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    before = first_release_store(config.database)
+    Store(config.database).close()
+    backup = config.database.with_name("publisher.db.schema-1.bak")
+    if migrations.LATEST == 1:
+        pytest.skip("no migration after the first release yet")
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600, "it holds the subscriber list"
+    assert rows_of(backup) == before
+
+
+def test_an_upgraded_store_builds_and_then_rebuilds_nothing(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    first_release_store(config.database)
+    with Store(config.database) as store:
+        first = build(config, store, NOW)
+        again = build(config, store, NOW)
+    assert first.written > 0
+    assert again.written == 0
+
+
+def test_a_database_newer_than_the_program_is_refused(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    Store(config.database).close()
+    with sqlite3.connect(config.database) as db:
+        db.execute("UPDATE meta SET value = ? WHERE name = 'schema_version'", (99,))
+    db.close()
+    with pytest.raises(StorageError, match="schema version 99, newer than this publisher"):
+        Store(config.database)
+
+
+def test_a_failing_step_leaves_the_store_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = make_config(tmp_path)
+    before = first_release_store(config.database)
+    broken = migrations.Step(
+        migrations.LATEST + 1,
+        "a step that fails halfway",
+        {migrations.ANY: "CREATE TABLE extra (x INTEGER); SELECT * FROM no_such_table"},
+    )
+    monkeypatch.setattr(migrations, "STEPS", (*migrations.STEPS, broken))
+    monkeypatch.setattr(migrations, "LATEST", broken.version)
+    with pytest.raises(StorageError, match="no_such_table"):
+        Store(config.database)
+    with sqlite3.connect(config.database) as db:
+        version = db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    db.close()
+    assert version == ("1",)
+    assert "extra" not in tables
+    assert rows_of(config.database) == before
+
+
+def test_db_status_and_upgrade_say_where_the_store_stands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_config(tmp_path)
+    first_release_store(config.database)
+    assert main(["--config", str(config.root / "config.toml"), "db", "status"]) == 0
+    shown = capsys.readouterr().out
+    assert "schema: version 1" in shown
+    assert f"knows up to {migrations.LATEST}" in shown
+    assert main(["--config", str(config.root / "config.toml"), "db", "upgrade"]) == 0
+    main(["--config", str(config.root / "config.toml"), "db", "status"])
+    assert f"schema: version {migrations.LATEST}" in capsys.readouterr().out
+
+
+def test_db_status_without_a_store_says_how_to_start(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_config(tmp_path)
+    assert main(["--config", str(config.root / "config.toml"), "db", "status"]) == 1
+    assert "no store here yet" in capsys.readouterr().err
+    assert not config.database.exists()
