@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
@@ -71,3 +72,45 @@ def test_only_the_store_package_speaks_sql() -> None:
         if SQL.search(text):
             offenders.append(f"{path.relative_to(REPO)}: holds SQL")
     assert offenders == []
+
+
+# The flow, lowest first: a package may import those below it, never one above.
+LAYERS = [
+    {"__version__", "records", "errors", "text", "words", "files"},
+    {"config"},
+    {"store"},
+    {"articles"},
+    {"site"},
+    {"mail"},
+    {"delivery"},
+    {"run"},
+    {"web"},
+    {"cli", "__main__"},
+]
+
+
+def _layer(module: str) -> int:
+    part = module.split(".")[1] if module.count(".") else ""
+    return next(rank for rank, names in enumerate(LAYERS) if part in names)
+
+
+def test_dependencies_point_down_the_flow() -> None:
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = ".".join(path.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
+        if name == "publisher":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                targets = [node.module]
+                if node.module == "publisher":
+                    targets = [f"publisher.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            else:
+                continue
+            for target in targets:
+                if target.startswith("publisher.") and _layer(target) > _layer(name):
+                    wrong.append(f"{name} imports {target}")
+    assert wrong == []
