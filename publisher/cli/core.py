@@ -11,8 +11,6 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from tqdm import tqdm
-
 from publisher.cli.options import changes_store, date_argument
 from publisher.config import Config
 from publisher.errors import PublisherError
@@ -26,6 +24,8 @@ RECENT = 14  # dates shown in full by `status`
 
 def _bar(label: str, unit: str) -> Callable[[Sequence[T]], Iterable[T]]:
     """A progress bar on stderr, only when it is a terminal (disable=None), never in cron."""
+    from tqdm import tqdm  # only the commands that show progress pay for it
+
     return lambda items: tqdm(items, desc=label, unit=unit, disable=None, leave=False)
 
 

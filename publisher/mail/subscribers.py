@@ -15,8 +15,6 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from email_validator import EmailNotValidError, validate_email
-
 from publisher.errors import AddressError, PublisherError, SubscriberError
 from publisher.records import Script, Subscriber, SubscriberStatus
 from publisher.store import Store
@@ -28,6 +26,10 @@ def normalise_address(email: str) -> str:
     """The address as stored and mailed: syntax checked, domain lower-cased and in ASCII
     (IDNA), so sending needs no SMTPUTF8. No DNS lookup: a list import must not depend on
     the network, and the SMTP server is the judge of deliverability."""
+    # Imported here: its tables cost ~0.1 s, which commands that never check an address
+    # (`--help`, `status`) should not pay.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         result = validate_email(email.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
