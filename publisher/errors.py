@@ -30,6 +30,16 @@ class BatchError(PublisherError):
         super().__init__(f"{path}:{line}: {problem}")
 
 
+class DictionaryError(PublisherError):
+    """A phrase dictionary line that cannot be read (publisher/articles/dictionaries)."""
+
+    def __init__(self, path: Path | str, line: int, problem: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.problem = problem
+        super().__init__(f"{path}:{line}: {problem}")
+
+
 class StorageError(PublisherError):
     pass
 

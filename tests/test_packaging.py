@@ -21,3 +21,8 @@ def test_every_subpackage_and_template_is_installed() -> None:
     patterns = setuptools["package-data"]["publisher.templates"]
     for template in (REPO / "templates").iterdir():
         assert any(template.match(pattern) for pattern in patterns), template.name
+    dictionaries = setuptools["package-data"]["publisher.articles"]
+    articles = REPO / "publisher" / "articles"
+    for dictionary in (articles / "dictionaries").iterdir():
+        relative = dictionary.relative_to(articles)
+        assert any(relative.match(pattern) for pattern in dictionaries), dictionary.name

@@ -2,21 +2,21 @@
 
 OpenCC configs are phrase-level and region-aware. A Taiwan-phrased original goes to
 Simplified with tw2sp (記憶體→内存, 晶片→芯片, 輝達→英伟达); Simplified goes to the site's
-Traditional variant. A small override dictionary fixes what OpenCC gets wrong for news text.
+Traditional variant. Each config runs with our news phrase table inside OpenCC's own
+segmentation (see `phrasebook`): general words keep their general sense (文件, 程序, 项目,
+核心), names keep their listed form (華為昇騰 ⇄ 华为昇腾), protected terms stay verbatim.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import difflib
 import re
-from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
 import opencc
 
+from publisher.articles import phrasebook
 from publisher.config import Config
 from publisher.records import Article, Script, Text
 
@@ -26,66 +26,41 @@ CONFIGS: dict[str, tuple[str, str]] = {
     "hk": ("hk2s", "s2hk"),
     "generic": ("t2s", "s2t"),
 }
-
-# Where OpenCC's Taiwan phrase table reads a word the way software manuals do, and news text
-# means something else. Each entry was found in a real day's batch (tests check each on its
-# sentence); the value is the character-level Simplified form.
-#   核心 → 内核 (an OS kernel): 核心技術 became 内核技术, 11 times in one batch.
-#   指標 → 指针 (a pointer): an economic indicator is 指标.
-#   複製 → 拷贝 (copy a file): 難以複製的成功 is a success hard to replicate, 复制.
-#   儲存 → 保存 (save a file): 儲存晶片 are storage chips, 储存芯片, not 保存芯片.
-#   新增長 → 添加长: 新增 (add) matched across 新|增長 (new growth).
-OVERRIDES: dict[str, dict[str, str]] = {
-    "tw2sp": {
-        "核心": "核心",
-        "指標": "指标",
-        "複製": "复制",
-        "儲存": "储存",
-        "新增長": "新增长",
-    },
-    "hk2s": {},
-    "t2s": {},
-    "s2twp": {},
-    "s2hk": {},
-    "s2t": {},
-}
+_HAN_RANGES = ((0x2E80, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x323AF))
+# A text's script shows in its first characters (the title); more is read only on a tie.
+_DETECTION_WINDOWS = (64, 512)
 
 
 @cache
-def _changes(config: str, char: str) -> bool:
-    return bool(_opencc(config).convert(char) != char)
+def _changed_by(config: str) -> frozenset[str]:
+    """The characters `config` changes: computed once, one character per line so that no
+    phrase spans two of them."""
+    candidates = [chr(code) for low, high in _HAN_RANGES for code in range(low, high + 1)]
+    converted = opencc.OpenCC(config).convert("\n".join(candidates)).split("\n")
+    return frozenset(c for c, out in zip(candidates, converted, strict=True) if c != out)
 
 
 @cache
-def _opencc(config: str) -> opencc.OpenCC:
-    return opencc.OpenCC(config)
+def _counter(config: str) -> re.Pattern[str]:
+    """Matches one character `config` changes: the regex engine counts at C speed without
+    making a string per character. Only the Basic Plane: sre looks those up in one table, and
+    a class with rarer characters is scanned range by range, 100 times slower."""
+    chars = sorted(char for char in _changed_by(config) if ord(char) <= 0xFFFF)
+    return re.compile("[" + "".join(map(re.escape, chars)) + "]")
 
 
 class Converter:
-    """One OpenCC config plus overrides; the overrides' text is never handed to OpenCC."""
+    """One OpenCC config with the news phrase table and the site's protected terms."""
 
-    def __init__(self, config: str, overrides: Mapping[str, str]) -> None:
+    def __init__(self, config: str, protected: tuple[str, ...] = ()) -> None:
         self.config = config
-        # An override's result maps to itself, so converting twice changes nothing more; NUL
-        # is kept by the same means, as OpenCC's C core would end the text there.
-        self._overrides = {value: value for value in overrides.values()} | dict(overrides)
-        self._overrides["\0"] = "\0"
-        terms = sorted(self._overrides, key=len, reverse=True)
-        self._pattern = re.compile("|".join(map(re.escape, terms)))
-        digest = hashlib.sha256(json.dumps(self._overrides, sort_keys=True).encode()).hexdigest()
+        self._engine = phrasebook.engine(config, protected)
         # Names the exact conversion, so a stored result is reused only for the same one.
-        self.signature = f"{config}:{digest[:12]}"
+        self.signature = phrasebook.signature(config, phrasebook.phrase_table(config, protected))
 
     def convert(self, text: str) -> str:
-        engine = _opencc(self.config)
-        pieces = []
-        start = 0
-        for match in self._pattern.finditer(text):
-            pieces.append(engine.convert(text[start : match.start()]))
-            pieces.append(self._overrides[match[0]])
-            start = match.end()
-        pieces.append(engine.convert(text[start:]))
-        return "".join(pieces)
+        # OpenCC's C core ends a text at NUL: convert around it.
+        return "\0".join(self._engine.convert(piece) for piece in text.split("\0"))
 
     def convert_text(self, text: Text) -> Text:
         return Text(
@@ -93,6 +68,25 @@ class Converter:
             body=self.convert(text.body),
             source=self.convert(text.source),
         )
+
+
+def changed_phrases(before: str, after: str, context: int = 2) -> list[tuple[str, str]]:
+    """Where two conversions of one text differ, as (before, after) phrases for review.
+
+    Each change is widened by `context` characters on both sides, so 政府檔案 → 政府文件
+    reads as a phrase rather than 檔案 → 文件; each pair is listed once, in text order.
+    """
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    pairs: list[tuple[str, str]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        left = min(context, i1, j1)
+        right = min(context, len(before) - i2, len(after) - j2)
+        pair = (before[i1 - left : i2 + right], after[j1 - left : j2 + right])
+        if pair not in pairs:
+            pairs.append(pair)
+    return pairs
 
 
 @dataclass(frozen=True)
@@ -108,10 +102,9 @@ class Scripts:
         cls, variant: str = "tw", protected: tuple[str, ...] = (), default: Script = Script.HANT
     ) -> Scripts:
         to_hans, to_hant = CONFIGS[variant]
-        kept = {term: term for term in protected}
         return cls(
-            to_hans=Converter(to_hans, OVERRIDES[to_hans] | kept),
-            to_hant=Converter(to_hant, OVERRIDES[to_hant] | kept),
+            to_hans=Converter(to_hans, protected),
+            to_hant=Converter(to_hant, protected),
             default=default,
         )
 
@@ -133,13 +126,17 @@ class Scripts:
         return self.to_hans if script is Script.HANS else self.to_hant
 
     def detect(self, text: str) -> Script:
-        """The script a text is written in: the side with more characters unique to it."""
-        counts = Counter(char for char in text if ord(char) > 0x2E7F)
-        traditional = sum(n for char, n in counts.items() if _changes("t2s", char))
-        simplified = sum(n for char, n in counts.items() if _changes("s2t", char))
-        if traditional == simplified:
-            return self.default
-        return Script.HANT if traditional > simplified else Script.HANS
+        """The script a text is written in: the side with more characters unique to it, in
+        its first characters, then in more of it on a tie."""
+        for size in (*_DETECTION_WINDOWS, len(text)):
+            sample = text[:size]
+            traditional = len(_counter("t2s").findall(sample))
+            simplified = len(_counter("s2t").findall(sample))
+            if traditional != simplified:
+                return Script.HANT if traditional > simplified else Script.HANS
+            if size >= len(text):
+                break
+        return self.default
 
     def signature(self, article: Article) -> str:
         """The conversion an article needs for the script it was not written in."""

@@ -1,0 +1,158 @@
+"""News-aware OpenCC configs: OpenCC's own config with our phrases inside its segmentation.
+
+OpenCC converts in two passes: a longest-match segmentation, then a chain of dictionary steps
+applied to each segment. Our phrase table goes into both, in a `union` group placed before
+OpenCC's dictionaries: the longest key wins and, at equal length, ours. So a longer OpenCC
+phrase (文件夹 → 資料夾) still wins over our shorter word (文件 → 文件), and our phrases
+(半导体 → 半導體) keep the segmenter from cutting across words (半导|体制|造).
+
+The table, lowest precedence first: the shipped phrase dictionaries of the config, the shipped
+names, then the site's `scripts.protected_terms` (kept verbatim).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import tempfile
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import opencc
+
+from publisher.errors import DictionaryError
+
+# Which shipped dictionaries each config reads, lowest precedence first; names come last.
+DICTIONARIES: dict[str, tuple[str, ...]] = {
+    "tw2sp": ("tw2sp",),
+    "hk2s": (),
+    "t2s": (),
+    "s2twp": ("s2t", "s2twp"),
+    "s2hk": ("s2t",),
+    "s2t": ("s2t",),
+}
+TO_SIMPLIFIED = frozenset({"tw2sp", "hk2s", "t2s"})
+# A dictionary word given without a target takes its standard character form: the config
+# without its regional phrase table.
+_PLAIN = {"tw2sp": "tw2s", "s2twp": "s2tw"}
+# The first step of a config from Simplified is s2t, whose 49,000 phrases can take a segment
+# longer than our word (联合声明 → 聯合聲明): the last step then sees the word in Traditional
+# form, so it gets our target under that form too.
+_FIRST_STEP = {"s2twp": "s2t", "s2hk": "s2t"}
+_OPENCC_SHARE = Path(opencc.__file__).parent / "clib" / "share" / "opencc"
+
+
+def dictionary_path(name: str) -> Path:
+    return Path(str(resources.files("publisher.articles") / "dictionaries" / f"{name}.txt"))
+
+
+def read_dictionary(path: Path) -> list[tuple[str, str | None]]:
+    """(source, target or None) pairs of a dictionary file: `source[<TAB>target]` per line."""
+    pairs: list[tuple[str, str | None]] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        fields = line.split("#", 1)[0].strip().split("\t")
+        if fields == [""]:
+            continue
+        if len(fields) > 2 or any(not field or field != field.strip() for field in fields):
+            raise DictionaryError(path, number, "expected `source` or `source<TAB>target`")
+        if any(char.isspace() for field in fields for char in field):
+            raise DictionaryError(path, number, "a term cannot contain white space")
+        pairs.append((fields[0], fields[1] if len(fields) == 2 else None))
+    return pairs
+
+
+def _names(config: str) -> dict[str, str]:
+    """Each name written in either script comes out in the target script's listed form."""
+    table: dict[str, str] = {}
+    for traditional, simplified in read_dictionary(dictionary_path("names")):
+        written = {traditional, simplified or traditional}
+        target = (simplified or traditional) if config in TO_SIMPLIFIED else traditional
+        table |= dict.fromkeys(written, target)
+    return table
+
+
+@cache
+def phrase_table(config: str, protected: tuple[str, ...] = ()) -> dict[str, str]:
+    """Source phrase → its form in the target script, for one OpenCC config."""
+    plain = opencc.OpenCC(_PLAIN.get(config, config))
+    table: dict[str, str] = {}
+    for name in DICTIONARIES[config]:
+        for source, target in read_dictionary(dictionary_path(name)):
+            table[source] = target if target is not None else plain.convert(source)
+    table |= _names(config)
+    # A term OpenCC would split at a space is kept piece by piece (SK 海力士 → 海力士).
+    return table | {piece: piece for term in protected for piece in term.split()}
+
+
+def signature(config: str, table: dict[str, str]) -> str:
+    """Names the exact conversion: OpenCC's release, its config and our whole table."""
+    content = json.dumps([opencc.__version__, config, sorted(table.items())], ensure_ascii=False)
+    return f"{config}:{hashlib.sha256(content.encode()).hexdigest()[:12]}"
+
+
+def _as_first_step_leaves_it(config: str, table: dict[str, str]) -> dict[str, str]:
+    if config not in _FIRST_STEP:
+        return {}
+    first = opencc.OpenCC(_FIRST_STEP[config])
+    return {first.convert(source): target for source, target in table.items()}
+
+
+def _with_absolute_paths(node: Any) -> Any:
+    if isinstance(node, dict):
+        node = {key: _with_absolute_paths(value) for key, value in node.items()}
+        if node.get("type") == "ocd2":
+            node["file"] = str(_OPENCC_SHARE / node["file"])
+        return node
+    if isinstance(node, list):
+        return [_with_absolute_paths(value) for value in node]
+    return node
+
+
+def _phrase_dictionaries(node: Any) -> list[dict[str, Any]]:
+    """OpenCC's phrase dictionaries inside `node` (character tables would cut every word)."""
+    if node.get("type") == "group":
+        return [found for child in node["dicts"] for found in _phrase_dictionaries(child)]
+    return [node] if "Phrases" in Path(node.get("file", "")).name else []
+
+
+def _ahead_of(ours: Path, dictionary: dict[str, Any]) -> dict[str, Any]:
+    mine = {"type": "text", "file": str(ours)}
+    return {"type": "group", "match_policy": "union", "dicts": [mine, dictionary]}
+
+
+def news_config(config: str, table: dict[str, str], folder: Path) -> Path:
+    """Write OpenCC's `config` with `table` inside it into `folder`; return the JSON's path.
+
+    Steps before the last keep our phrases as they are (identity), so the last step sees the
+    whole phrase and gives its target: OpenCC keeps segments across steps.
+    """
+    base = json.loads((_OPENCC_SHARE / f"{config}.json").read_text(encoding="utf-8"))
+    spec = _with_absolute_paths(copy.deepcopy(base))
+    same, targets = folder / "same.txt", folder / "targets.txt"
+    same.write_text("".join(f"{key}\t{key}\n" for key in table), encoding="utf-8")
+    last = _as_first_step_leaves_it(config, table) | table
+    targets.write_text("".join(f"{k}\t{v}\n" for k, v in last.items()), encoding="utf-8")
+    steps = spec["conversion_chain"]
+    if "segmentation" in spec:
+        # The segmenter also sees the first step's phrases (tw2sp: 執行長 → 首席执行官), or
+        # our shorter word (執行) would cut a segment that OpenCC's phrase needs whole.
+        segmentation = spec["segmentation"]
+        union = _ahead_of(targets, segmentation["dict"])
+        union["dicts"] += _phrase_dictionaries(steps[0]["dict"])
+        segmentation["dict"] = union
+    for number, step in enumerate(steps, start=1):
+        step["dict"] = _ahead_of(targets if number == len(steps) else same, step["dict"])
+    path = folder / f"{config}.json"
+    path.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@cache
+def engine(config: str, protected: tuple[str, ...] = ()) -> opencc.OpenCC:
+    """The news-aware OpenCC: its files are read once, when it is made, so they can go."""
+    with tempfile.TemporaryDirectory(prefix="publisher-opencc-") as folder:
+        path = news_config(config, phrase_table(config, protected), Path(folder))
+        return opencc.OpenCC(str(path))
