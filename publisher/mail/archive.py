@@ -13,14 +13,12 @@ from publisher.files import write_if_changed
 from publisher.mail.sources import DigestSources
 from publisher.mail.view import DigestView, render_archive
 from publisher.records import SCRIPTS, Script
-from publisher.site.feeds import FeedEntry, Link, atom_feed, script_feed_meta
+from publisher.site.feeds import FeedEntry, atom_feed, page_links, script_feed_meta
 from publisher.site.paths import Site
 from publisher.store import Store
-from publisher.words import SCRIPT_NAMES
 
 
 def _feed_entry(env: jinja2.Environment, site: Site, view: DigestView) -> FeedEntry:
-    twin = view.script.twin
     return FeedEntry(
         id=site.feed_id(site.digest_path(view.script, view.day)),
         title=view.subject,
@@ -30,10 +28,7 @@ def _feed_entry(env: jinja2.Environment, site: Site, view: DigestView) -> FeedEn
         categories=(),
         summary=view.heading,
         content_html=env.get_template("digest_entry.html").render(view=view),
-        links=(
-            Link(view.archive_url, hreflang=view.script),
-            Link(view.twin_archive_url, hreflang=twin, title=SCRIPT_NAMES[twin]),
-        ),
+        links=page_links(view.script, view.archive_url, view.twin_archive_url),
         lang=str(view.script),
     )
 

@@ -208,8 +208,8 @@ def paragraphs_html(body: str, env: jinja2.Environment | None = None) -> str:
     return (env or environment()).get_template("_paragraphs.html").render(body=body)
 
 
-def article_links(site: Site, script: Script, article: Article) -> tuple[Link, ...]:
-    """The article's own page, its page in the other script, and the own page once more.
+def page_links(script: Script, own_url: str, twin_url: str) -> tuple[Link, ...]:
+    """An entry's own page, its page in the other script, and the own page once more.
 
     Readers disagree on which rel=alternate is "the" link: most (gofeed, Miniflux, rss-parser)
     take the first, feedparser and the readers built on it take the last. Naming the own page
@@ -217,12 +217,17 @@ def article_links(site: Site, script: Script, article: Article) -> tuple[Link, .
     valid Atom: no two alternates share the same type and hreflang (RFC 4287, 4.1.1).
     """
     twin = script.twin
-    own = site.url(site.article_path(script, article))
     return (
-        Link(own, hreflang=script),
-        Link(site.url(site.article_path(twin, article)), hreflang=twin, title=SCRIPT_NAMES[twin]),
-        Link(own),
+        Link(own_url, hreflang=script),
+        Link(twin_url, hreflang=twin, title=SCRIPT_NAMES[twin]),
+        Link(own_url),
     )
+
+
+def article_links(site: Site, script: Script, article: Article) -> tuple[Link, ...]:
+    """The article's page in `script` and in the other script, as `page_links` orders them."""
+    own, twin = (site.url(site.article_path(each, article)) for each in (script, script.twin))
+    return page_links(script, own, twin)
 
 
 def article_entry(
