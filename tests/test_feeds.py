@@ -76,9 +76,8 @@ HANS_TEXTS = [
 
 @pytest.fixture
 def site() -> Site:
-    return Site(
-        title="科技新聞", base_url="https://news.example.org/", zone=ZONE, domain="news.example.org"
-    )
+    titles = {Script.HANT: "科技新聞", Script.HANS: "科技新闻"}
+    return Site(titles, base_url="https://news.example.org/", zone=ZONE, domain="news.example.org")
 
 
 def make_article(position: int, text: Text, published: dt.datetime) -> Article:
@@ -112,7 +111,7 @@ def meta(site: Site, script: Script) -> FeedMeta:
         path=site.atom_path(script),
         twin_path=site.atom_path(script.twin),
         page_path=site.index_path(script),
-        title=site.title,
+        title=site.titles[script],
         subtitle="每日科技新聞",
     )
 
@@ -220,7 +219,7 @@ def test_feed_has_lang_self_and_twin_alternate(site: Site) -> None:
     } in links
     feed = parse(build_atom(site, Script.HANS)).feed
     assert feed.language == "zh-Hans"
-    assert (feed.title, feed.subtitle, feed.author) == ("科技新聞", "每日科技新聞", "科技新聞")
+    assert (feed.title, feed.subtitle, feed.author) == ("科技新闻", "每日科技新聞", "科技新闻")
     assert feed.id == site.feed_id("zh-Hans/atom.xml")
 
 

@@ -17,7 +17,8 @@ def confirmation_letter(config: Config, subscriber: Subscriber, now: dt.datetime
     """The confirmation mail for `subscriber`, in their script. One per request, so it is
     built the plain way (an EmailMessage), not from a prepared template."""
     sources, script = DigestSources.of(config), subscriber.script
-    site, words, site_title = sources.site, WORDS[script], sources.titles[script]
+    site, words = sources.site, WORDS[script]
+    site_title = site.titles[script]
     token = tokens.make(tokens.load_secret(config), "confirm", subscriber.id)
     subject = words["confirm_subject"].format(site=site_title)
     values = {

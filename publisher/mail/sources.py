@@ -1,10 +1,9 @@
-"""What the digest's mail and web archive are made of, opened once: the site, templates,
-converters, and the site's title in each script."""
+"""What the digest's mail and web archive are made of, opened once: the site (with its
+title in each script), templates and converters."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import jinja2
@@ -26,18 +25,15 @@ class DigestSources:
     site: Site
     env: jinja2.Environment
     scripts: Scripts
-    titles: Mapping[Script, str]
     excerpt_chars: int
 
     @classmethod
     def of(cls, config: Config) -> DigestSources:
         scripts = Scripts.from_config(config)
-        titles = {script: scripts.into(config.site.title, script) for script in SCRIPTS}
         return cls(
-            Site.from_config(config),
+            Site.from_config(config, scripts),
             templating.for_site(config),
             scripts,
-            titles,
             config.digest.excerpt_chars,
         )
 
@@ -51,7 +47,7 @@ class DigestSources:
             script: digest_view(
                 self.site,
                 script,
-                self.titles[script],
+                self.site.titles[script],
                 day,
                 editions(store, self.scripts, articles, script),
                 self.excerpt_chars,

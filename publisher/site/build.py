@@ -59,7 +59,6 @@ def _feed(
     site: Site,
     config: Config,
     env: jinja2.Environment,
-    title: str,
     script: Script,
     keys: Sequence[str],
     *,
@@ -69,6 +68,7 @@ def _feed(
     rss: bool = False,
 ) -> Output:
     """An Atom feed, or its RSS twin, of the editions of `keys`."""
+    title = site.titles[script]
 
     def render(chosen: Sequence[Edition]) -> bytes:
         # A source's feed names the source as this feed's script writes it.
@@ -80,7 +80,6 @@ def _feed(
             twin_path=twin_path,
             page_path=site.index_path(script),
             title=name,
-            author=title,
         )
         size = config.feeds.summary_chars
         entries = [feeds.article_entry(site, edition, size, env=env) for edition in chosen]
@@ -95,7 +94,6 @@ def _feeds(
     site: Site,
     config: Config,
     env: jinja2.Environment,
-    title: str,
     script: Script,
     window: Sequence[str],
     by_source: dict[str, list[str]],
@@ -103,8 +101,8 @@ def _feeds(
     twin = script.twin
     path, twin_path = site.atom_path(script), site.atom_path(twin)
     outputs = [
-        _feed(site, config, env, title, script, window, path=path, twin_path=twin_path),
-        _feed(site, config, env, title, script, window, path=path, twin_path=twin_path, rss=True),
+        _feed(site, config, env, script, window, path=path, twin_path=twin_path),
+        _feed(site, config, env, script, window, path=path, twin_path=twin_path, rss=True),
     ]
     if config.feeds.per_source:
         # Paths come from the original source name, so both scripts' twins find each other.
@@ -113,7 +111,6 @@ def _feeds(
                 site,
                 config,
                 env,
-                title,
                 script,
                 keys[: config.feeds.max_entries],
                 path=site.source_feed_path(script, source),
@@ -125,14 +122,8 @@ def _feeds(
     return outputs
 
 
-def plan(
-    config: Config,
-    site: Site,
-    titles: dict[Script, str],
-    index: Sequence[ArticleRef],
-) -> list[Output]:
-    """Every output of the site, from the article index newest first, with the site's
-    title in each script. Pure."""
+def plan(config: Config, site: Site, index: Sequence[ArticleRef]) -> list[Output]:
+    """Every output of the site, from the article index newest first. Pure."""
     env = templating.for_site(config)
     window = [ref.key for ref in index[: config.feeds.max_entries]]
     by_day: dict[dt.date, list[str]] = defaultdict(list)
@@ -142,17 +133,20 @@ def plan(
         by_source[ref.source].append(ref.key)
     days = [(day, len(keys)) for day, keys in by_day.items()]
     outputs = [
-        Output("index.html", (), Script.HANT, lambda _: root_index(env, site)),
+        Output(
+            "index.html",
+            (),
+            Script.HANT,
+            lambda _: root_index(env, site, Script(config.scripts.default)),
+        ),
         # One stylesheet for every page, so browsers and CDNs cache it once.
         Output(
             "style.css", (), Script.HANT, lambda _: env.get_template("site.css").render().encode()
         ),
     ]
     for script in SCRIPTS:
-        pages = Pages(
-            env, site, script, titles[script], config.feeds.summary_chars, config.feeds.per_source
-        )
-        outputs += _feeds(site, config, env, titles[script], script, window, by_source)
+        pages = Pages(env, site, script, config.feeds.summary_chars, config.feeds.per_source)
+        outputs += _feeds(site, config, env, script, window, by_source)
         # The index lists every day and its count, so its keys include them.
         day_marks = tuple(f"{day.isoformat()}:{count}" for day, count in days)
         outputs.append(
@@ -198,15 +192,14 @@ def build(
 ) -> BuildReport:
     """Render and write what changed; `progress` wraps the outputs to render (a bar)."""
     started = time.perf_counter()
-    site = Site.from_config(config)
+    scripts = Scripts.from_config(config)
+    site = Site.from_config(config, scripts)
     settings = _settings(config)
     previous = store.output_fingerprints()
     root = config.output_dir
     todo = []
     fingerprints = {}
-    scripts = Scripts.from_config(config)
-    titles = {script: scripts.into(config.site.title, script) for script in SCRIPTS}
-    for output in plan(config, site, titles, store.article_index()):
+    for output in plan(config, site, store.article_index()):
         fingerprint = _fingerprint(settings, output)
         fingerprints[output.path] = fingerprint
         if previous.get(output.path) != fingerprint or not (root / output.path).exists():

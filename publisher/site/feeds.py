@@ -259,10 +259,9 @@ def script_feed_meta(
     page_path: str,
     title: str,
     subtitle: str = "",
-    author: str = "",
 ) -> FeedMeta:
-    """Meta for an Atom feed at `path`, its HTML page and its twin feed in the other script.
-    `author` (default: the site's title as configured) should be in the feed's script."""
+    """Meta for an Atom feed at `path`, its HTML page and its twin feed in the other script;
+    its author is the site, named in the feed's script."""
     twin = script.twin
     return FeedMeta(
         id=site.feed_id(path),
@@ -274,5 +273,5 @@ def script_feed_meta(
             Link(site.url(page_path), hreflang=script),
             Link(site.url(twin_path), type=ATOM_TYPE, hreflang=twin, title=SCRIPT_NAMES[twin]),
         ),
-        author=author or site.title,
+        author=site.titles[script],
     )

@@ -39,14 +39,12 @@ class Pages:
         env: jinja2.Environment,
         site: Site,
         script: Script,
-        title: str,
         summary_chars: int,
         per_source: bool = True,
     ) -> None:
         self.env = env
         self.site = site
         self.script = script
-        self.title = title  # the site's title in this script
         self.summary_chars = summary_chars
         self.per_source = per_source  # whether per-source feeds exist to link to
 
@@ -54,7 +52,7 @@ class Pages:
         site, script = self.site, self.script
         page = self.env.get_template(template).render(
             site=site,
-            site_title=self.title,
+            site_title=site.titles[script],
             script=script,
             twin=script.twin,
             words=WORDS[script],
@@ -115,10 +113,18 @@ class Pages:
         )
 
 
-def root_index(env: jinja2.Environment, site: Site) -> bytes:
-    """The site's front door: one link per script, with both feeds for discovery."""
+def root_index(env: jinja2.Environment, site: Site, default: Script) -> bytes:
+    """The site's front door: one link per script, with both feeds for discovery; its own
+    title in the site's default script."""
     choices = [
-        (script, WORDS[script], site.url(site.index_path(script)), site.url(site.atom_path(script)))
+        (
+            script,
+            WORDS[script],
+            site.titles[script],
+            site.url(site.index_path(script)),
+            site.url(site.atom_path(script)),
+        )
         for script in SCRIPTS
     ]
-    return env.get_template("root.html").render(site=site, choices=choices).encode("utf-8")
+    page = env.get_template("root.html").render(title=site.titles[default], choices=choices)
+    return page.encode("utf-8")

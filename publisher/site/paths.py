@@ -5,23 +5,29 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from publisher.articles.conversion import Scripts
 from publisher.config import Config
-from publisher.records import Article, Script
+from publisher.records import SCRIPTS, Article, Script
 
 
 @dataclass(frozen=True)
 class Site:
-    title: str
+    titles: Mapping[Script, str]  # the site's title as each script writes it
     base_url: str  # ends with "/"
     zone: zoneinfo.ZoneInfo
     domain: str
 
     @classmethod
-    def from_config(cls, config: Config) -> Site:
+    def from_config(cls, config: Config, scripts: Scripts | None = None) -> Site:
+        """The one place the configured title is turned into each script's: like article
+        text it is data, written once in one script and shown in the reader's."""
+        scripts = scripts or Scripts.from_config(config)
         site = config.site
-        return cls(title=site.title, base_url=site.base_url, zone=site.zone, domain=site.domain)
+        titles = {script: scripts.into(site.title, script) for script in SCRIPTS}
+        return cls(titles=titles, base_url=site.base_url, zone=site.zone, domain=site.domain)
 
     def url(self, path: str) -> str:
         return self.base_url + path

@@ -190,7 +190,7 @@ class Web:
                 script=script,
                 twin=script.twin,
                 words=words,
-                site_title=self.config.site.title,
+                site_title=self.site.titles[script],
                 home_url=self.site.url(self.site.index_path(script)),
                 subscribe_url=self.site.subscribe_url() + f"?script={script}",
                 twin_url=request.url.path + "?" + urlencode(query),
