@@ -27,6 +27,16 @@ def test_the_lock_file_sits_beside_the_database(config: Config, tmp_path: Path) 
     assert lock_path(config) == (tmp_path / "publisher.lock").resolve()
 
 
+def test_only_the_owner_can_read_the_lock_file(config: Config) -> None:
+    path = lock_path(config)
+    with hold(config, wait=False):
+        assert path.stat().st_mode & 0o777 == 0o600
+    # A file an older version left readable to all is tightened when next locked.
+    path.chmod(0o644)
+    with hold(config, wait=False):
+        assert path.stat().st_mode & 0o777 == 0o600
+
+
 def test_a_second_holder_is_refused_with_the_first_ones_pid(config: Config) -> None:
     with (
         hold(config, wait=False, purpose="publisher run --once"),

@@ -9,6 +9,7 @@ command line into the file so that whoever waits can say who it waits for.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import logging
@@ -65,8 +66,13 @@ class StoreLock:
         if self._fd is not None:
             raise RuntimeError("StoreLock is not reentrant")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        # Owner only, like the database beside it: the holder's command line is nobody
+        # else's business. fchmod also tightens a file an older version made 0644 (unless
+        # another user owns it: theirs to change).
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
+            with contextlib.suppress(PermissionError):
+                os.fchmod(fd, 0o600)
             if not self._wait_for(fd, wait=wait, timeout=timeout, stop=stop):
                 os.close(fd)
                 return False
