@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
+
+# What mkstemp makes of write_atomic's prefix and suffix: .<name>.<8 random characters>.tmp
+_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -33,3 +37,16 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         pass
     write_atomic(path, data)
     return True
+
+
+def remove_temporaries(root: Path) -> int:
+    """Delete the temporaries of write_atomic below `root`; returns how many. A process killed
+    between creating and renaming one leaves it behind (any exception removes its own). Call
+    only while holding the store lock: then no other writer's temporary can be live."""
+    removed = 0
+    for folder, _, names in os.walk(root):
+        for name in names:
+            if _TEMPORARY.fullmatch(name):
+                Path(folder, name).unlink(missing_ok=True)
+                removed += 1
+    return removed

@@ -20,7 +20,7 @@ import jinja2
 from publisher.articles.conversion import Scripts
 from publisher.articles.editions import editions
 from publisher.config import Config
-from publisher.files import write_if_changed
+from publisher.files import remove_temporaries, write_if_changed
 from publisher.records import SCRIPTS, ArticleRef, Edition, Script
 from publisher.site import feeds, templating
 from publisher.site.pages import Pages, root_index
@@ -197,6 +197,8 @@ def build(
     settings = _settings(config)
     previous = store.output_fingerprints()
     root = config.output_dir
+    # A killed build's temporaries: the caller holds the store lock, so none is live.
+    remove_temporaries(root)
     todo = []
     fingerprints = {}
     for output in plan(config, site, store.article_index()):

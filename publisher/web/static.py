@@ -1,15 +1,18 @@
 """The output folder over HTTP: the files `publisher build` writes, with the right types.
 
 Starlette's StaticFiles does the serving (path containment, ETag, Last-Modified, 304,
-ranges); what is ours is the Content-Type of a feed and the ETag of a gzipped answer.
+ranges); what is ours is the Content-Type of a feed, the caching headers, the ETag of a
+gzipped answer, and keeping dot-files and temporaries private.
 """
 
 from __future__ import annotations
 
 import os
 from functools import lru_cache
+from pathlib import PurePath
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, Response
 from starlette.staticfiles import NotModifiedResponse, StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -38,9 +41,32 @@ def media_type(path: str, stat_result: os.stat_result) -> str | None:
     return None  # Starlette guesses, and adds charset=utf-8 to every text/* type
 
 
+# Feeds and pages change a few times a day at most: a cache may reuse them for five minutes,
+# then must ask again, and the ETag or Last-Modified it holds makes that a cheap 304.
+# nosniff: a browser takes each file as the type we send, never guesses a script from it.
+FILE_HEADERS = {
+    "Cache-Control": "max-age=300, must-revalidate",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def is_private(path: str) -> bool:
+    """Dot-files and folders (.git, write_atomic's .<name>.<random>.tmp) and other
+    temporaries are never served; /.well-known/ (RFC 8615) is, as nginx's usual rule has it."""
+    parts = PurePath(path).parts
+    hidden = any(part.startswith(".") and part != ".well-known" for part in parts)
+    return hidden or path.endswith((".tmp", "~"))
+
+
 class OutputFiles(StaticFiles):
-    """StaticFiles with the feed content types. It already keeps every path inside the
-    folder (.., encoded dots, absolute paths, symlinks out) and answers conditional GETs."""
+    """StaticFiles with the feed content types and caching headers, which keeps dot-files and
+    temporaries private. StaticFiles already keeps every path inside the folder (..,
+    encoded dots, absolute paths, symlinks out) and answers conditional GETs."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        if is_private(path):
+            raise HTTPException(status_code=404)
+        return await super().get_response(path, scope)
 
     def file_response(
         self,
@@ -54,7 +80,10 @@ class OutputFiles(StaticFiles):
             status_code=status_code,
             stat_result=stat_result,
             media_type=media_type(os.fspath(full_path), stat_result),
+            headers=FILE_HEADERS,
         )
+        # A 304 keeps the 200's Cache-Control (NotModifiedResponse copies it), as RFC 9110
+        # §15.4.5 asks, so a revalidated copy is fresh for another five minutes.
         if self.is_not_modified(response.headers, Headers(scope=scope)):
             return NotModifiedResponse(response.headers)
         return response
