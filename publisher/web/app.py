@@ -44,6 +44,7 @@ from publisher.run import signals
 from publisher.site import templating
 from publisher.site.paths import Site
 from publisher.store import Store
+from publisher.web.logs import ACCESS_LOGGER, RedactTokens, token_id
 from publisher.web.static import OutputFiles, WeakETagWhenEncoded
 from publisher.words import WORDS
 
@@ -259,7 +260,7 @@ class Web:
         try:
             subscriber_id = tokens.verify(self.secret, action, token)
         except TokenError:
-            log.info("refused a %s token that is not ours: %r", action, token[:80])
+            log.info("refused a %s token that is not ours (id %s)", action, token_id(token))
             raise Problem(403, "bad_token") from None
         with Store(self.config.database) as store:
             subscriber = subscribers.get(store, subscriber_id)
@@ -393,6 +394,11 @@ def serve(config: Config, host: str, port: int) -> None:
 
     app = create_app(config)
     log.info("serving %s and the subscription pages on %s:%d", config.output_dir, host, port)
-    with signals.handling(_stopped):
-        # log_config=None: keep the CLI's logging (stderr, timestamps) for uvicorn's too.
-        uvicorn.run(app, host=host, port=port, log_config=None, server_header=False)
+    redacting = RedactTokens()
+    logging.getLogger(ACCESS_LOGGER).addFilter(redacting)
+    try:
+        with signals.handling(_stopped):
+            # log_config=None: keep the CLI's logging (stderr, timestamps) for uvicorn's too.
+            uvicorn.run(app, host=host, port=port, log_config=None, server_header=False)
+    finally:
+        logging.getLogger(ACCESS_LOGGER).removeFilter(redacting)

@@ -1,24 +1,32 @@
-"""The output folder as `publisher serve` hands it out: caching headers a CDN and a browser
-follow, and nothing private (dot-files, a killed build's temporaries) ever served."""
+"""`publisher serve` as the outside sees it: caching headers a CDN and a browser follow,
+nothing private (dot-files, a killed build's temporaries) ever served, no token in its log."""
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from smtpserver import free_port
 from test_web import Client, serving
 
 from conftest import EXAMPLES, NOW, make_config
 from publisher.articles.ingest import ingest_file
 from publisher.config import Config
+from publisher.mail import subscribers, tokens
+from publisher.records import Script
 from publisher.site.build import build
 from publisher.store import Store
 from publisher.web import app as web
+from publisher.web.logs import redact
 
 
 def build_examples(config: Config) -> None:
@@ -105,3 +113,64 @@ def test_a_rebuild_removes_the_temporaries_a_killed_build_left(tmp_path: Path) -
     build_examples(config)
     assert not left[0].exists()
     assert foreign.exists()
+
+
+@contextmanager
+def publisher_serve(config: Config) -> Iterator[tuple[Client, list[str]]]:
+    """`publisher serve` as a user starts it; yields a client and, once stopped, its log."""
+    port = free_port()
+    command = [sys.executable, "-m", "publisher", "--config", str(config.root / "config.toml")]
+    server = subprocess.Popen(
+        [*command, "serve", "--port", str(port)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    log: list[str] = []
+    try:
+        assert server.stderr is not None
+        # The CLI logs this line just before uvicorn binds; uvicorn's own "Uvicorn running"
+        # line follows once it listens.
+        for line in server.stderr:
+            log.append(line)
+            if "Uvicorn running on" in line:
+                break
+        assert server.poll() is None, "".join(log)
+        yield Client(port), log
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, rest = server.communicate(timeout=30)
+        log.append(rest)
+
+
+def test_the_log_never_carries_a_token(site: Config) -> None:
+    with Store(site.database) as store:
+        person = subscribers.subscribe_pending(store, "log@example.org", Script.HANT, NOW)
+    secret = tokens.load_secret(site)
+    valid = tokens.make(secret, "unsubscribe", person.id)
+    forged = f"{person.id}.{'A' * 22}"
+    with publisher_serve(site) as (client, log):
+        assert client.get(f"/unsubscribe?token={valid}").status == 200
+        assert client.get(f"/confirm?script=zh-Hans&token={forged}").status == 403
+        assert client.get(f"/confirm/?token={valid}&x=1").status == 404
+    text = "".join(log)
+    assert valid.partition(".")[2] not in text and "A" * 22 not in text
+    # What the log still says: which page, which subscriber, what answer.
+    assert f'"GET /unsubscribe?token={person.id}.… HTTP/1.1" 200' in text
+    assert f'"GET /confirm?script=zh-Hans&token={person.id}.… HTTP/1.1" 403' in text
+    assert f"refused a confirm token that is not ours (id {person.id})" in text
+
+
+@given(
+    before=st.sampled_from(["", "script=zh-Hant&", "x=token&"]),
+    name=st.sampled_from(["token", "TOKEN", "Token"]),
+    value=st.text(st.characters(codec="ascii", exclude_characters="&#"), max_size=60),
+)
+def test_redact_keeps_no_more_of_a_token_than_its_digits(
+    before: str, name: str, value: str
+) -> None:
+    line = redact(f"/unsubscribe?{before}{name}={value}&after=1")
+    kept = line.partition(f"{name}=")[2].partition("&")[0]
+    assert re.fullmatch(r"[0-9]{0,19}\.…", kept), line
+    assert line.startswith(f"/unsubscribe?{before}") and line.endswith("&after=1")
