@@ -186,14 +186,14 @@ def test_pages_for_each_script(built: Config, store: Store) -> None:
         assert site.url(site.index_path(script.twin)) in index
         assert "2025-12-14" in index
         for edition in editions(store, Scripts.from_config(built), store.articles(), script):
-            page = (built.output_dir / site.article_path(script, edition.article)).read_text(
-                encoding="utf-8"
-            )
+            path = site.article_path(script, edition.article)
+            page = (built.output_dir / path).read_text(encoding="utf-8")
             assert f'<html lang="{script}">' in page
             assert site.url(site.article_path(script.twin, edition.article)) in page
-            assert f'href="{site.url(site.atom_path(script))}"' in page
+            assert f'href="{site.relative(site.atom_path(script), path)}"' in page
             source_feed = site.source_feed_path(script, edition.article.original.source)
-            assert page.count(f'href="{site.url(source_feed)}"') == 2  # discovery + link
+            # discovery + link
+            assert page.count(f'href="{site.relative(source_feed, path)}"') == 2
             assert (built.output_dir / source_feed).is_file()
             paragraphs = re.findall(r"<p>(.*?)</p>", page, flags=re.S)
             assert len(paragraphs) > 1 or len(edition.text.body) < 300

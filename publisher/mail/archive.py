@@ -64,7 +64,7 @@ def write_archive(config: Config, store: Store, day: dt.date) -> list[Path]:
     for script in SCRIPTS:
         for each, by_script in views.items():
             path = config.output_dir / sources.site.digest_path(script, each)
-            write_if_changed(path, render_archive(sources.env, by_script[script]))
+            write_if_changed(path, render_archive(sources.env, sources.site, by_script[script]))
             if each == day:
                 paths.append(path)
         feed_path = config.output_dir / sources.site.digest_feed_path(script)

@@ -8,6 +8,7 @@ are data, shown in the reader's script like article text.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
@@ -105,7 +106,7 @@ def digest_view(
         twin_archive_url=site.url(site.digest_path(script.twin, day)),
         feed_url=site.url(site.digest_feed_path(script)),
         home_url=site.url(site.index_path(script)),
-        subscribe_url=site.subscribe_url(),
+        subscribe_url=site.url(site.subscribe_path(script)),
     )
 
 
@@ -120,8 +121,27 @@ def render_mail(env: jinja2.Environment, view: DigestView) -> tuple[str, str]:
     return text, env.get_template("digest.html").render(values)
 
 
-def render_archive(env: jinja2.Environment, view: DigestView) -> bytes:
-    return env.get_template("digest_archive.html").render(view=view).encode("utf-8")
+def render_archive(env: jinja2.Environment, site: Site, view: DigestView) -> bytes:
+    """The web copy of the digest. A view's URLs are public (the mail and the feed need
+    them so); the page links with relative ones, but for the canonical URLs of itself and
+    its twin, which search engines want absolute."""
+    page = site.digest_path(view.script, view.day)
+
+    def link(url: str) -> str:
+        return site.relative_url(url, page)
+
+    local = dataclasses.replace(
+        view,
+        items=tuple(dataclasses.replace(item, url=link(item.url)) for item in view.items),
+        twin_archive_url=link(view.twin_archive_url),
+        feed_url=link(view.feed_url),
+        home_url=link(view.home_url),
+        subscribe_url=link(view.subscribe_url),
+    )
+    html = env.get_template("digest_archive.html").render(
+        view=local, twin_canonical_url=view.twin_archive_url
+    )
+    return html.encode("utf-8")
 
 
 def inline_css(html: str) -> str:

@@ -23,7 +23,7 @@ from publisher.config import Config
 from publisher.files import remove_temporaries, write_if_changed
 from publisher.records import SCRIPTS, ArticleRef, Edition, Script
 from publisher.site import feeds, templating
-from publisher.site.pages import Pages, root_index
+from publisher.site.pages import STYLESHEET, Pages, root_index
 from publisher.site.paths import Site
 from publisher.store import Store
 
@@ -139,9 +139,8 @@ def plan(config: Config, site: Site, index: Sequence[ArticleRef]) -> list[Output
             Script.HANT,
             lambda _: root_index(env, site, Script(config.scripts.default)),
         ),
-        # One stylesheet for every page, so browsers and CDNs cache it once.
         Output(
-            "style.css", (), Script.HANT, lambda _: env.get_template("site.css").render().encode()
+            STYLESHEET, (), Script.HANT, lambda _: env.get_template("site.css").render().encode()
         ),
     ]
     for script in SCRIPTS:

@@ -16,6 +16,8 @@ from publisher.words import WORDS
 
 Render = Callable[[Sequence[Edition]], bytes]
 
+STYLESHEET = "style.css"  # one for every page, so browsers and CDNs cache it once
+
 
 @dataclass(frozen=True)
 class Day:
@@ -49,7 +51,13 @@ class Pages:
         self.per_source = per_source  # whether per-source feeds exist to link to
 
     def _render(self, template: str, path: str, twin_path: str, **values: object) -> bytes:
+        """The page at `path`. Its links are relative to it, except the canonical URLs that
+        name it and its twin to search engines (which want them absolute)."""
         site, script = self.site, self.script
+
+        def link(target: str) -> str:
+            return site.relative(target, path)
+
         page = self.env.get_template(template).render(
             site=site,
             site_title=site.titles[script],
@@ -57,21 +65,27 @@ class Pages:
             twin=script.twin,
             words=WORDS[script],
             url=site.url(path),
-            twin_url=site.url(twin_path),
-            home_url=site.url(site.index_path(script)),
-            atom_url=site.url(site.atom_path(script)),
-            rss_url=site.url(site.rss_path(script)),
-            article_url=lambda article: site.url(site.article_path(script, article)),
-            day_url=lambda day: site.url(site.day_path(script, day)),
-            source_feed_url=self._source_feed_url if self.per_source else None,
+            twin_canonical_url=site.url(twin_path),
+            twin_url=link(twin_path),
+            home_url=link(site.index_path(script)),
+            atom_url=link(site.atom_path(script)),
+            rss_url=link(site.rss_path(script)),
+            style_url=link(STYLESHEET),
+            subscribe_url=link(site.subscribe_path(script)),
+            article_url=lambda article: link(site.article_path(script, article)),
+            day_url=lambda day: link(site.day_path(script, day)),
+            source_feed_url=self._source_feed_link(path) if self.per_source else None,
             summary_chars=self.summary_chars,
             **values,
         )
         return page.encode("utf-8")
 
-    def _source_feed_url(self, article: Article) -> str:
+    def _source_feed_link(self, page: str) -> Callable[[Article], str]:
         # Named by the original source, so both scripts' feeds of a source are twins.
-        return self.site.url(self.site.source_feed_path(self.script, article.original.source))
+        site, script = self.site, self.script
+        return lambda article: site.relative(
+            site.source_feed_path(script, article.original.source), page
+        )
 
     # Renderers for the build: each takes the editions an output shows, newest first.
 
@@ -114,17 +128,19 @@ class Pages:
 
 
 def root_index(env: jinja2.Environment, site: Site, default: Script) -> bytes:
-    """The site's front door: one link per script, with both feeds for discovery; its own
-    title in the site's default script."""
+    """The site's front door (index.html): one line per script with its pages, feed and
+    subscribe form; its own title in the site's default script."""
     choices = [
         (
             script,
             WORDS[script],
             site.titles[script],
-            site.url(site.index_path(script)),
-            site.url(site.atom_path(script)),
+            site.index_path(script),  # at the top of the site, a path is its relative URL
+            site.atom_path(script),
+            site.subscribe_path(script),
         )
         for script in SCRIPTS
     ]
-    page = env.get_template("root.html").render(title=site.titles[default], choices=choices)
+    template = env.get_template("root.html")
+    page = template.render(site=site, title=site.titles[default], choices=choices)
     return page.encode("utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import posixpath
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,7 +31,22 @@ class Site:
         return cls(titles=titles, base_url=site.base_url, zone=site.zone, domain=site.domain)
 
     def url(self, path: str) -> str:
+        """The public URL of `path`: what feeds, mails and canonical links name."""
         return self.base_url + path
+
+    @staticmethod
+    def relative(path: str, page: str) -> str:
+        """`path` as the page at `page` links to it (both below base_url, a query allowed).
+        Pages link their assets and each other this way, as pelican's RELATIVE_URLS does, so
+        a site served on another host or port, copied, or opened from disk still works."""
+        target, mark, query = path.partition("?")
+        return posixpath.relpath(target, posixpath.dirname(page) or ".") + mark + query
+
+    def relative_url(self, url: str, page: str) -> str:
+        """A public URL of this site, relative to the page at `page`; others as they are."""
+        if not url.startswith(self.base_url):
+            return url
+        return self.relative(url.removeprefix(self.base_url), page)
 
     # Paths below the output folder, "/"-separated; also the URL path below base_url.
 
@@ -85,8 +101,10 @@ class Site:
 
     # Links answered by `publisher serve` (and by whatever serves the site in production).
 
-    def subscribe_url(self) -> str:
-        return self.url("subscribe")
+    @staticmethod
+    def subscribe_path(script: Script) -> str:
+        """The subscribe form, in `script`."""
+        return f"subscribe?script={script}"
 
     def confirm_url(self, token: str) -> str:
         return self.url(f"confirm?token={token}")

@@ -192,8 +192,10 @@ class Web:
                 twin=script.twin,
                 words=words,
                 site_title=self.site.titles[script],
-                home_url=self.site.url(self.site.index_path(script)),
-                subscribe_url=self.site.subscribe_url() + f"?script={script}",
+                # Every page here sits at the top of base_url, where a path below it is
+                # already its relative URL: links work on any host and port.
+                home_url=self.site.index_path(script),
+                subscribe_url=self.site.subscribe_path(script),
                 twin_url=request.url.path + "?" + urlencode(query),
                 show_twin=request.method in ("GET", "HEAD"),
                 **values,
