@@ -4,6 +4,9 @@ in the DOM it built. Skipped, saying why, where /usr/bin/chromium is not install
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,3 +97,52 @@ def test_a_screenshot_of_the_form_is_a_real_picture(base: str, tmp_path: Path) -
     chromium(tmp_path, f"--screenshot={picture}", "--window-size=420,800", base + "subscribe")
     data = picture.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 5000
+
+
+# Loaded beside an article page from the same server, it reads what Chromium laid out: whether
+# the stylesheet applied (body max-width), and how much wider than one em the step from a
+# Chinese character to the next on one line is at most (justified text stretches it).
+LAYOUT_PROBE = """<!DOCTYPE html>
+<iframe id="page" src="%s" style="width: 380px; height: 3000px"></iframe>
+<pre id="out"></pre>
+<script>
+window.onload = () => {
+  const doc = document.getElementById("page").contentDocument;
+  let widest = 0, lines = 0;
+  for (const p of doc.querySelectorAll("article > p")) {
+    const text = p.firstChild, range = doc.createRange();
+    const em = parseFloat(getComputedStyle(p).fontSize);
+    let last = null;
+    for (let i = 0; i < text.length; i++) {
+      range.setStart(text, i); range.setEnd(text, i + 1);
+      const box = range.getBoundingClientRect();
+      const han = /\\p{Script=Han}/u.test(text.data[i]);
+      const sameLine = last && Math.abs(last.top - box.top) < 1;
+      if (han && sameLine) widest = Math.max(widest, box.left - last.left - em);
+      if (last && box.top > last.top + 1) lines++;
+      last = han ? box : null;
+    }
+  }
+  const style = getComputedStyle(doc.body).maxWidth;
+  document.getElementById("out").textContent = JSON.stringify({style, widest, lines});
+};
+</script>
+"""
+
+
+def test_an_article_served_off_its_base_url_is_styled_with_even_chinese_lines(
+    base: str, site: Config, tmp_path: Path
+) -> None:
+    # `base` is a loopback port; site.base_url is https://news.example.org/.
+    assert not base.startswith(site.site.base_url)
+    articles = sorted((site.output_dir / "zh-Hans" / "articles").rglob("*.html"))
+    longest = max(articles, key=lambda path: path.stat().st_size)
+    probe = site.output_dir / "layout-probe.html"
+    probe.write_text(LAYOUT_PROBE % longest.relative_to(site.output_dir).as_posix())
+    dom = chromium(tmp_path, "--dump-dom", base + probe.name)
+    found = re.search(r'<pre id="out">(.*?)</pre>', dom)
+    assert found, dom[-2000:]
+    layout = json.loads(html.unescape(found[1]))
+    assert layout["style"] != "none", "the stylesheet did not load"
+    assert layout["lines"] > 10  # the text wraps, so a justified line would show its gaps
+    assert layout["widest"] < 0.5, f"Chinese characters stretched {layout['widest']:.1f} px apart"

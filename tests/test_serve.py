@@ -174,3 +174,15 @@ def test_redact_keeps_no_more_of_a_token_than_its_digits(
     kept = line.partition(f"{name}=")[2].partition("&")[0]
     assert re.fullmatch(r"[0-9]{0,19}\.…", kept), line
     assert line.startswith(f"/unsubscribe?{before}") and line.endswith("&after=1")
+
+
+def test_the_forms_link_the_site_on_the_host_they_are_served_from(
+    client: Client, site: Config
+) -> None:
+    with Store(site.database) as store:
+        person = subscribers.subscribe_pending(store, "links@example.org", Script.HANS, NOW)
+    token = tokens.make(tokens.load_secret(site), "unsubscribe", person.id)
+    for path in ("/subscribe?script=zh-Hans", f"/unsubscribe?token={token}", "/nothing.html"):
+        links = re.findall(r'href="([^"]*)"', client.get(path, Accept_Language="zh-CN").text)
+        assert "/zh-Hans/index.html" in links, (path, links)
+        assert not [link for link in links if "://" in link], links

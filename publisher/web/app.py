@@ -164,6 +164,10 @@ class Web:
     def site(self) -> Site:
         return Site.from_config(self.config)
 
+    @cached_property
+    def base_path(self) -> str:
+        return base_path(self.config)
+
     def page_script(self, request: Request, fallback: Script | None = None) -> Script:
         """?script=, else the subscriber's own script, else Accept-Language, else the site's."""
         chosen = request.query_params.get("script")
@@ -192,10 +196,9 @@ class Web:
                 twin=script.twin,
                 words=words,
                 site_title=self.site.titles[script],
-                # Every page here sits at the top of base_url, where a path below it is
-                # already its relative URL: links work on any host and port.
-                home_url=self.site.index_path(script),
-                subscribe_url=self.site.subscribe_path(script),
+                # Host-relative: right on any host and port, and on an error page at any depth.
+                home_url=self.base_path + self.site.index_path(script),
+                subscribe_url=self.base_path + self.site.subscribe_path(script),
                 twin_url=request.url.path + "?" + urlencode(query),
                 show_twin=request.method in ("GET", "HEAD"),
                 **values,
