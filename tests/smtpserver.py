@@ -82,7 +82,17 @@ class Handler:
         self._plans: dict[str, deque[str]] = {}
         self._open: list[SMTP] = []  # connections that began a mail, for hang_up_all()
         self._lock = threading.Lock()
+        # Cleared by hold(): every DATA waits until release(), so a test can keep a sender
+        # busy for exactly as long as it needs, whatever the machine's load.
+        self._gate = threading.Event()
+        self._gate.set()
         self._maildir = mailbox.Maildir(maildir, create=True) if maildir else None
+
+    def hold(self) -> None:
+        self._gate.clear()
+
+    def release(self) -> None:
+        self._gate.set()
 
     def plan(self, recipient: str, *actions: str) -> None:
         """Answer this recipient's next attempts with `actions`, in order, then `default`."""
@@ -142,6 +152,8 @@ class Handler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.delay:
             await asyncio.sleep(self.delay)
+        if not self._gate.is_set():
+            await asyncio.to_thread(self._gate.wait)
         actions = envelope.__dict__.get("data_actions", [ACCEPT])
         if DEFER_DATA in actions:
             return "451 4.3.0 Message deferred"
@@ -223,6 +235,7 @@ class SmtpServer:
         return self
 
     def stop(self) -> None:
+        self.handler.release()  # a held DATA would keep the server from stopping
         self.controller.stop()
 
     def hang_up_all(self, reply: str = "") -> None:
