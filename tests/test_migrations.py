@@ -63,7 +63,7 @@ def test_a_first_release_store_upgrades_with_every_row_kept(tmp_path: Path) -> N
 
     with Store(config.database) as store:
         assert store.schema_version == migrations.LATEST
-        assert [step.version for step in store.upgraded] == list(range(2, migrations.LATEST + 1))
+        assert store.upgraded == list(migrations.STEPS[1:])
         # The records the program reads from it.
         assert len(store.articles()) == 4
         people = {person.email: person.status for person in store.subscribers()}
