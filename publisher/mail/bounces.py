@@ -227,5 +227,9 @@ def _read_file(path: Path) -> Iterator[Found]:
         yield Found(str(path), data)
         return
     box = mailbox.mbox(path, create=False)
-    for number, key in enumerate(box.keys(), start=1):
-        yield Found(f"{path}:{number}", box.get_bytes(key))
+    try:
+        mails = [box.get_bytes(key) for key in box.iterkeys()]
+    finally:
+        box.close()
+    for number, data in enumerate(mails, start=1):
+        yield Found(f"{path}:{number}", data)

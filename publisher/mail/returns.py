@@ -14,10 +14,11 @@ import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from publisher.errors import TokenError
 from publisher.mail import subscribers, tokens
-from publisher.mail.bounces import BounceError, Found, Report, parse
+from publisher.mail.bounces import BounceError, Found, Report, mark_read, parse, read_new
 from publisher.records import BounceKind, BounceRecord, SubscriberStatus
 from publisher.store import Store
 
@@ -103,7 +104,9 @@ def apply(
         if BounceKind.COMPLAINT.value in happened:
             subscribers.unsubscribe(store, subscriber_id, now)
             return [*happened, "unsubscribed"]
-        since = now - dt.timedelta(days=policy.soft_days)
+        # The window ends at this report, not at the clock: an old mailbox read today
+        # counts its bounces as they came.
+        since = received - dt.timedelta(days=policy.soft_days)
         if (
             "hard" in happened
             or store.soft_bounces_since(subscriber_id, since) >= policy.soft_limit
@@ -119,3 +122,16 @@ def _kinds(report: Report) -> list[BounceKind]:
     if BounceKind.HARD in kinds:
         return [BounceKind.HARD]
     return [BounceKind.SOFT] if kinds else []
+
+
+def read_maildir(
+    store: Store, path: Path, policy: Policy, secret: bytes, now: dt.datetime
+) -> Tally:
+    """The daily run's reading: apply the Maildir's new mail, then file each away as read
+    (after it is recorded: a crash in between only means reading it again, which counts
+    nothing twice)."""
+    found = list(read_new(path))
+    tally = apply_all(store, found, policy, secret, now)
+    for mail in found:
+        mark_read(path, mail.maildir_key)
+    return tally
