@@ -159,7 +159,11 @@ class SubscriberQueries:
 
     @operation("erase a subscriber")
     def erase_subscriber(self, subscriber_id: int, address_hash: str) -> None:
-        """Delete the person and everything about them; keep only the keyed hash."""
+        """Delete the person and everything about them; keep only the keyed hash. With
+        secure_delete SQLite overwrites the freed bytes, so the address does not linger in
+        the file's free pages either."""
+        if self.db.engine == "sqlite":
+            self.db.execute("PRAGMA secure_delete = ON")
         with self.db.transaction():
             self.db.execute(
                 "INSERT INTO erased (address_hash) VALUES (?)"
