@@ -104,6 +104,19 @@ class ScheduleConfig:
 
 
 @dataclass(frozen=True)
+class BouncesConfig:
+    # A Maildir the relay delivers returned mail to; each daily run reads its new mail.
+    # Empty: not read (run `publisher bounces PATH` yourself).
+    maildir: str = ""
+    # Envelope sender bounce+<token>@<domain of digest.from_address>: the relay must deliver
+    # those addresses to `maildir`.
+    verp: bool = False
+    # This many temporary (4.x.x) bounces within soft_days days mark a subscriber bounced.
+    soft_limit: int = 3
+    soft_days: int = 14
+
+
+@dataclass(frozen=True)
 class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
@@ -112,6 +125,7 @@ class Config:
     digest: DigestConfig = field(default_factory=DigestConfig)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    bounces: BouncesConfig = field(default_factory=BouncesConfig)
     # The folder relative paths in the file are taken from: the config file's own.
     root: Path = Path(".")
 
@@ -231,6 +245,8 @@ _CHECKS: dict[str, typing.Callable[[Any], str | None]] = {
     "delivery.smtp.max_consecutive_failures": _positive,
     "schedule.time": _check_time,
     "schedule.misfire_grace_seconds": _positive,
+    "bounces.soft_limit": _positive,
+    "bounces.soft_days": _positive,
 }
 
 

@@ -63,6 +63,7 @@ class SubscriberStatus(StrEnum):
     PENDING = "pending"
     ACTIVE = "active"
     UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"  # the address is dead or its owner complained: never mailed again
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,36 @@ class Subscriber:
     created: dt.datetime
     confirmed: dt.datetime | None
     unsubscribed: dt.datetime | None
+    bounced: dt.datetime | None = None
+
+
+class BounceKind(StrEnum):
+    HARD = "hard"  # RFC 3463 class 5: permanent
+    SOFT = "soft"  # class 4: temporary, counted
+    COMPLAINT = "complaint"  # an ARF report: the reader marked the mail as spam
+
+
+@dataclass(frozen=True, slots=True)
+class BounceRecord:
+    """A bounce or complaint as the store keeps it, per subscriber."""
+
+    report: str  # the report's own identity, so reading it twice counts it once
+    kind: BounceKind
+    status: str  # the RFC 3463 code, e.g. 5.1.1; "" for a complaint
+    message_id: str  # of our mail it is about
+    received: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """One line of a subscriber's delivery history."""
+
+    day: dt.date
+    script: Script
+    status: str
+    attempts: int
+    message_id: str
+    updated: dt.datetime
 
 
 class DeliveryStatus(StrEnum):

@@ -14,6 +14,8 @@ from publisher.mail import subscribers
 from publisher.records import Script, SubscriberStatus
 from publisher.store import Store
 
+SECRET = b"a key for the import tests"
+
 NOW = dt.datetime(2025, 12, 14, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 LATER = NOW + dt.timedelta(days=1)
 ACTIVE, PENDING, UNSUBSCRIBED = (
@@ -159,7 +161,9 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_import_adds_good_rows_and_reports_bad_ones_by_line(store: Store, tmp_path: Path) -> None:
-    report = subscribers.import_csv(store, write(tmp_path / "people.csv", PEOPLE), NOW)
+    report = subscribers.import_csv(
+        store, write(tmp_path / "people.csv", PEOPLE), NOW, secret=SECRET
+    )
     assert [(s.email, s.script, s.name) for s in report.added] == [
         ("one@example.org", Script.HANT, "王小明"),
         ("two@example.org", Script.HANS, ""),
@@ -177,7 +181,7 @@ def test_import_adds_good_rows_and_reports_bad_ones_by_line(store: Store, tmp_pa
 
 def test_empty_cells_a_spreadsheet_adds_at_the_end_of_rows_are_ignored(store, tmp_path) -> None:
     text = "email,script,name,,\none@example.org,zh-Hant,王小明,,\ntwo@example.org,zh-Hans,, \n"
-    report = subscribers.import_csv(store, write(tmp_path / "people.csv", text), NOW)
+    report = subscribers.import_csv(store, write(tmp_path / "people.csv", text), NOW, secret=SECRET)
     assert report.errors == ()
     assert [(s.email, s.script, s.name) for s in report.added] == [
         ("one@example.org", Script.HANT, "王小明"),
@@ -187,38 +191,38 @@ def test_empty_cells_a_spreadsheet_adds_at_the_end_of_rows_are_ignored(store, tm
 
 def test_importing_twice_changes_nothing(store: Store, tmp_path: Path) -> None:
     path = write(tmp_path / "people.csv", PEOPLE)
-    subscribers.import_csv(store, path, NOW)
+    subscribers.import_csv(store, path, NOW, secret=SECRET)
     before = subscribers.everyone(store)
-    again = subscribers.import_csv(store, path, LATER)
+    again = subscribers.import_csv(store, path, LATER, secret=SECRET)
     assert again.added == () and again.unchanged == 4
     assert subscribers.everyone(store) == before
 
 
 def test_import_never_reactivates_an_unsubscribed_person(store: Store, tmp_path: Path) -> None:
     path = write(tmp_path / "people.csv", "one@example.org,zh-Hant\n")
-    (person,) = subscribers.import_csv(store, path, NOW).added
+    (person,) = subscribers.import_csv(store, path, NOW, secret=SECRET).added
     subscribers.unsubscribe(store, person.id, NOW)
-    report = subscribers.import_csv(store, path, LATER)
+    report = subscribers.import_csv(store, path, LATER, secret=SECRET)
     assert report.kept_unsubscribed == ("one@example.org",)
     assert subscribers.get(store, person.id).status is UNSUBSCRIBED
 
 
 def test_an_unreadable_file_is_an_error(store: Store, tmp_path: Path) -> None:
     with pytest.raises(subscribers.PublisherError, match="cannot read"):
-        subscribers.import_csv(store, tmp_path / "missing.csv", NOW)
+        subscribers.import_csv(store, tmp_path / "missing.csv", NOW, secret=SECRET)
 
 
 def test_a_file_not_in_utf8_imports_nothing_and_names_the_line(store, tmp_path) -> None:
     path = tmp_path / "people.csv"
     path.write_bytes("one@example.org,zh-Hant,王\ntwo@example.org,zh-Hant,陳\n".encode("big5"))
     with pytest.raises(subscribers.PublisherError, match=r"people.csv:1: not valid UTF-8"):
-        subscribers.import_csv(store, path, NOW)
+        subscribers.import_csv(store, path, NOW, secret=SECRET)
     assert subscribers.everyone(store) == []
 
 
 def test_a_broken_quote_is_reported_on_its_line(store: Store, tmp_path: Path) -> None:
     path = write(tmp_path / "people.csv", 'one@example.org,zh-Hant\n"two@example.org,zh-Hant')
-    report = subscribers.import_csv(store, path, NOW)
+    report = subscribers.import_csv(store, path, NOW, secret=SECRET)
     assert [s.email for s in report.added] == ["one@example.org"]
     assert report.errors[0].line == 2
 
@@ -230,11 +234,11 @@ def test_a_row_is_reported_by_the_line_it_starts_on(store: Store, tmp_path: Path
         "three@example.org,zh-Hant\n"
         "four@example.org,zh-Hant\n"
     )
-    report = subscribers.import_csv(store, write(tmp_path / "people.csv", text), NOW)
+    report = subscribers.import_csv(store, write(tmp_path / "people.csv", text), NOW, secret=SECRET)
     assert [s.email for s in report.added] == ["one@example.org"]
     assert [error.line for error in report.errors] == [2]
     quoted = 'five@example.org,zh-Hant,"Five\nlines"\nnot an address,zh-Hant,"a\nb"\n'
-    report = subscribers.import_csv(store, write(tmp_path / "more.csv", quoted), NOW)
+    report = subscribers.import_csv(store, write(tmp_path / "more.csv", quoted), NOW, secret=SECRET)
     assert [(s.email, s.name) for s in report.added] == [("five@example.org", "Five lines")]
     assert [error.line for error in report.errors] == [3]
 

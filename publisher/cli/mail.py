@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 from publisher.cli.options import changes_store, date_argument
 from publisher.config import Config
 from publisher.errors import SubscriberError
-from publisher.mail import subscribers
+from publisher.mail import privacy, subscribers, tokens
 from publisher.records import SCRIPTS, Script
 from publisher.store import Store
 
@@ -72,6 +73,25 @@ def _register_subscribers(commands: argparse._SubParsersAction[argparse.Argument
     changes_store(remove)
     remove.set_defaults(handler=_remove)
 
+    export = actions.add_parser(
+        "export",
+        help="print everything stored about a subscriber, as JSON",
+        description="Print, as JSON, everything the store holds about one subscriber: "
+        "address, edition, choices, sign-up and confirmation times, deliveries, bounces.",
+    )
+    export.add_argument("email", help="the subscriber's address")
+    export.set_defaults(handler=_export)
+
+    erase = actions.add_parser(
+        "erase",
+        help="forget a subscriber: delete them and their history, keep a keyed hash only",
+        description="Delete the subscriber, their deliveries and bounces. Only a keyed hash "
+        "of the address stays, so that no import ever mails them again.",
+    )
+    erase.add_argument("email", help="the subscriber's address")
+    changes_store(erase)
+    erase.set_defaults(handler=_erase)
+
 
 def _add(args: argparse.Namespace, config: Config) -> int:
     script = args.script or Script(config.scripts.default)
@@ -83,7 +103,9 @@ def _add(args: argparse.Namespace, config: Config) -> int:
 
 def _import(args: argparse.Namespace, config: Config) -> int:
     with Store(config.database) as store:
-        report = subscribers.import_csv(store, args.file, config.now())
+        report = subscribers.import_csv(
+            store, args.file, config.now(), secret=tokens.load_secret(config)
+        )
     *problems, summary = report.describe()
     for line in problems:
         print(line, file=sys.stderr)
@@ -106,6 +128,21 @@ def _remove(args: argparse.Namespace, config: Config) -> int:
             raise SubscriberError(f"{args.email} is not on the list")
         person = subscribers.unsubscribe(store, person.id, config.now())
     print(f"unsubscribed {person.email}")
+    return 0
+
+
+def _export(args: argparse.Namespace, config: Config) -> int:
+    with Store(config.database) as store:
+        data = privacy.export(store, privacy.find(store, args.email))
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _erase(args: argparse.Namespace, config: Config) -> int:
+    with Store(config.database) as store:
+        person = privacy.find(store, args.email)
+        privacy.erase(store, person, tokens.load_secret(config))
+    print(f"erased {person.email}: only a keyed hash of the address is kept")
     return 0
 
 

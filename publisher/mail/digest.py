@@ -35,6 +35,7 @@ class PreparedDigest:
         site: Site,
         sender: str,
         mailto: str,
+        verp: bool = False,
     ) -> None:
         self.day = day
         self._templates = dict(templates)
@@ -42,6 +43,7 @@ class PreparedDigest:
         self._site = site
         self._sender = sender
         self._mailto = mailto
+        self._verp = verp
         self._domain = mail_domain(site)
 
     @property
@@ -66,7 +68,15 @@ class PreparedDigest:
             unsubscribe_url=self._site.unsubscribe_url(token),
             mailto=mailto,
         )
-        return Letter(subscriber.email, self._sender, message_id, data)
+        return Letter(subscriber.email, self._envelope_sender(subscriber), message_id, data)
+
+    def _envelope_sender(self, subscriber: Subscriber) -> str:
+        """MAIL FROM, where bounces go. With VERP, bounce+<signed token>@ the sender's
+        domain: a bounce then names its subscriber even when it quotes none of the mail."""
+        if not self._verp:
+            return self._sender
+        domain = self._sender.rpartition("@")[2]
+        return f"bounce+{tokens.make(self._secret, 'bounce', subscriber.id)}@{domain}"
 
 
 def _headers(
@@ -107,4 +117,5 @@ def prepare_digest(
         site=sources.site,
         sender=envelope_sender(config),
         mailto=config.digest.unsubscribe_mailto.strip(),
+        verp=config.bounces.verp,
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from publisher.errors import AddressError, PublisherError, SubscriberError
+from publisher.mail import tokens
 from publisher.records import Script, Subscriber, SubscriberStatus
 from publisher.store import Store
 
@@ -170,14 +171,16 @@ class ImportReport:
     path: Path
     added: tuple[Subscriber, ...]
     unchanged: int  # already on the list (any state but unsubscribed), or twice in the file
-    kept_unsubscribed: tuple[str, ...]  # addresses left unsubscribed, as they asked
+    kept_unsubscribed: tuple[str, ...]  # left unsubscribed (as they asked) or bounced
     errors: tuple[RowError, ...]
+    kept_erased: int = 0  # erased at their request: not added, and not named here either
 
     def describe(self) -> list[str]:
         lines = [f"{self.path}:{error.line}: {error.problem}" for error in self.errors]
         lines.append(
             f"{self.path}: {len(self.added)} added, {self.unchanged} already subscribed, "
             f"{len(self.kept_unsubscribed)} left unsubscribed, {len(self.errors)} bad rows"
+            + (f", {self.kept_erased} erased left out" if self.kept_erased else "")
         )
         return lines
 
@@ -246,22 +249,25 @@ def _read_csv(path: Path) -> tuple[list[_Row], list[RowError]]:
     return rows, errors
 
 
-def import_csv(store: Store, path: Path, now: dt.datetime) -> ImportReport:
+def import_csv(store: Store, path: Path, now: dt.datetime, *, secret: bytes) -> ImportReport:
     """Add the good rows (as active: the operator vouches for them), report the bad ones by
     line number. Addresses already on the list are left as they are, so importing the same
-    file again changes nothing and never reactivates anyone who unsubscribed."""
+    file again changes nothing and never reactivates anyone who unsubscribed or bounced;
+    an erased address (recognised by its keyed hash under `secret`) is never added back."""
     rows, errors = _read_csv(path)
     added: list[Subscriber] = []
-    unchanged, kept = 0, []
+    unchanged, kept, erased = 0, [], 0
     with store.transaction():  # one transaction: fast for big lists, and all or nothing
         for row in rows:
             existing = _find(store, row.address)
-            if existing is None:
+            if existing is None and store.is_erased(tokens.address_hash(secret, row.address)):
+                erased += 1
+            elif existing is None:
                 added.append(
                     _insert(store, row.address, row.script, now, row.name, SubscriberStatus.ACTIVE)
                 )
-            elif existing.status is SubscriberStatus.UNSUBSCRIBED:
+            elif existing.status in {SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.BOUNCED}:
                 kept.append(existing.email)
             else:
                 unchanged += 1
-    return ImportReport(path, tuple(added), unchanged, tuple(kept), tuple(errors))
+    return ImportReport(path, tuple(added), unchanged, tuple(kept), tuple(errors), erased)

@@ -22,7 +22,9 @@ from pathlib import Path
 from publisher.config import Config
 from publisher.errors import ConfigError, TokenError
 
-ACTIONS = frozenset({"confirm", "unsubscribe"})
+# "bounce": the VERP envelope sender, bounce+<token>@domain, names the subscriber a
+# returned mail was for.
+ACTIONS = frozenset({"confirm", "unsubscribe", "bounce"})
 ENVIRONMENT_VARIABLE = "PUBLISHER_SECRET"
 MIN_SECRET_BYTES = 16
 
@@ -57,6 +59,14 @@ def verify(secret: bytes, action: str, token: str) -> int:
     if not hmac.compare_digest(make(secret, action, subscriber_id), token):
         raise TokenError(f"invalid {action} link token")
     return subscriber_id
+
+
+def address_hash(secret: bytes, address: str) -> str:
+    """What erasure keeps of an address: HMAC-SHA256 under the link key, so the list of
+    erased addresses cannot be turned back into addresses (a plain hash of an address can,
+    by hashing candidate addresses) and yet an import can still recognise one. Case-blind,
+    like the list's own uniqueness."""
+    return hmac.new(secret, b"erased:" + address.lower().encode(), hashlib.sha256).hexdigest()
 
 
 def load_secret(config: Config) -> bytes:

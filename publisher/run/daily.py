@@ -25,7 +25,9 @@ from publisher.delivery import engine as delivery
 from publisher.delivery.engine import SendReport
 from publisher.delivery.transport import Transport
 from publisher.files import write_atomic
+from publisher.mail import returns, tokens
 from publisher.mail.archive import write_archive
+from publisher.mail.bounces import BounceError
 from publisher.site.build import BuildReport, build
 from publisher.store import Store
 
@@ -118,6 +120,22 @@ def ingest_inbox(config: Config, store: Store, now: dt.datetime) -> list[IngestO
             log.warning("%s: rejected: %s", moved, outcome.error)
         outcomes.append(outcome)
     return outcomes
+
+
+def read_bounces(config: Config, store: Store, now: dt.datetime) -> None:
+    """Apply the bounces and complaints waiting in `bounces.maildir`, before sending, so
+    that an address that died yesterday is not mailed today. A bounce Maildir that cannot
+    be read is worth a warning, not a day without a digest."""
+    if not config.bounces.maildir:
+        return
+    policy = returns.Policy(config.bounces.soft_limit, config.bounces.soft_days)
+    path = config.path(config.bounces.maildir)
+    try:
+        tally = returns.read_maildir(store, path, policy, tokens.load_secret(config), now)
+    except BounceError as error:
+        log.warning("bounces not read: %s", error)
+        return
+    log.info("bounces: %s", tally.describe())
 
 
 # -- the run --------------------------------------------------------------------------------
@@ -235,6 +253,7 @@ def run_day(
     started = time.monotonic()
     store.record_run_start(day, now)
     ingested = tuple(ingest_inbox(config, store, now))
+    read_bounces(config, store, now)
     built = build(config, store, now)
     archive = tuple(write_archive(config, store, day))
     sent = delivery.send_day(config, store, day, now, stop=stop, transport=transport)

@@ -7,7 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from publisher.records import DeliveryStatus, Subscriber, UncertainDelivery
+from publisher.records import (
+    DeliveryRecord,
+    DeliveryStatus,
+    Script,
+    Subscriber,
+    UncertainDelivery,
+)
 from publisher.store.database import Database, operation
 
 # A row may only be claimed while its subscriber is still active.
@@ -139,3 +145,30 @@ class DeliveryQueries:
                 (now.isoformat(), day.isoformat()),
             )
             return cursor.rowcount
+
+    @operation("find a delivery by its Message-ID")
+    def subscriber_of_message(self, message_id: str) -> int | None:
+        row = self.db.execute(
+            "SELECT subscriber_id FROM deliveries WHERE message_id = ? ORDER BY id LIMIT 1",
+            (message_id,),
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    @operation("read a subscriber's deliveries")
+    def deliveries_of(self, subscriber_id: int) -> list[DeliveryRecord]:
+        rows = self.db.execute(
+            "SELECT digest_date, script, status, attempts, message_id, updated FROM deliveries"
+            " WHERE subscriber_id = ? ORDER BY digest_date, id",
+            (subscriber_id,),
+        )
+        return [
+            DeliveryRecord(
+                dt.date.fromisoformat(r[0]),
+                Script(r[1]),
+                r[2],
+                int(r[3]),
+                r[4],
+                dt.datetime.fromisoformat(r[5]),
+            )
+            for r in rows
+        ]

@@ -104,7 +104,69 @@ CREATE TABLE IF NOT EXISTS runs (
 )
 """
 
-STEPS: tuple[Step, ...] = (Step(1, "the first release's schema", {"sqlite": _V1_SQLITE}),)
+# Bounces and erasure. SQLite cannot change a CHECK in place, so `subscribers` is rebuilt
+# with the `bounced` state (ids kept). Its child `deliveries` is rebuilt beside it, pointing
+# at the new table: dropping a parent that rows still refer to fails the foreign key check
+# even when deferred, and renaming the new parent rewrites the child's reference.
+_V5_SQLITE = """
+CREATE TABLE subscribers_new (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL,
+    email_key TEXT NOT NULL UNIQUE,
+    script TEXT NOT NULL CHECK (script IN ('zh-Hant', 'zh-Hans')),
+    status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'unsubscribed', 'bounced')),
+    name TEXT NOT NULL DEFAULT '',
+    created TEXT NOT NULL,
+    confirmed TEXT,
+    unsubscribed TEXT,
+    bounced TEXT
+);
+INSERT INTO subscribers_new
+    (id, email, email_key, script, status, name, created, confirmed, unsubscribed)
+    SELECT id, email, email_key, script, status, name, created, confirmed, unsubscribed
+    FROM subscribers;
+CREATE TABLE deliveries_new (
+    id INTEGER PRIMARY KEY,
+    digest_date TEXT NOT NULL,
+    script TEXT NOT NULL CHECK (script IN ('zh-Hant', 'zh-Hans')),
+    subscriber_id INTEGER NOT NULL REFERENCES subscribers_new (id),
+    status TEXT NOT NULL
+        CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'uncertain')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '',
+    message_id TEXT NOT NULL DEFAULT '',
+    updated TEXT NOT NULL,
+    UNIQUE (digest_date, subscriber_id)
+);
+INSERT INTO deliveries_new
+    (id, digest_date, script, subscriber_id, status, attempts, last_error, message_id, updated)
+    SELECT id, digest_date, script, subscriber_id, status, attempts, last_error, message_id,
+        updated
+    FROM deliveries;
+DROP TABLE deliveries;
+DROP TABLE subscribers;
+ALTER TABLE subscribers_new RENAME TO subscribers;
+ALTER TABLE deliveries_new RENAME TO deliveries;
+CREATE INDEX deliveries_by_message_id ON deliveries (message_id);
+CREATE TABLE bounces (
+    id INTEGER PRIMARY KEY,
+    subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+    report TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('hard', 'soft', 'complaint')),
+    status TEXT NOT NULL,
+    message_id TEXT NOT NULL DEFAULT '',
+    received TEXT NOT NULL,
+    UNIQUE (report, subscriber_id)
+);
+CREATE TABLE erased (
+    address_hash TEXT PRIMARY KEY
+)
+"""
+
+STEPS: tuple[Step, ...] = (
+    Step(1, "the first release's schema", {"sqlite": _V1_SQLITE}),
+    Step(5, "bounced subscribers, bounce reports, erased addresses", {"sqlite": _V5_SQLITE}),
+)
 
 LATEST = STEPS[-1].version
 

@@ -6,10 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from publisher.records import Script, Subscriber, SubscriberStatus, SubscriberTally
+from publisher.records import (
+    BounceKind,
+    BounceRecord,
+    Script,
+    Subscriber,
+    SubscriberStatus,
+    SubscriberTally,
+)
 from publisher.store.database import Database, operation
 
-_COLUMNS = "id, email, script, status, name, created, confirmed, unsubscribed"
+_COLUMNS = "id, email, script, status, name, created, confirmed, unsubscribed, bounced"
 
 
 def _time(value: str | None) -> dt.datetime | None:
@@ -26,6 +33,7 @@ def _subscriber(row: Any) -> Subscriber:
         created=dt.datetime.fromisoformat(row[5]),
         confirmed=_time(row[6]),
         unsubscribed=_time(row[7]),
+        bounced=_time(row[8]),
     )
 
 
@@ -92,8 +100,11 @@ class SubscriberQueries:
             sql, params = "status = 'active', confirmed = ?", (stamp,)
         elif status is SubscriberStatus.UNSUBSCRIBED:
             sql, params = "status = 'unsubscribed', unsubscribed = ?", (stamp,)
+        elif status is SubscriberStatus.BOUNCED:
+            sql, params = "status = 'bounced', bounced = ?", (stamp,)
         else:
-            sql, params = "status = 'pending', confirmed = NULL, unsubscribed = NULL", ()
+            sql = "status = 'pending', confirmed = NULL, unsubscribed = NULL, bounced = NULL"
+            params = ()
         with self.db.transaction():
             self.db.execute(f"UPDATE subscribers SET {sql} WHERE id = ?", (*params, subscriber_id))
 
@@ -103,3 +114,69 @@ class SubscriberQueries:
             self.db.execute(
                 "UPDATE subscribers SET script = ? WHERE id = ?", (script.value, subscriber_id)
             )
+
+    # -- bounces, complaints and erasure ---------------------------------------------------
+
+    @operation("record a bounce")
+    def record_bounce(self, subscriber_id: int, bounce: BounceRecord) -> bool:
+        """Keep a bounce once per (report, subscriber); returns whether it was new."""
+        with self.db.transaction():
+            cursor = self.db.execute(
+                "INSERT INTO bounces (subscriber_id, report, kind, status, message_id, received)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (report, subscriber_id) DO NOTHING",
+                (
+                    subscriber_id,
+                    bounce.report,
+                    bounce.kind.value,
+                    bounce.status,
+                    bounce.message_id,
+                    bounce.received.isoformat(),
+                ),
+            )
+            return bool(cursor.rowcount)
+
+    @operation("count the soft bounces")
+    def soft_bounces_since(self, subscriber_id: int, since: dt.datetime) -> int:
+        # ISO strings with the same offset compare in time order; `received` is always
+        # written by one site, in its zone.
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM bounces WHERE subscriber_id = ? AND kind = ? AND received >= ?",
+            (subscriber_id, BounceKind.SOFT.value, since.isoformat()),
+        ).fetchone()
+        return int(row[0])
+
+    @operation("read a subscriber's bounces")
+    def bounces_of(self, subscriber_id: int) -> list[BounceRecord]:
+        rows = self.db.execute(
+            "SELECT report, kind, status, message_id, received FROM bounces"
+            " WHERE subscriber_id = ? ORDER BY received, id",
+            (subscriber_id,),
+        )
+        return [
+            BounceRecord(r[0], BounceKind(r[1]), r[2], r[3], dt.datetime.fromisoformat(r[4]))
+            for r in rows
+        ]
+
+    @operation("erase a subscriber")
+    def erase_subscriber(self, subscriber_id: int, address_hash: str) -> None:
+        """Delete the person and everything about them; keep only the keyed hash. With
+        secure_delete SQLite overwrites the freed bytes, so the address does not linger in
+        the file's free pages either."""
+        if self.db.engine == "sqlite":
+            self.db.execute("PRAGMA secure_delete = ON")
+        with self.db.transaction():
+            self.db.execute(
+                "INSERT INTO erased (address_hash) VALUES (?)"
+                " ON CONFLICT (address_hash) DO NOTHING",
+                (address_hash,),
+            )
+            self.db.execute("DELETE FROM bounces WHERE subscriber_id = ?", (subscriber_id,))
+            self.db.execute("DELETE FROM deliveries WHERE subscriber_id = ?", (subscriber_id,))
+            self.db.execute("DELETE FROM subscribers WHERE id = ?", (subscriber_id,))
+
+    @operation("look up an erased address")
+    def is_erased(self, address_hash: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM erased WHERE address_hash = ?", (address_hash,)
+        ).fetchone()
+        return row is not None

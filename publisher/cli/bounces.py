@@ -1,0 +1,45 @@
+"""`publisher bounces`: read returned mail (DSNs) and complaints (ARF) and apply them."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from publisher.cli.options import changes_store
+from publisher.config import Config
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    command = commands.add_parser(
+        "bounces",
+        help="read bounce reports (DSN) and complaints (ARF) from files, Maildirs or mboxes",
+        description="Read delivery status notifications (RFC 3464) and complaint reports "
+        "(ARF, RFC 5965). A hard bounce (5.x.x) marks the subscriber bounced, so they are "
+        "never mailed again; soft bounces (4.x.x) are counted, and bounces.soft_limit of "
+        "them within bounces.soft_days days do the same; a complaint unsubscribes. Mail "
+        "that is no report, or matches no mail of ours, is skipped with a warning. Reading "
+        "the same mail twice changes nothing.",
+    )
+    command.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="a mail file, a Maildir or an mbox"
+    )
+    changes_store(command)
+    command.set_defaults(handler=_bounces)
+
+
+def _bounces(args: argparse.Namespace, config: Config) -> int:
+    # Here, not at the top: `publisher --help` need not load the mail parsers.
+    from publisher.mail import bounces, returns, tokens
+    from publisher.store import Store
+
+    policy = returns.Policy(config.bounces.soft_limit, config.bounces.soft_days)
+    with Store(config.database) as store:
+        tally = returns.apply_all(
+            store,
+            bounces.read_paths(args.paths),
+            policy,
+            tokens.load_secret(config),
+            config.now(),
+        )
+    print(tally.describe())
+    return 1 if tally.counts["skipped"] else 0

@@ -1,0 +1,137 @@
+"""Returned mail applied to the list: a hard bounce or too many soft ones mark the subscriber
+`bounced` (never mailed again), a complaint unsubscribes them.
+
+Each report is matched to a subscriber by its VERP token (bounce+<token>@, signed, so a
+forged bounce cannot silence someone) or else by the Message-ID of our mail it returns.
+Every bounce is recorded once per (report, subscriber): reading the same mailbox twice
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from publisher.errors import TokenError
+from publisher.mail import subscribers, tokens
+from publisher.mail.bounces import BounceError, Found, Report, mark_read, parse, read_new
+from publisher.records import BounceKind, BounceRecord, SubscriberStatus
+from publisher.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Policy:
+    soft_limit: int  # this many soft bounces …
+    soft_days: int  # … within this many days mark a subscriber bounced
+
+
+@dataclass
+class Tally:
+    counts: Counter[str]
+
+    def describe(self) -> str:
+        c = self.counts
+        return (
+            f"{c['read']} mails read: {c['hard']} hard bounces, {c['soft']} soft, "
+            f"{c['complaint']} complaints; {c['bounced']} subscribers marked bounced, "
+            f"{c['unsubscribed']} unsubscribed; {c['unmatched']} not ours, "
+            f"{c['skipped']} skipped"
+        )
+
+
+def apply_all(
+    store: Store, found: Iterable[Found], policy: Policy, secret: bytes, now: dt.datetime
+) -> Tally:
+    """Apply every readable report; a mail that is no report, or matches none of our mail,
+    is logged as a warning with where it came from, and the rest go on."""
+    tally = Tally(Counter())
+    for mail in found:
+        tally.counts["read"] += 1
+        try:
+            report = parse(mail.data)
+        except BounceError as error:
+            log.warning("%s: skipped: %s", mail.where, error)
+            tally.counts["skipped"] += 1
+            continue
+        subscriber_id = _match(store, report, secret)
+        if subscriber_id is None:
+            log.warning("%s: skipped: matches no mail of ours", mail.where)
+            tally.counts["unmatched"] += 1
+            continue
+        tally.counts.update(apply(store, report, subscriber_id, policy, now))
+    return tally
+
+
+def _match(store: Store, report: Report, secret: bytes) -> int | None:
+    for token in report.verp_tokens:
+        try:
+            return tokens.verify(secret, "bounce", token)
+        except TokenError:
+            continue
+    if report.message_id:
+        return store.subscriber_of_message(report.message_id)
+    return None
+
+
+def apply(
+    store: Store, report: Report, subscriber_id: int, policy: Policy, now: dt.datetime
+) -> list[str]:
+    """Record the report for one subscriber and move them on; returns what happened, as
+    tally keys ("hard", "soft", "complaint", "bounced", "unsubscribed")."""
+    received = report.date.astimezone(now.tzinfo) if report.date else now
+    happened: list[str] = []
+    with store.transaction():
+        person = store.subscriber(subscriber_id)
+        if person is None:  # erased since the mail went out
+            return ["unmatched"]
+        kinds = [BounceKind.COMPLAINT] if report.complaint else _kinds(report)
+        for kind in kinds:
+            status = next((r.status for r in report.recipients if r.kind is kind), "")
+            record = BounceRecord(report.report_id, kind, status, report.message_id, received)
+            if store.record_bounce(subscriber_id, record):
+                happened.append(kind.value)
+        if not happened or person.status in {
+            SubscriberStatus.UNSUBSCRIBED,
+            SubscriberStatus.BOUNCED,
+        }:
+            return happened
+        if BounceKind.COMPLAINT.value in happened:
+            subscribers.unsubscribe(store, subscriber_id, now)
+            return [*happened, "unsubscribed"]
+        # The window ends at this report, not at the clock: an old mailbox read today
+        # counts its bounces as they came.
+        since = received - dt.timedelta(days=policy.soft_days)
+        if (
+            "hard" in happened
+            or store.soft_bounces_since(subscriber_id, since) >= policy.soft_limit
+        ):
+            store.set_subscriber_status(subscriber_id, SubscriberStatus.BOUNCED, now)
+            happened.append("bounced")
+    return happened
+
+
+def _kinds(report: Report) -> list[BounceKind]:
+    """The strongest thing a DSN says: one hard bounce outweighs any soft ones in it."""
+    kinds = {r.kind for r in report.recipients if r.kind is not None}
+    if BounceKind.HARD in kinds:
+        return [BounceKind.HARD]
+    return [BounceKind.SOFT] if kinds else []
+
+
+def read_maildir(
+    store: Store, path: Path, policy: Policy, secret: bytes, now: dt.datetime
+) -> Tally:
+    """The daily run's reading: apply the Maildir's new mail, then file each away as read
+    (after it is recorded: a crash in between only means reading it again, which counts
+    nothing twice)."""
+    found = list(read_new(path))
+    tally = apply_all(store, found, policy, secret, now)
+    for mail in found:
+        mark_read(path, mail.maildir_key)
+    return tally

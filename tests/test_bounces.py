@@ -1,0 +1,171 @@
+"""Bounces and complaints: real DSN and ARF mails (tests/data/bounces/, written after RFC
+3464 and 5965 and what Postfix and Exim send) read from files, a Maildir and an mbox, and
+applied to a list that was really sent a digest."""
+
+from __future__ import annotations
+
+import dataclasses
+import mailbox
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import DAY, NOW, make_config, store_day
+from publisher.cli import main
+from publisher.config import Config
+from publisher.delivery.engine import send_day
+from publisher.mail import bounces, subscribers, tokens
+from publisher.mail.digest import prepare_digest
+from publisher.records import BounceKind, Script, SubscriberStatus
+from publisher.run.daily import read_bounces
+from publisher.store import Store
+
+DATA = Path(__file__).parent / "data" / "bounces"
+SECRET = "a-fixed-test-secret-for-bounces"  # verp-hard.eml's token is signed with it
+MALFORMED = ("bad-status.eml", "out-of-office.eml", "truncated.eml")
+
+
+@pytest.fixture
+def sent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Config, Store]]:
+    """ann (id 1, zh-Hant), bo (2, zh-Hans) and cy (3, zh-Hant), each sent the digest of
+    DAY, so their Message-IDs are in the delivery table as the fixtures quote them."""
+    monkeypatch.setenv("PUBLISHER_SECRET", SECRET)
+    config = make_config(tmp_path, "[bounces]\nsoft_limit = 2\nsoft_days = 7\n")
+    with Store(config.database) as store:
+        for name, script in (("ann", Script.HANT), ("bo", Script.HANS), ("cy", Script.HANT)):
+            subscribers.add(store, f"{name}@example.org", script, NOW)
+        store_day(config, store, [("測試標題一", "這是一段測試內文。", "範例報")])
+        assert send_day(config, store, DAY, NOW).sent == 3
+        yield config, store
+
+
+def status_of(store: Store) -> dict[str, SubscriberStatus]:
+    return {person.email: person.status for person in store.subscribers()}
+
+
+def cli(config: Config, *args: str) -> int:
+    return main(["--config", str(config.root / "config.toml"), *args])
+
+
+def test_each_report_reads_as_what_it_says() -> None:
+    hard = bounces.parse((DATA / "postfix-hard.eml").read_bytes())
+    assert [(r.recipient, r.status, r.kind) for r in hard.recipients] == [
+        ("ann@example.org", "5.1.1", BounceKind.HARD)
+    ]
+    assert hard.message_id == "<digest.2025-12-14.zh-Hant.1@news.example.org>"
+    soft = bounces.parse((DATA / "exim-delayed.eml").read_bytes())
+    assert [r.kind for r in soft.recipients] == [BounceKind.SOFT]
+    complaint = bounces.parse((DATA / "arf-complaint.eml").read_bytes())
+    assert complaint.complaint and complaint.message_id.endswith(".3@news.example.org>")
+    verp = bounces.parse((DATA / "verp-hard.eml").read_bytes())
+    assert verp.message_id == "" and verp.verp_tokens == ("2.ft4-6Mx13ybCibAs-ZMCvg",)
+
+
+def test_bounces_mark_dead_addresses_and_complaints_unsubscribe(
+    sent: tuple[Config, Store], caplog: pytest.LogCaptureFixture
+) -> None:
+    config, store = sent
+    paths = [str(DATA / name) for name in ("postfix-hard.eml", "verp-hard.eml")]
+    assert cli(config, "bounces", *paths, str(DATA / "arf-complaint.eml")) == 0
+    assert status_of(store) == {
+        "ann@example.org": SubscriberStatus.BOUNCED,  # 5.1.1, matched by Message-ID
+        "bo@example.org": SubscriberStatus.BOUNCED,  # 5.0.0, matched by its VERP token
+        "cy@example.org": SubscriberStatus.UNSUBSCRIBED,  # marked the digest as spam
+    }
+    # Nobody of them is mailed again, and `status` shows it.
+    next_day = DAY.replace(day=15)
+    store_day(config, store, [("測試標題二", "另一段測試內文。", "範例報")], next_day)
+    assert send_day(config, store, next_day, NOW).sent == 0
+    caplog.clear()
+    assert cli(config, "status") == 0
+
+
+def test_status_counts_the_bounced(
+    sent: tuple[Config, Store], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, _ = sent
+    cli(config, "bounces", str(DATA / "postfix-hard.eml"))
+    capsys.readouterr()
+    cli(config, "status")
+    assert "1 bounced zh-Hant" in capsys.readouterr().out
+
+
+def test_malformed_mail_is_skipped_with_a_warning_naming_it(
+    sent: tuple[Config, Store], caplog: pytest.LogCaptureFixture
+) -> None:
+    config, store = sent
+    paths = [str(DATA / name) for name in (*MALFORMED, "postfix-hard.eml")]
+    assert cli(config, "bounces", *paths) == 1
+    for name in MALFORMED:
+        assert any(name in record.getMessage() for record in caplog.records), name
+    assert status_of(store)["ann@example.org"] is SubscriberStatus.BOUNCED
+
+
+def test_soft_bounces_count_until_the_limit_and_reading_twice_counts_once(
+    sent: tuple[Config, Store], tmp_path: Path
+) -> None:
+    config, store = sent
+    delayed = (DATA / "exim-delayed.eml").read_bytes()
+    first = tmp_path / "first.eml"
+    first.write_bytes(delayed)
+    cli(config, "bounces", str(first), str(first))
+    assert status_of(store)["bo@example.org"] is SubscriberStatus.ACTIVE, "one soft bounce"
+    second = tmp_path / "second.eml"
+    second.write_bytes(delayed.replace(b"E1vQ7Tg-0002Xe-9q", b"E1vQ9Zz-0003Ab-1x"))
+    cli(config, "bounces", str(second))
+    assert status_of(store)["bo@example.org"] is SubscriberStatus.BOUNCED, "soft_limit = 2"
+
+
+def test_an_mbox_and_a_maildir_are_read(sent: tuple[Config, Store], tmp_path: Path) -> None:
+    config, store = sent
+    box = mailbox.mbox(tmp_path / "returned.mbox")
+    for name in ("postfix-hard.eml", "arf-complaint.eml"):
+        box.add((DATA / name).read_bytes())
+    box.close()
+    assert cli(config, "bounces", str(tmp_path / "returned.mbox")) == 0
+    assert status_of(store)["cy@example.org"] is SubscriberStatus.UNSUBSCRIBED
+    assert status_of(store)["ann@example.org"] is SubscriberStatus.BOUNCED
+
+
+def test_the_daily_run_reads_the_configured_maildir_and_files_it_away(
+    sent: tuple[Config, Store], tmp_path: Path
+) -> None:
+    config, store = sent
+    config = dataclasses.replace(
+        config, bounces=dataclasses.replace(config.bounces, maildir="bounces")
+    )
+    folder = tmp_path / "bounces"
+    mailbox.Maildir(folder, create=True).close()
+    shutil.copy(DATA / "postfix-hard.eml", folder / "new" / "1765736047.x.host")
+    read_bounces(config, store, NOW)
+    assert status_of(store)["ann@example.org"] is SubscriberStatus.BOUNCED
+    assert not list((folder / "new").iterdir())
+    assert [p.name for p in (folder / "cur").iterdir()] == ["1765736047.x.host:2,S"]
+
+
+def test_with_verp_the_envelope_sender_names_the_subscriber(sent: tuple[Config, Store]) -> None:
+    config, store = sent
+    config = dataclasses.replace(config, bounces=dataclasses.replace(config.bounces, verp=True))
+    digest = prepare_digest(config, store, DAY, NOW)
+    assert digest is not None
+    (bo,) = [p for p in store.subscribers() if p.email == "bo@example.org"]
+    sender = digest.letter(bo).sender
+    assert sender.startswith("bounce+") and sender.endswith("@localhost")
+    token = sender.removeprefix("bounce+").partition("@")[0]
+    assert tokens.verify(SECRET.encode(), "bounce", token) == bo.id
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=400), st.integers(min_value=0, max_value=2000))
+def test_any_bytes_parse_or_fail_with_a_reason(noise: bytes, cut: int) -> None:
+    """Garbage, and real reports cut or spliced anywhere, never crash the parser."""
+    real = (DATA / "postfix-hard.eml").read_bytes()
+    for data in (noise, real[:cut] + noise, real[:cut] + noise + real[cut:]):
+        try:
+            bounces.parse(data)
+        except bounces.BounceError as error:
+            assert str(error)
