@@ -64,6 +64,7 @@ def test_a_first_release_store_upgrades_with_every_row_kept(tmp_path: Path) -> N
     with Store(config.database) as store:
         assert store.schema_version == migrations.LATEST
         assert store.upgraded == list(migrations.STEPS[1:])
+
         # The records the program reads from it.
         assert len(store.articles()) == 4
         people = {person.email: person.status for person in store.subscribers()}
@@ -165,7 +166,7 @@ def test_db_status_without_a_store_says_how_to_start(
 def test_an_upgraded_store_takes_bounced_subscribers_and_keeps_its_foreign_keys(
     tmp_path: Path,
 ) -> None:
-    """Step 5 rebuilds subscribers and deliveries: ids and references must survive."""
+    """Step 2 rebuilds subscribers and deliveries: ids and references must survive."""
     config = make_config(tmp_path)
     first_release_store(config.database)
     with Store(config.database) as store:
@@ -177,3 +178,9 @@ def test_an_upgraded_store_takes_bounced_subscribers_and_keeps_its_foreign_keys(
     with sqlite3.connect(config.database) as db:
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     db.close()
+
+
+def test_steps_are_numbered_without_gaps() -> None:
+    """A store at version N has had exactly steps 1..N: two branches that number a step
+    alike, or skip one, would leave some stores without a step."""
+    assert [step.version for step in migrations.STEPS] == list(range(1, migrations.LATEST + 1))

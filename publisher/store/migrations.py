@@ -108,7 +108,7 @@ CREATE TABLE IF NOT EXISTS runs (
 # with the `bounced` state (ids kept). Its child `deliveries` is rebuilt beside it, pointing
 # at the new table: dropping a parent that rows still refer to fails the foreign key check
 # even when deferred, and renaming the new parent rewrites the child's reference.
-_V5_SQLITE = """
+_V2_SQLITE = """
 CREATE TABLE subscribers_new (
     id INTEGER PRIMARY KEY,
     email TEXT NOT NULL,
@@ -165,7 +165,7 @@ CREATE TABLE erased (
 
 STEPS: tuple[Step, ...] = (
     Step(1, "the first release's schema", {"sqlite": _V1_SQLITE}),
-    Step(5, "bounced subscribers, bounce reports, erased addresses", {"sqlite": _V5_SQLITE}),
+    Step(2, "bounced subscribers, bounce reports, erased addresses", {"sqlite": _V2_SQLITE}),
 )
 
 LATEST = STEPS[-1].version
