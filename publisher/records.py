@@ -143,7 +143,7 @@ class UncertainDelivery:
 @dataclass(frozen=True, slots=True)
 class BuildRecord:
     """One build; `generation` is the store's article generation it showed (-1 for builds
-    older than schema 3) and `settings` the fingerprint of the settings and templates."""
+    older than schema 2) and `settings` the fingerprint of the settings and templates."""
 
     finished: dt.datetime
     written: int

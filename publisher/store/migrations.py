@@ -106,7 +106,7 @@ CREATE TABLE IF NOT EXISTS runs (
 
 # The store's generation (meta.generation) goes up with every change to the articles; a
 # build records the generation it showed, so a build of an unchanged store does nothing.
-_V3_SQLITE = """
+_V2_SQLITE = """
 ALTER TABLE builds ADD COLUMN generation INTEGER NOT NULL DEFAULT -1;
 ALTER TABLE builds ADD COLUMN settings TEXT NOT NULL DEFAULT '';
 INSERT INTO meta (name, value) VALUES ('generation', '0') ON CONFLICT (name) DO NOTHING
@@ -114,7 +114,7 @@ INSERT INTO meta (name, value) VALUES ('generation', '0') ON CONFLICT (name) DO 
 
 STEPS: tuple[Step, ...] = (
     Step(1, "the first release's schema", {"sqlite": _V1_SQLITE}),
-    Step(3, "builds remember the store generation they showed", {"sqlite": _V3_SQLITE}),
+    Step(2, "builds remember the store generation they showed", {"sqlite": _V2_SQLITE}),
 )
 
 LATEST = STEPS[-1].version
