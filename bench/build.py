@@ -1,24 +1,29 @@
 """Ingest and build a synthetic archive made from the seed's sentences; print the figures.
 
-    python bench/build.py                 # 10,000 articles over 100 days
-    python bench/build.py --articles 2000 --runs 3
+    python bench/build.py                          # 10,000 articles, 100 a day
+    python bench/build.py --articles 10000,100000  # both sizes and the growth between them
 
 The archive is generated at run time from ../shared/seeds (nothing of the seed is stored).
 Each timing is set beside a baseline measured in the same process: for ingest, parsing the
 files and converting their text with OpenCC alone (the work ingest cannot avoid); for the
-no-change rebuild, listing the store's articles and stat()ing every output file.
+no-change rebuild, listing the store's articles and stat()ing every output file (what a
+build that looks at its outputs cannot avoid). Each build runs in a fresh process that
+reports its own peak RSS; times are those inside build(), without interpreter start-up.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import random
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -54,9 +59,9 @@ def make_batches(folder: Path, articles: int, per_day: int, rng: random.Random) 
     return paths
 
 
-def timed(action: object) -> float:
+def timed(action: Callable[[], object]) -> float:
     started = time.perf_counter()
-    action()  # type: ignore[operator]
+    action()
     return time.perf_counter() - started
 
 
@@ -72,42 +77,112 @@ def baseline_rebuild(store: Store, output: Path) -> None:
         path.stat()
 
 
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(config_path: Path, job: str, runs: int) -> None:
+    """One build in a fresh process, so its peak RSS is the build's alone; prints JSON."""
+    settings = config.load(config_path)
+    now = dt.datetime(2026, 12, 31, tzinfo=settings.site.zone)
+    with Store(settings.database) as store:
+        if job == "build":
+            report = build(settings, store, now)
+            figures = {"seconds": report.seconds, "written": report.written}
+        else:  # a no-change rebuild, beside listing and stat()ing every output
+            again = [build(settings, store, now).seconds for _ in range(runs)]
+            stat = [
+                timed(lambda: baseline_rebuild(store, settings.output_dir)) for _ in range(runs)
+            ]
+            figures = {"seconds": statistics.median(again), "baseline": statistics.median(stat)}
+    print(json.dumps({**figures, "rss": peak_rss_mb()}))
+
+
+def in_child(config_path: Path, job: str, runs: int = 1) -> dict[str, float]:
+    command = [sys.executable, __file__, "--child", job, "--runs", str(runs), str(config_path)]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    return dict(json.loads(done.stdout.splitlines()[-1]))
+
+
+def one_size(folder: Path, articles: int, per_day: int, runs: int) -> dict[str, float]:
+    """Ingest, first build, no-change rebuild, one more day: figures for one archive size."""
+    folder.mkdir()
+    config_path = folder / "config.toml"
+    config_path.write_text("", encoding="utf-8")
+    settings = config.load(config_path)
+    paths = make_batches(folder, articles + per_day, per_day, random.Random(1))
+    extra = paths.pop()  # the day added after the first build
+    if len(paths) * per_day > articles:  # keep exactly `articles` before the extra day
+        paths = paths[: articles // per_day]
+    now = dt.datetime(2026, 12, 31, tzinfo=settings.site.zone)
+    figures: dict[str, float] = {}
+    sample = paths[: 10_000 // per_day]  # ingest is timed on the first 10,000 articles
+    figures["ingest_base"] = timed(lambda: baseline_ingest(sample, Scripts.from_config(settings)))
+    with Store(settings.database) as store:
+        figures["ingest"] = timed(
+            lambda: [ingest_file(settings, store, p, now=now) for p in sample]
+        )
+        for path in paths[len(sample) :]:
+            ingest_file(settings, store, path, now=now)
+    first = in_child(config_path, "build")
+    figures.update(first_s=first["seconds"], first_rss=first["rss"], files=first["written"])
+    again = in_child(config_path, "rebuild", runs)
+    figures.update(again_s=again["seconds"], again_base=again["baseline"])
+    extra_day = [*batch.parse(extra.read_bytes(), extra)][:8]
+    lines = [line for item in extra_day for line in (item.title, f"{item.body} ({item.source})")]
+    extra.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with Store(settings.database) as store:
+        ingest_file(settings, store, extra, now=now)
+    day = in_child(config_path, "build")
+    figures.update(day_s=day["seconds"], day_written=day["written"])
+    return figures
+
+
+ROWS = (
+    ("ingest of 10,000 (s)", "ingest", "ingest_base", "parse+convert"),
+    ("first build (s)", "first_s", "", ""),
+    ("first build peak RSS (MB)", "first_rss", "", ""),
+    ("files written", "files", "", ""),
+    ("no-change rebuild (s)", "again_s", "again_base", "list+stat"),
+    ("one more day of 8: build (s)", "day_s", "", ""),
+    ("one more day: files written", "day_written", "", ""),
+)
+
+
+def report(sizes: list[int], results: list[dict[str, float]]) -> None:
+    head = "".join(f"{size:>14,}" for size in sizes)
+    growth = f"{'growth':>10}" if len(sizes) > 1 else ""
+    print(f"{'articles':32}{head}{growth}   baseline (same run)")
+    for label, key, base, base_name in ROWS:
+        cells = "".join(f"{r[key]:14.2f}" for r in results)
+        if len(results) > 1:
+            cells += f"{results[-1][key] / max(results[0][key], 1e-9):9.1f}x"
+        if base:
+            cells += "   " + ", ".join(
+                f"{base_name} {r[base]:.2f} (ratio {r[key] / r[base]:.2f})" for r in results
+            )
+        print(f"{label:32}{cells}")
+
+
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    options.add_argument("--articles", type=int, default=10_000)
+    options.add_argument(
+        "--articles", default="10000", help="archive sizes, comma-separated (e.g. 10000,100000)"
+    )
     options.add_argument("--per-day", type=int, default=100)
     options.add_argument("--runs", type=int, default=5, help="runs of the no-change rebuild")
+    options.add_argument("--child", choices=("build", "rebuild"), help=argparse.SUPPRESS)
+    options.add_argument("config", nargs="?", type=Path, help=argparse.SUPPRESS)
     args = options.parse_args()
+    if args.child:
+        child(args.config, args.child, args.runs)
+        return
+    sizes = [int(each) for each in args.articles.split(",")]
     with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        (root / "config.toml").write_text("", encoding="utf-8")
-        settings = config.load(root / "config.toml")
-        paths = make_batches(root, args.articles, args.per_day, random.Random(1))
-        size = sum(path.stat().st_size for path in paths) / 1e6
-        print(f"archive: {args.articles} articles in {len(paths)} files, {size:.1f} MB")
-        now = dt.datetime(2025, 12, 31, tzinfo=settings.site.zone)
-        base = timed(lambda: baseline_ingest(paths, Scripts.from_config(settings)))
-        with Store(settings.database) as store:
-            ingest = timed(lambda: [ingest_file(settings, store, p, now=now) for p in paths])
-            print(
-                f"ingest:            {ingest:7.2f} s  ({args.articles / ingest:,.0f} articles/s;"
-                f" baseline parse+convert {base:.2f} s, ratio {ingest / base:.2f})"
-            )
-            first = timed(lambda: build(settings, store, now))
-            files = sum(1 for p in settings.output_dir.rglob("*") if p.is_file())
-            print(f"first build:       {first:7.2f} s  ({files:,} files)")
-            again = [timed(lambda: build(settings, store, now)) for _ in range(args.runs)]
-            stat = [
-                timed(lambda: baseline_rebuild(store, settings.output_dir))
-                for _ in range(args.runs)
-            ]
-            median, base_median = statistics.median(again), statistics.median(stat)
-            print(
-                f"no-change rebuild: {median:7.2f} s  (median of {args.runs}; baseline "
-                f"list+stat {base_median:.2f} s, ratio {median / base_median:.2f})"
-            )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory:       {peak:7.0f} MB (max RSS of this process)")
+        results = [
+            one_size(Path(folder) / str(size), size, args.per_day, args.runs) for size in sizes
+        ]
+    report(sizes, results)
 
 
 if __name__ == "__main__":

@@ -126,6 +126,15 @@ class Letter:
     data: bytes  # the whole RFC 5322 message, CRLF line ends
 
 
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """How one delivery ended in this run, to be recorded."""
+
+    delivery_id: int
+    status: DeliveryStatus
+    error: str = ""
+
+
 # -- what the store reports -----------------------------------------------------------------
 
 
@@ -164,10 +173,15 @@ class UncertainDelivery:
 
 @dataclass(frozen=True, slots=True)
 class BuildRecord:
+    """One build; `generation` is the store's article generation it showed (-1 for builds
+    older than schema 2) and `settings` the fingerprint of the settings and templates."""
+
     finished: dt.datetime
     written: int
     unchanged: int
     seconds: float
+    generation: int = -1
+    settings: str = ""
 
 
 @dataclass(frozen=True, slots=True)

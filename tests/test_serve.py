@@ -84,34 +84,43 @@ def test_dot_files_and_temporaries_are_not_served(client: Client, site: Config) 
     assert client.get("/.well-known/security.txt").status == 200
 
 
-KILLED_WRITER = """
-import os, sys
+KILLED_BUILD = """
+import datetime as dt, os, sys
 from pathlib import Path
-from publisher import files
+from publisher import config
+from publisher.site.build import build
+from publisher.store import Store
 
 def stop(*_):
     os.kill(os.getpid(), 9)  # as a power cut or OOM kill: no cleanup runs
 
-os.fsync = stop  # dies between writing the temporary and renaming it
-files.write_atomic(Path(sys.argv[1]), b"<feed>half a feed")
+os.replace = stop  # dies with its files written, before the first is renamed into place
+settings = config.load(Path(sys.argv[1]))
+with Store(settings.database) as store:
+    build(settings, store, dt.datetime.now(dt.UTC))
 """
 
 
 def test_a_rebuild_removes_the_temporaries_a_killed_build_left(tmp_path: Path) -> None:
     config = make_config(tmp_path)
-    build_examples(config)
-    target = config.output_dir / "zh-Hant" / "atom.xml"
+    first, second = sorted(EXAMPLES.glob("*.txt"))
+    with Store(config.database) as store:
+        assert ingest_file(config, store, first, now=NOW).error is None
+        build(config, store, NOW)
+        assert ingest_file(config, store, second, now=NOW).error is None
     killed = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(KILLED_WRITER), str(target)], check=False
+        [sys.executable, "-c", textwrap.dedent(KILLED_BUILD), str(config.root / "config.toml")],
+        check=False,
     )
     assert killed.returncode == -signal.SIGKILL
-    left = list(target.parent.glob(".atom.xml.*.tmp"))
-    assert len(left) == 1
+    left = list(config.output_dir.rglob(".*.tmp"))
+    assert left, "the killed build left its temporaries"
     # A temporary of a name write_atomic would not choose is not ours to delete.
-    foreign = target.parent / ".atom.xml.backup.tmp"
+    foreign = config.output_dir / "zh-Hant" / ".atom.xml.backup.tmp"
     foreign.write_bytes(b"keep")
-    build_examples(config)
-    assert not left[0].exists()
+    with Store(config.database) as store:
+        build(config, store, NOW)
+    assert [path for path in left if path.exists()] == []
     assert foreign.exists()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import email.policy
 import itertools
-import smtplib
 import socket
 import ssl
 import threading
@@ -28,7 +27,7 @@ from smtpserver import (
 )
 
 from publisher.config import SmtpConfig
-from publisher.delivery.smtp import RateLimit, Smtp, crlf
+from publisher.delivery.smtp import RateLimit, Smtp
 from publisher.delivery.transport import Scope, SendFailure
 from publisher.errors import DeliveryError
 from publisher.records import Letter
@@ -36,7 +35,7 @@ from publisher.records import Letter
 SENDER = "digest@news.example.org"
 
 
-def make_letter(recipient: str, *, crlf_ends: bool = True) -> Letter:
+def make_letter(recipient: str) -> Letter:
     message = EmailMessage()
     message["From"] = SENDER
     message["To"] = recipient
@@ -44,8 +43,8 @@ def make_letter(recipient: str, *, crlf_ends: bool = True) -> Letter:
     message["Message-ID"] = f"<test.{recipient}>"
     message.set_content("純文字\n" + "第二行\n" * 40)
     message.add_alternative("<p>網頁版</p>\n" * 40, subtype="html")
-    policy = email.policy.SMTP if crlf_ends else email.policy.default
-    return Letter(recipient, SENDER, f"<test.{recipient}>", message.as_bytes(policy=policy))
+    data = message.as_bytes(policy=email.policy.SMTP)  # CRLF, as Letter.data must be
+    return Letter(recipient, SENDER, f"<test.{recipient}>", data)
 
 
 def settings(port: int, **changes: object) -> SmtpConfig:
@@ -91,27 +90,6 @@ def test_one_connection_carries_many_mails(server: SmtpServer) -> None:
     for item, letter in zip(received, letters, strict=True):
         assert item.mail_from == SENDER
         assert_whole(item.data, letter.recipient)
-
-
-def test_bare_lf_never_reaches_the_server(server: SmtpServer) -> None:
-    letter = make_letter("lf@example.org", crlf_ends=False)
-    assert b"\r\n" not in letter.data  # what EmailMessage.as_bytes() gives (DESIGN.md trap)
-    # The trap is real on this server: smtplib passes bytes as they are and gets 500.
-    assert len(letter.data) > 1001  # more than one SMTP line may hold
-    with (
-        smtplib.SMTP("127.0.0.1", server.port, timeout=5) as raw,
-        pytest.raises(smtplib.SMTPDataError) as trapped,
-    ):
-        raw.sendmail(SENDER, ["trap@example.org"], letter.data)
-    assert trapped.value.smtp_code == 500
-    assert server.handler.count() == 0
-    assert send_all(Smtp(settings(server.port)), [letter]) == [None]
-    assert_whole(server.handler.received[0].data, "lf@example.org")
-
-
-def test_crlf_leaves_crlf_alone_and_mends_bare_lf() -> None:
-    assert crlf(b"a\r\nb\r\n") == b"a\r\nb\r\n"
-    assert crlf(b"a\nb\r\nc\n") == b"a\r\nb\r\nc\r\n"
 
 
 def test_replies_are_classified(server: SmtpServer) -> None:

@@ -65,12 +65,12 @@ def _ingest(args: argparse.Namespace, config: Config) -> int:
     return 1 if failed else 0
 
 
-def _build(_: argparse.Namespace, config: Config) -> int:
+def _build(args: argparse.Namespace, config: Config) -> int:
     from publisher.site.build import build
     from publisher.store import Store
 
     with Store(config.database) as store:
-        report = build(config, store, config.now(), progress=_bar("build", "file"))
+        report = build(config, store, config.now(), progress=_bar("build", "file"), full=args.full)
     print(
         f"{config.output_dir}: {report.written} files written, {report.unchanged} unchanged "
         f"({report.seconds:.2f} s)"
@@ -156,7 +156,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "build",
         help="write the Atom/RSS feeds and static pages of both scripts",
         description="Render feeds and pages under site.output_dir. Only what changed is "
-        "rendered; unchanged files keep their bytes and mtime.",
+        "rendered; unchanged files keep their bytes and mtime. An unchanged store "
+        "returns at once: files are trusted to be as the last build left them.",
+    )
+    build_parser.add_argument(
+        "--full",
+        action="store_true",
+        help="plan every output and re-make any file that is missing from the folder",
     )
     build_parser.set_defaults(handler=_build)
     changes_store(build_parser)

@@ -2,7 +2,8 @@
 
 Each (date, subscriber) has one row in `deliveries` (publisher.delivery.queue), and the row
 moves forward only after the step it records has happened, every step committed on its own
-(no transaction is open while the server talks):
+(no transaction is open while the server talks; a settle shares the next claim's
+transaction, publisher.delivery.queue):
 
     queued ──claim──▶ sending ──handover──▶ sending + message_id ──250──▶ sent
       ▲                  │                        ├──5xx──▶ failed
@@ -132,14 +133,17 @@ class _Run:
 
     def run(self, pending: Iterable[tuple[int, int]]) -> None:
         fresh = deque(pending)
-        while not self._halted():
-            self._wait_until(self.pause_until)
-            if self._halted():
-                break
-            item = self._next(fresh)
-            if item is None:
-                break
-            self._deliver(*item)
+        try:
+            while not self._halted():
+                self._wait_until(self.pause_until)
+                if self._halted():
+                    break
+                item = self._next(fresh)
+                if item is None:
+                    break
+                self._deliver(*item)
+        finally:
+            self.queue.flush()  # the last settles, held back for a next claim
 
     def _halted(self) -> bool:
         if self.stop.is_set() and not self.halt:
@@ -163,6 +167,7 @@ class _Run:
     def _wait_until(self, moment: float) -> None:
         delay = moment - self.clock()
         if delay > 0:
+            self.queue.flush()  # a settle is never held back across a wait
             self.sleep(delay)  # stop.wait by default: a stop request ends the wait
 
     def _deliver(self, delivery_id: int, subscriber_id: int, tries: int) -> None:

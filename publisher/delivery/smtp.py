@@ -26,16 +26,6 @@ from publisher.records import Letter
 
 log = logging.getLogger(__name__)
 
-_BARE_LF = re.compile(rb"(?<!\r)\n")
-
-
-def crlf(data: bytes) -> bytes:
-    """Every line end as CRLF. EmailMessage.as_bytes() gives bare LF, which an SMTP server
-    reads as one endless line and refuses (aiosmtpd: 500 Line too long)."""
-    if data.count(b"\n") == data.count(b"\r\n"):
-        return data  # the usual case, checked without copying
-    return _BARE_LF.sub(b"\r\n", data)
-
 
 class RateLimit:
     """At most `per_second` starts per second, spaced evenly; 0 means no limit."""
@@ -120,7 +110,9 @@ class Smtp(Managed):
 
     def send(self, letter: Letter, on_handover: Handover = no_handover) -> None:
         self.rate.wait()
-        data = crlf(letter.data)
+        # Letter.data has CRLF line ends already (publisher.mail.letters builds it so):
+        # nothing here scans or copies the ~40 KB body again.
+        data = letter.data
         try:
             self._attempt(letter, data, on_handover)
         except _Stale:
@@ -159,7 +151,7 @@ class Smtp(Managed):
         on_handover: Handover,
         progress: _Progress,
     ) -> None:
-        code, reply = conn.mail(letter.sender, _mail_options(conn, letter, data))
+        code, reply = _mail_from(conn, letter, data)
         if code != 250:
             self._abandon(conn, code)
             if code == 421 and progress.reused:
@@ -168,7 +160,10 @@ class Smtp(Managed):
                 raise _Stale
             raise _reply_failure(code, reply, Scope.SERVER)
         progress.step = "RCPT TO"
-        code, reply = conn.rcpt(letter.recipient)
+        # The addresses were checked when the letter was built: said as they are, not
+        # parsed again by smtplib's quoteaddr() for every mail.
+        conn.putcmd("rcpt", f"TO:<{letter.recipient}>")
+        code, reply = conn.getreply()
         if code not in (250, 251):
             self._abandon(conn, code)
             raise _reply_failure(code, reply, Scope.RECIPIENT)
@@ -240,6 +235,14 @@ def _dot_stuffed(data: bytes) -> bytes:
     if not data.startswith(b".") and b"\n." not in data:
         return data
     return re.sub(rb"(?m)^\.", b"..", data)
+
+
+def _mail_from(conn: smtplib.SMTP, letter: Letter, data: bytes) -> tuple[int, bytes]:
+    options = _mail_options(conn, letter, data)
+    # What smtplib.mail() does for SMTPUTF8: send the commands as UTF-8 (rset() resets it).
+    conn.command_encoding = "utf-8" if "SMTPUTF8" in options else "ascii"
+    conn.putcmd("mail", " ".join([f"FROM:<{letter.sender}>", *options]))
+    return conn.getreply()
 
 
 def _mail_options(conn: smtplib.SMTP, letter: Letter, data: bytes) -> list[str]:

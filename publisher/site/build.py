@@ -4,6 +4,8 @@ Two phases, as in pelican: plan every output with a fingerprint of what it is ma
 then render and write only the outputs whose fingerprint changed. Articles never change
 (their key is the hash of their text), so a fingerprint is the keys an output shows plus
 the templates and the settings. Writes are atomic; identical bytes leave a file untouched.
+Rendering goes group by group (`GROUP_KEYS`), each group's files made durable together
+(publisher.files.FileBatch), so a 100,000-article first build holds one group in memory.
 """
 
 from __future__ import annotations
@@ -12,20 +14,26 @@ import datetime as dt
 import hashlib
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import jinja2
 
 from publisher.articles.conversion import Scripts
 from publisher.articles.editions import editions
 from publisher.config import Config
-from publisher.files import remove_temporaries, write_if_changed
-from publisher.records import SCRIPTS, ArticleRef, Edition, Script
+from publisher.files import FileBatch, remove_temporaries
+from publisher.records import SCRIPTS, ArticleRef, BuildRecord, Edition, Script
 from publisher.site import feeds, templating
 from publisher.site.pages import STYLESHEET, Pages, root_index
 from publisher.site.paths import Site
 from publisher.store import Store
+
+# Article keys whose editions a group of outputs may hold in memory at once: memory stays
+# flat as the archive grows, and a key shared by a day's page and its articles is loaded
+# about once.
+GROUP_KEYS = 1000
 
 
 @dataclass(frozen=True)
@@ -50,9 +58,11 @@ def _fingerprint(settings: str, output: Output) -> str:
 
 
 def _settings(config: Config) -> str:
-    """Everything besides the articles that shapes an output (a changed key rebuilds all)."""
+    """Everything besides the articles that shapes an output (a changed key rebuilds all),
+    the output folder included: a new folder is built whole."""
     templates = templating.fingerprint(templating.own_templates(config))
-    return repr((config.site, config.feeds, config.scripts, templates))
+    made_of = repr((config.site, config.feeds, config.scripts, templates, str(config.output_dir)))
+    return hashlib.sha256(made_of.encode()).hexdigest()
 
 
 def _feed(
@@ -183,35 +193,88 @@ def _editions_for(
     return found
 
 
+def _groups(outputs: Iterable[Output], limit: int) -> Iterator[list[Output]]:
+    """The outputs in plan order, cut into groups that show at most `limit` keys (a
+    larger output is a group of its own)."""
+    group: list[Output] = []
+    keys = 0
+    for output in outputs:
+        if group and keys + len(output.keys) > limit:
+            yield group
+            group, keys = [], 0
+        group.append(output)
+        keys += len(output.keys)
+    if group:
+        yield group
+
+
+def _render(store: Store, scripts: Scripts, root: Path, todo: Iterable[Output]) -> int:
+    """Render and write `todo` group by group, so that memory holds one group's editions
+    and pages, whatever the size of the archive; returns how many files were written."""
+    written = 0
+    with FileBatch() as files:
+        for group in _groups(todo, GROUP_KEYS):
+            loaded = _editions_for(store, scripts, group)
+            for output in group:
+                chosen = [
+                    loaded[output.script, key]
+                    for key in output.keys
+                    if (output.script, key) in loaded
+                ]
+                written += files.write_if_changed(root / output.path, output.render(chosen))
+            files.commit()
+    return written
+
+
 def build(
     config: Config,
     store: Store,
     now: dt.datetime,
     progress: Callable[[list[Output]], Iterable[Output]] = iter,
+    *,
+    full: bool = False,
 ) -> BuildReport:
-    """Render and write what changed; `progress` wraps the outputs to render (a bar)."""
+    """Render and write what changed; `progress` wraps the outputs to render (a bar).
+
+    What changed is told by the store: a build of the same store generation with the same
+    settings has nothing to do and returns at once, whatever the size of the archive.
+    Otherwise the outputs whose fingerprint moved are rendered. Files are trusted to be as
+    the last build left them; `full` also re-makes every output file that is missing."""
     started = time.perf_counter()
+    settings = _settings(config)
+    generation = store.generation()
+    last = store.last_build()
+    if not full and last and (last.generation, last.settings) == (generation, settings):
+        todo: list[Output] = []
+        changed: dict[str, str] = {}
+        total = last.written + last.unchanged
+    else:
+        todo, changed, total = _plan_changes(config, store, settings, full=full)
+    written = _render(store, Scripts.from_config(config), config.output_dir, progress(todo))
+    seconds = time.perf_counter() - started
+    store.record_build(
+        changed, BuildRecord(now, written, total - written, seconds, generation, settings)
+    )
+    return BuildReport(written=written, unchanged=total - written, seconds=seconds)
+
+
+def _plan_changes(
+    config: Config, store: Store, settings: str, *, full: bool
+) -> tuple[list[Output], dict[str, str], int]:
+    """The outputs to render, their new fingerprints, and how many outputs there are."""
     scripts = Scripts.from_config(config)
     site = Site.from_config(config, scripts)
-    settings = _settings(config)
     previous = store.output_fingerprints()
     root = config.output_dir
-    # A killed build's temporaries: the caller holds the store lock, so none is live.
+    # A killed build's temporaries: the caller holds the store lock, so none is live. A
+    # killed build recorded nothing, so the build after it always comes this way.
     remove_temporaries(root)
     todo = []
-    fingerprints = {}
-    for output in plan(config, site, store.article_index()):
+    changed = {}
+    outputs = plan(config, site, store.article_index())
+    for output in outputs:
         fingerprint = _fingerprint(settings, output)
-        fingerprints[output.path] = fingerprint
-        if previous.get(output.path) != fingerprint or not (root / output.path).exists():
+        if previous.get(output.path) != fingerprint or (full and not (root / output.path).exists()):
             todo.append(output)
-    loaded = _editions_for(store, scripts, todo)
-    written = 0
-    for output in progress(todo):
-        chosen = [
-            loaded[output.script, key] for key in output.keys if (output.script, key) in loaded
-        ]
-        written += write_if_changed(root / output.path, output.render(chosen))
-    seconds = time.perf_counter() - started
-    store.record_build(fingerprints, written, len(fingerprints) - written, seconds, now)
-    return BuildReport(written=written, unchanged=len(fingerprints) - written, seconds=seconds)
+            changed[output.path] = fingerprint
+    return todo, changed, len(outputs)

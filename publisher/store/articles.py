@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from publisher.records import Article, ArticleRef, Script, Tally, Text
+from publisher.store.builds import next_generation
 from publisher.store.database import Database, operation
 
 CHUNK = 500  # keys per IN (…): under every engine's limit on bound parameters
@@ -28,6 +29,16 @@ def _chunks(keys: Iterable[str]) -> Iterable[Sequence[str]]:
     for start in range(0, len(wanted), CHUNK):
         yield wanted[start : start + CHUNK]
 
+
+def _text(text: Text) -> tuple[str, str, str]:
+    return text.title, text.body, text.source
+
+
+_PUT_CONVERSION = (
+    "INSERT INTO conversions (key, signature, title, body, source) VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (key, signature) DO UPDATE SET title = excluded.title,"
+    " body = excluded.body, source = excluded.source"
+)
 
 _COLUMNS = "key, batch_date, position, published, script, title, body, source"
 
@@ -56,12 +67,16 @@ class ArticleQueries:
     def add_articles(
         self, articles: Iterable[tuple[Article, str, Text]], source_file: str, now: dt.datetime
     ) -> None:
-        """Store (article, conversion signature, text in the other script) triples, all or none."""
+        """Store (article, conversion signature, text in the other script) triples, all or
+        none, in two statements whatever their number; moves the store's generation on."""
+        triples = list(articles)
+        if not triples:
+            return
         with self.db.transaction():
-            for article, signature, twin in articles:
-                self.db.execute(
-                    "INSERT INTO articles (key, batch_date, position, published, script, title,"
-                    " body, source, source_file, ingested) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            self.db.executemany(
+                "INSERT INTO articles (key, batch_date, position, published, script, title,"
+                " body, source, source_file, ingested) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
                     (
                         article.key,
                         article.batch_date.isoformat(),
@@ -73,18 +88,19 @@ class ArticleQueries:
                         article.original.source,
                         source_file,
                         now.isoformat(),
-                    ),
-                )
-                self.put_conversion(article.key, signature, twin)
+                    )
+                    for article, _, _ in triples
+                ],
+            )
+            self.db.executemany(
+                _PUT_CONVERSION,
+                [(article.key, signature, *_text(twin)) for article, signature, twin in triples],
+            )
+            next_generation(self.db)
 
     @operation("store a conversion")
     def put_conversion(self, key: str, signature: str, text: Text) -> None:
-        self.db.execute(
-            "INSERT INTO conversions (key, signature, title, body, source) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (key, signature) DO UPDATE SET title = excluded.title,"
-            " body = excluded.body, source = excluded.source",
-            (key, signature, text.title, text.body, text.source),
-        )
+        self.db.execute(_PUT_CONVERSION, (key, signature, *_text(text)))
 
     @operation("read a conversion")
     def conversion(self, key: str, signature: str) -> Text | None:

@@ -1,11 +1,21 @@
-"""SQL for the build's memory: each output's fingerprint and a line per build."""
+"""SQL for the build's memory: each output's fingerprint, a line per build, and the store's
+generation (meta.generation), which every change to the articles moves on."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from publisher.records import BuildRecord
 from publisher.store.database import Database, operation
+
+
+def next_generation(db: Database) -> None:
+    """Called inside the transaction of every change that a build's output shows."""
+    db.execute(
+        "INSERT INTO meta (name, value) VALUES ('generation', '1') ON CONFLICT (name)"
+        " DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)"
+    )
 
 
 class BuildQueries:
@@ -16,31 +26,45 @@ class BuildQueries:
         rows = self.db.execute("SELECT path, fingerprint FROM outputs")
         return {row[0]: row[1] for row in rows}
 
+    @operation("read the store's generation")
+    def generation(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE name = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
     @operation("record the build")
     def record_build(
         self,
-        fingerprints: dict[str, str],
-        written: int,
-        unchanged: int,
-        seconds: float,
-        now: dt.datetime,
+        changed: Mapping[str, str],
+        report: BuildRecord,
     ) -> None:
+        """Store the fingerprints of the outputs that `changed` (path → fingerprint) and a
+        line for the build."""
         with self.db.transaction():
             self.db.executemany(
                 "INSERT INTO outputs (path, fingerprint) VALUES (?, ?)"
                 " ON CONFLICT (path) DO UPDATE SET fingerprint = excluded.fingerprint",
-                fingerprints.items(),
+                changed.items(),
             )
             self.db.execute(
-                "INSERT INTO builds (finished, written, unchanged, seconds) VALUES (?, ?, ?, ?)",
-                (now.isoformat(), written, unchanged, seconds),
+                "INSERT INTO builds (finished, written, unchanged, seconds, generation, settings)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    report.finished.isoformat(),
+                    report.written,
+                    report.unchanged,
+                    report.seconds,
+                    report.generation,
+                    report.settings,
+                ),
             )
 
     @operation("read the last build")
     def last_build(self) -> BuildRecord | None:
         row = self.db.execute(
-            "SELECT finished, written, unchanged, seconds FROM builds ORDER BY id DESC LIMIT 1"
+            "SELECT finished, written, unchanged, seconds, generation, settings FROM builds"
+            " ORDER BY id DESC LIMIT 1"
         ).fetchone()
         if row is None:
             return None
-        return BuildRecord(dt.datetime.fromisoformat(row[0]), row[1], row[2], float(row[3]))
+        finished = dt.datetime.fromisoformat(row[0])
+        return BuildRecord(finished, row[1], row[2], float(row[3]), int(row[4]), row[5])

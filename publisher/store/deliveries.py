@@ -1,16 +1,18 @@
 """SQL for the deliveries table: one row per (day, subscriber), moved through the states
 that publisher.delivery.engine draws. Every change is its own short transaction, so that
-no transaction is open while the server talks."""
+no transaction is open while the server talks; settling one mail and claiming the next
+share one, so a mail costs two commits (claim, hand-over)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from publisher.records import (
     DeliveryRecord,
     DeliveryStatus,
     Script,
+    Settlement,
     Subscriber,
     UncertainDelivery,
 )
@@ -68,14 +70,25 @@ class DeliveryQueries:
         )
         return [(int(row[0]), int(row[1])) for row in rows]
 
-    @operation("claim a delivery")
-    def claim_delivery(self, delivery_id: int, now: dt.datetime) -> bool:
-        """queued → sending, if the row is still queued and its subscriber still active."""
+    @operation("settle and claim deliveries")
+    def settle_and_claim(
+        self, settled: Sequence[Settlement], claim: int | None, now: dt.datetime
+    ) -> bool:
+        """In one transaction: record how the `settled` rows ended, then claim the row
+        `claim` (queued → sending, if it is still queued and its subscriber still active).
+        Returns whether the claim took."""
+        stamp = now.isoformat()
         with self.db.transaction():
+            self.db.executemany(
+                "UPDATE deliveries SET status = ?, last_error = ?, updated = ? WHERE id = ?",
+                [(each.status.value, each.error, stamp, each.delivery_id) for each in settled],
+            )
+            if claim is None:
+                return False
             cursor = self.db.execute(
                 "UPDATE deliveries SET status = 'sending', attempts = attempts + 1,"
                 f" message_id = '', updated = ? WHERE id = ? AND status = 'queued' AND {_ACTIVE}",
-                (now.isoformat(), delivery_id),
+                (stamp, claim),
             )
             return bool(cursor.rowcount)
 
@@ -95,16 +108,6 @@ class DeliveryQueries:
             self.db.execute(
                 "UPDATE deliveries SET message_id = ?, updated = ? WHERE id = ?",
                 (message_id, now.isoformat(), delivery_id),
-            )
-
-    @operation("settle a delivery")
-    def settle_delivery(
-        self, delivery_id: int, status: DeliveryStatus, error: str, now: dt.datetime
-    ) -> None:
-        with self.db.transaction():
-            self.db.execute(
-                "UPDATE deliveries SET status = ?, last_error = ?, updated = ? WHERE id = ?",
-                (status.value, error, now.isoformat(), delivery_id),
             )
 
     @operation("count the deliveries")

@@ -163,9 +163,18 @@ CREATE TABLE erased (
 )
 """
 
+# The store's generation (meta.generation) goes up with every change to the articles; a
+# build records the generation it showed, so a build of an unchanged store does nothing.
+_V3_SQLITE = """
+ALTER TABLE builds ADD COLUMN generation INTEGER NOT NULL DEFAULT -1;
+ALTER TABLE builds ADD COLUMN settings TEXT NOT NULL DEFAULT '';
+INSERT INTO meta (name, value) VALUES ('generation', '0') ON CONFLICT (name) DO NOTHING
+"""
+
 STEPS: tuple[Step, ...] = (
     Step(1, "the first release's schema", {"sqlite": _V1_SQLITE}),
     Step(2, "bounced subscribers, bounce reports, erased addresses", {"sqlite": _V2_SQLITE}),
+    Step(3, "builds remember the store generation they showed", {"sqlite": _V3_SQLITE}),
 )
 
 LATEST = STEPS[-1].version
