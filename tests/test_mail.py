@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import jinja2
+import lxml.html
 import opencc
 import premailer
 import pytest
@@ -36,6 +37,7 @@ from publisher.mail import subscribers, tokens
 from publisher.mail.confirmation import confirmation_letter
 from publisher.mail.digest import PreparedDigest, prepare_digest
 from publisher.mail.letters import LetterTemplate
+from publisher.mail.view import DigestItem, DigestView
 from publisher.records import SCRIPTS, Script, Subscriber
 from publisher.store import Store
 from publisher.words import WORDS
@@ -219,6 +221,41 @@ def test_the_footer_carries_the_subscribers_address_and_own_token(prepared, peop
         assert tokens.verify(SECRET.encode(), "unsubscribe", token_of(url)) == person.id
         assert url in text and person.email in text and person.email in html
         assert WORDS[person.script]["unsubscribe"] in visible(html)
+
+
+def first_text(html: str) -> str:
+    """The first text of the body, as a mail client takes it for the inbox preview."""
+    body = lxml.html.document_fromstring(html).body
+    return next(text for text in body.itertext() if text.strip())
+
+
+def test_the_inbox_preview_is_the_first_headlines_in_the_readers_script(prepared, people):
+    own = {Script.HANT: "國產新能源汽車出口量創新高", Script.HANS: "国产新能源汽车出口量创新高"}
+    for script, person in people.items():
+        text, html = parts(parse(prepared.letter(person).data))
+        preview = first_text(html)
+        assert own[script] in preview
+        titles = [line.split(". ", 1)[1] for line in text.split("\n") if re.match(r"\d+\. ", line)]
+        assert preview.startswith("｜".join(titles))  # all three fit, in the mail's script
+        # Padded with invisible characters, so nothing after the headlines shows there.
+        padding = preview.removeprefix("｜".join(titles))
+        assert len(padding) > 100 and set(padding) <= {"\u034f", "\u200c", "\xa0"}
+        (hidden,) = lxml.html.document_fromstring(html).find_class("preheader")
+        assert "display:none" in hidden.get("style", "")
+        # Decided: the plain part has no preheader. It cannot be hidden there, and its first
+        # lines (site, date) are the text a client previews when it shows only the plain part.
+        assert preview.strip("\u034f\u200c\xa0 ") not in text.replace("\n", "｜")
+
+
+def test_the_inbox_preview_keeps_whole_headlines_within_its_length() -> None:
+    items = tuple(
+        DigestItem(title=f"第{n}則標題" + "字" * 30, source="", date="", excerpt="", url="")
+        for n in range(5)
+    )
+    view = DigestView(DAY, Script.HANT, "站", items, NOW, "", "", "", "", "")
+    assert view.preheader == "｜".join(item.title for item in items[:2])
+    one = dataclasses.replace(view, items=(DigestItem("長" * 200, "", "", "", ""),))
+    assert one.preheader == "長" * 200  # the first headline, even when it is long
 
 
 def test_each_article_appears_in_the_readers_script(prepared, people, config, store) -> None:

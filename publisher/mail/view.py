@@ -23,6 +23,8 @@ from publisher.site.paths import Site
 from publisher.text import excerpt
 from publisher.words import WORDS
 
+PREHEADER_CHARS = 90
+
 
 def human_date(script: Script, day: dt.date) -> str:
     return WORDS[script]["date_format"].format(year=day.year, month=day.month, day=day.day)
@@ -72,6 +74,18 @@ class DigestView:
     @property
     def heading(self) -> str:
         return self.words["heading"].format(date=self.date, count=len(self.items))
+
+    @property
+    def preheader(self) -> str:
+        """The inbox preview: the first headlines, whole, as many as fit in about what a mail
+        client shows beside the subject (a phone shows about 40 Chinese characters, a wide
+        screen about 90); at least the first."""
+        shown: list[str] = []
+        for item in self.items:
+            if shown and len("｜".join([*shown, item.title])) > PREHEADER_CHARS:
+                break
+            shown.append(item.title)
+        return "｜".join(shown)
 
     @property
     def feed_title(self) -> str:
