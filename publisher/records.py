@@ -66,6 +66,11 @@ class SubscriberStatus(StrEnum):
     BOUNCED = "bounced"  # the address is dead or its owner complained: never mailed again
 
 
+class Frequency(StrEnum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
 @dataclass(frozen=True, slots=True)
 class Subscriber:
     id: int
@@ -77,6 +82,12 @@ class Subscriber:
     confirmed: dt.datetime | None
     unsubscribed: dt.datetime | None
     bounced: dt.datetime | None = None
+    # The reader's own choices (publisher.mail.preferences). Sending honours the script and
+    # the pause; frequency and weekday are stored but not honoured yet (every digest goes).
+    frequency: Frequency = Frequency.DAILY
+    weekday: int | None = None  # 0 = Monday, with weekly
+    paused_until: dt.date | None = None  # mail resumes with this day's digest
+    link_generation: int = 0  # preferences links carry it; raising it revokes them
 
 
 class BounceKind(StrEnum):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, REPO
+from conftest import EXAMPLES, REPO, make_config
 from publisher import config as config_module
 from publisher.cli import main, parser
 from publisher.run.lock import StoreLock, lock_path
@@ -126,3 +126,20 @@ def test_one_shot_commands_respect_the_store_lock(tmp_path: Path) -> None:
     finally:
         holder.release()
     assert run(tmp_path, "ingest", str(EXAMPLES / "2025-12-14.txt")).returncode == 0
+
+
+def test_subscribers_set_changes_edition_frequency_and_pause(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_config(tmp_path)
+    args = ["--config", str(config.root / "config.toml"), "subscribers"]
+    assert main([*args, "add", "reader@example.org", "--script", "zh-Hant"]) == 0
+    change = ["--script", "zh-Hans", "--frequency", "weekly", "--weekday", "mon"]
+    assert main([*args, "set", "reader@example.org", *change, "--pause-until", "2099-01-05"]) == 0
+    assert capsys.readouterr().out.endswith(
+        "reader@example.org: zh-Hans, weekly on mon, paused until 2099-01-05\n"
+    )
+    assert main([*args, "set", "reader@example.org", "--frequency", "daily", "--resume"]) == 0
+    assert capsys.readouterr().out.endswith("reader@example.org: zh-Hans, daily\n")
+    assert main([*args, "set", "reader@example.org", "--frequency", "weekly"]) == 1
+    assert "weekly needs a weekday" in capsys.readouterr().err

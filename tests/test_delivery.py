@@ -40,7 +40,7 @@ from publisher.delivery.engine import Policy, SendReport, deliver, send_day
 from publisher.delivery.smtp import Smtp
 from publisher.delivery.transport import Handover, Managed, no_handover
 from publisher.errors import AddressError
-from publisher.mail import subscribers
+from publisher.mail import preferences, subscribers
 from publisher.mail.digest import prepare_digest
 from publisher.records import Letter, Script, Subscriber
 from publisher.run.signals import stop_on_signals
@@ -68,6 +68,9 @@ def setup(tmp_path: Path, server: SmtpServer, seed_path: Path) -> Iterator[tuple
     with Store(config.database) as store:
         ingest_file(config, store, seed_path, day=DAY, now=NOW)
         yield config, store
+
+
+one_day = dt.timedelta(days=1)
 
 
 def add_people(store: Store, count: int) -> list[Subscriber]:
@@ -593,3 +596,32 @@ def test_send_command_on_a_day_without_articles(
 ) -> None:
     code, out = cli(config, capsys, "--date", "2020-01-01")
     assert (code, out) == (0, "no articles for 2020-01-01: nothing to send\n")
+
+
+def test_a_paused_reader_gets_nothing_until_the_pause_ends(
+    setup: tuple[Config, Store], server: SmtpServer
+) -> None:
+    config, store = setup
+    resting, back, other = add_people(store, 3)
+    yesterday = DAY - dt.timedelta(days=1)
+    preferences.apply(store, resting, preferences.Change(paused_until=DAY + one_day), yesterday)
+    preferences.apply(store, back, preferences.Change(paused_until=DAY), yesterday)
+    report = run(config, store)
+    assert report.sent == 2
+    assert server.handler.count(resting.email) == 0
+    assert server.handler.count(back.email) == server.handler.count(other.email) == 1
+
+
+def test_a_change_while_the_day_is_sent_gives_exactly_one_mail(
+    setup: tuple[Config, Store], server: SmtpServer
+) -> None:
+    config, store = setup
+    people = add_people(store, 2)
+    stopped = threading.Event()
+    stopped.set()  # the day's rows are queued, nothing is sent yet
+    assert run(config, store, stop=stopped).deferred == 2
+    preferences.apply(store, people[0], preferences.Change(paused_until=DAY + one_day), DAY)
+    preferences.apply(store, people[1], preferences.Change(script=Script.HANT), DAY)
+    assert run(config, store).sent == 2
+    assert run(config, store).sent == 0
+    assert [server.handler.count(p.email) for p in people] == [1, 1]

@@ -19,7 +19,7 @@ import pytest
 from conftest import make_config
 from publisher.cli import main
 from publisher.errors import StorageError
-from publisher.records import DeliveryStatus, SubscriberStatus
+from publisher.records import DeliveryStatus, Frequency, SubscriberStatus
 from publisher.site.build import build
 from publisher.store import Store, migrations
 
@@ -184,3 +184,38 @@ def test_steps_are_numbered_without_gaps() -> None:
     """A store at version N has had exactly steps 1..N: two branches that number a step
     alike, or skip one, would leave some stores without a step."""
     assert [step.version for step in migrations.STEPS] == list(range(1, migrations.LATEST + 1))
+
+
+def test_a_store_before_the_preferences_step_upgrades_with_its_rows_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preferences step adds columns and a table: every row reads as before it, daily,
+    unpaused and with every source."""
+    (step,) = [s for s in migrations.STEPS if "preferences" in s.summary]
+    config = make_config(tmp_path)
+    first_release_store(config.database)
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations, "STEPS", migrations.STEPS[: step.version - 1])
+        patch.setattr(migrations, "LATEST", step.version - 1)
+        Store(config.database).close()
+    before = rows_of(config.database)
+    with Store(config.database) as store:
+        assert step in store.upgraded
+        people = store.subscribers()
+        assert {p.email for p in people} >= {"ann@example.org", "dee@example.org"}
+        assert {(p.frequency, p.weekday, p.paused_until, p.link_generation) for p in people} == {
+            (Frequency.DAILY, None, None, 0)
+        }
+        ann = next(p for p in people if p.email == "ann@example.org")
+        assert store.opted_out_sources(ann.id) == frozenset()
+        pause = dt.date(2026, 1, 5)
+        store.set_subscriber_preferences(
+            ann.id, ann.script, Frequency.WEEKLY, 0, pause, frozenset({"範例日報"})
+        )
+        assert store.opted_out_sources(ann.id) == {"範例日報"}
+        changed = store.subscriber(ann.id)
+        assert changed is not None and (changed.frequency, changed.paused_until) == (
+            Frequency.WEEKLY,
+            pause,
+        )
+    assert rows_of(config.database) == before

@@ -10,8 +10,8 @@ from pathlib import Path
 from publisher.cli.options import changes_store, date_argument
 from publisher.config import Config
 from publisher.errors import SubscriberError
-from publisher.mail import privacy, subscribers, tokens
-from publisher.records import SCRIPTS, Script
+from publisher.mail import preferences, privacy, subscribers, tokens
+from publisher.records import SCRIPTS, Frequency, Script
 from publisher.store import Store
 
 
@@ -73,6 +73,8 @@ def _register_subscribers(commands: argparse._SubParsersAction[argparse.Argument
     changes_store(remove)
     remove.set_defaults(handler=_remove)
 
+    _register_set(actions)
+
     export = actions.add_parser(
         "export",
         help="print everything stored about a subscriber, as JSON",
@@ -91,6 +93,50 @@ def _register_subscribers(commands: argparse._SubParsersAction[argparse.Argument
     erase.add_argument("email", help="the subscriber's address")
     changes_store(erase)
     erase.set_defaults(handler=_erase)
+
+
+def _register_set(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    choose = actions.add_parser(
+        "set",
+        help="change a subscriber's edition, frequency or pause",
+        description="Change a subscriber's choices, as on their preferences page; they take "
+        "effect from the next digest. Sending honours the edition and the pause; frequency "
+        "and weekday are stored but not honoured yet (every day's digest still goes).",
+    )
+    choose.add_argument("email", help="the subscriber's address")
+    choose.add_argument("--script", type=Script, choices=SCRIPTS, help="zh-Hant or zh-Hans")
+    choose.add_argument("--frequency", type=Frequency, choices=list(Frequency))
+    choose.add_argument(
+        "--weekday", choices=preferences.WEEKDAYS, help="the day of a weekly digest"
+    )
+    pause = choose.add_mutually_exclusive_group()
+    pause.add_argument(
+        "--pause-until",
+        type=date_argument,
+        metavar="YYYY-MM-DD",
+        help="send nothing before this day's digest",
+    )
+    pause.add_argument("--resume", action="store_true", help="end a pause now")
+    changes_store(choose)
+    choose.set_defaults(handler=_set)
+
+
+def _set(args: argparse.Namespace, config: Config) -> int:
+    change = preferences.Change(
+        script=args.script,
+        frequency=args.frequency,
+        weekday=preferences.WEEKDAYS.index(args.weekday) if args.weekday else None,
+        paused_until=args.pause_until,
+        resume=args.resume,
+    )
+    now = config.now()
+    with Store(config.database) as store:
+        person = privacy.find(store, args.email)
+        person = preferences.apply(store, person, change, now.date())
+    weekly = f" on {preferences.WEEKDAYS[person.weekday]}" if person.weekday is not None else ""
+    paused = f", paused until {person.paused_until}" if person.paused_until else ""
+    print(f"{person.email}: {person.script}, {person.frequency}{weekly}{paused}")
+    return 0
 
 
 def _add(args: argparse.Namespace, config: Config) -> int:

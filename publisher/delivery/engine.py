@@ -36,7 +36,7 @@ from publisher.delivery.backends import open_transport
 from publisher.delivery.queue import Queue
 from publisher.delivery.transport import Scope, SendFailure, Transport
 from publisher.errors import PublisherError
-from publisher.mail import subscribers
+from publisher.mail import preferences, subscribers
 from publisher.mail.digest import prepare_digest
 from publisher.records import DeliveryStatus, Letter, Subscriber
 from publisher.store import Store
@@ -246,9 +246,12 @@ def deliver(
     stop: threading.Event | None = None,
     clock: Clock = time.monotonic,
     sleep: Sleep | None = None,
+    active: list[Subscriber] | None = None,
 ) -> SendReport:
     """Queue `people` for `day` and send `digest` to every queued row. Resumable: run it
-    again and it picks up what is still queued, never a row that is done."""
+    again and it picks up what is still queued, never a row that is done. `active` (default
+    `people`) is everyone a queued row may still be sent to: a reader who paused after their
+    row was queued gets that day's mail, once, since a change counts from the next digest."""
     started = clock()
     stop = stop or threading.Event()
     queue = Queue(store, day, lambda: now + dt.timedelta(seconds=clock() - started))
@@ -260,7 +263,7 @@ def deliver(
     run = _Run(
         queue,
         digest,
-        {person.id: person for person in people},
+        {person.id: person for person in (people if active is None else active)},
         transport,
         policy or Policy(),
         stop,
@@ -297,7 +300,7 @@ def send_day(
     clock: Clock = time.monotonic,
     sleep: Sleep | None = None,
 ) -> SendReport:
-    """Send the digest of `day` to every active subscriber who has not had it yet."""
+    """Send the digest of `day` to every active, unpaused subscriber who has not had it yet."""
     started = clock()
     digest = prepare_digest(config, store, day, now)
     if digest is None:
@@ -306,16 +309,18 @@ def send_day(
     sleep = sleep or stop.wait
     if transport is None:
         transport = open_transport(config, clock=clock, sleep=sleep)
+    active = subscribers.active(store)
     report = deliver(
         store,
         day,
         digest,
-        subscribers.active(store),
+        preferences.due(active, day),
         transport,
         now=now,
         policy=Policy.from_config(config),
         stop=stop,
         clock=clock,
         sleep=sleep,
+        active=active,
     )
     return dataclasses.replace(report, seconds=clock() - started)

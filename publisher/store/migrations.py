@@ -171,10 +171,26 @@ ALTER TABLE builds ADD COLUMN settings TEXT NOT NULL DEFAULT '';
 INSERT INTO meta (name, value) VALUES ('generation', '0') ON CONFLICT (name) DO NOTHING
 """
 
+# The reader's preferences: columns with defaults, so every existing row reads as before
+# (daily, not paused, all sources); opted-out sources in their own table.
+_V4 = """
+ALTER TABLE subscribers ADD COLUMN frequency TEXT NOT NULL DEFAULT 'daily'
+    CHECK (frequency IN ('daily', 'weekly'));
+ALTER TABLE subscribers ADD COLUMN weekday INTEGER CHECK (weekday BETWEEN 0 AND 6);
+ALTER TABLE subscribers ADD COLUMN paused_until TEXT;
+ALTER TABLE subscribers ADD COLUMN link_generation INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE source_optouts (
+    subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+    source TEXT NOT NULL,
+    PRIMARY KEY (subscriber_id, source)
+)
+"""
+
 STEPS: tuple[Step, ...] = (
     Step(1, "the first release's schema", {"sqlite": _V1_SQLITE}),
     Step(2, "bounced subscribers, bounce reports, erased addresses", {"sqlite": _V2_SQLITE}),
     Step(3, "builds remember the store generation they showed", {"sqlite": _V3_SQLITE}),
+    Step(4, "the reader's preferences: frequency, pause, sources, link generation", {ANY: _V4}),
 )
 
 LATEST = STEPS[-1].version

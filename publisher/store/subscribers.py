@@ -9,6 +9,7 @@ from typing import Any
 from publisher.records import (
     BounceKind,
     BounceRecord,
+    Frequency,
     Script,
     Subscriber,
     SubscriberStatus,
@@ -16,7 +17,10 @@ from publisher.records import (
 )
 from publisher.store.database import Database, operation
 
-_COLUMNS = "id, email, script, status, name, created, confirmed, unsubscribed, bounced"
+_COLUMNS = (
+    "id, email, script, status, name, created, confirmed, unsubscribed, bounced,"
+    " frequency, weekday, paused_until, link_generation"
+)
 
 
 def _time(value: str | None) -> dt.datetime | None:
@@ -34,6 +38,10 @@ def _subscriber(row: Any) -> Subscriber:
         confirmed=_time(row[6]),
         unsubscribed=_time(row[7]),
         bounced=_time(row[8]),
+        frequency=Frequency(row[9]),
+        weekday=row[10],
+        paused_until=dt.date.fromisoformat(row[11]) if row[11] else None,
+        link_generation=int(row[12]),
     )
 
 
@@ -115,6 +123,48 @@ class SubscriberQueries:
                 "UPDATE subscribers SET script = ? WHERE id = ?", (script.value, subscriber_id)
             )
 
+    # -- the reader's preferences ----------------------------------------------------------
+
+    @operation("change a subscriber's preferences")
+    def set_subscriber_preferences(
+        self,
+        subscriber_id: int,
+        script: Script,
+        frequency: Frequency,
+        weekday: int | None,
+        paused_until: dt.date | None,
+        opted_out: frozenset[str],
+    ) -> None:
+        """Every choice at once, in one transaction: a digest being sent meanwhile reads
+        either the old choices or the new ones, never half of each."""
+        pause = paused_until.isoformat() if paused_until else None
+        with self.db.transaction():
+            self.db.execute(
+                "UPDATE subscribers SET script = ?, frequency = ?, weekday = ?,"
+                " paused_until = ? WHERE id = ?",
+                (script.value, frequency.value, weekday, pause, subscriber_id),
+            )
+            self.db.execute("DELETE FROM source_optouts WHERE subscriber_id = ?", (subscriber_id,))
+            self.db.executemany(
+                "INSERT INTO source_optouts (subscriber_id, source) VALUES (?, ?)",
+                [(subscriber_id, source) for source in sorted(opted_out)],
+            )
+
+    @operation("read a subscriber's sources")
+    def opted_out_sources(self, subscriber_id: int) -> frozenset[str]:
+        rows = self.db.execute(
+            "SELECT source FROM source_optouts WHERE subscriber_id = ?", (subscriber_id,)
+        )
+        return frozenset(row[0] for row in rows)
+
+    @operation("revoke a subscriber's links")
+    def next_link_generation(self, subscriber_id: int) -> None:
+        with self.db.transaction():
+            self.db.execute(
+                "UPDATE subscribers SET link_generation = link_generation + 1 WHERE id = ?",
+                (subscriber_id,),
+            )
+
     # -- bounces, complaints and erasure ---------------------------------------------------
 
     @operation("record a bounce")
@@ -171,6 +221,7 @@ class SubscriberQueries:
                 (address_hash,),
             )
             self.db.execute("DELETE FROM bounces WHERE subscriber_id = ?", (subscriber_id,))
+            self.db.execute("DELETE FROM source_optouts WHERE subscriber_id = ?", (subscriber_id,))
             self.db.execute("DELETE FROM deliveries WHERE subscriber_id = ?", (subscriber_id,))
             self.db.execute("DELETE FROM subscribers WHERE id = ?", (subscriber_id,))
 

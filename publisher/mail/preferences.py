@@ -1,0 +1,62 @@
+"""The reader's own choices: edition (script), frequency and weekday, a pause, and the
+sources they opted out of. New sources are in unless opted out, so only opt-outs are kept.
+
+Sending honours the script and the pause (`due`). Frequency, weekday and sources are stored
+but not honoured yet: every active, unpaused reader gets every day's whole digest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+
+from publisher.errors import SubscriberError
+from publisher.records import Frequency, Script, Subscriber
+from publisher.store import Store
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """What to change; None leaves a choice as it is."""
+
+    script: Script | None = None
+    frequency: Frequency | None = None
+    weekday: int | None = None
+    paused_until: dt.date | None = None
+    resume: bool = False  # clear the pause
+    opted_out: frozenset[str] | None = None
+
+
+def apply(store: Store, person: Subscriber, change: Change, today: dt.date) -> Subscriber:
+    """Store the changed choices, all in one transaction. They take effect from the next
+    digest: a digest already queued for this reader still goes (once, see `due`)."""
+    frequency = change.frequency or person.frequency
+    weekday = change.weekday if change.weekday is not None else person.weekday
+    if frequency is Frequency.DAILY:
+        weekday = None
+    elif weekday is None:
+        raise SubscriberError("weekly needs a weekday (--weekday mon … sun)")
+    paused = None if change.resume else (change.paused_until or person.paused_until)
+    if change.paused_until is not None and change.paused_until <= today:
+        raise SubscriberError(f"a pause must end after today ({today.isoformat()})")
+    with store.transaction():
+        opted_out = change.opted_out
+        if opted_out is None:
+            opted_out = store.opted_out_sources(person.id)
+        store.set_subscriber_preferences(
+            person.id, change.script or person.script, frequency, weekday, paused, opted_out
+        )
+        changed = store.subscriber(person.id)
+    assert changed is not None  # it was there inside the same transaction
+    return changed
+
+
+def due(active: Iterable[Subscriber], day: dt.date) -> list[Subscriber]:
+    """Who of the active readers gets the digest of `day`: those whose pause (if any) has
+    ended by then. Used when the day's rows are queued; the queue's one row per reader and
+    day means a change made while the day is being sent never gives two mails, and a row
+    queued before a pause still goes (a change counts from the next digest)."""
+    return [p for p in active if p.paused_until is None or p.paused_until <= day]
