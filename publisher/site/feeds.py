@@ -238,9 +238,10 @@ def article_entry(
     return FeedEntry(
         id=site.entry_id(script, article),
         title=text.title,
-        # Articles are never edited after ingest, so the publication time is also `updated`.
+        # Articles are never edited after ingest; a converted text is, when its conversion is
+        # corrected, and a newer `updated` tells feed readers to show the correction.
         published=article.published,
-        updated=article.published,
+        updated=edition.updated,
         author=text.source,
         categories=(text.source,),
         summary=excerpt(text.body, summary_chars),
