@@ -62,6 +62,11 @@ class Edition:
     corrected: dt.datetime | None = None
 
     @property
+    def converted(self) -> bool:
+        """Whether this text was converted from the original in the other script."""
+        return self.script is not self.article.script
+
+    @property
     def updated(self) -> dt.datetime:
         """What readers see as the last change: the publication, or a later correction."""
         latest = max(self.article.published, self.corrected or self.article.published)

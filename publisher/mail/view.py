@@ -40,6 +40,8 @@ class DigestItem:
     date: str
     excerpt: str
     url: str
+    note: str = ""  # for a converted text: the note that links to the original
+    original_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,20 @@ class DigestView:
         return self.words["feed_title"].format(site=self.site_title)
 
 
+def _item(site: Site, edition: Edition, excerpt_chars: int) -> DigestItem:
+    article, script = edition.article, edition.script
+    note = site.converted_note(script) if edition.converted else ""
+    return DigestItem(
+        title=one_line(edition.text.title),
+        source=one_line(edition.text.source),
+        date=human_date(script, article.published.astimezone(site.zone).date()),
+        excerpt=one_line(excerpt(edition.text.body, excerpt_chars)),
+        url=site.url(site.article_path(script, article)),
+        note=note,
+        original_url=site.url(site.article_path(article.script, article)) if note else "",
+    )
+
+
 def digest_view(
     site: Site,
     script: Script,
@@ -86,16 +102,7 @@ def digest_view(
     day_editions: Sequence[Edition],
     excerpt_chars: int,
 ) -> DigestView:
-    items = tuple(
-        DigestItem(
-            title=one_line(edition.text.title),
-            source=one_line(edition.text.source),
-            date=human_date(script, edition.article.published.astimezone(site.zone).date()),
-            excerpt=one_line(excerpt(edition.text.body, excerpt_chars)),
-            url=site.url(site.article_path(script, edition.article)),
-        )
-        for edition in day_editions
-    )
+    items = tuple(_item(site, edition, excerpt_chars) for edition in day_editions)
     return DigestView(
         day=day,
         script=script,
