@@ -58,6 +58,7 @@ class DigestView:
     feed_url: str
     home_url: str
     subscribe_url: str
+    base_path: str = "/"  # of the site's URL: where the web page keeps the reader's script
 
     @property
     def words(self) -> Mapping[str, str]:
@@ -114,6 +115,7 @@ def digest_view(
         feed_url=site.url(site.digest_feed_path(script)),
         home_url=site.url(site.index_path(script)),
         subscribe_url=site.url(site.subscribe_path(script)),
+        base_path=site.base_path,
     )
 
 

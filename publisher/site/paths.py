@@ -8,6 +8,7 @@ import posixpath
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from publisher.articles.conversion import Scripts
 from publisher.config import Config, ScriptsConfig
@@ -60,6 +61,12 @@ class Site:
         if not url.startswith(self.base_url):
             return url
         return self.relative(url.removeprefix(self.base_url), page)
+
+    @property
+    def base_path(self) -> str:
+        """The path of base_url ("/" or "/news/"): the reader's remembered script is kept
+        in a cookie for this path."""
+        return urlsplit(self.base_url).path or "/"
 
     # Paths below the output folder, "/"-separated; also the URL path below base_url.
 
