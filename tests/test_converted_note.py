@@ -42,10 +42,16 @@ def original_url(config: Config, store: Store, title: str) -> str:
     )
 
 
+def original_link(config: Config, store: Store, title: str) -> str:
+    """The original's page as the converted page links it: relative, from the same day."""
+    article = next(a for a in store.articles() if a.original.title == title)
+    return f"../../../{Site.from_config(config).article_path(article.script, article)}"
+
+
 def test_a_converted_page_says_so_in_its_script_and_links_the_original(
     built: Config, store: Store
 ) -> None:
-    hans_url, hant_url = original_url(built, store, HANT[0]), original_url(built, store, HANS[0])
+    hans_url, hant_url = original_link(built, store, HANT[0]), original_link(built, store, HANS[0])
     note = '<a href="{}" hreflang="{}" rel="via">{}</a>'
     hans_page = page(built, store, Script.HANS, HANT[0])
     assert note.format(hans_url, "zh-Hant", "由繁体原文自动转换") in hans_page

@@ -141,7 +141,10 @@ def render_archive(env: jinja2.Environment, site: Site, view: DigestView) -> byt
 
     local = dataclasses.replace(
         view,
-        items=tuple(dataclasses.replace(item, url=link(item.url)) for item in view.items),
+        items=tuple(
+            dataclasses.replace(item, url=link(item.url), original_url=link(item.original_url))
+            for item in view.items
+        ),
         twin_archive_url=link(view.twin_archive_url),
         feed_url=link(view.feed_url),
         home_url=link(view.home_url),

@@ -30,7 +30,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Message, Receive
 
@@ -202,10 +202,11 @@ class Web:
         if script is not None:
             location = base_path(self.config) + self.site.index_path(script)
             return RedirectResponse(location, status_code=302, headers=FRONT_DOOR_VARY)
-        root = self.config.output_dir / "index.html"
-        if not root.is_file():
-            raise Problem(404, "not_found")
-        return FileResponse(root, media_type="text/html; charset=utf-8", headers=FRONT_DOOR_VARY)
+        # The root page as the file server sends it: validators, caching headers, 304s.
+        files = OutputFiles(directory=self.config.output_dir)
+        response = await files.get_response("index.html", request.scope)
+        response.headers.update(FRONT_DOOR_VARY)
+        return response
 
     def render(
         self,
