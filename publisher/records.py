@@ -164,7 +164,7 @@ class ArticleRef:
 @dataclass(frozen=True, slots=True)
 class Conversion:
     """One stored conversion of an article: `made` when it was stored (None before schema
-    version 6), `corrected` when its text last differed from the conversion before it."""
+    version 4), `corrected` when its text last differed from the conversion before it."""
 
     key: str
     signature: str
