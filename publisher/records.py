@@ -57,6 +57,20 @@ class Edition:
     article: Article
     script: Script
     text: Text
+    # When a correction of the conversion (a new protected term, a fixed dictionary entry)
+    # last changed this text; None for the original and for a conversion never corrected.
+    corrected: dt.datetime | None = None
+
+    @property
+    def converted(self) -> bool:
+        """Whether this text was converted from the original in the other script."""
+        return self.script is not self.article.script
+
+    @property
+    def updated(self) -> dt.datetime:
+        """What readers see as the last change: the publication, or a later correction."""
+        latest = max(self.article.published, self.corrected or self.article.published)
+        return latest.astimezone(self.article.published.tzinfo)  # in the site's offset
 
 
 class SubscriberStatus(StrEnum):
@@ -156,6 +170,18 @@ class ArticleRef:
     key: str
     day: dt.date
     source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """One stored conversion of an article: `made` when it was stored (None before schema
+    version 4), `corrected` when its text last differed from the conversion before it."""
+
+    key: str
+    signature: str
+    text: Text
+    made: dt.datetime | None
+    corrected: dt.datetime | None
 
 
 @dataclass(frozen=True, slots=True)

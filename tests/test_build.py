@@ -64,7 +64,13 @@ def test_feed_reads_back_field_for_field(built: Config, store: Store, script: Sc
         assert [tag.term for tag in entry.tags] == [text.source]
         assert entry.summary == excerpt(text.body, built.feeds.summary_chars)
         assert entry.content[0].type == "text/html"
-        assert visible_text(entry.content[0].value).replace("\n", "") == text.body
+        # A converted text ends with the note that links to the original (and says so in a
+        # rel="via" link with the original's language).
+        note = site.converted_note(script) if edition.converted else ""
+        assert visible_text(entry.content[0].value).replace("\n", "") == text.body + note
+        via = [link for link in entry.links if link.rel == "via"]
+        original = site.url(site.article_path(article.script, article))
+        assert [(v.href, v.hreflang) for v in via] == ([(original, article.script)] if note else [])
         assert entry.link == site.url(site.article_path(script, article))
         assert entry.published_parsed[:3] == (2025, 12, 13)  # feedparser gives UTC
     # The raw strings keep the site's offset (RFC 3339).
@@ -102,11 +108,13 @@ def test_feed_links_self_and_twin(built: Config) -> None:
             (link.get("rel"), link.get("type"), link.get("hreflang"))
             for link in entry.findall(f"{ATOM}link")
         ]
-        assert entry_links == [
+        alternates = [
             ("alternate", "text/html", "zh-Hans"),
             ("alternate", "text/html", "zh-Hant"),
             ("alternate", "text/html", None),
         ]
+        # Entries converted from Traditional also point, rel="via", at the original.
+        assert entry_links in (alternates, [*alternates, ("via", "text/html", "zh-Hant")])
         hrefs = [link.get("href") for link in entry.findall(f"{ATOM}link")]
         assert hrefs[0] == hrefs[2] != hrefs[1] and "/zh-Hans/" in hrefs[0]
 

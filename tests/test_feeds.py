@@ -185,7 +185,8 @@ def test_no_duplicate_alternates(site: Site) -> None:
 
 def test_article_links_point_at_both_pages(site: Site) -> None:
     article = articles()[0]
-    own, twin, permalink = entries(site, Script.HANS)[0].links
+    own, twin, permalink, via = entries(site, Script.HANS)[0].links
+    assert (via.rel, via.href, via.hreflang) == ("via", twin.href, "zh-Hant")
     assert permalink.href == own.href
     assert own.href == site.url(site.article_path(Script.HANS, article))
     assert twin.href == site.url(site.article_path(Script.HANT, article))

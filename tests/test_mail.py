@@ -277,6 +277,10 @@ def test_a_zh_hans_mail_is_entirely_simplified(prepared, people, store, config, 
     store_day(config, store, seed)  # a real day, Taiwan-phrased Traditional originals
     message = parse(prepare_digest(config, store, DAY, NOW).letter(people[Script.HANS]).data)
     text, html = parts(message)
+    # The link to the other script's copy names it in that script, on purpose.
+    other = WORDS[Script.HANS]["other"]
+    assert other in text and other in html
+    text, html = text.replace(other, ""), html.replace(other, "")
     for shown in (message["Subject"], message["From"].addresses[0].display_name, text, html):
         assert T2S.convert(shown) == shown
 
@@ -287,8 +291,9 @@ def test_a_zh_hant_mail_uses_the_traditional_words(prepared, people) -> None:
     assert S2TWP.convert(message["Subject"]) == message["Subject"]
     assert message["From"].addresses[0].display_name == "科技新聞"
     shown = text + visible(html)
-    for key in ("view_online", "unsubscribe"):
+    for key in ("view_online", "unsubscribe", "other"):
         assert WORDS[Script.HANT][key] in shown
+    shown = shown.replace(WORDS[Script.HANT]["other"], "")  # named in its own script
     # No piece of a Simplified word that its Traditional twin lacks, e.g. 条新闻.
     for key, hans in WORDS[Script.HANS].items():
         for piece in re.split(r"\{\w+\}", hans):
@@ -436,3 +441,17 @@ def test_golden_digest_mail(prepared, people, script: Script) -> None:
     expected = path.read_bytes()
     assert readable(data) == readable(expected)
     assert data == expected
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_each_item_of_the_plain_part_has_its_own_lines(prepared, people, script) -> None:
+    """Title, then source and date (and a converted item's note), then the excerpt: a note
+    must not glue two of them into one line."""
+    text, _ = parts(parse(prepared.letter(people[script]).data))
+    lines = text.split("\n")
+    titles = [line for line in lines if re.match(r"\d+\. ", line)]
+    assert len(titles) == len(EXAMPLE)
+    for title in titles:
+        source_line = lines[lines.index(title) + 1]
+        assert re.match(r"\S+ · \d{4}年", source_line), source_line
+        assert "。" not in source_line, "the excerpt starts on a line of its own"

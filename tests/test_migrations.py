@@ -219,3 +219,43 @@ def test_a_store_before_the_preferences_step_upgrades_with_its_rows_kept(
             pause,
         )
     assert rows_of(config.database) == before
+
+
+def test_conversions_of_the_first_release_keep_their_text_and_count_as_never_corrected(
+    tmp_path: Path,
+) -> None:
+    config = make_config(tmp_path)
+    before = first_release_store(config.database)["conversions"]
+    with Store(config.database) as store:
+        kept = [
+            (each.key, each.signature, each.text.title, each.text.body, each.text.source)
+            for row in before
+            for each in store.conversions_of(str(row[0]))
+        ]
+        assert sorted(kept) == sorted(before)
+        assert all(
+            each.corrected is None for row in before for each in store.conversions_of(str(row[0]))
+        )
+        # The first build after the upgrade converts under today's settings and, where the
+        # text reads the same, notes no correction.
+        build(config, store, NOW)
+        for row in before:
+            newest = store.conversions_of(str(row[0]))[-1]
+            assert newest.made == NOW
+
+
+def test_a_store_at_the_step_before_conversion_times_upgrades_with_its_rows_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = make_config(tmp_path)
+    first_release_store(config.database)
+    step = next(s for s in migrations.STEPS if s.summary.startswith("when conversions were"))
+    earlier = tuple(s for s in migrations.STEPS if s.version < step.version)
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations, "STEPS", earlier)
+        patch.setattr(migrations, "LATEST", earlier[-1].version)
+        Store(config.database).close()
+    before = rows_of(config.database)
+    with Store(config.database) as store:
+        assert [s.version for s in store.upgraded] == [step.version]
+    assert rows_of(config.database) == before

@@ -1,16 +1,22 @@
 """Editions: an article as the readers of one script see it.
 
 The original script is the stored text verbatim; the other comes from the conversion stored
-at ingest. A conversion missing for the current settings (say, a new protected term) is
-made once here and stored, so no later build converts that text again.
+at ingest. When the conversion settings change (a new protected term, a fixed dictionary
+entry, a new OpenCC release), the build calls `convert_missing` first: it converts each
+article once under the new settings and stores the result beside the older ones, noting
+when the text actually changed. That time is the edition's `corrected`, so feed readers see
+a newer <updated> on exactly the entries whose text changed, and `corrections` lists what
+changed for an editor to review.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
-from publisher.articles.conversion import Scripts
-from publisher.records import Article, Edition, Script
+from publisher.articles.conversion import Converter, Scripts, changed_phrases
+from publisher.records import SCRIPTS, Article, Conversion, Edition, Script, Text
 from publisher.store import Store
 
 
@@ -23,10 +29,85 @@ def editions(
             result.append(Edition(article, script, article.original))
             continue
         converter = scripts.converter_to(script)
-        text = store.conversion(article.key, converter.signature)
-        if text is None:
-            text = converter.convert_text(article.original)
-            with store.transaction():
-                store.put_conversion(article.key, converter.signature, text)
-        result.append(Edition(article, script, text))
+        stored = store.conversion(article.key, converter.signature)
+        if stored is None:
+            # No build has run since the settings changed: convert in memory; the next build
+            # stores it and notes whether it changed.
+            result.append(Edition(article, script, converter.convert_text(article.original)))
+        else:
+            result.append(Edition(article, script, stored.text, stored.corrected))
     return result
+
+
+def convert_missing(store: Store, scripts: Scripts, now: dt.datetime) -> int:
+    """Convert and store every article that has no conversion under the current settings;
+    returns how many of them read differently from before (their correction time is `now`)."""
+    corrected = 0
+    for script in SCRIPTS:
+        converter = scripts.converter_to(script)
+        keys = store.unconverted(script.twin, converter.signature)
+        for article in store.articles_by_keys(keys):
+            with store.transaction():
+                corrected += _store_conversion(store, converter, article, now)
+    return corrected
+
+
+def _store_conversion(
+    store: Store, converter: Converter, article: Article, now: dt.datetime
+) -> bool:
+    """Store the article's conversion under `converter`; whether it corrects the last one."""
+    text = converter.convert_text(article.original)
+    last = next(reversed(_others(store.conversions_of(article.key), converter.signature)), None)
+    changed = last is not None and last.text != text
+    corrected = now if changed else (last.corrected if last else None)
+    store.put_conversion(article.key, converter.signature, text, now, corrected)
+    return changed
+
+
+@dataclass(frozen=True)
+class Correction:
+    """How an article's converted text changed: `phrases` are (before, after) pairs."""
+
+    article: Article
+    script: Script
+    title: str  # as it reads now in `script`
+    corrected: dt.datetime
+    phrases: tuple[tuple[str, str], ...]
+
+
+def corrections(store: Store, scripts: Scripts) -> Iterator[Correction]:
+    """Every article whose current conversion corrected an earlier one, newest correction
+    first, with the phrases that changed from the conversion before it."""
+    found: list[tuple[dt.datetime, Script, str]] = []
+    for script in SCRIPTS:
+        signature = scripts.converter_to(script).signature
+        found += [(when, script, key) for key, when in store.corrections(signature).items()]
+    found.sort(key=lambda each: each[0], reverse=True)
+    articles = {article.key: article for article in store.articles_by_keys(k for *_, k in found)}
+    for when, script, key in found:
+        signature = scripts.converter_to(script).signature
+        history = store.conversions_of(key)
+        current = next(each for each in history if each.signature == signature)
+        before = _previous_text(_others(history, signature), current)
+        phrases = _text_phrases(before, current.text) if before else []
+        yield Correction(articles[key], script, current.text.title, when, tuple(phrases))
+
+
+def _others(history: list[Conversion], signature: str) -> list[Conversion]:
+    """The conversions before the one under `signature`, which is the newest (see
+    `Store.unconverted`), oldest first."""
+    return [each for each in history if each.signature != signature]
+
+
+def _previous_text(older: list[Conversion], current: Conversion) -> Text | None:
+    """The text the current conversion replaced: the newest older one that reads differently."""
+    return next((each.text for each in reversed(older) if each.text != current.text), None)
+
+
+def _text_phrases(before: Text, after: Text) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for field in ("title", "body", "source"):
+        for pair in changed_phrases(getattr(before, field), getattr(after, field)):
+            if pair not in pairs:
+                pairs.append(pair)
+    return pairs

@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from publisher import __version__, config
-from publisher.cli import bounces, core, daemon, db, mail, send
+from publisher.cli import bounces, conversions, core, daemon, db, mail, send
 from publisher.errors import PublisherError
 from publisher.run import lock
 from publisher.run.logs import LOG_FORMAT
 
 # Each module adds its commands; every command sets `handler(args, config) -> exit code`.
-COMMAND_MODULES = (core, mail, bounces, send, daemon, db)
+COMMAND_MODULES = (core, mail, bounces, send, daemon, db, conversions)
 
 
 def parser() -> argparse.ArgumentParser:

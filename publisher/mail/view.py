@@ -42,6 +42,8 @@ class DigestItem:
     date: str
     excerpt: str
     url: str
+    note: str = ""  # for a converted text: the note that links to the original
+    original_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class DigestView:
     feed_url: str
     home_url: str
     subscribe_url: str
+    base_path: str = "/"  # of the site's URL: where the web page keeps the reader's script
 
     @property
     def words(self) -> Mapping[str, str]:
@@ -92,6 +95,20 @@ class DigestView:
         return self.words["feed_title"].format(site=self.site_title)
 
 
+def _item(site: Site, edition: Edition, excerpt_chars: int) -> DigestItem:
+    article, script = edition.article, edition.script
+    note = site.converted_note(script) if edition.converted else ""
+    return DigestItem(
+        title=one_line(edition.text.title),
+        source=one_line(edition.text.source),
+        date=human_date(script, article.published.astimezone(site.zone).date()),
+        excerpt=one_line(excerpt(edition.text.body, excerpt_chars)),
+        url=site.url(site.article_path(script, article)),
+        note=note,
+        original_url=site.url(site.article_path(article.script, article)) if note else "",
+    )
+
+
 def digest_view(
     site: Site,
     script: Script,
@@ -100,16 +117,7 @@ def digest_view(
     day_editions: Sequence[Edition],
     excerpt_chars: int,
 ) -> DigestView:
-    items = tuple(
-        DigestItem(
-            title=one_line(edition.text.title),
-            source=one_line(edition.text.source),
-            date=human_date(script, edition.article.published.astimezone(site.zone).date()),
-            excerpt=one_line(excerpt(edition.text.body, excerpt_chars)),
-            url=site.url(site.article_path(script, edition.article)),
-        )
-        for edition in day_editions
-    )
+    items = tuple(_item(site, edition, excerpt_chars) for edition in day_editions)
     return DigestView(
         day=day,
         script=script,
@@ -121,6 +129,7 @@ def digest_view(
         feed_url=site.url(site.digest_feed_path(script)),
         home_url=site.url(site.index_path(script)),
         subscribe_url=site.url(site.subscribe_path(script)),
+        base_path=site.base_path,
     )
 
 
@@ -146,7 +155,10 @@ def render_archive(env: jinja2.Environment, site: Site, view: DigestView) -> byt
 
     local = dataclasses.replace(
         view,
-        items=tuple(dataclasses.replace(item, url=link(item.url)) for item in view.items),
+        items=tuple(
+            dataclasses.replace(item, url=link(item.url), original_url=link(item.original_url))
+            for item in view.items
+        ),
         twin_archive_url=link(view.twin_archive_url),
         feed_url=link(view.feed_url),
         home_url=link(view.home_url),

@@ -2,26 +2,28 @@
 
 Two phases, as in pelican: plan every output with a fingerprint of what it is made from,
 then render and write only the outputs whose fingerprint changed. Articles never change
-(their key is the hash of their text), so a fingerprint is the keys an output shows plus
-the templates and the settings. Writes are atomic; identical bytes leave a file untouched.
-Rendering goes group by group (`GROUP_KEYS`), each group's files made durable together
-(publisher.files.FileBatch), so a 100,000-article first build holds one group in memory.
+(their key is the hash of their text), so a fingerprint is the keys an output shows, when
+their conversions were last corrected, the templates and the settings. Writes are atomic;
+identical bytes leave a file untouched. Rendering goes group by group (`GROUP_KEYS`), each
+group's files made durable together (publisher.files.FileBatch), so a 100,000-article first
+build holds one group in memory.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
 from publisher.articles.conversion import Scripts
-from publisher.articles.editions import editions
+from publisher.articles.editions import convert_missing, editions
 from publisher.config import Config
 from publisher.files import FileBatch, remove_temporaries
 from publisher.records import SCRIPTS, ArticleRef, BuildRecord, Edition, Script
@@ -53,15 +55,22 @@ class Output:
     render: Callable[[Sequence[Edition]], bytes]
 
 
-def _fingerprint(settings: str, output: Output) -> str:
-    return hashlib.sha256("\0".join((settings, output.path, *output.keys)).encode()).hexdigest()
+def _fingerprint(
+    settings: str, output: Output, corrected: dict[Script, dict[str, dt.datetime]]
+) -> str:
+    fixes = corrected[output.script]
+    marks = [f"{key}@{fixes[key].isoformat()}" if key in fixes else key for key in output.keys]
+    return hashlib.sha256("\0".join((settings, output.path, *marks)).encode()).hexdigest()
 
 
-def _settings(config: Config) -> str:
+def _settings(config: Config, titles: Mapping[Script, str]) -> str:
     """Everything besides the articles that shapes an output (a changed key rebuilds all),
-    the output folder included: a new folder is built whole."""
+    the output folder included: a new folder is built whole. The conversion settings are
+    left out: they reach an output through its articles' correction times, so a new
+    protected term rewrites only the entries it changes."""
     templates = templating.fingerprint(templating.own_templates(config))
-    made_of = repr((config.site, config.feeds, config.scripts, templates, str(config.output_dir)))
+    shown = dataclasses.replace(config.scripts, hant_variant="", protected_terms=())
+    made_of = repr((config.site, config.feeds, shown, titles, templates, str(config.output_dir)))
     return hashlib.sha256(made_of.encode()).hexdigest()
 
 
@@ -241,28 +250,34 @@ def build(
     Otherwise the outputs whose fingerprint moved are rendered. Files are trusted to be as
     the last build left them; `full` also re-makes every output file that is missing."""
     started = time.perf_counter()
-    settings = _settings(config)
+    scripts = Scripts.from_config(config)
+    settings = _settings(config, Site.from_config(config, scripts).titles)
+    # A build with other conversion settings must look for corrections even when the store
+    # has not changed: the shortcut's key holds the conversions' signatures too.
+    signatures = (scripts.to_hans.signature, scripts.to_hant.signature)
+    key = hashlib.sha256(repr((settings, signatures)).encode()).hexdigest()
     generation = store.generation()
     last = store.last_build()
-    if not full and last and (last.generation, last.settings) == (generation, settings):
+    if not full and last and (last.generation, last.settings) == (generation, key):
         todo: list[Output] = []
         changed: dict[str, str] = {}
         total = last.written + last.unchanged
     else:
-        todo, changed, total = _plan_changes(config, store, settings, full=full)
-    written = _render(store, Scripts.from_config(config), config.output_dir, progress(todo))
+        todo, changed, total = _plan_changes(config, store, scripts, settings, now, full=full)
+    written = _render(store, scripts, config.output_dir, progress(todo))
     seconds = time.perf_counter() - started
     store.record_build(
-        changed, BuildRecord(now, written, total - written, seconds, generation, settings)
+        changed, BuildRecord(now, written, total - written, seconds, generation, key)
     )
     return BuildReport(written=written, unchanged=total - written, seconds=seconds)
 
 
 def _plan_changes(
-    config: Config, store: Store, settings: str, *, full: bool
+    config: Config, store: Store, scripts: Scripts, settings: str, now: dt.datetime, *, full: bool
 ) -> tuple[list[Output], dict[str, str], int]:
-    """The outputs to render, their new fingerprints, and how many outputs there are."""
-    scripts = Scripts.from_config(config)
+    """The outputs to render, their new fingerprints, and how many outputs there are. The
+    conversions the current settings lack are made first; their corrections move the
+    fingerprints of exactly the outputs that show them."""
     site = Site.from_config(config, scripts)
     previous = store.output_fingerprints()
     root = config.output_dir
@@ -271,9 +286,11 @@ def _plan_changes(
     remove_temporaries(root)
     todo = []
     changed = {}
+    convert_missing(store, scripts, now)
+    corrected = {s: store.corrections(scripts.converter_to(s).signature) for s in SCRIPTS}
     outputs = plan(config, site, store.article_index())
     for output in outputs:
-        fingerprint = _fingerprint(settings, output)
+        fingerprint = _fingerprint(settings, output, corrected)
         if previous.get(output.path) != fingerprint or (full and not (root / output.path).exists()):
             todo.append(output)
             changed[output.path] = fingerprint

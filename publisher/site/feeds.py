@@ -225,9 +225,30 @@ def page_links(script: Script, own_url: str, twin_url: str) -> tuple[Link, ...]:
 
 
 def article_links(site: Site, script: Script, article: Article) -> tuple[Link, ...]:
-    """The article's page in `script` and in the other script, as `page_links` orders them."""
+    """The article's page in `script` and in the other script, as `page_links` orders them;
+    for a converted text, also rel="via" to the original's page with its hreflang: the
+    machine-readable sign that this text was converted, and from what."""
     own, twin = (site.url(site.article_path(each, article)) for each in (script, script.twin))
-    return page_links(script, own, twin)
+    links = page_links(script, own, twin)
+    if article.script is script:
+        return links
+    via = Link(twin, rel="via", hreflang=script.twin, title=site.converted_note(script))
+    return (*links, via)
+
+
+def converted_note_html(site: Site, edition: Edition, env: jinja2.Environment | None = None) -> str:
+    """The note under a converted text that links to the original; "" for an original."""
+    if not edition.converted or not site.converted_note(edition.script):
+        return ""
+    return (
+        (env or environment())
+        .get_template("_converted.html")
+        .render(
+            note=site.converted_note(edition.script),
+            original=edition.article.script,
+            original_url=site.url(site.article_path(edition.article.script, edition.article)),
+        )
+    )
 
 
 def article_entry(
@@ -238,13 +259,14 @@ def article_entry(
     return FeedEntry(
         id=site.entry_id(script, article),
         title=text.title,
-        # Articles are never edited after ingest, so the publication time is also `updated`.
+        # Articles are never edited after ingest; a converted text is, when its conversion is
+        # corrected, and a newer `updated` tells feed readers to show the correction.
         published=article.published,
-        updated=article.published,
+        updated=edition.updated,
         author=text.source,
         categories=(text.source,),
         summary=excerpt(text.body, summary_chars),
-        content_html=paragraphs_html(text.body, env),
+        content_html=paragraphs_html(text.body, env) + converted_note_html(site, edition, env),
         links=article_links(site, script, article),
         lang=str(script),
     )

@@ -129,7 +129,8 @@ class Pages:
 
 def root_index(env: jinja2.Environment, site: Site, default: Script) -> bytes:
     """The site's front door (index.html): one line per script with its pages, feed and
-    subscribe form; its own title in the site's default script."""
+    subscribe form; its own title in the site's default script; and a few lines of script
+    that lead a returning reader (or a browser that asks) to their edition."""
     choices = [
         (
             script,
@@ -141,6 +142,8 @@ def root_index(env: jinja2.Environment, site: Site, default: Script) -> bytes:
         )
         for script in SCRIPTS
     ]
+    # Relative to the root page, so the script leads to the edition on any host that serves it.
+    pages = {str(script): site.index_path(script) for script in SCRIPTS}
     template = env.get_template("root.html")
-    page = template.render(site=site, title=site.titles[default], choices=choices)
+    page = template.render(site=site, title=site.titles[default], choices=choices, pages=pages)
     return page.encode("utf-8")

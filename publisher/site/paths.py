@@ -7,11 +7,17 @@ import hashlib
 import posixpath
 import zoneinfo
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from publisher.articles.conversion import Scripts
-from publisher.config import Config
+from publisher.config import Config, ScriptsConfig
 from publisher.records import SCRIPTS, Article, Script
+
+_NOTES = {
+    Script.HANT: ScriptsConfig.converted_note_hant,
+    Script.HANS: ScriptsConfig.converted_note_hans,
+}
 
 
 @dataclass(frozen=True)
@@ -20,15 +26,23 @@ class Site:
     base_url: str  # ends with "/"
     zone: zoneinfo.ZoneInfo
     domain: str
+    # The note a converted text carries, per the script it is shown in (config: scripts).
+    notes: dict[Script, str] = field(default_factory=lambda: dict(_NOTES), compare=False)
 
     @classmethod
     def from_config(cls, config: Config, scripts: Scripts | None = None) -> Site:
         """The one place the configured title is turned into each script's: like article
         text it is data, written once in one script and shown in the reader's."""
         scripts = scripts or Scripts.from_config(config)
-        site = config.site
+        site, chosen = config.site, config.scripts
         titles = {script: scripts.into(site.title, script) for script in SCRIPTS}
-        return cls(titles=titles, base_url=site.base_url, zone=site.zone, domain=site.domain)
+        notes = {Script.HANT: chosen.converted_note_hant, Script.HANS: chosen.converted_note_hans}
+        return cls(
+            titles=titles, base_url=site.base_url, zone=site.zone, domain=site.domain, notes=notes
+        )
+
+    def converted_note(self, script: Script) -> str:
+        return self.notes.get(script, "")
 
     def url(self, path: str) -> str:
         """The public URL of `path`: what feeds, mails and canonical links name."""
@@ -47,6 +61,12 @@ class Site:
         if not url.startswith(self.base_url):
             return url
         return self.relative(url.removeprefix(self.base_url), page)
+
+    @property
+    def base_path(self) -> str:
+        """The path of base_url ("/" or "/news/"): the reader's remembered script is kept
+        in a cookie for this path."""
+        return urlsplit(self.base_url).path or "/"
 
     # Paths below the output folder, "/"-separated; also the URL path below base_url.
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from publisher.records import Article, ArticleRef, Script, Tally, Text
+from publisher.records import Article, ArticleRef, Conversion, Script, Tally, Text
 from publisher.store.builds import next_generation
 from publisher.store.database import Database, operation
 
@@ -24,6 +24,25 @@ def _article(row: Any) -> Article:
     )
 
 
+def _time(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _conversion(row: Any) -> Conversion:
+    return Conversion(
+        key=row["key"],
+        signature=row["signature"],
+        text=Text(row["title"], row["body"], row["source"]),
+        made=_time(row["made"]),
+        corrected=_time(row["corrected"]),
+    )
+
+
+_CONVERSION = "key, signature, title, body, source, made, corrected"
+# Oldest first; rows stored before schema version 4 carry no time and count as oldest.
+_BY_AGE = "ORDER BY COALESCE(made, '')"
+
+
 def _chunks(keys: Iterable[str]) -> Iterable[Sequence[str]]:
     wanted = list(keys)
     for start in range(0, len(wanted), CHUNK):
@@ -35,9 +54,11 @@ def _text(text: Text) -> tuple[str, str, str]:
 
 
 _PUT_CONVERSION = (
-    "INSERT INTO conversions (key, signature, title, body, source) VALUES (?, ?, ?, ?, ?)"
+    "INSERT INTO conversions (key, signature, title, body, source, made, corrected)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (key, signature) DO UPDATE SET title = excluded.title,"
-    " body = excluded.body, source = excluded.source"
+    " body = excluded.body, source = excluded.source, made = excluded.made,"
+    " corrected = excluded.corrected"
 )
 
 _COLUMNS = "key, batch_date, position, published, script, title, body, source"
@@ -94,21 +115,64 @@ class ArticleQueries:
             )
             self.db.executemany(
                 _PUT_CONVERSION,
-                [(article.key, signature, *_text(twin)) for article, signature, twin in triples],
+                [
+                    (article.key, signature, *_text(twin), now.isoformat(), None)
+                    for article, signature, twin in triples
+                ],
             )
             next_generation(self.db)
 
     @operation("store a conversion")
-    def put_conversion(self, key: str, signature: str, text: Text) -> None:
-        self.db.execute(_PUT_CONVERSION, (key, signature, *_text(text)))
+    def put_conversion(
+        self,
+        key: str,
+        signature: str,
+        text: Text,
+        made: dt.datetime,
+        corrected: dt.datetime | None = None,
+    ) -> None:
+        """Store one conversion; `corrected` is when its text last changed (None: never)."""
+        when = corrected.isoformat() if corrected else None
+        self.db.execute(_PUT_CONVERSION, (key, signature, *_text(text), made.isoformat(), when))
 
     @operation("read a conversion")
-    def conversion(self, key: str, signature: str) -> Text | None:
+    def conversion(self, key: str, signature: str) -> Conversion | None:
         row = self.db.execute(
-            "SELECT title, body, source FROM conversions WHERE key = ? AND signature = ?",
+            f"SELECT {_CONVERSION} FROM conversions WHERE key = ? AND signature = ?",
             (key, signature),
         ).fetchone()
-        return Text(row[0], row[1], row[2]) if row else None
+        return _conversion(row) if row else None
+
+    @operation("read an article's conversions")
+    def conversions_of(self, key: str) -> list[Conversion]:
+        """Every conversion stored for an article, oldest first: its correction history."""
+        rows = self.db.execute(
+            f"SELECT {_CONVERSION} FROM conversions WHERE key = ? {_BY_AGE}", (key,)
+        )
+        return [_conversion(row) for row in rows]
+
+    @operation("find articles to convert")
+    def unconverted(self, script: Script, signature: str) -> list[str]:
+        """Keys of the articles written in `script` whose newest conversion is not under
+        `signature`: none yet, or settings changed back to ones used before."""
+        rows = self.db.execute(
+            "SELECT key FROM articles WHERE script = ? AND NOT EXISTS (SELECT 1 FROM"
+            " conversions AS c WHERE c.key = articles.key AND c.signature = ?"
+            " AND COALESCE(c.made, '') >= (SELECT MAX(COALESCE(o.made, '')) FROM"
+            " conversions AS o WHERE o.key = articles.key))"
+            " ORDER BY batch_date DESC, position",
+            (script.value, signature),
+        )
+        return [row[0] for row in rows]
+
+    @operation("read the corrected conversions")
+    def corrections(self, signature: str) -> dict[str, dt.datetime]:
+        """Key → when its conversion under `signature` last changed, for the changed ones."""
+        rows = self.db.execute(
+            "SELECT key, corrected FROM conversions WHERE signature = ? AND corrected IS NOT NULL",
+            (signature,),
+        )
+        return {row[0]: dt.datetime.fromisoformat(row[1]) for row in rows}
 
     @operation("read the articles")
     def articles(self, *, day: dt.date | None = None, limit: int | None = None) -> list[Article]:

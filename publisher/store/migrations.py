@@ -186,11 +186,19 @@ CREATE TABLE source_optouts (
 )
 """
 
+# When each conversion was stored and when its text last changed from the one before, so a
+# correction (a new protected term, a fixed dictionary entry) shows readers a newer <updated>.
+_CONVERSION_TIMES_SQLITE = """
+ALTER TABLE conversions ADD COLUMN made TEXT;
+ALTER TABLE conversions ADD COLUMN corrected TEXT
+"""
+
 STEPS: tuple[Step, ...] = (
     Step(1, "the first release's schema", {"sqlite": _V1_SQLITE}),
     Step(2, "bounced subscribers, bounce reports, erased addresses", {"sqlite": _V2_SQLITE}),
     Step(3, "builds remember the store generation they showed", {"sqlite": _V3_SQLITE}),
     Step(4, "the reader's preferences: frequency, pause, sources, link generation", {ANY: _V4}),
+    Step(5, "when conversions were made and corrected", {"sqlite": _CONVERSION_TIMES_SQLITE}),
 )
 
 LATEST = STEPS[-1].version

@@ -79,6 +79,11 @@ class Problem(Exception):
 # -- requests -------------------------------------------------------------------------------
 
 
+SCRIPT_COOKIE = "script"  # the name the pages' switcher script writes (templates/_remember.html)
+# The front door's answer depends on both: caches must keep one copy per value.
+FRONT_DOOR_VARY = {"Vary": "Accept-Language, Cookie"}
+
+
 def script_from_language(header: str) -> Script | None:
     """The first Chinese language range of Accept-Language (by q) that names a script or a
     region; plain `zh` says neither and so decides nothing."""
@@ -101,6 +106,12 @@ def script_from_language(header: str) -> Script | None:
             if hant & set(subtags):
                 return Script.HANT
     return None
+
+
+def remembered_script(request: Request) -> Script | None:
+    """The script a reader chose with a page's switcher (the cookie its script sets)."""
+    value = request.cookies.get(SCRIPT_COOKIE, "")
+    return next((script for script in Script if value == script.value), None)
 
 
 def parse_script(value: str) -> Script:
@@ -169,14 +180,33 @@ class Web:
         return base_path(self.config)
 
     def page_script(self, request: Request, fallback: Script | None = None) -> Script:
-        """?script=, else the subscriber's own script, else Accept-Language, else the site's."""
+        """?script=, else the subscriber's own script, else the reader's remembered choice,
+        else Accept-Language, else the site's."""
         chosen = request.query_params.get("script")
         if chosen is not None:
             return parse_script(chosen)
         if fallback is not None:
             return fallback
-        from_language = script_from_language(request.headers.get("accept-language", ""))
-        return from_language or Script(self.config.scripts.default)
+        return self.asked_script(request) or Script(self.config.scripts.default)
+
+    @staticmethod
+    def asked_script(request: Request) -> Script | None:
+        """The reader's choice from the switcher, which wins, else their browser's language."""
+        remembered = remembered_script(request)
+        return remembered or script_from_language(request.headers.get("accept-language", ""))
+
+    async def front_door(self, request: Request) -> Response:
+        """`/` leads to the edition the reader chose or their browser asks for; with neither,
+        it shows the site's root page, where both are offered."""
+        script = self.asked_script(request)
+        if script is not None:
+            location = base_path(self.config) + self.site.index_path(script)
+            return RedirectResponse(location, status_code=302, headers=FRONT_DOOR_VARY)
+        # The root page as the file server sends it: validators, caching headers, 304s.
+        files = OutputFiles(directory=self.config.output_dir)
+        response = await files.get_response("index.html", request.scope)
+        response.headers.update(FRONT_DOOR_VARY)
+        return response
 
     def render(
         self,
@@ -367,6 +397,7 @@ def routes(web: Web, output_dir: Path) -> list[BaseRoute]:
         Route(prefix + "confirm", web.confirm, methods=["POST"]),
         Route(prefix + "unsubscribe", web.unsubscribe_page, methods=["GET"]),
         Route(prefix + "unsubscribe", web.unsubscribe, methods=["POST"]),
+        Route(prefix, web.front_door, methods=["GET", "HEAD"]),
         Mount(prefix.rstrip("/"), app=OutputFiles(directory=output_dir, html=True)),
     ]
     if prefix != "/":

@@ -1,0 +1,127 @@
+"""Corrections reach readers: a changed conversion setting rewrites exactly the entries whose
+converted text it changes, with a newer <updated>, and `conversions diff` shows the change."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from conftest import NOW, make_config, store_day
+from publisher.articles.conversion import Scripts
+from publisher.articles.editions import corrections
+from publisher.cli import main
+from publisher.config import Config
+from publisher.records import Script
+from publisher.site.build import build
+from publisher.site.paths import Site
+from publisher.store import Store
+
+LATER = NOW + dt.timedelta(days=1)
+# Our own sentences: the first has a term OpenCC changes (晶片 → 芯片), the second none.
+CHIP = ("新廠量產晶片", "新廠今天開始量產晶片，產能比去年高出一成。", "科技日報")
+WEATHER = ("週末天氣轉涼", "氣象局說週末氣溫下降，山區可能下雨。", "氣象新聞")
+
+
+def protecting(config: Config, *terms: str) -> Config:
+    return dataclasses.replace(
+        config, scripts=dataclasses.replace(config.scripts, protected_terms=terms)
+    )
+
+
+def files(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        str(path.relative_to(root)): (path.read_bytes(), path.stat().st_mtime_ns)
+        for path in root.rglob("*")
+        if path.is_file()
+    }
+
+
+def updated(config: Config, script: Script) -> dict[str, str]:
+    raw = (config.output_dir / Site.from_config(config).atom_path(script)).read_bytes()
+    return {entry.title: entry.updated for entry in feedparser.parse(raw).entries}
+
+
+@pytest.fixture
+def built(config: Config, store: Store) -> Config:
+    store_day(config, store, [CHIP, WEATHER])
+    build(config, store, NOW)
+    return config
+
+
+def test_a_new_protected_term_bumps_updated_of_exactly_the_entries_it_changes(
+    built: Config, store: Store
+) -> None:
+    before = files(built.output_dir)
+    hans_titles = set(updated(built, Script.HANS))
+    assert "新厂量产芯片" in hans_titles
+
+    report = build(protecting(built, "晶片"), store, LATER)
+
+    after = files(built.output_dir)
+    rewritten = {path for path in after if after[path] != before.get(path)}
+    site = Site.from_config(built)
+    article = next(a for a in store.articles() if a.original.title == CHIP[0])
+    assert rewritten == {
+        site.atom_path(Script.HANS),
+        site.rss_path(Script.HANS),
+        site.source_feed_path(Script.HANS, CHIP[2]),
+        site.index_path(Script.HANS),
+        site.day_path(Script.HANS, article.batch_date),
+        site.article_path(Script.HANS, article),
+    }
+    assert report.written == len(rewritten)
+    entries = updated(built, Script.HANS)
+    assert entries["新厂量产晶片"] == LATER.isoformat()
+    assert entries["周末天气转凉"] == "2025-12-14T08:00:00+08:00"
+    assert set(updated(built, Script.HANT).values()) == {"2025-12-14T08:00:00+08:00"}
+
+
+def test_settings_that_change_no_text_rewrite_nothing(built: Config, store: Store) -> None:
+    before = files(built.output_dir)
+    report = build(protecting(built, "不在文中的詞"), store, LATER)
+    assert report.written == 0
+    assert files(built.output_dir) == before
+
+
+def test_going_back_to_earlier_settings_is_a_correction_too(built: Config, store: Store) -> None:
+    build(protecting(built, "晶片"), store, LATER)
+    build(built, store, LATER + dt.timedelta(hours=1))
+    entries = updated(built, Script.HANS)
+    assert entries["新厂量产芯片"] == (LATER + dt.timedelta(hours=1)).isoformat()
+    assert entries["周末天气转凉"] == "2025-12-14T08:00:00+08:00"
+
+
+def test_corrections_list_the_phrases_before_and_after(built: Config, store: Store) -> None:
+    changed = protecting(built, "晶片")
+    build(changed, store, LATER)
+    found = list(corrections(store, Scripts.from_config(changed)))
+    assert [(c.title, c.script, c.corrected) for c in found] == [
+        ("新厂量产晶片", Script.HANS, LATER)
+    ]
+    assert ("量产芯片", "量产晶片") in found[0].phrases
+    assert all("天气" not in before for before, _ in found[0].phrases)
+
+
+def test_conversions_diff_shows_an_editor_what_a_new_term_changes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_config(tmp_path)
+    with Store(config.database) as store:
+        store_day(config, store, [CHIP, WEATHER])
+    path = tmp_path / "config.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8") + '[scripts]\nprotected_terms = ["晶片"]\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(path), "conversions", "diff"]) == 0
+    shown = capsys.readouterr().out
+    assert "2025-12-14 zh-Hans 新厂量产晶片 (corrected " in shown
+    assert "  量产芯片 → 量产晶片" in shown
+    assert "1 article read differently after a correction" in shown
+    # Asked again, it still lists the correction, and converts nothing twice.
+    assert main(["--config", str(path), "conversions", "diff"]) == 0
+    assert "1 article read differently" in capsys.readouterr().out
