@@ -66,6 +66,9 @@ class PreparedDigest:
             recipient=subscriber.email,
             message_id=message_id,
             unsubscribe_url=self._site.unsubscribe_url(token),
+            preferences_url=self._site.preferences_url(
+                tokens.make_preferences(self._secret, subscriber.id, subscriber.link_generation)
+            ),
             mailto=mailto,
         )
         return Letter(subscriber.email, self._envelope_sender(subscriber), message_id, data)

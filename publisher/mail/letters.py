@@ -3,7 +3,8 @@
 Pure: strings in, bytes out. Building an `EmailMessage` per subscriber costs ~2.5 ms for a
 digest (DESIGN.md); here the email package builds the common headers and the MIME skeleton
 once, and each letter only joins prepared bytes around what differs: three header lines
-(To, Message-ID, List-Unsubscribe) and the footers of the two parts.
+(To, Message-ID, List-Unsubscribe) and the footers of the two parts (the address, the
+unsubscribe link and the preferences link).
 
 The parts are base64 (compact for Chinese, and safe through any relay: no 8BITMIME, no
 long lines). Each body is split at a multiple of 57 bytes (one 76-character base64 line)
@@ -28,7 +29,9 @@ from publisher.errors import AddressError, TemplateError
 # Stand-ins the templates render where a subscriber's own values go. Plain ASCII letters
 # and dashes, so autoescaping and premailer leave them exactly as they are.
 UNSUBSCRIBE_URL = "PUBLISHER-UNSUBSCRIBE-URL"
+PREFERENCES_URL = "PUBLISHER-PREFERENCES-URL"
 ADDRESS = "PUBLISHER-SUBSCRIBER-ADDRESS"
+PLACEHOLDERS = (UNSUBSCRIBE_URL, PREFERENCES_URL, ADDRESS)
 
 _RAW = 57  # bytes per 76-character base64 line
 _CRLF = b"\r\n"
@@ -54,18 +57,23 @@ class _Body:
     tail: bytes
 
     @classmethod
-    def split(cls, text: str, placeholders: Sequence[str]) -> _Body:
+    def split(cls, text: str) -> _Body:
         # MIME text travels in canonical form, CRLF line ends, even inside base64.
         data = _LINE_END.sub(_CRLF, text.encode("utf-8"))
-        found = [data.find(mark.encode()) for mark in placeholders]
+        found = [data.find(mark.encode()) for mark in PLACEHOLDERS]
         if min(found) < 0:
-            raise TemplateError("a digest template lacks the unsubscribe link or the address")
+            raise TemplateError(
+                "a digest template lacks the unsubscribe link, the preferences link or the address"
+            )
         cut = min(found) // _RAW * _RAW
         head = base64_lines(data[:cut])
         return cls(head + _CRLF if head else b"", data[cut:])
 
-    def encode(self, url: bytes, address: bytes) -> bytes:
-        tail = self.tail.replace(UNSUBSCRIBE_URL.encode(), url).replace(ADDRESS.encode(), address)
+    def encode(self, values: Sequence[bytes]) -> bytes:
+        """The body with `values`, in the order of PLACEHOLDERS, in place of the stand-ins."""
+        tail = self.tail
+        for mark, value in zip(PLACEHOLDERS, values, strict=True):
+            tail = tail.replace(mark.encode(), value)
         return self.head + base64_lines(tail)
 
 
@@ -107,10 +115,18 @@ class LetterTemplate:
         before_text, rest = data.split(_TEXT_MARK.encode())
         between, after_html = rest.split(_HTML_MARK.encode())
         self._pieces = (before_text, between, after_html)
-        self._text = _Body.split(text, (UNSUBSCRIBE_URL, ADDRESS))
-        self._html = _Body.split(html_text, (UNSUBSCRIBE_URL, ADDRESS))
+        self._text = _Body.split(text)
+        self._html = _Body.split(html_text)
 
-    def fill(self, *, recipient: str, message_id: str, unsubscribe_url: str, mailto: str) -> bytes:
+    def fill(
+        self,
+        *,
+        recipient: str,
+        message_id: str,
+        unsubscribe_url: str,
+        preferences_url: str,
+        mailto: str,
+    ) -> bytes:
         """The whole message for one subscriber. `mailto` may be "" (no mailto unsubscribe)."""
         if not _SAFE_ADDRESS.fullmatch(recipient):
             raise AddressError(recipient, "cannot be put in a header as it is")
@@ -121,20 +137,16 @@ class LetterTemplate:
             f"To: {recipient}\r\nMessage-ID: {message_id}\r\nList-Unsubscribe: {targets}\r\n"
         ).encode("ascii")
         before_text, between, after_html = self._pieces
-        url = unsubscribe_url.encode("ascii")
-        address = recipient.encode("ascii")
+        values = (unsubscribe_url, preferences_url, recipient)
         return b"".join(
             (
                 own,
                 before_text,
-                self._text.encode(url, address),
+                self._text.encode([value.encode("ascii") for value in values]),
                 between,
-                # In HTML both go into markup, so they are escaped there (an address may
+                # In HTML they go into markup, so they are escaped there (an address may
                 # hold & or ', a base URL &).
-                self._html.encode(
-                    html.escape(unsubscribe_url).encode("ascii"),
-                    html.escape(recipient).encode("ascii"),
-                ),
+                self._html.encode([html.escape(value).encode("ascii") for value in values]),
                 after_html,
             )
         )

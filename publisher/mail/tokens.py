@@ -5,6 +5,11 @@ A token is `<id>.<mac>`: the subscriber id in decimal, then the first 128 bits o
 HMAC-SHA256(secret, "<action>:<id>") in URL-safe base64 without padding. 128 bits is far
 beyond guessing and keeps the links short. Tokens do not expire: an unsubscribe link in a
 mail from last year must still work.
+
+A preferences token is `<id>.<generation>.<mac>` over "preferences:<id>.<generation>": it
+opens a page that shows and changes what the reader chose (and can erase them), so it must
+be revocable. It is good only while its generation is the subscriber's `link_generation`;
+raising that (`Store.next_link_generation`) revokes every earlier preferences link at once.
 """
 
 from __future__ import annotations
@@ -25,26 +30,49 @@ from publisher.errors import ConfigError, TokenError
 # "bounce": the VERP envelope sender, bounce+<token>@domain, names the subscriber a
 # returned mail was for.
 ACTIONS = frozenset({"confirm", "unsubscribe", "bounce"})
+PREFERENCES = "preferences"
 ENVIRONMENT_VARIABLE = "PUBLISHER_SECRET"
 MIN_SECRET_BYTES = 16
 
 # Only the canonical spelling of an id: int() would also take "007", " 7", "7_0" or "٧",
 # and each of those must count as an altered token.
 _TOKEN = re.compile(r"(0|[1-9][0-9]{0,18})\.([A-Za-z0-9_-]{22})")
+_PREFERENCES_TOKEN = re.compile(r"(0|[1-9][0-9]{0,18})\.(0|[1-9][0-9]{0,18})\.[A-Za-z0-9_-]{22}")
 
 log = logging.getLogger(__name__)
 
 
-def _mac(secret: bytes, action: str, subscriber_id: int) -> str:
-    if action not in ACTIONS:
+def _mac(secret: bytes, action: str, subject: str) -> str:
+    if action not in ACTIONS | {PREFERENCES}:
         raise ValueError(f"unknown token action {action!r}")
-    digest = hmac.new(secret, f"{action}:{subscriber_id}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(secret, f"{action}:{subject}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode("ascii")
 
 
 def make(secret: bytes, action: str, subscriber_id: int) -> str:
     """A URL-safe token for `action` on `subscriber_id`."""
-    return f"{subscriber_id}.{_mac(secret, action, subscriber_id)}"
+    if action == PREFERENCES:
+        raise ValueError("a preferences token needs its generation: use make_preferences")
+    return f"{subscriber_id}.{_mac(secret, action, str(subscriber_id))}"
+
+
+def make_preferences(secret: bytes, subscriber_id: int, generation: int) -> str:
+    """A token for the preferences page of `subscriber_id`, good while `generation` is
+    their link generation."""
+    subject = f"{subscriber_id}.{generation}"
+    return f"{subject}.{_mac(secret, PREFERENCES, subject)}"
+
+
+def verify_preferences(secret: bytes, token: str) -> tuple[int, int]:
+    """(subscriber id, generation) of a preferences token made by us; TokenError otherwise.
+    Whether the generation is still the current one is the caller's to check."""
+    match = _PREFERENCES_TOKEN.fullmatch(token)
+    if match is None:
+        raise TokenError("malformed preferences link token")
+    subscriber_id, generation = int(match[1]), int(match[2])
+    if not hmac.compare_digest(make_preferences(secret, subscriber_id, generation), token):
+        raise TokenError("invalid preferences link token")
+    return subscriber_id, generation
 
 
 def verify(secret: bytes, action: str, token: str) -> int:

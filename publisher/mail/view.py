@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import jinja2
 import premailer
 
-from publisher.mail.letters import ADDRESS, UNSUBSCRIBE_URL
+from publisher.mail.letters import ADDRESS, PREFERENCES_URL, UNSUBSCRIBE_URL
 from publisher.records import Edition, Script
 from publisher.site.paths import Site
 from publisher.text import excerpt
@@ -139,7 +139,12 @@ def digest_view(
 def render_mail(env: jinja2.Environment, view: DigestView) -> tuple[str, str]:
     """(text, html) of the mail, with stand-ins for the subscriber's own parts; the html is
     not inlined yet."""
-    values = {"view": view, "address": ADDRESS, "unsubscribe_url": UNSUBSCRIBE_URL}
+    values = {
+        "view": view,
+        "address": ADDRESS,
+        "unsubscribe_url": UNSUBSCRIBE_URL,
+        "preferences_url": PREFERENCES_URL,
+    }
     text = env.get_template("digest.txt").render(values)
     return text, env.get_template("digest.html").render(values)
 

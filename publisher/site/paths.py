@@ -131,3 +131,6 @@ class Site:
 
     def unsubscribe_url(self, token: str) -> str:
         return self.url(f"unsubscribe?token={token}")
+
+    def preferences_url(self, token: str) -> str:
+        return self.url(f"preferences?token={token}")
