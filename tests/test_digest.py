@@ -23,7 +23,7 @@ from publisher.mail import subscribers
 from publisher.mail import view as digest_view
 from publisher.mail.archive import write_archive
 from publisher.mail.digest import prepare_digest
-from publisher.mail.letters import ADDRESS, UNSUBSCRIBE_URL
+from publisher.mail.letters import ADDRESS, PREFERENCES_URL, UNSUBSCRIBE_URL
 from publisher.mail.sources import DigestSources
 from publisher.records import SCRIPTS, Script
 from publisher.site.paths import Site
@@ -122,6 +122,7 @@ def test_the_footer_has_the_subscribers_parts_and_the_archive_link(config, store
     html = html_of(config, store, Script.HANT)
     footer = html[html.index('class="pad footer"') :]
     assert f'<a href="{UNSUBSCRIBE_URL}"' in footer and "取消訂閱" in footer
+    assert f'<a href="{PREFERENCES_URL}"' in footer and "管理訂閱設定" in footer
     assert ADDRESS in footer
     assert 'href="https://news.example.org/zh-Hant/digests/2025-12-14.html"' in html
 

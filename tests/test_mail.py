@@ -223,6 +223,19 @@ def test_the_footer_carries_the_subscribers_address_and_own_token(prepared, peop
         assert WORDS[person.script]["unsubscribe"] in visible(html)
 
 
+def test_the_footer_links_the_readers_own_preferences_page(prepared, store, people) -> None:
+    person = people[Script.HANS]
+    store.next_link_generation(person.id)  # a reader whose earlier links were revoked
+    person = store.subscriber(person.id)
+    for reader in (people[Script.HANT], person):
+        text, html = parts(parse(prepared.letter(reader).data))
+        (url,) = re.findall(r'href="(https://news\.example\.org/preferences\?[^"]+)"', html)
+        found = tokens.verify_preferences(SECRET.encode(), token_of(url))
+        assert found == (reader.id, reader.link_generation)
+        assert url in text and WORDS[reader.script]["preferences"] in visible(html)
+    assert person.link_generation == 1
+
+
 def first_text(html: str) -> str:
     """The first text of the body, as a mail client takes it for the inbox preview."""
     body = lxml.html.document_fromstring(html).body

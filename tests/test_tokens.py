@@ -27,6 +27,32 @@ def test_a_token_verifies_for_its_own_id_and_action(subscriber_id: int, action: 
     assert tokens.verify(SECRET, action, token) == subscriber_id
 
 
+@given(ids, ids)
+def test_a_preferences_token_carries_its_generation(subscriber_id: int, generation: int) -> None:
+    token = tokens.make_preferences(SECRET, subscriber_id, generation)
+    assert re.fullmatch(r"[0-9A-Za-z._-]+", token)
+    assert tokens.verify_preferences(SECRET, token) == (subscriber_id, generation)
+    # Claiming another (say, the current) generation is forging: the mac covers it.
+    claimed = token.replace(f"{subscriber_id}.{generation}.", f"{subscriber_id}.{generation + 1}.")
+    with pytest.raises(TokenError):
+        tokens.verify_preferences(SECRET, claimed)
+    with pytest.raises(TokenError):
+        tokens.verify_preferences(OTHER, token)
+    with pytest.raises(TokenError):
+        tokens.verify(SECRET, "unsubscribe", token)
+
+
+@given(ids)
+def test_no_other_token_opens_the_preferences_page(subscriber_id: int) -> None:
+    for action in tokens.ACTIONS:
+        token = tokens.make(SECRET, action, subscriber_id)
+        with pytest.raises(TokenError):
+            tokens.verify_preferences(SECRET, token)
+        # Nor does an action token with a generation spliced in.
+        with pytest.raises(TokenError):
+            tokens.verify_preferences(SECRET, token.replace(".", ".0.", 1))
+
+
 @given(ids)
 def test_a_token_for_one_action_is_refused_for_the_other(subscriber_id: int) -> None:
     token = tokens.make(SECRET, "confirm", subscriber_id)
