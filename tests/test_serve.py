@@ -159,14 +159,18 @@ def test_the_log_never_carries_a_token(site: Config) -> None:
     secret = tokens.load_secret(site)
     valid = tokens.make(secret, "unsubscribe", person.id)
     forged = f"{person.id}.{'A' * 22}"
+    choices = tokens.make_preferences(secret, person.id, 0)
     with publisher_serve(site) as (client, log):
         assert client.get(f"/unsubscribe?token={valid}").status == 200
+        assert client.get(f"/preferences?token={choices}").status == 200
         assert client.get(f"/confirm?script=zh-Hans&token={forged}").status == 403
         assert client.get(f"/confirm/?token={valid}&x=1").status == 404
     text = "".join(log)
     assert valid.partition(".")[2] not in text and "A" * 22 not in text
+    assert choices.rpartition(".")[2] not in text
     # What the log still says: which page, which subscriber, what answer.
     assert f'"GET /unsubscribe?token={person.id}.… HTTP/1.1" 200' in text
+    assert f'"GET /preferences?token={person.id}.… HTTP/1.1" 200' in text
     assert f'"GET /confirm?script=zh-Hans&token={person.id}.… HTTP/1.1" 403' in text
     assert f"refused a confirm token that is not ours (id {person.id})" in text
 

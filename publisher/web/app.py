@@ -389,6 +389,9 @@ def base_path(config: Config) -> str:
 
 
 def routes(web: Web, output_dir: Path) -> list[BaseRoute]:
+    # Here, not at the top: publisher.web.preferences builds on this module's Web.
+    from publisher.web.preferences import PreferencesPages
+
     prefix = base_path(web.config)
     found: list[BaseRoute] = [
         Route(prefix + "subscribe", web.subscribe_form, methods=["GET"]),
@@ -398,6 +401,7 @@ def routes(web: Web, output_dir: Path) -> list[BaseRoute]:
         Route(prefix + "unsubscribe", web.unsubscribe_page, methods=["GET"]),
         Route(prefix + "unsubscribe", web.unsubscribe, methods=["POST"]),
         Route(prefix, web.front_door, methods=["GET", "HEAD"]),
+        *PreferencesPages(web).routes(prefix),
         Mount(prefix.rstrip("/"), app=OutputFiles(directory=output_dir, html=True)),
     ]
     if prefix != "/":

@@ -1,0 +1,167 @@
+"""The reader's preferences page, linked from every digest's footer: the edition (script),
+daily or weekly, a pause, unsubscribing, downloading their data and erasing it.
+
+The link's preferences token (publisher.mail.tokens) is the whole authority. GET only shows
+the forms; every change is a POST that carries the token in its body, never in the URL, so
+a mail scanner following the link changes nothing and another site cannot make a reader's
+browser change anything without the token. A token from before the subscriber's last
+`next_link_generation` is refused with a page that says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from publisher.errors import SubscriberError, TokenError
+from publisher.mail import preferences, privacy, subscribers, tokens
+from publisher.records import Frequency, Subscriber
+from publisher.store import Store
+from publisher.web.app import PAGE_HEADERS, Problem, Web, parse_script, read_form
+from publisher.web.app import _field as field
+from publisher.web.logs import token_id
+from publisher.words import WORDS
+
+log = logging.getLogger(__name__)
+
+
+class PreferencesPages:
+    """The routes of /preferences, on top of the Web that renders the other pages."""
+
+    def __init__(self, web: Web) -> None:
+        self.web = web
+
+    def routes(self, prefix: str) -> list[BaseRoute]:
+        return [
+            Route(prefix + "preferences", self.page, methods=["GET"]),
+            Route(prefix + "preferences", self.change, methods=["POST"]),
+        ]
+
+    def _person(self, token: str) -> Subscriber:
+        if not token:
+            raise Problem(400, "missing_token")
+        try:
+            subscriber_id, generation = tokens.verify_preferences(self.web.secret, token)
+        except TokenError:
+            log.info("refused a preferences token that is not ours (id %s)", token_id(token))
+            raise Problem(403, "bad_token") from None
+        with Store(self.web.config.database) as store:
+            person = subscribers.get(store, subscriber_id)
+        if person is None:
+            raise Problem(404, "unknown_subscriber")
+        if generation != person.link_generation:
+            raise Problem(403, "revoked_link")
+        return person
+
+    def _form(
+        self, request: Request, person: Subscriber, token: str, *, notice: str = "", error: str = ""
+    ) -> Response:
+        script = self.web.page_script(request, person.script)
+        words = WORDS[script]
+        today = self.web.now().date()
+        return self.web.render(
+            request,
+            "web_preferences.html",
+            script,
+            400 if error else 200,
+            person=person,
+            token=token,
+            weekdays=list(zip(preferences.WEEKDAYS, words["weekdays"].split(), strict=True)),
+            tomorrow=(today + dt.timedelta(days=1)).isoformat(),
+            notice=notice,
+            error=error,
+        )
+
+    async def page(self, request: Request) -> Response:
+        token = request.query_params.get("token", "")
+        person = await run_in_threadpool(self._person, token)
+        return self._form(request, person, token)
+
+    async def change(self, request: Request) -> Response:
+        """One POST endpoint; the button pressed (`do`) says what to do."""
+        form = await read_form(request)
+        token = field(form, "token")  # the body only: see the module's docstring
+        person = await run_in_threadpool(self._person, token)
+        action = field(form, "do")
+        if action == "save":
+            return await self._save(request, person, token, form)
+        if action == "export":
+            return await run_in_threadpool(self._export, person)
+        script = person.script
+        if action == "erase":
+            return self.web.render(request, "web_erase.html", script, person=person, token=token)
+        if action == "erase_confirmed":
+            await run_in_threadpool(self._erase, person)
+            return self._said(request, person, "erased", link="")
+        if action == "unsubscribe":
+            await run_in_threadpool(self._unsubscribe, person)
+            return self._said(request, person, "unsubscribed", link="resubscribe")
+        raise Problem(400, "bad_form")
+
+    def _said(self, request: Request, person: Subscriber, outcome: str, link: str) -> Response:
+        script = self.web.page_script(request, person.script)
+        words = WORDS[script]
+        text = words[f"{outcome}_text"].format(email=person.email)
+        return self.web.message(request, script, 200, words[f"{outcome}_title"], text, link)
+
+    async def _save(
+        self, request: Request, person: Subscriber, token: str, form: FormData
+    ) -> Response:
+        try:
+            change = _change_of(form)
+            changed = await run_in_threadpool(self._apply, person, change)
+        except SubscriberError as problem:
+            text = WORDS[person.script]["bad_choice"].format(problem=problem)
+            return self._form(request, person, token, error=text)
+        # The page answers in the script just chosen, as the next mail will be.
+        return self._form(request, changed, token, notice=WORDS[changed.script]["saved"])
+
+    def _apply(self, person: Subscriber, change: preferences.Change) -> Subscriber:
+        with Store(self.web.config.database) as store:
+            return preferences.apply(store, person, change, self.web.now().date())
+
+    def _export(self, person: Subscriber) -> Response:
+        with Store(self.web.config.database) as store:
+            data = privacy.export(store, person)
+        body = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        disposition = f'attachment; filename="publisher-data-{person.id}.json"'
+        return Response(
+            body.encode(),
+            media_type="application/json",
+            headers={**PAGE_HEADERS, "Content-Disposition": disposition},
+        )
+
+    def _erase(self, person: Subscriber) -> None:
+        with Store(self.web.config.database) as store:
+            privacy.erase(store, person, self.web.secret)
+
+    def _unsubscribe(self, person: Subscriber) -> None:
+        with Store(self.web.config.database) as store:
+            subscribers.unsubscribe(store, person.id, self.web.now())
+
+
+def _change_of(form: FormData) -> preferences.Change:
+    """The choices of the save form; an empty pause date clears the pause."""
+    frequency = field(form, "frequency") or Frequency.DAILY
+    weekday = field(form, "weekday")
+    if frequency not in set(Frequency) or (weekday and weekday not in preferences.WEEKDAYS):
+        raise Problem(400, "bad_form")
+    paused = field(form, "paused_until").strip()
+    try:
+        until = dt.date.fromisoformat(paused) if paused else None
+    except ValueError:
+        raise Problem(400, "bad_date", value=paused[:40]) from None
+    return preferences.Change(
+        script=parse_script(field(form, "script") or ""),
+        frequency=Frequency(frequency),
+        weekday=preferences.WEEKDAYS.index(weekday) if weekday else None,
+        paused_until=until,
+        resume=until is None,
+    )

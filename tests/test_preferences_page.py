@@ -1,0 +1,175 @@
+"""The reader's preferences page over real HTTP: opened from the link in a real digest,
+changed by POSTing the form, and the next digest follows the change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from urllib.parse import urlencode
+
+import pytest
+from test_web import Client, link_in, local_path, mail_to, mails, serving
+
+from conftest import EXAMPLES, NOW
+from conftest import make_config as new_config
+from publisher.articles.ingest import ingest_file
+from publisher.config import Config
+from publisher.delivery.engine import send_day
+from publisher.mail import subscribers, tokens
+from publisher.records import Frequency, Script, Subscriber, SubscriberStatus
+from publisher.store import Store
+from publisher.web import app as web
+from publisher.words import WORDS
+
+DAY = NOW.date()
+NEXT_DAY = DAY + dt.timedelta(days=1)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    config = new_config(tmp_path_factory.mktemp("preferences"))
+    with Store(config.database) as store:
+        for batch in sorted(EXAMPLES.glob("*.txt")):
+            assert ingest_file(config, store, batch, now=NOW).error is None
+    return config
+
+
+@pytest.fixture(scope="module")
+def client(site: Config) -> Iterator[Client]:
+    with serving(web.create_app(site, now=lambda: NOW)) as port:
+        yield Client(port)
+
+
+def add_reader(site: Config, address: str, script: Script) -> tuple[Subscriber, str]:
+    with Store(site.database) as store:
+        person = subscribers.add(store, address, script, NOW)
+    return person, tokens.make_preferences(tokens.load_secret(site), person.id, 0)
+
+
+def reader(site: Config, person: Subscriber) -> Subscriber:
+    with Store(site.database) as store:
+        found = store.subscriber(person.id)
+    assert found is not None
+    return found
+
+
+def form(token: str, action: str, **fields: str) -> str:
+    return urlencode({"token": token, "do": action, **fields})
+
+
+SAVE = {"script": "zh-Hans", "frequency": "daily", "weekday": "mon", "paused_until": ""}
+
+
+def test_the_digest_link_opens_the_form_and_the_next_digest_follows_it(
+    client: Client, site: Config
+) -> None:
+    person, _ = add_reader(site, "round-trip@example.org", Script.HANT)
+    with Store(site.database) as store:
+        assert send_day(site, store, DAY, NOW).sent >= 1
+    link = local_path(link_in(mail_to(site, person.email, digest=True), "preferences"))
+    page = client.get(link)
+    assert page.status == 200 and "訂閱設定" in page.text and person.email in page.text
+    assert "目前摘要仍然每天寄出" in page.text, "the page says weekly is not honoured yet"
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert reader(site, person) == person, "a GET changes nothing"
+
+    token = link.partition("token=")[2]
+    weekly = {**SAVE, "frequency": "weekly", "weekday": "fri"}
+    saved = client.post("/preferences", form(token, "save", **weekly))
+    assert saved.status == 200 and "已保存" in saved.text, "the answer is in the new script"
+    changed = reader(site, person)
+    assert (changed.script, changed.frequency, changed.weekday) == (
+        Script.HANS,
+        Frequency.WEEKLY,
+        4,
+    )
+    with Store(site.database) as store:
+        send_day(site, store, NEXT_DAY, NOW + dt.timedelta(days=1))
+    later = [
+        m
+        for m in mails(site)
+        if m["To"] == person.email and NEXT_DAY.isoformat() in m["Message-ID"]
+    ]
+    assert len(later) == 1
+    assert f".{Script.HANS}.{person.id}@" in later[0]["Message-ID"]
+    assert WORDS[Script.HANS]["unsubscribe"] in later[0].get_body(("plain",)).get_content()
+
+
+def test_the_form_is_in_the_readers_script_and_offers_the_other(
+    client: Client, site: Config
+) -> None:
+    _, token = add_reader(site, "jianti@example.org", Script.HANS)
+    page = client.get(f"/preferences?token={token}")
+    assert page.status == 200 and "订阅设置" in page.text and "每周一次" in page.text
+    assert 'value="zh-Hans" checked' in page.text
+    assert "下载我的数据" in page.text and "删除我的数据" in page.text
+    twin = client.get(f"/preferences?token={token}&script=zh-Hant")
+    assert "訂閱設定" in twin.text
+
+
+def test_the_token_counts_only_in_a_posted_body(client: Client, site: Config) -> None:
+    person, token = add_reader(site, "csrf@example.org", Script.HANT)
+    fields = urlencode({"do": "save", **SAVE})
+    reply = client.post(f"/preferences?token={token}", fields, Accept_Language="zh-TW")
+    assert reply.status == 400 and "網址缺少驗證碼" in reply.text
+    assert reader(site, person).script is Script.HANT
+
+
+def test_a_revoked_link_is_refused_with_a_page(client: Client, site: Config) -> None:
+    person, token = add_reader(site, "revoked@example.org", Script.HANT)
+    with Store(site.database) as store:
+        store.next_link_generation(person.id)
+    page = client.get(f"/preferences?token={token}")
+    assert page.status == 403 and "這個設定連結已經失效" in page.text
+    post = client.post("/preferences", form(token, "unsubscribe"))
+    assert post.status == 403 and "已經失效" in post.text
+    assert reader(site, person).status is person.status
+    fresh = tokens.make_preferences(tokens.load_secret(site), person.id, 1)
+    assert client.get(f"/preferences?token={fresh}").status == 200
+    forged = token.replace(f"{person.id}.0.", f"{person.id}.1.")
+    assert client.get(f"/preferences?token={forged}").status == 403
+
+
+def test_a_pause_must_end_after_today_and_a_bad_date_is_a_page(
+    client: Client, site: Config
+) -> None:
+    person, token = add_reader(site, "pause@example.org", Script.HANT)
+    past = client.post("/preferences", form(token, "save", **{**SAVE, "paused_until": str(DAY)}))
+    assert past.status == 400 and "暫停" in past.text and "無法處理這個設定" in past.text
+    nonsense = client.post("/preferences", form(token, "save", **{**SAVE, "paused_until": "soon"}))
+    assert nonsense.status == 400 and "soon" in nonsense.text
+    until = NEXT_DAY + dt.timedelta(days=3)
+    ok = client.post("/preferences", form(token, "save", **{**SAVE, "paused_until": str(until)}))
+    assert ok.status == 200 and f'value="{until}"' in ok.text
+    assert reader(site, person).paused_until == until
+
+
+def test_download_my_data_is_a_json_attachment(client: Client, site: Config) -> None:
+    person, token = add_reader(site, "export@example.org", Script.HANT)
+    reply = client.post("/preferences", form(token, "export"))
+    assert reply.status == 200 and reply.headers["Content-Type"] == "application/json"
+    assert reply.headers["Content-Disposition"].startswith("attachment;")
+    data = json.loads(reply.text)
+    assert data["address"] == person.email and data["edition"] == "zh-Hant"
+
+
+def test_erase_asks_first_then_forgets_the_reader(client: Client, site: Config) -> None:
+    person, token = add_reader(site, "erase@example.org", Script.HANT)
+    ask = client.post("/preferences", form(token, "erase"))
+    assert ask.status == 200 and "確定要刪除嗎" in ask.text
+    assert re.search(r'name="do" value="erase_confirmed"', ask.text)
+    assert reader(site, person).email == person.email, "asking deletes nothing"
+    done = client.post("/preferences", form(token, "erase_confirmed"))
+    assert done.status == 200 and "資料已刪除" in done.text
+    with Store(site.database) as store:
+        assert store.subscriber(person.id) is None
+    assert client.get(f"/preferences?token={token}").status == 404
+
+
+def test_unsubscribe_from_the_page(client: Client, site: Config) -> None:
+    person, token = add_reader(site, "leave@example.org", Script.HANS)
+    reply = client.post("/preferences", form(token, "unsubscribe"))
+    assert reply.status == 200 and "已取消订阅" in reply.text
+    assert reader(site, person).status is SubscriberStatus.UNSUBSCRIBED
