@@ -4,6 +4,7 @@ in the DOM it built. Skipped, saying why, where /usr/bin/chromium is not install
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import re
@@ -12,19 +13,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_web import serving
+from test_web import link_in, local_path, mail_to, mails, serving
 
-from conftest import NOW, make_config
+from conftest import EXAMPLES, NOW, make_config
 from publisher.articles.ingest import ingest_file
 from publisher.config import Config
+from publisher.delivery.engine import send_day
+from publisher.mail import subscribers
 from publisher.mail.archive import write_archive
-from publisher.records import Script
+from publisher.records import Frequency, Script
 from publisher.site.build import build
 from publisher.site.paths import Site
 from publisher.store import Store
 from publisher.web import app as web
+from publisher.words import WORDS
 
 CHROMIUM = Path("/usr/bin/chromium")
+NEXT_DAY = NOW.date() + dt.timedelta(days=1)
 # As the workplace notes say: no sandbox as root, and no background traffic to the
 # (closed) internet, which would otherwise stall each start.
 FLAGS = (
@@ -146,3 +151,76 @@ def test_an_article_served_off_its_base_url_is_styled_with_even_chinese_lines(
     assert layout["style"] != "none", "the stylesheet did not load"
     assert layout["lines"] > 10  # the text wraps, so a justified line would show its gaps
     assert layout["widest"] < 0.5, f"Chinese characters stretched {layout['widest']:.1f} px apart"
+
+
+# Opened from the served site, it opens a reader's preferences link in a window of the same
+# origin, makes the choices as a reader would (clicks, a select) and saves; then it copies
+# the page that answered into its own DOM for --dump-dom.
+PREFERENCES_PROBE = """<!DOCTYPE html>
+<pre id="out"></pre>
+<script>
+const page = window.open(%s);
+let saved = false;
+function step() {
+  const doc = page.document;
+  const ready = doc && doc.readyState === "complete";
+  if (ready && !saved && doc.querySelector("input[name=script]")) {
+    doc.querySelector("input[value=%s]").click();
+    doc.querySelector("input[value=weekly]").click();
+    doc.getElementById("weekday").value = "fri";
+    saved = true;
+    doc.querySelector("button[value=save]").click();
+  } else if (ready && saved && doc.querySelector("[role=status]")) {
+    const answer = doc.documentElement.lang + "|" + doc.body.innerText;
+    document.getElementById("out").textContent = answer;
+    return;
+  }
+  setTimeout(step, 20);
+}
+step();
+</script>
+"""
+
+
+@pytest.fixture
+def mailing(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """A site with two days of examples, and a reader in each script who got the first."""
+    config = make_config(tmp_path_factory.mktemp("preferences"))
+    with Store(config.database) as store:
+        for batch in sorted(EXAMPLES.glob("*.txt")):
+            assert ingest_file(config, store, batch, now=NOW).error is None
+        for script in Script:
+            subscribers.add(store, f"{script.value.lower()}@example.org", script, NOW)
+        assert send_day(config, store, NOW.date(), NOW).sent == 2
+    return config
+
+
+@pytest.mark.parametrize("script", list(Script))
+def test_a_reader_changes_script_and_frequency_from_the_digest_link(
+    mailing: Config, script: Script, tmp_path: Path
+) -> None:
+    address = f"{script.value.lower()}@example.org"
+    link = local_path(link_in(mail_to(mailing, address, digest=True), "preferences"))
+    mailing.output_dir.mkdir(parents=True, exist_ok=True)
+    probe = mailing.output_dir / f"probe-{script}.html"
+    probe.write_text(PREFERENCES_PROBE % (json.dumps(link), script.twin), encoding="utf-8")
+    with serving(web.create_app(mailing, now=lambda: NOW)) as port:
+        dom = chromium(
+            tmp_path,
+            "--disable-popup-blocking",
+            "--virtual-time-budget=20000",
+            "--dump-dom",
+            f"http://127.0.0.1:{port}/{probe.name}",
+        )
+    found = re.search(r'<pre id="out">(.*?)</pre>', dom, re.S)
+    assert found and found[1], dom[-2000:]
+    lang, _, text = html.unescape(found[1]).partition("|")
+    assert lang == script.twin and WORDS[script.twin]["saved"] in text
+    with Store(mailing.database) as store:
+        person = subscribers.by_email(store, address)
+        assert person is not None and person.frequency is Frequency.WEEKLY
+        send_day(mailing, store, NEXT_DAY, NOW + dt.timedelta(days=1))
+    later = [m for m in mails(mailing) if m["To"] == address and str(NEXT_DAY) in m["Message-ID"]]
+    assert len(later) == 1 and f".{script.twin}.{person.id}@" in later[0]["Message-ID"]
+    text = later[0].get_body(("plain",)).get_content()
+    assert WORDS[script.twin]["unsubscribe"] in text and WORDS[script]["unsubscribe"] not in text
