@@ -68,8 +68,8 @@ def store_day(
         script = scripts.detect(title + body)
         key = hashlib.sha256(f"{day}\n{title}\n{body}".encode()).hexdigest()
         article = Article(key, day, position, published, script, original)
-        twin = scripts.converter_to(script.twin).convert_text(original)
-        rows.append((article, scripts.signature(article), twin))
+        converter = scripts.converter_to(script.twin)
+        rows.append((article, converter.signature, converter.convert_text(original)))
     store.add_articles(rows, "test", NOW)
 
 

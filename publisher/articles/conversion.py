@@ -18,7 +18,7 @@ import opencc
 
 from publisher.articles import phrasebook
 from publisher.config import Config
-from publisher.records import Article, Script, Text
+from publisher.records import Script, Text
 
 # Traditional variant of the site -> (config to Simplified, config from Simplified).
 CONFIGS: dict[str, tuple[str, str]] = {
@@ -138,6 +138,3 @@ class Scripts:
                 break
         return self.default
 
-    def signature(self, article: Article) -> str:
-        """The conversion an article needs for the script it was not written in."""
-        return self.converter_to(article.script.twin).signature
