@@ -158,16 +158,20 @@ def test_a_new_day_rewrites_only_what_shows_it(built: Config, store: Store) -> N
     build(built, store, NOW)
     after = snapshot(built.output_dir)
     changed = {name for name in before if after[name] != before[name]}
-    assert changed == {
-        "zh-Hant/atom.xml",
-        "zh-Hant/rss.xml",
-        "zh-Hant/index.html",
-        "zh-Hans/atom.xml",
-        "zh-Hans/rss.xml",
-        "zh-Hans/index.html",
+    per_script = {"atom.xml", "rss.xml", "index.html", "archive/2025-12.xml", "digests/index.html"}
+    # A new source: the edition's feed list names it, the sitemap's pages part lists its page.
+    per_script |= {"feeds.opml"}
+    # The search index: its size, the one chunk of documents, and the parts with new terms.
+    search = {"search/meta.json", "search/zh-Hant/docs/0.json", "search/zh-Hans/docs/0.json"}
+    assert changed - {name for name in changed if name.startswith("search/terms/")} == {
+        *(f"{script}/{name}" for script in SCRIPTS for name in per_script),
+        *search,
+        "sitemaps/2025-12.xml",
+        "sitemaps/pages.xml",
     }
     added = set(after) - set(before)
-    assert "zh-Hant/days/2025-12-15.html" in added and len(added) == 2 * 3  # day, article, source
+    # Per script: the day, the article, and the source's page, feed and feed archive.
+    assert "zh-Hant/days/2025-12-15.html" in added and len(added) == 2 * 5
     feed = feedparser.parse((built.output_dir / "zh-Hant" / "atom.xml").read_bytes())
     assert feed.entries[0].title == "新的一天"  # newest first
     assert feed.feed.updated.startswith("2025-12-15T00:00:00+08:00")
@@ -201,9 +205,16 @@ def test_pages_for_each_script(built: Config, store: Store) -> None:
             assert site.url(site.article_path(script.twin, edition.article)) in page
             assert f'href="{site.relative(site.atom_path(script), path)}"' in page
             source_feed = site.source_feed_path(script, edition.article.original.source)
-            # discovery + link
-            assert page.count(f'href="{site.relative(source_feed, path)}"') == 2
+            assert page.count(f'href="{site.relative(source_feed, path)}"') == 1  # discovery
             assert (built.output_dir / source_feed).is_file()
+            # The source's name leads to its page, which lists the article.
+            source_page = site.source_page_path(script, edition.article.original.source)
+            link = (
+                f'<a href="{site.relative(source_page, path)}">{html.escape(edition.text.source)}'
+            )
+            assert link in page
+            listing = (built.output_dir / source_page).read_text(encoding="utf-8")
+            assert site.relative(path, source_page) in listing
             paragraphs = re.findall(r"<p>(.*?)</p>", page, flags=re.S)
             assert len(paragraphs) > 1 or len(edition.text.body) < 300
             assert "".join(html.unescape(p) for p in paragraphs) == edition.text.body

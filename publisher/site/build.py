@@ -27,7 +27,9 @@ from publisher.articles.editions import convert_missing, editions
 from publisher.config import Config
 from publisher.files import FileBatch, remove_temporaries
 from publisher.records import SCRIPTS, ArticleRef, BuildRecord, Edition, Script
-from publisher.site import feeds, templating
+from publisher.site import feeds, history, reader, templating
+from publisher.site.discovery import og_locales
+from publisher.site.outputs import Output
 from publisher.site.pages import STYLESHEET, Pages, root_index
 from publisher.site.paths import Site
 from publisher.store import Store
@@ -45,20 +47,12 @@ class BuildReport:
     seconds: float
 
 
-@dataclass(frozen=True)
-class Output:
-    """One file to produce: `render` gets the editions of `keys`, newest first."""
-
-    path: str
-    keys: tuple[str, ...]
-    script: Script
-    render: Callable[[Sequence[Edition]], bytes]
-
-
 def _fingerprint(
     settings: str, output: Output, corrected: dict[Script, dict[str, dt.datetime]]
 ) -> str:
     fixes = corrected[output.script]
+    if output.twins:  # it shows the other script's text too
+        fixes = corrected[output.script.twin] | fixes
     marks = [f"{key}@{fixes[key].isoformat()}" if key in fixes else key for key in output.keys]
     return hashlib.sha256("\0".join((settings, output.path, *marks)).encode()).hexdigest()
 
@@ -85,8 +79,10 @@ def _feed(
     twin_path: str,
     by_source: bool = False,
     rss: bool = False,
+    prev_archive: str = "",
 ) -> Output:
-    """An Atom feed, or its RSS twin, of the editions of `keys`."""
+    """An Atom feed, or its RSS twin, of the editions of `keys`; an Atom feed links
+    `prev-archive` to the path `prev_archive` (its history, RFC 5005) when one is given."""
     title = site.titles[script]
 
     def render(chosen: Sequence[Edition]) -> bytes:
@@ -100,13 +96,18 @@ def _feed(
             page_path=site.index_path(script),
             title=name,
         )
+        if prev_archive and not rss:
+            archived = history.prev_archive_link(site, prev_archive)
+            meta = dataclasses.replace(meta, links=(*meta.links, archived))
         size = config.feeds.summary_chars
         entries = [feeds.article_entry(site, edition, size, env=env) for edition in chosen]
         if rss:
             return feeds.rss_feed(meta, entries, self_url=site.url(site.rss_path(script)))
         return feeds.atom_feed(meta, entries)
 
-    return Output(site.rss_path(script) if rss else path, tuple(keys), script, render)
+    # The link's target moves with the month, so it is part of what the feed is made from.
+    made_of = (*keys, prev_archive)
+    return Output(site.rss_path(script) if rss else path, made_of, script, render)
 
 
 def _feeds(
@@ -116,11 +117,25 @@ def _feeds(
     script: Script,
     window: Sequence[str],
     by_source: dict[str, list[str]],
+    newest: dt.date | None,
 ) -> list[Output]:
     twin = script.twin
     path, twin_path = site.atom_path(script), site.atom_path(twin)
+
+    def prev_archive(source: str | None = None) -> str:
+        return history.archive_path(script, history.month_of(newest), source) if newest else ""
+
     outputs = [
-        _feed(site, config, env, script, window, path=path, twin_path=twin_path),
+        _feed(
+            site,
+            config,
+            env,
+            script,
+            window,
+            path=path,
+            twin_path=twin_path,
+            prev_archive=prev_archive(),
+        ),
         _feed(site, config, env, script, window, path=path, twin_path=twin_path, rss=True),
     ]
     if config.feeds.per_source:
@@ -135,6 +150,7 @@ def _feeds(
                 path=site.source_feed_path(script, source),
                 twin_path=site.source_feed_path(twin, source),
                 by_source=True,
+                prev_archive=prev_archive(source),
             )
             for source, keys in by_source.items()
         ]
@@ -163,8 +179,16 @@ def plan(config: Config, site: Site, index: Sequence[ArticleRef]) -> list[Output
         ),
     ]
     for script in SCRIPTS:
-        pages = Pages(env, site, script, config.feeds.summary_chars, config.feeds.per_source)
-        outputs += _feeds(site, config, env, script, window, by_source)
+        pages = Pages(
+            env,
+            site,
+            script,
+            config.feeds.summary_chars,
+            config.feeds.per_source,
+            og_locales(config.scripts.hant_variant),
+        )
+        newest = index[0].day if index else None
+        outputs += _feeds(site, config, env, script, window, by_source, newest)
         # The index lists every day and its count, so its keys include them.
         day_marks = tuple(f"{day.isoformat()}:{count}" for day, count in days)
         outputs.append(
@@ -185,7 +209,7 @@ def plan(config: Config, site: Site, index: Sequence[ArticleRef]) -> list[Output
             )
             for ref in index
         ]
-    return outputs
+    return outputs + reader.outputs(config, site, env, index, outputs)
 
 
 def _editions_for(
@@ -194,12 +218,27 @@ def _editions_for(
     """Load and convert, in one pass, every edition the outputs to render need."""
     wanted: dict[Script, set[str]] = defaultdict(set)
     for output in outputs:
-        wanted[output.script].update(output.keys)
+        for script in _scripts_of(output):
+            wanted[script].update(output.keys)
     found = {}
     for script, keys in wanted.items():
         for edition in editions(store, scripts, store.articles_by_keys(keys), script):
             found[script, edition.article.key] = edition
     return found
+
+
+def _scripts_of(output: Output) -> tuple[Script, ...]:
+    return (output.script, output.script.twin) if output.twins else (output.script,)
+
+
+def _chosen(loaded: dict[tuple[Script, str], Edition], output: Output) -> list[Edition]:
+    """The editions `output.render` takes: its script's, then the twins' when it asks."""
+    return [
+        loaded[script, key]
+        for script in _scripts_of(output)
+        for key in output.keys
+        if (script, key) in loaded
+    ]
 
 
 def _groups(outputs: Iterable[Output], limit: int) -> Iterator[list[Output]]:
@@ -221,16 +260,17 @@ def _render(store: Store, scripts: Scripts, root: Path, todo: Iterable[Output]) 
     """Render and write `todo` group by group, so that memory holds one group's editions
     and pages, whatever the size of the archive; returns how many files were written."""
     written = 0
+    # Outputs that show the same keys in a row (the search index's parts show them all)
+    # share one load of their editions.
+    last: tuple[tuple[str, ...], bool, list[Edition]] | None = None
     with FileBatch() as files:
         for group in _groups(todo, GROUP_KEYS):
-            loaded = _editions_for(store, scripts, group)
+            shared = last and all((o.keys, o.twins) == last[:2] for o in group)
+            loaded = {} if shared else _editions_for(store, scripts, group)
             for output in group:
-                chosen = [
-                    loaded[output.script, key]
-                    for key in output.keys
-                    if (output.script, key) in loaded
-                ]
-                written += files.write_if_changed(root / output.path, output.render(chosen))
+                if last is None or (output.keys, output.twins) != last[:2]:
+                    last = (output.keys, output.twins, _chosen(loaded, output))
+                written += files.write_if_changed(root / output.path, output.render(last[2]))
             files.commit()
     return written
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jinja2
-from feedgen.ext.base import BaseEntryExtension
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
@@ -43,6 +43,7 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _LINK_EXTENSION = "publisher_links"  # the attribute name feedgen gives the extension on an entry
+FH_NAMESPACE = "http://purl.org/syndication/history/1.0"  # RFC 5005
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class FeedMeta:
     author: str
     generator: str = "publisher"
     updated_if_empty: dt.datetime = EPOCH
+    archive: bool = False  # an RFC 5005 archive document: marked with <fh:archive/>
 
     def page_url(self) -> str:
         """The HTML page the feed stands for (RSS channel <link>); the feed itself if none."""
@@ -123,6 +125,17 @@ class _EntryLinks(BaseEntryExtension):  # type: ignore[misc]
         for link in self.links:
             etree.SubElement(entry, "link", link.attributes())
         return entry
+
+
+class _ArchiveMarker(BaseExtension):  # type: ignore[misc]
+    """Marks an archive document (RFC 5005, 4): its entries are not expected to change."""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"fh": FH_NAMESPACE}
+
+    def extend_atom(self, feed: Any) -> Any:
+        etree.SubElement(feed, f"{{{FH_NAMESPACE}}}archive")
+        return feed
 
 
 def _base_generator(meta: FeedMeta, entries: Sequence[FeedEntry]) -> FeedGenerator:
@@ -157,6 +170,8 @@ def atom_feed(meta: FeedMeta, entries: Sequence[FeedEntry]) -> bytes:
     fg.link(href=meta.self_url, rel="self", type=ATOM_TYPE)
     for link in meta.links:
         fg.link(**link.attributes())  # feed-level links keep their attributes in feedgen
+    if meta.archive:
+        fg.register_extension("fh", _ArchiveMarker, None, atom=True, rss=False)
     for entry in entries:
         _add_atom_entry(fg, entry)
     result: bytes = fg.atom_str(pretty=True)

@@ -11,7 +11,9 @@ from itertools import groupby
 import jinja2
 
 from publisher.records import SCRIPTS, Article, Edition, Script
+from publisher.site.discovery import og_locales
 from publisher.site.paths import Site
+from publisher.site.reader_words import READER_WORDS
 from publisher.words import WORDS
 
 Render = Callable[[Sequence[Edition]], bytes]
@@ -43,12 +45,14 @@ class Pages:
         script: Script,
         summary_chars: int,
         per_source: bool = True,
+        locales: dict[Script, str] | None = None,
     ) -> None:
         self.env = env
         self.site = site
         self.script = script
         self.summary_chars = summary_chars
         self.per_source = per_source  # whether per-source feeds exist to link to
+        self.locales = locales or og_locales("tw")  # Open Graph's names of the two editions
 
     def _render(self, template: str, path: str, twin_path: str, **values: object) -> bytes:
         """The page at `path`. Its links are relative to it, except the canonical URLs that
@@ -63,7 +67,7 @@ class Pages:
             site_title=site.titles[script],
             script=script,
             twin=script.twin,
-            words=WORDS[script],
+            words=WORDS[script] | READER_WORDS[script],
             url=site.url(path),
             twin_canonical_url=site.url(twin_path),
             twin_url=link(twin_path),
@@ -76,6 +80,14 @@ class Pages:
             day_url=lambda day: link(site.day_path(script, day)),
             source_feed_url=self._source_feed_link(path) if self.per_source else None,
             summary_chars=self.summary_chars,
+            search_url=link(site.search_path(script)),
+            digests_url=link(site.digest_index_path(script)),
+            opml_url=link(site.opml_path(script)),
+            source_page_url=lambda article: link(
+                site.source_page_path(script, article.original.source)
+            ),
+            og_locale=self.locales[script],
+            og_twin_locale=self.locales[script.twin],
             **values,
         )
         return page.encode("utf-8")
@@ -94,6 +106,10 @@ class Pages:
 
     def day_renderer(self, day: dt.date) -> Render:
         return lambda editions: self.day(day, editions)
+
+    def page_renderer(self, template: str, path: str, twin_path: str, **values: object) -> Render:
+        """A page at `path` (its twin at `twin_path`) that lists the editions it is given."""
+        return lambda editions: self._render(template, path, twin_path, editions=editions, **values)
 
     def article_renderer(self, editions: Sequence[Edition]) -> bytes:
         return self.article(editions[0])

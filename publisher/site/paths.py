@@ -104,6 +104,22 @@ class Site:
     def source_feed_path(cls, script: Script, source: str) -> str:
         return f"{script}/sources/{cls.source_slug(source)}.xml"
 
+    @classmethod
+    def source_page_path(cls, script: Script, source: str) -> str:
+        return f"{script}/sources/{cls.source_slug(source)}.html"
+
+    @staticmethod
+    def digest_index_path(script: Script) -> str:
+        return f"{script}/digests/index.html"
+
+    @staticmethod
+    def opml_path(script: Script) -> str:
+        return f"{script}/feeds.opml"
+
+    @staticmethod
+    def search_path(script: Script) -> str:
+        return f"{script}/search.html"
+
     @staticmethod
     def digest_path(script: Script, day: dt.date) -> str:
         return f"{script}/digests/{day.isoformat()}.html"

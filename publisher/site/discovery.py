@@ -1,0 +1,112 @@
+"""Discovery: the sitemap (one part per month, with each page's twin in the other script),
+robots.txt pointing to it, the OPML list of an edition's feeds, and the Open Graph locales.
+Pure: planned outputs in, outputs out."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+
+import jinja2
+
+from publisher.records import SCRIPTS, Edition, Script
+from publisher.site.outputs import Output
+from publisher.site.paths import Site
+from publisher.site.reader_words import READER_WORDS
+from publisher.words import WORDS
+
+# Open Graph names a locale, not a script: the Traditional edition's region follows the
+# configured variant ("generic" Traditional is read mostly in Taiwan).
+_HANT_LOCALES = {"tw": "zh_TW", "hk": "zh_HK", "generic": "zh_TW"}
+_DATED = re.compile(r"/(\d{4}-\d{2})-\d{2}[./]")
+SITEMAP_INDEX = "sitemap.xml"
+
+
+def og_locales(hant_variant: str) -> dict[Script, str]:
+    return {Script.HANT: _HANT_LOCALES[hant_variant], Script.HANS: "zh_CN"}
+
+
+def sitemap_part_path(part: str) -> str:
+    return f"sitemaps/{part}.xml"
+
+
+def _part_of(path: str) -> str:
+    """Dated pages (articles, days) go in their month's part, the rest in "pages"."""
+    found = _DATED.search(path)
+    return found.group(1) if found else "pages"
+
+
+def outputs(
+    site: Site, env: jinja2.Environment, default: Script, planned: Sequence[Output]
+) -> list[Output]:
+    """The sitemap's parts and index, and robots.txt, for the HTML pages in `planned`."""
+    prefix = f"{default}/"
+    parts: dict[str, list[str]] = defaultdict(list)
+    for output in planned:
+        if output.path.startswith(prefix) and output.path.endswith(".html"):
+            parts[_part_of(output.path)].append(output.path.removeprefix(prefix))
+    names = sorted(parts)
+    plan = [_sitemap_part(site, env, default, name, tuple(parts[name])) for name in names]
+    index = env.get_template("sitemap_index.xml")
+    urls = [site.url(sitemap_part_path(name)) for name in names]
+    plan.append(
+        Output(SITEMAP_INDEX, tuple(names), default, lambda _: index.render(urls=urls).encode())
+    )
+    robots = env.get_template("robots.txt").render(sitemap=site.url(SITEMAP_INDEX)).encode()
+    plan.append(Output("robots.txt", (), default, lambda _: robots))
+    return plan
+
+
+def _sitemap_part(
+    site: Site, env: jinja2.Environment, default: Script, name: str, paths: tuple[str, ...]
+) -> Output:
+    """One part: a <url> per page in each script, each naming both and an x-default."""
+
+    def render(_: Sequence[Edition]) -> bytes:
+        pages = [{script: site.url(f"{script}/{path}") for script in SCRIPTS} for path in paths]
+        template = env.get_template("sitemap.xml")
+        return template.render(pages=pages, scripts=SCRIPTS, default=default).encode()
+
+    return Output(sitemap_part_path(name), paths, Script.HANT, render)
+
+
+def opml(
+    site: Site,
+    env: jinja2.Environment,
+    script: Script,
+    by_source: dict[str, list[str]],
+    per_source: bool,
+) -> Output:
+    """The edition's feeds as OPML 2.0: the main feed, the digest feed and, when they exist,
+    one per source named as this script writes the source (from its oldest article)."""
+    oldest = tuple(keys[-1] for keys in by_source.values()) if per_source else ()
+    words = WORDS[script] | READER_WORDS[script]
+    title = site.titles[script]
+
+    def render(chosen: Sequence[Edition]) -> bytes:
+        feeds = [
+            (f"{title} · {words['main_feed']}", site.atom_path(script), site.index_path(script)),
+            (words["feed_title"].format(site=title), site.digest_feed_path(script), ""),
+        ]
+        feeds += [
+            (
+                f"{title} · {edition.text.source}",
+                site.source_feed_path(script, edition.article.original.source),
+                site.source_page_path(script, edition.article.original.source),
+            )
+            for edition in chosen
+        ]
+        return (
+            env.get_template("feeds.opml")
+            .render(
+                title=words["feed_list"].format(site=title),
+                script=script,
+                feeds=[
+                    (name, site.url(feed), page and site.url(page)) for name, feed, page in feeds
+                ],
+            )
+            .encode()
+        )
+
+    return Output(site.opml_path(script), oldest, script, render)

@@ -1,0 +1,83 @@
+"""The archive's reader-facing outputs, added to the build's plan: the search index and
+page, the feed history, a page per source, the digest list, the OPML feed lists, and the
+sitemap and robots.txt that describe all of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+
+import jinja2
+
+from publisher.config import Config
+from publisher.records import SCRIPTS, ArticleRef, Script
+from publisher.site import discovery, history, search
+from publisher.site.discovery import og_locales
+from publisher.site.outputs import Output
+from publisher.site.pages import Pages
+from publisher.site.paths import Site
+
+
+def outputs(
+    config: Config,
+    site: Site,
+    env: jinja2.Environment,
+    index: Sequence[ArticleRef],
+    planned: Sequence[Output],
+) -> list[Output]:
+    """What the reader pages add to `planned` (the rest of the site's plan)."""
+    script_js = env.loader.get_source(env, "search.js")[0] if env.loader else ""
+    plan = [Output("search.js", (), Script.HANT, lambda _: script_js.encode())]
+    plan += search.outputs(site, index)
+    summary_chars, per_source = config.feeds.summary_chars, config.feeds.per_source
+    plan += history.outputs(site, env, summary_chars, index, per_source)
+    by_source: dict[str, list[str]] = defaultdict(list)
+    for ref in index:
+        by_source[ref.source].append(ref.key)
+    days = tuple(dict.fromkeys(ref.day.isoformat() for ref in index))
+    for script in SCRIPTS:
+        locales = og_locales(config.scripts.hant_variant)
+        pages = Pages(env, site, script, summary_chars, per_source, locales)
+        plan += _pages(site, pages, script, by_source, days)
+        plan.append(discovery.opml(site, env, script, by_source, per_source))
+    every = [*planned, *plan]
+    return plan + discovery.outputs(site, env, Script(config.scripts.default), every)
+
+
+def _pages(
+    site: Site, pages: Pages, script: Script, by_source: dict[str, list[str]], days: tuple[str, ...]
+) -> list[Output]:
+    twin = script.twin
+
+    def page(
+        path: str, twin_path: str, template: str, keys: tuple[str, ...], **values: object
+    ) -> Output:
+        return Output(path, keys, script, pages.page_renderer(template, path, twin_path, **values))
+
+    plan = [
+        page(site.search_path(script), site.search_path(twin), "search.html", ()),
+        page(
+            site.digest_index_path(script),
+            site.digest_index_path(twin),
+            "digests.html",
+            days,
+            days=[dt.date.fromisoformat(day) for day in days],
+            digest_url=lambda day: site.relative(
+                site.digest_path(script, day), site.digest_index_path(script)
+            ),
+        ),
+    ]
+    plan += [
+        page(
+            site.source_page_path(script, source),
+            site.source_page_path(twin, source),
+            "source.html",
+            tuple(keys),
+            source_feed=site.relative(
+                site.source_feed_path(script, source), site.source_page_path(script, source)
+            ),
+        )
+        for source, keys in by_source.items()
+    ]
+    return plan

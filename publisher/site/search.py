@@ -1,0 +1,178 @@
+"""The static search index: character bigrams over both scripts, split into parts.
+
+Chinese has no spaces, so the index holds every pair of adjacent Han characters (bigrams)
+and every run of letters or digits (words, lower-cased) of an article's title, body and
+source. Each article is indexed with its text in *both* scripts, so a query typed in either
+script finds it without converting the query in the browser; `templates/search.js`
+tokenises a query exactly as `terms()` does here.
+
+Files, below the output folder:
+- `search/meta.json`: how many articles, parts and documents per chunk (read first);
+- `search/terms/<parts>/<n>.json`: the postings of the terms whose FNV-1a hash modulo
+  `parts` is n, as `{term: [first id, gap, gap, …]}`. A query fetches one part per term;
+  the number of parts grows with the archive, so a part stays small;
+- `search/<script>/docs/<n>.json`: what a result shows (path, title, source, date, body)
+  for articles n·CHUNK … n·CHUNK+CHUNK−1, plus the edits that turn the text into the other
+  script, so the browser can mark a match made in that script.
+
+Article ids count up from the oldest article, so a new day appends ids: it changes the
+last chunk, the parts its terms fall in, and meta.json. Pure: editions in, bytes out.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import json
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+
+from publisher.records import SCRIPTS, ArticleRef, Edition, Script
+from publisher.site.outputs import Output
+from publisher.site.paths import Site
+
+CHUNK = 32  # articles per document chunk: a page of results fetches a few small files
+TARGET_PER_PART = 48  # articles per postings part, on average: see part_count()
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_TOKEN = re.compile(rf"[{_HAN}]+|(?:(?![{_HAN}])[^\W_])+")
+_HAN_RUN = re.compile(rf"[{_HAN}]")
+
+
+def terms(text: str) -> set[str]:
+    """The index terms of `text`: Han bigrams and lower-cased words of letters or digits.
+    A lone Han character between other characters is not a term (see README, search)."""
+    found: set[str] = set()
+    for run in _TOKEN.findall(unicodedata.normalize("NFKC", text).lower()):
+        if _HAN_RUN.match(run):
+            found.update(run[i : i + 2] for i in range(len(run) - 1))
+        else:
+            found.add(run)
+    return found
+
+
+def fnv1a(term: str) -> int:
+    """32-bit FNV-1a over the term's code points; search.js computes the same."""
+    value = 0x811C9DC5
+    for char in term:
+        value = ((value ^ ord(char)) * 0x01000193) & 0xFFFFFFFF
+    return value
+
+
+def part_count(articles: int) -> int:
+    """A power of two near articles / TARGET_PER_PART, at least 8. It changes only when the
+    archive doubles (then every part is written anew, under a new folder)."""
+    count = 8
+    while count * TARGET_PER_PART < articles:
+        count *= 2
+    return count
+
+
+def twin_edits(text: str, twin: str) -> list[tuple[int, int, str]]:
+    """(start, end, replacement) edits that turn `text` into `twin`. Most conversions keep
+    the length (one character for one), found in one pass; the others (記憶體 → 内存) go
+    through difflib."""
+    if len(text) == len(twin):
+        edits: list[tuple[int, int, str]] = []
+        for i, (a, b) in enumerate(zip(text, twin, strict=True)):
+            if a == b:
+                continue
+            if edits and edits[-1][1] == i:
+                start, _, replacement = edits[-1]
+                edits[-1] = (start, i + 1, replacement + b)
+            else:
+                edits.append((i, i + 1, b))
+        return edits
+    matcher = difflib.SequenceMatcher(None, text, twin, autojunk=False)
+    return [
+        (i1, i2, twin[j1:j2]) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"
+    ]
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+class _Postings:
+    """Every part of the index, computed once per build from all articles in both scripts
+    and shared by the part outputs (each renders its own slice)."""
+
+    def __init__(self, parts: int) -> None:
+        self.parts = parts
+        self._split: dict[int, dict[str, list[int]]] | None = None
+
+    def render(self, number: int, chosen: Sequence[Edition]) -> bytes:
+        if self._split is None:
+            self._split = self._compute(chosen)
+        postings = self._split.get(number, {})
+        return _json({term: _gaps(ids) for term, ids in postings.items()})
+
+    def _compute(self, chosen: Sequence[Edition]) -> dict[int, dict[str, list[int]]]:
+        split: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for number, (own, twin) in enumerate(_pairs(chosen)):
+            words = set[str]()
+            for text in (own.text, twin.text):
+                words |= terms(text.title) | terms(text.body) | terms(text.source)
+            for term in words:
+                split[fnv1a(term) % self.parts][term].append(number)
+        return split
+
+
+def _pairs(chosen: Sequence[Edition]) -> Iterable[tuple[Edition, Edition]]:
+    """An output with `twins` gets its editions, then the same articles' twins."""
+    half = len(chosen) // 2
+    return zip(chosen[:half], chosen[half:], strict=True)
+
+
+def _gaps(ids: list[int]) -> list[int]:
+    return [ids[0], *(b - a for a, b in itertools.pairwise(ids))]
+
+
+def _doc(site: Site, own: Edition, twin: Edition) -> list[object]:
+    text, other = own.text, twin.text
+    path = site.article_path(own.script, own.article).removeprefix(f"{own.script}/")
+    return [
+        path,
+        text.title,
+        text.source,
+        own.article.batch_date.isoformat(),
+        text.body,
+        twin_edits(text.title, other.title),
+        twin_edits(text.body, other.body),
+    ]
+
+
+def _docs(site: Site, chosen: Sequence[Edition]) -> bytes:
+    return _json([_doc(site, own, twin) for own, twin in _pairs(chosen)])
+
+
+def outputs(site: Site, index: Iterable[ArticleRef]) -> list[Output]:
+    """The index's files, from the store's article index, newest first."""
+    rows = list(index)
+    # Oldest first, batch order kept within a day (the sort is stable): ids only append.
+    keys = tuple(ref.key for ref in sorted(rows, key=lambda ref: ref.day))
+    parts = part_count(len(keys))
+    meta = {"count": len(keys), "chunk": CHUNK, "parts": parts, "version": 1}
+    plan = [Output("search/meta.json", (repr(meta),), Script.HANT, lambda _: _json(meta))]
+    postings = _Postings(parts)
+    plan += [
+        Output(f"search/terms/{parts}/{n}.json", keys, Script.HANT, _part(postings, n), True)
+        for n in range(parts)
+    ]
+    for script in SCRIPTS:
+        plan += [
+            Output(
+                f"search/{script}/docs/{start // CHUNK}.json",
+                keys[start : start + CHUNK],
+                script,
+                lambda chosen: _docs(site, chosen),
+                True,
+            )
+            for start in range(0, len(keys), CHUNK)
+        ]
+    return plan
+
+
+def _part(postings: _Postings, number: int) -> Callable[[Sequence[Edition]], bytes]:
+    return lambda chosen: postings.render(number, chosen)
