@@ -1,0 +1,180 @@
+"""The site as an archive: feed history (RFC 5005) walked with feedparser, the sitemap,
+robots.txt, the OPML feed lists, Open Graph tags and the digest list, from a real build of
+a store that spans three months."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from xml.etree import ElementTree
+
+import feedparser
+import pytest
+from test_build import snapshot
+
+from conftest import NOW, make_config, store_day, with_feeds
+from publisher.config import Config
+from publisher.records import SCRIPTS, Script
+from publisher.site.build import build
+from publisher.site.paths import Site
+from publisher.store import Store
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+FH = "{http://purl.org/syndication/history/1.0}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+XHTML = "{http://www.w3.org/1999/xhtml}"
+DAYS = [dt.date(2025, 10, 3), dt.date(2025, 10, 20), dt.date(2025, 11, 11), dt.date(2025, 12, 14)]
+
+
+def articles_of(day: dt.date) -> list[tuple[str, str, str]]:
+    return [
+        (
+            f"{day}晶片消息{n}",
+            f"第{n}則：廠商在{day}說明新的晶片產能計畫。",
+            "甲報" if n % 2 else "乙社",
+        )
+        for n in range(3)
+    ]
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Iterator[tuple[Config, Store]]:
+    config = with_feeds(make_config(tmp_path), max_entries=4)
+    with Store(config.database) as store:
+        for day in DAYS:
+            store_day(config, store, articles_of(day), day)
+        build(config, store, NOW)
+        yield config, store
+
+
+def local(config: Config, url: str) -> Path:
+    return config.output_dir / url.removeprefix("https://news.example.org/")
+
+
+def walk(config: Config, path: str) -> list[feedparser.FeedParserDict]:
+    """What a client does: read the subscription feed, then follow prev-archive to the end."""
+    documents, url = [], f"https://news.example.org/{path}"
+    while url:
+        document = feedparser.parse(local(config, url).read_bytes())
+        assert document.bozo == 0, url
+        documents.append(document)
+        url = next((link.href for link in document.feed.links if link.rel == "prev-archive"), "")
+    return documents
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_walking_prev_archive_collects_every_article_once(
+    archive: tuple[Config, Store], script: Script
+) -> None:
+    config, store = archive
+    site = Site.from_config(config)
+    subscription, *archives = walk(config, site.atom_path(script))
+    assert len(subscription.entries) == 4  # the subscription window stays small
+    assert len(archives) == 3  # October, November, December
+    in_archives = Counter(entry.id for document in archives for entry in document.entries)
+    expected = {site.entry_id(script, article) for article in store.articles()}
+    assert set(in_archives) == expected and set(in_archives.values()) == {1}
+    # The window's entries are the newest month's, which the client already holds by id.
+    assert {entry.id for entry in subscription.entries} <= set(in_archives)
+
+
+def test_a_source_has_its_own_history(archive: tuple[Config, Store]) -> None:
+    config, store = archive
+    site = Site.from_config(config)
+    _, *archives = walk(config, site.source_feed_path(Script.HANS, "甲報"))
+    ids = [entry.id for document in archives for entry in document.entries]
+    expected = [a for a in store.articles() if a.original.source == "甲報"]
+    assert sorted(ids) == sorted(site.entry_id(Script.HANS, a) for a in expected)
+    assert all("甲报" in document.feed.title for document in archives)
+
+
+def test_archive_documents_carry_the_marker_and_links(archive: tuple[Config, Store]) -> None:
+    config, _ = archive
+    folder = config.output_dir / "zh-Hant" / "archive"
+    names = sorted(path.name for path in folder.glob("*.xml"))
+    assert names == ["2025-10.xml", "2025-11.xml", "2025-12.xml"]
+    for at, name in enumerate(names):
+        root = ElementTree.parse(folder / name).getroot()
+        assert root.find(f"{FH}archive") is not None
+        links = Counter(
+            (link.get("rel"), link.get("type"), link.get("hreflang"))
+            for link in root.findall(f"{ATOM}link")
+        )
+        # What the W3C validator checks of links: no two alternates of one type and language.
+        assert max(links.values()) == 1
+        rels = {rel for rel, _, _ in links}
+        assert {"self", "current", "alternate"} <= rels
+        assert ("prev-archive" in rels) == (at > 0)
+        assert ("next-archive" in rels) == (at < len(names) - 1)
+    subscription = ElementTree.parse(config.output_dir / "zh-Hant" / "atom.xml").getroot()
+    assert subscription.find(f"{FH}archive") is None
+
+
+def test_a_new_day_rewrites_only_the_current_months_archives(
+    archive: tuple[Config, Store],
+) -> None:
+    config, store = archive
+    before = snapshot(config.output_dir)
+    store_day(config, store, articles_of(dt.date(2025, 12, 15)), dt.date(2025, 12, 15))
+    build(config, store, NOW)
+    after = snapshot(config.output_dir)
+    changed = {name for name in before if after[name] != before[name] and "/archive/" in name}
+    assert changed and all(name.endswith("/2025-12.xml") for name in changed)
+    sitemaps = {name for name in before if after[name] != before[name] and "sitemap" in name}
+    assert sitemaps == {"sitemaps/2025-12.xml"}
+    assert build(config, store, NOW).written == 0
+
+
+def test_sitemap_lists_existing_pages_with_their_twins(archive: tuple[Config, Store]) -> None:
+    config, _ = archive
+    robots = (config.output_dir / "robots.txt").read_text(encoding="utf-8")
+    assert "Sitemap: https://news.example.org/sitemap.xml" in robots
+    index = ElementTree.parse(config.output_dir / "sitemap.xml").getroot()
+    parts = [loc.text or "" for loc in index.iter(f"{SITEMAP}loc")]
+    assert len(parts) == 4  # three months and the undated pages
+    urls = 0
+    for part in parts:
+        for url in ElementTree.parse(local(config, part)).getroot().iter(f"{SITEMAP}url"):
+            loc = url.findtext(f"{SITEMAP}loc") or ""
+            assert local(config, loc).is_file(), loc
+            twins = {link.get("hreflang"): link.get("href") for link in url.iter(f"{XHTML}link")}
+            assert set(twins) == {"zh-Hant", "zh-Hans", "x-default"} and loc in twins.values()
+            assert all(local(config, href or "").is_file() for href in twins.values())
+            urls += 1
+    assert urls > 2 * 12  # every article page at least, in both scripts
+
+
+def test_opml_lists_every_feed_of_the_edition(archive: tuple[Config, Store]) -> None:
+    config, _ = archive
+    opml = ElementTree.parse(config.output_dir / "zh-Hans" / "feeds.opml").getroot()
+    outlines = {o.get("title"): o.get("xmlUrl") for o in opml.iter("outline")}
+    assert len(outlines) == 4  # main, digest, two sources
+    assert outlines["科技新闻 · 全部文章"] == "https://news.example.org/zh-Hans/atom.xml"
+    assert "https://news.example.org/zh-Hans/digests/atom.xml" in outlines.values()
+    assert "科技新闻 · 甲报" in outlines
+    index = (config.output_dir / "zh-Hans" / "index.html").read_text(encoding="utf-8")
+    assert "https://news.example.org/zh-Hans/feeds.opml" in index
+
+
+def test_open_graph_names_the_locales(tmp_path: Path) -> None:
+    config = make_config(tmp_path, '[scripts]\nhant_variant = "hk"\n')
+    with Store(config.database) as store:
+        store_day(config, store, articles_of(dt.date(2025, 12, 14)))
+        build(config, store, NOW)
+    page = next((config.output_dir / "zh-Hant" / "articles").rglob("*.html"))
+    head = page.read_text(encoding="utf-8").split("</head>")[0]
+    assert '<meta property="og:locale" content="zh_HK">' in head
+    assert '<meta property="og:locale:alternate" content="zh_CN">' in head
+    assert '<meta property="og:title" content="2025-12-14晶片消息0">' in head
+    assert re.search(r'<meta property="og:url" content="https://news\.example\.org/zh-Hant/', head)
+    assert '<link rel="canonical"' in head
+
+
+def test_the_digest_list_names_every_day(archive: tuple[Config, Store]) -> None:
+    config, _ = archive
+    page = (config.output_dir / "zh-Hant" / "digests" / "index.html").read_text(encoding="utf-8")
+    for day in DAYS:
+        assert f"https://news.example.org/zh-Hant/digests/{day}.html" in page
