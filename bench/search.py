@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 
 import opencc  # noqa: E402
 
-from publisher.records import Article, Edition, Script, Text  # noqa: E402
+from publisher.records import Article, ArticleRef, Edition, Script, Text  # noqa: E402
 from publisher.site import search  # noqa: E402
 from publisher.site.paths import Site  # noqa: E402
 
@@ -68,7 +68,7 @@ def articles(count: int, rng: random.Random) -> list[tuple[Edition, Edition]]:
 def write_index(folder: Path, made: list[tuple[Edition, Edition]]) -> dict[str, int]:
     """Write every file of the index; the sizes (bytes) by kind."""
     site = Site("bench", "https://example.org/", dt.UTC, "example.org")
-    rows = [(hant.article.key, hant.article.batch_date, hant.text.source) for hant, _ in made]
+    rows = [ArticleRef(h.article.key, h.article.batch_date, h.text.source) for h, _ in made]
     by_key = {hant.article.key: pair for pair in made for hant in pair[:1]}
     sizes = {"terms": 0, "docs": 0, "terms_gzip": 0}
     for output in search.outputs(site, rows[::-1]):

@@ -38,6 +38,7 @@ TARGET_PER_PART = 48  # articles per postings part, on average: see part_count()
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _TOKEN = re.compile(rf"[{_HAN}]+|(?:(?![{_HAN}])[^\W_])+")
 _HAN_RUN = re.compile(rf"[{_HAN}]")
+_CLAUSE = re.compile(r"(?<=[，。！？；：,.!?;:])")
 
 
 def terms(text: str) -> set[str]:
@@ -70,9 +71,22 @@ def part_count(articles: int) -> int:
 
 
 def twin_edits(text: str, twin: str) -> list[tuple[int, int, str]]:
-    """(start, end, replacement) edits that turn `text` into `twin`. Most conversions keep
-    the length (one character for one), found in one pass; the others (記憶體 → 内存) go
-    through difflib."""
+    """(start, end, replacement) edits that turn `text` into `twin`, clause by clause:
+    conversion keeps punctuation, so clauses pair up and each stays short for difflib."""
+    pieces, others = _CLAUSE.split(text), _CLAUSE.split(twin)
+    if len(pieces) != len(others):
+        pieces, others = [text], [twin]
+    edits: list[tuple[int, int, str]] = []
+    at = 0
+    for piece, other in zip(pieces, others, strict=True):
+        edits += [(at + start, at + end, new) for start, end, new in _edits(piece, other)]
+        at += len(piece)
+    return edits
+
+
+def _edits(text: str, twin: str) -> list[tuple[int, int, str]]:
+    """Most conversions keep the length (one character for one), found in one pass; the
+    others (記憶體 → 内存) go through difflib."""
     if len(text) == len(twin):
         edits: list[tuple[int, int, str]] = []
         for i, (a, b) in enumerate(zip(text, twin, strict=True)):
