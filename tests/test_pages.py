@@ -61,7 +61,7 @@ def names_the_public_url(tag: str, attrs: dict[str, str]) -> bool:
 def test_pages_link_each_other_relatively_and_every_link_lands(site: Config) -> None:  # noqa: F811
     root: Path = site.output_dir
     kinds = {page.split("/")[1] for page in pages(site) if "/" in page}
-    assert kinds == {"index.html", "days", "articles", "digests"}
+    assert kinds == {"index.html", "days", "articles", "digests", "sources", "search.html"}
     for page in pages(site):
         for tag, attrs, _ in links_of(site, page):
             href = attrs["href"]

@@ -35,9 +35,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Config:
 
 
 def feeds(config: Config) -> list[str]:
-    """Every feed file of the output folder, relative to it."""
+    """Every feed file of the output folder, relative to it (the sitemaps are XML too)."""
     return sorted(
-        path.relative_to(config.output_dir).as_posix() for path in config.output_dir.rglob("*.xml")
+        path.relative_to(config.output_dir).as_posix()
+        for path in config.output_dir.rglob("*.xml")
+        if not path.name.startswith("sitemap") and path.parent.name != "sitemaps"
     )
 
 
