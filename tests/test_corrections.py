@@ -16,6 +16,7 @@ from publisher.articles.editions import corrections
 from publisher.cli import main
 from publisher.config import Config
 from publisher.records import Script
+from publisher.site import history
 from publisher.site.build import build
 from publisher.site.paths import Site
 from publisher.store import Store
@@ -72,6 +73,13 @@ def test_a_new_protected_term_bumps_updated_of_exactly_the_entries_it_changes(
         site.index_path(Script.HANS),
         site.day_path(Script.HANS, article.batch_date),
         site.article_path(Script.HANS, article),
+        # The archive's outputs that show the article's Simplified text.
+        site.source_page_path(Script.HANS, CHIP[2]),
+        history.archive_path(Script.HANS, (2025, 12)),
+        history.archive_path(Script.HANS, (2025, 12), CHIP[2]),
+        "search/zh-Hans/docs/0.json",
+        "search/zh-Hant/docs/0.json",  # its edits into the other script
+        *(path for path in rewritten if path.startswith("search/terms/")),
     }
     assert report.written == len(rewritten)
     entries = updated(built, Script.HANS)

@@ -241,6 +241,11 @@ def _chosen(loaded: dict[tuple[Script, str], Edition], output: Output) -> list[E
     ]
 
 
+def _shows(output: Output) -> tuple[object, ...]:
+    """What decides the editions an output's render gets."""
+    return (output.script, output.twins, output.keys)
+
+
 def _groups(outputs: Iterable[Output], limit: int) -> Iterator[list[Output]]:
     """The outputs in plan order, cut into groups that show at most `limit` keys (a
     larger output is a group of its own)."""
@@ -262,15 +267,15 @@ def _render(store: Store, scripts: Scripts, root: Path, todo: Iterable[Output]) 
     written = 0
     # Outputs that show the same keys in a row (the search index's parts show them all)
     # share one load of their editions.
-    last: tuple[tuple[str, ...], bool, list[Edition]] | None = None
+    last: tuple[tuple[object, ...], list[Edition]] | None = None
     with FileBatch() as files:
         for group in _groups(todo, GROUP_KEYS):
-            shared = last and all((o.keys, o.twins) == last[:2] for o in group)
+            shared = last and all(_shows(output) == last[0] for output in group)
             loaded = {} if shared else _editions_for(store, scripts, group)
             for output in group:
-                if last is None or (output.keys, output.twins) != last[:2]:
-                    last = (output.keys, output.twins, _chosen(loaded, output))
-                written += files.write_if_changed(root / output.path, output.render(last[2]))
+                if last is None or _shows(output) != last[0]:
+                    last = (_shows(output), _chosen(loaded, output))
+                written += files.write_if_changed(root / output.path, output.render(last[1]))
             files.commit()
     return written
 
