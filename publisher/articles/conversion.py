@@ -137,4 +137,3 @@ class Scripts:
             if size >= len(text):
                 break
         return self.default
-
