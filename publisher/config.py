@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import re
 import tomllib
 import types
@@ -41,7 +42,33 @@ class SiteConfig:
 
 @dataclass(frozen=True)
 class StorageConfig:
+    # sqlite:///PATH (relative to config.toml) or postgresql://USER@HOST[:PORT]/DATABASE
     url: str = "sqlite:///publisher.db"
+    # PostgreSQL: the password comes from this environment variable, never from the file.
+    password_env: str = "PUBLISHER_DATABASE_PASSWORD"
+    # PostgreSQL: connections one `publisher serve` keeps open at most.
+    pool_size: int = 4
+
+    @property
+    def engine(self) -> str:
+        return "sqlite" if self.url.startswith("sqlite:") else "postgresql"
+
+    @property
+    def path(self) -> Path:
+        """The SQLite file (an absolute path once Config.database has resolved it)."""
+        return Path(self.url.removeprefix("sqlite:///"))
+
+    def exists(self) -> bool:
+        """Whether there may be a store to read: a SQLite file that is there; a PostgreSQL
+        server, which only connecting can tell."""
+        return self.engine != "sqlite" or self.path.exists()
+
+    @property
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env) if self.password_env else None
+
+    def __str__(self) -> str:
+        return str(self.path) if self.engine == "sqlite" else self.url
 
 
 @dataclass(frozen=True)
@@ -146,8 +173,13 @@ class Config:
         return self.path(self.site.output_dir)
 
     @property
-    def database(self) -> Path:
-        return self.path(self.storage.url.removeprefix("sqlite:///"))
+    def database(self) -> StorageConfig:
+        """Where the store is, with a SQLite path made absolute against the config's folder."""
+        if self.storage.engine != "sqlite":
+            return self.storage
+        return dataclasses.replace(
+            self.storage, url=f"sqlite:///{self.path(str(self.storage.path))}"
+        )
 
 
 def _check_choice(allowed: tuple[str, ...]) -> typing.Callable[[Any], str | None]:
@@ -179,8 +211,20 @@ def _check_base_url(value: str) -> str | None:
 
 
 def _check_storage(value: str) -> str | None:
-    if not value.startswith("sqlite:///") or value == "sqlite:///":
-        return "only SQLite is supported yet: use 'sqlite:///PATH' (a path relative to config.toml)"
+    if value.startswith("sqlite:"):
+        if not value.startswith("sqlite:///") or value == "sqlite:///":
+            return "a SQLite store is 'sqlite:///PATH' (a path relative to config.toml)"
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("postgresql", "postgres") or not parts.path.strip("/"):
+        return (
+            "must be 'sqlite:///PATH' or 'postgresql://USER@HOST/DATABASE', "
+            f"not {value.split('://')[0]!r}://…"
+        )
+    if parts.password is not None or "password=" in parts.query:
+        return (
+            "keep the password out of the file: set it in the variable storage.password_env names"
+        )
     return None
 
 
@@ -231,6 +275,7 @@ _CHECKS: dict[str, typing.Callable[[Any], str | None]] = {
     "site.timezone": _check_zone,
     "site.output_dir": _not_blank,
     "storage.url": _check_storage,
+    "storage.pool_size": _positive,
     "feeds.max_entries": _positive,
     "feeds.summary_chars": _positive,
     "scripts.hant_variant": _check_choice(("tw", "hk", "generic")),

@@ -5,7 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import itertools
+import os
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,6 +26,84 @@ TAIPEI = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2025, 12, 14, 9, 30, tzinfo=TAIPEI)
 DAY = NOW.date()
 
+# Test modules marked `pytestmark = pytest.mark.engines` run once per store engine.
+ENGINES = ("sqlite", "postgresql")
+# The engine of the test now running, for make_config: None is the default (SQLite).
+_storage_url: list[str] = []
+_schemas = itertools.count()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("engines"):
+        metafunc.parametrize("engine", ENGINES, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server for the tests: PUBLISHER_TEST_POSTGRES_URL, else a throwaway
+    cluster started here. Where neither can be had the PostgreSQL tests skip, unless
+    PUBLISHER_TEST_POSTGRES=required (CI), where they fail."""
+    url = os.environ.get("PUBLISHER_TEST_POSTGRES_URL", "")
+    if url:
+        yield url
+        return
+    import pgcluster
+
+    reason = pgcluster.missing()
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        reason = reason or "psycopg is not installed: pip install -e '.[test]'"
+    if reason:
+        if os.environ.get("PUBLISHER_TEST_POSTGRES") == "required":
+            pytest.fail(f"PostgreSQL tests required but cannot run: {reason}")
+        pytest.skip(f"PostgreSQL tests skipped: {reason}")
+    cluster = pgcluster.Cluster()
+    try:
+        yield cluster.url
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def engine(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The store engine of this test. On PostgreSQL the module's own fixtures get a schema
+    of their own, and so does each test (`_fresh_schema`)."""
+    name: str = getattr(request, "param", "sqlite")
+    if name == "sqlite":
+        yield name
+        return
+    with fresh_schema(request.getfixturevalue("postgres_url")):
+        yield name
+
+
+@pytest.fixture(autouse=True)
+def _fresh_schema(engine: str, request: pytest.FixtureRequest) -> Iterator[None]:
+    if engine == "sqlite":
+        yield
+        return
+    with fresh_schema(request.getfixturevalue("postgres_url")):
+        yield
+
+
+@contextmanager
+def fresh_schema(url: str) -> Iterator[str]:
+    """An empty schema, dropped afterwards; the URL puts it first on the search_path."""
+    import psycopg
+
+    schema = f"test_{os.getpid()}_{next(_schemas)}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    joiner = "&" if "?" in url else "?"
+    schema_url = f"{url}{joiner}options=-csearch_path%3D{schema}"
+    _storage_url.append(schema_url)
+    try:
+        yield schema_url
+    finally:
+        _storage_url.pop()
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
 
 @pytest.fixture(scope="session")
 def seed_path() -> Path:
@@ -36,6 +117,8 @@ def seed_path() -> Path:
 def make_config(root: Path, text: str = "") -> Config:
     """A config as a user writes it, anchored in `root` (database, output, outbox there)."""
     path = root / "config.toml"
+    if _storage_url:
+        text += f'\n[storage]\nurl = "{_storage_url[-1]}"\n'
     path.write_text('[site]\nbase_url = "https://news.example.org/"\n' + text, encoding="utf-8")
     return config_module.load(path)
 

@@ -23,6 +23,8 @@ from publisher.site.paths import Site
 from publisher.store import Store
 from publisher.text import excerpt
 
+pytestmark = pytest.mark.engines
+
 DAY = dt.date(2025, 12, 14)
 ATOM = "{http://www.w3.org/2005/Atom}"
 

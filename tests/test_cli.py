@@ -15,6 +15,8 @@ from publisher import config as config_module
 from publisher.cli import main, parser
 from publisher.run.lock import StoreLock, lock_path
 
+pytestmark = pytest.mark.engines
+
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}

@@ -29,6 +29,8 @@ from publisher.records import Script
 from publisher.run import daemon
 from publisher.store import Store
 
+pytestmark = pytest.mark.engines
+
 REPO = Path(__file__).resolve().parents[1]
 DEADLINE = 30.0
 

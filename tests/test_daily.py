@@ -17,6 +17,8 @@ from publisher.records import Script
 from publisher.run import daily
 from publisher.store import Store
 
+pytestmark = pytest.mark.engines
+
 DAY = dt.date(2025, 12, 14)
 MORNING = dt.datetime(2025, 12, 14, 6, 59, tzinfo=TAIPEI)  # schedule.time is 07:00
 LATER = dt.datetime(2025, 12, 14, 9, 30, tzinfo=TAIPEI)

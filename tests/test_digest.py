@@ -31,6 +31,8 @@ from publisher.site.templating import builtin_templates
 from publisher.store import Store
 from publisher.text import excerpt
 
+pytestmark = pytest.mark.engines
+
 
 def seed_articles(seed_path: Path) -> list[tuple[str, str, str]]:
     return [(a.title, a.body, a.source) for a in batch.parse(seed_path.read_bytes(), seed_path)]

@@ -15,6 +15,8 @@ from publisher.errors import StorageError
 from publisher.records import Script
 from publisher.store import Store
 
+pytestmark = pytest.mark.engines
+
 DAY = dt.date(2025, 12, 14)
 
 

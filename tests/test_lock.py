@@ -17,6 +17,8 @@ from publisher.config import Config
 from publisher.errors import LockError
 from publisher.run.lock import StoreLock, describe_holder, hold, lock_path
 
+pytestmark = pytest.mark.engines
+
 
 @pytest.fixture
 def config(tmp_path: Path) -> Config:

@@ -42,6 +42,8 @@ from publisher.records import SCRIPTS, Script, Subscriber
 from publisher.store import Store
 from publisher.words import WORDS
 
+pytestmark = pytest.mark.engines
+
 GOLDEN = Path(__file__).parent / "golden" / "mail"
 REGENERATE = os.environ.get("PUBLISHER_REGENERATE") == "1"
 SECRET = "a fixed secret for the tests, 32+ bytes"

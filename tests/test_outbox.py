@@ -23,6 +23,8 @@ from publisher.mail import subscribers
 from publisher.records import Letter, Script
 from publisher.store import Store
 
+pytestmark = pytest.mark.engines
+
 DAY = NOW.date()
 
 

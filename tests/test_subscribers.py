@@ -14,6 +14,8 @@ from publisher.mail import subscribers
 from publisher.records import Script, SubscriberStatus
 from publisher.store import Store
 
+pytestmark = pytest.mark.engines
+
 SECRET = b"a key for the import tests"
 
 NOW = dt.datetime(2025, 12, 14, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))

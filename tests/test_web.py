@@ -40,6 +40,8 @@ from publisher.site.build import build
 from publisher.store import Store
 from publisher.web import app as web
 
+pytestmark = pytest.mark.engines
+
 DAY = NOW.date()
 
 
@@ -111,7 +113,7 @@ class Client:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, seed_path: Path) -> Config:
+def site(tmp_path_factory: pytest.TempPathFactory, seed_path: Path, engine: str) -> Config:
     root = tmp_path_factory.mktemp("site")
     config = make_config(root)
     with Store(config.database) as store:

@@ -46,8 +46,9 @@ def _upgrade(_: argparse.Namespace, config: Config) -> int:
     print(f"{config.database}: upgraded from schema version {before} to {version}")
     for step in steps:
         print(f"  {step.version}: {step.summary}")
-    backup = config.database.with_name(f"{config.database.name}.schema-{before}.bak")
-    if backup.exists():
+    path = config.database.path
+    backup = path.with_name(f"{path.name}.schema-{before}.bak")
+    if config.database.engine == "sqlite" and backup.exists():
         print(f"the store as it was is kept in {backup}")
     return 0
 

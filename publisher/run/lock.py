@@ -17,12 +17,13 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from publisher.config import Config
+from publisher.config import Config, StorageConfig
 from publisher.errors import LockError
+from publisher.store.locks import STORE_KEY, AdvisoryLock
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ POLL_SECONDS = 0.2
 
 def lock_path(config: Config) -> Path:
     """publisher.db → publisher.lock, beside it."""
-    return config.database.with_suffix(".lock")
+    return config.database.path.with_suffix(".lock")
 
 
 def describe_holder(path: Path) -> str:
@@ -86,31 +87,21 @@ class StoreLock:
     def _wait_for(
         self, fd: int, *, wait: bool, timeout: float | None, stop: threading.Event | None
     ) -> bool:
-        # Poll with LOCK_NB rather than block in flock(): a blocked flock() cannot notice
-        # `stop` (SIGTERM to a daemon that is waiting) or a timeout.
-        deadline = None if timeout is None else time.monotonic() + timeout
-        announced = False
-        while True:
+        def take() -> bool:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return True
             except BlockingIOError:
-                pass
-            holder = describe_holder(self.path)
-            if not wait:
-                raise LockError(self._busy_message(holder, "pass --wait to wait for it"))
-            if deadline is not None and time.monotonic() >= deadline:
-                raise LockError(self._busy_message(holder, f"gave up after {timeout:g} s"))
-            if not announced:
-                log.info("waiting for the store lock %s, held by %s", self.path, holder)
-                announced = True
-            if stop is None:
-                time.sleep(POLL_SECONDS)
-            elif stop.wait(POLL_SECONDS):
                 return False
+            return True
 
-    def _busy_message(self, holder: str, advice: str) -> str:
-        return f"{self.path}: the store is busy: {holder} is working on it; {advice}"
+        return wait_for(
+            take,
+            lambda: describe_holder(self.path),
+            str(self.path),
+            wait=wait,
+            timeout=timeout,
+            stop=stop,
+        )
 
     def _write_holder(self, fd: int) -> None:
         since = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -128,14 +119,85 @@ class StoreLock:
         os.close(fd)
 
 
+def wait_for(
+    take: Callable[[], bool],
+    holder: Callable[[], str],
+    name: str,
+    *,
+    wait: bool,
+    timeout: float | None,
+    stop: threading.Event | None,
+) -> bool:
+    """Call `take` until it succeeds (True), `stop` is set (False) or time runs out.
+
+    Polls rather than blocks: a blocked flock() or pg_advisory_lock() cannot notice `stop`
+    (SIGTERM to a daemon that is waiting) or a timeout."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    announced = False
+    while True:
+        if take():
+            return True
+        who = holder()
+        if not wait:
+            raise LockError(
+                f"{name}: the store is busy: {who} is working on it; pass --wait to wait for it"
+            )
+        if deadline is not None and time.monotonic() >= deadline:
+            raise LockError(
+                f"{name}: the store is busy: {who} is working on it; gave up after {timeout:g} s"
+            )
+        if not announced:
+            log.info("waiting for the store lock %s, held by %s", name, who)
+            announced = True
+        if stop is None:
+            time.sleep(POLL_SECONDS)
+        elif stop.wait(POLL_SECONDS):
+            return False
+
+
+class DatabaseLock:
+    """The store lock of a PostgreSQL store: an advisory lock in the database, so that it
+    holds across every machine that shares it. Same calls as StoreLock."""
+
+    def __init__(self, storage: StorageConfig, key: int, purpose: str = "") -> None:
+        purpose = purpose or " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
+        self._lock = AdvisoryLock(storage, key, purpose)
+
+    @property
+    def held(self) -> bool:
+        return self._lock.held
+
+    def acquire(
+        self, *, wait: bool, timeout: float | None = None, stop: threading.Event | None = None
+    ) -> bool:
+        name = f"{self._lock.storage} (lock {self._lock.key:#x})"
+        return wait_for(
+            self._lock.try_acquire, self._lock.holder, name, wait=wait, timeout=timeout, stop=stop
+        )
+
+    def still_held(self) -> bool:
+        return self._lock.still_held()
+
+    def release(self) -> None:
+        self._lock.release()
+
+
+def store_lock(config: Config, purpose: str = "") -> StoreLock | DatabaseLock:
+    """The lock one-shot commands and the daemon share: a file beside a SQLite store, an
+    advisory lock in a PostgreSQL one."""
+    if config.database.engine == "postgresql":
+        return DatabaseLock(config.database, STORE_KEY, purpose)
+    return StoreLock(lock_path(config), purpose)
+
+
 @contextmanager
 def hold(
     config: Config, *, wait: bool, timeout: float | None = None, purpose: str = ""
-) -> Iterator[StoreLock]:
+) -> Iterator[StoreLock | DatabaseLock]:
     """`with lock.hold(config, wait=args.wait):` around any command that changes the store."""
-    store_lock = StoreLock(lock_path(config), purpose)
-    store_lock.acquire(wait=wait, timeout=timeout)
+    taken = store_lock(config, purpose)
+    taken.acquire(wait=wait, timeout=timeout)
     try:
-        yield store_lock
+        yield taken
     finally:
-        store_lock.release()
+        taken.release()

@@ -7,11 +7,13 @@ up to date (publisher.store.migrations).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from publisher.store import migrations
+from publisher.config import StorageConfig
+from publisher.store import migrations, postgres
 from publisher.store.articles import ArticleQueries
 from publisher.store.builds import BuildQueries
 from publisher.store.database import Database, SqliteDatabase
@@ -21,13 +23,17 @@ from publisher.store.subscribers import SubscriberQueries
 
 
 class Store(ArticleQueries, BuildQueries, SubscriberQueries, DeliveryQueries, RunQueries):
-    """One connection to the store. Use one per thread."""
+    """One connection to the store. Use one per thread.
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.db: Database = SqliteDatabase(path)
+    `where` is Config.database (a SQLite file or a PostgreSQL URL) or a SQLite file's path;
+    `pool` lends the connection instead (publisher serve)."""
+
+    def __init__(self, where: StorageConfig | Path, pool: postgres.Pool | None = None) -> None:
+        self.storage = where if isinstance(where, StorageConfig) else _sqlite(where)
+        self.db: Database = pool.database() if pool else _connect(self.storage)
         try:
-            self.upgraded = _upgrade(self.db, path)  # the migration steps this open applied
+            # The migration steps this open applied (a pooled one: checked when the pool began).
+            self.upgraded = [] if pool else _upgrade(self.db, self.storage)
         except BaseException:
             self.db.close()
             raise
@@ -52,24 +58,62 @@ class Store(ArticleQueries, BuildQueries, SubscriberQueries, DeliveryQueries, Ru
         return migrations.current_version(self.db)
 
 
-def schema_status(path: Path) -> tuple[int, list[migrations.Step]]:
+def schema_status(where: StorageConfig) -> tuple[int, list[migrations.Step]]:
     """The store's schema version and the steps an upgrade would apply, changing nothing."""
-    db = SqliteDatabase(path)
+    db = _connect(where)
     try:
         return migrations.current_version(db), migrations.pending(db)
     finally:
         db.close()
 
 
-def _upgrade(db: Database, path: Path) -> list[migrations.Step]:
-    """Apply pending migrations; before changing a store that holds data, copy it aside
-    (publisher.db → publisher.db.schema-N.bak), so an upgrade can always be undone."""
+class Pool:
+    """Connections kept open for a process that opens the store many times (one per web
+    request). On SQLite each open is a new connection to the file, which costs nothing."""
+
+    def __init__(self, storage: StorageConfig) -> None:
+        self.storage = storage
+        self._pool: postgres.Pool | None = None
+        self._lock = threading.Lock()
+
+    def store(self) -> Store:
+        if self.storage.engine != "postgresql":
+            return Store(self.storage)
+        with self._lock:
+            if self._pool is None:
+                Store(self.storage).close()  # the schema brought up to date once, not per use
+                self._pool = postgres.Pool(self.storage)
+        return Store(self.storage, self._pool)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+
+
+def _sqlite(path: Path) -> StorageConfig:
+    return StorageConfig(url=f"sqlite:///{path}")
+
+
+def _connect(storage: StorageConfig) -> Database:
+    if storage.engine == "postgresql":
+        return postgres.PostgresDatabase(storage)
+    return SqliteDatabase(storage.path)
+
+
+def _upgrade(db: Database, storage: StorageConfig) -> list[migrations.Step]:
+    """Apply pending migrations; before changing a SQLite store that holds data, copy it
+    aside (publisher.db → publisher.db.schema-N.bak), so an upgrade can always be undone.
+    A PostgreSQL server's backups are its operator's (pg_dump: docs/deploy.md)."""
     steps = migrations.pending(db)
     if not steps:
         return []
     version = migrations.current_version(db)
-    backup = path.with_name(f"{path.name}.schema-{version}.bak")
-    # An earlier attempt's copy is of the same version: keep it.
-    if version > 0 and not backup.exists() and isinstance(db, SqliteDatabase):
-        db.copy_to(backup)
+    if isinstance(db, SqliteDatabase):
+        path = storage.path
+        backup = path.with_name(f"{path.name}.schema-{version}.bak")
+        # An earlier attempt's copy is of the same version: keep it.
+        if version > 0 and not backup.exists():
+            db.copy_to(backup)
     return migrations.upgrade(db)

@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -43,7 +44,7 @@ from publisher.records import Script, Subscriber, SubscriberStatus
 from publisher.run import signals
 from publisher.site import templating
 from publisher.site.paths import Site
-from publisher.store import Store
+from publisher.store import Pool
 from publisher.web.logs import ACCESS_LOGGER, RedactTokens, token_id
 from publisher.web.static import OutputFiles, WeakETagWhenEncoded
 from publisher.words import WORDS
@@ -170,6 +171,7 @@ class Web:
     config: Config
     secret: bytes
     now: Callable[[], dt.datetime]
+    stores: Pool  # several `serve` processes share one PostgreSQL store through it
 
     @cached_property
     def site(self) -> Site:
@@ -273,7 +275,7 @@ class Web:
         return self.message(request, script, 200, words["check_inbox_title"], text, link="")
 
     def _subscribe(self, email: str, script: Script) -> Subscriber:
-        with Store(self.config.database) as store:
+        with self.stores.store() as store:
             subscriber = subscribers.subscribe_pending(store, email, script, self.now())
         if subscriber.status is SubscriberStatus.PENDING:
             # An active subscriber gets no mail: a stranger typing their address changes
@@ -297,7 +299,7 @@ class Web:
         except TokenError:
             log.info("refused a %s token that is not ours (id %s)", action, token_id(token))
             raise Problem(403, "bad_token") from None
-        with Store(self.config.database) as store:
+        with self.stores.store() as store:
             subscriber = subscribers.get(store, subscriber_id)
         if subscriber is None:
             raise Problem(404, "unknown_subscriber")
@@ -344,7 +346,7 @@ class Web:
 
     def _change(self, action: str, token: str) -> Subscriber:
         subscriber = self._subscriber(action, token)
-        with Store(self.config.database) as store:
+        with self.stores.store() as store:
             if action == "unsubscribe":
                 return subscribers.unsubscribe(store, subscriber.id, self.now())
             try:
@@ -414,11 +416,21 @@ def create_app(config: Config, *, now: Callable[[], dt.datetime] | None = None) 
     empty: pages answer 404 until `publisher build` (or the daily run) writes them."""
     output_dir = config.output_dir
     output_dir.mkdir(parents=True, exist_ok=True)
-    web = Web(config, tokens.load_secret(config), now or config.now)
+    stores = Pool(config.database)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            stores.close()
+
+    web = Web(config, tokens.load_secret(config), now or config.now, stores)
     return Starlette(
         routes=routes(web, output_dir),
         middleware=[Middleware(WeakETagWhenEncoded), Middleware(GZipMiddleware)],
         exception_handlers={HTTPException: web.problem, Problem: web.problem},
+        lifespan=lifespan,
     )
 
 
