@@ -117,6 +117,9 @@ class SmtpConfig:
 class DeliveryConfig:
     backend: str = "outbox"
     outbox_dir: str = "outbox"
+    # PostgreSQL, several senders: how long a sender holds the rows it claimed without
+    # renewing; a sender that dies leaves them to the others after this long.
+    lease_seconds: float = 120.0
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
 
 
@@ -285,6 +288,7 @@ _CHECKS: dict[str, typing.Callable[[Any], str | None]] = {
     "digest.unsubscribe_mailto": _check_mailto,
     "digest.excerpt_chars": _positive,
     "delivery.backend": _check_choice(("outbox", "smtp")),
+    "delivery.lease_seconds": _positive,
     "delivery.smtp.port": _positive,
     "delivery.smtp.security": _check_choice(("none", "starttls", "tls")),
     "delivery.smtp.timeout": _positive,

@@ -13,12 +13,14 @@ def date_argument(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date as YYYY-MM-DD: {value!r}") from None
 
 
-def changes_store(command: argparse.ArgumentParser) -> None:
-    """The command runs under the store lock, so it never works beside another run."""
+def changes_store(command: argparse.ArgumentParser, *, shared: bool = False) -> None:
+    """The command runs under the store lock, so it never works beside another run.
+    `shared`: on PostgreSQL it runs beside others of its kind instead (several senders
+    claim rows of their own), so there it takes no lock."""
     command.add_argument(
         "--wait",
         action="store_true",
         help="if another publisher process is working on the store, wait for it "
         "(default: exit at once, naming it)",
     )
-    command.set_defaults(locks=True)
+    command.set_defaults(locks=True, shared=shared)

@@ -102,5 +102,5 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="first queue again the day's uncertain deliveries (check the relay's log first: "
         "any that did arrive will arrive twice)",
     )
-    changes_store(send)
+    changes_store(send, shared=True)
     send.set_defaults(handler=_send)

@@ -27,13 +27,13 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from publisher.config import Config
 from publisher.delivery.backends import open_transport
-from publisher.delivery.queue import Queue
+from publisher.delivery.queue import LEASE_SECONDS, LostClaim, Queue
 from publisher.delivery.transport import Scope, SendFailure, Transport
 from publisher.errors import PublisherError
 from publisher.mail import preferences, subscribers
@@ -130,49 +130,73 @@ class _Run:
         self.pause_until = 0.0
         self.halt = ""  # why the run must stop, once it must
         self.retries: list[_Retry] = []
+        self.claimed: deque[tuple[int, int]] = deque()  # claimed rows not yet sent
 
-    def run(self, pending: Iterable[tuple[int, int]]) -> None:
-        fresh = deque(pending)
+    def run(self) -> None:
         try:
             while not self._halted():
                 self._wait_until(self.pause_until)
                 if self._halted():
                     break
-                item = self._next(fresh)
+                item = self._next()
                 if item is None:
                     break
                 self._deliver(*item)
         finally:
-            self.queue.flush()  # the last settles, held back for a next claim
+            self.queue.flush()  # the last settles, held back for a next write
+            self.claimed.clear()
+            self.queue.release(deferred=True)
 
     def _halted(self) -> bool:
         if self.stop.is_set() and not self.halt:
             self.halt = "stop requested"
         return bool(self.halt)
 
-    def _next(self, fresh: deque[tuple[int, int]]) -> tuple[int, int, int] | None:
-        """A retry that is due, else the next fresh row, else wait for the earliest retry."""
+    def _next(self) -> tuple[int, int, int, bool] | None:
+        """A retry that is due, else the next claimed row (claiming a new batch when the
+        last is used up), else wait for the earliest retry. The flag: claimed already."""
         while True:
             if self.retries and self.retries[0].due <= self.clock():
                 retry = heapq.heappop(self.retries)
-                return retry.delivery_id, retry.subscriber_id, retry.tries
-            if fresh:
-                return (*fresh.popleft(), 0)
+                return retry.delivery_id, retry.subscriber_id, retry.tries, False
+            if not self.claimed:
+                self.claimed.extend(self.queue.claim_batch())
+            if self.claimed:
+                return (*self.claimed.popleft(), 0, True)
             if not self.retries:
+                if not self._others_done():
+                    continue
                 return None
             self._wait_until(self.retries[0].due)
             if self._halted():
                 return None
 
+    def _others_done(self) -> bool:
+        """With several senders: the queue is empty, but rows others hold may still come
+        back (a sender that died): wait for them, taking back those whose lease ran out,
+        so that a run ends only when the day is done or deferred."""
+        delay = self.queue.wait_for_others()
+        if not delay:
+            return True
+        self.sleep(delay)
+        self.uncertain += self.queue.recover()
+        return self._halted()
+
     def _wait_until(self, moment: float) -> None:
         delay = moment - self.clock()
         if delay > 0:
             self.queue.flush()  # a settle is never held back across a wait
+            self._give_back()  # a wait may outlast the lease: other senders go on meanwhile
             self.sleep(delay)  # stop.wait by default: a stop request ends the wait
 
-    def _deliver(self, delivery_id: int, subscriber_id: int, tries: int) -> None:
-        person = self.people.get(subscriber_id)
-        if person is None:  # not active when this run began: left after an earlier run
+    def _give_back(self) -> None:
+        if self.claimed:
+            self.queue.release()
+            self.claimed.clear()
+
+    def _deliver(self, delivery_id: int, subscriber_id: int, tries: int, claimed: bool) -> None:
+        person = self.people.get(subscriber_id) or self.queue.subscriber(subscriber_id)
+        if person is None:  # left after this run began and before its row was claimed
             self._withdraw(delivery_id)
             return
         try:
@@ -182,9 +206,10 @@ class _Run:
             self.queue.settle(delivery_id, DeliveryStatus.FAILED, f"cannot build: {error}")
             self.failed += 1
             return
-        if not self.queue.claim(delivery_id):
+        if not claimed and not self.queue.claim(delivery_id):
             self._withdraw(delivery_id)
             return
+        self.queue.keep_lease()
         try:
             self.transport.send(
                 letter, lambda: self.queue.handed_over(delivery_id, letter.message_id)
@@ -192,6 +217,8 @@ class _Run:
         except SendFailure as failure:
             self._failed(delivery_id, subscriber_id, tries + 1, letter.recipient, failure)
             return
+        except LostClaim:
+            return  # another sender took the row over after our lease ran out: theirs now
         self.queue.settle(delivery_id, DeliveryStatus.SENT)
         self.sent += 1
         self.in_a_row = 0
@@ -247,16 +274,21 @@ def deliver(
     clock: Clock = time.monotonic,
     sleep: Sleep | None = None,
     active: list[Subscriber] | None = None,
+    shared: bool = False,
+    lease_seconds: float = LEASE_SECONDS,
 ) -> SendReport:
     """Queue `people` for `day` and send `digest` to every queued row. Resumable: run it
     again and it picks up what is still queued, never a row that is done. `active` (default
     `people`) is everyone a queued row may still be sent to: a reader who paused after their
-    row was queued gets that day's mail, once, since a change counts from the next digest."""
+    row was queued gets that day's mail, once, since a change counts from the next digest.
+    `shared`: other senders work on the same day at once (a PostgreSQL store); see Queue."""
     started = clock()
     stop = stop or threading.Event()
-    queue = Queue(store, day, lambda: now + dt.timedelta(seconds=clock() - started))
+    wall = lambda: now + dt.timedelta(seconds=clock() - started)  # noqa: E731
+    queue = Queue(store, day, wall, shared=shared, lease_seconds=lease_seconds)
     queue.enqueue(people)
     uncertain = queue.recover()
+    withdrawn = queue.withdraw_inactive()
     before = queue.counts()
     done = (DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.UNCERTAIN)
     skipped = sum(before[status] for status in done) - uncertain
@@ -271,7 +303,8 @@ def deliver(
         sleep or stop.wait,
     )
     with transport:
-        run.run(queue.queued())
+        run.run()
+    withdrawn += queue.withdraw_inactive()  # left while the run went on
     report = SendReport(
         day=day,
         sent=run.sent,
@@ -279,7 +312,7 @@ def deliver(
         uncertain=uncertain + run.uncertain,
         deferred=queue.counts()[DeliveryStatus.QUEUED],
         skipped=skipped,
-        withdrawn=run.withdrawn,
+        withdrawn=withdrawn + run.withdrawn,
         stopped=bool(run.halt),
         reason=run.halt,
         seconds=clock() - started,
@@ -322,5 +355,7 @@ def send_day(
         clock=clock,
         sleep=sleep,
         active=active,
+        shared=config.database.engine == "postgresql",
+        lease_seconds=config.delivery.lease_seconds,
     )
     return dataclasses.replace(report, seconds=clock() - started)

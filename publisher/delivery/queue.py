@@ -2,31 +2,66 @@
 short transaction in the store (publisher.store.deliveries), so that no transaction is open
 while the server talks.
 
-A settle is held back until the next claim and goes into the same transaction (two commits
-per mail instead of three). Nothing is reordered: a row is settled only after its own claim
-and hand-over were committed. Held back, a settle is lost only by a crash, and then its row
-is one recovery finds in `sending`: handed over → uncertain (never sent again), as if the
-crash had come a moment earlier, before the server's answer was recorded. The engine
-writes what is held (`flush`) before it waits for anything and when the run ends, so the
-time a settle is held is the time it takes to build the next letter.
+A settle is held back until the next hand-over (or claim) and goes into the same
+transaction: one commit per mail beside the batch claims. Nothing is reordered: a row is
+settled only after its own claim and hand-over were committed. Held back, a settle is lost
+only by a crash, and then its row is one recovery finds in `sending`: handed over →
+uncertain (never sent again), as if the crash had come a moment earlier, before the
+server's answer was recorded. The engine writes what is held (`flush`) before it waits for
+anything and when the run ends, so the time a settle is held is the time it takes to build
+the next letter.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
+import uuid
 from collections.abc import Callable, Iterable
 
-from publisher.records import DeliveryStatus, Settlement, Subscriber
+from publisher.errors import PublisherError
+from publisher.records import DeliveryStatus, Settlement, Subscriber, SubscriberStatus
 from publisher.store import Store
+
+BATCH = 20  # rows one claim takes: few enough that a stop gives little back
+LEASE_SECONDS = 120.0
+
+
+class LostClaim(PublisherError):
+    """A sender's lease ran out and another took its row: it must not send that mail."""
+
+
+def worker_id() -> str:
+    """Names a sender in the rows it claims: host and pid, for whoever reads the table,
+    and a random part, since pids repeat across machines and restarts."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class Queue:
-    """The deliveries of one day, stamped with the wall clock as they change."""
+    """The deliveries of one day, stamped with the wall clock as they change.
 
-    def __init__(self, store: Store, day: dt.date, wall: Callable[[], dt.datetime]) -> None:
+    Rows are claimed in batches under this sender's id and a lease. `shared`: other
+    senders may work on the same rows (a PostgreSQL store), so a row in `sending` is
+    taken for interrupted only once its lease has run out; alone (SQLite, under the store
+    lock) every row in `sending` was left by a run that has ended."""
+
+    def __init__(
+        self,
+        store: Store,
+        day: dt.date,
+        wall: Callable[[], dt.datetime],
+        *,
+        shared: bool = False,
+        lease_seconds: float = LEASE_SECONDS,
+    ) -> None:
         self.store = store
         self.day = day
         self.wall = wall
+        self.shared = shared
+        self.lease_seconds = lease_seconds
+        self.worker = worker_id()
+        self._renew_at = 0.0
         self._held: list[Settlement] = []
 
     def enqueue(self, people: Iterable[Subscriber]) -> None:
@@ -35,11 +70,46 @@ class Queue:
 
     def recover(self) -> int:
         """Settle rows a killed run left in `sending`; returns how many became uncertain."""
-        return self.store.recover_deliveries(self.day, self.wall())
+        now = self.wall()
+        expired = now.timestamp() if self.shared else None
+        return self.store.recover_deliveries(self.day, now, leased_until=expired)
 
-    def queued(self) -> list[tuple[int, int]]:
-        """(delivery id, subscriber id) of every queued row, oldest first."""
-        return self.store.queued_deliveries(self.day)
+    def withdraw_inactive(self) -> int:
+        """Drop the queued rows of people who left; returns how many."""
+        return self.store.withdraw_inactive(self.day)
+
+    def claim_batch(self) -> list[tuple[int, int]]:
+        """Claim the next few queued rows: (delivery id, subscriber id), now `sending`."""
+        self.flush()
+        now = self.wall()
+        self._renew_at = now.timestamp() + self.lease_seconds / 2
+        return self.store.claim_deliveries(self.day, self.worker, BATCH, self._lease(now), now)
+
+    def wait_for_others(self) -> float:
+        """Seconds to wait for rows other senders hold (they may finish, or their lease run
+        out); 0 when none are left. Settles those whose lease has run out already."""
+        if not self.shared:
+            return 0.0
+        self.flush()  # a settle held back leaves its row in `sending`: not another's
+        count, earliest = self.store.in_flight(self.day)
+        if not count:
+            return 0.0
+        return max(min(earliest - self.wall().timestamp(), 1.0), 0.05)
+
+    def keep_lease(self) -> None:
+        """Renew the lease on the rows claimed, once half of it has passed."""
+        now = self.wall()
+        if now.timestamp() >= self._renew_at:
+            self._renew_at = now.timestamp() + self.lease_seconds / 2
+            self.store.renew_lease(self.day, self.worker, self._lease(now))
+
+    def release(self, *, deferred: bool = False) -> None:
+        """Give back the rows claimed and not yet sent; with `deferred` (the run ends),
+        also the deferred rows kept for a retry in this run."""
+        self.store.release_deliveries(self.day, self.worker, self.wall(), deferred=deferred)
+
+    def _lease(self, now: dt.datetime) -> float:
+        return now.timestamp() + self.lease_seconds
 
     def counts(self) -> dict[DeliveryStatus, int]:
         self.flush()
@@ -48,7 +118,10 @@ class Queue:
     def claim(self, delivery_id: int) -> bool:
         """queued → sending, if the row is still queued and its subscriber still active;
         the settles held back are written in the same transaction."""
-        claimed = self.store.settle_and_claim(self._held, delivery_id, self.wall())
+        now = self.wall()
+        claimed = self.store.settle_and_claim(
+            self._held, delivery_id, self.worker, self._lease(now), now
+        )
         self._held = []
         return claimed
 
@@ -59,8 +132,18 @@ class Queue:
         return self.store.withdraw_delivery(delivery_id)
 
     def handed_over(self, delivery_id: int, message_id: str) -> None:
-        """From here on the mail may arrive: a crash now leaves the row uncertain."""
-        self.store.record_handover(delivery_id, message_id, self.wall())
+        """From here on the mail may arrive: a crash now leaves the row uncertain. Raises
+        LostClaim, before anything goes out, if the row is no longer this sender's."""
+        held, self._held = self._held, []
+        now = self.wall()
+        if not self.store.settle_and_hand_over(held, delivery_id, self.worker, message_id, now):
+            raise LostClaim(f"delivery {delivery_id} was taken over by another sender")
+
+    def subscriber(self, subscriber_id: int) -> Subscriber | None:
+        """An active subscriber the run did not know of when it began (they confirmed
+        meanwhile, and this or another sender queued them)."""
+        found = self.store.subscriber(subscriber_id)
+        return found if found and found.status is SubscriberStatus.ACTIVE else None
 
     def settle(self, delivery_id: int, status: DeliveryStatus, error: str = "") -> None:
         """Record how a row ended, with the next claim or `flush`."""
@@ -69,5 +152,5 @@ class Queue:
     def flush(self) -> None:
         """Write the settles held back."""
         if self._held:
-            self.store.settle_and_claim(self._held, None, self.wall())
+            self.store.settle_deliveries(self._held, self.wall())
             self._held = []

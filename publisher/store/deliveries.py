@@ -42,53 +42,123 @@ class DeliveryQueries:
             )
 
     @operation("recover interrupted deliveries")
-    def recover_deliveries(self, day: dt.date, now: dt.datetime) -> int:
+    def recover_deliveries(
+        self, day: dt.date, now: dt.datetime, *, leased_until: float | None = None
+    ) -> int:
         """Settle rows a killed run left in `sending`: not yet handed over → queued, handed
-        over → uncertain. Returns how many became uncertain."""
+        over → uncertain. With `leased_until` (several senders share the rows), only those
+        whose lease ran out before it. Returns how many became uncertain."""
         note = "interrupted after the mail was handed over; it may have been delivered"
         stamp = now.isoformat()
+        expired = "" if leased_until is None else " AND lease_until < ?"
+        lease = () if leased_until is None else (leased_until,)
         with self.db.transaction():
             self.db.execute(
-                "UPDATE deliveries SET status = 'queued', updated = ? WHERE digest_date = ?"
-                " AND status = 'sending' AND message_id = ''",
-                (stamp, day.isoformat()),
+                "UPDATE deliveries SET status = 'queued', claimed_by = '', updated = ?"
+                f" WHERE digest_date = ? AND status = 'sending' AND message_id = ''{expired}",
+                (stamp, day.isoformat(), *lease),
             )
             cursor = self.db.execute(
                 "UPDATE deliveries SET status = 'uncertain', last_error = ?, updated = ?"
-                " WHERE digest_date = ? AND status = 'sending'",
-                (note, stamp, day.isoformat()),
+                f" WHERE digest_date = ? AND status = 'sending'{expired}",
+                (note, stamp, day.isoformat(), *lease),
+            )
+            # Deferred rows a sender kept for its own retry.
+            self.db.execute(
+                "UPDATE deliveries SET claimed_by = '' WHERE digest_date = ?"
+                f" AND status = 'queued' AND claimed_by <> ''{expired}",
+                (day.isoformat(), *lease),
             )
             return cursor.rowcount
 
-    @operation("read the queue")
-    def queued_deliveries(self, day: dt.date) -> list[tuple[int, int]]:
-        """(delivery id, subscriber id) of every queued row, oldest first."""
-        rows = self.db.execute(
-            "SELECT id, subscriber_id FROM deliveries WHERE digest_date = ?"
-            " AND status = 'queued' ORDER BY id",
+    @operation("claim deliveries")
+    def claim_deliveries(
+        self, day: dt.date, worker: str, limit: int, lease_until: float, now: dt.datetime
+    ) -> list[tuple[int, int]]:
+        """queued → sending for up to `limit` rows of active subscribers, marked as
+        `worker`'s until `lease_until`; (delivery id, subscriber id), oldest first. A
+        deferred row a sender keeps for its own retry is left alone until its lease ends.
+        On PostgreSQL rows another sender is claiming are skipped, not waited for."""
+        skip = " FOR UPDATE SKIP LOCKED" if self.db.engine == "postgresql" else ""
+        with self.db.transaction():
+            rows = self.db.execute(
+                "UPDATE deliveries SET status = 'sending', attempts = attempts + 1,"
+                " message_id = '', claimed_by = ?, lease_until = ?, updated = ?"
+                " WHERE id IN (SELECT id FROM deliveries WHERE digest_date = ?"
+                " AND status = 'queued' AND (claimed_by = '' OR lease_until < ?)"
+                f" AND {_ACTIVE} ORDER BY id LIMIT ?{skip})"
+                " RETURNING id, subscriber_id",
+                (worker, lease_until, now.isoformat(), day.isoformat(), now.timestamp(), limit),
+            ).fetchall()
+        return sorted((int(row[0]), int(row[1])) for row in rows)
+
+    @operation("read the leases")
+    def in_flight(self, day: dt.date) -> tuple[int, float]:
+        """How many of the day's rows are in `sending`, and the earliest end of their leases."""
+        row = self.db.execute(
+            "SELECT COUNT(*), MIN(lease_until) FROM deliveries WHERE digest_date = ?"
+            " AND status = 'sending'",
             (day.isoformat(),),
-        )
-        return [(int(row[0]), int(row[1])) for row in rows]
+        ).fetchone()
+        return int(row[0]), float(row[1] or 0)
+
+    @operation("renew a lease")
+    def renew_lease(self, day: dt.date, worker: str, lease_until: float) -> None:
+        """Extend the lease on every row `worker` holds in `sending`."""
+        with self.db.transaction():
+            self.db.execute(
+                "UPDATE deliveries SET lease_until = ? WHERE digest_date = ?"
+                " AND claimed_by = ? AND status = 'sending'",
+                (lease_until, day.isoformat(), worker),
+            )
+
+    @operation("give back claimed deliveries")
+    def release_deliveries(
+        self, day: dt.date, worker: str, now: dt.datetime, *, deferred: bool
+    ) -> None:
+        """Put `worker`'s claimed rows that never reached the hand-over back in the queue
+        (nothing of them went out), and with `deferred` the deferred rows it kept for a
+        retry too (the run ends)."""
+        kept = " OR status = 'queued'" if deferred else ""
+        with self.db.transaction():
+            self.db.execute(
+                "UPDATE deliveries SET attempts = attempts - CASE status WHEN 'sending'"
+                " THEN 1 ELSE 0 END, status = 'queued', claimed_by = '', updated = ?"
+                " WHERE digest_date = ? AND claimed_by = ?"
+                f" AND ((status = 'sending' AND message_id = ''){kept})",
+                (now.isoformat(), day.isoformat(), worker),
+            )
+
+    @operation("withdraw deliveries")
+    def withdraw_inactive(self, day: dt.date) -> int:
+        """Delete the day's queued rows whose subscriber is no longer active."""
+        with self.db.transaction():
+            return self.db.execute(
+                f"DELETE FROM deliveries WHERE digest_date = ? AND status = 'queued'"
+                f" AND NOT {_ACTIVE}",
+                (day.isoformat(),),
+            ).rowcount
 
     @operation("settle and claim deliveries")
     def settle_and_claim(
-        self, settled: Sequence[Settlement], claim: int | None, now: dt.datetime
+        self,
+        settled: Sequence[Settlement],
+        claim: int,
+        worker: str,
+        lease_until: float,
+        now: dt.datetime,
     ) -> bool:
         """In one transaction: record how the `settled` rows ended, then claim the row
-        `claim` (queued → sending, if it is still queued and its subscriber still active).
-        Returns whether the claim took."""
+        `claim` for `worker` until `lease_until` (queued → sending, if it is still queued
+        and its subscriber still active). Returns whether the claim took."""
         stamp = now.isoformat()
         with self.db.transaction():
-            self.db.executemany(
-                "UPDATE deliveries SET status = ?, last_error = ?, updated = ? WHERE id = ?",
-                [(each.status.value, each.error, stamp, each.delivery_id) for each in settled],
-            )
-            if claim is None:
-                return False
+            self._settle(settled, stamp)
             cursor = self.db.execute(
                 "UPDATE deliveries SET status = 'sending', attempts = attempts + 1,"
-                f" message_id = '', updated = ? WHERE id = ? AND status = 'queued' AND {_ACTIVE}",
-                (stamp, claim),
+                " message_id = '', claimed_by = ?, lease_until = ?, updated = ?"
+                f" WHERE id = ? AND status = 'queued' AND {_ACTIVE}",
+                (worker, lease_until, stamp, claim),
             )
             return bool(cursor.rowcount)
 
@@ -103,11 +173,37 @@ class DeliveryQueries:
             return bool(cursor.rowcount)
 
     @operation("record a hand-over")
-    def record_handover(self, delivery_id: int, message_id: str, now: dt.datetime) -> None:
+    def settle_and_hand_over(
+        self,
+        settled: Sequence[Settlement],
+        delivery_id: int,
+        worker: str,
+        message_id: str,
+        now: dt.datetime,
+    ) -> bool:
+        """In one transaction: record how the `settled` rows ended, then note the
+        Message-ID on a row `worker` still holds. False if it holds it no more."""
+        stamp = now.isoformat()
         with self.db.transaction():
-            self.db.execute(
-                "UPDATE deliveries SET message_id = ?, updated = ? WHERE id = ?",
-                (message_id, now.isoformat(), delivery_id),
+            self._settle(settled, stamp)
+            return bool(
+                self.db.execute(
+                    "UPDATE deliveries SET message_id = ?, updated = ? WHERE id = ?"
+                    " AND claimed_by = ? AND status = 'sending'",
+                    (message_id, stamp, delivery_id, worker),
+                ).rowcount
+            )
+
+    @operation("settle deliveries")
+    def settle_deliveries(self, settled: Sequence[Settlement], now: dt.datetime) -> None:
+        with self.db.transaction():
+            self._settle(settled, now.isoformat())
+
+    def _settle(self, settled: Sequence[Settlement], stamp: str) -> None:
+        if settled:
+            self.db.executemany(
+                "UPDATE deliveries SET status = ?, last_error = ?, updated = ? WHERE id = ?",
+                [(each.status.value, each.error, stamp, each.delivery_id) for each in settled],
             )
 
     @operation("count the deliveries")
@@ -143,7 +239,7 @@ class DeliveryQueries:
     def requeue_uncertain(self, day: dt.date, now: dt.datetime) -> int:
         with self.db.transaction():
             cursor = self.db.execute(
-                "UPDATE deliveries SET status = 'queued', updated = ?"
+                "UPDATE deliveries SET status = 'queued', claimed_by = '', updated = ?"
                 " WHERE digest_date = ? AND status = 'uncertain'",
                 (now.isoformat(), day.isoformat()),
             )

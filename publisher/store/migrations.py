@@ -227,6 +227,15 @@ _V1_POSTGRESQL = (
     .replace("REAL", "DOUBLE PRECISION")
 )
 
+# Several senders share one day's rows: each claims a batch under its own id and a lease
+# (seconds since the epoch), and a sender that dies leaves its rows to the others once
+# the lease has run out. DOUBLE PRECISION is a REAL in SQLite's eyes.
+_V6_ANY = """
+ALTER TABLE deliveries ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE deliveries ADD COLUMN lease_until DOUBLE PRECISION NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS deliveries_by_state ON deliveries (digest_date, status, id)
+"""
+
 STEPS: tuple[Step, ...] = (
     Step(1, "the first release's schema", {"sqlite": _V1_SQLITE, "postgresql": _V1_POSTGRESQL}),
     Step(
@@ -238,6 +247,7 @@ STEPS: tuple[Step, ...] = (
     Step(3, "builds remember the store generation they showed", {ANY: _V3_SQLITE}),
     Step(4, "the reader's preferences: frequency, pause, sources, link generation", {ANY: _V4}),
     Step(5, "when conversions were made and corrected", {ANY: _CONVERSION_TIMES_SQLITE}),
+    Step(6, "deliveries claimed by a sender with a lease", {ANY: _V6_ANY}),
 )
 
 LATEST = STEPS[-1].version
