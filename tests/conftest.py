@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,14 +39,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("engine", ENGINES, indirect=True, scope="module")
 
 
+@dataclasses.dataclass(frozen=True)
+class PostgresServer:
+    url: str
+    cluster: Any = None  # a pgcluster.Cluster this session started, which tests may restart
+
+
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def postgres_server() -> Iterator[PostgresServer]:
     """A PostgreSQL server for the tests: PUBLISHER_TEST_POSTGRES_URL, else a throwaway
     cluster started here. Where neither can be had the PostgreSQL tests skip, unless
     PUBLISHER_TEST_POSTGRES=required (CI), where they fail."""
     url = os.environ.get("PUBLISHER_TEST_POSTGRES_URL", "")
     if url:
-        yield url
+        yield PostgresServer(url)
         return
     import pgcluster
 
@@ -60,9 +67,14 @@ def postgres_url() -> Iterator[str]:
         pytest.skip(f"PostgreSQL tests skipped: {reason}")
     cluster = pgcluster.Cluster()
     try:
-        yield cluster.url
+        yield PostgresServer(cluster.url, cluster)
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: PostgresServer) -> str:
+    return postgres_server.url
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -72,10 +72,12 @@ class Cluster:
             "--no-locale", "--no-sync",
         )  # fmt: skip
         # durable=False: the tests' data dies with the cluster, so skip fsync (much faster).
+        # A commit still waits for its WAL write: a server killed or restarted by a test
+        # (not the machine) must keep every commit it acknowledged, as a real one does.
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
         options += " -c max_connections=200"
         if not durable:
-            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            options += " -c fsync=off -c full_page_writes=off"
         self.options = options
         self.start()
 

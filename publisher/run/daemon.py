@@ -21,12 +21,14 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from publisher.config import Config
+from publisher.delivery import engine as delivery
 from publisher.errors import PublisherError
 from publisher.run import daily
 from publisher.run.daily import RunReport
 from publisher.run.lock import StoreLock, lock_path
 from publisher.run.signals import stop_on_signals
 from publisher.store import Store
+from publisher.store.locks import AdvisoryLock, leader_key
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ JOB_ID = "daily"
 RETRY_ID = "retry"
 # After an incomplete run (the relay deferred mail), try again this much later.
 RETRY_AFTER = dt.timedelta(minutes=15)
+# PostgreSQL: how often a daemon that does not lead the day looks at the leader's progress.
+FOLLOW_SECONDS = 10.0
 
 
 def trigger(config: Config, at: dt.time | None = None) -> CronTrigger:
@@ -46,7 +50,10 @@ def trigger(config: Config, at: dt.time | None = None) -> CronTrigger:
 
 def run_locked(config: Config, *, wait: bool, stop: threading.Event) -> RunReport | None:
     """Today's run under the store lock. None when `stop` came while waiting for the lock;
-    LockError when another process holds it and `wait` is False."""
+    LockError when another process holds it and `wait` is False. On PostgreSQL, where
+    several daemons share the store, see `run_shared`."""
+    if config.database.engine == "postgresql":
+        return run_shared(config, stop=stop)
     store_lock = StoreLock(lock_path(config), "publisher run")
     if not store_lock.acquire(wait=wait, stop=stop):
         log.info("stopped while waiting for the store lock; nothing was done")
@@ -58,6 +65,47 @@ def run_locked(config: Config, *, wait: bool, stop: threading.Event) -> RunRepor
         store_lock.release()
     log.info("run %s", report.summary())
     return report
+
+
+def run_shared(
+    config: Config, *, stop: threading.Event, follow_seconds: float = FOLLOW_SECONDS
+) -> RunReport | None:
+    """Today's run when several daemons share one PostgreSQL store: one leads the day
+    (holds the day's advisory lock and runs it: ingest, build, digest, send); the others
+    help it send once it has queued the day's mails, and try for the lead in between, so
+    that if the leader dies one of them goes on with the same day. Every step of a run is
+    safe to do again, and a finished one does nothing the second time. Returns the
+    leader's report, or None for a daemon that followed until the day was done."""
+    day = daily.today(config, config.now())
+    lead = AdvisoryLock(config.database, leader_key(day), "publisher run (leader)")
+    while not stop.is_set():
+        if lead.try_acquire():
+            try:
+                with Store(config.database) as store:
+                    if not daily.completed(store, day):
+                        log.info("leading the run of %s", day)
+                    return daily.run_day(config, store, config.now(), stop=stop)
+            finally:
+                lead.release()
+        pause = _follow(config, day, stop, follow_seconds)
+        if not pause:
+            return None
+        stop.wait(pause)
+    return None
+
+
+def _follow(config: Config, day: dt.date, stop: threading.Event, pause: float) -> float:
+    """One look at the leader's day: send with it once its mails are queued (before that
+    the day's articles may still be coming in). Returns how long to wait before the next
+    look (the retry delay after deferred mail), 0 when the day is done."""
+    with Store(config.database) as store:
+        if daily.completed(store, day):
+            return 0.0
+        if not sum(store.delivery_counts(day).values()):
+            return pause
+        log.info("following the leader of %s: sending with it", day)
+        report = delivery.send_day(config, store, day, config.now(), stop=stop)
+    return RETRY_AFTER.total_seconds() if report.deferred else pause
 
 
 @dataclass
