@@ -213,7 +213,7 @@ def _check_base_url(value: str) -> str | None:
     return None
 
 
-def _check_storage(value: str) -> str | None:
+def check_storage(value: str) -> str | None:
     if value.startswith("sqlite:"):
         if not value.startswith("sqlite:///") or value == "sqlite:///":
             return "a SQLite store is 'sqlite:///PATH' (a path relative to config.toml)"
@@ -277,7 +277,7 @@ _CHECKS: dict[str, typing.Callable[[Any], str | None]] = {
     "site.base_url": _check_base_url,
     "site.timezone": _check_zone,
     "site.output_dir": _not_blank,
-    "storage.url": _check_storage,
+    "storage.url": check_storage,
     "storage.pool_size": _positive,
     "feeds.max_entries": _positive,
     "feeds.summary_chars": _positive,

@@ -1,11 +1,13 @@
-"""db status, db upgrade: the store's schema version and its migrations."""
+"""db status, db upgrade: the store's schema version and its migrations; db copy: a whole
+store into another database."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 from publisher.cli.options import changes_store
-from publisher.config import Config
+from publisher.config import Config, StorageConfig, check_storage
 from publisher.errors import StorageError
 
 
@@ -53,6 +55,31 @@ def _upgrade(_: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _copy(args: argparse.Namespace, config: Config) -> int:
+    from publisher.store.copying import copy_store
+
+    source, target = (_location(config, url) for url in (args.source, args.target))
+    if not source.exists():
+        raise StorageError(f"{source}: no such store")
+    counts = copy_store(source, target)
+    total = sum(counts.values())
+    print(f"copied {total} rows from {source} to {target}; the counts match:")
+    for table, count in counts.items():
+        print(f"  {table}: {count}")
+    print(f"to use it: set storage.url = {args.target!r} in the config")
+    return 0
+
+
+def _location(config: Config, url: str) -> StorageConfig:
+    """A URL as storage.url takes it, checked the same way; the password, if any, from
+    the variable the config names."""
+    problem = check_storage(url)
+    if problem:
+        raise StorageError(f"{url}: {problem}")
+    settings = dataclasses.replace(config, storage=dataclasses.replace(config.storage, url=url))
+    return settings.database
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     db = commands.add_parser("db", help="the store's schema: its version and upgrades")
     actions = db.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -65,3 +92,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     changes_store(upgrade)
     upgrade.set_defaults(handler=_upgrade)
+    copy = actions.add_parser(
+        "copy",
+        help="copy a whole store into an empty one (e.g. SQLite to PostgreSQL), counts checked",
+        description="Copy every row of SOURCE into TARGET, which must be empty, in one "
+        "transaction; the row counts are compared before it commits. Stop publisher's "
+        "commands and daemons first. A password comes from the variable storage.password_env "
+        "names. Example: publisher db copy sqlite:///publisher.db "
+        "postgresql://news@db.example.org/news",
+    )
+    copy.add_argument("source", metavar="SOURCE", help="sqlite:///PATH or postgresql://…")
+    copy.add_argument("target", metavar="TARGET", help="sqlite:///PATH or postgresql://…")
+    copy.set_defaults(handler=_copy)
