@@ -72,7 +72,9 @@ def test_every_key_is_in_the_shipped_config_with_a_comment() -> None:
         ),
         ("[scripts]\nhant_variant = 'mo'\n", "scripts.hant_variant", "'tw', 'hk', 'generic'"),
         ("[scripts]\nprotected_terms = '米哈游'\n", "scripts.protected_terms", "list of strings"),
-        ("[storage]\nurl = 'postgresql://db/news'\n", "storage.url", "only SQLite"),
+        ("[storage]\nurl = 'mysql://db/news'\n", "storage.url", "'sqlite:///PATH' or"),
+        ("[storage]\nurl = 'postgresql://news:pw@db/news'\n", "storage.url", "password out"),
+        ("[storage]\nurl = 'postgresql://db/'\n", "storage.url", "DATABASE"),
         ("[delivery.smtp]\nsecurity = 'ssl'\n", "delivery.smtp.security", "must be one of"),
         ("[delivery]\nsmtp = 3\n", "delivery.smtp", "must be a table"),
         ("[schedule]\ntime = '7am'\n", "schedule.time", "HH:MM"),
@@ -106,7 +108,7 @@ def test_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
     path.parent.mkdir()
     path.write_text("[storage]\nurl = 'sqlite:///data/news.db'\n", encoding="utf-8")
     loaded = config_module.load(path)
-    assert loaded.database == (tmp_path / "site" / "data" / "news.db").resolve()
+    assert loaded.database.path == (tmp_path / "site" / "data" / "news.db").resolve()
     assert loaded.output_dir == (tmp_path / "site" / "feeds").resolve()
 
 

@@ -1,0 +1,191 @@
+"""Several senders on one PostgreSQL store: mails/s with 1, 2 and 4 sender processes.
+
+    python bench/scale.py                          # 100,000 subscribers, 1, 2 and 4 senders
+    python bench/scale.py --people 20000 --workers 1 2
+
+Two relays (tests/smtpserver.py, aiosmtpd, each its own process); sender i sends to relay
+i mod 2. Each run reports: mails/s of the senders together (wall time from the first
+start to the last exit), the relay limit measured in the same run (as many raw smtplib
+clients, each pushing the same prebuilt bytes to the same relay, with no store), and the
+peak memory of each sender. Then one sender on a SQLite store, for the engine's cost.
+PostgreSQL: a throwaway cluster (tests/pgcluster.py, fsync on) unless --url names one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import smtplib
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+from publisher import config  # noqa: E402
+from publisher.articles.ingest import ingest_file  # noqa: E402
+from publisher.config import Config  # noqa: E402
+from publisher.mail.digest import prepare_digest  # noqa: E402
+from publisher.mail.subscribers import _key as email_key  # noqa: E402
+from publisher.store import Store  # noqa: E402
+
+SEEDS = REPO.parent / "shared" / "seeds"
+SERVER = REPO / "tests" / "smtpserver.py"
+DAY = dt.date(2025, 12, 14)
+
+
+@contextmanager
+def relay() -> Iterator[int]:
+    command = [sys.executable, str(SERVER), "--port", "0"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as server:
+        try:
+            assert server.stdout is not None
+            yield int(server.stdout.readline().rsplit(":", 1)[1])
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def write_config(root: Path, url: str, port: int) -> Config:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "config.toml").write_text(
+        f'[site]\nbase_url = "https://news.example.org/"\n[storage]\nurl = "{url}"\n'
+        f'[delivery]\nbackend = "smtp"\n[delivery.smtp]\nport = {port}\n',
+        encoding="utf-8",
+    )
+    return config.load(root / "config.toml")
+
+
+def fill(settings: Config, people: int) -> None:
+    """The seed day and `people` active subscribers, inserted in bulk."""
+    now = dt.datetime.combine(DAY, dt.time(7), tzinfo=settings.site.zone)
+    with Store(settings.database) as store:
+        ingest_file(settings, store, next(iter(sorted(SEEDS.glob("*.txt")))), day=DAY, now=now)
+        rows = [
+            (f"reader{n}@example.org", email_key(f"reader{n}@example.org"),
+             ("zh-Hant", "zh-Hans")[n % 2], now.isoformat(), now.isoformat())
+            for n in range(people)
+        ]  # fmt: skip
+        with store.transaction():
+            store.db.executemany(
+                "INSERT INTO subscribers (email, email_key, script, status, created, confirmed)"
+                " VALUES (?, ?, ?, 'active', ?, ?)",
+                rows,
+            )
+
+
+def forget_deliveries(settings: Config) -> None:
+    with Store(settings.database) as store, store.transaction():
+        store.db.execute("DELETE FROM deliveries")
+
+
+def senders(configs: list[Config]) -> tuple[float, list[float]]:
+    """Run one `send` per config at once; wall seconds and each one's peak RSS in MB."""
+    command = [sys.executable, __file__, "--sender"]
+    started = time.perf_counter()
+    running = [
+        subprocess.Popen([*command, str(c.root / "config.toml")], stdout=subprocess.PIPE, text=True)
+        for c in configs
+    ]
+    outputs = [process.communicate()[0] for process in running]
+    seconds = time.perf_counter() - started
+    for process, output in zip(running, outputs, strict=True):
+        if process.returncode:
+            raise SystemExit(f"a sender failed ({process.returncode}): {output}")
+    return seconds, [json.loads(output.splitlines()[-1])["rss_mb"] for output in outputs]
+
+
+def sender(config_path: str) -> None:
+    """One sender process: `publisher send`, then its peak memory as a JSON line."""
+    from publisher.cli import main as publisher
+
+    code = publisher(["--config", config_path, "send", "--date", DAY.isoformat()])
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"code": code, "rss_mb": rss}))
+    sys.exit(code)
+
+
+def relay_limit(settings: Config, ports: list[int], mails: int) -> float:
+    """Raw clients, one per port, each sending `mails` copies of a real letter's bytes."""
+    now = dt.datetime.combine(DAY, dt.time(7), tzinfo=settings.site.zone)
+    with Store(settings.database) as store:
+        digest = prepare_digest(settings, store, DAY, now)
+        assert digest is not None
+        letter = digest.letter(store.subscribers()[0])
+    payload = Path(tempfile.mkstemp(suffix=".eml")[1])
+    payload.write_bytes(letter.data)
+    started = time.perf_counter()
+    clients = [
+        subprocess.Popen([sys.executable, __file__, "--raw", str(port), str(mails), str(payload)])
+        for port in ports
+    ]
+    for client in clients:
+        client.wait()
+    seconds = time.perf_counter() - started
+    payload.unlink()
+    return mails * len(ports) / seconds
+
+
+def raw_client(port: int, mails: int, payload: Path) -> None:
+    data = payload.read_bytes()
+    with smtplib.SMTP("127.0.0.1", port) as conn:
+        for n in range(mails):
+            conn.sendmail("digest@localhost", [f"reader{n}@example.org"], data)
+
+
+def main() -> None:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--people", type=int, default=100_000)
+    options.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    options.add_argument("--url", default="", help="a PostgreSQL server to use (else a new one)")
+    args = options.parse_args()
+    with ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        ports = [stack.enter_context(relay()) for _ in range(2)]
+        url = args.url
+        if not url:
+            import pgcluster
+
+            cluster = pgcluster.Cluster(durable=True)
+            stack.callback(cluster.stop)
+            url = cluster.url
+        configs = [write_config(folder / f"w{i}", url, ports[i % 2]) for i in range(4)]
+        fill(configs[0], args.people)
+        print(f"{args.people:,} subscribers on PostgreSQL; two relays on ports {ports}")
+        rates = {}
+        for count in args.workers:
+            forget_deliveries(configs[0])
+            seconds, memory = senders(configs[:count])
+            rates[count] = args.people / seconds
+            limit = relay_limit(configs[0], [ports[i % 2] for i in range(count)], 2000)
+            print(
+                f"{count} sender(s): {rates[count]:6.0f} mails/s ({seconds:.1f} s); relay limit "
+                f"with {count} raw client(s): {limit:6.0f} mails/s; peak memory per sender: "
+                + ", ".join(f"{mb:.0f} MB" for mb in memory)
+            )
+        if 1 in rates and 2 in rates:
+            print(f"2 senders / 1 sender: {rates[2] / rates[1]:.2f}x")
+        sqlite = write_config(folder / "sqlite", "sqlite:///publisher.db", ports[0])
+        fill(sqlite, args.people)
+        seconds, memory = senders([sqlite])
+        rate = args.people / seconds
+        print(f"1 sender on SQLite: {rate:6.0f} mails/s ({seconds:.1f} s; {memory[0]:.0f} MB)")
+        if 1 in rates:
+            print(f"1 sender, PostgreSQL / SQLite: {rates[1] / rate:.0%}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--sender"]:
+        sender(sys.argv[2])
+    elif sys.argv[1:2] == ["--raw"]:
+        raw_client(int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4]))
+    else:
+        main()
