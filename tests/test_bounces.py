@@ -24,6 +24,8 @@ from publisher.records import BounceKind, Script, SubscriberStatus
 from publisher.run.daily import read_bounces
 from publisher.store import Store
 
+pytestmark = pytest.mark.engines
+
 DATA = Path(__file__).parent / "data" / "bounces"
 SECRET = "a-fixed-test-secret-for-bounces"  # verp-hard.eml's token is signed with it
 MALFORMED = ("bad-status.eml", "out-of-office.eml", "truncated.eml")

@@ -15,6 +15,8 @@ from publisher.mail import subscribers
 from publisher.records import Script
 from publisher.store import Store
 
+pytestmark = pytest.mark.engines
+
 SECRET = "a fixed secret for the privacy tests"
 
 
