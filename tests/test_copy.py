@@ -17,6 +17,7 @@ from publisher.delivery.engine import send_day
 from publisher.mail import subscribers
 from publisher.records import Script, SubscriberStatus
 from publisher.store import Store
+from publisher.store.copying import TABLES
 
 
 @pytest.fixture
@@ -76,3 +77,11 @@ def test_a_password_in_the_url_is_refused(
 ) -> None:
     assert copy(sqlite_store, "sqlite:///publisher.db", "postgresql://news:secret@db/news") == 1
     assert "keep the password out" in capsys.readouterr().err
+
+
+def test_every_table_of_the_schema_is_copied(tmp_path: Path) -> None:
+    """A migration that adds a table must add it to the copy too."""
+    with Store(tmp_path / "new.db") as store:
+        rows = store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        tables = {row[0] for row in rows} - {"meta"}
+    assert tables == set(TABLES)

@@ -107,10 +107,20 @@ def test_failure_mid_file_leaves_the_store_as_before(
     """The database itself refuses the sixth article; the five before it must not stay."""
     ingest_file(config, store, Path(__file__).parents[1] / "examples" / "2025-12-14.txt", now=NOW)
     before = store.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-    store.db.execute(
-        "CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN NEW.batch_date = '2025-12-14' "
-        "AND NEW.position = 5 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
-    )
+    if store.db.engine == "sqlite":
+        store.db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN NEW.batch_date = '2025-12-14' "
+            "AND NEW.position = 5 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+        )
+    else:
+        store.db.execute(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            " IF NEW.batch_date = '2025-12-14' AND NEW.position = 5 THEN"
+            " RAISE EXCEPTION 'disk on fire'; END IF; RETURN NEW; END $$"
+        )
+        store.db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON articles FOR EACH ROW EXECUTE FUNCTION refuse()"
+        )
     # The driver's error reaches the caller as a StorageError saying what was being done.
     with pytest.raises(StorageError, match="cannot store the articles: disk on fire"):
         ingest_file(config, store, seed_path, day=DAY, now=NOW)

@@ -58,7 +58,7 @@ def rows_of(path: Path) -> dict[str, list[tuple[object, ...]]]:
 
 def test_a_first_release_store_upgrades_with_every_row_kept(tmp_path: Path) -> None:
     config = make_config(tmp_path)
-    before = first_release_store(config.database)
+    before = first_release_store(config.database.path)
     assert all(before.values()), "the frozen store has rows in every table"
 
     with Store(config.database) as store:
@@ -83,14 +83,14 @@ def test_a_first_release_store_upgrades_with_every_row_kept(tmp_path: Path) -> N
         assert store.unfinished_runs(next_day + dt.timedelta(days=1), sent_day) == [next_day]
         fingerprints = store.output_fingerprints()
     assert len(fingerprints) == len(before["outputs"])
-    assert rows_of(config.database) == before, "every row of every table is kept as it was"
+    assert rows_of(config.database.path) == before, "every row of every table is kept as it was"
 
 
 def test_the_upgrade_keeps_a_private_copy_of_the_old_store(tmp_path: Path) -> None:
     config = make_config(tmp_path)
-    before = first_release_store(config.database)
+    before = first_release_store(config.database.path)
     Store(config.database).close()
-    backup = config.database.with_name("publisher.db.schema-1.bak")
+    backup = config.database.path.with_name("publisher.db.schema-1.bak")
     if migrations.LATEST == 1:
         pytest.skip("no migration after the first release yet")
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600, "it holds the subscriber list"
@@ -99,7 +99,7 @@ def test_the_upgrade_keeps_a_private_copy_of_the_old_store(tmp_path: Path) -> No
 
 def test_an_upgraded_store_builds_and_then_rebuilds_nothing(tmp_path: Path) -> None:
     config = make_config(tmp_path)
-    first_release_store(config.database)
+    first_release_store(config.database.path)
     with Store(config.database) as store:
         first = build(config, store, NOW)
         again = build(config, store, NOW)
@@ -110,7 +110,7 @@ def test_an_upgraded_store_builds_and_then_rebuilds_nothing(tmp_path: Path) -> N
 def test_a_database_newer_than_the_program_is_refused(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     Store(config.database).close()
-    with sqlite3.connect(config.database) as db:
+    with sqlite3.connect(config.database.path) as db:
         db.execute("UPDATE meta SET value = ? WHERE name = 'schema_version'", (99,))
     db.close()
     with pytest.raises(StorageError, match="schema version 99, newer than this publisher"):
@@ -121,7 +121,7 @@ def test_a_failing_step_leaves_the_store_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = make_config(tmp_path)
-    before = first_release_store(config.database)
+    before = first_release_store(config.database.path)
     broken = migrations.Step(
         migrations.LATEST + 1,
         "a step that fails halfway",
@@ -131,20 +131,20 @@ def test_a_failing_step_leaves_the_store_as_it_was(
     monkeypatch.setattr(migrations, "LATEST", broken.version)
     with pytest.raises(StorageError, match="no_such_table"):
         Store(config.database)
-    with sqlite3.connect(config.database) as db:
+    with sqlite3.connect(config.database.path) as db:
         version = db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
     db.close()
     assert version == ("1",)
     assert "extra" not in tables
-    assert rows_of(config.database) == before
+    assert rows_of(config.database.path) == before
 
 
 def test_db_status_and_upgrade_say_where_the_store_stands(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = make_config(tmp_path)
-    first_release_store(config.database)
+    first_release_store(config.database.path)
     assert main(["--config", str(config.root / "config.toml"), "db", "status"]) == 0
     shown = capsys.readouterr().out
     assert "schema: version 1" in shown
@@ -168,14 +168,14 @@ def test_an_upgraded_store_takes_bounced_subscribers_and_keeps_its_foreign_keys(
 ) -> None:
     """Step 2 rebuilds subscribers and deliveries: ids and references must survive."""
     config = make_config(tmp_path)
-    first_release_store(config.database)
+    first_release_store(config.database.path)
     with Store(config.database) as store:
         ann = next(p for p in store.subscribers() if p.email == "ann@example.org")
         store.set_subscriber_status(ann.id, SubscriberStatus.BOUNCED, NOW)
         assert store.subscriber(ann.id) is not None
         assert store.subscriber(ann.id).status is SubscriberStatus.BOUNCED  # type: ignore[union-attr]
         assert store.deliveries_of(ann.id), "her deliveries still point at her"
-    with sqlite3.connect(config.database) as db:
+    with sqlite3.connect(config.database.path) as db:
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     db.close()
 

@@ -51,10 +51,13 @@ def test_erase_keeps_nothing_but_a_keyed_hash_and_imports_never_bring_it_back(
     config: Config, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli(config, "subscribers", "erase", "ann@example.org") == 0
-    # Not in any row, nor in the file's bytes (free pages, journal) once the store is closed.
-    raw = b"".join(p.read_bytes() for p in config.database.parent.glob("publisher.db*"))
-    assert b"ann@example.org" not in raw.lower() and b"Ann Lee" not in raw
-    assert b"bo@example.org" in raw, "only the one person is forgotten"
+    if config.database.engine == "sqlite":
+        # Not in any row, nor in the file's bytes (free pages, journal) once it is closed. A
+        # PostgreSQL server's files are its operator's (VACUUM; docs/deploy.md).
+        folder = config.database.path.parent
+        raw = b"".join(p.read_bytes() for p in folder.glob("publisher.db*"))
+        assert b"ann@example.org" not in raw.lower() and b"Ann Lee" not in raw
+        assert b"bo@example.org" in raw, "only the one person is forgotten"
 
     people = tmp_path / "old-list.csv"
     people.write_text("ANN@example.org,zh-Hant\nnew@example.org,zh-Hant\n", encoding="utf-8")

@@ -16,10 +16,20 @@ from publisher.errors import StorageError
 from publisher.store import Store
 
 # Parents before children (foreign keys); meta is the schema's own and is not copied.
-TABLES = ("articles", "conversions", "outputs", "builds", "subscribers", "deliveries", "runs")
+TABLES = (
+    "articles",
+    "conversions",
+    "outputs",
+    "builds",
+    "subscribers",
+    "deliveries",
+    "bounces",
+    "erased",
+    "runs",
+)
 # Tables whose `id` the database hands out: on PostgreSQL its sequence must move on past
 # the copied ids, or the next insert would collide.
-IDENTITIES = ("builds", "subscribers", "deliveries")
+IDENTITIES = ("builds", "subscribers", "deliveries", "bounces")
 CHUNK = 1000
 
 
