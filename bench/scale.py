@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import resource
 import smtplib
 import subprocess
@@ -142,6 +143,8 @@ def raw_client(port: int, mails: int, payload: Path) -> None:
 
 
 def main() -> None:
+    # One link-signing key for every sender, as on real nodes (and no key files written).
+    os.environ.setdefault("PUBLISHER_SECRET", "bench-scale-py-not-a-secret-0123456789")
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--people", type=int, default=100_000)
     options.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
