@@ -55,7 +55,7 @@ def test_a_new_article_moves_the_generation_a_duplicate_does_not(
 
 def test_a_store_at_version_1_upgrades_keeping_its_rows(tmp_path: Path, seed_path: Path) -> None:
     config = make_config(tmp_path)
-    old = SqliteDatabase(config.database)
+    old = SqliteDatabase(config.database.path)
     with old.transaction():
         for statement in migrations.STEPS[0].statements("sqlite"):
             old.execute(statement)

@@ -21,6 +21,8 @@ from publisher.site.build import build
 from publisher.site.paths import Site
 from publisher.store import Store
 
+pytestmark = pytest.mark.engines
+
 LATER = NOW + dt.timedelta(days=1)
 # Our own sentences: the first has a term OpenCC changes (晶片 → 芯片), the second none.
 CHIP = ("新廠量產晶片", "新廠今天開始量產晶片，產能比去年高出一成。", "科技日報")

@@ -17,6 +17,8 @@ from publisher.site.build import build
 from publisher.store import Store
 from publisher.web import app as web
 
+pytestmark = pytest.mark.engines
+
 # Our own sentences, one per script.
 ITEMS = [
     ("山區步道重新開放", "颱風過後修復完成的步道，本週末起重新開放給登山客。", "地方新聞"),

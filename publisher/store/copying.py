@@ -22,6 +22,7 @@ TABLES = (
     "outputs",
     "builds",
     "subscribers",
+    "source_optouts",
     "deliveries",
     "bounces",
     "erased",
