@@ -113,6 +113,7 @@ def test_bad_date_is_refused_by_the_parser(tmp_path: Path) -> None:
 
 def test_one_shot_commands_respect_the_store_lock(tmp_path: Path) -> None:
     assert run(tmp_path, "init").returncode == 0
+    assert run(tmp_path, "ingest", str(EXAMPLES / "2025-12-15-simplified.txt")).returncode == 0
     settings = config_module.load(tmp_path / "config.toml")
     holder = StoreLock(lock_path(settings), "publisher run")
     assert holder.acquire(wait=False)

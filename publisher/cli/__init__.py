@@ -51,13 +51,29 @@ def _describe(command: argparse.ArgumentParser) -> None:
                 _describe(sub)
 
 
+class _Plain(logging.Formatter):
+    """A warning as a command says it: `publisher: warning: …`, no time stamp, no logger."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"publisher: {record.levelname.lower()}: {record.getMessage()}"
+
+
+def _set_up_logging(args: argparse.Namespace) -> None:
+    """One voice per command: its plain lines on stdout, warnings on stderr. Time-stamped
+    log lines only with -v, or from the daemon (`run`), whose log is its output."""
+    handler = logging.StreamHandler(sys.stderr)
+    if args.verbose or args.command == "run":
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        level = logging.DEBUG if args.verbose else logging.INFO
+    else:
+        handler.setFormatter(_Plain())
+        level = logging.WARNING
+    logging.basicConfig(level=level, handlers=[handler])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format=LOG_FORMAT,
-        stream=sys.stderr,
-    )
+    _set_up_logging(args)
     try:
         if getattr(args, "needs_config", True):
             settings = config.load(args.config)

@@ -7,7 +7,7 @@ import datetime as dt
 import threading
 from typing import TYPE_CHECKING
 
-from publisher.cli.options import changes_store, date_argument
+from publisher.cli.options import changes_store, date_argument, existing_store
 from publisher.config import Config
 from publisher.run.signals import stop_on_signals
 from publisher.store import Store
@@ -59,7 +59,7 @@ def _send(args: argparse.Namespace, config: Config) -> int:
     now = config.now()
     day: dt.date = args.date or now.date()
     stop = threading.Event()
-    with Store(config.database) as store:
+    with existing_store(config) as store:
         if args.retry_uncertain:
             count = store.requeue_uncertain(day, now)
             print(f"{day}: {count} uncertain deliveries queued again")
