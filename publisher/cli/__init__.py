@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from publisher import __version__, config
-from publisher.cli import bounces, core, daemon, db, mail, send
-from publisher.errors import PublisherError
+from publisher.cli import bounces, core, daemon, db, deliveries, exits, mail, send
+from publisher.errors import LockError, PublisherError
 from publisher.run import lock
 from publisher.run.logs import LOG_FORMAT
 
 # Each module adds its commands; every command sets `handler(args, config) -> exit code`.
-COMMAND_MODULES = (core, mail, bounces, send, daemon, db)
+COMMAND_MODULES = (core, mail, bounces, send, deliveries, daemon, db)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = args.handler(args, settings)
     except PublisherError as error:
         print(f"publisher: error: {error}", file=sys.stderr)
-        return 1
+        return exits.BUSY if isinstance(error, LockError) else exits.ATTENTION
     except KeyboardInterrupt:
         print("publisher: interrupted", file=sys.stderr)
         return 130

@@ -163,7 +163,7 @@ def _digest(args: argparse.Namespace, config: Config) -> int:
 
     now = config.now()
     day = args.date or now.date()
-    with existing_store(config) as store:
+    with Store(config.database) as store:
         paths = write_archive(config, store, day)
     if not paths:
         print(f"no articles for {day.isoformat()}: no digest", file=sys.stderr)
