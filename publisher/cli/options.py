@@ -43,6 +43,7 @@ def existing_store(config: Config) -> Store:
     """The store for a command that reads it (or sends from it): one that is not there yet is
     not created empty, and the user learns how to start."""
     from publisher.store import Store
+
     if not config.database.exists():
         raise PublisherError(
             f"no store yet at {config.database}; start with: publisher ingest FILE… "
