@@ -52,6 +52,7 @@ def read_input(path: Path) -> bytes:
         except OSError as error:
             raise InputError(path, unreadable(error)) from None
 
+
 # What mkstemp makes of write_atomic's prefix and suffix: .<name>.<8 random characters>.tmp
 _TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
 
