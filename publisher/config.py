@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from publisher.errors import ConfigError
+from publisher.files import unreadable
 from publisher.records import Script
 
 DEFAULT_PATH = Path("config.toml")
@@ -186,8 +187,10 @@ class Config:
 
 
 def _check_choice(allowed: tuple[str, ...]) -> typing.Callable[[Any], str | None]:
+    named = f"{', '.join(allowed[:-1])} or {allowed[-1]}"
+
     def check(value: Any) -> str | None:
-        return None if value in allowed else f"must be one of {', '.join(map(repr, allowed))}"
+        return None if value in allowed else f"must be {named}, not {value!r}"
 
     return check
 
@@ -282,7 +285,7 @@ _CHECKS: dict[str, typing.Callable[[Any], str | None]] = {
     "feeds.max_entries": _positive,
     "feeds.summary_chars": _positive,
     "scripts.hant_variant": _check_choice(("tw", "hk", "generic")),
-    "scripts.default": _check_choice(tuple(Script)),
+    "scripts.default": _check_choice(tuple(script.value for script in Script)),
     "scripts.protected_terms": _terms,
     "digest.from_address": _check_from,
     "digest.unsubscribe_mailto": _check_mailto,
@@ -365,6 +368,8 @@ def load(path: Path = DEFAULT_PATH) -> Config:
         if path == DEFAULT_PATH:
             return dataclasses.replace(Config(), root=Path("."))
         raise ConfigError(path, None, "no such file") from None
+    except OSError as error:
+        raise ConfigError(path, None, unreadable(error)) from None
     except UnicodeDecodeError as error:
         raise ConfigError(path, None, f"not UTF-8: {error}") from None
     return parse(text, path)

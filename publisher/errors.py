@@ -20,14 +20,24 @@ class ConfigError(PublisherError):
         super().__init__(f"{path}: {key}: {problem}" if key else f"{path}: {problem}")
 
 
-class BatchError(PublisherError):
-    """A batch file that cannot be ingested; nothing of it is stored."""
+class InputError(PublisherError):
+    """A file the user named that cannot be read at all (a folder, missing, no permission)."""
 
-    def __init__(self, path: Path | str, line: int, problem: str) -> None:
+    def __init__(self, path: Path | str, problem: str) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")
+
+
+class BatchError(PublisherError):
+    """A batch file that cannot be ingested; nothing of it is stored. `line` is None when
+    the file could not be read at all."""
+
+    def __init__(self, path: Path | str, line: int | None, problem: str) -> None:
         self.path = Path(path)
         self.line = line
         self.problem = problem
-        super().__init__(f"{path}:{line}: {problem}")
+        super().__init__(f"{path}:{line}: {problem}" if line else f"{path}: {problem}")
 
 
 class DictionaryError(PublisherError):

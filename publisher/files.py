@@ -1,4 +1,5 @@
-"""Atomic file output: a reader sees the old file or the new one, never half of one.
+"""Files: input named in one line when it cannot be read (`open_input`, `read_input`),
+and atomic output: a reader sees the old file or the new one, never half of one.
 
 One file (`write_atomic`): write a temporary file in the same folder, fsync it, rename it
 over the target. Many files (`FileBatch`, the build's thousands of pages): the temporary
@@ -19,6 +20,38 @@ import re
 import sys
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
+
+from publisher.errors import InputError
+
+
+def unreadable(error: OSError) -> str:
+    """Why a path the user gave cannot be read, in the user's words, not the OS's class."""
+    if isinstance(error, IsADirectoryError):
+        return "is a folder, not a file"
+    if isinstance(error, FileNotFoundError):
+        return "no such file"
+    if isinstance(error, PermissionError):
+        return "cannot be read: permission denied"
+    return f"cannot be read: {error.strerror or error}"
+
+
+def open_input(path: Path) -> BinaryIO:
+    """Open a file the user named; InputError naming it when it is a folder, missing or
+    unreadable."""
+    try:
+        return path.open("rb")
+    except OSError as error:
+        raise InputError(path, unreadable(error)) from None
+
+
+def read_input(path: Path) -> bytes:
+    with open_input(path) as handle:
+        try:
+            return handle.read()
+        except OSError as error:
+            raise InputError(path, unreadable(error)) from None
+
 
 # What mkstemp makes of write_atomic's prefix and suffix: .<name>.<8 random characters>.tmp
 _TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")

@@ -15,8 +15,17 @@ class Script(StrEnum):
     def twin(self) -> Script:
         return Script.HANS if self is Script.HANT else Script.HANT
 
+    @classmethod
+    def named(cls, value: str) -> Script:
+        """The script a person typed, in any case (zh-hans too); ValueError in their words."""
+        for script in cls:
+            if value.strip().lower() == script.value.lower():
+                return script
+        raise ValueError(f"{value!r}: must be {SCRIPT_CHOICES}")
+
 
 SCRIPTS: tuple[Script, ...] = (Script.HANT, Script.HANS)
+SCRIPT_CHOICES = "zh-Hant or zh-Hans"
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,10 +64,10 @@ def chromium(tmp_path: Path, *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, seed_path: Path) -> Config:
+def site(tmp_path_factory: pytest.TempPathFactory, news_path: Path) -> Config:
     config = make_config(tmp_path_factory.mktemp("browser"))
     with Store(config.database) as store:
-        ingest_file(config, store, seed_path, day=NOW.date(), now=NOW)
+        ingest_file(config, store, news_path, day=NOW.date(), now=NOW)
         build(config, store, NOW)
         write_archive(config, store, NOW.date())
     return config
@@ -89,9 +89,9 @@ def test_the_subscribe_form_renders_in_both_scripts(base: str, tmp_path: Path) -
 
 
 def test_a_digest_archive_page_shows_the_days_articles(
-    base: str, site: Config, seed_path: Path, tmp_path: Path
+    base: str, site: Config, news_path: Path, tmp_path: Path
 ) -> None:
-    first_title = seed_path.read_text(encoding="utf-8-sig").strip().splitlines()[0].strip()
+    first_title = news_path.read_text(encoding="utf-8-sig").strip().splitlines()[0].strip()
     path = Site.digest_path(Script.HANT, NOW.date())
     dom = chromium(tmp_path, "--dump-dom", base + path)
     assert first_title in dom

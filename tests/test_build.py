@@ -30,8 +30,8 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture
-def built(config: Config, store: Store, seed_path: Path) -> Config:
-    ingest_file(config, store, seed_path, day=DAY, now=NOW)
+def built(config: Config, store: Store, news_path: Path) -> Config:
+    ingest_file(config, store, news_path, day=DAY, now=NOW)
     build(config, store, NOW)
     return config
 
@@ -179,8 +179,8 @@ def test_a_new_day_rewrites_only_what_shows_it(built: Config, store: Store) -> N
     assert feed.feed.updated.startswith("2025-12-15T00:00:00+08:00")
 
 
-def test_feed_window_is_the_newest_entries(config: Config, store: Store, seed_path: Path) -> None:
-    ingest_file(config, store, seed_path, day=DAY, now=NOW)
+def test_feed_window_is_the_newest_entries(config: Config, store: Store, news_path: Path) -> None:
+    ingest_file(config, store, news_path, day=DAY, now=NOW)
     later = config.root / "2025-12-16.txt"
     later.write_text("甲\n甲文。 (A)\n乙\n乙文。 (B)\n", encoding="utf-8")
     ingest_file(config, store, later, now=NOW)

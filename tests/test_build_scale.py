@@ -29,9 +29,9 @@ def files_of(root: Path) -> dict[str, bytes]:
 
 
 def test_an_unchanged_store_builds_nothing_until_full_is_asked(
-    config: Config, store: Store, seed_path: Path
+    config: Config, store: Store, news_path: Path
 ) -> None:
-    ingest_file(config, store, seed_path, day=DAY, now=NOW)
+    ingest_file(config, store, news_path, day=DAY, now=NOW)
     first = build(config, store, NOW)
     feed = config.output_dir / "zh-Hant" / "atom.xml"
     feed.unlink()
@@ -43,17 +43,17 @@ def test_an_unchanged_store_builds_nothing_until_full_is_asked(
 
 
 def test_a_new_article_moves_the_generation_a_duplicate_does_not(
-    config: Config, store: Store, seed_path: Path
+    config: Config, store: Store, news_path: Path
 ) -> None:
     before = store.generation()
-    ingest_file(config, store, seed_path, day=DAY, now=NOW)
+    ingest_file(config, store, news_path, day=DAY, now=NOW)
     after = store.generation()
     assert after == before + 1
-    ingest_file(config, store, seed_path, day=DAY, now=NOW)  # all eight already stored
+    ingest_file(config, store, news_path, day=DAY, now=NOW)  # all eight already stored
     assert store.generation() == after
 
 
-def test_a_store_at_version_1_upgrades_keeping_its_rows(tmp_path: Path, seed_path: Path) -> None:
+def test_a_store_at_version_1_upgrades_keeping_its_rows(tmp_path: Path, news_path: Path) -> None:
     config = make_config(tmp_path)
     old = SqliteDatabase(config.database.path)
     with old.transaction():
@@ -71,7 +71,7 @@ def test_a_store_at_version_1_upgrades_keeping_its_rows(tmp_path: Path, seed_pat
         last = store.last_build()
         assert last is not None and (last.written, last.unchanged, last.generation) == (40, 2, -1)
         assert store.output_fingerprints() == {"index.html": "old"}
-        ingest_file(config, store, seed_path, day=DAY, now=NOW)
+        ingest_file(config, store, news_path, day=DAY, now=NOW)
         assert build(config, store, NOW).written > 0
         assert build(config, store, NOW).written == 0
     assert (tmp_path / "publisher.db.schema-1.bak").exists()
@@ -102,19 +102,19 @@ with Store(settings.database) as store:
 
 
 def test_a_build_killed_midway_leaves_whole_files_and_the_next_build_finishes(
-    tmp_path: Path, seed_path: Path
+    tmp_path: Path, news_path: Path
 ) -> None:
     (tmp_path / "reference").mkdir()
     (tmp_path / "killed").mkdir()
     reference = make_config(tmp_path / "reference")
     with Store(reference.database) as store:
-        ingest_file(reference, store, seed_path, day=DAY, now=NOW)
+        ingest_file(reference, store, news_path, day=DAY, now=NOW)
         build(reference, store, NOW)
     complete = files_of(reference.output_dir)
 
     config = make_config(tmp_path / "killed")
     with Store(config.database) as store:
-        ingest_file(config, store, seed_path, day=DAY, now=NOW)
+        ingest_file(config, store, news_path, day=DAY, now=NOW)
     killed = subprocess.run(
         [sys.executable, "-c", _KILLED_BUILD, str(config.root / "config.toml")],
         cwd=REPO,

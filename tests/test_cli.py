@@ -115,13 +115,14 @@ def test_bad_date_is_refused_by_the_parser(tmp_path: Path) -> None:
 
 def test_one_shot_commands_respect_the_store_lock(tmp_path: Path) -> None:
     assert run(tmp_path, "init").returncode == 0
+    assert run(tmp_path, "ingest", str(EXAMPLES / "2025-12-15-simplified.txt")).returncode == 0
     settings = config_module.load(tmp_path / "config.toml")
     holder = StoreLock(lock_path(settings), "publisher run")
     assert holder.acquire(wait=False)
     try:
         for command in (["ingest", str(EXAMPLES / "2025-12-14.txt")], ["build"], ["send"]):
             busy = run(tmp_path, *command)
-            assert busy.returncode == 1, command
+            assert busy.returncode == 69, command  # busy, not failed
             assert f"pid {os.getpid()} (publisher run" in busy.stderr
             assert "--wait" in busy.stderr and "Traceback" not in busy.stderr
         assert run(tmp_path, "status").returncode == 0  # reading needs no lock

@@ -12,20 +12,20 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from conftest import SEED_DIR
+from conftest import shared_file
 from publisher.articles import phrasebook
 from publisher.articles.conversion import CONFIGS, Converter, Scripts, changed_phrases
 from publisher.errors import DictionaryError
 from publisher.records import Script
 
-CASES_FILE = Path(__file__).resolve().parents[2] / "shared" / "opencc" / "testcases.json"
 USED_CONFIGS = sorted({config for pair in CONFIGS.values() for config in pair})
 SCRIPTS = Scripts.for_site()
 
 
 def opencc_cases() -> list[tuple[str, str, str, str]]:
     # The file has trailing commas (see its README): strip them before parsing.
-    text = re.sub(r",(\s*[}\]])", r"\1", CASES_FILE.read_text(encoding="utf-8"))
+    cases = shared_file("opencc/testcases.json")
+    text = re.sub(r",(\s*[}\]])", r"\1", cases.read_text(encoding="utf-8"))
     return [
         (case["id"], config, case["input"], expected)
         for case in json.loads(text)["cases"]
@@ -35,11 +35,8 @@ def opencc_cases() -> list[tuple[str, str, str, str]]:
 
 
 @pytest.fixture(scope="module")
-def seed_text() -> str:
-    paths = sorted(SEED_DIR.glob("*.txt"))
-    if not paths:
-        pytest.skip(f"the seed batch is not at {SEED_DIR}")
-    return paths[0].read_text(encoding="utf-8")
+def seed_text(seed_path: Path) -> str:
+    return seed_path.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -70,16 +67,12 @@ def _failures(protected: tuple[str, ...] = ()) -> set[tuple[str, str]]:
 
 
 def test_every_config_the_project_uses_passes_opencc_cases_but_the_departures() -> None:
-    if not CASES_FILE.exists():
-        pytest.skip(f"OpenCC's test cases are not at {CASES_FILE}")
     assert {config for _, config, _, _ in opencc_cases()} == set(USED_CONFIGS)
     assert _failures() == DEPARTURES
 
 
 def test_plain_opencc_passes_every_case_it_is_meant_to() -> None:
     """The departures are ours: OpenCC alone passes each of those cases."""
-    if not CASES_FILE.exists():
-        pytest.skip(f"OpenCC's test cases are not at {CASES_FILE}")
     engines = {config: opencc.OpenCC(config) for config in USED_CONFIGS}
     for case_id, config, source, expected in opencc_cases():
         assert engines[config].convert(source) == expected, case_id

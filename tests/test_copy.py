@@ -27,11 +27,11 @@ def target(postgres_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def sqlite_store(tmp_path: Path, seed_path: Path) -> Config:
+def sqlite_store(tmp_path: Path, news_path: Path) -> Config:
     """A store with a day's articles, a build's memory, two subscribers and their mail."""
     config = make_config(tmp_path)
     with Store(config.database) as store:
-        ingest_file(config, store, seed_path, day=DAY, now=NOW)
+        ingest_file(config, store, news_path, day=DAY, now=NOW)
         for address in ("one@example.org", "two@example.org"):
             subscribers.add(store, address, Script.HANS, NOW)
         send_day(config, store, DAY, NOW)

@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from smtpserver import Handler, SmtpServer, free_port
+from smtpserver import DROP_AFTER_DATA, Handler, SmtpServer, free_port
 
 from publisher import config as config_module
-from publisher.cli import parser
+from publisher.cli import exits, parser
 from publisher.config import Config
 from publisher.mail import subscribers
 from publisher.records import Script
@@ -112,12 +112,12 @@ log_file = "logs/publisher.log"
     return config_module.load(path)
 
 
-def prepare(root: Path, seed: Path, smtp_port: int, readers: int, time: str = "00:00") -> Config:
+def prepare(root: Path, batch: Path, smtp_port: int, readers: int, time: str = "00:00") -> Config:
     """A site with today's batch waiting in the inbox and `readers` active subscribers."""
     config = write_config(root, zone=quiet_zone(), time=time, smtp_port=smtp_port)
     inbox = config.path(config.schedule.inbox_dir)
     inbox.mkdir()
-    (inbox / "news.txt").write_bytes(seed.read_bytes())
+    (inbox / "news.txt").write_bytes(batch.read_bytes())
     now = dt.datetime.now(config.site.zone)
     with Store(config.database) as store:
         for number in range(readers):
@@ -204,9 +204,9 @@ def day_finished(config: Config) -> bool:
 
 
 def test_catch_up_at_start_sends_once_and_a_restart_sends_nothing(
-    tmp_path: Path, seed_path: Path, smtp: SmtpServer, started: list[Publisher]
+    tmp_path: Path, news_path: Path, smtp: SmtpServer, started: list[Publisher]
 ) -> None:
-    config = prepare(tmp_path, seed_path, smtp.port, readers=4)
+    config = prepare(tmp_path, news_path, smtp.port, readers=4)
     first = Publisher(config, "run", name="first")
     started.append(first)
     first.wait_for_log("running it now")
@@ -225,9 +225,9 @@ def test_catch_up_at_start_sends_once_and_a_restart_sends_nothing(
 
 
 def test_the_cron_trigger_fires_a_few_seconds_ahead(
-    tmp_path: Path, seed_path: Path, smtp: SmtpServer, started: list[Publisher]
+    tmp_path: Path, news_path: Path, smtp: SmtpServer, started: list[Publisher]
 ) -> None:
-    config = prepare(tmp_path, seed_path, smtp.port, readers=2, time="23:59")
+    config = prepare(tmp_path, news_path, smtp.port, readers=2, time="23:59")
     soon = (dt.datetime.now(config.site.zone) + dt.timedelta(seconds=5)).time()
     at = soon.replace(microsecond=0).isoformat()
     publisher = Publisher(config, "run", "--at", at)
@@ -242,11 +242,11 @@ def test_the_cron_trigger_fires_a_few_seconds_ahead(
 
 
 def test_sigterm_mid_send_stops_cleanly_and_a_restart_sends_the_rest_once(
-    tmp_path: Path, seed_path: Path, started: list[Publisher]
+    tmp_path: Path, news_path: Path, started: list[Publisher]
 ) -> None:
     readers = 24
     with SmtpServer(Handler(delay=0.15)) as smtp:  # about 4 s of sending in all
-        config = prepare(tmp_path, seed_path, smtp.port, readers=readers)
+        config = prepare(tmp_path, news_path, smtp.port, readers=readers)
         first = Publisher(config, "run", name="first")
         started.append(first)
         until(lambda: smtp.handler.count() >= 3, "the first mails")
@@ -264,22 +264,34 @@ def test_sigterm_mid_send_stops_cleanly_and_a_restart_sends_the_rest_once(
         assert_each_once(smtp, readers)
 
 
+def test_run_once_exits_1_while_the_day_has_uncertain_mail(
+    tmp_path: Path, news_path: Path, smtp: SmtpServer, started: list[Publisher]
+) -> None:
+    config = prepare(tmp_path, news_path, smtp.port, readers=3)
+    smtp.handler.plan("reader1@example.org", DROP_AFTER_DATA)
+    for name in ("first", "again"):  # the second run sends nothing: the day is what counts
+        once = Publisher(config, "run", "--once", name=name)
+        started.append(once)
+        assert once.process.wait(timeout=DEADLINE) == 1, once.text
+    assert_each_once(smtp, 3)
+
+
 def test_two_runs_at_once_only_one_works(
-    tmp_path: Path, seed_path: Path, started: list[Publisher]
+    tmp_path: Path, news_path: Path, started: list[Publisher]
 ) -> None:
     readers = 12
     with SmtpServer(Handler()) as smtp:
         # The relay holds the first run's first mail until both other processes have met
         # the lock, however slowly they start.
         smtp.handler.hold()
-        config = prepare(tmp_path, seed_path, smtp.port, readers=readers)
+        config = prepare(tmp_path, news_path, smtp.port, readers=readers)
         working = Publisher(config, "run", "--once", name="working")
         started.append(working)
         until(lambda: len(smtp.handler.attempts) >= 1, "the first run to be sending")
 
         refused = Publisher(config, "run", "--once", "--no-wait", name="refused")
         started.append(refused)
-        assert refused.process.wait(timeout=DEADLINE) == 1
+        assert refused.process.wait(timeout=DEADLINE) == exits.BUSY  # not a mail failure
         assert f"pid {working.process.pid}" in refused.text
         assert "the store is busy" in refused.text
 
@@ -356,12 +368,12 @@ def test_no_retry_when_stopping_or_when_the_next_run_comes_first(
 
 
 def test_a_relay_that_is_down_leaves_the_day_incomplete_and_due_again(
-    scheduled: daemon.Daemon, seed_path: Path
+    scheduled: daemon.Daemon, news_path: Path
 ) -> None:
     config = scheduled.config
     inbox = config.path(config.schedule.inbox_dir)
     inbox.mkdir()
-    (inbox / "news.txt").write_bytes(seed_path.read_bytes())
+    (inbox / "news.txt").write_bytes(news_path.read_bytes())
     with Store(config.database) as store:
         subscribers.add(store, "reader@example.org", Script.HANT, dt.datetime.now(dt.UTC))
     daemon.scheduled_run(scheduled)  # nothing listens on the SMTP port

@@ -85,9 +85,9 @@ def test_rejected_file_gets_its_reason_beside_it(inbox: Path) -> None:
 
 
 def test_ingest_inbox_moves_good_files_to_done_and_bad_ones_to_rejected(
-    config: Config, store: Store, inbox: Path, seed_path: Path
+    config: Config, store: Store, inbox: Path, news_path: Path
 ) -> None:
-    (inbox / "2025-12-14.txt").write_bytes(seed_path.read_bytes())
+    (inbox / "2025-12-14.txt").write_bytes(news_path.read_bytes())
     (inbox / "broken.txt").write_text("標題一\n沒有來源的內文\n標題二\n", encoding="utf-8")
     outcomes = daily.ingest_inbox(config, store, LATER)
     assert [(o.path.name, o.added, o.error is None) for o in outcomes] == [
@@ -95,7 +95,7 @@ def test_ingest_inbox_moves_good_files_to_done_and_bad_ones_to_rejected(
         ("broken.txt", 0, False),
     ]
     assert daily.inbox_files(inbox) == []
-    assert (inbox / "done" / "2025-12-14.txt").read_bytes() == seed_path.read_bytes()
+    assert (inbox / "done" / "2025-12-14.txt").read_bytes() == news_path.read_bytes()
     reason = (inbox / "rejected" / "broken.txt.error.txt").read_text(encoding="utf-8")
     assert "broken.txt" in reason and "line" in reason and "nothing of it was stored" in reason
     assert len(store.articles(day=DAY)) == 8
@@ -142,9 +142,9 @@ def readers(store: Store) -> list[str]:
 
 
 def test_a_run_ingests_builds_archives_sends_and_records_the_day(
-    config: Config, store: Store, inbox: Path, seed_path: Path, readers: list[str]
+    config: Config, store: Store, inbox: Path, news_path: Path, readers: list[str]
 ) -> None:
-    (inbox / "news.txt").write_bytes(seed_path.read_bytes())  # no date: today in Taipei
+    (inbox / "news.txt").write_bytes(news_path.read_bytes())  # no date: today in Taipei
     report = daily.run_day(config, store, LATER)
     assert report.complete and not report.skipped
     assert report.send is not None and report.send.sent == 2
@@ -161,11 +161,11 @@ def test_a_run_ingests_builds_archives_sends_and_records_the_day(
 
 
 def test_a_completed_day_never_runs_twice(
-    config: Config, store: Store, inbox: Path, seed_path: Path, readers: list[str]
+    config: Config, store: Store, inbox: Path, news_path: Path, readers: list[str]
 ) -> None:
-    (inbox / "news.txt").write_bytes(seed_path.read_bytes())
+    (inbox / "news.txt").write_bytes(news_path.read_bytes())
     daily.run_day(config, store, LATER)
-    (inbox / "late.txt").write_bytes(seed_path.read_bytes())
+    (inbox / "late.txt").write_bytes(news_path.read_bytes())
     again = daily.run_day(config, store, LATER + dt.timedelta(hours=1))
     assert again.skipped and again.complete
     assert len(outbox(config)) == 2
@@ -173,9 +173,9 @@ def test_a_completed_day_never_runs_twice(
 
 
 def test_a_stopped_run_leaves_the_day_due_and_the_next_run_sends_the_rest(
-    config: Config, store: Store, inbox: Path, seed_path: Path, readers: list[str]
+    config: Config, store: Store, inbox: Path, news_path: Path, readers: list[str]
 ) -> None:
-    (inbox / "news.txt").write_bytes(seed_path.read_bytes())
+    (inbox / "news.txt").write_bytes(news_path.read_bytes())
     stop = threading.Event()
     stop.set()  # SIGTERM came before the first message
     first = daily.run_day(config, store, LATER, stop=stop)
@@ -188,9 +188,9 @@ def test_a_stopped_run_leaves_the_day_due_and_the_next_run_sends_the_rest(
 
 
 def test_a_day_left_unfinished_is_finished_by_the_next_days_run(
-    config: Config, store: Store, inbox: Path, seed_path: Path, readers: list[str]
+    config: Config, store: Store, inbox: Path, news_path: Path, readers: list[str]
 ) -> None:
-    (inbox / "news.txt").write_bytes(seed_path.read_bytes())
+    (inbox / "news.txt").write_bytes(news_path.read_bytes())
     stop = threading.Event()
     stop.set()  # stopped before the first mail, and not restarted until the next day
     assert not daily.run_day(config, store, LATER, stop=stop).complete
@@ -206,9 +206,9 @@ def test_a_day_left_unfinished_is_finished_by_the_next_days_run(
 
 
 def test_days_older_than_the_resume_window_are_left_to_the_operator(
-    config: Config, store: Store, inbox: Path, seed_path: Path, readers: list[str]
+    config: Config, store: Store, inbox: Path, news_path: Path, readers: list[str]
 ) -> None:
-    (inbox / "news.txt").write_bytes(seed_path.read_bytes())
+    (inbox / "news.txt").write_bytes(news_path.read_bytes())
     stop = threading.Event()
     stop.set()
     daily.run_day(config, store, LATER, stop=stop)

@@ -37,12 +37,13 @@ from publisher.articles.ingest import ingest_file
 from publisher.cli import main
 from publisher.config import Config
 from publisher.delivery.engine import Policy, SendReport, deliver, send_day
+from publisher.delivery.settle import settle
 from publisher.delivery.smtp import Smtp
 from publisher.delivery.transport import Handover, Managed, no_handover
 from publisher.errors import AddressError
 from publisher.mail import preferences, subscribers
 from publisher.mail.digest import prepare_digest
-from publisher.records import Letter, Script, Subscriber
+from publisher.records import DeliveryStatus, Letter, Script, Subscriber
 from publisher.run.signals import stop_on_signals
 from publisher.store import Store
 
@@ -67,10 +68,10 @@ def server() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-def setup(tmp_path: Path, server: SmtpServer, seed_path: Path) -> Iterator[tuple[Config, Store]]:
+def setup(tmp_path: Path, server: SmtpServer, news_path: Path) -> Iterator[tuple[Config, Store]]:
     config = smtp_config(tmp_path, server.port)
     with Store(config.database) as store:
-        ingest_file(config, store, seed_path, day=DAY, now=NOW)
+        ingest_file(config, store, news_path, day=DAY, now=NOW)
         yield config, store
 
 
@@ -220,18 +221,18 @@ def test_an_answer_lost_after_the_data_is_uncertain_and_never_resent(
     assert (address, message_id) == ("reader2@example.org", row["message_id"])
 
     # The operator checked the relay's log and decided to send it again.
-    assert store.requeue_uncertain(DAY, NOW) == 1
+    assert settle(store, DAY, NOW, resend=[message_id]).resend == ("reader2@example.org",)
     assert run(config, store).sent == 1
     assert server.handler.count("reader2@example.org") == 2
 
 
 def test_a_dead_server_stops_the_run_cleanly_and_the_next_run_resumes(
-    tmp_path: Path, seed_path: Path
+    tmp_path: Path, news_path: Path
 ) -> None:
     port = free_port()
     config = smtp_config(tmp_path, port)
     with Store(config.database) as store:
-        ingest_file(config, store, seed_path, day=DAY, now=NOW)
+        ingest_file(config, store, news_path, day=DAY, now=NOW)
         people = add_people(store, 6)
         clock = FakeClock()
         report = run(config, store, clock=clock, sleep=clock.sleep)
@@ -259,7 +260,7 @@ def test_a_refused_sender_stops_at_once(setup: tuple[Config, Store], server: Smt
 
 
 def test_a_sender_address_the_server_cannot_take_stops_the_run(
-    tmp_path: Path, seed_path: Path
+    tmp_path: Path, news_path: Path
 ) -> None:
     """An internationalised sender needs SMTPUTF8, which this server does not offer: that
     is about every mail, not about each recipient, so nobody is failed for good. (config.toml
@@ -270,7 +271,7 @@ def test_a_sender_address_the_server_cannot_take_stops_the_run(
         digest = dataclasses.replace(config.digest, from_address="新聞 <digest@例子.tw>")
         config = dataclasses.replace(config, digest=digest)
         with Store(config.database) as store:
-            ingest_file(config, store, seed_path, day=DAY, now=NOW)
+            ingest_file(config, store, news_path, day=DAY, now=NOW)
             add_people(store, 3)
             report = run(config, store)
             assert report.stopped and "SMTPUTF8" in report.reason
@@ -503,7 +504,7 @@ def wait_for_mails(maildir: Path, count: int, sender: subprocess.Popen[bytes]) -
 
 
 def test_kill_9_mid_list_then_rerun_mails_everyone_exactly_once(
-    tmp_path: Path, seed_path: Path
+    tmp_path: Path, news_path: Path
 ) -> None:
     maildir = tmp_path / "received"
     server_command = [sys.executable, str(SMTPSERVER), "--maildir", str(maildir)]
@@ -512,7 +513,7 @@ def test_kill_9_mid_list_then_rerun_mails_everyone_exactly_once(
         try:
             assert server.stdout is not None
             port = int(server.stdout.readline().rsplit(b":", 1)[1])
-            people, second = kill_then_rerun(tmp_path, seed_path, maildir, port)
+            people, second = kill_then_rerun(tmp_path, news_path, maildir, port)
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -533,11 +534,11 @@ def test_kill_9_mid_list_then_rerun_mails_everyone_exactly_once(
 
 
 def kill_then_rerun(
-    tmp_path: Path, seed_path: Path, maildir: Path, port: int
+    tmp_path: Path, news_path: Path, maildir: Path, port: int
 ) -> tuple[list[Subscriber], subprocess.CompletedProcess[str]]:
     config = smtp_config(tmp_path, port)
     with Store(config.database) as store:
-        ingest_file(config, store, seed_path, day=DAY, now=NOW)
+        ingest_file(config, store, news_path, day=DAY, now=NOW)
         people = add_people(store, 200)
     command = [sys.executable, "-m", "publisher", "--config", str(config.root / "config.toml")]
     command += ["send", "--date", DAY.isoformat()]
@@ -561,40 +562,91 @@ def cli(config: Config, capsys: pytest.CaptureFixture[str], *args: str) -> tuple
     return code, capsys.readouterr().out
 
 
-def test_send_command_summary_and_exit_status(
+def test_send_command_exit_status_says_the_state_of_the_day(
     setup: tuple[Config, Store],
     server: SmtpServer,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     config, store = setup
-    add_people(store, 4)
+    add_people(store, 5)
     server.handler.plan("reader1@example.org", REJECT)
     server.handler.plan("reader2@example.org", DROP_AFTER_DATA)
     server.handler.plan("reader3@example.org", DEFER, DEFER, DEFER)
-    quick = Policy(max_attempts=3, max_consecutive_failures=4, backoff=0.01)
+    server.handler.plan("reader4@example.org", DROP_AFTER_DATA)
+    quick = Policy(max_attempts=3, max_consecutive_failures=10, backoff=0.01)
     monkeypatch.setattr(Policy, "from_config", lambda config: quick)  # it really waits
 
     code, out = cli(config, capsys, "--date", DAY.isoformat())
     assert code == 1
-    assert f"{DAY}: 1 sent, 1 failed, 1 uncertain, 1 deferred" in out
+    assert f"{DAY}: 1 sent, 1 failed, 2 uncertain, 1 deferred" in out
     assert "run the same command again later" in out
-    assert "reader2@example.org  <digest." in out and "--retry-uncertain" in out
+    assert "reader2@example.org  <digest." in out and "deliveries settle --date" in out
 
-    server.handler.plan("reader3@example.org", DEFER, DEFER, DEFER)
+    # This run only sends the deferred mail, but the day still has a failure in it.
     code, out = cli(config, capsys, "--date", DAY.isoformat())
-    assert code == 75  # only deferred: try again later
-    assert "0 sent, 0 failed, 0 uncertain, 1 deferred (3 done before)" in out
+    assert code == 1
+    assert "1 sent, 0 failed, 0 uncertain, 0 deferred (4 done before)" in out
 
+    # --retry-uncertain alone resends nothing nobody settled.
     code, out = cli(config, capsys, "--date", DAY.isoformat(), "--retry-uncertain")
-    assert code == 0
-    assert "1 uncertain deliveries queued again" in out
-    assert "2 sent, 0 failed, 0 uncertain, 0 deferred (2 done before)" in out
-    assert server.handler.count("reader3@example.org") == 1
+    assert code == 1 and "0 sent" in out
+    assert server.handler.count("reader2@example.org") == 1
+
+    [reader2_id] = [r.message_id for r in store.uncertain_deliveries(DAY) if "2@" in r.email]
+    assert (
+        main(
+            [
+                "--config",
+                str(config.root / "config.toml"),
+                "deliveries",
+                "settle",
+                "--date",
+                DAY.isoformat(),
+                "--sent",
+                "READER4@example.org",
+                "--resend",
+                reader2_id,
+            ]
+        )
+        == 1
+    )
+    out = capsys.readouterr().out
+    assert f"{DAY}: reader4@example.org marked as sent" in out
+    assert f"{DAY}: reader2@example.org queued again" in out
+    code, out = cli(config, capsys, "--date", DAY.isoformat())
+    assert code == 1 and "1 sent" in out  # reader1's 550 stays on the day's record
+    assert server.handler.count("reader2@example.org") == 2
+    assert server.handler.count("reader4@example.org") == 1
+
+
+def test_settling_a_name_that_is_not_uncertain_changes_nothing(
+    setup: tuple[Config, Store], server: SmtpServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, store = setup
+    add_people(store, 2)
+    server.handler.plan("reader1@example.org", DROP_AFTER_DATA)
+    assert cli(config, capsys, "--date", DAY.isoformat())[0] == 1
+    code = main(
+        [
+            "--config",
+            str(config.root / "config.toml"),
+            "deliveries",
+            "settle",
+            "--date",
+            DAY.isoformat(),
+            "--resend",
+            "reader1@example.org",
+            "reader0@example.org",
+        ]
+    )
+    assert code == 1
+    assert "not an uncertain delivery of 2025-12-14: reader0@example.org" in capsys.readouterr().err
+    assert store.delivery_counts(DAY)[DeliveryStatus.UNCERTAIN] == 1
 
 
 def test_send_command_on_a_day_without_articles(
-    config: Config, capsys: pytest.CaptureFixture[str]
+    config: Config, store: Store, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out = cli(config, capsys, "--date", "2020-01-01")
     assert (code, out) == (0, "no articles for 2020-01-01: nothing to send\n")

@@ -34,14 +34,14 @@ from publisher.text import excerpt
 pytestmark = pytest.mark.engines
 
 
-def seed_articles(seed_path: Path) -> list[tuple[str, str, str]]:
-    return [(a.title, a.body, a.source) for a in batch.parse(seed_path.read_bytes(), seed_path)]
+def news_articles(news_path: Path) -> list[tuple[str, str, str]]:
+    return [(a.title, a.body, a.source) for a in batch.parse(news_path.read_bytes(), news_path)]
 
 
-def fifty(seed_path: Path) -> list[tuple[str, str, str]]:
-    """50 seed-sized articles: the seed's, repeated with numbered titles."""
-    seed = seed_articles(seed_path)
-    return [(f"{t}（{i}）", b, s) for i, (t, b, s) in enumerate(seed * 7)][:50]
+def fifty(news_path: Path) -> list[tuple[str, str, str]]:
+    """50 articles: the batch's, repeated with numbered titles."""
+    day = news_articles(news_path)
+    return [(f"{t}（{i}）", b, s) for i, (t, b, s) in enumerate(day * 7)][:50]
 
 
 @pytest.fixture(autouse=True)
@@ -58,8 +58,8 @@ def html_of(config: Config, store: Store, script: Script) -> str:
 # -- the view -----------------------------------------------------------------------------------
 
 
-def test_the_view_holds_the_days_articles_in_batch_order(config, store, seed_path) -> None:
-    items = seed_articles(seed_path)
+def test_the_view_holds_the_days_articles_in_batch_order(config, store, news_path) -> None:
+    items = news_articles(news_path)
     store_day(config, store, items)
     store_day(config, store, items[:1], DAY - dt.timedelta(days=1))
     view = DigestSources.of(config).views(store, DAY)[Script.HANT]
@@ -85,8 +85,8 @@ def test_titles_with_line_breaks_are_shown_on_one_line(config, store) -> None:
 # -- the mail's HTML ----------------------------------------------------------------------------
 
 
-def test_the_mail_html_is_a_one_column_table_layout(config, store, seed_path) -> None:
-    store_day(config, store, seed_articles(seed_path))
+def test_the_mail_html_is_a_one_column_table_layout(config, store, news_path) -> None:
+    store_day(config, store, news_articles(news_path))
     html = html_of(config, store, Script.HANT)
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert html.count('role="presentation"') == 2  # the outer table and the container
@@ -108,8 +108,8 @@ def test_premailer_inlines_once_and_keeps_important_in_media_rules(config, store
     assert "h2 {" not in style, "rules that could be inlined are not kept twice"
 
 
-def test_each_article_has_title_link_source_date_and_excerpt(config, store, seed_path) -> None:
-    items = seed_articles(seed_path)
+def test_each_article_has_title_link_source_date_and_excerpt(config, store, news_path) -> None:
+    items = news_articles(news_path)
     store_day(config, store, items)
     html = html_of(config, store, Script.HANT)
     view = DigestSources.of(config).views(store, DAY)[Script.HANT]
@@ -136,8 +136,8 @@ def test_article_text_is_escaped(config, store) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 晶片" in html
 
 
-def test_fifty_seed_sized_articles_stay_under_100_kb(config, store, seed_path) -> None:
-    store_day(config, store, fifty(seed_path))
+def test_fifty_articles_stay_under_100_kb(config, store, news_path) -> None:
+    store_day(config, store, fifty(news_path))
     prepared = prepare_digest(config, store, DAY, NOW)
     for script in SCRIPTS:
         person = subscribers.add(store, f"{script}@example.org", script, NOW)
@@ -183,8 +183,8 @@ def test_a_day_without_articles_has_no_digest(config, store) -> None:
 # -- the web archive ----------------------------------------------------------------------------
 
 
-def test_the_archive_pages_and_feeds(config, store, seed_path) -> None:
-    items = seed_articles(seed_path)
+def test_the_archive_pages_and_feeds(config, store, news_path) -> None:
+    items = news_articles(news_path)
     store_day(config, store, items[:3], DAY - dt.timedelta(days=1))
     store_day(config, store, items[3:])
     paths = write_archive(config, store, DAY)
@@ -219,17 +219,17 @@ def test_the_archive_pages_and_feeds(config, store, seed_path) -> None:
     assert first.content[0].value.count("<li>") == 5
 
 
-def test_a_rerun_leaves_the_archive_untouched(config, store, seed_path) -> None:
-    store_day(config, store, seed_articles(seed_path)[:2])
+def test_a_rerun_leaves_the_archive_untouched(config, store, news_path) -> None:
+    store_day(config, store, news_articles(news_path)[:2])
     paths = write_archive(config, store, DAY)
     before = {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in paths}
     assert write_archive(config, store, DAY) == paths
     assert {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in paths} == before
 
 
-def test_the_feed_window_follows_feeds_max_entries(config, store, seed_path) -> None:
+def test_the_feed_window_follows_feeds_max_entries(config, store, news_path) -> None:
     config = dataclasses.replace(config, feeds=dataclasses.replace(config.feeds, max_entries=2))
-    items = seed_articles(seed_path)
+    items = news_articles(news_path)
     for offset in range(4):
         store_day(config, store, items[offset : offset + 1], DAY - dt.timedelta(days=offset))
     write_archive(config, store, DAY - dt.timedelta(days=3))

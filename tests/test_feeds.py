@@ -38,7 +38,6 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 DC_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
 ATOM_LINK = "{http://www.w3.org/2005/Atom}link"
 ZONE = zoneinfo.ZoneInfo("Asia/Taipei")
-SEED = Path(__file__).resolve().parents[2] / "shared/seeds/000_76cf02dbd6b9f53a.txt"
 SUMMARY_CHARS = 30
 
 # Our own sentences: markup-like text, entities, both quote kinds, and full-width punctuation.
@@ -300,12 +299,11 @@ def test_long_body_is_split_into_paragraphs(site: Site) -> None:
     assert paragraph_text(entry.content_html) == body
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="the shared seed batch is not here")
-def test_seed_articles_keep_every_character(site: Site) -> None:
+def test_seed_articles_keep_every_character(site: Site, seed_path: Path) -> None:
     from publisher.articles.batch import parse as parse_batch
 
     published = dt.datetime(2025, 12, 14, 8, 0, tzinfo=ZONE)
-    parsed = parse_batch(SEED.read_bytes(), SEED)
+    parsed = parse_batch(seed_path.read_bytes(), seed_path)
     feed_entries = []
     for position, item in enumerate(parsed):
         text = Text(item.title, item.body, item.source)

@@ -20,10 +20,12 @@ pytestmark = pytest.mark.engines
 DAY = dt.date(2025, 12, 14)
 
 
-def test_seed_is_stored_whole_in_batch_order(config: Config, store: Store, seed_path: Path) -> None:
-    outcome = ingest_file(config, store, seed_path, day=DAY, now=NOW)
+def test_a_batch_is_stored_whole_in_batch_order(
+    config: Config, store: Store, news_path: Path
+) -> None:
+    outcome = ingest_file(config, store, news_path, day=DAY, now=NOW)
     assert (outcome.added, outcome.duplicates, outcome.error) == (8, 0, None)
-    parsed = batch.parse(seed_path.read_bytes(), seed_path)
+    parsed = batch.parse(news_path.read_bytes(), news_path)
     stored = store.articles(day=DAY)
     assert [a.original.title for a in stored] == [p.title for p in parsed]
     assert [a.original.body for a in stored] == [p.body for p in parsed]
@@ -36,20 +38,20 @@ def test_seed_is_stored_whole_in_batch_order(config: Config, store: Store, seed_
         assert len(article.key) == 64
 
 
-def test_reingesting_adds_nothing(config: Config, store: Store, seed_path: Path) -> None:
-    ingest_file(config, store, seed_path, day=DAY, now=NOW)
-    again = ingest_file(config, store, seed_path, day=DAY, now=NOW)
+def test_reingesting_adds_nothing(config: Config, store: Store, news_path: Path) -> None:
+    ingest_file(config, store, news_path, day=DAY, now=NOW)
+    again = ingest_file(config, store, news_path, day=DAY, now=NOW)
     assert (again.added, again.duplicates) == (0, 8)
     # Another date, other white space: still the same articles.
-    text = seed_path.read_text(encoding="utf-8").replace("\n", "\r\n\n")
+    text = news_path.read_text(encoding="utf-8").replace("\n", "\r\n\n")
     copy = config.root / "copy-2025-12-20.txt"
     copy.write_text(text, encoding="utf-8")
     assert ingest_file(config, store, copy, now=NOW).added == 0
     assert len(store.articles()) == 8
 
 
-def test_conversions_are_stored_at_ingest(config: Config, store: Store, seed_path: Path) -> None:
-    ingest_file(config, store, seed_path, day=DAY, now=NOW)
+def test_conversions_are_stored_at_ingest(config: Config, store: Store, news_path: Path) -> None:
+    ingest_file(config, store, news_path, day=DAY, now=NOW)
     rows = store.db.execute("SELECT signature, COUNT(*) FROM conversions GROUP BY 1").fetchall()
     assert [(sig.split(":")[0], n) for sig, n in rows] == [("tw2sp", 8)]
 
@@ -97,12 +99,13 @@ def test_bad_file_stores_nothing_and_names_the_line(config: Config, store: Store
 
 
 def test_missing_file_is_an_error_not_a_crash(config: Config, store: Store) -> None:
-    outcome = ingest_file(config, store, config.root / "nope.txt", now=NOW)
-    assert outcome.error is not None and "No such file" in str(outcome.error)
+    missing = config.root / "nope.txt"
+    outcome = ingest_file(config, store, missing, now=NOW)
+    assert str(outcome.error) == f"{missing}: no such file"  # no line 0: there is no line
 
 
 def test_failure_mid_file_leaves_the_store_as_before(
-    config: Config, store: Store, seed_path: Path
+    config: Config, store: Store, news_path: Path
 ) -> None:
     """The database itself refuses the sixth article; the five before it must not stay."""
     ingest_file(config, store, Path(__file__).parents[1] / "examples" / "2025-12-14.txt", now=NOW)
@@ -123,7 +126,7 @@ def test_failure_mid_file_leaves_the_store_as_before(
         )
     # The driver's error reaches the caller as a StorageError saying what was being done.
     with pytest.raises(StorageError, match="cannot store the articles: disk on fire"):
-        ingest_file(config, store, seed_path, day=DAY, now=NOW)
+        ingest_file(config, store, news_path, day=DAY, now=NOW)
     assert store.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == before
     assert store.db.execute("SELECT COUNT(*) FROM conversions").fetchone()[0] == before
     assert not store.db.in_transaction

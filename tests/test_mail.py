@@ -287,9 +287,9 @@ def test_each_article_appears_in_the_readers_script(prepared, people, config, st
     assert "国产新能源汽车出口量创新高" in hans and "國產新能源汽車出口量創新高" in hant
 
 
-def test_a_zh_hans_mail_is_entirely_simplified(prepared, people, store, config, seed_path):
-    seed = [(a.title, a.body, a.source) for a in batch.parse(seed_path.read_bytes(), seed_path)]
-    store_day(config, store, seed)  # a real day, Taiwan-phrased Traditional originals
+def test_a_zh_hans_mail_is_entirely_simplified(prepared, people, store, config, news_path):
+    items = [(a.title, a.body, a.source) for a in batch.parse(news_path.read_bytes(), news_path)]
+    store_day(config, store, items)  # Taiwan-phrased Traditional originals
     message = parse(prepare_digest(config, store, DAY, NOW).letter(people[Script.HANS]).data)
     text, html = parts(message)
     # The link to the other script's copy names it in that script, on purpose.

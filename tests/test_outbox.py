@@ -46,9 +46,9 @@ def test_the_default_backend_is_the_outbox(config: Config) -> None:
 
 
 def test_send_fills_a_maildir_once_per_subscriber(
-    config: Config, store: Store, seed_path: Path
+    config: Config, store: Store, news_path: Path
 ) -> None:
-    ingest_file(config, store, seed_path, day=DAY, now=NOW)
+    ingest_file(config, store, news_path, day=DAY, now=NOW)
     people = [
         subscribers.add(store, f"reader{i}@example.org", (Script.HANT, Script.HANS)[i % 2], NOW)
         for i in range(6)

@@ -67,9 +67,9 @@ def wait_until(arrived: int, maildir: Path, workers: list[subprocess.Popen[str]]
     pytest.fail(f"{arrived} mails did not arrive in 120 s")
 
 
-def day_with_people(config: Config, seed_path: Path, count: int) -> list[str]:
+def day_with_people(config: Config, news_path: Path, count: int) -> list[str]:
     with Store(config.database) as store:
-        ingest_file(config, store, seed_path, day=DAY, now=NOW)
+        ingest_file(config, store, news_path, day=DAY, now=NOW)
         return [person.email for person in add_people(store, count)]
 
 
@@ -88,11 +88,11 @@ def assert_exactly_once(config: Config, maildir: Path, people: list[str], kills:
 
 
 def test_kill_9_of_one_of_four_senders_loses_nobody_and_mails_nobody_twice(
-    tmp_path: Path, seed_path: Path, relay: tuple[int, Path]
+    tmp_path: Path, news_path: Path, relay: tuple[int, Path]
 ) -> None:
     port, maildir = relay
     config = smtp_config(tmp_path, port)
-    people = day_with_people(config, seed_path, 400)
+    people = day_with_people(config, news_path, 400)
     command = publisher(config, "send", "--date", DAY.isoformat())
     workers = [start(command, tmp_path) for _ in range(4)]
     try:
@@ -111,13 +111,13 @@ def test_kill_9_of_one_of_four_senders_loses_nobody_and_mails_nobody_twice(
 
 
 def test_a_database_restart_mid_send_stops_the_run_clearly_and_a_rerun_finishes(
-    tmp_path: Path, seed_path: Path, relay: tuple[int, Path], postgres_server: PostgresServer
+    tmp_path: Path, news_path: Path, relay: tuple[int, Path], postgres_server: PostgresServer
 ) -> None:
     if postgres_server.cluster is None:
         pytest.skip("PUBLISHER_TEST_POSTGRES_URL names a server this test cannot restart")
     port, maildir = relay
     config = smtp_config(tmp_path, port)
-    people = day_with_people(config, seed_path, 300)
+    people = day_with_people(config, news_path, 300)
     command = publisher(config, "send", "--date", DAY.isoformat())
     with subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True) as first:
         try:
@@ -134,7 +134,7 @@ def test_a_database_restart_mid_send_stops_the_run_clearly_and_a_rerun_finishes(
 
 
 def test_two_daemons_started_at_once_run_the_day_once(
-    tmp_path: Path, seed_path: Path, relay: tuple[int, Path]
+    tmp_path: Path, news_path: Path, relay: tuple[int, Path]
 ) -> None:
     port, maildir = relay
     config = smtp_config(tmp_path, port)
@@ -142,7 +142,7 @@ def test_two_daemons_started_at_once_run_the_day_once(
         people = [person.email for person in add_people(store, 100)]
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    (inbox / f"{config.now().date()}.txt").write_bytes(seed_path.read_bytes())  # today's
+    (inbox / f"{config.now().date()}.txt").write_bytes(news_path.read_bytes())  # today's
     command = publisher(config, "-v", "run", "--once")
     daemons = [start(command, tmp_path) for _ in range(2)]
     outcomes = [daemon.communicate(timeout=180) for daemon in daemons]

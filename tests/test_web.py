@@ -113,11 +113,11 @@ class Client:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, seed_path: Path, engine: str) -> Config:
+def site(tmp_path_factory: pytest.TempPathFactory, news_path: Path, engine: str) -> Config:
     root = tmp_path_factory.mktemp("site")
     config = make_config(root)
     with Store(config.database) as store:
-        ingest_file(config, store, seed_path, day=DAY, now=NOW)
+        ingest_file(config, store, news_path, day=DAY, now=NOW)
         build(config, store, NOW)
     (root / "secret.txt").write_text("top secret", encoding="utf-8")
     return config
@@ -250,10 +250,10 @@ def test_missing_page_and_wrong_method_get_a_page_not_a_traceback(client: Client
     assert wrong.status == 405 and "GET" in wrong.headers["Allow"]
 
 
-def test_everything_answers_below_the_base_url_path(tmp_path: Path, seed_path: Path) -> None:
+def test_everything_answers_below_the_base_url_path(tmp_path: Path, news_path: Path) -> None:
     config = with_base(tmp_path, "https://example.org/news/")
     with Store(config.database) as store:
-        ingest_file(config, store, seed_path, day=DAY, now=NOW)
+        ingest_file(config, store, news_path, day=DAY, now=NOW)
         build(config, store, NOW)
     with serving(web.create_app(config, now=lambda: NOW)) as port:
         client = Client(port)

@@ -16,7 +16,8 @@ from pathlib import Path
 from publisher.articles import batch
 from publisher.articles.conversion import Scripts
 from publisher.config import Config
-from publisher.errors import BatchError
+from publisher.errors import BatchError, InputError
+from publisher.files import read_input
 from publisher.records import Article, ParsedArticle, Text
 from publisher.store import Store
 
@@ -86,11 +87,11 @@ def ingest_file(
 ) -> IngestOutcome:
     """Ingest one file; a bad file comes back with its error and has stored nothing."""
     try:
-        parsed = batch.parse(path.read_bytes(), path)
+        parsed = batch.parse(read_input(path), path)
     except BatchError as error:
         return IngestOutcome(path, 0, 0, error)
-    except OSError as error:
-        return IngestOutcome(path, 0, 0, BatchError(path, 0, error.strerror or str(error)))
+    except InputError as error:
+        return IngestOutcome(path, 0, 0, BatchError(path, None, error.problem))
     scripts = Scripts.from_config(config)
     zone = config.site.zone
     on = batch_date(path, day, now.astimezone(zone))

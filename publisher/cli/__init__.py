@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from publisher import __version__, config
-from publisher.cli import bounces, conversions, core, daemon, db, mail, send
-from publisher.errors import PublisherError
+from publisher.cli import bounces, conversions, core, daemon, db, deliveries, exits, mail, send
+from publisher.errors import LockError, PublisherError
 from publisher.run import lock
 from publisher.run.logs import LOG_FORMAT
 
 # Each module adds its commands; every command sets `handler(args, config) -> exit code`.
-COMMAND_MODULES = (core, mail, bounces, send, daemon, db, conversions)
+COMMAND_MODULES = (core, mail, bounces, send, deliveries, daemon, db, conversions)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -51,13 +51,29 @@ def _describe(command: argparse.ArgumentParser) -> None:
                 _describe(sub)
 
 
+class _Plain(logging.Formatter):
+    """A warning as a command says it: `publisher: warning: …`, no time stamp, no logger."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"publisher: {record.levelname.lower()}: {record.getMessage()}"
+
+
+def _set_up_logging(args: argparse.Namespace) -> None:
+    """One voice per command: its plain lines on stdout, warnings on stderr. Time-stamped
+    log lines only with -v, or from the daemon (`run`), whose log is its output."""
+    handler = logging.StreamHandler(sys.stderr)
+    if args.verbose or args.command == "run":
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        level = logging.DEBUG if args.verbose else logging.INFO
+    else:
+        handler.setFormatter(_Plain())
+        level = logging.WARNING
+    logging.basicConfig(level=level, handlers=[handler])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format=LOG_FORMAT,
-        stream=sys.stderr,
-    )
+    _set_up_logging(args)
     try:
         if getattr(args, "needs_config", True):
             settings = config.load(args.config)
@@ -71,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = args.handler(args, settings)
     except PublisherError as error:
         print(f"publisher: error: {error}", file=sys.stderr)
-        return 1
+        return exits.BUSY if isinstance(error, LockError) else exits.ATTENTION
     except KeyboardInterrupt:
         print("publisher: interrupted", file=sys.stderr)
         return 130

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from publisher.cli.options import changes_store, date_argument
+from publisher.cli.options import changes_store, date_argument, existing_store
 from publisher.config import Config
 from publisher.errors import PublisherError
 
@@ -79,9 +79,7 @@ def _build(args: argparse.Namespace, config: Config) -> int:
 
 
 def _status(_: argparse.Namespace, config: Config) -> int:
-    from publisher.store import Store
-
-    with Store(config.database) as store:
+    with existing_store(config) as store:
         print(f"store: {config.database}")
         _print_articles(store)
         _print_mail(store)

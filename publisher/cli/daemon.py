@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+from publisher.cli import exits
 from publisher.config import Config
 from publisher.run.logs import add_log_file
 
@@ -25,7 +26,7 @@ def _run(args: argparse.Namespace, config: Config) -> int:
 
     add_log_file(config)
     if args.once:
-        return daemon.run_once(config, wait=args.wait)
+        return exits.of_day(daemon.run_once(config, wait=args.wait))
     return daemon.run_forever(config, wait=args.wait, at=args.at)
 
 
@@ -44,7 +45,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "files in schedule.inbox_dir (then moved to done/ or rejected/), build the site, write "
         "the digest archive and send today's digest. At start-up a missed run of today is "
         "caught up; a completed day never runs twice. SIGTERM or SIGINT stops cleanly after "
-        "the message in flight. With --once, do today's run now and exit (for cron).",
+        "the message in flight. With --once, do today's run now and exit (for cron). "
+        f"{exits.HELP}",
     )
     run.add_argument(
         "--once", action="store_true", help="do today's run now (unless complete) and exit"

@@ -7,7 +7,12 @@ import json
 import sys
 from pathlib import Path
 
-from publisher.cli.options import changes_store, date_argument
+from publisher.cli.options import (
+    changes_store,
+    date_argument,
+    existing_store,
+    script_argument,
+)
 from publisher.config import Config
 from publisher.errors import SubscriberError
 from publisher.mail import preferences, privacy, subscribers, tokens
@@ -39,11 +44,17 @@ def _register_subscribers(commands: argparse._SubParsersAction[argparse.Argument
     )
     actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    add = actions.add_parser("add", help="add an active subscriber")
+    add = actions.add_parser(
+        "add",
+        help="add an active subscriber (or change an active subscriber's script)",
+        description="Add an address as an active subscriber. Safe to run twice: an address "
+        "already active in that script is left as it is (exit 0); with another script, its "
+        "script is changed. Someone pending or unsubscribed is refused (exit 1).",
+    )
     add.add_argument("email", help="the subscriber's address")
     add.add_argument(
         "--script",
-        type=Script,
+        type=script_argument,
         choices=SCRIPTS,
         help="zh-Hant or zh-Hans (default: scripts.default from the config)",
     )
@@ -140,10 +151,10 @@ def _set(args: argparse.Namespace, config: Config) -> int:
 
 
 def _add(args: argparse.Namespace, config: Config) -> int:
-    script = args.script or Script(config.scripts.default)
+    script = args.script or Script.named(config.scripts.default)
     with Store(config.database) as store:
-        added = subscribers.add(store, args.email, script, config.now(), name=args.name)
-    print(f"added {added.email} ({added.script}, {added.status})")
+        enrolment = subscribers.enrol(store, args.email, script, config.now(), name=args.name)
+    print(enrolment.describe())
     return 0
 
 
@@ -160,7 +171,7 @@ def _import(args: argparse.Namespace, config: Config) -> int:
 
 
 def _list(args: argparse.Namespace, config: Config) -> int:
-    with Store(config.database) as store:
+    with existing_store(config) as store:
         everyone = subscribers.everyone(store)
     for person in everyone:
         print(f"{person.email}\t{person.script}\t{person.status}\t{person.name}".rstrip())
@@ -168,7 +179,7 @@ def _list(args: argparse.Namespace, config: Config) -> int:
 
 
 def _remove(args: argparse.Namespace, config: Config) -> int:
-    with Store(config.database) as store:
+    with existing_store(config) as store:
         person = subscribers.by_email(store, args.email)
         if person is None:
             raise SubscriberError(f"{args.email} is not on the list")

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from typing import TYPE_CHECKING
+
+from publisher.config import Config
+from publisher.errors import PublisherError
+from publisher.records import Script
+
+if TYPE_CHECKING:
+    from publisher.store import Store
 
 
 def date_argument(value: str) -> dt.date:
@@ -11,6 +19,13 @@ def date_argument(value: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date as YYYY-MM-DD: {value!r}") from None
+
+
+def script_argument(value: str) -> Script:
+    try:
+        return Script.named(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def changes_store(command: argparse.ArgumentParser, *, shared: bool = False) -> None:
@@ -24,3 +39,16 @@ def changes_store(command: argparse.ArgumentParser, *, shared: bool = False) -> 
         "(default: exit at once, naming it)",
     )
     command.set_defaults(locks=True, shared=shared)
+
+
+def existing_store(config: Config) -> Store:
+    """The store for a command that reads it (or sends from it): one that is not there yet is
+    not created empty, and the user learns how to start."""
+    from publisher.store import Store
+
+    if not config.database.exists():
+        raise PublisherError(
+            f"no store yet at {config.database}; start with: publisher ingest FILE… "
+            "(or publisher init to write a config.toml first)"
+        )
+    return Store(config.database)

@@ -7,19 +7,16 @@ import datetime as dt
 import threading
 from typing import TYPE_CHECKING
 
-from publisher.cli.options import changes_store, date_argument
+from publisher.cli import exits
+from publisher.cli.deliveries import uncertain_lines
+from publisher.cli.options import changes_store, date_argument, existing_store
 from publisher.config import Config
+from publisher.delivery import settle
 from publisher.run.signals import stop_on_signals
 from publisher.store import Store
 
 if TYPE_CHECKING:
     from publisher.delivery.engine import SendReport
-
-# Exit codes: 1 when a mail failed or may not have arrived (someone must look), 75
-# (EX_TEMPFAIL, as sendmail uses it) when mails are only deferred or the run stopped early:
-# running the same command again later finishes the job.
-EXIT_FAILED = 1
-EXIT_TEMPFAIL = 75
 
 
 def _summary(report: SendReport) -> str:
@@ -38,18 +35,15 @@ def _summary(report: SendReport) -> str:
 
 
 def _uncertain_help(store: Store, day: dt.date) -> list[str]:
-    rows = store.uncertain_deliveries(day)
-    if not rows:
+    lines = uncertain_lines(store, day, limit=20)
+    if not lines:
         return []
-    lines = [f"uncertain (may or may not have arrived; never resent on their own): {len(rows)}"]
-    lines += [f"  {row.email}  {row.message_id or '-'}  {row.reason}" for row in rows[:20]]
-    if len(rows) > 20:
-        lines.append(f"  … and {len(rows) - 20} more")
-    lines.append(
-        "  look these Message-IDs up in the relay's log; to send again those that are not "
-        f"there: publisher send --date {day} --retry-uncertain"
-    )
-    return lines
+    return [
+        "uncertain (may or may not have arrived; never resent unless you say so):",
+        *lines,
+        "  look these Message-IDs up in the relay's log, then settle each: publisher "
+        f"deliveries settle --date {day} --sent ADDR… --resend ADDR…",
+    ]
 
 
 def _send(args: argparse.Namespace, config: Config) -> int:
@@ -59,10 +53,12 @@ def _send(args: argparse.Namespace, config: Config) -> int:
     now = config.now()
     day: dt.date = args.date or now.date()
     stop = threading.Event()
-    with Store(config.database) as store:
+    with existing_store(config) as store:
         if args.retry_uncertain:
-            count = store.requeue_uncertain(day, now)
-            print(f"{day}: {count} uncertain deliveries queued again")
+            print(
+                "--retry-uncertain resends only what `publisher deliveries settle --resend` "
+                "queued again; uncertain mail nobody settled stays as it is"
+            )
         with stop_on_signals(stop):
             report = delivery.send_day(config, store, day, now, stop=stop)
         if report.empty:
@@ -75,9 +71,8 @@ def _send(args: argparse.Namespace, config: Config) -> int:
             print(f"{report.deferred} deferred: run the same command again later to retry them")
         for line in _uncertain_help(store, day):
             print(line)
-    if report.failed or report.uncertain:
-        return EXIT_FAILED
-    return EXIT_TEMPFAIL if report.stopped or report.deferred else 0
+        # The day's state, not this run's: a second send must not hide an earlier failure.
+        return exits.of_day(settle.day_state(store.delivery_counts(day)))
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -87,8 +82,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Deliver the digest of a day through delivery.backend (a Maildir outbox "
         "or SMTP) to every active subscriber in their script. Safe to run again: nobody gets "
         "the same digest twice; deferred mails are retried, and a run that was stopped or "
-        "killed goes on where it was. Exit status: 0 all sent, 1 something failed or is "
-        "uncertain, 75 some mails deferred or the run stopped early (run it again later).",
+        "killed goes on where it was. Uncertain mail is never resent until you settle it "
+        f"(publisher deliveries settle). {exits.HELP}",
     )
     send.add_argument(
         "--date",
@@ -99,8 +94,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     send.add_argument(
         "--retry-uncertain",
         action="store_true",
-        help="first queue again the day's uncertain deliveries (check the relay's log first: "
-        "any that did arrive will arrive twice)",
+        help="kept for old scripts: resends only the uncertain deliveries marked with "
+        "`publisher deliveries settle --resend`, like any send",
     )
     changes_store(send, shared=True)
     send.set_defaults(handler=_send)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from publisher.errors import AddressError, PublisherError, SubscriberError
+from publisher.files import read_input
 from publisher.mail import tokens
 from publisher.records import Script, Subscriber, SubscriberStatus
 from publisher.store import Store
@@ -110,6 +111,44 @@ def add(
         return _insert(store, address, Script(script), now, name, SubscriberStatus(status))
 
 
+@dataclass(frozen=True)
+class Enrolment:
+    subscriber: Subscriber
+    added: bool
+    previous_script: Script | None = None  # set when an active subscriber changed script
+
+    def describe(self) -> str:
+        person = self.subscriber
+        if self.added:
+            return f"added {person.email} ({person.script}, {person.status})"
+        if self.previous_script is not None:
+            return f"{person.email}: script changed from {self.previous_script} to {person.script}"
+        return f"{person.email} is already subscribed ({person.script}): nothing to do"
+
+
+def enrol(
+    store: Store, email: str, script: Script, now: dt.datetime, *, name: str = ""
+) -> Enrolment:
+    """The operator's `subscribers add`, safe to run twice: a new address is added as
+    active, an active one keeps its place and takes `script`. Someone pending or
+    unsubscribed is refused: only their own confirmation may make them active."""
+    address, name = normalise_address(email), _name(name)
+    with store.transaction():
+        existing = _find(store, address)
+        if existing is None:
+            created = _insert(store, address, script, now, name, SubscriberStatus.ACTIVE)
+            return Enrolment(created, added=True)
+        if existing.status is not SubscriberStatus.ACTIVE:
+            raise SubscriberError(
+                f"{existing.email} is {existing.status} ({existing.script}); only they can "
+                "subscribe again, through the form's confirm link"
+            )
+        if existing.script is script:
+            return Enrolment(existing, added=False)
+        store.set_subscriber_script(existing.id, script)
+        return Enrolment(_get(store, existing.id), added=False, previous_script=existing.script)
+
+
 def subscribe_pending(store: Store, email: str, script: Script, now: dt.datetime) -> Subscriber:
     """The web form: a new or unsubscribed address becomes pending until its owner follows
     the confirm link; a pending one may change its script; an active one stays as it is
@@ -193,9 +232,6 @@ class _Row:
     name: str
 
 
-_SCRIPTS = {script.value.lower(): script for script in Script}
-
-
 def _parse_row(cells: list[str]) -> tuple[str, Script, str]:
     # A spreadsheet pads every row to its widest one: empty cells at the end are no column.
     while cells and not cells[-1].strip():
@@ -203,17 +239,15 @@ def _parse_row(cells: list[str]) -> tuple[str, Script, str]:
     if not 2 <= len(cells) <= 3:
         raise SubscriberError(f"expected 2 or 3 columns (email,script[,name]), got {len(cells)}")
     address = normalise_address(cells[0])
-    script = _SCRIPTS.get(cells[1].strip().lower())
-    if script is None:
-        raise SubscriberError(f"script {cells[1]!r}: must be zh-Hant or zh-Hans")
+    try:
+        script = Script.named(cells[1])
+    except ValueError as error:
+        raise SubscriberError(f"script {error}") from None
     return address, script, _name(cells[2] if len(cells) == 3 else "")
 
 
 def _decode(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise SubscriberError(f"{path}: cannot read: {error.strerror}") from None
+    data = read_input(path)
     try:
         # utf-8-sig: spreadsheets often save a byte order mark.
         return data.decode("utf-8-sig")

@@ -22,6 +22,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from publisher.config import Config
 from publisher.delivery import engine as delivery
+from publisher.delivery.settle import DayState, day_state
 from publisher.errors import PublisherError
 from publisher.run import daily
 from publisher.run.daily import RunReport
@@ -196,12 +197,16 @@ def run_forever(config: Config, *, wait: bool = True, at: dt.time | None = None)
     return 0
 
 
-def run_once(config: Config, *, wait: bool = True) -> int:
+def run_once(config: Config, *, wait: bool = True) -> DayState:
     """`run --once`, for cron: today's run now (whatever the time), unless already complete.
-    Exit 0 when the day is complete or a signal stopped us; 1 when work is left."""
+    Returns the state of the day's mail after it, which the exit code says."""
     stop = threading.Event()
     with stop_on_signals(stop):
         report = run_locked(config, wait=wait, stop=stop)
-    if report is None or report.complete or stop.is_set():
-        return 0
-    return 1
+    if report is None:
+        return DayState.UNFINISHED  # stopped while waiting for the lock
+    with Store(config.database) as store:
+        state = day_state(store.delivery_counts(report.day))
+    if state is DayState.COMPLETE and not report.complete:
+        return DayState.UNFINISHED  # stopped before any mail was queued
+    return state

@@ -24,7 +24,8 @@ from publisher.config import Config
 from publisher.delivery import engine as delivery
 from publisher.delivery.engine import SendReport
 from publisher.delivery.transport import Transport
-from publisher.files import write_atomic
+from publisher.errors import InputError
+from publisher.files import unreadable, write_atomic
 from publisher.mail import returns, tokens
 from publisher.mail.archive import write_archive
 from publisher.mail.bounces import BounceError
@@ -49,12 +50,19 @@ PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", "~")
 
 def inbox_files(inbox: Path) -> list[Path]:
     """Batch files waiting in `inbox`, by name: regular files only (done/ and rejected/ are
-    folders), no hidden files and no half-uploaded ones."""
-    if not inbox.is_dir():
+    folders), no hidden files and no half-uploaded ones. A missing inbox holds nothing yet;
+    one that is a file or cannot be listed is an error naming it."""
+    if not inbox.exists():
         return []
+    if not inbox.is_dir():
+        raise InputError(inbox, "schedule.inbox_dir is a file, not a folder")
+    try:
+        entries = list(inbox.iterdir())
+    except OSError as error:
+        raise InputError(inbox, f"schedule.inbox_dir {unreadable(error)}") from None
     return sorted(
         path
-        for path in inbox.iterdir()
+        for path in entries
         if path.is_file()
         and not path.is_symlink()
         and not path.name.startswith(".")

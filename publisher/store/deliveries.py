@@ -238,15 +238,26 @@ class DeliveryQueries:
         )
         return [UncertainDelivery(row[0], row[1], row[2]) for row in rows]
 
-    @operation("requeue the uncertain deliveries")
-    def requeue_uncertain(self, day: dt.date, now: dt.datetime) -> int:
+    @operation("settle an uncertain delivery")
+    def settle_uncertain(
+        self,
+        day: dt.date,
+        email_key: str,
+        status: DeliveryStatus,
+        note: str,
+        now: dt.datetime,
+    ) -> bool:
+        """The operator's verdict on one uncertain row of `day`, found by its subscriber:
+        sent (it did arrive) or queued (send it again). Returns whether a row moved."""
         with self.db.transaction():
             cursor = self.db.execute(
-                "UPDATE deliveries SET status = 'queued', claimed_by = '', updated = ?"
-                " WHERE digest_date = ? AND status = 'uncertain'",
-                (now.isoformat(), day.isoformat()),
+                # A row settled to resend is nobody's claim (several senders: see claim).
+                "UPDATE deliveries SET status = ?, last_error = ?, claimed_by = '', updated = ?"
+                " WHERE digest_date = ? AND status = 'uncertain' AND subscriber_id ="
+                " (SELECT id FROM subscribers WHERE email_key = ?)",
+                (status.value, note, now.isoformat(), day.isoformat(), email_key),
             )
-            return cursor.rowcount
+            return bool(cursor.rowcount)
 
     @operation("find a delivery by its Message-ID")
     def subscriber_of_message(self, message_id: str) -> int | None:

@@ -1,0 +1,88 @@
+"""The operator's word on uncertain mail, and the state of a day's sending.
+
+An uncertain delivery (the connection was lost after the server had the whole message) is
+never sent again on its own: it may well have arrived. The operator looks its Message-ID
+up in the relay's log and settles each row: `sent` (it is there) or `resend` (it is not,
+so it goes back to the queue and the next send mails it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from publisher.errors import DeliveryError
+from publisher.records import DeliveryStatus, UncertainDelivery
+from publisher.store import Store
+
+
+class DayState(enum.Enum):
+    """What a day's deliveries say, whatever this run did."""
+
+    COMPLETE = "complete"  # every mail sent
+    ATTENTION = "attention"  # a mail failed for good or is uncertain: someone must look
+    UNFINISHED = "unfinished"  # mail still queued (deferred, or a run stopped early)
+
+
+def day_state(counts: Mapping[DeliveryStatus, int]) -> DayState:
+    if counts.get(DeliveryStatus.FAILED) or counts.get(DeliveryStatus.UNCERTAIN):
+        return DayState.ATTENTION
+    if counts.get(DeliveryStatus.QUEUED) or counts.get(DeliveryStatus.SENDING):
+        return DayState.UNFINISHED
+    return DayState.COMPLETE
+
+
+@dataclass(frozen=True)
+class Settlement:
+    sent: tuple[str, ...]  # addresses of the rows marked as arrived
+    resend: tuple[str, ...]  # addresses of the rows queued again
+
+
+def _match(rows: Sequence[UncertainDelivery], given: str) -> UncertainDelivery | None:
+    """The uncertain row `given` names: its address (any case) or its Message-ID (with or
+    without the angle brackets)."""
+    wanted = given.strip()
+    for row in rows:
+        if wanted.lower() == row.email.lower() or row.message_id in (wanted, f"<{wanted}>"):
+            return row
+    return None
+
+
+def settle(
+    store: Store,
+    day: dt.date,
+    now: dt.datetime,
+    *,
+    sent: Sequence[str] = (),
+    resend: Sequence[str] = (),
+) -> Settlement:
+    """Mark uncertain rows of `day` as sent or to resend. All or nothing: a name that is not
+    an uncertain delivery of the day changes no row and is reported."""
+    rows = store.uncertain_deliveries(day)
+    verdicts: dict[str, DeliveryStatus] = {}
+    unknown = []
+    for names, status in ((sent, DeliveryStatus.SENT), (resend, DeliveryStatus.QUEUED)):
+        for name in names:
+            row = _match(rows, name)
+            if row is None:
+                unknown.append(name)
+            elif verdicts.setdefault(row.email, status) is not status:
+                raise DeliveryError(f"{name}: marked both as sent and to resend")
+    if unknown:
+        raise DeliveryError(
+            f"not an uncertain delivery of {day}: {', '.join(unknown)} "
+            f"(see: publisher deliveries list --date {day} --uncertain)"
+        )
+    notes = {
+        DeliveryStatus.SENT: "the operator found it delivered",
+        DeliveryStatus.QUEUED: "the operator found it not delivered: to send again",
+    }
+    with store.transaction():
+        for email, status in verdicts.items():
+            store.settle_uncertain(day, email.lower(), status, notes[status], now)
+    return Settlement(
+        tuple(e for e, s in verdicts.items() if s is DeliveryStatus.SENT),
+        tuple(e for e, s in verdicts.items() if s is DeliveryStatus.QUEUED),
+    )

@@ -1,0 +1,103 @@
+"""What a user sees when they give the command line something wrong, or the same thing twice:
+one line naming what is wrong, no Python in it, and the README's own commands safe to repeat."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_cli import run
+
+from conftest import EXAMPLES, REPO
+
+TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+
+
+def readme_main_job() -> str:
+    """The README's first set-up command, after the install, as a user pastes it."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    line = next(each for each in readme.splitlines() if "publisher ingest examples" in each)
+    chain = line.split("pip install -e . && ", 1)[1]
+    python = f"{shlex.quote(sys.executable)} -m publisher "
+    return chain.replace("publisher ", python)
+
+
+def test_the_readme_main_job_runs_twice_with_one_voice(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLES, tmp_path / "examples")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    outputs = []
+    for _ in range(2):
+        done = subprocess.run(
+            readme_main_job(), shell=True, cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert done.stderr == ""  # no log lines, no warnings
+        assert not TIMESTAMP.search(done.stdout)
+        outputs.append(done.stdout)
+    assert "added reader@example.org (zh-Hans, active)" in outputs[0]
+    assert "reader@example.org is already subscribed (zh-Hans): nothing to do" in outputs[1]
+    assert "(1 done before)" in outputs[1]
+    assert len(list((tmp_path / "outbox" / "new").iterdir())) == 1
+
+
+def test_subscribers_add_changes_an_active_subscribers_script(tmp_path: Path) -> None:
+    assert run(tmp_path, "subscribers", "add", "r@example.org").returncode == 0
+    changed = run(tmp_path, "subscribers", "add", "r@example.org", "--script", "zh-Hans")
+    assert changed.returncode == 0
+    assert changed.stdout == "r@example.org: script changed from zh-Hant to zh-Hans\n"
+    assert "r@example.org\tzh-Hans\tactive" in run(tmp_path, "subscribers", "list").stdout
+    assert run(tmp_path, "subscribers", "remove", "r@example.org").returncode == 0
+    back = run(tmp_path, "subscribers", "add", "r@example.org")
+    assert back.returncode == 1 and "is unsubscribed" in back.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--config", "{tmp}", "status"], "publisher: error: {tmp}: is a folder, not a file\n"),
+        (["--config", "{tmp}/n.toml", "status"], "publisher: error: {tmp}/n.toml: no such file\n"),
+        (["ingest", "missing.txt"], "publisher: rejected missing.txt: no such file\n"),
+        (["ingest", "{tmp}"], "publisher: rejected {tmp}: is a folder, not a file\n"),
+        (["subscribers", "import", "{tmp}"], "publisher: error: {tmp}: is a folder, not a file\n"),
+        (["subscribers", "import", "none.csv"], "publisher: error: none.csv: no such file\n"),
+    ],
+)
+def test_a_path_that_cannot_be_read_is_named_in_one_line(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    done = run(tmp_path, *(arg.format(tmp=tmp_path) for arg in args))
+    assert done.returncode == 1
+    assert done.stderr == message.format(tmp=tmp_path)
+
+
+def test_an_inbox_that_is_a_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "inbox").write_text("not a folder", encoding="utf-8")
+    done = run(tmp_path, "run", "--once")
+    assert f"{tmp_path / 'inbox'}: schedule.inbox_dir is a file, not a folder" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_script_names_are_said_as_a_user_writes_them(tmp_path: Path) -> None:
+    option = run(tmp_path, "subscribers", "add", "r@example.org", "--script", "zh-TW")
+    assert option.returncode == 2
+    assert option.stderr.endswith("argument --script: 'zh-TW': must be zh-Hant or zh-Hans\n")
+    (tmp_path / "config.toml").write_text('[scripts]\ndefault = "zh-TW"\n', encoding="utf-8")
+    key = run(tmp_path, "status")
+    assert key.stderr == (
+        "publisher: error: config.toml: scripts.default: must be zh-Hant or zh-Hans, not 'zh-TW'\n"
+    )
+
+
+@pytest.mark.parametrize("command", [["status"], ["subscribers", "list"], ["send"]])
+def test_reading_a_store_that_is_not_there_creates_none(tmp_path: Path, command: list[str]) -> None:
+    done = run(tmp_path, *command)
+    assert done.returncode == 1
+    store = tmp_path / "publisher.db"
+    assert f"no store yet at {store}; start with: publisher ingest" in done.stderr
+    assert not (tmp_path / "publisher.db").exists()
