@@ -108,7 +108,7 @@ def test_a_screenshot_of_the_form_is_a_real_picture(base: str, tmp_path: Path) -
 # the stylesheet applied (body max-width), and how much wider than one em the step from a
 # Chinese character to the next on one line is at most (justified text stretches it).
 LAYOUT_PROBE = """<!DOCTYPE html>
-<iframe id="page" src="%s" style="width: 380px; height: 3000px"></iframe>
+<iframe id="page" src="%s" style="width: 200px; height: 3000px"></iframe>
 <pre id="out"></pre>
 <script>
 window.onload = () => {
@@ -149,7 +149,7 @@ def test_an_article_served_off_its_base_url_is_styled_with_even_chinese_lines(
     assert found, dom[-2000:]
     layout = json.loads(html.unescape(found[1]))
     assert layout["style"] != "none", "the stylesheet did not load"
-    assert layout["lines"] > 10  # the text wraps, so a justified line would show its gaps
+    assert layout["lines"] > 3  # the text wraps, so a justified line would show its gaps
     assert layout["widest"] < 0.5, f"Chinese characters stretched {layout['widest']:.1f} px apart"
 
 
