@@ -17,6 +17,7 @@ from test_build import snapshot
 
 from conftest import NOW, make_config, store_day, with_feeds
 from publisher.config import Config
+from publisher.mail.archive import write_archive
 from publisher.records import SCRIPTS, Script
 from publisher.site.build import build
 from publisher.site.paths import Site
@@ -171,6 +172,22 @@ def test_open_graph_names_the_locales(tmp_path: Path) -> None:
     assert '<meta property="og:title" content="2025-12-14晶片消息0">' in head
     assert re.search(r'<meta property="og:url" content="https://news\.example\.org/zh-Hant/', head)
     assert '<link rel="canonical"' in head
+
+
+def test_a_digest_page_has_open_graph_tags_too(tmp_path: Path) -> None:
+    config = make_config(tmp_path, '[scripts]\nhant_variant = "hk"\n')
+    day = dt.date(2025, 12, 14)
+    with Store(config.database) as store:
+        store_day(config, store, articles_of(day))
+        write_archive(config, store, day)
+    page = config.output_dir / "zh-Hans" / "digests" / "2025-12-14.html"
+    head = page.read_text(encoding="utf-8").split("</head>")[0]
+    assert '<meta property="og:locale" content="zh_CN">' in head
+    assert '<meta property="og:locale:alternate" content="zh_HK">' in head
+    url = "https://news.example.org/zh-Hans/digests/2025-12-14.html"
+    assert f'<meta property="og:url" content="{url}">' in head
+    assert f'<link rel="canonical" href="{url}">' in head
+    assert re.search(r'<meta property="og:title" content="[^"]*2025年12月14日', head)
 
 
 def test_the_digest_list_names_every_day(archive: tuple[Config, Store]) -> None:

@@ -13,6 +13,7 @@ from publisher.files import write_if_changed
 from publisher.mail.sources import DigestSources
 from publisher.mail.view import DigestView, render_archive
 from publisher.records import SCRIPTS, Script
+from publisher.site.discovery import og_locales
 from publisher.site.feeds import FeedEntry, atom_feed, page_links, script_feed_meta
 from publisher.site.paths import Site
 from publisher.store import Store
@@ -58,13 +59,15 @@ def write_archive(config: Config, store: Store, day: dt.date) -> list[Path]:
         return []
     window = dates[: config.feeds.max_entries]
     sources = DigestSources.of(config)
+    locales = og_locales(config.scripts.hant_variant)
     # The window's days, and the day asked for when it is older; each read once.
     views = {each: sources.views(store, each) for each in dict.fromkeys([*window, day])}
     paths: list[Path] = []
     for script in SCRIPTS:
         for each, by_script in views.items():
             path = config.output_dir / sources.site.digest_path(script, each)
-            write_if_changed(path, render_archive(sources.env, sources.site, by_script[script]))
+            page = render_archive(sources.env, sources.site, by_script[script], locales)
+            write_if_changed(path, page)
             if each == day:
                 paths.append(path)
         feed_path = config.output_dir / sources.site.digest_feed_path(script)

@@ -149,10 +149,13 @@ def render_mail(env: jinja2.Environment, view: DigestView) -> tuple[str, str]:
     return text, env.get_template("digest.html").render(values)
 
 
-def render_archive(env: jinja2.Environment, site: Site, view: DigestView) -> bytes:
+def render_archive(
+    env: jinja2.Environment, site: Site, view: DigestView, locales: Mapping[Script, str]
+) -> bytes:
     """The web copy of the digest. A view's URLs are public (the mail and the feed need
     them so); the page links with relative ones, but for the canonical URLs of itself and
-    its twin, which search engines want absolute."""
+    its twin, which search engines want absolute. `locales`: Open Graph's names of the two
+    editions, for the page's sharing tags."""
     page = site.digest_path(view.script, view.day)
 
     def link(url: str) -> str:
@@ -170,7 +173,11 @@ def render_archive(env: jinja2.Environment, site: Site, view: DigestView) -> byt
         subscribe_url=link(view.subscribe_url),
     )
     html = env.get_template("digest_archive.html").render(
-        view=local, twin_canonical_url=view.twin_archive_url
+        view=local,
+        twin_canonical_url=view.twin_archive_url,
+        canonical_url=view.archive_url,
+        og_locale=locales[view.script],
+        og_twin_locale=locales[view.script.twin],
     )
     return html.encode("utf-8")
 
