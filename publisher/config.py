@@ -112,6 +112,9 @@ class SmtpConfig:
     rate_per_second: float = 0.0  # 0 means no limit
     max_attempts: int = 5
     max_consecutive_failures: int = 10
+    # Seconds one run may spend waiting for the relay (back-off) before it leaves the rest
+    # queued: an unreachable relay must not hold the store lock for minutes.
+    max_wait_seconds: float = 120.0
 
 
 @dataclass(frozen=True)
@@ -298,6 +301,7 @@ _CHECKS: dict[str, typing.Callable[[Any], str | None]] = {
     "delivery.smtp.rate_per_second": _not_negative,
     "delivery.smtp.max_attempts": _positive,
     "delivery.smtp.max_consecutive_failures": _positive,
+    "delivery.smtp.max_wait_seconds": _not_negative,
     "schedule.time": _check_time,
     "schedule.misfire_grace_seconds": _positive,
     "bounces.soft_limit": _positive,

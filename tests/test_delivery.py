@@ -226,6 +226,23 @@ def test_an_answer_lost_after_the_data_is_uncertain_and_never_resent(
     assert server.handler.count("reader2@example.org") == 2
 
 
+def test_a_run_waits_no_longer_than_max_wait_seconds_in_all(
+    tmp_path: Path, news_path: Path
+) -> None:
+    """An unreachable relay: the run gives up once its back-off would pass the cap, leaving
+    every row queued, instead of holding the store for the whole back-off (1+2+…+256 s)."""
+    config = smtp_config(tmp_path, free_port(), max_consecutive_failures=50, max_wait_seconds=5)
+    with Store(config.database) as store:
+        ingest_file(config, store, news_path, day=DAY, now=NOW)
+        add_people(store, 3)
+        clock = FakeClock()
+        report = run(config, store, clock=clock, sleep=clock.sleep)
+        assert clock.sleeps == [1.0, 2.0]  # 1 + 2 + 4 would pass 5 s
+        assert report.stopped and "delivery.smtp.max_wait_seconds" in report.reason
+        assert (report.sent, report.deferred) == (0, 3)
+        assert {row["status"] for row in rows(store).values()} == {"queued"}
+
+
 def test_a_dead_server_stops_the_run_cleanly_and_the_next_run_resumes(
     tmp_path: Path, news_path: Path
 ) -> None:

@@ -82,11 +82,14 @@ class Policy:
     max_consecutive_failures: int = 10  # server failures in a row before the run stops
     backoff: float = 1.0  # seconds before the first retry; doubles each time
     max_backoff: float = 300.0
+    max_wait: float = 120.0  # seconds of waiting for the relay in one run, in all
 
     @classmethod
     def from_config(cls, config: Config) -> Policy:
         smtp = config.delivery.smtp
-        return cls(smtp.max_attempts, smtp.max_consecutive_failures)
+        return cls(
+            smtp.max_attempts, smtp.max_consecutive_failures, max_wait=smtp.max_wait_seconds
+        )
 
     def delay(self, failures: int) -> float:
         return min(self.backoff * 2.0 ** max(failures - 1, 0), self.max_backoff)
@@ -128,6 +131,7 @@ class _Run:
         self.sent = self.failed = self.uncertain = self.withdrawn = 0
         self.in_a_row = 0  # server failures since the last sign the server works
         self.pause_until = 0.0
+        self.waited = 0.0  # seconds spent waiting for the relay, against policy.max_wait
         self.halt = ""  # why the run must stop, once it must
         self.retries: list[_Retry] = []
         self.claimed: deque[tuple[int, int]] = deque()  # claimed rows not yet sent
@@ -184,7 +188,16 @@ class _Run:
 
     def _wait_until(self, moment: float) -> None:
         delay = moment - self.clock()
+        if delay > 0 and self.waited + delay > self.policy.max_wait:
+            # The store lock is held while we wait: give up and let the next run go on.
+            self.halt = (
+                f"the relay kept failing; waited {self.waited:.0f} s of the "
+                f"{self.policy.max_wait:g} s allowed (delivery.smtp.max_wait_seconds), "
+                "the rest stays queued"
+            )
+            return
         if delay > 0:
+            self.waited += delay
             self.queue.flush()  # a settle is never held back across a wait
             self._give_back()  # a wait may outlast the lease: other senders go on meanwhile
             self.sleep(delay)  # stop.wait by default: a stop request ends the wait
