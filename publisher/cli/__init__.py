@@ -15,6 +15,10 @@ from publisher.errors import LockError, PublisherError
 from publisher.run import lock
 from publisher.run.logs import LOG_FORMAT
 
+# The long-running commands: their log is their output (the daemon's runs, the server's
+# requests), so they log at INFO with time stamps.
+SERVICES = frozenset({"run", "serve"})
+
 # Each module adds its commands; every command sets `handler(args, config) -> exit code`.
 COMMAND_MODULES = (core, mail, bounces, send, deliveries, daemon, db, conversions)
 
@@ -60,9 +64,9 @@ class _Plain(logging.Formatter):
 
 def _set_up_logging(args: argparse.Namespace) -> None:
     """One voice per command: its plain lines on stdout, warnings on stderr. Time-stamped
-    log lines only with -v, or from the daemon (`run`), whose log is its output."""
+    log lines only with -v, or from the services (`run`, `serve`), whose log is their output."""
     handler = logging.StreamHandler(sys.stderr)
-    if args.verbose or args.command == "run":
+    if args.verbose or args.command in SERVICES:
         handler.setFormatter(logging.Formatter(LOG_FORMAT))
         level = logging.DEBUG if args.verbose else logging.INFO
     else:
