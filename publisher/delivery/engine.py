@@ -87,9 +87,7 @@ class Policy:
     @classmethod
     def from_config(cls, config: Config) -> Policy:
         smtp = config.delivery.smtp
-        return cls(
-            smtp.max_attempts, smtp.max_consecutive_failures, max_wait=smtp.max_wait_seconds
-        )
+        return cls(smtp.max_attempts, smtp.max_consecutive_failures, max_wait=smtp.max_wait_seconds)
 
     def delay(self, failures: int) -> float:
         return min(self.backoff * 2.0 ** max(failures - 1, 0), self.max_backoff)
