@@ -128,6 +128,27 @@ class DeliveryConfig:
 
 
 @dataclass(frozen=True)
+class IngestConfig:
+    # Far beyond any headline or article: past these a line is a mistake (files joined
+    # without line breaks) or an attack, and the batch is refused at that line.
+    max_title_chars: int = 1000
+    max_body_chars: int = 200_000
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    # The subscribe form mails whatever address a stranger types in: at most one
+    # confirmation mail per address per cool-down, and so many form posts per client
+    # address per window (then 429 with Retry-After). Both are counted in the store, so
+    # they hold across several `publisher serve` processes.
+    confirm_cooldown_seconds: int = 3600
+    subscribe_limit: int = 10
+    subscribe_window_seconds: int = 600
+    # A confirm link is good for the sign-up it was mailed for, for this many days.
+    confirm_expiry_days: int = 7
+
+
+@dataclass(frozen=True)
 class ScheduleConfig:
     time: str = "07:00"
     inbox_dir: str = "inbox"
@@ -158,11 +179,13 @@ class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     feeds: FeedsConfig = field(default_factory=FeedsConfig)
+    ingest: IngestConfig = field(default_factory=IngestConfig)
     scripts: ScriptsConfig = field(default_factory=ScriptsConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     bounces: BouncesConfig = field(default_factory=BouncesConfig)
+    web: WebConfig = field(default_factory=WebConfig)
     # The folder relative paths in the file are taken from: the config file's own.
     root: Path = Path(".")
 
@@ -287,6 +310,8 @@ _CHECKS: dict[str, typing.Callable[[Any], str | None]] = {
     "storage.pool_size": _positive,
     "feeds.max_entries": _positive,
     "feeds.summary_chars": _positive,
+    "ingest.max_title_chars": _positive,
+    "ingest.max_body_chars": _positive,
     "scripts.hant_variant": _check_choice(("tw", "hk", "generic")),
     "scripts.default": _check_choice(tuple(script.value for script in Script)),
     "scripts.protected_terms": _terms,
@@ -306,6 +331,10 @@ _CHECKS: dict[str, typing.Callable[[Any], str | None]] = {
     "schedule.misfire_grace_seconds": _positive,
     "bounces.soft_limit": _positive,
     "bounces.soft_days": _positive,
+    "web.confirm_cooldown_seconds": _not_negative,
+    "web.subscribe_limit": _positive,
+    "web.subscribe_window_seconds": _positive,
+    "web.confirm_expiry_days": _positive,
 }
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -94,6 +96,12 @@ def test_blank_lines_between_articles_and_line_numbers() -> None:
         ("標題\r內文。 (來源)\n".encode(), 1, "U+000D"),
         ("標題\n內文。 (來源)\n".encode() + b"\xff\xfe\n", 3, "not valid UTF-8"),
         ("標題\n".encode() + "內文".encode("big5") + "。 (來源)\n".encode(), 2, "UTF-8"),
+        # Absurd items (issue 7.21): the defaults are 1,000 and 200,000 characters.
+        (("長" * 1001 + "\n內文。 (來源)\n").encode(), 1, "a title of 1,001 characters"),
+        (("標題\n" + "字" * 200_001 + " (來源)\n").encode(), 2, "a body of 200,001 characters"),
+        # Bidirectional controls reorder what a reader sees: refused in titles and sources.
+        ("標題\u202e反轉\n內文。 (來源)\n".encode(), 1, "U+202E in the title at column 3"),
+        ("標題\n內文。 (來\u2067源)\n".encode(), 2, "U+2067 in the source"),
     ],
 )
 def test_errors_name_file_line_and_problem(data: bytes, line: int, words: str) -> None:
@@ -101,6 +109,44 @@ def test_errors_name_file_line_and_problem(data: bytes, line: int, words: str) -
     assert error.line == line
     assert words in error.problem
     assert str(error).startswith(f"day.txt:{line}: ")
+
+
+class Endless(io.RawIOBase):
+    """A file that is one line with no end, counting what was read of it."""
+
+    def __init__(self) -> None:
+        self.served = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        buffer[:] = b"x" * len(buffer)
+        self.served += len(buffer)
+        return len(buffer)
+
+
+def test_a_line_without_end_is_refused_at_the_bound_not_read_whole() -> None:
+    source = Endless()
+    limits = batch.Limits(title_chars=10, body_chars=1000)
+    with pytest.raises(BatchError) as caught:
+        list(batch.read(io.BufferedReader(source), HERE, limits))
+    assert caught.value.line == 1
+    assert f"line longer than {limits.line_bytes:,} bytes" in caught.value.problem
+    assert source.served < 2 * limits.line_bytes
+
+
+def test_limits_are_the_configured_ones() -> None:
+    limits = batch.Limits(title_chars=4, body_chars=6)
+    assert parse_with("四個字的\n六個字的內文 (源)\n", limits)
+    for text, line in [("五個字標題\n內文。 (源)\n", 1), ("題\n七個字的內文。 (源)\n", 2)]:
+        with pytest.raises(BatchError) as caught:
+            parse_with(text, limits)
+        assert caught.value.line == line and "over the limit" in caught.value.problem
+
+
+def parse_with(text: str, limits: batch.Limits) -> list[Any]:
+    return batch.parse(text.encode(), HERE, limits)
 
 
 # -- properties ------------------------------------------------------------------------------

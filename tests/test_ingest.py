@@ -9,7 +9,7 @@ import pytest
 
 from conftest import NOW
 from publisher.articles import batch
-from publisher.articles.ingest import batch_date, ingest_file
+from publisher.articles.ingest import CHUNK, batch_date, ingest_file
 from publisher.config import Config
 from publisher.errors import StorageError
 from publisher.records import Script
@@ -96,6 +96,29 @@ def test_bad_file_stores_nothing_and_names_the_line(config: Config, store: Store
     assert outcome.added == 0
     assert outcome.error is not None and str(outcome.error).startswith(f"{bad}:4: no source")
     assert store.articles() == []
+
+
+def test_a_bad_line_after_many_chunks_stores_nothing(
+    config: Config, store: Store, news_path: Path
+) -> None:
+    """Ingest stores a big file in chunks, inside one transaction: a refused last line
+    leaves the store exactly as it was, articles stored before included."""
+    ingest_file(config, store, news_path, day=DAY, now=NOW)
+    before = store.articles()
+    count = CHUNK * 2 + 7
+    lines = [f"第{n}則標題\n第{n}則內文，說明事情的經過。 (來源{n % 5})" for n in range(count)]
+    big = config.root / "big.txt"
+    big.write_text("\n".join([*lines, "最後一則\u202e標題", "內文。 (來源)"]) + "\n")
+    outcome = ingest_file(config, store, big, day=DAY, now=NOW)
+    assert outcome.error is not None
+    assert str(outcome.error).startswith(f"{big}:{2 * count + 1}: bidirectional control U+202E")
+    assert store.articles() == before
+    # Without the bad line the same file goes in whole, numbered on after the day's first.
+    big.write_text("\n".join(lines) + "\n")
+    outcome = ingest_file(config, store, big, day=DAY, now=NOW)
+    assert (outcome.added, outcome.duplicates, outcome.error) == (count, 0, None)
+    positions = [a.position for a in store.articles(day=DAY)]
+    assert positions == list(range(len(before) + count))
 
 
 def test_missing_file_is_an_error_not_a_crash(config: Config, store: Store) -> None:

@@ -1,14 +1,20 @@
 """The batch format: pairs of lines, a title then a body that ends with `(source)`.
 
-Pure: takes bytes, returns records or raises BatchError naming the line.
+Pure: reads a byte stream line by line and yields records, or raises BatchError naming the
+line. Nothing is held but the current pair, so a batch of any size parses in flat memory;
+the caller decides what "all or nothing" means (ingest: one transaction per file).
 """
 
 from __future__ import annotations
 
 import codecs
+import io
 import re
 import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from publisher.errors import BatchError
 from publisher.records import ParsedArticle
@@ -17,17 +23,43 @@ from publisher.records import ParsedArticle
 _SOURCE = re.compile(r"\s*[(（]([^()（）]*)[)）]\s*$")
 # Unicode category Cc except TAB; a lone CR (old Mac line ends) lands here too.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+# Embeddings, overrides and isolates: in a headline or a source name they make the text
+# display in another order than it is stored (a "Trojan Source" title), and no news
+# headline needs them.
+BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _EXAMPLE = "the body must end with its source in parentheses, e.g. '… (智藥局)'"
+# UTF-8 takes at most 4 bytes a character.
+_BYTES_PER_CHAR = 4
 
 
-def _decode(data: bytes, path: Path) -> list[str]:
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    lines = data.split(b"\n")
-    decoded = []
-    for number, raw in enumerate(lines, start=1):
+@dataclass(frozen=True)
+class Limits:
+    """The longest title and body a batch may hold (`ingest.max_title_chars`, …)."""
+
+    title_chars: int = 1000
+    body_chars: int = 200_000
+
+    @property
+    def line_bytes(self) -> int:
+        """No line of a good batch is longer: the body, its source, and room to spare.
+        Reading stops here, so one line without line breaks cannot fill the memory."""
+        return (self.body_chars + self.title_chars) * _BYTES_PER_CHAR + 4096
+
+
+def _lines(stream: BinaryIO, path: Path, limits: Limits) -> Iterator[tuple[int, str]]:
+    """(line number, text) of each line, decoded, checked for control characters."""
+    limit = limits.line_bytes
+    number = 0
+    while raw := stream.readline(limit):
+        number += 1
+        if number == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8) :]
+        if len(raw) >= limit and not raw.endswith(b"\n"):
+            raise BatchError(
+                path, number, f"line longer than {limit:,} bytes: not a title or a body line"
+            )
         try:
-            decoded.append(raw.decode("utf-8").removesuffix("\r"))
+            line = raw.decode("utf-8").removesuffix("\n").removesuffix("\r")
         except UnicodeDecodeError as error:
             raise BatchError(
                 path,
@@ -35,24 +67,45 @@ def _decode(data: bytes, path: Path) -> list[str]:
                 f"not valid UTF-8 (byte {raw[error.start]:#04x} at column "
                 f"{error.start + 1}); save the file as UTF-8",
             ) from None
-    return decoded
-
-
-def _check_characters(line: str, number: int, path: Path) -> None:
-    bad = _CONTROL.search(line)
-    if bad:
-        raise BatchError(
-            path, number, f"control character U+{ord(bad[0]):04X} at column {bad.start() + 1}"
-        )
+        bad = _CONTROL.search(line)
+        if bad:
+            raise BatchError(
+                path, number, f"control character U+{ord(bad[0]):04X} at column {bad.start() + 1}"
+            )
+        yield number, line
 
 
 def _has_text(value: str) -> bool:
     return any(unicodedata.category(char)[0] in "LN" for char in value)
 
 
-def _article(title: str, title_line: int, body: str, body_line: int, path: Path) -> ParsedArticle:
+def bidi_problem(value: str, what: str) -> str | None:
+    """Why `value` may not carry a bidirectional control, or None when it has none."""
+    found = BIDI_CONTROL.search(value)
+    if found is None:
+        return None
+    return (
+        f"bidirectional control U+{ord(found[0]):04X} in the {what} at column "
+        f"{found.start() + 1}: it would show the text in another order than it is stored"
+    )
+
+
+def _too_long(value: str, what: str, limit: int, key: str) -> str | None:
+    if len(value) <= limit:
+        return None
+    return f"{what} of {len(value):,} characters, over the limit of {limit:,} ({key})"
+
+
+def _article(
+    title: str, title_line: int, body: str, body_line: int, path: Path, limits: Limits
+) -> ParsedArticle:
     if not _has_text(title):
         raise BatchError(path, title_line, "empty title (no letters or digits)")
+    problem = _too_long(
+        title, "a title", limits.title_chars, "ingest.max_title_chars"
+    ) or bidi_problem(title, "title")
+    if problem:
+        raise BatchError(path, title_line, problem)
     match = _SOURCE.search(body)
     if match is None:
         raise BatchError(path, body_line, f"no source: {_EXAMPLE}")
@@ -62,26 +115,41 @@ def _article(title: str, title_line: int, body: str, body_line: int, path: Path)
     text = body[: match.start()]
     if not _has_text(text):
         raise BatchError(path, body_line, "empty body: only the source is on this line")
+    problem = _too_long(text, "a body", limits.body_chars, "ingest.max_body_chars") or bidi_problem(
+        source, "source"
+    )
+    if problem:
+        raise BatchError(path, body_line, problem)
     return ParsedArticle(title=title, body=text, source=source, line=title_line)
 
 
-def parse(data: bytes, path: Path) -> list[ParsedArticle]:
-    """Parse a whole batch file; any problem rejects the whole file."""
-    numbered = []
-    for number, line in enumerate(_decode(data, path), start=1):
-        _check_characters(line, number, path)
+def read(stream: BinaryIO, path: Path, limits: Limits = Limits()) -> Iterator[ParsedArticle]:
+    """The articles of a batch, one at a time, in file order. A problem raises BatchError
+    when its line is reached: a caller that must take the file whole or not at all keeps
+    what came before uncommitted until the end."""
+    title: tuple[int, str] | None = None
+    count = 0
+    for number, line in _lines(stream, path, limits):
         line = line.strip()
-        if line:
-            numbered.append((number, line))
-    if not numbered:
-        raise BatchError(path, 1, "empty file: no articles")
-    if len(numbered) % 2:
-        number, _ = numbered[-1]
+        if not line:
+            continue
+        if title is None:
+            title = (number, line)
+            continue
+        yield _article(title[1], title[0], line, number, path, limits)
+        count += 1
+        title = None
+    if title is not None:
         raise BatchError(
-            path, number, "title without a body line (the file has an odd number of text lines)"
+            path, title[0], "title without a body line (the file has an odd number of text lines)"
         )
-    pairs = zip(numbered[::2], numbered[1::2], strict=True)
-    return [_article(title, tn, body, bn, path) for (tn, title), (bn, body) in pairs]
+    if count == 0:
+        raise BatchError(path, 1, "empty file: no articles")
+
+
+def parse(data: bytes, path: Path, limits: Limits = Limits()) -> list[ParsedArticle]:
+    """A whole batch already in memory (tests, small inputs); see `read`."""
+    return list(read(io.BytesIO(data), path, limits))
 
 
 def normalise(text: str) -> str:

@@ -1,15 +1,18 @@
 """Ingest: batch files → Articles in the store, each with its twin-script text.
 
-A file goes in whole or not at all: it is parsed and converted first, then written in one
-transaction. Articles already stored (same normalised title and body) are skipped.
+A file goes in whole or not at all, in one transaction: it is read as a stream and stored
+in chunks of CHUNK articles inside that transaction, so memory stays flat however large the
+file, and a problem on its last line still leaves the store as it was. Articles already
+stored (same normalised title and body) are skipped.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,11 +20,14 @@ from publisher.articles import batch
 from publisher.articles.conversion import Scripts
 from publisher.config import Config
 from publisher.errors import BatchError, InputError
-from publisher.files import read_input
+from publisher.files import open_input
 from publisher.records import Article, ParsedArticle, Text
 from publisher.store import Store
 
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+# Articles converted and stored at a time: big enough that statements are few, small enough
+# that a chunk's texts weigh a few megabytes.
+CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -86,18 +92,38 @@ def ingest_file(
     config: Config, store: Store, path: Path, *, day: dt.date | None = None, now: dt.datetime
 ) -> IngestOutcome:
     """Ingest one file; a bad file comes back with its error and has stored nothing."""
+    limits = batch.Limits(config.ingest.max_title_chars, config.ingest.max_body_chars)
+    scripts = Scripts.from_config(config)
+    on = batch_date(path, day, now.astimezone(config.site.zone))
     try:
-        parsed = batch.parse(read_input(path), path)
+        with open_input(path) as stream, store.transaction():
+            parsed = batch.read(stream, path, limits)
+            added, read = _store(store, parsed, on, scripts, config.site.zone, path, now)
     except BatchError as error:
         return IngestOutcome(path, 0, 0, error)
     except InputError as error:
         return IngestOutcome(path, 0, 0, BatchError(path, None, error.problem))
-    scripts = Scripts.from_config(config)
-    zone = config.site.zone
-    on = batch_date(path, day, now.astimezone(zone))
-    with store.transaction():
-        known = store.known_keys(article_key(item.title, item.body) for item in parsed)
-        articles = new_articles(parsed, on, store.next_position(on), known, scripts, zone)
+    return IngestOutcome(path, added, read - added)
+
+
+def _store(
+    store: Store,
+    parsed: Iterator[ParsedArticle],
+    on: dt.date,
+    scripts: Scripts,
+    zone: dt.tzinfo,
+    path: Path,
+    now: dt.datetime,
+) -> tuple[int, int]:
+    """Convert and store `parsed` chunk by chunk, inside the caller's transaction; (articles
+    added, articles read). Each chunk's articles are in the store when the next chunk asks
+    which keys are known, so a repeat later in the same file is caught too."""
+    position = store.next_position(on)
+    added = read = 0
+    while chunk := list(itertools.islice(parsed, CHUNK)):
+        read += len(chunk)
+        known = store.known_keys(article_key(item.title, item.body) for item in chunk)
+        articles = new_articles(chunk, on, position + added, known, scripts, zone)
         converted = []
         for article in articles:
             converter = scripts.converter_to(article.script.twin)
@@ -105,4 +131,5 @@ def ingest_file(
                 (article, converter.signature, converter.convert_text(article.original))
             )
         store.add_articles(converted, source_file=str(path), now=now)
-    return IngestOutcome(path, len(articles), len(parsed) - len(articles))
+        added += len(articles)
+    return added, read
