@@ -66,6 +66,11 @@ class SubscriberError(PublisherError):
     or a subscriber's detail that cannot be stored (a name with control characters…)."""
 
 
+class StaleLinkError(SubscriberError):
+    """A genuine confirm link that no longer confirms: past its time, or mailed for an
+    earlier sign-up of the same address."""
+
+
 class TemplateError(PublisherError):
     """A template (the site's own or the built-in one) that lacks what publisher needs."""
 

@@ -111,6 +111,10 @@ class Subscriber:
     weekday: int | None = None  # 0 = Monday, with weekly
     paused_until: dt.date | None = None  # mail resumes with this day's digest
     link_generation: int = 0  # preferences links carry it; raising it revokes them
+    # The web sign-up now pending or last confirmed: its confirm link carries this time, so
+    # a link from an earlier sign-up confirms nothing. Whole seconds, each later than the last.
+    signed_up: dt.datetime | None = None
+    confirm_mailed: dt.datetime | None = None  # the last confirmation mail, for the cool-down
 
 
 class BounceKind(StrEnum):

@@ -13,6 +13,7 @@ They also change when OpenCC, premailer or lxml change their output.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import email
 import email.policy
 import os
@@ -232,7 +233,7 @@ def test_the_footer_links_the_readers_own_preferences_page(prepared, store, peop
     for reader in (people[Script.HANT], person):
         text, html = parts(parse(prepared.letter(reader).data))
         (url,) = re.findall(r'href="(https://news\.example\.org/preferences\?[^"]+)"', html)
-        found = tokens.verify_preferences(SECRET.encode(), token_of(url))
+        found = tokens.verify_bound(SECRET.encode(), tokens.PREFERENCES, token_of(url))
         assert found == (reader.id, reader.link_generation)
         assert url in text and WORDS[reader.script]["preferences"] in visible(html)
     assert person.link_generation == 1
@@ -408,7 +409,9 @@ def test_a_template_without_the_unsubscribe_link_is_refused() -> None:
 
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_the_confirmation_mail(config, store, script: Script) -> None:
-    person = subscribers.subscribe_pending(store, "new@example.org", script, NOW)
+    person = subscribers.subscribe_pending(
+        store, "new@example.org", script, NOW, dt.timedelta(days=7)
+    )
     letter = confirmation_letter(config, person, NOW)
     message = parse(letter.data)
     assert message.defects == []
@@ -421,7 +424,10 @@ def test_the_confirmation_mail(config, store, script: Script) -> None:
     text, html = parts(message)
     (url,) = re.findall(r'href="(https://news\.example\.org/confirm\?[^"]+)"', html)
     assert url in text
-    assert tokens.verify(SECRET.encode(), "confirm", token_of(url)) == person.id
+    # The mail says how long its link is good for (web.confirm_expiry_days).
+    assert WORDS[script]["confirm_valid"].format(days=7) in text
+    found = tokens.verify_bound(SECRET.encode(), tokens.CONFIRM, token_of(url))
+    assert found == (person.id, subscribers.sign_up_stamp(person))
     with pytest.raises(tokens.TokenError):
         tokens.verify(SECRET.encode(), "unsubscribe", token_of(url))
     if script is Script.HANS:

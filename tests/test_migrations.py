@@ -260,3 +260,34 @@ def test_a_store_at_the_step_before_conversion_times_upgrades_with_its_rows_kept
         later = [s.version for s in migrations.STEPS if s.version >= step.version]
         assert [s.version for s in store.upgraded] == later
     assert rows_of(config.database.path) == before
+
+
+def test_a_store_before_the_sign_up_step_upgrades_and_its_pending_sign_up_runs_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Step 7 (issue 7.14): the pending sign-up of the frozen store starts its time at its
+    creation, so its link's week runs from then; everyone else keeps every row."""
+    from publisher.mail import subscribers
+
+    config = make_config(tmp_path)
+    first_release_store(config.database.path)
+    step = next(s for s in migrations.STEPS if s.summary.startswith("confirm links per"))
+    earlier = tuple(s for s in migrations.STEPS if s.version < step.version)
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations, "STEPS", earlier)
+        patch.setattr(migrations, "LATEST", earlier[-1].version)
+        Store(config.database).close()
+    before = rows_of(config.database.path)
+    with Store(config.database) as store:
+        assert step in store.upgraded
+        people = store.subscribers()
+        (pending,) = [p for p in people if p.status is SubscriberStatus.PENDING]
+        assert pending.signed_up == pending.created
+        assert {p.signed_up for p in people if p is not pending} == {None}
+        assert {p.confirm_mailed for p in people} == {None}
+        week = dt.timedelta(days=7)
+        stamp = subscribers.sign_up_stamp(pending)
+        assert subscribers.stale_link(pending, stamp, pending.created + week, week) is None
+        later = pending.created + week + dt.timedelta(seconds=1)
+        assert subscribers.stale_link(pending, stamp, later, week) == "the confirm link has expired"
+    assert rows_of(config.database.path) == before

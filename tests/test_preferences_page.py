@@ -45,7 +45,7 @@ def client(site: Config) -> Iterator[Client]:
 def add_reader(site: Config, address: str, script: Script) -> tuple[Subscriber, str]:
     with Store(site.database) as store:
         person = subscribers.add(store, address, script, NOW)
-    return person, tokens.make_preferences(tokens.load_secret(site), person.id, 0)
+    return person, tokens.make_bound(tokens.load_secret(site), tokens.PREFERENCES, person.id, 0)
 
 
 def reader(site: Config, person: Subscriber) -> Subscriber:
@@ -126,7 +126,7 @@ def test_a_revoked_link_is_refused_with_a_page(client: Client, site: Config) -> 
     post = client.post("/preferences", form(token, "unsubscribe"))
     assert post.status == 403 and "已經失效" in post.text
     assert reader(site, person).status is person.status
-    fresh = tokens.make_preferences(tokens.load_secret(site), person.id, 1)
+    fresh = tokens.make_bound(tokens.load_secret(site), tokens.PREFERENCES, person.id, 1)
     assert client.get(f"/preferences?token={fresh}").status == 200
     forged = token.replace(f"{person.id}.0.", f"{person.id}.1.")
     assert client.get(f"/preferences?token={forged}").status == 403

@@ -3,6 +3,7 @@ nothing private (dot-files, a killed build's temporaries) ever served, no token 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import signal
 import subprocess
@@ -27,6 +28,8 @@ from publisher.site.build import build
 from publisher.store import Store
 from publisher.web import app as web
 from publisher.web.logs import redact
+
+WEEK = dt.timedelta(days=7)
 
 
 def build_examples(config: Config) -> None:
@@ -155,11 +158,11 @@ def publisher_serve(config: Config) -> Iterator[tuple[Client, list[str]]]:
 
 def test_the_log_never_carries_a_token(site: Config) -> None:
     with Store(site.database) as store:
-        person = subscribers.subscribe_pending(store, "log@example.org", Script.HANT, NOW)
+        person = subscribers.subscribe_pending(store, "log@example.org", Script.HANT, NOW, WEEK)
     secret = tokens.load_secret(site)
     valid = tokens.make(secret, "unsubscribe", person.id)
     forged = f"{person.id}.{'A' * 22}"
-    choices = tokens.make_preferences(secret, person.id, 0)
+    choices = tokens.make_bound(secret, tokens.PREFERENCES, person.id, 0)
     with publisher_serve(site) as (client, log):
         assert client.get(f"/unsubscribe?token={valid}").status == 200
         assert client.get(f"/preferences?token={choices}").status == 200
@@ -193,7 +196,7 @@ def test_the_forms_link_the_site_on_the_host_they_are_served_from(
     client: Client, site: Config
 ) -> None:
     with Store(site.database) as store:
-        person = subscribers.subscribe_pending(store, "links@example.org", Script.HANS, NOW)
+        person = subscribers.subscribe_pending(store, "links@example.org", Script.HANS, NOW, WEEK)
     token = tokens.make(tokens.load_secret(site), "unsubscribe", person.id)
     for path in ("/subscribe?script=zh-Hans", f"/unsubscribe?token={token}", "/nothing.html"):
         links = re.findall(r'href="([^"]*)"', client.get(path, Accept_Language="zh-CN").text)

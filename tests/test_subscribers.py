@@ -9,9 +9,9 @@ import pytest
 
 from publisher.cli import main
 from publisher.config import Config
-from publisher.errors import AddressError, SubscriberError
+from publisher.errors import AddressError, StaleLinkError, SubscriberError
 from publisher.mail import subscribers
-from publisher.records import Script, SubscriberStatus
+from publisher.records import Script, Subscriber, SubscriberStatus
 from publisher.store import Store
 
 pytestmark = pytest.mark.engines
@@ -79,22 +79,34 @@ def test_names_with_control_characters_are_refused(store: Store) -> None:
         subscribers.add(store, "reader@example.org", Script.HANT, NOW, name="a\x00b")
 
 
+WEEK = dt.timedelta(days=7)
+
+
+def pend(store: Store, email: str, script: Script, now: dt.datetime) -> Subscriber:
+    return subscribers.subscribe_pending(store, email, script, now, WEEK)
+
+
+def confirm(store: Store, person: Subscriber, now: dt.datetime) -> Subscriber:
+    """What following the confirm link mailed to `person` does."""
+    return subscribers.confirm(store, person.id, subscribers.sign_up_stamp(person), now, WEEK)
+
+
 def test_the_web_form_path_pending_then_confirmed(store: Store) -> None:
-    pending = subscribers.subscribe_pending(store, "reader@example.org", Script.HANS, NOW)
+    pending = pend(store, "reader@example.org", Script.HANS, NOW)
     assert pending.status is PENDING and pending.confirmed is None
     assert subscribers.active(store) == []
-    confirmed = subscribers.confirm(store, pending.id, LATER)
+    confirmed = confirm(store, pending, LATER)
     assert confirmed.status is ACTIVE and confirmed.confirmed == LATER
     assert subscribers.active(store) == [confirmed]
-    assert subscribers.confirm(store, pending.id, LATER + LATER.resolution) == confirmed
+    assert confirm(store, pending, LATER + LATER.resolution) == confirmed
 
 
 def test_a_pending_subscriber_may_change_script_an_active_one_is_left_alone(store) -> None:
-    pending = subscribers.subscribe_pending(store, "a@example.org", Script.HANS, NOW)
-    again = subscribers.subscribe_pending(store, "a@example.org", Script.HANT, NOW)
+    pending = pend(store, "a@example.org", Script.HANS, NOW)
+    again = pend(store, "a@example.org", Script.HANT, NOW)
     assert (again.id, again.script, again.status) == (pending.id, Script.HANT, PENDING)
     active = subscribers.add(store, "b@example.org", Script.HANS, NOW)
-    assert subscribers.subscribe_pending(store, "B@example.org", Script.HANT, LATER) == active
+    assert pend(store, "B@example.org", Script.HANT, LATER) == active
 
 
 def test_unsubscribe_keeps_the_record_and_is_idempotent(store: Store) -> None:
@@ -107,34 +119,79 @@ def test_unsubscribe_keeps_the_record_and_is_idempotent(store: Store) -> None:
 
 
 def test_an_unsubscribed_person_cannot_be_added_or_confirmed_back(store: Store) -> None:
-    person = subscribers.subscribe_pending(store, "reader@example.org", Script.HANT, NOW)
+    person = pend(store, "reader@example.org", Script.HANT, NOW)
     subscribers.unsubscribe(store, person.id, NOW)
     with pytest.raises(SubscriberError, match="already on the list"):
         subscribers.add(store, "reader@example.org", Script.HANT, LATER)
     with pytest.raises(SubscriberError, match="unsubscribed"):
-        subscribers.confirm(store, person.id, LATER)  # an old confirm link
+        confirm(store, person, LATER)  # an old confirm link
     assert subscribers.active(store) == []
 
 
 def test_subscribing_again_makes_an_unsubscribed_person_pending(store: Store) -> None:
     person = subscribers.add(store, "reader@example.org", Script.HANT, NOW)
     subscribers.unsubscribe(store, person.id, NOW)
-    again = subscribers.subscribe_pending(store, "reader@example.org", Script.HANS, LATER)
+    again = pend(store, "reader@example.org", Script.HANS, LATER)
     assert (again.id, again.status, again.script) == (person.id, PENDING, Script.HANS)
     assert again.unsubscribed is None and again.confirmed is None
-    assert subscribers.confirm(store, person.id, LATER).status is ACTIVE
+    assert confirm(store, again, LATER).status is ACTIVE
+
+
+def test_the_confirm_link_of_an_earlier_sign_up_confirms_nothing(store: Store) -> None:
+    """Issue 7.14: unsubscribed, then signed up again (perhaps by a stranger): the link from
+    the first sign-up, kept in an old mail, must not confirm the second."""
+    first = pend(store, "reader@example.org", Script.HANT, NOW)
+    confirm(store, first, NOW)
+    subscribers.unsubscribe(store, first.id, NOW)
+    # The same second: the new sign-up still gets a time of its own, so a link of its own.
+    second = pend(store, "reader@example.org", Script.HANT, NOW)
+    assert second.signed_up is not None and first.signed_up is not None
+    assert second.signed_up > first.signed_up
+    with pytest.raises(StaleLinkError, match="an earlier sign-up"):
+        confirm(store, first, LATER)
+    assert subscribers.get(store, first.id).status is PENDING
+    assert confirm(store, second, LATER).status is ACTIVE
+
+
+def test_a_confirm_link_expires_and_asking_again_begins_a_new_sign_up(store: Store) -> None:
+    person = pend(store, "reader@example.org", Script.HANT, NOW)
+    # Asked again within the week: the same sign-up, so the link already mailed stays good.
+    assert pend(store, "reader@example.org", Script.HANT, NOW + WEEK).signed_up == person.signed_up
+    late = NOW + WEEK + dt.timedelta(seconds=1)
+    with pytest.raises(StaleLinkError, match="expired"):
+        confirm(store, person, late)
+    renewed = pend(store, "reader@example.org", Script.HANT, late)
+    assert renewed.signed_up == late.replace(microsecond=0)
+    with pytest.raises(StaleLinkError, match="an earlier sign-up"):
+        confirm(store, person, late)
+    assert confirm(store, renewed, late).status is ACTIVE
+    # Confirmed people may follow their link again, however late: it changes nothing.
+    assert confirm(store, renewed, late + 10 * WEEK).status is ACTIVE
+
+
+def test_one_confirmation_mail_per_cool_down(store: Store) -> None:
+    hour = dt.timedelta(hours=1)
+    person = pend(store, "reader@example.org", Script.HANT, NOW)
+    assert subscribers.claim_confirmation_mail(store, person, NOW, hour)
+    assert not subscribers.claim_confirmation_mail(store, person, NOW + hour / 2, hour)
+    # A mail that could not be sent gives its turn back.
+    subscribers.release_confirmation_mail(store, person, NOW)
+    assert subscribers.claim_confirmation_mail(store, person, NOW + hour / 2, hour)
+    assert not subscribers.claim_confirmation_mail(store, person, NOW + hour, hour)
+    assert subscribers.claim_confirmation_mail(store, person, NOW + 2 * hour, hour)
 
 
 def test_unknown_ids_are_errors(store: Store) -> None:
     assert subscribers.get(store, 99) is None
-    for change in (subscribers.confirm, subscribers.unsubscribe):
-        with pytest.raises(SubscriberError, match="no subscriber"):
-            change(store, 99, NOW)
+    with pytest.raises(SubscriberError, match="no subscriber"):
+        subscribers.unsubscribe(store, 99, NOW)
+    with pytest.raises(SubscriberError, match="no subscriber"):
+        subscribers.confirm(store, 99, 0, NOW, WEEK)
 
 
 def test_active_lists_only_active_people_in_order(store: Store) -> None:
     a = subscribers.add(store, "a@example.org", Script.HANT, NOW)
-    subscribers.subscribe_pending(store, "b@example.org", Script.HANT, NOW)
+    pend(store, "b@example.org", Script.HANT, NOW)
     c = subscribers.add(store, "c@example.org", Script.HANS, NOW)
     d = subscribers.add(store, "d@example.org", Script.HANT, NOW)
     subscribers.unsubscribe(store, d.id, NOW)
@@ -179,6 +236,25 @@ def test_import_adds_good_rows_and_reports_bad_ones_by_line(store: Store, tmp_pa
     lines = report.describe()
     assert lines[0].startswith(f"{tmp_path / 'people.csv'}:5: ")
     assert lines[-1].endswith("3 added, 1 already subscribed, 0 left unsubscribed, 4 bad rows")
+
+
+def test_names_that_would_mislead_are_refused_by_line(store: Store, tmp_path: Path) -> None:
+    """A name greets the reader and shows in `status`: the same checks as a headline."""
+    text = (
+        "a@example.org,zh-Hant,\u202e王小明\n"
+        "b@example.org,zh-Hant,陳\u2066大文\u2069\n"
+        f"c@example.org,zh-Hant,{'長' * 201}\n"
+        "d@example.org,zh-Hant,林美玲\n"
+    )
+    report = subscribers.import_csv(store, write(tmp_path / "p.csv", text), NOW, secret=SECRET)
+    found = [(error.line, error.problem) for error in report.errors]
+    assert [line for line, _ in found] == [1, 2, 3]
+    assert "bidirectional control U+202E in the name at column 1" in found[0][1]
+    assert "bidirectional control U+2066 in the name at column 2" in found[1][1]
+    assert "longer than 200 characters" in found[2][1]
+    assert [s.email for s in report.added] == ["d@example.org"]
+    with pytest.raises(subscribers.SubscriberError, match=r"U\+202E in the name"):
+        subscribers.add(store, "e@example.org", Script.HANT, NOW, name="\u202e王")
 
 
 def test_empty_cells_a_spreadsheet_adds_at_the_end_of_rows_are_ignored(store, tmp_path) -> None:

@@ -12,6 +12,7 @@ from test_web import Client, mail_to, serving
 from conftest import NOW
 from publisher.config import Config
 from publisher.mail import subscribers, tokens
+from publisher.mail.subscribers import sign_up_stamp
 from publisher.records import SCRIPTS, Script
 from publisher.store import Store
 from publisher.web import app as web
@@ -50,8 +51,12 @@ def test_the_forms_and_the_confirmation_mail_name_the_site_in_their_script(
     with Store(site.database) as store:
         person = subscribers.by_email(store, address)
     assert person is not None
-    for action in ("confirm", "unsubscribe"):
-        token = tokens.make(tokens.load_secret(site), action, person.id)
+    secret = tokens.load_secret(site)
+    links = {
+        "confirm": tokens.make_bound(secret, tokens.CONFIRM, person.id, sign_up_stamp(person)),
+        "unsubscribe": tokens.make(secret, "unsubscribe", person.id),
+    }
+    for action, token in links.items():
         pages.append(client.get(f"/{action}?token={token}").text)
     mail = mail_to(site, address)
     body = mail.get_body(("plain",))

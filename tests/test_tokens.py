@@ -29,15 +29,15 @@ def test_a_token_verifies_for_its_own_id_and_action(subscriber_id: int, action: 
 
 @given(ids, ids)
 def test_a_preferences_token_carries_its_generation(subscriber_id: int, generation: int) -> None:
-    token = tokens.make_preferences(SECRET, subscriber_id, generation)
+    token = tokens.make_bound(SECRET, tokens.PREFERENCES, subscriber_id, generation)
     assert re.fullmatch(r"[0-9A-Za-z._-]+", token)
-    assert tokens.verify_preferences(SECRET, token) == (subscriber_id, generation)
+    assert tokens.verify_bound(SECRET, tokens.PREFERENCES, token) == (subscriber_id, generation)
     # Claiming another (say, the current) generation is forging: the mac covers it.
     claimed = token.replace(f"{subscriber_id}.{generation}.", f"{subscriber_id}.{generation + 1}.")
     with pytest.raises(TokenError):
-        tokens.verify_preferences(SECRET, claimed)
+        tokens.verify_bound(SECRET, tokens.PREFERENCES, claimed)
     with pytest.raises(TokenError):
-        tokens.verify_preferences(OTHER, token)
+        tokens.verify_bound(OTHER, tokens.PREFERENCES, token)
     with pytest.raises(TokenError):
         tokens.verify(SECRET, "unsubscribe", token)
 
@@ -47,17 +47,29 @@ def test_no_other_token_opens_the_preferences_page(subscriber_id: int) -> None:
     for action in tokens.ACTIONS:
         token = tokens.make(SECRET, action, subscriber_id)
         with pytest.raises(TokenError):
-            tokens.verify_preferences(SECRET, token)
+            tokens.verify_bound(SECRET, tokens.PREFERENCES, token)
         # Nor does an action token with a generation spliced in.
         with pytest.raises(TokenError):
-            tokens.verify_preferences(SECRET, token.replace(".", ".0.", 1))
+            tokens.verify_bound(SECRET, tokens.PREFERENCES, token.replace(".", ".0.", 1))
 
 
 @given(ids)
 def test_a_token_for_one_action_is_refused_for_the_other(subscriber_id: int) -> None:
-    token = tokens.make(SECRET, "confirm", subscriber_id)
+    token = tokens.make(SECRET, "bounce", subscriber_id)
     with pytest.raises(TokenError):
         tokens.verify(SECRET, "unsubscribe", token)
+
+
+@given(ids, ids)
+def test_a_confirm_token_is_bound_to_its_sign_up(subscriber_id: int, signed_up: int) -> None:
+    """Issue 7.14: the sign-up time is in the signed part, so the link of one sign-up cannot
+    be made into the link of the next, nor into a preferences link."""
+    token = tokens.make_bound(SECRET, tokens.CONFIRM, subscriber_id, signed_up)
+    assert tokens.verify_bound(SECRET, tokens.CONFIRM, token) == (subscriber_id, signed_up)
+    later = token.replace(f"{subscriber_id}.{signed_up}.", f"{subscriber_id}.{signed_up + 1}.")
+    for action, forged in ((tokens.CONFIRM, later), (tokens.PREFERENCES, token)):
+        with pytest.raises(TokenError):
+            tokens.verify_bound(SECRET, action, forged)
 
 
 @given(ids, actions)
@@ -106,6 +118,8 @@ def test_another_subscribers_token_does_not_verify_as_mine() -> None:
 def test_unknown_actions_are_a_bug() -> None:
     with pytest.raises(ValueError):
         tokens.make(SECRET, "delete", 1)
+    with pytest.raises(ValueError):  # an unbound confirm token would confirm any sign-up
+        tokens.make(SECRET, tokens.CONFIRM, 1)
 
 
 # -- the key ------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from publisher.run import daily
 from publisher.site.build import build
 from publisher.store import Store
 from publisher.web import app as web
+from publisher.web import forms
 
 pytestmark = pytest.mark.engines
 
@@ -347,7 +348,7 @@ def test_a_huge_body_is_refused_before_it_is_read(client: Client) -> None:
     )
     assert declared.status == 413
     big = ("email=a%40example.org&script=zh-Hant&pad=" + "x" * 20_000).encode()
-    assert client.request("POST", "/subscribe", big, Content_Type=web.FORM_TYPES[0]).status == 413
+    assert client.request("POST", "/subscribe", big, Content_Type=forms.FORM_TYPES[0]).status == 413
 
 
 def test_a_huge_chunked_body_is_refused(client: Client) -> None:
@@ -357,7 +358,7 @@ def test_a_huge_chunked_body_is_refused(client: Client) -> None:
         "POST",
         "/subscribe",
         body=chunks,
-        headers={"Content-Type": web.FORM_TYPES[0]},
+        headers={"Content-Type": forms.FORM_TYPES[0]},
         encode_chunked=True,
     )
     assert connection.getresponse().status == 413
@@ -377,11 +378,11 @@ def test_a_body_that_is_not_a_form_is_refused(client: Client) -> None:
 def test_a_missing_or_forged_token_is_refused_with_a_page(client: Client, site: Config) -> None:
     assert client.get("/confirm").status == 400
     secret = tokens.load_secret(site)
-    real = tokens.make(secret, "confirm", 1)
+    real = tokens.make_bound(secret, tokens.CONFIRM, 1, 0)
     forged = [
-        "1.AAAAAAAAAAAAAAAAAAAAAA",
+        "1.0.AAAAAAAAAAAAAAAAAAAAAA",
         real[:-1] + ("A" if real[-1] != "A" else "B"),
-        tokens.make(secret, "confirm", 2).replace("2.", "1.", 1),
+        tokens.make_bound(secret, tokens.CONFIRM, 2, 0).replace("2.", "1.", 1),
         tokens.make(secret, "unsubscribe", 1),  # a real token, for the other action
         "../../etc/passwd",
         "x" * 5000,

@@ -9,6 +9,7 @@ from publisher.mail import tokens
 from publisher.mail.headers import envelope_sender, mail_domain, sender_headers
 from publisher.mail.letters import simple_message
 from publisher.mail.sources import DigestSources
+from publisher.mail.subscribers import sign_up_stamp
 from publisher.records import Letter, Subscriber
 from publisher.words import WORDS
 
@@ -19,7 +20,8 @@ def confirmation_letter(config: Config, subscriber: Subscriber, now: dt.datetime
     sources, script = DigestSources.of(config), subscriber.script
     site, words = sources.site, WORDS[script]
     site_title = site.titles[script]
-    token = tokens.make(tokens.load_secret(config), "confirm", subscriber.id)
+    secret, stamp = tokens.load_secret(config), sign_up_stamp(subscriber)
+    token = tokens.make_bound(secret, tokens.CONFIRM, subscriber.id, stamp)
     subject = words["confirm_subject"].format(site=site_title)
     values = {
         "script": script,
@@ -28,6 +30,7 @@ def confirmation_letter(config: Config, subscriber: Subscriber, now: dt.datetime
         "site_title": site_title,
         "address": subscriber.email,
         "confirm_url": site.confirm_url(token),
+        "valid_days": config.web.confirm_expiry_days,
         "home_url": site.url(site.index_path(script)),
     }
     text = sources.env.get_template("confirm_mail.txt").render(values)

@@ -67,7 +67,9 @@ class PreparedDigest:
             message_id=message_id,
             unsubscribe_url=self._site.unsubscribe_url(token),
             preferences_url=self._site.preferences_url(
-                tokens.make_preferences(self._secret, subscriber.id, subscriber.link_generation)
+                tokens.make_bound(
+                    self._secret, tokens.PREFERENCES, subscriber.id, subscriber.link_generation
+                )
             ),
             mailto=mailto,
         )

@@ -15,7 +15,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from publisher.errors import AddressError, PublisherError, SubscriberError
+from publisher.articles.batch import bidi_problem
+from publisher.errors import AddressError, PublisherError, StaleLinkError, SubscriberError
 from publisher.files import read_input
 from publisher.mail import tokens
 from publisher.records import Script, Subscriber, SubscriberStatus
@@ -50,6 +51,10 @@ def _name(name: str) -> str:
         raise SubscriberError(f"name {name!r}: control characters are not allowed")
     if len(name) > MAX_NAME_CHARS:
         raise SubscriberError(f"name: longer than {MAX_NAME_CHARS} characters")
+    # A name is shown in `status` and greets the reader in the mail, like a headline.
+    problem = bidi_problem(name, "name")
+    if problem:
+        raise SubscriberError(f"name {name!r}: {problem}")
     return name
 
 
@@ -87,6 +92,8 @@ def _insert(
     status: SubscriberStatus,
 ) -> Subscriber:
     subscriber_id = store.insert_subscriber(address, _key(address), script, status, name, now)
+    if subscriber_id is None:
+        raise SubscriberError(f"{address} is already on the list")
     return _get(store, subscriber_id)
 
 
@@ -149,20 +156,68 @@ def enrol(
         return Enrolment(_get(store, existing.id), added=False, previous_script=existing.script)
 
 
-def subscribe_pending(store: Store, email: str, script: Script, now: dt.datetime) -> Subscriber:
+def subscribe_pending(
+    store: Store, email: str, script: Script, now: dt.datetime, expiry: dt.timedelta
+) -> Subscriber:
     """The web form: a new or unsubscribed address becomes pending until its owner follows
     the confirm link; a pending one may change its script; an active one stays as it is
-    (a stranger typing someone's address must not change their subscription)."""
+    (a stranger typing someone's address must not change their subscription).
+
+    A sign-up begins a new `signed_up` time, which its confirm link carries. A pending
+    sign-up keeps its time (the link already mailed stays good) until it expires; asking
+    again after that begins a new one."""
     address = normalise_address(email)
     with store.transaction():
         existing = _find(store, address)
         if existing is None:
-            return _insert(store, address, Script(script), now, "", SubscriberStatus.PENDING)
+            status = SubscriberStatus.PENDING
+            created = store.insert_subscriber(
+                address, _key(address), script, status, "", now, signed_up=_sign_up_time(now)
+            )
+            if created is not None:
+                return _get(store, created)
+            # Another web process signed the address up a moment ago: go on from there.
+            existing = _find(store, address)
+            assert existing is not None
         if existing.status is SubscriberStatus.ACTIVE:
             return existing
-        store.set_subscriber_status(existing.id, SubscriberStatus.PENDING, now)
-        store.set_subscriber_script(existing.id, Script(script))
+        if existing.status is SubscriberStatus.PENDING and not expired(existing, now, expiry):
+            store.set_subscriber_script(existing.id, script)
+        else:
+            store.start_sign_up(existing.id, script, _sign_up_time(now, existing.signed_up))
         return _get(store, existing.id)
+
+
+def _sign_up_time(now: dt.datetime, last: dt.datetime | None = None) -> dt.datetime:
+    """`now` in whole seconds (a link carries it as an integer), and later than the last
+    sign-up's, so no two sign-ups of one address share a time and so a link."""
+    moment = now.replace(microsecond=0)
+    if last is not None and moment.timestamp() <= int(last.timestamp()):
+        moment = dt.datetime.fromtimestamp(int(last.timestamp()) + 1, now.tzinfo)
+    return moment
+
+
+def expired(subscriber: Subscriber, now: dt.datetime, expiry: dt.timedelta) -> bool:
+    """Whether the subscriber's sign-up is older than its confirm link may be."""
+    return subscriber.signed_up is None or now - subscriber.signed_up > expiry
+
+
+def sign_up_stamp(subscriber: Subscriber) -> int:
+    """What a confirm link carries of the sign-up: its time in whole seconds."""
+    return int(subscriber.signed_up.timestamp()) if subscriber.signed_up else 0
+
+
+def claim_confirmation_mail(
+    store: Store, subscriber: Subscriber, now: dt.datetime, cooldown: dt.timedelta
+) -> bool:
+    """Whether a confirmation mail may go to `subscriber` now: not if one went within the
+    cool-down (a form flood must not become a mail flood). A True is a promise kept in the
+    store: call `release_confirmation_mail` if the mail then cannot be sent."""
+    return store.claim_confirmation_mail(subscriber.id, now, now - cooldown)
+
+
+def release_confirmation_mail(store: Store, subscriber: Subscriber, now: dt.datetime) -> None:
+    store.release_confirmation_mail(subscriber.id, now)
 
 
 def _get(store: Store, subscriber_id: int) -> Subscriber:
@@ -172,11 +227,18 @@ def _get(store: Store, subscriber_id: int) -> Subscriber:
     return subscriber
 
 
-def confirm(store: Store, subscriber_id: int, now: dt.datetime) -> Subscriber:
-    """pending → active. Confirming twice is harmless; an unsubscribed person's old confirm
-    link does not bring them back (they subscribe again, which sends a new one)."""
+def confirm(
+    store: Store, subscriber_id: int, stamp: int, now: dt.datetime, expiry: dt.timedelta
+) -> Subscriber:
+    """pending → active, by the link of the sign-up whose time is `stamp`. Confirming twice
+    is harmless. A link of an earlier sign-up, or one past `expiry`, confirms nothing
+    (StaleLinkError); nor does an unsubscribed person's link bring them back (they
+    subscribe again, which sends a new one)."""
     with store.transaction():
         subscriber = _get(store, subscriber_id)
+        problem = stale_link(subscriber, stamp, now, expiry)
+        if problem:
+            raise StaleLinkError(f"{subscriber.email}: {problem}")
         if subscriber.status is SubscriberStatus.UNSUBSCRIBED:
             raise SubscriberError(
                 f"{subscriber.email} has unsubscribed; subscribe again to get a new link"
@@ -184,6 +246,17 @@ def confirm(store: Store, subscriber_id: int, now: dt.datetime) -> Subscriber:
         if subscriber.status is SubscriberStatus.PENDING:
             store.set_subscriber_status(subscriber_id, SubscriberStatus.ACTIVE, now)
         return _get(store, subscriber_id)
+
+
+def stale_link(
+    subscriber: Subscriber, stamp: int, now: dt.datetime, expiry: dt.timedelta
+) -> str | None:
+    """Why a confirm link carrying `stamp` no longer confirms `subscriber`, or None."""
+    if stamp != sign_up_stamp(subscriber):
+        return "a confirm link of an earlier sign-up"
+    if subscriber.status is SubscriberStatus.PENDING and expired(subscriber, now, expiry):
+        return "the confirm link has expired"
+    return None
 
 
 def unsubscribe(store: Store, subscriber_id: int, now: dt.datetime) -> Subscriber:

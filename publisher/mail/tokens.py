@@ -1,15 +1,17 @@
 """Signed links: a confirm or unsubscribe token names one subscriber and one action, and only
 the holder of the secret can make one, so nobody can unsubscribe (or confirm) someone else.
 
-A token is `<id>.<mac>`: the subscriber id in decimal, then the first 128 bits of
-HMAC-SHA256(secret, "<action>:<id>") in URL-safe base64 without padding. 128 bits is far
-beyond guessing and keeps the links short. Tokens do not expire: an unsubscribe link in a
-mail from last year must still work.
+An unsubscribe (or VERP bounce) token is `<id>.<mac>`: the subscriber id in decimal, then
+the first 128 bits of HMAC-SHA256(secret, "<action>:<id>") in URL-safe base64 without
+padding. 128 bits is far beyond guessing and keeps the links short. These do not expire: an
+unsubscribe link in a mail from last year must still work.
 
-A preferences token is `<id>.<generation>.<mac>` over "preferences:<id>.<generation>": it
-opens a page that shows and changes what the reader chose (and can erase them), so it must
-be revocable. It is good only while its generation is the subscriber's `link_generation`;
-raising that (`Store.next_link_generation`) revokes every earlier preferences link at once.
+A bound token is `<id>.<n>.<mac>` over "<action>:<id>.<n>": good only while `n` is still the
+subscriber's. A confirm token carries the sign-up time (`Subscriber.signed_up`, seconds), so
+it confirms that one sign-up, and expires with it; the link of an earlier sign-up of the same
+address confirms nothing. A preferences token opens a page that shows and changes what the
+reader chose (and can erase them), so it must be revocable: it carries the subscriber's
+`link_generation`, and raising that revokes every earlier preferences link at once.
 """
 
 from __future__ import annotations
@@ -29,21 +31,23 @@ from publisher.errors import ConfigError, TokenError
 
 # "bounce": the VERP envelope sender, bounce+<token>@domain, names the subscriber a
 # returned mail was for.
-ACTIONS = frozenset({"confirm", "unsubscribe", "bounce"})
+ACTIONS = frozenset({"unsubscribe", "bounce"})
 PREFERENCES = "preferences"
+CONFIRM = "confirm"
+BOUND_ACTIONS = frozenset({PREFERENCES, CONFIRM})
 ENVIRONMENT_VARIABLE = "PUBLISHER_SECRET"
 MIN_SECRET_BYTES = 16
 
 # Only the canonical spelling of an id: int() would also take "007", " 7", "7_0" or "٧",
 # and each of those must count as an altered token.
 _TOKEN = re.compile(r"(0|[1-9][0-9]{0,18})\.([A-Za-z0-9_-]{22})")
-_PREFERENCES_TOKEN = re.compile(r"(0|[1-9][0-9]{0,18})\.(0|[1-9][0-9]{0,18})\.[A-Za-z0-9_-]{22}")
+_BOUND_TOKEN = re.compile(r"(0|[1-9][0-9]{0,18})\.(0|[1-9][0-9]{0,18})\.[A-Za-z0-9_-]{22}")
 
 log = logging.getLogger(__name__)
 
 
 def _mac(secret: bytes, action: str, subject: str) -> str:
-    if action not in ACTIONS | {PREFERENCES}:
+    if action not in ACTIONS | BOUND_ACTIONS:
         raise ValueError(f"unknown token action {action!r}")
     digest = hmac.new(secret, f"{action}:{subject}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode("ascii")
@@ -51,28 +55,30 @@ def _mac(secret: bytes, action: str, subject: str) -> str:
 
 def make(secret: bytes, action: str, subscriber_id: int) -> str:
     """A URL-safe token for `action` on `subscriber_id`."""
-    if action == PREFERENCES:
-        raise ValueError("a preferences token needs its generation: use make_preferences")
+    if action in BOUND_ACTIONS:
+        raise ValueError(f"a {action} token is bound to a value of the subscriber: use make_bound")
     return f"{subscriber_id}.{_mac(secret, action, str(subscriber_id))}"
 
 
-def make_preferences(secret: bytes, subscriber_id: int, generation: int) -> str:
-    """A token for the preferences page of `subscriber_id`, good while `generation` is
-    their link generation."""
-    subject = f"{subscriber_id}.{generation}"
-    return f"{subject}.{_mac(secret, PREFERENCES, subject)}"
+def make_bound(secret: bytes, action: str, subscriber_id: int, bound: int) -> str:
+    """A token for `action` on `subscriber_id`, good while `bound` is still theirs (their
+    sign-up time for confirm, their link generation for preferences)."""
+    if action not in BOUND_ACTIONS:
+        raise ValueError(f"a {action} token is not bound: use make")
+    subject = f"{subscriber_id}.{bound}"
+    return f"{subject}.{_mac(secret, action, subject)}"
 
 
-def verify_preferences(secret: bytes, token: str) -> tuple[int, int]:
-    """(subscriber id, generation) of a preferences token made by us; TokenError otherwise.
-    Whether the generation is still the current one is the caller's to check."""
-    match = _PREFERENCES_TOKEN.fullmatch(token)
+def verify_bound(secret: bytes, action: str, token: str) -> tuple[int, int]:
+    """(subscriber id, bound value) of a token made by us for `action`; TokenError otherwise.
+    Whether the value is still the subscriber's is the caller's to check."""
+    match = _BOUND_TOKEN.fullmatch(token)
     if match is None:
-        raise TokenError("malformed preferences link token")
-    subscriber_id, generation = int(match[1]), int(match[2])
-    if not hmac.compare_digest(make_preferences(secret, subscriber_id, generation), token):
-        raise TokenError("invalid preferences link token")
-    return subscriber_id, generation
+        raise TokenError(f"malformed {action} link token")
+    subscriber_id, bound = int(match[1]), int(match[2])
+    if not hmac.compare_digest(make_bound(secret, action, subscriber_id, bound), token):
+        raise TokenError(f"invalid {action} link token")
+    return subscriber_id, bound
 
 
 def verify(secret: bytes, action: str, token: str) -> int:

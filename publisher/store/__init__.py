@@ -1,8 +1,8 @@
 """The store: the one place that holds publisher's state and the only one that speaks SQL.
 
-`Store` joins the per-domain queries (articles, builds, subscribers, deliveries, runs) over
-one connection; each returns records, never driver rows. Opening a store brings its schema
-up to date (publisher.store.migrations).
+`Store` joins the per-domain queries (articles, builds, subscribers, deliveries, runs, the
+web form's limits) over one connection; each returns records, never driver rows. Opening a
+store brings its schema up to date (publisher.store.migrations).
 """
 
 from __future__ import annotations
@@ -18,11 +18,14 @@ from publisher.store.articles import ArticleQueries
 from publisher.store.builds import BuildQueries
 from publisher.store.database import Database, SqliteDatabase
 from publisher.store.deliveries import DeliveryQueries
+from publisher.store.limits import LimitQueries
 from publisher.store.runs import RunQueries
 from publisher.store.subscribers import SubscriberQueries
 
 
-class Store(ArticleQueries, BuildQueries, SubscriberQueries, DeliveryQueries, RunQueries):
+class Store(
+    ArticleQueries, BuildQueries, SubscriberQueries, DeliveryQueries, RunQueries, LimitQueries
+):
     """One connection to the store. Use one per thread.
 
     `where` is Config.database (a SQLite file or a PostgreSQL URL) or a SQLite file's path;

@@ -27,6 +27,7 @@ TABLES = (
     "bounces",
     "erased",
     "runs",
+    "form_posts",
 )
 # Tables whose `id` the database hands out: on PostgreSQL its sequence must move on past
 # the copied ids, or the next insert would collide.

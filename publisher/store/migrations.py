@@ -236,6 +236,23 @@ ALTER TABLE deliveries ADD COLUMN lease_until DOUBLE PRECISION NOT NULL DEFAULT 
 CREATE INDEX IF NOT EXISTS deliveries_by_state ON deliveries (digest_date, status, id)
 """
 
+# The subscribe form, hardened: a confirm link is good for one sign-up (`signed_up`, whole
+# seconds, carried in the link) and the form mails an address at most once per cool-down
+# (`confirm_mailed`). form_posts counts each client's posts per window, in the store so that
+# every `serve` process sees the same count; `client` is a keyed hash, never the address.
+# A sign-up pending from the previous release starts its time at its creation.
+_V7_ANY = """
+ALTER TABLE subscribers ADD COLUMN signed_up TEXT;
+ALTER TABLE subscribers ADD COLUMN confirm_mailed TEXT;
+UPDATE subscribers SET signed_up = created WHERE status = 'pending';
+CREATE TABLE form_posts (
+    client TEXT PRIMARY KEY,
+    window_start DOUBLE PRECISION NOT NULL,
+    posts INTEGER NOT NULL
+);
+CREATE INDEX form_posts_by_window ON form_posts (window_start)
+"""
+
 STEPS: tuple[Step, ...] = (
     Step(1, "the first release's schema", {"sqlite": _V1_SQLITE, "postgresql": _V1_POSTGRESQL}),
     Step(
@@ -248,6 +265,7 @@ STEPS: tuple[Step, ...] = (
     Step(4, "the reader's preferences: frequency, pause, sources, link generation", {ANY: _V4}),
     Step(5, "when conversions were made and corrected", {ANY: _CONVERSION_TIMES_SQLITE}),
     Step(6, "deliveries claimed by a sender with a lease", {ANY: _V6_ANY}),
+    Step(7, "confirm links per sign-up, mail cool-down, form rate limits", {ANY: _V7_ANY}),
 )
 
 LATEST = STEPS[-1].version
@@ -265,8 +283,14 @@ def _has_meta(db: Database) -> bool:
     if db.engine == "sqlite":
         sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
         return db.execute(sql).fetchone() is not None
-    # to_regclass looks along the search_path, as the store's own statements do.
-    return db.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0] is True
+    # A query of the catalog, not to_regclass(): that reads the backend's cached catalog,
+    # which a process that waited on the migration lock may not have refreshed, and it would
+    # then miss the tables the process before it has just committed (and run step 1 again).
+    sql = (
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables"
+        " WHERE schemaname = current_schema() AND tablename = 'meta')"
+    )
+    return db.execute(sql).fetchone()[0] is True
 
 
 def pending(db: Database) -> list[Step]:

@@ -19,7 +19,7 @@ from publisher.store.database import Database, operation
 
 _COLUMNS = (
     "id, email, script, status, name, created, confirmed, unsubscribed, bounced,"
-    " frequency, weekday, paused_until, link_generation"
+    " frequency, weekday, paused_until, link_generation, signed_up, confirm_mailed"
 )
 
 
@@ -42,6 +42,8 @@ def _subscriber(row: Any) -> Subscriber:
         weekday=row[10],
         paused_until=dt.date.fromisoformat(row[11]) if row[11] else None,
         link_generation=int(row[12]),
+        signed_up=_time(row[13]),
+        confirm_mailed=_time(row[14]),
     )
 
 
@@ -89,13 +91,27 @@ class SubscriberQueries:
         status: SubscriberStatus,
         name: str,
         now: dt.datetime,
-    ) -> int:
+        signed_up: dt.datetime | None = None,
+    ) -> int | None:
+        """The new subscriber's id; None if the address is on the list already (added by
+        another process since the caller looked: web processes sign people up at once)."""
         confirmed = now.isoformat() if status is SubscriberStatus.ACTIVE else None
-        return self.db.insert_id(
-            "INSERT INTO subscribers (email, email_key, script, status, name, created, confirmed)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (address, email_key, script.value, status.value, name, now.isoformat(), confirmed),
-        )
+        row = self.db.execute(
+            "INSERT INTO subscribers (email, email_key, script, status, name, created, confirmed,"
+            " signed_up) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (email_key) DO NOTHING RETURNING id",
+            (
+                address,
+                email_key,
+                script.value,
+                status.value,
+                name,
+                now.isoformat(),
+                confirmed,
+                signed_up.isoformat() if signed_up else None,
+            ),
+        ).fetchone()
+        return int(row[0]) if row else None
 
     @operation("change a subscriber")
     def set_subscriber_status(
@@ -115,6 +131,40 @@ class SubscriberQueries:
             params = ()
         with self.db.transaction():
             self.db.execute(f"UPDATE subscribers SET {sql} WHERE id = ?", (*params, subscriber_id))
+
+    @operation("start a sign-up")
+    def start_sign_up(self, subscriber_id: int, script: Script, signed_up: dt.datetime) -> None:
+        """A web sign-up of an existing subscriber: pending in `script` from `signed_up`."""
+        with self.db.transaction():
+            self.db.execute(
+                "UPDATE subscribers SET status = 'pending', confirmed = NULL, unsubscribed = NULL,"
+                " bounced = NULL, script = ?, signed_up = ? WHERE id = ?",
+                (script.value, signed_up.isoformat(), subscriber_id),
+            )
+
+    @operation("note a confirmation mail")
+    def claim_confirmation_mail(
+        self, subscriber_id: int, now: dt.datetime, cooled_down: dt.datetime
+    ) -> bool:
+        """Note that a confirmation mail goes out now, unless one went after `cooled_down`;
+        whether it may go. One conditional UPDATE, so of two web processes asking at once
+        (PostgreSQL re-checks the condition on the row it waited for) only one may."""
+        with self.db.transaction():
+            cursor = self.db.execute(
+                "UPDATE subscribers SET confirm_mailed = ? WHERE id = ?"
+                " AND (confirm_mailed IS NULL OR confirm_mailed < ?)",
+                (now.isoformat(), subscriber_id, cooled_down.isoformat()),
+            )
+            return bool(cursor.rowcount)
+
+    @operation("note a confirmation mail")
+    def release_confirmation_mail(self, subscriber_id: int, now: dt.datetime) -> None:
+        """The mail claimed at `now` could not be sent: the next request may try again."""
+        with self.db.transaction():
+            self.db.execute(
+                "UPDATE subscribers SET confirm_mailed = NULL WHERE id = ? AND confirm_mailed = ?",
+                (subscriber_id, now.isoformat()),
+            )
 
     @operation("change a subscriber's script")
     def set_subscriber_script(self, subscriber_id: int, script: Script) -> None:

@@ -26,18 +26,22 @@ from urllib.parse import urlencode, urlsplit
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.types import Message, Receive
 
 from publisher.config import Config
 from publisher.delivery.backends import open_transport
-from publisher.errors import AddressError, DeliveryError, SubscriberError, TokenError
+from publisher.errors import (
+    AddressError,
+    DeliveryError,
+    StaleLinkError,
+    SubscriberError,
+    TokenError,
+)
 from publisher.mail import subscribers, tokens
 from publisher.mail.confirmation import confirmation_letter
 from publisher.records import Script, Subscriber, SubscriberStatus
@@ -45,15 +49,13 @@ from publisher.run import signals
 from publisher.site import templating
 from publisher.site.paths import Site
 from publisher.store import Pool
+from publisher.web.forms import Problem, client_key, count_post, field, read_form
 from publisher.web.logs import ACCESS_LOGGER, RedactTokens, token_id
 from publisher.web.static import OutputFiles, WeakETagWhenEncoded
 from publisher.words import WORDS
 
 log = logging.getLogger(__name__)
 
-# A subscribe form is a few hundred bytes; anything near this is not a person filling it in.
-MAX_BODY_BYTES = 16 * 1024
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 ONE_CLICK = ("List-Unsubscribe", "One-Click")  # RFC 8058 §3.1
 
 # Pages that carry a token must not leak it through Referer, be framed (a hidden
@@ -65,16 +67,6 @@ PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 }
-
-
-class Problem(Exception):
-    """A request we refuse, with the status and the words that explain it to a person."""
-
-    def __init__(self, status: int, key: str, **values: str) -> None:
-        self.status = status
-        self.key = key
-        self.values = values
-        super().__init__(f"{status} {key} {values}")
 
 
 # -- requests -------------------------------------------------------------------------------
@@ -120,45 +112,6 @@ def parse_script(value: str) -> Script:
         if value.strip().lower() == script.value.lower():
             return script
     raise Problem(400, "unknown_script", value=value[:40])
-
-
-def _replay(body: bytes) -> Receive:
-    """A receive() that hands over a body already read, so Starlette can parse it."""
-    messages = [{"type": "http.request", "body": body, "more_body": False}]
-
-    async def receive() -> Message:
-        return messages.pop() if messages else {"type": "http.disconnect"}
-
-    return receive
-
-
-async def read_form(request: Request) -> FormData:
-    """The POSTed form, refusing bodies over MAX_BODY_BYTES before reading them whole."""
-    length = request.headers.get("content-length", "0")
-    if not length.isdigit():
-        raise Problem(400, "bad_form")
-    if int(length) > MAX_BODY_BYTES:
-        raise Problem(413, "too_large")
-    body = bytearray()
-    async for chunk in request.stream():  # chunked bodies have no Content-Length to check
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise Problem(413, "too_large")
-    if not body:
-        return FormData()
-    kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if kind not in FORM_TYPES:
-        raise Problem(415, "unsupported_type")
-    replayed = Request(request.scope, _replay(bytes(body)))
-    # No file uploads, a handful of fields: a larger form is not one of ours.
-    return await replayed.form(max_files=0, max_fields=20, max_part_size=MAX_BODY_BYTES)
-
-
-def _field(form: FormData, name: str) -> str:
-    value = form.get(name, "")
-    if not isinstance(value, str):
-        raise Problem(400, "bad_form")
-    return value
 
 
 # -- the application ------------------------------------------------------------------------
@@ -261,41 +214,75 @@ class Web:
 
     async def subscribe(self, request: Request) -> Response:
         form = await read_form(request)
-        script = parse_script(_field(form, "script") or self.page_script(request))
-        email = _field(form, "email").strip()
+        script = parse_script(field(form, "script") or self.page_script(request))
+        email = field(form, "email").strip()
+        host = request.client.host if request.client else ""
+        await run_in_threadpool(self._count_post, host)
         try:
-            subscriber = await run_in_threadpool(self._subscribe, email, script)
+            subscriber, mailed_lately = await run_in_threadpool(self._subscribe, email, script)
         except AddressError as error:
             text = WORDS[script]["bad_email"].format(problem=error.problem)
             return self.render(
                 request, "web_subscribe.html", script, 400, email=email[:254], error=text
             )
         words = WORDS[script]
-        text = words["check_inbox_text"].format(email=subscriber.email)
+        if mailed_lately:
+            # No second mail within the cool-down, and the reader learns why.
+            wait = self.config.web.confirm_cooldown_seconds
+            if subscriber.confirm_mailed is not None:
+                wait -= int((self.now() - subscriber.confirm_mailed).total_seconds())
+            minutes = str(max(1, -(-wait // 60)))
+            text = words["already_sent_text"].format(email=subscriber.email, minutes=minutes)
+        else:
+            text = words["check_inbox_text"].format(email=subscriber.email)
         return self.message(request, script, 200, words["check_inbox_title"], text, link="")
 
-    def _subscribe(self, email: str, script: Script) -> Subscriber:
+    def _count_post(self, host: str) -> None:
+        limits = self.config.web
         with self.stores.store() as store:
-            subscriber = subscribers.subscribe_pending(store, email, script, self.now())
-        if subscriber.status is SubscriberStatus.PENDING:
-            # An active subscriber gets no mail: a stranger typing their address changes
-            # nothing, and the page below is the same, so it tells the stranger nothing.
-            letter = confirmation_letter(self.config, subscriber, self.now())
-            try:
-                with open_transport(self.config) as outgoing:
-                    outgoing.send(letter)
-            except (DeliveryError, OSError, smtplib.SMTPException) as error:
-                log.warning("confirmation mail to %s not sent: %s", subscriber.email, error)
-                raise Problem(503, "send_failed") from None
-        return subscriber
+            count_post(
+                store,
+                client_key(self.secret, host),
+                self.now().timestamp(),
+                limits.subscribe_limit,
+                limits.subscribe_window_seconds,
+            )
+
+    def _subscribe(self, email: str, script: Script) -> tuple[Subscriber, bool]:
+        """The sign-up, and whether its mail was left out for the cool-down. Someone already
+        active gets no mail either, and the same page as a new sign-up: a stranger typing
+        their address changes nothing, and learns nothing."""
+        limits, now = self.config.web, self.now()
+        with self.stores.store() as store:
+            expiry = dt.timedelta(days=limits.confirm_expiry_days)
+            subscriber = subscribers.subscribe_pending(store, email, script, now, expiry)
+            if subscriber.status is not SubscriberStatus.PENDING:
+                return subscriber, False
+            cooldown = dt.timedelta(seconds=limits.confirm_cooldown_seconds)
+            if not subscribers.claim_confirmation_mail(store, subscriber, now, cooldown):
+                return subscriber, True
+        letter = confirmation_letter(self.config, subscriber, now)
+        try:
+            with open_transport(self.config) as outgoing:
+                outgoing.send(letter)
+        except (DeliveryError, OSError, smtplib.SMTPException) as error:
+            log.warning("confirmation mail to %s not sent: %s", subscriber.email, error)
+            with self.stores.store() as store:
+                subscribers.release_confirmation_mail(store, subscriber, now)
+            raise Problem(503, "send_failed") from None
+        return subscriber, False
 
     # -- confirm and unsubscribe -------------------------------------------------------------
 
-    def _subscriber(self, action: str, token: str) -> Subscriber:
+    def _subscriber(self, action: str, token: str) -> tuple[Subscriber, int]:
+        """The subscriber a link names, and what a confirm link carries of its sign-up."""
         if not token:
             raise Problem(400, "missing_token")
         try:
-            subscriber_id = tokens.verify(self.secret, action, token)
+            if action == tokens.CONFIRM:
+                subscriber_id, stamp = tokens.verify_bound(self.secret, action, token)
+            else:
+                subscriber_id, stamp = tokens.verify(self.secret, action, token), 0
         except TokenError:
             log.info("refused a %s token that is not ours (id %s)", action, token_id(token))
             raise Problem(403, "bad_token") from None
@@ -303,7 +290,11 @@ class Web:
             subscriber = subscribers.get(store, subscriber_id)
         if subscriber is None:
             raise Problem(404, "unknown_subscriber")
-        return subscriber
+        return subscriber, stamp
+
+    @property
+    def confirm_expiry(self) -> dt.timedelta:
+        return dt.timedelta(days=self.config.web.confirm_expiry_days)
 
     async def confirm_page(self, request: Request) -> Response:
         return await self._action_page(request, "confirm")
@@ -315,7 +306,11 @@ class Web:
         """GET only shows a button: mail scanners and link previews follow links, and must
         not confirm or unsubscribe anyone by doing so."""
         token = request.query_params.get("token", "")
-        subscriber = await run_in_threadpool(self._subscriber, action, token)
+        subscriber, stamp = await run_in_threadpool(self._subscriber, action, token)
+        if action == tokens.CONFIRM and subscribers.stale_link(
+            subscriber, stamp, self.now(), self.confirm_expiry
+        ):
+            return self._stale(request, subscriber)
         script = self.page_script(request, subscriber.script)
         words = WORDS[script]
         return self.render(
@@ -328,29 +323,54 @@ class Web:
             action=f"{action}?" + urlencode({"token": token, "script": str(script)}),
         )
 
+    def _stale(self, request: Request, subscriber: Subscriber) -> Response:
+        """A confirm link past its time or of an earlier sign-up: say so, and offer a new
+        mail (through the form, so its cool-down and rate limit apply)."""
+        script = self.page_script(request, subscriber.script)
+        words = WORDS[script]
+        return self.render(
+            request,
+            "web_action.html",
+            script,
+            410,
+            title=words["link_expired_title"],
+            text=words["link_expired_text"].format(email=subscriber.email),
+            button=words["resend_button"],
+            action="subscribe?" + urlencode({"script": str(script)}),
+            fields={"email": subscriber.email, "script": str(script)},
+        )
+
     async def confirm(self, request: Request) -> Response:
         form = await read_form(request)
-        token = request.query_params.get("token") or _field(form, "token")
-        subscriber = await run_in_threadpool(self._change, "confirm", token)
+        token = request.query_params.get("token") or field(form, "token")
+        try:
+            subscriber = await run_in_threadpool(self._change, "confirm", token)
+        except StaleLinkError:
+            subscriber, _ = await run_in_threadpool(self._subscriber, "confirm", token)
+            return self._stale(request, subscriber)
         return self._done(request, "confirmed", subscriber)
 
     async def unsubscribe(self, request: Request) -> Response:
         """The button's POST and RFC 8058's one-click POST (`List-Unsubscribe=One-Click`)
         do the same thing: the signed token in the URL is the whole authority."""
         form = await read_form(request)
-        token = request.query_params.get("token") or _field(form, "token")
+        token = request.query_params.get("token") or field(form, "token")
         subscriber = await run_in_threadpool(self._change, "unsubscribe", token)
         if form.get(ONE_CLICK[0]) == ONE_CLICK[1]:
             log.info("one-click unsubscribe of subscriber %d", subscriber.id)
         return self._done(request, "unsubscribed", subscriber)
 
     def _change(self, action: str, token: str) -> Subscriber:
-        subscriber = self._subscriber(action, token)
+        subscriber, stamp = self._subscriber(action, token)
         with self.stores.store() as store:
             if action == "unsubscribe":
                 return subscribers.unsubscribe(store, subscriber.id, self.now())
             try:
-                return subscribers.confirm(store, subscriber.id, self.now())
+                return subscribers.confirm(
+                    store, subscriber.id, stamp, self.now(), self.confirm_expiry
+                )
+            except StaleLinkError:
+                raise
             except SubscriberError:
                 raise Problem(409, "was_unsubscribed") from None
 
@@ -381,6 +401,8 @@ class Web:
             request, script, status, words["error_title"], words[key].format(**values)
         )
         if isinstance(exc, HTTPException) and exc.headers:
+            response.headers.update(exc.headers)
+        if isinstance(exc, Problem):
             response.headers.update(exc.headers)
         return response
 

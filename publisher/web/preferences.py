@@ -24,8 +24,8 @@ from publisher.errors import SubscriberError, TokenError
 from publisher.mail import preferences, privacy, subscribers, tokens
 from publisher.records import Frequency, Subscriber
 from publisher.store import Store
-from publisher.web.app import PAGE_HEADERS, Problem, Web, parse_script, read_form
-from publisher.web.app import _field as field
+from publisher.web.app import PAGE_HEADERS, Web, parse_script
+from publisher.web.forms import Problem, field, read_form
 from publisher.web.logs import token_id
 from publisher.words import WORDS
 
@@ -48,7 +48,9 @@ class PreferencesPages:
         if not token:
             raise Problem(400, "missing_token")
         try:
-            subscriber_id, generation = tokens.verify_preferences(self.web.secret, token)
+            subscriber_id, generation = tokens.verify_bound(
+                self.web.secret, tokens.PREFERENCES, token
+            )
         except TokenError:
             log.info("refused a preferences token that is not ours (id %s)", token_id(token))
             raise Problem(403, "bad_token") from None
