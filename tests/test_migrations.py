@@ -18,6 +18,7 @@ import pytest
 
 from conftest import make_config
 from publisher.cli import main
+from publisher.config import Config
 from publisher.errors import StorageError
 from publisher.records import DeliveryStatus, Frequency, SubscriberStatus
 from publisher.site.build import build
@@ -54,6 +55,19 @@ def rows_of(path: Path) -> dict[str, list[tuple[object, ...]]]:
         }
     db.close()
     return found
+
+
+def store_before(config: Config, monkeypatch: pytest.MonkeyPatch, summary: str) -> migrations.Step:
+    """The frozen first-release store, brought up to the step before the one whose summary
+    begins with `summary`; returns that step."""
+    step = next(s for s in migrations.STEPS if s.summary.startswith(summary))
+    first_release_store(config.database.path)
+    earlier = tuple(s for s in migrations.STEPS if s.version < step.version)
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations, "STEPS", earlier)
+        patch.setattr(migrations, "LATEST", earlier[-1].version)
+        Store(config.database).close()
+    return step
 
 
 def test_a_first_release_store_upgrades_with_every_row_kept(tmp_path: Path) -> None:
@@ -191,13 +205,8 @@ def test_a_store_before_the_preferences_step_upgrades_with_its_rows_kept(
 ) -> None:
     """The preferences step adds columns and a table: every row reads as before it, daily,
     unpaused and with every source."""
-    (step,) = [s for s in migrations.STEPS if "preferences" in s.summary]
     config = make_config(tmp_path)
-    first_release_store(config.database.path)
-    with monkeypatch.context() as patch:
-        patch.setattr(migrations, "STEPS", migrations.STEPS[: step.version - 1])
-        patch.setattr(migrations, "LATEST", step.version - 1)
-        Store(config.database).close()
+    step = store_before(config, monkeypatch, "the reader's preferences")
     before = rows_of(config.database.path)
     with Store(config.database) as store:
         assert step in store.upgraded
@@ -248,13 +257,7 @@ def test_a_store_at_the_step_before_conversion_times_upgrades_with_its_rows_kept
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = make_config(tmp_path)
-    first_release_store(config.database.path)
-    step = next(s for s in migrations.STEPS if s.summary.startswith("when conversions were"))
-    earlier = tuple(s for s in migrations.STEPS if s.version < step.version)
-    with monkeypatch.context() as patch:
-        patch.setattr(migrations, "STEPS", earlier)
-        patch.setattr(migrations, "LATEST", earlier[-1].version)
-        Store(config.database).close()
+    step = store_before(config, monkeypatch, "when conversions were")
     before = rows_of(config.database.path)
     with Store(config.database) as store:
         later = [s.version for s in migrations.STEPS if s.version >= step.version]
@@ -270,13 +273,7 @@ def test_a_store_before_the_sign_up_step_upgrades_and_its_pending_sign_up_runs_o
     from publisher.mail import subscribers
 
     config = make_config(tmp_path)
-    first_release_store(config.database.path)
-    step = next(s for s in migrations.STEPS if s.summary.startswith("confirm links per"))
-    earlier = tuple(s for s in migrations.STEPS if s.version < step.version)
-    with monkeypatch.context() as patch:
-        patch.setattr(migrations, "STEPS", earlier)
-        patch.setattr(migrations, "LATEST", earlier[-1].version)
-        Store(config.database).close()
+    step = store_before(config, monkeypatch, "confirm links per")
     before = rows_of(config.database.path)
     with Store(config.database) as store:
         assert step in store.upgraded

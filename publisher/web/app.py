@@ -312,32 +312,42 @@ class Web:
         ):
             return self._stale(request, subscriber)
         script = self.page_script(request, subscriber.script)
-        words = WORDS[script]
-        return self.render(
-            request,
-            "web_action.html",
-            script,
-            title=words[f"{action}_title"],
-            text=words[f"{action}_text"].format(email=subscriber.email),
-            button=words[f"{action}_button"],
-            action=f"{action}?" + urlencode({"token": token, "script": str(script)}),
-        )
+        query = {"token": token, "script": str(script)}
+        return self._button_page(request, script, 200, action, subscriber, f"{action}?", query)
 
     def _stale(self, request: Request, subscriber: Subscriber) -> Response:
         """A confirm link past its time or of an earlier sign-up: say so, and offer a new
         mail (through the form, so its cool-down and rate limit apply)."""
         script = self.page_script(request, subscriber.script)
+        fields = {"email": subscriber.email, "script": str(script)}
+        return self._button_page(
+            request, script, 410, "link_expired", subscriber, "subscribe?", {}, fields
+        )
+
+    def _button_page(
+        self,
+        request: Request,
+        script: Script,
+        status: int,
+        words_of: str,
+        subscriber: Subscriber,
+        action: str,
+        query: dict[str, str],
+        fields: dict[str, str] | None = None,
+    ) -> Response:
+        """A title, a sentence naming the subscriber, and one button that POSTs `fields` to
+        `action` with `query`: `words_of` names the title, text and button words."""
         words = WORDS[script]
         return self.render(
             request,
             "web_action.html",
             script,
-            410,
-            title=words["link_expired_title"],
-            text=words["link_expired_text"].format(email=subscriber.email),
-            button=words["resend_button"],
-            action="subscribe?" + urlencode({"script": str(script)}),
-            fields={"email": subscriber.email, "script": str(script)},
+            status,
+            title=words[f"{words_of}_title"],
+            text=words[f"{words_of}_text"].format(email=subscriber.email),
+            button=words[f"{words_of}_button"],
+            action=action + urlencode({**query, "script": str(script)}),
+            fields=fields or {},
         )
 
     async def confirm(self, request: Request) -> Response:
