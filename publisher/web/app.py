@@ -155,7 +155,8 @@ class Web:
         it shows the site's root page, where both are offered."""
         script = self.asked_script(request)
         if script is not None:
-            location = base_path(self.config) + self.site.index_path(script)
+            edition = self.site.locales.default(script)
+            location = base_path(self.config) + self.site.index_path(edition)
             return RedirectResponse(location, status_code=302, headers=FRONT_DOOR_VARY)
         # The root page as the file server sends it: validators, caching headers, 304s.
         files = OutputFiles(directory=self.config.output_dir)
@@ -173,6 +174,7 @@ class Web:
     ) -> HTMLResponse:
         words = WORDS[script]
         query = {**request.query_params, "script": str(script.twin)}
+        edition = self.site.locales.default(script)
         html = (
             templating.for_site(self.config)
             .get_template(template)
@@ -180,10 +182,10 @@ class Web:
                 script=script,
                 twin=script.twin,
                 words=words,
-                site_title=self.site.titles[script],
+                site_title=self.site.titles[edition],
                 # Host-relative: right on any host and port, and on an error page at any depth.
-                home_url=self.base_path + self.site.index_path(script),
-                subscribe_url=self.base_path + self.site.subscribe_path(script),
+                home_url=self.base_path + self.site.index_path(edition),
+                subscribe_url=self.base_path + self.site.subscribe_path(edition),
                 twin_url=request.url.path + "?" + urlencode(query),
                 show_twin=request.method in ("GET", "HEAD"),
                 **values,
