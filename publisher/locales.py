@@ -116,3 +116,8 @@ class Locales:
     def choices(self) -> str:
         tags = [each.tag for each in self.all]
         return f"{', '.join(tags[:-1])} or {tags[-1]}"
+
+
+# Today's two editions: a site without [[editions]] (with the default hant_variant).
+PAIR = Locales.from_config(Config())
+HANT, HANS = PAIR.all

@@ -46,6 +46,10 @@ class Locale:
     def __str__(self) -> str:
         return self.path
 
+    def __fspath__(self) -> str:
+        """The edition is a folder of the output: `output_dir / edition`."""
+        return self.path
+
 
 @dataclass(frozen=True, slots=True)
 class ParsedArticle:

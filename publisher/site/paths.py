@@ -12,16 +12,13 @@ from urllib.parse import urlsplit
 
 from publisher.articles.conversion import Scripts
 from publisher.config import Config, ScriptsConfig
-from publisher.locales import Locales
+from publisher.locales import PAIR, Locales
 from publisher.records import Article, Locale, Script
 
 _NOTES = {
     Script.HANT: ScriptsConfig.converted_note_hant,
     Script.HANS: ScriptsConfig.converted_note_hans,
 }
-
-
-_DEFAULT = Locales.from_config(Config())
 
 
 @dataclass(frozen=True)
@@ -32,7 +29,7 @@ class Site:
     domain: str
     # The note a converted text carries, per the script it is shown in (config: scripts).
     notes: dict[Script, str] = field(default_factory=lambda: dict(_NOTES), compare=False)
-    locales: Locales = _DEFAULT  # the site's editions
+    locales: Locales = PAIR  # the site's editions
 
     @classmethod
     def from_config(cls, config: Config, scripts: Scripts | None = None) -> Site:
