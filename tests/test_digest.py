@@ -19,13 +19,13 @@ from conftest import DAY, NOW, store_day
 from publisher.articles import batch
 from publisher.cli import main
 from publisher.config import Config
+from publisher.locales import HANS, HANT, PAIR
 from publisher.mail import subscribers
 from publisher.mail import view as digest_view
 from publisher.mail.archive import write_archive
 from publisher.mail.digest import prepare_digest
 from publisher.mail.letters import ADDRESS, PREFERENCES_URL, UNSUBSCRIBE_URL
 from publisher.mail.sources import DigestSources
-from publisher.locales import HANS, HANT, PAIR
 from publisher.records import Locale
 from publisher.site.paths import Site
 from publisher.site.templating import builtin_templates

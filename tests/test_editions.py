@@ -191,3 +191,39 @@ def test_a_bad_editions_table_names_its_key(
     with pytest.raises(ConfigError, match=re.escape(f"{key}: ")) as raised:
         make_config(tmp_path, text)
     assert words in str(raised.value)
+
+
+def test_serve_leads_each_reader_to_their_regional_edition_and_its_form(site: Config) -> None:
+    from test_web import Client, serving
+
+    from publisher.web import app as web
+
+    with serving(web.create_app(site, now=lambda: NOW)) as port:
+        client = Client(port)
+        for header, path in [
+            ("zh-HK,zh;q=0.8", "hk"),
+            ("zh-Hant-HK", "hk"),
+            ("zh-TW", "tw"),
+            ("zh-MO", "tw"),  # no Macau edition: the first Traditional one
+            ("zh-CN", "cn"),
+            ("en, zh-Hans;q=0.5", "cn"),
+        ]:
+            reply = client.get("/", Accept_Language=header)
+            assert (reply.status, reply.headers["Location"]) == (302, f"/{path}/index.html")
+        chosen = client.get("/", Accept_Language="zh-TW", Cookie="script=hk")
+        assert chosen.headers["Location"] == "/hk/index.html", "the switcher's choice wins"
+        # The Hong Kong pages' subscribe link opens the form with that edition chosen.
+        form = client.get("/subscribe?script=hk").text
+        assert '<html lang="zh-Hant-HK">' in form
+        assert re.search(r'value="hk" checked> 繁體中文（香港）', form)
+        assert 'value="cn"> 简体中文（中国大陆）' in form
+        done = client.post("/subscribe", "email=new%40example.org&script=hk")
+        assert done.status == 200
+    with Store(site.database) as store:
+        person = next(p for p in store.subscribers() if p.email == "new@example.org")
+    assert (person.script, person.edition) == ("zh-Hant", "zh-Hant-HK")
+    [mail] = [m for to, m in outbox(site).items() if to == "new@example.org"]
+    text = mail.get_body(("plain",)).get_content()
+    assert f"{BASE}hk/index.html" in text
+    assert f"繁體中文版（台灣）：{BASE}tw/index.html" in text
+    assert f"简体中文版（中国大陆）：{BASE}cn/index.html" in text
