@@ -91,6 +91,27 @@ class ScriptsConfig:
     converted_note_hans: str = "由繁体原文自动转换"
 
 
+# The Traditional variant of `scripts.hant_variant` -> (OpenCC config to Simplified, from
+# Simplified): what the two editions of a site without [[editions]] use.
+CONVERSIONS: dict[str, tuple[str, str]] = {
+    "tw": ("tw2sp", "s2twp"),
+    "hk": ("hk2s", "s2hk"),
+    "generic": ("t2s", "s2t"),
+}
+_INTO = {"zh-Hant": ("s2twp", "s2hk", "s2tw", "s2t"), "zh-Hans": ("tw2sp", "hk2s", "tw2s", "t2s")}
+_TAG = re.compile(r"zh-(Hant|Hans)(?:-([A-Z]{2}|\d{3}))?")
+
+
+@dataclass(frozen=True)
+class EditionConfig:
+    """One [[editions]] table; empty values take defaults from the tag (publisher.locales)."""
+
+    tag: str
+    conversion: str = ""  # from the other script; default by scripts.hant_variant
+    path: str = ""  # the folder below the site; default the tag
+    label: str = ""  # on switchers; default 繁體中文版（香港） and the like
+
+
 @dataclass(frozen=True)
 class DigestConfig:
     from_address: str = "科技新聞 <digest@localhost>"
@@ -186,6 +207,8 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     bounces: BouncesConfig = field(default_factory=BouncesConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    # The site's editions ([[editions]] tables); none means today's zh-Hant and zh-Hans.
+    editions: tuple[EditionConfig, ...] = ()
     # The folder relative paths in the file are taken from: the config file's own.
     root: Path = Path(".")
 
@@ -338,6 +361,50 @@ _CHECKS: dict[str, typing.Callable[[Any], str | None]] = {
 }
 
 
+def _check_edition(value: EditionConfig) -> tuple[str, str] | None:
+    """(key, problem) of one edition, or None."""
+    match = _TAG.fullmatch(value.tag)
+    if match is None:
+        return "tag", f"must be a BCP 47 tag such as zh-Hant-TW or zh-Hans, not {value.tag!r}"
+    allowed = _INTO[f"zh-{match[1]}"]
+    if value.conversion and value.conversion not in allowed:
+        return "conversion", f"{value.tag} is made with one of {', '.join(allowed)}"
+    if value.path and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", value.path):
+        return "path", "must be one folder name of letters, digits, - and _"
+    return None
+
+
+def _check_editions(path: Path, editions: tuple[EditionConfig, ...]) -> None:
+    for number, each in enumerate(editions, start=1):
+        problem = _check_edition(each)
+        if problem:
+            raise ConfigError(path, f"editions[{number}].{problem[0]}", problem[1])
+    for name, values in (
+        ("tag", [each.tag.lower() for each in editions]),
+        ("path", [(each.path or each.tag).lower() for each in editions]),
+    ):
+        twice = next((v for n, v in enumerate(values) if v in values[:n]), None)
+        if twice:
+            raise ConfigError(path, f"editions.{name}", f"{twice!r} is listed twice")
+    scripts = {each.tag[:7] for each in editions}
+    if editions and scripts != {"zh-Hant", "zh-Hans"}:
+        raise ConfigError(
+            path,
+            "editions",
+            "list at least one zh-Hant and one zh-Hans edition (originals "
+            "come in both scripts, and each needs an edition to be read in)",
+        )
+
+
+# Keys people may write where they are not (or no longer) read, with where they went.
+_MOVED = {
+    "scripts.editions": "editions are [[editions]] tables at the top level of the file",
+    "editions.lang": "an edition's language is its `tag`",
+    "editions.script": "an edition's script is named by its `tag` (zh-Hant-…, zh-Hans-…)",
+    "editions.opencc": "an edition's OpenCC config is its `conversion`",
+}
+
+
 def _type_name(kind: Any) -> str:
     names = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
     if typing.get_origin(kind) is tuple:
@@ -351,6 +418,11 @@ def _convert(path: Path, key: str, kind: Any, value: Any) -> Any:
         if not isinstance(value, dict):
             raise ConfigError(path, key, f"must be a table [{key}]")
         return _build(path, key, kind, value)
+    if typing.get_origin(kind) is tuple and dataclasses.is_dataclass(typing.get_args(kind)[0]):
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise ConfigError(path, key, f"must be [[{key}]] tables")
+        item = typing.get_args(kind)[0]
+        return tuple(_build(path, f"{key}[{n}]", item, each) for n, each in enumerate(value, 1))
     if typing.get_origin(kind) is tuple:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise ConfigError(path, key, "must be a list of strings")
@@ -367,9 +439,15 @@ def _build(path: Path, prefix: str, cls: Any, table: dict[str, Any]) -> Any:
     hints = typing.get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls) if f.name != "root"}
     for name in table:
+        key = f"{prefix}.{name}" if prefix else name
+        moved = _MOVED.get(re.sub(r"\[\d+\]", "", key))
+        if moved:
+            raise ConfigError(path, key, moved)
         if name not in known:
-            key = f"{prefix}.{name}" if prefix else name
             raise ConfigError(path, key, f"unknown key (known here: {', '.join(sorted(known))})")
+    for each in dataclasses.fields(cls):
+        if each.name not in table and each.default is each.default_factory is dataclasses.MISSING:
+            raise ConfigError(path, f"{prefix}.{each.name}", "is required here")
     values = {}
     for name in known & table.keys():
         key = f"{prefix}.{name}" if prefix else name
@@ -390,6 +468,7 @@ def parse(text: str, path: Path) -> Config:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(path, None, f"not valid TOML: {error}") from None
     config: Config = _build(path, "", Config, table)
+    _check_editions(path, config.editions)
     return dataclasses.replace(config, root=path.parent)
 
 

@@ -29,6 +29,29 @@ SCRIPT_CHOICES = "zh-Hant or zh-Hans"
 
 
 @dataclass(frozen=True, slots=True)
+class Locale:
+    """One of the site's editions (config `[[editions]]`): a script in one region's words,
+    with its own feeds, pages and digest. (An `Edition` is one article as its readers see it.)
+
+    Today's sites have two, zh-Hant and zh-Hans; a site may list more (zh-Hant-TW, zh-Hant-HK,
+    zh-Hans-CN), each derived from the original with its own OpenCC config."""
+
+    tag: str  # BCP 47: lang, xml:lang, hreflang; the name subscribers' choice is stored by
+    script: Script
+    conversion: str  # the OpenCC config from the other script
+    path: str  # the folder below the site: URLs and Atom ids
+    name: str  # in its own script: 繁體中文, 繁體中文（香港）; feeds' link titles, forms
+    label: str  # on switchers: 繁體中文版, 繁體中文版（香港）
+
+    def __str__(self) -> str:
+        return self.path
+
+    def __fspath__(self) -> str:
+        """The edition is a folder of the output: `output_dir / edition`."""
+        return self.path
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedArticle:
     """One article as read from a batch file, before it has a date or an identity."""
 
@@ -64,11 +87,15 @@ class Edition:
     """An article as readers of one script see it."""
 
     article: Article
-    script: Script
+    locale: Locale
     text: Text
     # When a correction of the conversion (a new protected term, a fixed dictionary entry)
     # last changed this text; None for the original and for a conversion never corrected.
     corrected: dt.datetime | None = None
+
+    @property
+    def script(self) -> Script:
+        return self.locale.script
 
     @property
     def converted(self) -> bool:
@@ -115,6 +142,8 @@ class Subscriber:
     # a link from an earlier sign-up confirms nothing. Whole seconds, each later than the last.
     signed_up: dt.datetime | None = None
     confirm_mailed: dt.datetime | None = None  # the last confirmation mail, for the cool-down
+    # The edition chosen, by its tag; "" (and an edition since removed): the script's first.
+    edition: str = ""
 
 
 class BounceKind(StrEnum):

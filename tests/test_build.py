@@ -17,7 +17,8 @@ from publisher.articles.conversion import Scripts
 from publisher.articles.editions import editions
 from publisher.articles.ingest import ingest_file
 from publisher.config import Config
-from publisher.records import SCRIPTS, Script
+from publisher.locales import HANS, HANT, PAIR
+from publisher.records import Locale
 from publisher.site.build import build
 from publisher.site.paths import Site
 from publisher.store import Store
@@ -48,13 +49,13 @@ def visible_text(markup: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", markup))
 
 
-@pytest.mark.parametrize("script", SCRIPTS)
-def test_feed_reads_back_field_for_field(built: Config, store: Store, script: Script) -> None:
+@pytest.mark.parametrize("script", PAIR.all)
+def test_feed_reads_back_field_for_field(built: Config, store: Store, script: Locale) -> None:
     site = Site.from_config(built)
     raw = (built.output_dir / site.atom_path(script)).read_text(encoding="utf-8")
     feed = feedparser.parse(raw)
     assert feed.bozo == 0
-    assert feed.feed.language == script
+    assert feed.feed.language == script.tag
     expected = editions(store, Scripts.from_config(built), store.articles(), script)
     assert len(feed.entries) == len(expected) == 8
     for entry, edition in zip(feed.entries, expected, strict=True):
@@ -68,7 +69,7 @@ def test_feed_reads_back_field_for_field(built: Config, store: Store, script: Sc
         assert entry.content[0].type == "text/html"
         # A converted text ends with the note that links to the original (and says so in a
         # rel="via" link with the original's language).
-        note = site.converted_note(script) if edition.converted else ""
+        note = site.converted_note(script.script) if edition.converted else ""
         assert visible_text(entry.content[0].value).replace("\n", "") == text.body + note
         via = [link for link in entry.links if link.rel == "via"]
         original = site.url(site.article_path(article.script, article))
@@ -81,17 +82,17 @@ def test_feed_reads_back_field_for_field(built: Config, store: Store, script: Sc
 
 
 def test_ids_differ_between_scripts_and_survive_a_rebuild(built: Config, store: Store) -> None:
-    def ids(script: Script) -> list[str]:
-        raw = (built.output_dir / script / "atom.xml").read_bytes()
+    def ids(script: Locale) -> list[str]:
+        raw = (built.output_dir / str(script) / "atom.xml").read_bytes()
         return [e.id for e in feedparser.parse(raw).entries]
 
-    hant, hans = ids(Script.HANT), ids(Script.HANS)
+    hant, hans = ids(HANT), ids(HANS)
     assert not set(hant) & set(hans)
     for path in built.output_dir.rglob("*.xml"):
         path.unlink()
     assert build(built, store, NOW).written == 0  # files are trusted to be as built
     build(built, store, NOW, full=True)
-    assert (ids(Script.HANT), ids(Script.HANS)) == (hant, hans)
+    assert (ids(HANT), ids(HANS)) == (hant, hans)
 
 
 def test_feed_links_self_and_twin(built: Config) -> None:
@@ -130,8 +131,8 @@ def test_simplified_feed_is_simplified(built: Config) -> None:
 
 
 def test_rss_twin_has_the_same_entries(built: Config) -> None:
-    for script in SCRIPTS:
-        atom = feedparser.parse((built.output_dir / script / "atom.xml").read_bytes())
+    for script in PAIR.all:
+        atom = feedparser.parse((built.output_dir / str(script) / "atom.xml").read_bytes())
         rss_raw = (built.output_dir / script / "rss.xml").read_text(encoding="utf-8")
         rss = feedparser.parse(rss_raw)
         assert rss.version == "rss20"
@@ -166,7 +167,7 @@ def test_a_new_day_rewrites_only_what_shows_it(built: Config, store: Store) -> N
     # The search index: its size, the one chunk of documents, and the parts with new terms.
     search = {"search/meta.json", "search/zh-Hant/docs/0.json", "search/zh-Hans/docs/0.json"}
     assert changed - {name for name in changed if name.startswith("search/terms/")} == {
-        *(f"{script}/{name}" for script in SCRIPTS for name in per_script),
+        *(f"{script}/{name}" for script in PAIR.all for name in per_script),
         *search,
         "sitemaps/2025-12.xml",
         "sitemaps/pages.xml",
@@ -194,17 +195,17 @@ def test_feed_window_is_the_newest_entries(config: Config, store: Store, news_pa
 
 def test_pages_for_each_script(built: Config, store: Store) -> None:
     site = Site.from_config(built)
-    for script in SCRIPTS:
+    for script in PAIR.all:
         index = (built.output_dir / site.index_path(script)).read_text(encoding="utf-8")
         assert f'<html lang="{script}">' in index
         assert 'type="application/atom+xml"' in index
-        assert site.url(site.index_path(script.twin)) in index
+        assert site.url(site.index_path(PAIR.others(script)[0])) in index
         assert "2025-12-14" in index
         for edition in editions(store, Scripts.from_config(built), store.articles(), script):
             path = site.article_path(script, edition.article)
             page = (built.output_dir / path).read_text(encoding="utf-8")
             assert f'<html lang="{script}">' in page
-            assert site.url(site.article_path(script.twin, edition.article)) in page
+            assert site.url(site.article_path(PAIR.others(script)[0], edition.article)) in page
             assert f'href="{site.relative(site.atom_path(script), path)}"' in page
             source_feed = site.source_feed_path(script, edition.article.original.source)
             assert page.count(f'href="{site.relative(source_feed, path)}"') == 1  # discovery
@@ -221,7 +222,7 @@ def test_pages_for_each_script(built: Config, store: Store) -> None:
             assert len(paragraphs) > 1 or len(edition.text.body) < 300
             assert "".join(html.unescape(p) for p in paragraphs) == edition.text.body
     root = (built.output_dir / "index.html").read_text(encoding="utf-8")
-    assert site.url(site.index_path(Script.HANS)) in root
+    assert site.url(site.index_path(HANS)) in root
 
 
 def test_markup_in_articles_is_shown_as_text(config: Config, store: Store) -> None:

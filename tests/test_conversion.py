@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from conftest import shared_file
 from publisher.articles import phrasebook
-from publisher.articles.conversion import CONFIGS, Converter, Scripts, changed_phrases
+from publisher.articles.conversion import Converter, Scripts, changed_phrases
+from publisher.config import CONVERSIONS as CONFIGS
 from publisher.errors import DictionaryError
 from publisher.records import Script
 

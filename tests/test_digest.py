@@ -19,13 +19,14 @@ from conftest import DAY, NOW, store_day
 from publisher.articles import batch
 from publisher.cli import main
 from publisher.config import Config
+from publisher.locales import HANS, HANT, PAIR
 from publisher.mail import subscribers
 from publisher.mail import view as digest_view
 from publisher.mail.archive import write_archive
 from publisher.mail.digest import prepare_digest
 from publisher.mail.letters import ADDRESS, PREFERENCES_URL, UNSUBSCRIBE_URL
 from publisher.mail.sources import DigestSources
-from publisher.records import SCRIPTS, Script
+from publisher.records import Locale
 from publisher.site.paths import Site
 from publisher.site.templating import builtin_templates
 from publisher.store import Store
@@ -49,7 +50,7 @@ def secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PUBLISHER_SECRET", "a fixed secret for the tests, 32+ bytes")
 
 
-def html_of(config: Config, store: Store, script: Script) -> str:
+def html_of(config: Config, store: Store, script: Locale) -> str:
     sources = DigestSources.of(config)
     _, html = digest_view.render_mail(sources.env, sources.views(store, DAY)[script])
     return digest_view.inline_css(html)
@@ -62,7 +63,7 @@ def test_the_view_holds_the_days_articles_in_batch_order(config, store, news_pat
     items = news_articles(news_path)
     store_day(config, store, items)
     store_day(config, store, items[:1], DAY - dt.timedelta(days=1))
-    view = DigestSources.of(config).views(store, DAY)[Script.HANT]
+    view = DigestSources.of(config).views(store, DAY)[HANT]
     site = Site.from_config(config)
     assert [item.title for item in view.items] == [title for title, _, _ in items]
     first = view.items[0]
@@ -72,13 +73,13 @@ def test_the_view_holds_the_days_articles_in_batch_order(config, store, news_pat
     assert first.url.startswith(site.url("zh-Hant/articles/2025-12-14/"))
     assert view.archive_url == "https://news.example.org/zh-Hant/digests/2025-12-14.html"
     assert view.heading == "2025年12月14日・共 8 則新聞"
-    hans = DigestSources.of(config).views(store, DAY)[Script.HANS]
+    hans = DigestSources.of(config).views(store, DAY)[HANS]
     assert hans.site_title == "科技新闻" and hans.heading == "2025年12月14日・共 8 条新闻"
 
 
 def test_titles_with_line_breaks_are_shown_on_one_line(config, store) -> None:
     store_day(config, store, [("第一行\r\n第二行", "內文。", "來源")])
-    view = DigestSources.of(config).views(store, DAY)[Script.HANT]
+    view = DigestSources.of(config).views(store, DAY)[HANT]
     assert view.items[0].title == "第一行 第二行"
 
 
@@ -87,7 +88,7 @@ def test_titles_with_line_breaks_are_shown_on_one_line(config, store) -> None:
 
 def test_the_mail_html_is_a_one_column_table_layout(config, store, news_path) -> None:
     store_day(config, store, news_articles(news_path))
-    html = html_of(config, store, Script.HANT)
+    html = html_of(config, store, HANT)
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert html.count('role="presentation"') == 2  # the outer table and the container
     assert re.search(r'<table[^>]*class="container"[^>]*width="600"', html), "Outlook's cap"
@@ -99,7 +100,7 @@ def test_the_mail_html_is_a_one_column_table_layout(config, store, news_path) ->
 
 def test_premailer_inlines_once_and_keeps_important_in_media_rules(config, store) -> None:
     store_day(config, store, [("標題", "內文。", "來源")])
-    html = html_of(config, store, Script.HANT)
+    html = html_of(config, store, HANT)
     assert re.search(r"<h2 style=\"[^\"]*font-size:18px", html), "styles are inlined"
     style = re.search(r"<style>(.*?)</style>", html, re.S)[1]
     assert "@media only screen and (max-width: 620px)" in style
@@ -111,8 +112,8 @@ def test_premailer_inlines_once_and_keeps_important_in_media_rules(config, store
 def test_each_article_has_title_link_source_date_and_excerpt(config, store, news_path) -> None:
     items = news_articles(news_path)
     store_day(config, store, items)
-    html = html_of(config, store, Script.HANT)
-    view = DigestSources.of(config).views(store, DAY)[Script.HANT]
+    html = html_of(config, store, HANT)
+    view = DigestSources.of(config).views(store, DAY)[HANT]
     for item in view.items:
         assert re.search(rf'<a href="{re.escape(item.url)}"[^>]*>{re.escape(item.title)}</a>', html)
         assert f"{item.source} · 2025年12月14日" in html
@@ -121,7 +122,7 @@ def test_each_article_has_title_link_source_date_and_excerpt(config, store, news
 
 def test_the_footer_has_the_subscribers_parts_and_the_archive_link(config, store) -> None:
     store_day(config, store, [("標題", "內文。", "來源")])
-    html = html_of(config, store, Script.HANT)
+    html = html_of(config, store, HANT)
     footer = html[html.index('class="pad footer"') :]
     assert f'<a href="{UNSUBSCRIBE_URL}"' in footer and "取消訂閱" in footer
     assert f'<a href="{PREFERENCES_URL}"' in footer and "管理訂閱設定" in footer
@@ -131,7 +132,7 @@ def test_the_footer_has_the_subscribers_parts_and_the_archive_link(config, store
 
 def test_article_text_is_escaped(config, store) -> None:
     store_day(config, store, [("<script>alert(1)</script> & 晶片", "內文。", "A&B")])
-    html = html_of(config, store, Script.HANT)
+    html = html_of(config, store, HANT)
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 晶片" in html
 
@@ -139,7 +140,7 @@ def test_article_text_is_escaped(config, store) -> None:
 def test_fifty_articles_stay_under_100_kb(config, store, news_path) -> None:
     store_day(config, store, fifty(news_path))
     prepared = prepare_digest(config, store, DAY, NOW)
-    for script in SCRIPTS:
+    for script in PAIR.all:
         person = subscribers.add(store, f"{script}@example.org", script, NOW)
         data = prepared.letter(person).data
         message = email.message_from_bytes(data, policy=email.policy.default)
@@ -169,7 +170,7 @@ def test_rendering_does_not_grow_with_the_list(config, store, monkeypatch) -> No
     prepared = prepare_digest(config, store, DAY, NOW)
     assert prepared.renders == 2 and len(calls) == 2  # once per script
     for number in range(300):
-        script = SCRIPTS[number % 2]
+        script = PAIR.all[number % 2]
         person = subscribers.add(store, f"p{number}@example.org", script, NOW)
         prepared.letter(person)
     assert prepared.renders == 2 and len(calls) == 2

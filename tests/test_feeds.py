@@ -20,7 +20,8 @@ from xml.etree import ElementTree
 import feedparser
 import pytest
 
-from publisher.records import Article, Edition, Script, Text
+from publisher.locales import HANS, HANT
+from publisher.records import Article, Edition, Locale, Script, Text
 from publisher.site.feeds import (
     EPOCH,
     FeedEntry,
@@ -75,7 +76,7 @@ HANS_TEXTS = [
 
 @pytest.fixture
 def site() -> Site:
-    titles = {Script.HANT: "科技新聞", Script.HANS: "科技新闻"}
+    titles = {HANT: "科技新聞", HANS: "科技新闻"}
     return Site(titles, base_url="https://news.example.org/", zone=ZONE, domain="news.example.org")
 
 
@@ -94,32 +95,32 @@ def articles() -> list[Article]:
     return [make_article(i, text, times[i]) for i, text in enumerate(HANT_TEXTS)]
 
 
-def editions(script: Script) -> list[Edition]:
-    texts = HANT_TEXTS if script is Script.HANT else HANS_TEXTS
+def editions(script: Locale) -> list[Edition]:
+    texts = HANT_TEXTS if script is HANT else HANS_TEXTS
     return [Edition(a, script, t) for a, t in zip(articles(), texts, strict=True)]
 
 
-def entries(site: Site, script: Script) -> list[FeedEntry]:
+def entries(site: Site, script: Locale) -> list[FeedEntry]:
     return [article_entry(site, edition, SUMMARY_CHARS) for edition in editions(script)]
 
 
-def meta(site: Site, script: Script) -> FeedMeta:
+def meta(site: Site, script: Locale) -> FeedMeta:
     return script_feed_meta(
         site,
         script,
         path=site.atom_path(script),
-        twin_path=site.atom_path(script.twin),
+        path_in=site.atom_path,
         page_path=site.index_path(script),
         title=site.titles[script],
         subtitle="每日科技新聞",
     )
 
 
-def build_atom(site: Site, script: Script = Script.HANT) -> bytes:
+def build_atom(site: Site, script: Locale = HANT) -> bytes:
     return atom_feed(meta(site, script), entries(site, script))
 
 
-def build_rss(site: Site, script: Script = Script.HANT) -> bytes:
+def build_rss(site: Site, script: Locale = HANT) -> bytes:
     return rss_feed(
         meta(site, script), entries(site, script), self_url=site.url(site.rss_path(script))
     )
@@ -144,7 +145,7 @@ def paragraph_text(content_html: str) -> str:
 def test_entry_links_keep_rel_type_hreflang_and_title(site: Site) -> None:
     # Fails without the entry extension: feedgen 1.0.0 writes entry links bare (issue 135).
     root = ElementTree.fromstring(build_atom(site))
-    for element, entry in zip(root.iter(f"{ATOM}entry"), entries(site, Script.HANT), strict=True):
+    for element, entry in zip(root.iter(f"{ATOM}entry"), entries(site, HANT), strict=True):
         written = [dict(link.attrib) for link in element.findall(f"{ATOM}link")]
         assert written == [{k: v for k, v in vars(link).items() if v} for link in entry.links], (
             "entry links lost attributes"
@@ -156,9 +157,7 @@ def test_entry_links_keep_rel_type_hreflang_and_title(site: Site) -> None:
 
 
 def test_entry_links_read_back_with_feedparser(site: Site) -> None:
-    for read, entry in zip(
-        parse(build_atom(site)).entries, entries(site, Script.HANT), strict=True
-    ):
+    for read, entry in zip(parse(build_atom(site)).entries, entries(site, HANT), strict=True):
         got = [
             (x["rel"], x["type"], x.get("hreflang", ""), x.get("title", ""), x["href"])
             for x in read.links
@@ -184,11 +183,11 @@ def test_no_duplicate_alternates(site: Site) -> None:
 
 def test_article_links_point_at_both_pages(site: Site) -> None:
     article = articles()[0]
-    own, twin, permalink, via = entries(site, Script.HANS)[0].links
+    own, twin, permalink, via = entries(site, HANS)[0].links
     assert (via.rel, via.href, via.hreflang) == ("via", twin.href, "zh-Hant")
     assert permalink.href == own.href
-    assert own.href == site.url(site.article_path(Script.HANS, article))
-    assert twin.href == site.url(site.article_path(Script.HANT, article))
+    assert own.href == site.url(site.article_path(HANS, article))
+    assert twin.href == site.url(site.article_path(HANT, article))
     assert (own.hreflang, twin.hreflang, twin.title) == ("zh-Hans", "zh-Hant", "繁體中文")
 
 
@@ -196,7 +195,7 @@ def test_article_links_point_at_both_pages(site: Site) -> None:
 
 
 def test_feed_has_lang_self_and_twin_alternate(site: Site) -> None:
-    root = ElementTree.fromstring(build_atom(site, Script.HANS))
+    root = ElementTree.fromstring(build_atom(site, HANS))
     assert root.get(XML_LANG) == "zh-Hans"
     links = [dict(link.attrib) for link in root.findall(f"{ATOM}link")]
     assert {
@@ -217,22 +216,22 @@ def test_feed_has_lang_self_and_twin_alternate(site: Site) -> None:
         "type": "text/html",
         "hreflang": "zh-Hans",
     } in links
-    feed = parse(build_atom(site, Script.HANS)).feed
+    feed = parse(build_atom(site, HANS)).feed
     assert feed.language == "zh-Hans"
     assert (feed.title, feed.subtitle, feed.author) == ("科技新闻", "每日科技新聞", "科技新闻")
     assert feed.id == site.feed_id("zh-Hans/atom.xml")
 
 
 def test_entries_carry_their_own_xml_lang(site: Site) -> None:
-    root = ElementTree.fromstring(build_atom(site, Script.HANS))
+    root = ElementTree.fromstring(build_atom(site, HANS))
     assert [e.get(XML_LANG) for e in root.iter(f"{ATOM}entry")] == ["zh-Hans"] * 3
 
 
 def test_feed_updated_is_the_newest_entry_not_now(site: Site) -> None:
     parsed = parse(build_atom(site))
     assert parsed.feed.updated == "2025-12-14T09:30:00+08:00"
-    older_first = list(reversed(entries(site, Script.HANT)))
-    root = ElementTree.fromstring(atom_feed(meta(site, Script.HANT), older_first))
+    older_first = list(reversed(entries(site, HANT)))
+    root = ElementTree.fromstring(atom_feed(meta(site, HANT), older_first))
     assert root.findtext(f"{ATOM}updated") == "2025-12-14T09:30:00+08:00"
 
 
@@ -240,20 +239,20 @@ def test_feed_updated_is_the_newest_entry_not_now(site: Site) -> None:
 
 
 def test_entry_order_is_kept(site: Site) -> None:
-    expected = [entry.id for entry in entries(site, Script.HANT)]
+    expected = [entry.id for entry in entries(site, HANT)]
     assert [entry.id for entry in parse(build_atom(site)).entries] == expected
-    reverse = list(reversed(entries(site, Script.HANT)))
-    ids = [e.id for e in parse(atom_feed(meta(site, Script.HANT), reverse)).entries]
+    reverse = list(reversed(entries(site, HANT)))
+    ids = [e.id for e in parse(atom_feed(meta(site, HANT), reverse)).entries]
     assert ids == expected[::-1]
 
 
 def test_ids_are_tag_uris_stable_and_distinct_per_script(site: Site) -> None:
-    hant = [entry.id for entry in entries(site, Script.HANT)]
-    hans = [entry.id for entry in entries(site, Script.HANS)]
+    hant = [entry.id for entry in entries(site, HANT)]
+    hans = [entry.id for entry in entries(site, HANS)]
     assert all(re.fullmatch(r"tag:news\.example\.org,\d{4}-\d\d-\d\d:\S+", i) for i in hant + hans)
-    assert hant == [entry.id for entry in entries(site, Script.HANT)]
+    assert hant == [entry.id for entry in entries(site, HANT)]
     assert len(set(hant)) == 3 and not set(hant) & set(hans)
-    assert [e.id for e in parse(build_atom(site, Script.HANS)).entries] == hans
+    assert [e.id for e in parse(build_atom(site, HANS)).entries] == hans
 
 
 def test_dates_keep_the_site_offset(site: Site) -> None:
@@ -269,7 +268,7 @@ def test_dates_keep_the_site_offset(site: Site) -> None:
 
 def test_fields_read_back_equal(site: Site) -> None:
     for read, entry, text in zip(
-        parse(build_atom(site)).entries, entries(site, Script.HANT), HANT_TEXTS, strict=True
+        parse(build_atom(site)).entries, entries(site, HANT), HANT_TEXTS, strict=True
     ):
         assert read.title == text.title
         assert read.title_detail.type == "text/plain"
@@ -294,7 +293,7 @@ def test_content_is_escaped_paragraphs_keeping_every_character(site: Site) -> No
 def test_long_body_is_split_into_paragraphs(site: Site) -> None:
     body = "今天的天氣很好，大家都出門散步。" * 40
     article = make_article(0, Text("長文", body, "測試社"), dt.datetime(2025, 1, 2, tzinfo=ZONE))
-    entry = article_entry(site, Edition(article, Script.HANT, article.original), SUMMARY_CHARS)
+    entry = article_entry(site, Edition(article, HANT, article.original), SUMMARY_CHARS)
     assert entry.content_html.count("<p>") > 1
     assert paragraph_text(entry.content_html) == body
 
@@ -307,9 +306,9 @@ def test_seed_articles_keep_every_character(site: Site, seed_path: Path) -> None
     feed_entries = []
     for position, item in enumerate(parsed):
         text = Text(item.title, item.body, item.source)
-        edition = Edition(make_article(position, text, published), Script.HANT, text)
+        edition = Edition(make_article(position, text, published), HANT, text)
         feed_entries.append(article_entry(site, edition, 120))
-    read = parse(atom_feed(meta(site, Script.HANT), feed_entries)).entries
+    read = parse(atom_feed(meta(site, HANT), feed_entries)).entries
     assert len(read) == len(parsed) == 8
     for entry, item in zip(read, parsed, strict=True):
         assert (entry.title, entry.author) == (item.title, item.source)
@@ -349,9 +348,7 @@ def test_rss_pub_date_is_rfc_822_with_offset(site: Site) -> None:
 def test_rss_fields_read_back(site: Site) -> None:
     items = rss_items(build_rss(site))
     read = parse(build_rss(site)).entries
-    for item, entry, got, text in zip(
-        items, entries(site, Script.HANT), read, HANT_TEXTS, strict=True
-    ):
+    for item, entry, got, text in zip(items, entries(site, HANT), read, HANT_TEXTS, strict=True):
         assert item.findtext("link") == entry.links[0].href == got.link
         assert item.find("author") is None  # RSS <author> must be an e-mail; a source is not
         assert item.findtext(DC_CREATOR) == text.source == got.author
@@ -363,7 +360,7 @@ def test_rss_fields_read_back(site: Site) -> None:
 
 
 def test_rss_channel(site: Site) -> None:
-    channel = ElementTree.fromstring(build_rss(site, Script.HANS)).find("channel")
+    channel = ElementTree.fromstring(build_rss(site, HANS)).find("channel")
     assert channel is not None
     self_link = channel.find(ATOM_LINK)
     assert self_link is not None and self_link.attrib == {
@@ -385,20 +382,20 @@ def test_same_input_gives_the_same_bytes(site: Site) -> None:
 
 
 def test_empty_feed_is_deterministic(site: Site) -> None:
-    empty_meta = meta(site, Script.HANT)
+    empty_meta = meta(site, HANT)
     atom = atom_feed(empty_meta, [])
-    rss = rss_feed(empty_meta, [], self_url=site.url(site.rss_path(Script.HANT)))
+    rss = rss_feed(empty_meta, [], self_url=site.url(site.rss_path(HANT)))
     assert atom == atom_feed(empty_meta, [])
-    assert rss == rss_feed(empty_meta, [], self_url=site.url(site.rss_path(Script.HANT)))
+    assert rss == rss_feed(empty_meta, [], self_url=site.url(site.rss_path(HANT)))
     assert parse(atom).feed.updated == EPOCH.isoformat() == "1970-01-01T00:00:00+00:00"
     assert parse(rss).entries == [] and b"<item>" not in rss and b"<entry" not in atom
 
 
 def test_naive_datetimes_are_refused(site: Site) -> None:
-    entry = entries(site, Script.HANT)[0]
+    entry = entries(site, HANT)[0]
     naive = FeedEntry(**{**vars(entry), "published": dt.datetime(2025, 1, 1)})
     with pytest.raises(ValueError):
-        atom_feed(meta(site, Script.HANT), [naive])
+        atom_feed(meta(site, HANT), [naive])
 
 
 def test_neutral_layer_without_articles() -> None:

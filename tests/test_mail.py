@@ -430,9 +430,14 @@ def test_the_confirmation_mail(config, store, script: Script) -> None:
     assert found == (person.id, subscribers.sign_up_stamp(person))
     with pytest.raises(tokens.TokenError):
         tokens.verify(SECRET.encode(), "unsubscribe", token_of(url))
+    # It links the site in the other edition, named in that edition's own script.
+    other = "简体中文版" if script is Script.HANT else "繁體中文版"
+    home = f"https://news.example.org/{script.twin}/index.html"
+    assert f"{other}：{home}" in text
+    assert f'href="{home}" hreflang="{script.twin}" lang="{script.twin}"' in html
     if script is Script.HANS:
         for shown in (message["Subject"], text, visible(html)):
-            assert T2S.convert(shown) == shown
+            assert T2S.convert(shown.replace(other, "")) == shown.replace(other, "")
     assert b"\n" not in letter.data.replace(b"\r\n", b"")
 
 

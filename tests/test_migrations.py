@@ -20,6 +20,7 @@ from conftest import make_config
 from publisher.cli import main
 from publisher.config import Config
 from publisher.errors import StorageError
+from publisher.locales import Locales
 from publisher.records import DeliveryStatus, Frequency, SubscriberStatus
 from publisher.site.build import build
 from publisher.store import Store, migrations
@@ -287,4 +288,37 @@ def test_a_store_before_the_sign_up_step_upgrades_and_its_pending_sign_up_runs_o
         assert subscribers.stale_link(pending, stamp, pending.created + week, week) is None
         later = pending.created + week + dt.timedelta(seconds=1)
         assert subscribers.stale_link(pending, stamp, later, week) == "the confirm link has expired"
+    assert rows_of(config.database.path) == before
+
+
+def test_a_store_before_the_editions_step_keeps_its_readers_in_their_script(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The editions step adds a subscriber's edition: every existing reader reads '' and so
+    gets the first edition of their script, on today's site and on a regional one."""
+    (step,) = [s for s in migrations.STEPS if "edition" in s.summary]
+    config = make_config(tmp_path)
+    first_release_store(config.database.path)
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations, "STEPS", migrations.STEPS[: step.version - 1])
+        patch.setattr(migrations, "LATEST", step.version - 1)
+        Store(config.database).close()
+    before = rows_of(config.database.path)
+    regional = make_config(
+        tmp_path, '[[editions]]\ntag = "zh-Hant-TW"\n[[editions]]\ntag = "zh-Hans-CN"\n'
+    )
+    with Store(config.database) as store:
+        assert step in store.upgraded
+        people = {p.email: p for p in store.subscribers()}
+    assert {p.edition for p in people.values()} == {""}
+    for chosen, expected in (
+        (config, ("zh-Hant", "zh-Hans")),
+        (regional, ("zh-Hant-TW", "zh-Hans-CN")),
+    ):
+        locales = Locales.from_config(chosen)
+        ann, bo = people["ann@example.org"], people["bo@example.org"]
+        assert (
+            locales.of(ann.script, ann.edition).tag,
+            locales.of(bo.script, bo.edition).tag,
+        ) == expected
     assert rows_of(config.database.path) == before

@@ -345,8 +345,8 @@ def test_cli_errors_are_messages(config: Config, capsys: pytest.CaptureFixture[s
     assert "not-an-address" in capsys.readouterr().err
     assert run(config, "subscribers", "remove", "nobody@example.org") == 1
     assert "not on the list" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        run(config, "subscribers", "add", "a@example.org", "--script", "zh-CN")
+    assert run(config, "subscribers", "add", "a@example.org", "--script", "zh-Latn") == 1
+    assert "'zh-Latn': no such edition; this site has zh-Hant or zh-Hans" in capsys.readouterr().err
 
 
 def test_cli_import_reports_bad_rows(config: Config, tmp_path: Path, capsys) -> None:

@@ -17,15 +17,9 @@ from functools import cache
 import opencc
 
 from publisher.articles import phrasebook
-from publisher.config import Config
-from publisher.records import Script, Text
+from publisher.config import CONVERSIONS, Config
+from publisher.records import Locale, Script, Text
 
-# Traditional variant of the site -> (config to Simplified, config from Simplified).
-CONFIGS: dict[str, tuple[str, str]] = {
-    "tw": ("tw2sp", "s2twp"),
-    "hk": ("hk2s", "s2hk"),
-    "generic": ("t2s", "s2t"),
-}
 _HAN_RANGES = ((0x2E80, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x323AF))
 # A text's script shows in its first characters (the title); more is read only on a tie.
 _DETECTION_WINDOWS = (64, 512)
@@ -89,23 +83,31 @@ def changed_phrases(before: str, after: str, context: int = 2) -> list[tuple[str
     return pairs
 
 
+@cache
+def _converter(config: str, protected: tuple[str, ...]) -> Converter:
+    return Converter(config, protected)
+
+
 @dataclass(frozen=True)
 class Scripts:
-    """The site's pair of converters and its default script."""
+    """The site's pair of converters (what ingest stores), its default script, and the
+    converter of each edition (`converter_for`)."""
 
     to_hans: Converter
     to_hant: Converter
     default: Script
+    protected: tuple[str, ...] = ()
 
     @classmethod
     def for_site(
         cls, variant: str = "tw", protected: tuple[str, ...] = (), default: Script = Script.HANT
     ) -> Scripts:
-        to_hans, to_hant = CONFIGS[variant]
+        to_hans, to_hant = CONVERSIONS[variant]
         return cls(
-            to_hans=Converter(to_hans, protected),
-            to_hant=Converter(to_hant, protected),
+            to_hans=_converter(to_hans, protected),
+            to_hant=_converter(to_hant, protected),
             default=default,
+            protected=protected,
         )
 
     @classmethod
@@ -116,14 +118,21 @@ class Scripts:
             default=Script(config.scripts.default),
         )
 
-    def into(self, text: str, script: Script) -> str:
-        """`text` in `script`: names from the config (site title, sender) read in both."""
+    def into(self, text: str, target: Script | Locale) -> str:
+        """`text` in `target`: names from the config (site title, sender) read in all."""
+        script = target if isinstance(target, Script) else target.script
         if not text or self.detect(text) is script:
             return text
-        return self.converter_to(script).convert(text)
+        if isinstance(target, Script):
+            return self.converter_to(target).convert(text)
+        return self.converter_for(target).convert(text)
 
     def converter_to(self, script: Script) -> Converter:
         return self.to_hans if script is Script.HANS else self.to_hant
+
+    def converter_for(self, locale: Locale) -> Converter:
+        """The edition's converter from the other script, with the site's protected terms."""
+        return _converter(locale.conversion, self.protected)
 
     def detect(self, text: str) -> Script:
         """The script a text is written in: the side with more characters unique to it, in

@@ -16,36 +16,40 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from publisher.articles.conversion import Converter, Scripts, changed_phrases
-from publisher.records import SCRIPTS, Article, Conversion, Edition, Script, Text
+from publisher.locales import Locales
+from publisher.records import Article, Conversion, Edition, Locale, Text
 from publisher.store import Store
 
 
 def editions(
-    store: Store, scripts: Scripts, articles: Iterable[Article], script: Script
+    store: Store, scripts: Scripts, articles: Iterable[Article], locale: Locale
 ) -> list[Edition]:
+    """The articles as the readers of `locale` see them: an original in the edition's script
+    as written, any other by the edition's own conversion, stored per its signature."""
     result = []
     for article in articles:
-        if article.script is script:
-            result.append(Edition(article, script, article.original))
+        if article.script is locale.script:
+            result.append(Edition(article, locale, article.original))
             continue
-        converter = scripts.converter_to(script)
+        converter = scripts.converter_for(locale)
         stored = store.conversion(article.key, converter.signature)
         if stored is None:
             # No build has run since the settings changed: convert in memory; the next build
             # stores it and notes whether it changed.
-            result.append(Edition(article, script, converter.convert_text(article.original)))
+            result.append(Edition(article, locale, converter.convert_text(article.original)))
         else:
-            result.append(Edition(article, script, stored.text, stored.corrected))
+            result.append(Edition(article, locale, stored.text, stored.corrected))
     return result
 
 
-def convert_missing(store: Store, scripts: Scripts, now: dt.datetime) -> int:
-    """Convert and store every article that has no conversion under the current settings;
-    returns how many of them read differently from before (their correction time is `now`)."""
+def convert_missing(store: Store, scripts: Scripts, locales: Locales, now: dt.datetime) -> int:
+    """Convert and store every article that has no conversion under the current settings
+    of an edition; returns how many of them read differently from before (their correction
+    time is `now`)."""
     corrected = 0
-    for script in SCRIPTS:
-        converter = scripts.converter_to(script)
-        keys = store.unconverted(script.twin, converter.signature)
+    for locale in locales:
+        converter = scripts.converter_for(locale)
+        keys = store.unconverted(locale.script.twin, converter.signature)
         for article in store.articles_by_keys(keys):
             with store.transaction():
                 corrected += _store_conversion(store, converter, article, now)
@@ -69,34 +73,41 @@ class Correction:
     """How an article's converted text changed: `phrases` are (before, after) pairs."""
 
     article: Article
-    script: Script
-    title: str  # as it reads now in `script`
+    locale: Locale
+    title: str  # as it reads now in the edition
     corrected: dt.datetime
     phrases: tuple[tuple[str, str], ...]
 
 
-def corrections(store: Store, scripts: Scripts) -> Iterator[Correction]:
+def corrections(store: Store, scripts: Scripts, locales: Locales) -> Iterator[Correction]:
     """Every article whose current conversion corrected an earlier one, newest correction
     first, with the phrases that changed from the conversion before it."""
-    found: list[tuple[dt.datetime, Script, str]] = []
-    for script in SCRIPTS:
-        signature = scripts.converter_to(script).signature
-        found += [(when, script, key) for key, when in store.corrections(signature).items()]
+    found: list[tuple[dt.datetime, int, str]] = []
+    for at, locale in enumerate(locales):
+        signature = scripts.converter_for(locale).signature
+        found += [(when, at, key) for key, when in store.corrections(signature).items()]
     found.sort(key=lambda each: each[0], reverse=True)
     articles = {article.key: article for article in store.articles_by_keys(k for *_, k in found)}
-    for when, script, key in found:
-        signature = scripts.converter_to(script).signature
+    for when, at, key in found:
+        locale = locales.all[at]
+        signature = scripts.converter_for(locale).signature
         history = store.conversions_of(key)
         current = next(each for each in history if each.signature == signature)
         before = _previous_text(_others(history, signature), current)
         phrases = _text_phrases(before, current.text) if before else []
-        yield Correction(articles[key], script, current.text.title, when, tuple(phrases))
+        yield Correction(articles[key], locale, current.text.title, when, tuple(phrases))
 
 
 def _others(history: list[Conversion], signature: str) -> list[Conversion]:
     """The conversions before the one under `signature`, which is the newest (see
-    `Store.unconverted`), oldest first."""
-    return [each for each in history if each.signature != signature]
+    `Store.unconverted`), oldest first: those of the same OpenCC config, as a signature
+    begins with it, since another edition's config (s2hk beside s2twp) is no correction."""
+    config = signature.partition(":")[0]
+    return [
+        each
+        for each in history
+        if each.signature != signature and each.signature.partition(":")[0] == config
+    ]
 
 
 def _previous_text(older: list[Conversion], current: Conversion) -> Text | None:

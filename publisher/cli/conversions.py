@@ -11,18 +11,19 @@ from publisher.config import Config
 def _diff(args: argparse.Namespace, config: Config) -> int:
     from publisher.articles.conversion import Scripts
     from publisher.articles.editions import convert_missing, corrections
+    from publisher.locales import Locales
     from publisher.store import Store
 
-    scripts = Scripts.from_config(config)
+    scripts, locales = Scripts.from_config(config), Locales.from_config(config)
     with Store(config.database) as store:
-        convert_missing(store, scripts, config.now())
+        convert_missing(store, scripts, locales, config.now())
         shown = 0
-        for correction in corrections(store, scripts):
+        for correction in corrections(store, scripts, locales):
             if args.since and correction.corrected.date() < args.since:
                 break
             article = correction.article
             print(
-                f"{article.batch_date} {correction.script} {correction.title}"
+                f"{article.batch_date} {correction.locale.tag} {correction.title}"
                 f" (corrected {correction.corrected.isoformat(timespec='minutes')})"
             )
             for before, after in correction.phrases:

@@ -10,13 +10,13 @@ from pathlib import Path
 from publisher.cli.options import (
     changes_store,
     date_argument,
+    edition_argument,
     existing_store,
-    script_argument,
 )
 from publisher.config import Config
 from publisher.errors import SubscriberError
 from publisher.mail import preferences, privacy, subscribers, tokens
-from publisher.records import SCRIPTS, Frequency, Script
+from publisher.records import Frequency
 from publisher.store import Store
 
 
@@ -54,9 +54,9 @@ def _register_subscribers(commands: argparse._SubParsersAction[argparse.Argument
     add.add_argument("email", help="the subscriber's address")
     add.add_argument(
         "--script",
-        type=script_argument,
-        choices=SCRIPTS,
-        help="zh-Hant or zh-Hans (default: scripts.default from the config)",
+        metavar="EDITION",
+        help="an edition of the site ([[editions]]) or a tag such as zh-Hant, zh-Hans, zh-TW, "
+        "zh-HK, zh-CN (default: scripts.default from the config)",
     )
     add.add_argument("--name", default="", help="the subscriber's name (optional)")
     changes_store(add)
@@ -115,7 +115,9 @@ def _register_set(actions: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "and weekday are stored but not honoured yet (every day's digest still goes).",
     )
     choose.add_argument("email", help="the subscriber's address")
-    choose.add_argument("--script", type=Script, choices=SCRIPTS, help="zh-Hant or zh-Hans")
+    choose.add_argument(
+        "--script", metavar="EDITION", help="an edition, or zh-Hant, zh-Hans, zh-TW, zh-HK, zh-CN"
+    )
     choose.add_argument("--frequency", type=Frequency, choices=list(Frequency))
     choose.add_argument(
         "--weekday", choices=preferences.WEEKDAYS, help="the day of a weekly digest"
@@ -134,7 +136,7 @@ def _register_set(actions: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def _set(args: argparse.Namespace, config: Config) -> int:
     change = preferences.Change(
-        script=args.script,
+        script=edition_argument(config, args.script) if args.script else None,
         frequency=args.frequency,
         weekday=preferences.WEEKDAYS.index(args.weekday) if args.weekday else None,
         paused_until=args.pause_until,
@@ -146,12 +148,12 @@ def _set(args: argparse.Namespace, config: Config) -> int:
         person = preferences.apply(store, person, change, now.date())
     weekly = f" on {preferences.WEEKDAYS[person.weekday]}" if person.weekday is not None else ""
     paused = f", paused until {person.paused_until}" if person.paused_until else ""
-    print(f"{person.email}: {person.script}, {person.frequency}{weekly}{paused}")
+    print(f"{person.email}: {subscribers.edition_of(person)}, {person.frequency}{weekly}{paused}")
     return 0
 
 
 def _add(args: argparse.Namespace, config: Config) -> int:
-    script = args.script or Script.named(config.scripts.default)
+    script = edition_argument(config, args.script or config.scripts.default)
     with Store(config.database) as store:
         enrolment = subscribers.enrol(store, args.email, script, config.now(), name=args.name)
     print(enrolment.describe())

@@ -7,8 +7,8 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from publisher.config import Config
-from publisher.errors import PublisherError
-from publisher.records import Script
+from publisher.errors import PublisherError, SubscriberError
+from publisher.records import Locale
 
 if TYPE_CHECKING:
     from publisher.store import Store
@@ -21,11 +21,14 @@ def date_argument(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date as YYYY-MM-DD: {value!r}") from None
 
 
-def script_argument(value: str) -> Script:
+def edition_argument(config: Config, value: str) -> Locale:
+    """The edition `--script` names, by the site's [[editions]]; a clear error listing them."""
+    from publisher.locales import Locales
+
     try:
-        return Script.named(value)
+        return Locales.from_config(config).named(value)
     except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+        raise SubscriberError(f"--script: {error}") from None
 
 
 def changes_store(command: argparse.ArgumentParser, *, shared: bool = False) -> None:

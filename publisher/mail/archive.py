@@ -12,7 +12,7 @@ from publisher.config import Config
 from publisher.files import write_if_changed
 from publisher.mail.sources import DigestSources
 from publisher.mail.view import DigestView, render_archive
-from publisher.records import SCRIPTS, Script
+from publisher.records import Locale
 from publisher.site.discovery import og_locales
 from publisher.site.feeds import FeedEntry, atom_feed, page_links, script_feed_meta
 from publisher.site.paths import Site
@@ -29,19 +29,19 @@ def _feed_entry(env: jinja2.Environment, site: Site, view: DigestView) -> FeedEn
         categories=(),
         summary=view.heading,
         content_html=env.get_template("digest_entry.html").render(view=view),
-        links=page_links(view.script, view.archive_url, view.twin_archive_url),
-        lang=str(view.script),
+        links=page_links(view.script, view.archive_url, view.others),
+        lang=view.script.tag,
     )
 
 
-def _digest_feed(sources: DigestSources, script: Script, views: Sequence[DigestView]) -> bytes:
-    """The digest feed of one script; `views` newest first."""
+def _digest_feed(sources: DigestSources, script: Locale, views: Sequence[DigestView]) -> bytes:
+    """The digest feed of one edition; `views` newest first."""
     site = sources.site
     meta = script_feed_meta(
         site,
         script,
         path=site.digest_feed_path(script),
-        twin_path=site.digest_feed_path(script.twin),
+        path_in=site.digest_feed_path,
         page_path=site.digest_path(script, views[0].day),
         title=views[0].feed_title,
     )
@@ -59,11 +59,11 @@ def write_archive(config: Config, store: Store, day: dt.date) -> list[Path]:
         return []
     window = dates[: config.feeds.max_entries]
     sources = DigestSources.of(config)
-    locales = og_locales(config.scripts.hant_variant)
+    locales = og_locales(config.scripts.hant_variant, sources.site.locales)
     # The window's days, and the day asked for when it is older; each read once.
     views = {each: sources.views(store, each) for each in dict.fromkeys([*window, day])}
     paths: list[Path] = []
-    for script in SCRIPTS:
+    for script in sources.site.locales:
         for each, by_script in views.items():
             path = config.output_dir / sources.site.digest_path(script, each)
             page = render_archive(sources.env, sources.site, by_script[script], locales)

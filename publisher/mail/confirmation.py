@@ -17,9 +17,10 @@ from publisher.words import WORDS
 def confirmation_letter(config: Config, subscriber: Subscriber, now: dt.datetime) -> Letter:
     """The confirmation mail for `subscriber`, in their script. One per request, so it is
     built the plain way (an EmailMessage), not from a prepared template."""
-    sources, script = DigestSources.of(config), subscriber.script
-    site, words = sources.site, WORDS[script]
-    site_title = site.titles[script]
+    sources = DigestSources.of(config)
+    site = sources.site
+    script = site.locales.of(subscriber.script, subscriber.edition)
+    words, site_title = WORDS[script.script], site.titles[script]
     secret, stamp = tokens.load_secret(config), sign_up_stamp(subscriber)
     token = tokens.make_bound(secret, tokens.CONFIRM, subscriber.id, stamp)
     subject = words["confirm_subject"].format(site=site_title)
@@ -32,6 +33,8 @@ def confirmation_letter(config: Config, subscriber: Subscriber, now: dt.datetime
         "confirm_url": site.confirm_url(token),
         "valid_days": config.web.confirm_expiry_days,
         "home_url": site.url(site.index_path(script)),
+        # The site in the other editions, so a reader who chose wrongly sees the others.
+        "others": [(other, site.url(site.index_path(other))) for other in site.others(script)],
     }
     text = sources.env.get_template("confirm_mail.txt").render(values)
     html = sources.env.get_template("confirm_mail.html").render(values)

@@ -18,7 +18,7 @@ from publisher.mail.headers import envelope_sender, mail_domain, sender_headers
 from publisher.mail.letters import LetterTemplate
 from publisher.mail.sources import DigestSources
 from publisher.mail.view import DigestView, inline_css, render_mail
-from publisher.records import Letter, Script, Subscriber
+from publisher.records import Letter, Locale, Subscriber
 from publisher.site.paths import Site
 from publisher.store import Store
 
@@ -29,7 +29,7 @@ class PreparedDigest:
     def __init__(
         self,
         day: dt.date,
-        templates: Mapping[Script, LetterTemplate],
+        templates: Mapping[Locale, LetterTemplate],
         *,
         secret: bytes,
         site: Site,
@@ -54,7 +54,8 @@ class PreparedDigest:
     def message_id(self, subscriber: Subscriber) -> str:
         # Deterministic: a letter rebuilt after a crash has the same id, so receivers and the
         # delivery table can tell it is the same mail.
-        return f"<digest.{self.day.isoformat()}.{subscriber.script}.{subscriber.id}@{self._domain}>"
+        edition = self._site.locales.of(subscriber.script, subscriber.edition)
+        return f"<digest.{self.day.isoformat()}.{edition.tag}.{subscriber.id}@{self._domain}>"
 
     def letter(self, subscriber: Subscriber) -> Letter:
         """The mail for one subscriber, in their script. Does not look at their status:
@@ -62,7 +63,8 @@ class PreparedDigest:
         token = tokens.make(self._secret, "unsubscribe", subscriber.id)
         message_id = self.message_id(subscriber)
         mailto = f"mailto:{self._mailto}?subject=unsubscribe-{token}" if self._mailto else ""
-        data = self._templates[subscriber.script].fill(
+        edition = self._site.locales.of(subscriber.script, subscriber.edition)
+        data = self._templates[edition].fill(
             recipient=subscriber.email,
             message_id=message_id,
             unsubscribe_url=self._site.unsubscribe_url(token),
@@ -88,7 +90,7 @@ def _headers(
     config: Config, sources: DigestSources, view: DigestView, now: dt.datetime
 ) -> list[tuple[str, object]]:
     """The headers every subscriber of one script gets. Article text never goes here."""
-    list_label = f"{view.script.lower()}.digest.{mail_domain(sources.site)}"  # RFC 2919
+    list_label = f"{view.script.tag.lower()}.digest.{mail_domain(sources.site)}"  # RFC 2919
     headers = [
         *sender_headers(config, sources.scripts, view.script, view.subject, now),
         ("List-Id", f"{view.feed_title} <{list_label}>"),

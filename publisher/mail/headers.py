@@ -9,7 +9,7 @@ from email.utils import format_datetime, parseaddr
 
 from publisher.articles.conversion import Scripts
 from publisher.config import Config
-from publisher.records import Script
+from publisher.records import Locale
 from publisher.site.paths import Site
 
 
@@ -24,7 +24,7 @@ def envelope_sender(config: Config) -> str:
     return parseaddr(config.digest.from_address)[1]  # config.py checked it holds one
 
 
-def from_header(config: Config, scripts: Scripts, script: Script) -> Address:
+def from_header(config: Config, scripts: Scripts, script: Locale) -> Address:
     """From, its display name shown in the reader's script (it is data, like the title). An
     Address, not a string: the email package then quotes a name that holds a comma or a
     quote and RFC 2047-encodes one that is not ASCII."""
@@ -33,7 +33,7 @@ def from_header(config: Config, scripts: Scripts, script: Script) -> Address:
 
 
 def sender_headers(
-    config: Config, scripts: Scripts, script: Script, subject: str, now: dt.datetime
+    config: Config, scripts: Scripts, script: Locale, subject: str, now: dt.datetime
 ) -> list[tuple[str, object]]:
     """From, Reply-To (when configured), Subject and Date: what every mail we send has."""
     headers: list[tuple[str, object]] = [("From", from_header(config, scripts, script))]

@@ -25,7 +25,7 @@ def export(store: Store, person: Subscriber) -> dict[str, Any]:
     """Everything the store holds about one subscriber, as JSON-ready data."""
     return {
         "address": person.email,
-        "edition": person.script.value,
+        "edition": subscribers.edition_of(person),
         "name": person.name,
         "status": person.status.value,
         "choices": {"script": person.script.value},

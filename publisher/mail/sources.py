@@ -12,7 +12,7 @@ from publisher.articles.conversion import Scripts
 from publisher.articles.editions import editions
 from publisher.config import Config
 from publisher.mail.view import DigestView, digest_view
-from publisher.records import SCRIPTS, Script
+from publisher.records import Locale
 from publisher.site import templating
 from publisher.site.paths import Site
 from publisher.store import Store
@@ -37,8 +37,8 @@ class DigestSources:
             config.digest.excerpt_chars,
         )
 
-    def views(self, store: Store, day: dt.date) -> dict[Script, DigestView]:
-        """The day's digest in each script, its articles read once for both; {} when the
+    def views(self, store: Store, day: dt.date) -> dict[Locale, DigestView]:
+        """The day's digest in each edition, its articles read once for all; {} when the
         day has none."""
         articles = store.articles(day=day)
         if not articles:
@@ -52,5 +52,5 @@ class DigestSources:
                 editions(store, self.scripts, articles, script),
                 self.excerpt_chars,
             )
-            for script in SCRIPTS
+            for script in self.site.locales
         }

@@ -19,7 +19,7 @@ from publisher.articles.batch import bidi_problem
 from publisher.errors import AddressError, PublisherError, StaleLinkError, SubscriberError
 from publisher.files import read_input
 from publisher.mail import tokens
-from publisher.records import Script, Subscriber, SubscriberStatus
+from publisher.records import Locale, Script, Subscriber, SubscriberStatus
 from publisher.store import Store
 
 MAX_NAME_CHARS = 200
@@ -83,10 +83,19 @@ def everyone(store: Store) -> list[Subscriber]:
     return store.subscribers()
 
 
+def edition_of(person: Subscriber) -> str:
+    """The edition a subscriber chose, as they would name it: its tag, else their script."""
+    return person.edition or person.script.value
+
+
+def _tag(chosen: Script | Locale) -> str:
+    return chosen.value if isinstance(chosen, Script) else chosen.tag
+
+
 def _insert(
     store: Store,
     address: str,
-    script: Script,
+    script: Script | Locale,
     now: dt.datetime,
     name: str,
     status: SubscriberStatus,
@@ -100,7 +109,7 @@ def _insert(
 def add(
     store: Store,
     email: str,
-    script: Script,
+    script: Script | Locale,
     now: dt.datetime,
     *,
     name: str = "",
@@ -113,28 +122,29 @@ def add(
         existing = _find(store, address)
         if existing is not None:
             raise SubscriberError(
-                f"{existing.email} is already on the list ({existing.status}, {existing.script})"
+                f"{existing.email} is already on the list ({existing.status}, "
+                f"{edition_of(existing)})"
             )
-        return _insert(store, address, Script(script), now, name, SubscriberStatus(status))
+        return _insert(store, address, script, now, name, SubscriberStatus(status))
 
 
 @dataclass(frozen=True)
 class Enrolment:
     subscriber: Subscriber
     added: bool
-    previous_script: Script | None = None  # set when an active subscriber changed script
+    previous_script: str | None = None  # set when an active subscriber changed edition
 
     def describe(self) -> str:
-        person = self.subscriber
+        person, now = self.subscriber, edition_of(self.subscriber)
         if self.added:
-            return f"added {person.email} ({person.script}, {person.status})"
+            return f"added {person.email} ({now}, {person.status})"
         if self.previous_script is not None:
-            return f"{person.email}: script changed from {self.previous_script} to {person.script}"
-        return f"{person.email} is already subscribed ({person.script}): nothing to do"
+            return f"{person.email}: script changed from {self.previous_script} to {now}"
+        return f"{person.email} is already subscribed ({now}): nothing to do"
 
 
 def enrol(
-    store: Store, email: str, script: Script, now: dt.datetime, *, name: str = ""
+    store: Store, email: str, script: Script | Locale, now: dt.datetime, *, name: str = ""
 ) -> Enrolment:
     """The operator's `subscribers add`, safe to run twice: a new address is added as
     active, an active one keeps its place and takes `script`. Someone pending or
@@ -147,17 +157,18 @@ def enrol(
             return Enrolment(created, added=True)
         if existing.status is not SubscriberStatus.ACTIVE:
             raise SubscriberError(
-                f"{existing.email} is {existing.status} ({existing.script}); only they can "
+                f"{existing.email} is {existing.status} ({edition_of(existing)}); only they can "
                 "subscribe again, through the form's confirm link"
             )
-        if existing.script is script:
+        if edition_of(existing) == _tag(script):
             return Enrolment(existing, added=False)
         store.set_subscriber_script(existing.id, script)
-        return Enrolment(_get(store, existing.id), added=False, previous_script=existing.script)
+        previous = edition_of(existing)
+        return Enrolment(_get(store, existing.id), added=False, previous_script=previous)
 
 
 def subscribe_pending(
-    store: Store, email: str, script: Script, now: dt.datetime, expiry: dt.timedelta
+    store: Store, email: str, script: Script | Locale, now: dt.datetime, expiry: dt.timedelta
 ) -> Subscriber:
     """The web form: a new or unsubscribed address becomes pending until its owner follows
     the confirm link; a pending one may change its script; an active one stays as it is

@@ -18,7 +18,7 @@ import jinja2
 import premailer
 
 from publisher.mail.letters import ADDRESS, PREFERENCES_URL, UNSUBSCRIBE_URL
-from publisher.records import Edition, Script
+from publisher.records import Edition, Locale, Script
 from publisher.site.paths import Site
 from publisher.text import excerpt
 from publisher.words import WORDS
@@ -44,6 +44,7 @@ class DigestItem:
     url: str
     note: str = ""  # for a converted text: the note that links to the original
     original_url: str = ""
+    original_tag: str = ""  # the original's edition, BCP 47
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,12 @@ class DigestView:
     """Everything the digest templates show for one day and script. Pure data."""
 
     day: dt.date
-    script: Script
-    site_title: str  # in this script
+    script: Locale  # the edition
+    site_title: str  # in this edition
     items: tuple[DigestItem, ...]
     updated: dt.datetime  # the newest article's time: the feed entry's, never the clock
     archive_url: str
-    twin_archive_url: str
+    others: tuple[tuple[Locale, str], ...]  # each other edition and its copy of this digest
     feed_url: str
     home_url: str
     subscribe_url: str
@@ -64,11 +65,11 @@ class DigestView:
 
     @property
     def words(self) -> Mapping[str, str]:
-        return WORDS[self.script]
+        return WORDS[self.script.script]
 
     @property
     def date(self) -> str:
-        return human_date(self.script, self.day)
+        return human_date(self.script.script, self.day)
 
     @property
     def subject(self) -> str:
@@ -96,22 +97,23 @@ class DigestView:
 
 
 def _item(site: Site, edition: Edition, excerpt_chars: int) -> DigestItem:
-    article, script = edition.article, edition.script
-    note = site.converted_note(script) if edition.converted else ""
+    article, locale, original = edition.article, edition.locale, site.original(edition.article)
+    note = site.converted_note(locale.script) if edition.converted else ""
     return DigestItem(
         title=one_line(edition.text.title),
         source=one_line(edition.text.source),
-        date=human_date(script, article.published.astimezone(site.zone).date()),
+        date=human_date(locale.script, article.published.astimezone(site.zone).date()),
         excerpt=one_line(excerpt(edition.text.body, excerpt_chars)),
-        url=site.url(site.article_path(script, article)),
+        url=site.url(site.article_path(locale, article)),
         note=note,
-        original_url=site.url(site.article_path(article.script, article)) if note else "",
+        original_url=site.url(site.article_path(original, article)) if note else "",
+        original_tag=original.tag if note else "",
     )
 
 
 def digest_view(
     site: Site,
-    script: Script,
+    script: Locale,
     site_title: str,
     day: dt.date,
     day_editions: Sequence[Edition],
@@ -125,7 +127,7 @@ def digest_view(
         items=items,
         updated=max(edition.article.published for edition in day_editions),
         archive_url=site.url(site.digest_path(script, day)),
-        twin_archive_url=site.url(site.digest_path(script.twin, day)),
+        others=tuple((each, site.url(site.digest_path(each, day))) for each in site.others(script)),
         feed_url=site.url(site.digest_feed_path(script)),
         home_url=site.url(site.index_path(script)),
         subscribe_url=site.url(site.subscribe_path(script)),
@@ -150,7 +152,7 @@ def render_mail(env: jinja2.Environment, view: DigestView) -> tuple[str, str]:
 
 
 def render_archive(
-    env: jinja2.Environment, site: Site, view: DigestView, locales: Mapping[Script, str]
+    env: jinja2.Environment, site: Site, view: DigestView, locales: Mapping[Locale, str]
 ) -> bytes:
     """The web copy of the digest. A view's URLs are public (the mail and the feed need
     them so); the page links with relative ones, but for the canonical URLs of itself and
@@ -167,17 +169,17 @@ def render_archive(
             dataclasses.replace(item, url=link(item.url), original_url=link(item.original_url))
             for item in view.items
         ),
-        twin_archive_url=link(view.twin_archive_url),
+        others=tuple((each, link(url)) for each, url in view.others),
         feed_url=link(view.feed_url),
         home_url=link(view.home_url),
         subscribe_url=link(view.subscribe_url),
     )
     html = env.get_template("digest_archive.html").render(
         view=local,
-        twin_canonical_url=view.twin_archive_url,
+        canonical_others=view.others,
         canonical_url=view.archive_url,
         og_locale=locales[view.script],
-        og_twin_locale=locales[view.script.twin],
+        og_twin_locales=[locales[each] for each, _ in view.others],
     )
     return html.encode("utf-8")
 

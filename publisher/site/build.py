@@ -26,7 +26,7 @@ from publisher.articles.conversion import Scripts
 from publisher.articles.editions import convert_missing, editions
 from publisher.config import Config
 from publisher.files import FileBatch, remove_temporaries
-from publisher.records import SCRIPTS, ArticleRef, BuildRecord, Edition, Script
+from publisher.records import ArticleRef, BuildRecord, Edition, Locale, Script
 from publisher.site import feeds, history, reader, templating
 from publisher.site.discovery import og_locales
 from publisher.site.outputs import Output
@@ -48,16 +48,16 @@ class BuildReport:
 
 
 def _fingerprint(
-    settings: str, output: Output, corrected: dict[Script, dict[str, dt.datetime]]
+    settings: str, output: Output, corrected: dict[Locale, dict[str, dt.datetime]]
 ) -> str:
     fixes = corrected[output.script]
-    if output.twins:  # it shows the other script's text too
-        fixes = corrected[output.script.twin] | fixes
+    for other in output.twins:  # it shows other editions' texts too
+        fixes = corrected[other] | fixes
     marks = [f"{key}@{fixes[key].isoformat()}" if key in fixes else key for key in output.keys]
     return hashlib.sha256("\0".join((settings, output.path, *marks)).encode()).hexdigest()
 
 
-def _settings(config: Config, titles: Mapping[Script, str]) -> str:
+def _settings(config: Config, titles: Mapping[Locale, str]) -> str:
     """Everything besides the articles that shapes an output (a changed key rebuilds all),
     the output folder included: a new folder is built whole. The conversion settings are
     left out: they reach an output through its articles' correction times, so a new
@@ -72,11 +72,11 @@ def _feed(
     site: Site,
     config: Config,
     env: jinja2.Environment,
-    script: Script,
+    script: Locale,
     keys: Sequence[str],
     *,
     path: str,
-    twin_path: str,
+    path_in: Callable[[Locale], str],
     by_source: bool = False,
     rss: bool = False,
     prev_archive: str = "",
@@ -92,7 +92,7 @@ def _feed(
             site,
             script,
             path=path,
-            twin_path=twin_path,
+            path_in=path_in,
             page_path=site.index_path(script),
             title=name,
         )
@@ -114,13 +114,12 @@ def _feeds(
     site: Site,
     config: Config,
     env: jinja2.Environment,
-    script: Script,
+    script: Locale,
     window: Sequence[str],
     by_source: dict[str, list[str]],
     newest: dt.date | None,
 ) -> list[Output]:
-    twin = script.twin
-    path, twin_path = site.atom_path(script), site.atom_path(twin)
+    path = site.atom_path(script)
 
     def prev_archive(source: str | None = None) -> str:
         return history.archive_path(script, history.month_of(newest), source) if newest else ""
@@ -133,10 +132,10 @@ def _feeds(
             script,
             window,
             path=path,
-            twin_path=twin_path,
+            path_in=site.atom_path,
             prev_archive=prev_archive(),
         ),
-        _feed(site, config, env, script, window, path=path, twin_path=twin_path, rss=True),
+        _feed(site, config, env, script, window, path=path, path_in=site.atom_path, rss=True),
     ]
     if config.feeds.per_source:
         # Paths come from the original source name, so both scripts' twins find each other.
@@ -148,7 +147,7 @@ def _feeds(
                 script,
                 keys[: config.feeds.max_entries],
                 path=site.source_feed_path(script, source),
-                twin_path=site.source_feed_path(twin, source),
+                path_in=lambda other, source=source: site.source_feed_path(other, source),  # type: ignore[misc]
                 by_source=True,
                 prev_archive=prev_archive(source),
             )
@@ -167,25 +166,19 @@ def plan(config: Config, site: Site, index: Sequence[ArticleRef]) -> list[Output
         by_day[ref.day].append(ref.key)
         by_source[ref.source].append(ref.key)
     days = [(day, len(keys)) for day, keys in by_day.items()]
+    default = site.locales.default(Script(config.scripts.default))
     outputs = [
-        Output(
-            "index.html",
-            (),
-            Script.HANT,
-            lambda _: root_index(env, site, Script(config.scripts.default)),
-        ),
-        Output(
-            STYLESHEET, (), Script.HANT, lambda _: env.get_template("site.css").render().encode()
-        ),
+        Output("index.html", (), default, lambda _: root_index(env, site, default)),
+        Output(STYLESHEET, (), default, lambda _: env.get_template("site.css").render().encode()),
     ]
-    for script in SCRIPTS:
+    for script in site.locales:
         pages = Pages(
             env,
             site,
             script,
             config.feeds.summary_chars,
             config.feeds.per_source,
-            og_locales(config.scripts.hant_variant),
+            og_locales(config.scripts.hant_variant, site.locales),
         )
         newest = index[0].day if index else None
         outputs += _feeds(site, config, env, script, window, by_source, newest)
@@ -214,9 +207,9 @@ def plan(config: Config, site: Site, index: Sequence[ArticleRef]) -> list[Output
 
 def _editions_for(
     store: Store, scripts: Scripts, outputs: Iterable[Output]
-) -> dict[tuple[Script, str], Edition]:
+) -> dict[tuple[Locale, str], Edition]:
     """Load and convert, in one pass, every edition the outputs to render need."""
-    wanted: dict[Script, set[str]] = defaultdict(set)
+    wanted: dict[Locale, set[str]] = defaultdict(set)
     for output in outputs:
         for script in _scripts_of(output):
             wanted[script].update(output.keys)
@@ -227,11 +220,11 @@ def _editions_for(
     return found
 
 
-def _scripts_of(output: Output) -> tuple[Script, ...]:
-    return (output.script, output.script.twin) if output.twins else (output.script,)
+def _scripts_of(output: Output) -> tuple[Locale, ...]:
+    return (output.script, *output.twins)
 
 
-def _chosen(loaded: dict[tuple[Script, str], Edition], output: Output) -> list[Edition]:
+def _chosen(loaded: dict[tuple[Locale, str], Edition], output: Output) -> list[Edition]:
     """The editions `output.render` takes: its script's, then the twins' when it asks."""
     return [
         loaded[script, key]
@@ -296,10 +289,11 @@ def build(
     the last build left them; `full` also re-makes every output file that is missing."""
     started = time.perf_counter()
     scripts = Scripts.from_config(config)
-    settings = _settings(config, Site.from_config(config, scripts).titles)
+    site = Site.from_config(config, scripts)
+    settings = _settings(config, site.titles)
     # A build with other conversion settings must look for corrections even when the store
     # has not changed: the shortcut's key holds the conversions' signatures too.
-    signatures = (scripts.to_hans.signature, scripts.to_hant.signature)
+    signatures = tuple(scripts.converter_for(locale).signature for locale in site.locales)
     key = hashlib.sha256(repr((settings, signatures)).encode()).hexdigest()
     generation = store.generation()
     last = store.last_build()
@@ -308,7 +302,7 @@ def build(
         changed: dict[str, str] = {}
         total = last.written + last.unchanged
     else:
-        todo, changed, total = _plan_changes(config, store, scripts, settings, now, full=full)
+        todo, changed, total = _plan_changes(config, store, site, settings, now, full=full)
     written = _render(store, scripts, config.output_dir, progress(todo))
     seconds = time.perf_counter() - started
     store.record_build(
@@ -318,12 +312,12 @@ def build(
 
 
 def _plan_changes(
-    config: Config, store: Store, scripts: Scripts, settings: str, now: dt.datetime, *, full: bool
+    config: Config, store: Store, site: Site, settings: str, now: dt.datetime, *, full: bool
 ) -> tuple[list[Output], dict[str, str], int]:
     """The outputs to render, their new fingerprints, and how many outputs there are. The
     conversions the current settings lack are made first; their corrections move the
     fingerprints of exactly the outputs that show them."""
-    site = Site.from_config(config, scripts)
+    scripts = Scripts.from_config(config)
     previous = store.output_fingerprints()
     root = config.output_dir
     # A killed build's temporaries: the caller holds the store lock, so none is live. A
@@ -331,8 +325,11 @@ def _plan_changes(
     remove_temporaries(root)
     todo = []
     changed = {}
-    convert_missing(store, scripts, now)
-    corrected = {s: store.corrections(scripts.converter_to(s).signature) for s in SCRIPTS}
+    convert_missing(store, scripts, site.locales, now)
+    corrected = {
+        locale: store.corrections(scripts.converter_for(locale).signature)
+        for locale in site.locales
+    }
     outputs = plan(config, site, store.article_index())
     for output in outputs:
         fingerprint = _fingerprint(settings, output, corrected)

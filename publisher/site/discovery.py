@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 import jinja2
 
-from publisher.records import SCRIPTS, Edition, Script
+from publisher.locales import Locales
+from publisher.records import Edition, Locale, Script
 from publisher.site.outputs import Output
 from publisher.site.paths import Site
 from publisher.site.reader_words import READER_WORDS
@@ -23,8 +24,14 @@ _DATED = re.compile(r"/(\d{4}-\d{2})-\d{2}[./]")
 SITEMAP_INDEX = "sitemap.xml"
 
 
-def og_locales(hant_variant: str) -> dict[Script, str]:
-    return {Script.HANT: _HANT_LOCALES[hant_variant], Script.HANS: "zh_CN"}
+def og_locales(hant_variant: str, locales: Locales) -> dict[Locale, str]:
+    """Each edition's Open Graph locale: its region's, else its script's usual one."""
+    usual = {Script.HANT: _HANT_LOCALES[hant_variant], Script.HANS: "zh_CN"}
+    found = {}
+    for locale in locales:
+        region = locale.tag.split("-")[2:]
+        found[locale] = f"zh_{region[0]}" if region else usual[locale.script]
+    return found
 
 
 def sitemap_part_path(part: str) -> str:
@@ -38,7 +45,7 @@ def _part_of(path: str) -> str:
 
 
 def outputs(
-    site: Site, env: jinja2.Environment, default: Script, planned: Sequence[Output]
+    site: Site, env: jinja2.Environment, default: Locale, planned: Sequence[Output]
 ) -> list[Output]:
     """The sitemap's parts and index, and robots.txt, for the HTML pages in `planned`."""
     prefix = f"{default}/"
@@ -59,29 +66,30 @@ def outputs(
 
 
 def _sitemap_part(
-    site: Site, env: jinja2.Environment, default: Script, name: str, paths: tuple[str, ...]
+    site: Site, env: jinja2.Environment, default: Locale, name: str, paths: tuple[str, ...]
 ) -> Output:
-    """One part: a <url> per page in each script, each naming both and an x-default."""
+    """One part: a <url> per page in each edition, each naming all and an x-default."""
+    scripts = tuple(site.locales)
 
     def render(_: Sequence[Edition]) -> bytes:
-        pages = [{script: site.url(f"{script}/{path}") for script in SCRIPTS} for path in paths]
+        pages = [{script: site.url(f"{script}/{path}") for script in scripts} for path in paths]
         template = env.get_template("sitemap.xml")
-        return template.render(pages=pages, scripts=SCRIPTS, default=default).encode()
+        return template.render(pages=pages, scripts=scripts, default=default).encode()
 
-    return Output(sitemap_part_path(name), paths, Script.HANT, render)
+    return Output(sitemap_part_path(name), paths, default, render)
 
 
 def opml(
     site: Site,
     env: jinja2.Environment,
-    script: Script,
+    script: Locale,
     by_source: dict[str, list[str]],
     per_source: bool,
 ) -> Output:
     """The edition's feeds as OPML 2.0: the main feed, the digest feed and, when they exist,
     one per source named as this script writes the source (from its oldest article)."""
     oldest = tuple(keys[-1] for keys in by_source.values()) if per_source else ()
-    words = WORDS[script] | READER_WORDS[script]
+    words = WORDS[script.script] | READER_WORDS[script.script]
     title = site.titles[script]
 
     def render(chosen: Sequence[Edition]) -> bytes:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,11 +26,10 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from publisher.records import Article, Edition, Script
+from publisher.records import Article, Edition, Locale
 from publisher.site.paths import Site
 from publisher.site.templating import environment
 from publisher.text import excerpt
-from publisher.words import SCRIPT_NAMES
 
 ATOM_TYPE = "application/atom+xml"
 RSS_TYPE = "application/rss+xml"
@@ -223,31 +222,38 @@ def paragraphs_html(body: str, env: jinja2.Environment | None = None) -> str:
     return (env or environment()).get_template("_paragraphs.html").render(body=body)
 
 
-def page_links(script: Script, own_url: str, twin_url: str) -> tuple[Link, ...]:
-    """An entry's own page, its page in the other script, and the own page once more.
+def page_links(
+    script: Locale, own_url: str, others: Sequence[tuple[Locale, str]]
+) -> tuple[Link, ...]:
+    """An entry's own page, its page in each other edition, and the own page once more.
 
     Readers disagree on which rel=alternate is "the" link: most (gofeed, Miniflux, rss-parser)
     take the first, feedparser and the readers built on it take the last. Naming the own page
     first and last, once with hreflang and once without, gives both the right page and stays
     valid Atom: no two alternates share the same type and hreflang (RFC 4287, 4.1.1).
     """
-    twin = script.twin
     return (
-        Link(own_url, hreflang=script),
-        Link(twin_url, hreflang=twin, title=SCRIPT_NAMES[twin]),
+        Link(own_url, hreflang=script.tag),
+        *(Link(url, hreflang=other.tag, title=other.name) for other, url in others),
         Link(own_url),
     )
 
 
-def article_links(site: Site, script: Script, article: Article) -> tuple[Link, ...]:
-    """The article's page in `script` and in the other script, as `page_links` orders them;
-    for a converted text, also rel="via" to the original's page with its hreflang: the
+def article_links(site: Site, script: Locale, article: Article) -> tuple[Link, ...]:
+    """The article's page in `script` and in the other editions, as `page_links` orders
+    them; for a converted text, also rel="via" to the original's page with its hreflang: the
     machine-readable sign that this text was converted, and from what."""
-    own, twin = (site.url(site.article_path(each, article)) for each in (script, script.twin))
-    links = page_links(script, own, twin)
-    if article.script is script:
+    others = [(other, site.url(site.article_path(other, article))) for other in site.others(script)]
+    links = page_links(script, site.url(site.article_path(script, article)), others)
+    if article.script is script.script:
         return links
-    via = Link(twin, rel="via", hreflang=script.twin, title=site.converted_note(script))
+    original = site.original(article)
+    via = Link(
+        site.url(site.article_path(original, article)),
+        rel="via",
+        hreflang=original.tag,
+        title=site.converted_note(script.script),
+    )
     return (*links, via)
 
 
@@ -255,13 +261,14 @@ def converted_note_html(site: Site, edition: Edition, env: jinja2.Environment | 
     """The note under a converted text that links to the original; "" for an original."""
     if not edition.converted or not site.converted_note(edition.script):
         return ""
+    original = site.original(edition.article)
     return (
         (env or environment())
         .get_template("_converted.html")
         .render(
             note=site.converted_note(edition.script),
-            original=edition.article.script,
-            original_url=site.url(site.article_path(edition.article.script, edition.article)),
+            original=original.tag,
+            original_url=site.url(site.article_path(original, edition.article)),
         )
     )
 
@@ -270,7 +277,7 @@ def article_entry(
     site: Site, edition: Edition, summary_chars: int, *, env: jinja2.Environment | None = None
 ) -> FeedEntry:
     """One edition as a feed entry. `env` is the site's template environment (default: built-in)."""
-    article, script, text = edition.article, edition.script, edition.text
+    article, script, text = edition.article, edition.locale, edition.text
     return FeedEntry(
         id=site.entry_id(script, article),
         title=text.title,
@@ -283,32 +290,32 @@ def article_entry(
         summary=excerpt(text.body, summary_chars),
         content_html=paragraphs_html(text.body, env) + converted_note_html(site, edition, env),
         links=article_links(site, script, article),
-        lang=str(script),
+        lang=script.tag,
     )
 
 
 def script_feed_meta(
     site: Site,
-    script: Script,
+    script: Locale,
     *,
     path: str,
-    twin_path: str,
+    path_in: Callable[[Locale], str],
     page_path: str,
     title: str,
     subtitle: str = "",
 ) -> FeedMeta:
-    """Meta for an Atom feed at `path`, its HTML page and its twin feed in the other script;
-    its author is the site, named in the feed's script."""
-    twin = script.twin
+    """Meta for an Atom feed at `path`, its HTML page and the same feed in each other
+    edition (at `path_in(edition)`); its author is the site, named in the feed's edition."""
+    twins = (
+        Link(site.url(path_in(other)), type=ATOM_TYPE, hreflang=other.tag, title=other.name)
+        for other in site.others(script)
+    )
     return FeedMeta(
         id=site.feed_id(path),
         title=title,
         subtitle=subtitle,
-        lang=str(script),
+        lang=script.tag,
         self_url=site.url(path),
-        links=(
-            Link(site.url(page_path), hreflang=script),
-            Link(site.url(twin_path), type=ATOM_TYPE, hreflang=twin, title=SCRIPT_NAMES[twin]),
-        ),
+        links=(Link(site.url(page_path), hreflang=script.tag), *twins),
         author=site.titles[script],
     )

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import jinja2
 
-from publisher.records import SCRIPTS, ArticleRef, Edition, Script
+from publisher.records import ArticleRef, Edition, Locale
 from publisher.site import feeds
 from publisher.site.feeds import ATOM_TYPE, Link
 from publisher.site.outputs import Output, Render
@@ -45,7 +45,7 @@ def label(month: Month) -> str:
     return f"{month[0]:04d}-{month[1]:02d}"
 
 
-def archive_path(script: Script, month: Month, source: str | None = None) -> str:
+def archive_path(script: Locale, month: Month, source: str | None = None) -> str:
     name = f"{label(month)}.xml"
     if source is None:
         return f"{script}/archive/{name}"
@@ -60,21 +60,24 @@ def prev_archive_link(site: Site, path: str) -> Link:
 class _Series:
     """The archive documents of one logical feed: the edition's, or one source's."""
 
-    script: Script
+    script: Locale
     title: str
     subscription: str  # the subscription feed's path
     page: str  # the HTML page the feed stands for
     source: str | None
     months: list[Month]
 
-    def path(self, month: Month, script: Script | None = None) -> str:
+    def path(self, month: Month, script: Locale | None = None) -> str:
         return archive_path(script or self.script, month, self.source)
 
     def links(self, site: Site, at: int) -> tuple[Link, ...]:
-        twin, month = self.script.twin, self.months[at]
+        month = self.months[at]
         links = [
-            Link(site.url(self.page), hreflang=self.script),
-            Link(site.url(self.path(month, twin)), type=ATOM_TYPE, hreflang=twin),
+            Link(site.url(self.page), hreflang=self.script.tag),
+            *(
+                Link(site.url(self.path(month, other)), type=ATOM_TYPE, hreflang=other.tag)
+                for other in site.others(self.script)
+            ),
             Link(site.url(self.subscription), rel="current", type=ATOM_TYPE),
         ]
         if at > 0:
@@ -98,7 +101,7 @@ class _Series:
                 id=site.feed_id(path),
                 title=f"{name} · {label(month)}",
                 subtitle="",
-                lang=str(self.script),
+                lang=self.script.tag,
                 self_url=site.url(path),
                 links=self.links(site, at),
                 author=self.title,
@@ -153,7 +156,7 @@ def outputs(
         oldest[ref.source] = (ref.key, month_of(ref.day))  # newest first: the last one stays
     everything = months_between(month_of(index[-1].day), newest)
     plan: list[Output] = []
-    for script in SCRIPTS:
+    for script in site.locales:
         edition = _Series(
             script,
             site.titles[script],

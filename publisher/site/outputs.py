@@ -5,20 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from publisher.records import Edition, Script
+from publisher.records import Edition, Locale
 
 Render = Callable[[Sequence[Edition]], bytes]
 
 
 @dataclass(frozen=True)
 class Output:
-    """One file to produce: `render` gets the editions of `keys` in `script`, newest first.
+    """One file to produce: `render` gets the editions of `keys` in the edition `script`,
+    newest first.
 
-    With `twins`, it gets those editions followed by the same articles in the other script
-    (in the order of `keys`), for outputs such as the search index that hold both texts."""
+    With `twins`, it gets those editions followed by the same articles in each of those
+    other editions (in the order of `keys`), for outputs such as the search index that hold
+    every edition's text."""
 
     path: str
     keys: tuple[str, ...]
-    script: Script
+    script: Locale
     render: Render
-    twins: bool = False
+    twins: tuple[Locale, ...] = ()

@@ -10,7 +10,7 @@ from itertools import groupby
 
 import jinja2
 
-from publisher.records import SCRIPTS, Article, Edition, Script
+from publisher.records import Article, Edition, Locale, Script
 from publisher.site.discovery import og_locales
 from publisher.site.paths import Site
 from publisher.site.reader_words import READER_WORDS
@@ -19,6 +19,15 @@ from publisher.words import WORDS
 Render = Callable[[Sequence[Edition]], bytes]
 
 STYLESHEET = "style.css"  # one for every page, so browsers and CDNs cache it once
+
+
+@dataclass(frozen=True)
+class Other:
+    """The same page in another edition: the switcher's link and the canonical alternate."""
+
+    locale: Locale
+    url: str  # relative to the page
+    canonical_url: str
 
 
 @dataclass(frozen=True)
@@ -42,35 +51,41 @@ class Pages:
         self,
         env: jinja2.Environment,
         site: Site,
-        script: Script,
+        script: Locale,
         summary_chars: int,
         per_source: bool = True,
-        locales: dict[Script, str] | None = None,
+        locales: dict[Locale, str] | None = None,
     ) -> None:
         self.env = env
         self.site = site
         self.script = script
         self.summary_chars = summary_chars
         self.per_source = per_source  # whether per-source feeds exist to link to
-        self.locales = locales or og_locales("tw")  # Open Graph's names of the two editions
+        # Open Graph's names of the editions
+        self.locales = locales or og_locales("tw", site.locales)
 
-    def _render(self, template: str, path: str, twin_path: str, **values: object) -> bytes:
-        """The page at `path`. Its links are relative to it, except the canonical URLs that
-        name it and its twin to search engines (which want them absolute)."""
+    def _render(
+        self, template: str, path: str, path_in: Callable[[Locale], str], **values: object
+    ) -> bytes:
+        """The page at `path`; `path_in` gives the same page in another edition. Its links
+        are relative to it, except the canonical URLs that name it and its twins to search
+        engines (which want them absolute)."""
         site, script = self.site, self.script
 
         def link(target: str) -> str:
             return site.relative(target, path)
 
+        others = [
+            Other(other, link(path_in(other)), site.url(path_in(other)))
+            for other in site.others(script)
+        ]
         page = self.env.get_template(template).render(
             site=site,
             site_title=site.titles[script],
             script=script,
-            twin=script.twin,
-            words=WORDS[script] | READER_WORDS[script],
+            others=others,
+            words=WORDS[script.script] | READER_WORDS[script.script],
             url=site.url(path),
-            twin_canonical_url=site.url(twin_path),
-            twin_url=link(twin_path),
             home_url=link(site.index_path(script)),
             atom_url=link(site.atom_path(script)),
             rss_url=link(site.rss_path(script)),
@@ -87,7 +102,7 @@ class Pages:
                 site.source_page_path(script, article.original.source)
             ),
             og_locale=self.locales[script],
-            og_twin_locale=self.locales[script.twin],
+            og_twin_locales=[self.locales[each] for each in site.others(script)],
             **values,
         )
         return page.encode("utf-8")
@@ -107,9 +122,12 @@ class Pages:
     def day_renderer(self, day: dt.date) -> Render:
         return lambda editions: self.day(day, editions)
 
-    def page_renderer(self, template: str, path: str, twin_path: str, **values: object) -> Render:
-        """A page at `path` (its twin at `twin_path`) that lists the editions it is given."""
-        return lambda editions: self._render(template, path, twin_path, editions=editions, **values)
+    def page_renderer(
+        self, template: str, path: str, path_in: Callable[[Locale], str], **values: object
+    ) -> Render:
+        """A page at `path` (in another edition at `path_in(edition)`) that lists the
+        editions it is given."""
+        return lambda editions: self._render(template, path, path_in, editions=editions, **values)
 
     def article_renderer(self, editions: Sequence[Edition]) -> bytes:
         return self.article(editions[0])
@@ -119,7 +137,7 @@ class Pages:
         return self._render(
             "index.html",
             path,
-            self.site.index_path(self.script.twin),
+            self.site.index_path,
             groups=group_by_day(latest),
             days=days,
         )
@@ -128,38 +146,43 @@ class Pages:
         return self._render(
             "day.html",
             self.site.day_path(self.script, day),
-            self.site.day_path(self.script.twin, day),
+            lambda other: self.site.day_path(other, day),
             day=day,
             editions=editions,
         )
 
     def article(self, edition: Edition) -> bytes:
-        article = edition.article
+        article, site = edition.article, self.site
+        original = site.original(article)
+        path = site.article_path(self.script, article)
         return self._render(
             "article.html",
-            self.site.article_path(self.script, article),
-            self.site.article_path(self.script.twin, article),
+            path,
+            lambda other: site.article_path(other, article),
             edition=edition,
+            original=original,
+            original_url=site.relative(site.article_path(original, article), path),
         )
 
 
-def root_index(env: jinja2.Environment, site: Site, default: Script) -> bytes:
+def root_index(env: jinja2.Environment, site: Site, default: Locale) -> bytes:
     """The site's front door (index.html): one line per script with its pages, feed and
     subscribe form; its own title in the site's default script; and a few lines of script
     that lead a returning reader (or a browser that asks) to their edition."""
     choices = [
         (
             script,
-            WORDS[script],
+            WORDS[script.script],
             site.titles[script],
             site.index_path(script),  # at the top of the site, a path is its relative URL
             site.atom_path(script),
             site.subscribe_path(script),
         )
-        for script in SCRIPTS
+        for script in site.locales
     ]
-    # Relative to the root page, so the script leads to the edition on any host that serves it.
-    pages = {str(script): site.index_path(script) for script in SCRIPTS}
+    # Relative to the root page, so the script leads to the edition on any host that serves
+    # it: each script's first edition (the cookie and the browser's language name a script).
+    pages = {str(each): site.index_path(site.locales.default(each)) for each in Script}
     template = env.get_template("root.html")
     page = template.render(site=site, title=site.titles[default], choices=choices, pages=pages)
     return page.encode("utf-8")

@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 from publisher.articles.conversion import Scripts
 from publisher.config import Config, ScriptsConfig
-from publisher.records import SCRIPTS, Article, Script
+from publisher.locales import PAIR, Locales
+from publisher.records import Article, Locale, Script
 
 _NOTES = {
     Script.HANT: ScriptsConfig.converted_note_hant,
@@ -22,24 +23,38 @@ _NOTES = {
 
 @dataclass(frozen=True)
 class Site:
-    titles: Mapping[Script, str]  # the site's title as each script writes it
+    titles: Mapping[Locale, str]  # the site's title as each edition writes it
     base_url: str  # ends with "/"
     zone: zoneinfo.ZoneInfo
     domain: str
     # The note a converted text carries, per the script it is shown in (config: scripts).
     notes: dict[Script, str] = field(default_factory=lambda: dict(_NOTES), compare=False)
+    locales: Locales = PAIR  # the site's editions
 
     @classmethod
     def from_config(cls, config: Config, scripts: Scripts | None = None) -> Site:
         """The one place the configured title is turned into each script's: like article
         text it is data, written once in one script and shown in the reader's."""
         scripts = scripts or Scripts.from_config(config)
-        site, chosen = config.site, config.scripts
-        titles = {script: scripts.into(site.title, script) for script in SCRIPTS}
+        site, chosen, locales = config.site, config.scripts, Locales.from_config(config)
+        titles = {locale: scripts.into(site.title, locale) for locale in locales}
         notes = {Script.HANT: chosen.converted_note_hant, Script.HANS: chosen.converted_note_hans}
         return cls(
-            titles=titles, base_url=site.base_url, zone=site.zone, domain=site.domain, notes=notes
+            titles=titles,
+            base_url=site.base_url,
+            zone=site.zone,
+            domain=site.domain,
+            notes=notes,
+            locales=locales,
         )
+
+    def others(self, locale: Locale) -> tuple[Locale, ...]:
+        """The editions a page or mail of `locale` links to, in the config's order."""
+        return self.locales.others(locale)
+
+    def original(self, article: Article) -> Locale:
+        """The edition that shows the article as written: a converted text's source."""
+        return self.locales.default(article.script)
 
     def converted_note(self, script: Script) -> str:
         return self.notes.get(script, "")
@@ -71,28 +86,28 @@ class Site:
     # Paths below the output folder, "/"-separated; also the URL path below base_url.
 
     @staticmethod
-    def index_path(script: Script) -> str:
+    def index_path(script: Locale) -> str:
         return f"{script}/index.html"
 
     @staticmethod
-    def atom_path(script: Script) -> str:
+    def atom_path(script: Locale) -> str:
         return f"{script}/atom.xml"
 
     @staticmethod
-    def rss_path(script: Script) -> str:
+    def rss_path(script: Locale) -> str:
         return f"{script}/rss.xml"
 
     @classmethod
-    def article_path(cls, script: Script, article: Article) -> str:
+    def article_path(cls, script: Locale, article: Article) -> str:
         return cls.article_path_of(script, article.batch_date, article.key)
 
     @staticmethod
-    def article_path_of(script: Script, day: dt.date, key: str) -> str:
+    def article_path_of(script: Locale, day: dt.date, key: str) -> str:
         # 16 hex digits of the key: unique in any archive this size, short in a URL.
         return f"{script}/articles/{day.isoformat()}/{key[:16]}.html"
 
     @staticmethod
-    def day_path(script: Script, day: dt.date) -> str:
+    def day_path(script: Locale, day: dt.date) -> str:
         return f"{script}/days/{day.isoformat()}.html"
 
     @staticmethod
@@ -101,34 +116,34 @@ class Site:
         return hashlib.sha256(source.encode()).hexdigest()[:12]
 
     @classmethod
-    def source_feed_path(cls, script: Script, source: str) -> str:
+    def source_feed_path(cls, script: Locale, source: str) -> str:
         return f"{script}/sources/{cls.source_slug(source)}.xml"
 
     @classmethod
-    def source_page_path(cls, script: Script, source: str) -> str:
+    def source_page_path(cls, script: Locale, source: str) -> str:
         return f"{script}/sources/{cls.source_slug(source)}.html"
 
     @staticmethod
-    def digest_index_path(script: Script) -> str:
+    def digest_index_path(script: Locale) -> str:
         return f"{script}/digests/index.html"
 
     @staticmethod
-    def opml_path(script: Script) -> str:
+    def opml_path(script: Locale) -> str:
         return f"{script}/feeds.opml"
 
     @staticmethod
-    def search_path(script: Script) -> str:
+    def search_path(script: Locale) -> str:
         return f"{script}/search.html"
 
     @staticmethod
-    def digest_path(script: Script, day: dt.date) -> str:
+    def digest_path(script: Locale, day: dt.date) -> str:
         return f"{script}/digests/{day.isoformat()}.html"
 
     @staticmethod
-    def digest_feed_path(script: Script) -> str:
+    def digest_feed_path(script: Locale) -> str:
         return f"{script}/digests/atom.xml"
 
-    def entry_id(self, script: Script, article: Article) -> str:
+    def entry_id(self, script: Locale, article: Article) -> str:
         """RFC 4151 tag URI: stable across rebuilds, distinct per script."""
         return f"tag:{self.domain},{article.batch_date.isoformat()}:{script}/{article.key}"
 
@@ -138,7 +153,7 @@ class Site:
     # Links answered by `publisher serve` (and by whatever serves the site in production).
 
     @staticmethod
-    def subscribe_path(script: Script) -> str:
+    def subscribe_path(script: Locale) -> str:
         """The subscribe form, in `script`."""
         return f"subscribe?script={script}"
 

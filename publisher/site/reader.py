@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import jinja2
 
 from publisher.config import Config
-from publisher.records import SCRIPTS, ArticleRef, Script
+from publisher.records import ArticleRef, Locale, Script
 from publisher.site import discovery, history, search
 from publisher.site.discovery import og_locales
 from publisher.site.outputs import Output
@@ -28,7 +28,8 @@ def outputs(
 ) -> list[Output]:
     """What the reader pages add to `planned` (the rest of the site's plan)."""
     script_js = env.loader.get_source(env, "search.js")[0] if env.loader else ""
-    plan = [Output("search.js", (), Script.HANT, lambda _: script_js.encode())]
+    default = site.locales.default(Script(config.scripts.default))
+    plan = [Output("search.js", (), default, lambda _: script_js.encode())]
     plan += search.outputs(site, index)
     summary_chars, per_source = config.feeds.summary_chars, config.feeds.per_source
     plan += history.outputs(site, env, summary_chars, index, per_source)
@@ -36,30 +37,32 @@ def outputs(
     for ref in index:
         by_source[ref.source].append(ref.key)
     days = tuple(dict.fromkeys(ref.day.isoformat() for ref in index))
-    for script in SCRIPTS:
-        locales = og_locales(config.scripts.hant_variant)
+    for script in site.locales:
+        locales = og_locales(config.scripts.hant_variant, site.locales)
         pages = Pages(env, site, script, summary_chars, per_source, locales)
         plan += _pages(site, pages, script, by_source, days)
         plan.append(discovery.opml(site, env, script, by_source, per_source))
     every = [*planned, *plan]
-    return plan + discovery.outputs(site, env, Script(config.scripts.default), every)
+    return plan + discovery.outputs(site, env, default, every)
 
 
 def _pages(
-    site: Site, pages: Pages, script: Script, by_source: dict[str, list[str]], days: tuple[str, ...]
+    site: Site, pages: Pages, script: Locale, by_source: dict[str, list[str]], days: tuple[str, ...]
 ) -> list[Output]:
-    twin = script.twin
-
     def page(
-        path: str, twin_path: str, template: str, keys: tuple[str, ...], **values: object
+        path: str,
+        path_in: Callable[[Locale], str],
+        template: str,
+        keys: tuple[str, ...],
+        **values: object,
     ) -> Output:
-        return Output(path, keys, script, pages.page_renderer(template, path, twin_path, **values))
+        return Output(path, keys, script, pages.page_renderer(template, path, path_in, **values))
 
     plan = [
-        page(site.search_path(script), site.search_path(twin), "search.html", ()),
+        page(site.search_path(script), site.search_path, "search.html", ()),
         page(
             site.digest_index_path(script),
-            site.digest_index_path(twin),
+            site.digest_index_path,
             "digests.html",
             days,
             days=[dt.date.fromisoformat(day) for day in days],
@@ -71,7 +74,7 @@ def _pages(
     plan += [
         page(
             site.source_page_path(script, source),
-            site.source_page_path(twin, source),
+            lambda other, source=source: site.source_page_path(other, source),  # type: ignore[misc]
             "source.html",
             tuple(keys),
             source_feed=site.relative(

@@ -29,7 +29,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 
-from publisher.records import SCRIPTS, ArticleRef, Edition, Script
+from publisher.records import ArticleRef, Edition
 from publisher.site.outputs import Output
 from publisher.site.paths import Site
 
@@ -112,8 +112,9 @@ class _Postings:
     """Every part of the index, computed once per build from all articles in both scripts
     and shared by the part outputs (each renders its own slice)."""
 
-    def __init__(self, parts: int) -> None:
+    def __init__(self, parts: int, editions: int) -> None:
         self.parts = parts
+        self.editions = editions  # how many texts of each article an output gets
         self._split: dict[int, dict[str, list[int]]] | None = None
 
     def render(self, number: int, chosen: Sequence[Edition]) -> bytes:
@@ -124,19 +125,20 @@ class _Postings:
 
     def _compute(self, chosen: Sequence[Edition]) -> dict[int, dict[str, list[int]]]:
         split: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-        for number, (own, twin) in enumerate(_pairs(chosen)):
+        for number, texts in enumerate(_columns(chosen, self.editions)):
             words = set[str]()
-            for text in (own.text, twin.text):
+            for text in (each.text for each in texts):
                 words |= terms(text.title) | terms(text.body) | terms(text.source)
             for term in words:
                 split[fnv1a(term) % self.parts][term].append(number)
         return split
 
 
-def _pairs(chosen: Sequence[Edition]) -> Iterable[tuple[Edition, Edition]]:
-    """An output with `twins` gets its editions, then the same articles' twins."""
-    half = len(chosen) // 2
-    return zip(chosen[:half], chosen[half:], strict=True)
+def _columns(chosen: Sequence[Edition], count: int) -> Iterable[tuple[Edition, ...]]:
+    """An output with `twins` gets its editions, then the same articles in each twin: per
+    article, its `count` texts."""
+    size = len(chosen) // count
+    return zip(*(chosen[at * size : (at + 1) * size] for at in range(count)), strict=True)
 
 
 def _gaps(ids: list[int]) -> list[int]:
@@ -145,7 +147,7 @@ def _gaps(ids: list[int]) -> list[int]:
 
 def _doc(site: Site, own: Edition, twin: Edition) -> list[object]:
     text, other = own.text, twin.text
-    path = site.article_path(own.script, own.article).removeprefix(f"{own.script}/")
+    path = site.article_path(own.locale, own.article).removeprefix(f"{own.locale}/")
     return [
         path,
         text.title,
@@ -158,7 +160,7 @@ def _doc(site: Site, own: Edition, twin: Edition) -> list[object]:
 
 
 def _docs(site: Site, chosen: Sequence[Edition]) -> bytes:
-    return _json([_doc(site, own, twin) for own, twin in _pairs(chosen)])
+    return _json([_doc(site, own, twin) for own, twin in _columns(chosen, 2)])
 
 
 def outputs(site: Site, index: Iterable[ArticleRef]) -> list[Output]:
@@ -168,20 +170,23 @@ def outputs(site: Site, index: Iterable[ArticleRef]) -> list[Output]:
     keys = tuple(ref.key for ref in sorted(rows, key=lambda ref: ref.day))
     parts = part_count(len(keys))
     meta = {"count": len(keys), "chunk": CHUNK, "parts": parts, "version": 1}
-    plan = [Output("search/meta.json", (repr(meta),), Script.HANT, lambda _: _json(meta))]
-    postings = _Postings(parts)
+    first, *others = site.locales
+    plan = [Output("search/meta.json", (repr(meta),), first, lambda _: _json(meta))]
+    postings = _Postings(parts, len(site.locales))
     plan += [
-        Output(f"search/terms/{parts}/{n}.json", keys, Script.HANT, _part(postings, n), True)
+        Output(f"search/terms/{parts}/{n}.json", keys, first, _part(postings, n), tuple(others))
         for n in range(parts)
     ]
-    for script in SCRIPTS:
+    for script in site.locales:
+        # Marks a match typed in the other script: the edits to its first edition's text.
+        twin = (site.locales.default(script.script.twin),)
         plan += [
             Output(
                 f"search/{script}/docs/{start // CHUNK}.json",
                 keys[start : start + CHUNK],
                 script,
                 lambda chosen: _docs(site, chosen),
-                True,
+                twin,
             )
             for start in range(0, len(keys), CHUNK)
         ]

@@ -153,15 +153,17 @@ class ArticleQueries:
 
     @operation("find articles to convert")
     def unconverted(self, script: Script, signature: str) -> list[str]:
-        """Keys of the articles written in `script` whose newest conversion is not under
+        """Keys of the articles written in `script` whose newest conversion by the same
+        OpenCC config (a signature begins `config:`; each edition has its own) is not under
         `signature`: none yet, or settings changed back to ones used before."""
+        config = signature.partition(":")[0]
         rows = self.db.execute(
             "SELECT key FROM articles WHERE script = ? AND NOT EXISTS (SELECT 1 FROM"
             " conversions AS c WHERE c.key = articles.key AND c.signature = ?"
             " AND COALESCE(c.made, '') >= (SELECT MAX(COALESCE(o.made, '')) FROM"
-            " conversions AS o WHERE o.key = articles.key))"
+            " conversions AS o WHERE o.key = articles.key AND o.signature LIKE ?))"
             " ORDER BY batch_date DESC, position",
-            (script.value, signature),
+            (script.value, signature, f"{config}:%"),
         )
         return [row[0] for row in rows]
 

@@ -253,6 +253,12 @@ CREATE TABLE form_posts (
 CREATE INDEX form_posts_by_window ON form_posts (window_start)
 """
 
+# Regional editions: a subscriber's edition by its tag beside the script, which keeps its
+# CHECK. Every existing row reads '' (the script's first edition: today's zh-Hant or zh-Hans).
+_EDITIONS = """
+ALTER TABLE subscribers ADD COLUMN edition TEXT NOT NULL DEFAULT ''
+"""
+
 STEPS: tuple[Step, ...] = (
     Step(1, "the first release's schema", {"sqlite": _V1_SQLITE, "postgresql": _V1_POSTGRESQL}),
     Step(
@@ -266,6 +272,7 @@ STEPS: tuple[Step, ...] = (
     Step(5, "when conversions were made and corrected", {ANY: _CONVERSION_TIMES_SQLITE}),
     Step(6, "deliveries claimed by a sender with a lease", {ANY: _V6_ANY}),
     Step(7, "confirm links per sign-up, mail cool-down, form rate limits", {ANY: _V7_ANY}),
+    Step(8, "a subscriber's regional edition", {ANY: _EDITIONS}),
 )
 
 LATEST = STEPS[-1].version

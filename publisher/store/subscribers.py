@@ -10,6 +10,7 @@ from publisher.records import (
     BounceKind,
     BounceRecord,
     Frequency,
+    Locale,
     Script,
     Subscriber,
     SubscriberStatus,
@@ -19,8 +20,15 @@ from publisher.store.database import Database, operation
 
 _COLUMNS = (
     "id, email, script, status, name, created, confirmed, unsubscribed, bounced,"
-    " frequency, weekday, paused_until, link_generation, signed_up, confirm_mailed"
+    " frequency, weekday, paused_until, link_generation, signed_up, confirm_mailed, edition"
 )
+
+
+def _choice(chosen: Script | Locale) -> tuple[str, str]:
+    """(script, edition) columns: a bare script chose no edition (its first one)."""
+    if isinstance(chosen, Script):
+        return chosen.value, ""
+    return chosen.script.value, chosen.tag
 
 
 def _time(value: str | None) -> dt.datetime | None:
@@ -44,6 +52,7 @@ def _subscriber(row: Any) -> Subscriber:
         link_generation=int(row[12]),
         signed_up=_time(row[13]),
         confirm_mailed=_time(row[14]),
+        edition=row[15],
     )
 
 
@@ -87,7 +96,7 @@ class SubscriberQueries:
         self,
         address: str,
         email_key: str,
-        script: Script,
+        script: Script | Locale,
         status: SubscriberStatus,
         name: str,
         now: dt.datetime,
@@ -97,13 +106,13 @@ class SubscriberQueries:
         another process since the caller looked: web processes sign people up at once)."""
         confirmed = now.isoformat() if status is SubscriberStatus.ACTIVE else None
         row = self.db.execute(
-            "INSERT INTO subscribers (email, email_key, script, status, name, created, confirmed,"
-            " signed_up) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO subscribers (email, email_key, script, edition, status, name, created,"
+            " confirmed, signed_up) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (email_key) DO NOTHING RETURNING id",
             (
                 address,
                 email_key,
-                script.value,
+                *_choice(script),
                 status.value,
                 name,
                 now.isoformat(),
@@ -133,13 +142,15 @@ class SubscriberQueries:
             self.db.execute(f"UPDATE subscribers SET {sql} WHERE id = ?", (*params, subscriber_id))
 
     @operation("start a sign-up")
-    def start_sign_up(self, subscriber_id: int, script: Script, signed_up: dt.datetime) -> None:
+    def start_sign_up(
+        self, subscriber_id: int, script: Script | Locale, signed_up: dt.datetime
+    ) -> None:
         """A web sign-up of an existing subscriber: pending in `script` from `signed_up`."""
         with self.db.transaction():
             self.db.execute(
                 "UPDATE subscribers SET status = 'pending', confirmed = NULL, unsubscribed = NULL,"
-                " bounced = NULL, script = ?, signed_up = ? WHERE id = ?",
-                (script.value, signed_up.isoformat(), subscriber_id),
+                " bounced = NULL, script = ?, edition = ?, signed_up = ? WHERE id = ?",
+                (*_choice(script), signed_up.isoformat(), subscriber_id),
             )
 
     @operation("note a confirmation mail")
@@ -167,10 +178,11 @@ class SubscriberQueries:
             )
 
     @operation("change a subscriber's script")
-    def set_subscriber_script(self, subscriber_id: int, script: Script) -> None:
+    def set_subscriber_script(self, subscriber_id: int, script: Script | Locale) -> None:
         with self.db.transaction():
             self.db.execute(
-                "UPDATE subscribers SET script = ? WHERE id = ?", (script.value, subscriber_id)
+                "UPDATE subscribers SET script = ?, edition = ? WHERE id = ?",
+                (*_choice(script), subscriber_id),
             )
 
     # -- the reader's preferences ----------------------------------------------------------
@@ -179,20 +191,22 @@ class SubscriberQueries:
     def set_subscriber_preferences(
         self,
         subscriber_id: int,
-        script: Script,
+        script: Script | Locale | None,
         frequency: Frequency,
         weekday: int | None,
         paused_until: dt.date | None,
         opted_out: frozenset[str],
     ) -> None:
         """Every choice at once, in one transaction: a digest being sent meanwhile reads
-        either the old choices or the new ones, never half of each."""
+        either the old choices or the new ones, never half of each. `script` None keeps the
+        edition."""
         pause = paused_until.isoformat() if paused_until else None
+        chosen = _choice(script) if script is not None else (None, None)
         with self.db.transaction():
             self.db.execute(
-                "UPDATE subscribers SET script = ?, frequency = ?, weekday = ?,"
-                " paused_until = ? WHERE id = ?",
-                (script.value, frequency.value, weekday, pause, subscriber_id),
+                "UPDATE subscribers SET script = COALESCE(?, script), edition = COALESCE(?,"
+                " edition), frequency = ?, weekday = ?, paused_until = ? WHERE id = ?",
+                (*chosen, frequency.value, weekday, pause, subscriber_id),
             )
             self.db.execute("DELETE FROM source_optouts WHERE subscriber_id = ?", (subscriber_id,))
             self.db.executemany(

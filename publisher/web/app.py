@@ -44,7 +44,7 @@ from publisher.errors import (
 )
 from publisher.mail import subscribers, tokens
 from publisher.mail.confirmation import confirmation_letter
-from publisher.records import Script, Subscriber, SubscriberStatus
+from publisher.records import Locale, Script, Subscriber, SubscriberStatus
 from publisher.run import signals
 from publisher.site import templating
 from publisher.site.paths import Site
@@ -77,9 +77,9 @@ SCRIPT_COOKIE = "script"  # the name the pages' switcher script writes (template
 FRONT_DOOR_VARY = {"Vary": "Accept-Language, Cookie"}
 
 
-def script_from_language(header: str) -> Script | None:
-    """The first Chinese language range of Accept-Language (by q) that names a script or a
-    region; plain `zh` says neither and so decides nothing."""
+def languages(header: str) -> list[list[str]]:
+    """The Chinese language ranges of Accept-Language, best first (by q, then order), each
+    as its lower-case subtags after `zh`."""
     ranked = []
     for position, item in enumerate(header.split(",")):
         tag, _, params = item.strip().lower().partition(";")
@@ -91,7 +91,13 @@ def script_from_language(header: str) -> Script | None:
                 continue
         if tag.startswith("zh") and quality > 0:
             ranked.append((-quality, position, tag.split("-")[1:]))
-    for _, _, subtags in sorted(ranked):
+    return [subtags for _, _, subtags in sorted(ranked)]
+
+
+def script_from_language(header: str) -> Script | None:
+    """The first Chinese language range of Accept-Language (by q) that names a script or a
+    region; plain `zh` says neither and so decides nothing."""
+    for subtags in languages(header):
         # A script subtag says it outright (zh-Hant-CN is Traditional); else the region.
         for hans, hant in ({"hans"}, {"hant"}), ({"cn", "sg", "my"}, {"tw", "hk", "mo"}):
             if hans & set(subtags):
@@ -99,19 +105,6 @@ def script_from_language(header: str) -> Script | None:
             if hant & set(subtags):
                 return Script.HANT
     return None
-
-
-def remembered_script(request: Request) -> Script | None:
-    """The script a reader chose with a page's switcher (the cookie its script sets)."""
-    value = request.cookies.get(SCRIPT_COOKIE, "")
-    return next((script for script in Script if value == script.value), None)
-
-
-def parse_script(value: str) -> Script:
-    for script in Script:
-        if value.strip().lower() == script.value.lower():
-            return script
-    raise Problem(400, "unknown_script", value=value[:40])
 
 
 # -- the application ------------------------------------------------------------------------
@@ -139,23 +132,62 @@ class Web:
         else Accept-Language, else the site's."""
         chosen = request.query_params.get("script")
         if chosen is not None:
-            return parse_script(chosen)
+            return self.edition_named(chosen).script
         if fallback is not None:
             return fallback
         return self.asked_script(request) or Script(self.config.scripts.default)
 
-    @staticmethod
-    def asked_script(request: Request) -> Script | None:
+    def edition_named(self, value: str) -> Locale:
+        """The edition a form or link names (its path or tag, or zh-TW and the like)."""
+        try:
+            return self.site.locales.named(value)
+        except ValueError:
+            raise Problem(400, "unknown_script", value=value[:40]) from None
+
+    def page_edition(self, request: Request, script: Script, person: Subscriber | None) -> Locale:
+        """The edition a form shows chosen: the link's, else the subscriber's, else the
+        first of the page's script."""
+        named = request.query_params.get("script")
+        if named is not None:
+            return self.edition_named(named)
+        if person is not None and person.script is script:
+            return self.site.locales.of(person.script, person.edition)
+        return self.site.locales.default(script)
+
+    def asked_script(self, request: Request) -> Script | None:
         """The reader's choice from the switcher, which wins, else their browser's language."""
-        remembered = remembered_script(request)
-        return remembered or script_from_language(request.headers.get("accept-language", ""))
+        remembered = self.remembered(request)
+        if remembered is not None:
+            return remembered.script
+        return script_from_language(request.headers.get("accept-language", ""))
+
+    def remembered(self, request: Request) -> Locale | None:
+        """The edition a reader chose with a page's switcher (the cookie names its path)."""
+        value = request.cookies.get(SCRIPT_COOKIE, "")
+        return next((each for each in self.site.locales if value == each.path), None)
+
+    def asked_edition(self, request: Request) -> Locale | None:
+        """The edition the switcher remembered (its path), else the first edition of the
+        browser's regions (zh-HK, zh-Hant-HK: a Hong Kong edition when there is one), else
+        the first edition of the script its languages name."""
+        remembered = self.remembered(request)
+        if remembered is not None:
+            return remembered
+        for subtags in languages(request.headers.get("accept-language", "")):
+            named = {"hant": Script.HANT, "hans": Script.HANS}.get(subtags[0] if subtags else "")
+            for edition in self.site.locales:
+                region = edition.tag.lower().split("-")[2:]
+                if region and subtags[-1:] == region and named in (None, edition.script):
+                    return edition
+        script = self.asked_script(request)
+        return self.site.locales.default(script) if script else None
 
     async def front_door(self, request: Request) -> Response:
         """`/` leads to the edition the reader chose or their browser asks for; with neither,
-        it shows the site's root page, where both are offered."""
-        script = self.asked_script(request)
-        if script is not None:
-            location = base_path(self.config) + self.site.index_path(script)
+        it shows the site's root page, where all are offered."""
+        edition = self.asked_edition(request)
+        if edition is not None:
+            location = base_path(self.config) + self.site.index_path(edition)
             return RedirectResponse(location, status_code=302, headers=FRONT_DOOR_VARY)
         # The root page as the file server sends it: validators, caching headers, 304s.
         files = OutputFiles(directory=self.config.output_dir)
@@ -173,6 +205,9 @@ class Web:
     ) -> HTMLResponse:
         words = WORDS[script]
         query = {**request.query_params, "script": str(script.twin)}
+        person = values.get("person")
+        person = person if isinstance(person, Subscriber) else None
+        edition = self.site.locales.default(script)
         html = (
             templating.for_site(self.config)
             .get_template(template)
@@ -180,12 +215,14 @@ class Web:
                 script=script,
                 twin=script.twin,
                 words=words,
-                site_title=self.site.titles[script],
+                site_title=self.site.titles[edition],
                 # Host-relative: right on any host and port, and on an error page at any depth.
-                home_url=self.base_path + self.site.index_path(script),
-                subscribe_url=self.base_path + self.site.subscribe_path(script),
+                home_url=self.base_path + self.site.index_path(edition),
+                subscribe_url=self.base_path + self.site.subscribe_path(edition),
                 twin_url=request.url.path + "?" + urlencode(query),
                 show_twin=request.method in ("GET", "HEAD"),
+                editions=self.site.locales,
+                edition=self.page_edition(request, script, person),
                 **values,
             )
         )
@@ -214,12 +251,15 @@ class Web:
 
     async def subscribe(self, request: Request) -> Response:
         form = await read_form(request)
-        script = parse_script(field(form, "script") or self.page_script(request))
+        named = field(form, "script")
+        edition = self.edition_named(named) if named else None
+        script = edition.script if edition else self.page_script(request)
         email = field(form, "email").strip()
         host = request.client.host if request.client else ""
         await run_in_threadpool(self._count_post, host)
         try:
-            subscriber, mailed_lately = await run_in_threadpool(self._subscribe, email, script)
+            chosen = edition or self.site.locales.default(script)
+            subscriber, mailed_lately = await run_in_threadpool(self._subscribe, email, chosen)
         except AddressError as error:
             text = WORDS[script]["bad_email"].format(problem=error.problem)
             return self.render(
@@ -248,7 +288,7 @@ class Web:
                 limits.subscribe_window_seconds,
             )
 
-    def _subscribe(self, email: str, script: Script) -> tuple[Subscriber, bool]:
+    def _subscribe(self, email: str, script: Locale) -> tuple[Subscriber, bool]:
         """The sign-up, and whether its mail was left out for the cool-down. Someone already
         active gets no mail either, and the same page as a new sign-up: a stranger typing
         their address changes nothing, and learns nothing."""

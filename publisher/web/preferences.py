@@ -24,7 +24,7 @@ from publisher.errors import SubscriberError, TokenError
 from publisher.mail import preferences, privacy, subscribers, tokens
 from publisher.records import Frequency, Subscriber
 from publisher.store import Store
-from publisher.web.app import PAGE_HEADERS, Web, parse_script
+from publisher.web.app import PAGE_HEADERS, Web
 from publisher.web.forms import Problem, field, read_form
 from publisher.web.logs import token_id
 from publisher.words import WORDS
@@ -117,7 +117,7 @@ class PreferencesPages:
         self, request: Request, person: Subscriber, token: str, form: FormData
     ) -> Response:
         try:
-            change = _change_of(form)
+            change = _change_of(form, self.web)
             changed = await run_in_threadpool(self._apply, person, change)
         except SubscriberError as problem:
             text = WORDS[person.script]["bad_choice"].format(problem=problem)
@@ -149,7 +149,7 @@ class PreferencesPages:
             subscribers.unsubscribe(store, person.id, self.web.now())
 
 
-def _change_of(form: FormData) -> preferences.Change:
+def _change_of(form: FormData, web: Web) -> preferences.Change:
     """The choices of the save form; an empty pause date clears the pause."""
     frequency = field(form, "frequency") or Frequency.DAILY
     weekday = field(form, "weekday")
@@ -161,7 +161,7 @@ def _change_of(form: FormData) -> preferences.Change:
     except ValueError:
         raise Problem(400, "bad_date", value=paused[:40]) from None
     return preferences.Change(
-        script=parse_script(field(form, "script") or ""),
+        script=web.edition_named(field(form, "script") or ""),
         frequency=Frequency(frequency),
         weekday=preferences.WEEKDAYS.index(weekday) if weekday else None,
         paused_until=until,
