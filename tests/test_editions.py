@@ -227,3 +227,33 @@ def test_serve_leads_each_reader_to_their_regional_edition_and_its_form(site: Co
     assert f"{BASE}hk/index.html" in text
     assert f"繁體中文版（台灣）：{BASE}tw/index.html" in text
     assert f"简体中文版（中国大陆）：{BASE}cn/index.html" in text
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no /usr/bin/chromium")
+@pytest.mark.parametrize(
+    ("language", "tag"),
+    [
+        ("zh-HK", "zh-Hant-HK"),
+        ("zh-TW", "zh-Hant-TW"),
+        ("zh-MO", "zh-Hant-TW"),
+        ("zh-CN", "zh-Hans-CN"),
+    ],
+)
+def test_the_static_root_page_leads_each_region_to_its_edition(
+    site: Config, tmp_path: Path, language: str, tag: str
+) -> None:
+    """What `serve` does at `/`, the static index.html does in the browser (issue 10.3)."""
+    from test_browser import chromium
+    from test_web import serving
+
+    from publisher.web import app as web
+
+    with serving(web.create_app(site, now=lambda: NOW)) as port:
+        dom = chromium(
+            tmp_path,
+            f"--accept-lang={language}",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            f"http://127.0.0.1:{port}/index.html",
+        )
+    assert f'<html lang="{tag}">' in dom

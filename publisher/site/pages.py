@@ -181,8 +181,21 @@ def root_index(env: jinja2.Environment, site: Site, default: Locale) -> bytes:
         for script in site.locales
     ]
     # Relative to the root page, so the script leads to the edition on any host that serves
-    # it: each script's first edition (the cookie and the browser's language name a script).
-    pages = {str(each): site.index_path(site.locales.default(each)) for each in Script}
-    template = env.get_template("root.html")
-    page = template.render(site=site, title=site.titles[default], choices=choices, pages=pages)
+    # it. The cookie names an edition's folder; a region subtag (hk in zh-Hant-HK) leads to
+    # its edition, a script to its first one.
+    pages = {str(each): site.index_path(each) for each in site.locales}
+    regions = [
+        (each.tag.lower().split("-")[2], each.script.name.lower(), str(each))
+        for each in site.locales
+        if len(each.tag.split("-")) > 2
+    ]
+    firsts = {script.name.lower(): str(site.locales.default(script)) for script in Script}
+    page = env.get_template("root.html").render(
+        site=site,
+        title=site.titles[default],
+        choices=choices,
+        pages=pages,
+        regions=regions,
+        firsts=firsts,
+    )
     return page.encode("utf-8")
