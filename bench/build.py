@@ -2,6 +2,12 @@
 
     python bench/build.py                          # 10,000 articles, 100 a day
     python bench/build.py --articles 10000,100000  # both sizes and the growth between them
+    python bench/build.py --articles 100000 --kept /tmp/a100k   # "add a day" on a kept archive
+    python bench/build.py --ingest-only            # ingest of 10,000 beside its baseline, median
+
+With --kept DIR, the archive is built once into DIR (and copied to DIR.first); each later
+run puts DIR back as DIR.first left it (same path: the output folder is part of the build's
+settings), ingests the extra day of 8 and builds it in a fresh process, median of --runs.
 
 The archive is generated at run time from ../shared/seeds (nothing of the seed is stored).
 Each timing is set beside a baseline measured in the same process: for ingest, parsing the
@@ -18,6 +24,7 @@ import datetime as dt
 import json
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -164,6 +171,71 @@ def report(sizes: list[int], results: list[dict[str, float]]) -> None:
         print(f"{label:32}{cells}")
 
 
+def prepare(folder: Path, articles: int, per_day: int) -> None:
+    """Ingest and build an archive into `folder`, the extra day kept aside; copy it to
+    `folder`.first."""
+    folder.mkdir(parents=True)
+    config_path = folder / "config.toml"
+    config_path.write_text("", encoding="utf-8")
+    settings = config.load(config_path)
+    days = folder / "days"
+    days.mkdir()
+    paths = make_batches(days, articles + per_day, per_day, random.Random(1))
+    extra = paths.pop()
+    parsed = [*batch.parse(extra.read_bytes(), extra)][:8]
+    lines = [line for item in parsed for line in (item.title, f"{item.body} ({item.source})")]
+    (folder / f"extra-{extra.name}").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    extra.unlink()
+    now = dt.datetime(2026, 12, 31, tzinfo=settings.site.zone)
+    with Store(settings.database) as store:
+        for path in paths:
+            ingest_file(settings, store, path, now=now)
+    print("first build:", in_child(config_path, "build"))
+    shutil.copytree(folder, folder.with_name(folder.name + ".first"), symlinks=True)
+
+
+def add_a_day(folder: Path, articles: int, per_day: int, runs: int) -> None:
+    if not folder.exists():
+        prepare(folder, articles, per_day)
+    first = folder.with_name(folder.name + ".first")
+    figures = []
+    for _ in range(runs):
+        shutil.rmtree(folder)
+        shutil.copytree(first, folder, symlinks=True)
+        settings = config.load(folder / "config.toml")
+        now = dt.datetime(2026, 12, 31, tzinfo=settings.site.zone)
+        with Store(settings.database) as store:
+            for extra in folder.glob("extra-*.txt"):
+                ingest_file(settings, store, extra, now=now)
+        figures.append(in_child(folder / "config.toml", "build"))
+    seconds = statistics.median(figure["seconds"] for figure in figures)
+    written = statistics.median(figure["written"] for figure in figures)
+    print(f"one more day of 8 at {articles:,}: build {seconds:.2f} s, {written:.0f} files written")
+
+
+def ingest_once(per_day: int) -> tuple[float, float]:
+    """Seconds to ingest 10,000 articles into a new store, and to parse and convert them."""
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        (folder / "config.toml").write_text("", encoding="utf-8")
+        settings = config.load(folder / "config.toml")
+        paths = make_batches(folder, 10_000, per_day, random.Random(1))
+        now = dt.datetime(2026, 12, 31, tzinfo=settings.site.zone)
+        base = timed(lambda: baseline_ingest(paths, Scripts.from_config(settings)))
+        with Store(settings.database) as store:
+            seconds = timed(lambda: [ingest_file(settings, store, p, now=now) for p in paths])
+    return seconds, base
+
+
+def ingest_only(runs: int, per_day: int) -> None:
+    figures = [ingest_once(per_day) for _ in range(runs)]
+    seconds = statistics.median(each[0] for each in figures)
+    base = statistics.median(each[1] for each in figures)
+    ratio = statistics.median(each[0] / each[1] for each in figures)
+    print(f"ingest of 10,000: {seconds:.2f} s, parse+convert alone {base:.2f} s,", end=" ")
+    print(f"ratio {ratio:.2f} (median of {runs})")
+
+
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument(
@@ -171,6 +243,8 @@ def main() -> None:
     )
     options.add_argument("--per-day", type=int, default=100)
     options.add_argument("--runs", type=int, default=5, help="runs of the no-change rebuild")
+    options.add_argument("--kept", type=Path, help="time 'add a day' on an archive kept here")
+    options.add_argument("--ingest-only", action="store_true", help="time only the ingest")
     options.add_argument("--child", choices=("build", "rebuild"), help=argparse.SUPPRESS)
     options.add_argument("config", nargs="?", type=Path, help=argparse.SUPPRESS)
     args = options.parse_args()
@@ -178,6 +252,12 @@ def main() -> None:
         child(args.config, args.child, args.runs)
         return
     sizes = [int(each) for each in args.articles.split(",")]
+    if args.ingest_only:
+        ingest_only(args.runs, args.per_day)
+        return
+    if args.kept:
+        add_a_day(args.kept, sizes[0], args.per_day, args.runs)
+        return
     with tempfile.TemporaryDirectory() as folder:
         results = [
             one_size(Path(folder) / str(size), size, args.per_day, args.runs) for size in sizes

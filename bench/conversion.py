@@ -2,10 +2,13 @@
 
     python bench/conversion.py                 # 10,000 articles, median of 5 runs
     python bench/conversion.py --articles 2000 --runs 3
+    python bench/conversion.py --startup       # converter set-up: empty cache, then filled
 
 The articles are made at run time from the phrase lists in tests/data (half Traditional, half
 Simplified). Detection is timed beside the conversion ingest makes anyway, and beside the
 detection publisher used before (a Python Counter over every character), in the same process.
+`--startup` times making the site's two converters in fresh processes, each with an empty
+cache folder of config files and then with the one the first process filled.
 The seed (../shared/seeds) is read at run time; its line is skipped when it is absent.
 """
 
@@ -13,9 +16,12 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -109,11 +115,41 @@ def round_trip() -> None:
         print(f"  {name}: {same / len(seed):.2%} of the seed's characters come back in place")
 
 
+_SET_UP = (
+    "import time; from publisher.articles.conversion import Scripts;"
+    " started = time.perf_counter(); Scripts.for_site();"
+    " print(time.perf_counter() - started)"
+)
+
+
+def _set_up_seconds(cache: Path) -> float:
+    environment = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    done = subprocess.run(
+        [sys.executable, "-c", _SET_UP], cwd=REPO, env=environment, capture_output=True, check=True
+    )
+    return float(done.stdout)
+
+
+def startup(runs: int) -> None:
+    cold, warm = [], []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as folder:
+            cold.append(_set_up_seconds(Path(folder)))
+            warm.append(_set_up_seconds(Path(folder)))
+    first, second = statistics.median(cold), statistics.median(warm)
+    print(f"converter set-up, median of {runs} fresh processes:")
+    print(f"  empty cache {first:.3f} s, filled cache {second:.3f} s (ratio {second / first:.2f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--startup", action="store_true", help="time the converters' set-up")
     options = parser.parse_args()
+    if options.startup:
+        startup(options.runs)
+        return
     detection(make_articles(options.articles, random.Random(11)), options.runs)
     print("news phrases right (tests/data):")
     scores()

@@ -207,11 +207,13 @@ class Settlement:
 
 @dataclass(frozen=True, slots=True)
 class ArticleRef:
-    """Enough of an article to plan a build: its key, date and source."""
+    """Enough of an article to plan a build: its key, date and source, and the store
+    generation that stored it (the search index numbers articles in that order)."""
 
     key: str
     day: dt.date
     source: str
+    generation: int = 0
 
 
 @dataclass(frozen=True, slots=True)

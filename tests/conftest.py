@@ -12,6 +12,8 @@ import datetime as dt
 import hashlib
 import itertools
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,6 +42,15 @@ ENGINES = ("sqlite", "postgresql")
 # The engine of the test now running, for make_config: None is the default (SQLite).
 _storage_url: list[str] = []
 _schemas = itertools.count()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """OpenCC's config files go to a cache folder of this run, not the user's own."""
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="publisher-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(os.environ["XDG_CACHE_HOME"], ignore_errors=True)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -4,6 +4,7 @@ the schema step that brought them. Real store, real files, a real SIGKILL."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -129,3 +130,103 @@ def test_a_build_killed_midway_leaves_whole_files_and_the_next_build_finishes(
         assert store.last_build() is None  # nothing recorded: the next build redoes it all
         build(config, store, NOW)
     assert files_of(config.output_dir) == complete
+
+
+def write_day(folder: Path, day: dt.date, count: int, first: int) -> Path:
+    """A batch of `count` articles of our own, numbered from `first` (each text differs)."""
+    lines = []
+    for n in range(first, first + count):
+        lines += [
+            f"第{n}則：新廠的晶片開始量產",
+            f"第{n}則內文：記憶體價格連續上漲。 (來源{n % 3})",
+        ]
+    path = folder / f"{day.isoformat()}.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def rewritten(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
+    return {name for name in before if after.get(name) != before[name]}
+
+
+def test_added_days_rewrite_what_shows_them_and_equal_a_full_build(
+    config: Config, store: Store, tmp_path: Path
+) -> None:
+    ingest_file(config, store, write_day(tmp_path, DAY, 40, 0), now=NOW)
+    build(config, store, NOW)
+    first = files_of(config.output_dir)
+    ingest_file(config, store, write_day(tmp_path, DAY + dt.timedelta(days=1), 3, 40), now=NOW)
+    build(config, store, NOW)
+    newer = files_of(config.output_dir)
+    changed = rewritten(first, newer)
+    assert not {name for name in changed if "/2025-12-14/" in name}  # the older day's pages
+    # Search ids follow the order articles were stored: the first chunk of 32 stays.
+    assert "search/zh-Hant/docs/0.json" not in changed
+    assert "search/zh-Hant/docs/1.json" in changed
+    # An older day, added later, is numbered after them all: the same chunks stay.
+    ingest_file(config, store, write_day(tmp_path, dt.date(2025, 11, 20), 2, 43), now=NOW)
+    build(config, store, NOW)
+    older = files_of(config.output_dir)
+    changed = rewritten(newer, older)
+    assert "search/zh-Hant/docs/0.json" not in changed
+    assert not {name for name in changed if "/2025-12-15/" in name}
+    assert "zh-Hant/archive/2025-11.xml" in set(older) - set(newer)
+    shutil.rmtree(config.output_dir)
+    build(config, store, NOW, full=True)
+    assert files_of(config.output_dir) == older
+
+
+# A build after one more day that SIGKILLs itself once the search index's first parts are
+# in place (the day's postings appended) and a later output is staged in a temporary file.
+_KILLED_ADDING = """
+import dataclasses, datetime as dt, os, signal, sys
+from pathlib import Path
+from publisher import config as config_module
+from publisher.site import build as site_build
+from publisher.store import Store
+
+settings = config_module.load(Path(sys.argv[1]))
+
+def die_when_staged(render):
+    def dying(chosen):
+        if any(settings.output_dir.rglob("*.tmp")):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return render(chosen)
+    return dying
+
+def progress(todo):
+    parts = [output for output in todo if output.path.startswith("search/terms/")]
+    start = next(n for n, output in enumerate(todo) if output is parts[3])
+    for n, output in enumerate(todo):
+        dying = dataclasses.replace(output, render=die_when_staged(output.render))
+        yield dying if n >= start else output
+
+site_build.GROUP_KEYS = 20
+now = dt.datetime(2025, 12, 15, 8, tzinfo=settings.site.zone)
+with Store(settings.database) as store:
+    site_build.build(settings, store, now, progress)
+"""
+
+
+def test_a_killed_build_of_a_new_day_is_finished_by_the_next(
+    config: Config, store: Store, tmp_path: Path
+) -> None:
+    ingest_file(config, store, write_day(tmp_path, DAY, 40, 0), now=NOW)
+    build(config, store, NOW)
+    before = files_of(config.output_dir)
+    ingest_file(config, store, write_day(tmp_path, DAY + dt.timedelta(days=1), 8, 40), now=NOW)
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_ADDING, str(config.root / "config.toml")],
+        cwd=REPO,
+        check=False,
+    )
+    assert killed.returncode == -9
+    midway = files_of(config.output_dir)
+    assert rewritten(before, midway), "the kill did not land mid-build"
+    assert [path for path in config.output_dir.rglob("*.tmp")], "nothing was in hand"
+    build(config, store, NOW)
+    assert not [path for path in config.output_dir.rglob("*.tmp")]
+    finished = files_of(config.output_dir)
+    shutil.rmtree(config.output_dir)
+    build(config, store, NOW, full=True)
+    assert files_of(config.output_dir) == finished

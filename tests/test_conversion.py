@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -254,3 +257,54 @@ def test_protected_terms_are_untouched_wherever_they_stand(
     for piece, out in zip(pieces, converted.split("※"), strict=True):
         if piece in terms:
             assert out == piece
+
+
+# -- the cache of config files -----------------------------------------------------------------
+
+_CONVERT = (
+    "import sys; from publisher.articles.conversion import Scripts;"
+    " s = Scripts.for_site(protected=tuple(sys.argv[1:]));"
+    " print(s.to_hant.signature, s.to_hant.convert('项目的内存芯片'))"
+)
+
+
+def _convert_in_a_new_process(cache: Path, *protected: str) -> str:
+    environment = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    done = subprocess.run(
+        [sys.executable, "-c", _CONVERT, *protected],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def _cached_files(cache: Path) -> dict[Path, int]:
+    return {path: path.stat().st_mtime_ns for path in cache.rglob("*") if path.is_file()}
+
+
+def test_a_second_process_loads_the_config_files_the_first_one_made(tmp_path: Path) -> None:
+    first = _convert_in_a_new_process(tmp_path)
+    made = _cached_files(tmp_path)
+    assert {path.name for path in made} >= {"s2twp.json", "tw2sp.json", "signature"}
+    assert _convert_in_a_new_process(tmp_path) == first
+    assert _cached_files(tmp_path) == made  # read, not made again
+    assert first.split() == [SCRIPTS.to_hant.signature, SCRIPTS.to_hant.convert("项目的内存芯片")]
+
+
+def test_other_protected_terms_get_their_own_cached_files(tmp_path: Path) -> None:
+    plain = _convert_in_a_new_process(tmp_path)
+    kept = _convert_in_a_new_process(tmp_path, "内存")
+    assert plain.split()[1] == "項目的記憶體晶片"
+    assert kept.split()[1] == "項目的内存晶片"
+    assert plain.split()[0] != kept.split()[0]
+
+
+def test_without_a_usable_cache_folder_conversion_still_works(tmp_path: Path) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    assert _convert_in_a_new_process(blocked).split() == [
+        SCRIPTS.to_hant.signature,
+        "項目的記憶體晶片",
+    ]

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import make_config
+from publisher.articles.ingest import ingest_file
 from publisher.cli import main
 from publisher.config import Config
 from publisher.errors import StorageError
@@ -322,3 +323,25 @@ def test_a_store_before_the_editions_step_keeps_its_readers_in_their_script(
             locales.of(bo.script, bo.edition).tag,
         ) == expected
     assert rows_of(config.database.path) == before
+
+
+def test_a_store_before_article_generations_upgrades_and_its_next_day_builds_from_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, news_path: Path
+) -> None:
+    config = make_config(tmp_path)
+    first_release_store(config.database.path)
+    step = next(s for s in migrations.STEPS if s.summary.startswith("articles remember"))
+    earlier = tuple(s for s in migrations.STEPS if s.version < step.version)
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations, "STEPS", earlier)
+        patch.setattr(migrations, "LATEST", earlier[-1].version)
+        Store(config.database).close()
+    before = rows_of(config.database.path)
+    with Store(config.database) as store:
+        assert [s.version for s in store.upgraded] == [step.version]
+        assert rows_of(config.database.path) == before
+        assert store.added_since(0) == {}  # stored before the step: older than any build
+        ingest_file(config, store, news_path, day=NOW.date(), now=NOW)
+        assert len(store.added_since(store.generation() - 1)) == 8
+        written = build(config, store, NOW).written
+    assert written > 0

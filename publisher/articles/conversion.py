@@ -48,9 +48,9 @@ class Converter:
 
     def __init__(self, config: str, protected: tuple[str, ...] = ()) -> None:
         self.config = config
-        self._engine = phrasebook.engine(config, protected)
-        # Names the exact conversion, so a stored result is reused only for the same one.
-        self.signature = phrasebook.signature(config, phrasebook.phrase_table(config, protected))
+        # The signature names the exact conversion, so a stored result is reused only for
+        # the same one.
+        self._engine, self.signature = phrasebook.engine(config, protected)
 
     def convert(self, text: str) -> str:
         # OpenCC's C core ends a text at NUL: convert around it.

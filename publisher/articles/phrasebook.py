@@ -8,6 +8,13 @@ phrase (文件夹 → 資料夾) still wins over our shorter word (文件 → �
 
 The table, lowest precedence first: the shipped phrase dictionaries of the config, the shipped
 names, then the site's `scripts.protected_terms` (kept verbatim).
+
+Making the table and the config files takes about 0.6 s for a config from Simplified (two
+more OpenCC configs are loaded to write them), in every process that converts. So the files
+are kept in a cache folder ($XDG_CACHE_HOME/publisher/opencc, else ~/.cache/…), one folder
+per set of inputs (OpenCC's release and files, the config, our dictionaries, the protected
+terms); a process whose inputs match one only loads it. Without a writable cache folder, the
+files are made in a temporary folder as before.
 """
 
 from __future__ import annotations
@@ -15,7 +22,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 import tempfile
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -119,7 +128,7 @@ def _phrase_dictionaries(node: Any) -> list[dict[str, Any]]:
 
 
 def _ahead_of(ours: Path, dictionary: dict[str, Any]) -> dict[str, Any]:
-    mine = {"type": "text", "file": str(ours)}
+    mine = {"type": "text", "file": ours.name}
     return {"type": "group", "match_policy": "union", "dicts": [mine, dictionary]}
 
 
@@ -131,6 +140,7 @@ def news_config(config: str, table: dict[str, str], folder: Path) -> Path:
     """
     base = json.loads((_OPENCC_SHARE / f"{config}.json").read_text(encoding="utf-8"))
     spec = _with_absolute_paths(copy.deepcopy(base))
+    # Our files are named relative to the JSON (OpenCC looks beside it), so the folder can move.
     same, targets = folder / "same.txt", folder / "targets.txt"
     same.write_text("".join(f"{key}\t{key}\n" for key in table), encoding="utf-8")
     last = _as_first_step_leaves_it(config, table) | table
@@ -150,9 +160,61 @@ def news_config(config: str, table: dict[str, str], folder: Path) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A news-aware config on disk: its JSON file and the signature of its table."""
+
+    path: Path
+    signature: str
+
+
+def cache_folder() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "publisher" / "opencc"
+
+
+def _inputs(config: str, protected: tuple[str, ...]) -> str:
+    """Names everything the config files are made from; a change to any makes a new name."""
+    made_of = hashlib.sha256(
+        json.dumps([opencc.__version__, str(_OPENCC_SHARE), config, protected]).encode()
+    )
+    for name in (*DICTIONARIES[config], "names"):
+        made_of.update(dictionary_path(name).read_bytes())
+    return f"{config}-{made_of.hexdigest()[:20]}"
+
+
+def _write(config: str, protected: tuple[str, ...], folder: Path) -> Prepared:
+    table = phrase_table(config, protected)
+    made = Prepared(news_config(config, table, folder), signature(config, table))
+    (folder / "signature").write_text(made.signature, encoding="utf-8")
+    return made
+
+
+def _cached(config: str, protected: tuple[str, ...]) -> Prepared:
+    """The config's files from the cache, made and put there first when missing. A folder is
+    renamed into place whole, so a reader never sees half of one; racing processes each make
+    their own and the first rename wins. Raises OSError when the cache cannot be used."""
+    folder = cache_folder() / _inputs(config, protected)
+    if not (folder / "signature").exists():
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".new-") as new:
+            _write(config, protected, Path(new))
+            try:
+                Path(new).rename(folder)
+            except OSError:
+                if not (folder / "signature").exists():  # not a race lost: a real failure
+                    raise
+    return Prepared(folder / f"{config}.json", (folder / "signature").read_text("utf-8"))
+
+
 @cache
-def engine(config: str, protected: tuple[str, ...] = ()) -> opencc.OpenCC:
-    """The news-aware OpenCC: its files are read once, when it is made, so they can go."""
-    with tempfile.TemporaryDirectory(prefix="publisher-opencc-") as folder:
-        path = news_config(config, phrase_table(config, protected), Path(folder))
-        return opencc.OpenCC(str(path))
+def engine(config: str, protected: tuple[str, ...] = ()) -> tuple[opencc.OpenCC, str]:
+    """The news-aware OpenCC and the signature of its table. OpenCC reads the files once,
+    when it is made: without a usable cache they are made for this process only."""
+    try:
+        made = _cached(config, protected)
+        return opencc.OpenCC(str(made.path)), made.signature
+    except OSError:
+        with tempfile.TemporaryDirectory(prefix="publisher-opencc-") as folder:
+            made = _write(config, protected, Path(folder))
+            return opencc.OpenCC(str(made.path)), made.signature

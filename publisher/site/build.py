@@ -47,14 +47,37 @@ class BuildReport:
     seconds: float
 
 
-def _fingerprint(
-    settings: str, output: Output, corrected: dict[Locale, dict[str, dt.datetime]]
-) -> str:
-    fixes = corrected[output.script]
-    for other in output.twins:  # it shows other editions' texts too
-        fixes = corrected[other] | fixes
-    marks = [f"{key}@{fixes[key].isoformat()}" if key in fixes else key for key in output.keys]
-    return hashlib.sha256("\0".join((settings, output.path, *marks)).encode()).hexdigest()
+class _Fingerprints:
+    """Fingerprints of one plan. An output of more than GROUP_KEYS keys is fingerprinted by a
+    digest of its keys, made once per list: the search index's parts share the list of every
+    article, which would otherwise be hashed once per part."""
+
+    def __init__(self, settings: str, corrected: dict[Locale, dict[str, dt.datetime]]) -> None:
+        self.settings = settings
+        self.corrected = corrected
+        # By the id of a keys tuple (the plan keeps it alive) and what picks the corrections.
+        self._digests: dict[tuple[int, Locale, tuple[Locale, ...]], str] = {}
+
+    def __call__(self, output: Output) -> str:
+        marks = self._digest(output) if len(output.keys) > GROUP_KEYS else self._marks(output)
+        made_of = "\0".join((self.settings, output.path, *marks))
+        return hashlib.sha256(made_of.encode()).hexdigest()
+
+    def _digest(self, output: Output) -> list[str]:
+        shown = (id(output.keys), output.script, output.twins)
+        if shown not in self._digests:
+            marks = self._marks(output)
+            digest = hashlib.sha256("\0".join(marks).encode()).hexdigest()
+            self._digests[shown] = f"{len(marks)} keys:{digest}"
+        return [self._digests[shown]]
+
+    def _marks(self, output: Output) -> list[str]:
+        fixes = self.corrected[output.script]
+        for other in output.twins:  # it shows other editions' texts too
+            fixes = self.corrected[other] | fixes
+        if not fixes:
+            return list(output.keys)
+        return [f"{key}@{fixes[key].isoformat()}" if key in fixes else key for key in output.keys]
 
 
 def _settings(config: Config, titles: Mapping[Locale, str]) -> str:
@@ -156,8 +179,15 @@ def _feeds(
     return outputs
 
 
-def plan(config: Config, site: Site, index: Sequence[ArticleRef]) -> list[Output]:
-    """Every output of the site, from the article index newest first. Pure."""
+def plan(
+    config: Config,
+    site: Site,
+    index: Sequence[ArticleRef],
+    added: frozenset[str] | None = None,
+) -> list[Output]:
+    """Every output of the site, from the article index newest first. Pure, but for a build
+    whose only change is the articles `added` since the last: then the search index's parts
+    render by appending to the files that build wrote."""
     env = templating.for_site(config)
     window = [ref.key for ref in index[: config.feeds.max_entries]]
     by_day: dict[dt.date, list[str]] = defaultdict(list)
@@ -202,7 +232,7 @@ def plan(config: Config, site: Site, index: Sequence[ArticleRef]) -> list[Output
             )
             for ref in index
         ]
-    return outputs + reader.outputs(config, site, env, index, outputs)
+    return outputs + reader.outputs(config, site, env, index, outputs, added)
 
 
 def _editions_for(
@@ -284,9 +314,11 @@ def build(
     """Render and write what changed; `progress` wraps the outputs to render (a bar).
 
     What changed is told by the store: a build of the same store generation with the same
-    settings has nothing to do and returns at once, whatever the size of the archive.
-    Otherwise the outputs whose fingerprint moved are rendered. Files are trusted to be as
-    the last build left them; `full` also re-makes every output file that is missing."""
+    settings has nothing to do and returns at once, whatever the size of the archive. When
+    only articles were added since, the outputs that may show them are fingerprinted (see
+    `_may_change`); otherwise every output is. The outputs whose fingerprint moved are
+    rendered. Files are trusted to be as the last build left them; `full` also re-makes
+    every output file that is missing."""
     started = time.perf_counter()
     scripts = Scripts.from_config(config)
     site = Site.from_config(config, scripts)
@@ -297,12 +329,16 @@ def build(
     key = hashlib.sha256(repr((settings, signatures)).encode()).hexdigest()
     generation = store.generation()
     last = store.last_build()
-    if not full and last and (last.generation, last.settings) == (generation, key):
+    same = not full and last is not None and last.settings == key
+    if same and last and last.generation == generation:
         todo: list[Output] = []
         changed: dict[str, str] = {}
         total = last.written + last.unchanged
     else:
-        todo, changed, total = _plan_changes(config, store, site, settings, now, full=full)
+        added = _added(store, last.generation, generation) if same and last else None
+        todo, changed, total = _plan_changes(
+            config, store, site, settings, now, full=full, added=added
+        )
     written = _render(store, scripts, config.output_dir, progress(todo))
     seconds = time.perf_counter() - started
     store.record_build(
@@ -311,29 +347,65 @@ def build(
     return BuildReport(written=written, unchanged=total - written, seconds=seconds)
 
 
+def _added(store: Store, shown: int, generation: int) -> frozenset[str] | None:
+    """The keys of the articles stored since generation `shown`, when adding them is all
+    that changed: each generation since then stored articles (a store copied from another
+    starts its own count, and gets None)."""
+    added = store.added_since(shown)
+    if set(added.values()) != set(range(shown + 1, generation + 1)):
+        return None
+    return frozenset(added)
+
+
+def _may_change(output: Output, known: set[str], added: frozenset[str]) -> bool:
+    """Whether an output can read differently now that `added` are stored, the settings and
+    corrections being those of the last build: an output made of one older article and
+    nothing else (its page, a day or a source of one article) shows what it showed."""
+    return len(output.keys) != 1 or output.keys[0] in added or output.keys[0] not in known
+
+
 def _plan_changes(
-    config: Config, store: Store, site: Site, settings: str, now: dt.datetime, *, full: bool
+    config: Config,
+    store: Store,
+    site: Site,
+    settings: str,
+    now: dt.datetime,
+    *,
+    full: bool,
+    added: frozenset[str] | None,
 ) -> tuple[list[Output], dict[str, str], int]:
     """The outputs to render, their new fingerprints, and how many outputs there are. The
     conversions the current settings lack are made first; their corrections move the
-    fingerprints of exactly the outputs that show them."""
+    fingerprints of exactly the outputs that show them. Articles `added` since the last
+    build under these settings were converted by the ingest (or are, in memory, by
+    `editions`), so then only the outputs that may show them are looked at."""
     scripts = Scripts.from_config(config)
-    previous = store.output_fingerprints()
     root = config.output_dir
     # A killed build's temporaries: the caller holds the store lock, so none is live. A
-    # killed build recorded nothing, so the build after it always comes this way.
-    remove_temporaries(root)
-    todo = []
-    changed = {}
-    convert_missing(store, scripts, site.locales, now)
+    # killed build recorded nothing, so the build after it always comes this way; looking
+    # through every folder of the output is left to the builds after one that was killed.
+    if store.start_build() or full:
+        remove_temporaries(root)
+    if added is None:
+        convert_missing(store, scripts, site.locales, now)
     corrected = {
         locale: store.corrections(scripts.converter_for(locale).signature)
         for locale in site.locales
     }
-    outputs = plan(config, site, store.article_index())
-    for output in outputs:
-        fingerprint = _fingerprint(settings, output, corrected)
-        if previous.get(output.path) != fingerprint or (full and not (root / output.path).exists()):
+    index = store.article_index()
+    outputs = plan(config, site, index, added)
+    if added is None:
+        looked_at, previous = outputs, store.output_fingerprints()
+    else:
+        known = {ref.key for ref in index}
+        looked_at = [output for output in outputs if _may_change(output, known, added)]
+        previous = store.output_fingerprints(output.path for output in looked_at)
+    fingerprint = _Fingerprints(settings, corrected)
+    todo = []
+    changed = {}
+    for output in looked_at:
+        made = fingerprint(output)
+        if previous.get(output.path) != made or (full and not (root / output.path).exists()):
             todo.append(output)
-            changed[output.path] = fingerprint
+            changed[output.path] = made
     return todo, changed, len(outputs)

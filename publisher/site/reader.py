@@ -25,12 +25,14 @@ def outputs(
     env: jinja2.Environment,
     index: Sequence[ArticleRef],
     planned: Sequence[Output],
+    added: frozenset[str] | None = None,
 ) -> list[Output]:
-    """What the reader pages add to `planned` (the rest of the site's plan)."""
+    """What the reader pages add to `planned` (the rest of the site's plan); `added` as in
+    `build.plan`."""
     script_js = env.loader.get_source(env, "search.js")[0] if env.loader else ""
     default = site.locales.default(Script(config.scripts.default))
     plan = [Output("search.js", (), default, lambda _: script_js.encode())]
-    plan += search.outputs(site, index)
+    plan += search.outputs(site, index, added, config.output_dir)
     summary_chars, per_source = config.feeds.summary_chars, config.feeds.per_source
     plan += history.outputs(site, env, summary_chars, index, per_source)
     by_source: dict[str, list[str]] = defaultdict(list)

@@ -15,8 +15,12 @@ Files, below the output folder:
   for articles n·CHUNK … n·CHUNK+CHUNK−1, plus the edits that turn the text into the other
   script, so the browser can mark a match made in that script.
 
-Article ids count up from the oldest article, so a new day appends ids: it changes the
-last chunk, the parts its terms fall in, and meta.json. Pure: editions in, bytes out.
+Article ids count up in the order articles were stored (by store generation; within one,
+oldest day first and batch order), so new articles append ids whatever their date: they
+change the last chunk, the parts their terms fall in, and meta.json. A build that only adds
+articles appends their postings to the parts the last build wrote (the same bytes a whole
+computation gives) instead of reading every article again. Otherwise pure: editions in,
+bytes out.
 """
 
 from __future__ import annotations
@@ -28,8 +32,10 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 
-from publisher.records import ArticleRef, Edition
+from publisher.errors import PublisherError
+from publisher.records import ArticleRef, Edition, Locale
 from publisher.site.outputs import Output
 from publisher.site.paths import Site
 
@@ -109,23 +115,27 @@ def _json(value: object) -> bytes:
 
 
 class _Postings:
-    """Every part of the index, computed once per build from all articles in both scripts
-    and shared by the part outputs (each renders its own slice)."""
+    """Every part of the index, computed once per build from the articles numbered from
+    `first` on, in every edition, and shared by the part outputs (each takes its slice)."""
 
-    def __init__(self, parts: int, editions: int) -> None:
+    def __init__(self, parts: int, editions: int, first: int = 0) -> None:
         self.parts = parts
         self.editions = editions  # how many texts of each article an output gets
+        self.first = first
         self._split: dict[int, dict[str, list[int]]] | None = None
 
     def render(self, number: int, chosen: Sequence[Edition]) -> bytes:
+        return _json({term: _gaps(ids) for term, ids in self.of(number, chosen).items()})
+
+    def of(self, number: int, chosen: Sequence[Edition]) -> dict[str, list[int]]:
         if self._split is None:
             self._split = self._compute(chosen)
-        postings = self._split.get(number, {})
-        return _json({term: _gaps(ids) for term, ids in postings.items()})
+        return self._split.get(number, {})
 
     def _compute(self, chosen: Sequence[Edition]) -> dict[int, dict[str, list[int]]]:
         split: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-        for number, texts in enumerate(_columns(chosen, self.editions)):
+        texts_of = _columns(chosen, self.editions)
+        for number, texts in enumerate(texts_of, start=self.first):
             words = set[str]()
             for text in (each.text for each in texts):
                 words |= terms(text.title) | terms(text.body) | terms(text.source)
@@ -163,20 +173,24 @@ def _docs(site: Site, chosen: Sequence[Edition]) -> bytes:
     return _json([_doc(site, own, twin) for own, twin in _columns(chosen, 2)])
 
 
-def outputs(site: Site, index: Iterable[ArticleRef]) -> list[Output]:
-    """The index's files, from the store's article index, newest first."""
+def outputs(
+    site: Site,
+    index: Iterable[ArticleRef],
+    added: frozenset[str] | None = None,
+    root: Path | None = None,
+) -> list[Output]:
+    """The index's files, from the store's article index, newest first. Given the keys
+    `added` since the last build and the output folder `root` it wrote, the parts take
+    those articles' postings onto the files there, when the number of parts stays."""
     rows = list(index)
-    # Oldest first, batch order kept within a day (the sort is stable): ids only append.
-    keys = tuple(ref.key for ref in sorted(rows, key=lambda ref: ref.day))
+    # Stored order, the oldest day first within one generation (the sort is stable, and
+    # keeps the batch order within a day): ids only append.
+    keys = tuple(ref.key for ref in sorted(rows, key=lambda ref: (ref.generation, ref.day)))
     parts = part_count(len(keys))
     meta = {"count": len(keys), "chunk": CHUNK, "parts": parts, "version": 1}
     first, *others = site.locales
     plan = [Output("search/meta.json", (repr(meta),), first, lambda _: _json(meta))]
-    postings = _Postings(parts, len(site.locales))
-    plan += [
-        Output(f"search/terms/{parts}/{n}.json", keys, first, _part(postings, n), tuple(others))
-        for n in range(parts)
-    ]
+    plan += _parts(keys, parts, (first, *others), added, root)
     for script in site.locales:
         # Marks a match typed in the other script: the edits to its first edition's text.
         twin = (site.locales.default(script.script.twin),)
@@ -193,5 +207,70 @@ def outputs(site: Site, index: Iterable[ArticleRef]) -> list[Output]:
     return plan
 
 
+def _parts(
+    keys: tuple[str, ...],
+    parts: int,
+    locales: tuple[Locale, ...],
+    added: frozenset[str] | None,
+    root: Path | None,
+) -> list[Output]:
+    old = len(keys) - len(added or ())
+    paths = [f"search/terms/{parts}/{n}.json" for n in range(parts)]
+    first, *others = locales
+    if added and root and part_count(old) == parts and set(keys[old:]) == added:
+        postings = _Postings(parts, len(locales), first=old)
+        new = keys[old:]
+        return [
+            Output(path, new, first, _appended(postings, n, root / path), tuple(others))
+            for n, path in enumerate(paths)
+        ]
+    whole = _Postings(parts, len(locales))
+    return [
+        Output(path, keys, first, _part(whole, n), tuple(others)) for n, path in enumerate(paths)
+    ]
+
+
 def _part(postings: _Postings, number: int) -> Callable[[Sequence[Edition]], bytes]:
     return lambda chosen: postings.render(number, chosen)
+
+
+def _appended(
+    postings: _Postings, number: int, previous: Path
+) -> Callable[[Sequence[Edition]], bytes]:
+    """Part `number` as the last build wrote it, with the new articles' postings after
+    (their ids are all higher, so each list only grows at its end). A build killed before
+    it recorded itself may have appended some of them already: those are cut off first."""
+
+    def render(chosen: Sequence[Edition]) -> bytes:
+        new = postings.of(number, chosen)
+        try:
+            old = previous.read_bytes()
+        except FileNotFoundError:
+            raise PublisherError(
+                f"{previous}: missing from the last build's output; run `publisher build --full`"
+            ) from None
+        if not new:
+            return old
+        stored: dict[str, list[int]] = json.loads(old)
+        merged = {term: _below(gaps, postings.first) for term, gaps in stored.items()}
+        for term, ids in new.items():
+            gaps = merged.setdefault(term, [])
+            tail = _gaps(ids)
+            tail[0] -= sum(gaps)  # the first new id, after the last old one
+            gaps += tail
+        return _json({term: gaps for term, gaps in merged.items() if gaps})
+
+    return render
+
+
+def _below(gaps: list[int], first: int) -> list[int]:
+    """The gaps of a postings list's ids below `first`."""
+    if sum(gaps) < first:
+        return gaps
+    kept, at = [], 0
+    for gap in gaps:
+        at += gap
+        if at >= first:
+            break
+        kept.append(gap)
+    return kept

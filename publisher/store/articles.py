@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from publisher.records import Article, ArticleRef, Conversion, Script, Tally, Text
-from publisher.store.builds import next_generation
+from publisher.store.builds import GENERATION, next_generation
 from publisher.store.database import Database, operation
 
 CHUNK = 500  # keys per IN (…): under every engine's limit on bound parameters
@@ -94,9 +94,11 @@ class ArticleQueries:
         if not triples:
             return
         with self.db.transaction():
+            next_generation(self.db)
             self.db.executemany(
                 "INSERT INTO articles (key, batch_date, position, published, script, title,"
-                " body, source, source_file, ingested) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " body, source, source_file, ingested, generation)"
+                f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ({GENERATION}))",
                 [
                     (
                         article.key,
@@ -120,7 +122,6 @@ class ArticleQueries:
                     for article, signature, twin in triples
                 ],
             )
-            next_generation(self.db)
 
     @operation("store a conversion")
     def put_conversion(
@@ -194,9 +195,18 @@ class ArticleQueries:
     def article_index(self) -> list[ArticleRef]:
         """Key, date and source of every article, newest first: enough to plan a build."""
         rows = self.db.execute(
-            "SELECT key, batch_date, source FROM articles ORDER BY batch_date DESC, position"
+            "SELECT key, batch_date, source, generation FROM articles"
+            " ORDER BY batch_date DESC, position"
         )
-        return [ArticleRef(r[0], dt.date.fromisoformat(r[1]), r[2]) for r in rows]
+        return [ArticleRef(r[0], dt.date.fromisoformat(r[1]), r[2], int(r[3])) for r in rows]
+
+    @operation("read the articles added since a generation")
+    def added_since(self, generation: int) -> dict[str, int]:
+        """Key → the generation that stored it, for the articles stored after `generation`."""
+        rows = self.db.execute(
+            "SELECT key, generation FROM articles WHERE generation > ?", (generation,)
+        )
+        return {row[0]: int(row[1]) for row in rows}
 
     @operation("read articles by key")
     def articles_by_keys(self, keys: Iterable[str]) -> list[Article]:

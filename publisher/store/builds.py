@@ -4,10 +4,15 @@ generation (meta.generation), which every change to the articles moves on."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from publisher.records import BuildRecord
 from publisher.store.database import Database, operation
+
+_CHUNK = 500  # paths per IN (…): under every engine's limit on bound parameters
+
+
+GENERATION = "SELECT CAST(value AS INTEGER) FROM meta WHERE name = 'generation'"
 
 
 def next_generation(db: Database) -> None:
@@ -22,14 +27,36 @@ class BuildQueries:
     db: Database
 
     @operation("read the outputs' fingerprints")
-    def output_fingerprints(self) -> dict[str, str]:
-        rows = self.db.execute("SELECT path, fingerprint FROM outputs")
-        return {row[0]: row[1] for row in rows}
+    def output_fingerprints(self, paths: Iterable[str] | None = None) -> dict[str, str]:
+        """Path → fingerprint of every output, or of those among `paths`."""
+        if paths is None:
+            rows = self.db.execute("SELECT path, fingerprint FROM outputs")
+            return {row[0]: row[1] for row in rows}
+        found: dict[str, str] = {}
+        wanted = list(paths)
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT path, fingerprint FROM outputs WHERE path IN ({marks})"
+            found.update((row[0], row[1]) for row in self.db.execute(sql, chunk))
+        return found
 
     @operation("read the store's generation")
     def generation(self) -> int:
-        row = self.db.execute("SELECT value FROM meta WHERE name = 'generation'").fetchone()
+        row = self.db.execute(GENERATION).fetchone()
         return int(row[0]) if row else 0
+
+    @operation("note that a build writes")
+    def start_build(self) -> bool:
+        """Note that a build is about to write files; whether the one before it did so
+        and was killed before it recorded itself (so its temporaries may lie about)."""
+        with self.db.transaction():
+            killed = self.db.execute("SELECT 1 FROM meta WHERE name = 'writing'").fetchone()
+            self.db.execute(
+                "INSERT INTO meta (name, value) VALUES ('writing', '1')"
+                " ON CONFLICT (name) DO NOTHING"
+            )
+        return killed is not None
 
     @operation("record the build")
     def record_build(
@@ -38,8 +65,9 @@ class BuildQueries:
         report: BuildRecord,
     ) -> None:
         """Store the fingerprints of the outputs that `changed` (path → fingerprint) and a
-        line for the build."""
+        line for the build, which has finished writing."""
         with self.db.transaction():
+            self.db.execute("DELETE FROM meta WHERE name = 'writing'")
             self.db.executemany(
                 "INSERT INTO outputs (path, fingerprint) VALUES (?, ?)"
                 " ON CONFLICT (path) DO UPDATE SET fingerprint = excluded.fingerprint",

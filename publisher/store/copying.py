@@ -49,6 +49,11 @@ def copy_store(source: StorageConfig, target: StorageConfig) -> dict[str, int]:
                     _copy_table(origin, copy, table)
                 if copy.db.engine == "postgresql":
                     _advance_identities(copy)
+                # Builds and articles name generations: the counter goes on from the source's.
+                copy.db.execute(
+                    "UPDATE meta SET value = ? WHERE name = 'generation'",
+                    (str(origin.generation()),),
+                )
                 _check(expected, _counts(copy), target)
         except origin.db.driver_errors + copy.db.driver_errors as error:
             raise StorageError(f"{target}: the copy failed, nothing was kept: {error}") from None

@@ -259,6 +259,14 @@ _EDITIONS = """
 ALTER TABLE subscribers ADD COLUMN edition TEXT NOT NULL DEFAULT ''
 """
 
+# Each article carries the generation that stored it, so that a build plans from the
+# articles added since the generation it last showed rather than from the whole archive.
+# Articles stored before this step read as generation 0, older than any build.
+_ARTICLE_GENERATION_ANY = """
+ALTER TABLE articles ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX articles_by_generation ON articles (generation)
+"""
+
 STEPS: tuple[Step, ...] = (
     Step(1, "the first release's schema", {"sqlite": _V1_SQLITE, "postgresql": _V1_POSTGRESQL}),
     Step(
@@ -273,6 +281,7 @@ STEPS: tuple[Step, ...] = (
     Step(6, "deliveries claimed by a sender with a lease", {ANY: _V6_ANY}),
     Step(7, "confirm links per sign-up, mail cool-down, form rate limits", {ANY: _V7_ANY}),
     Step(8, "a subscriber's regional edition", {ANY: _EDITIONS}),
+    Step(9, "articles remember the generation that stored them", {ANY: _ARTICLE_GENERATION_ANY}),
 )
 
 LATEST = STEPS[-1].version
