@@ -7,7 +7,8 @@ Two relays (tests/smtpserver.py, aiosmtpd, each its own process); sender i sends
 i mod 2. Each run reports: mails/s of the senders together (wall time from the first
 start to the last exit), the relay limit measured in the same run (as many raw smtplib
 clients, each pushing the same prebuilt bytes to the same relay, with no store), and the
-peak memory of each sender. Then one sender on a SQLite store, for the engine's cost.
+share, time inside `send` and peak memory of each sender. Then one sender on a SQLite
+store, for the engine's cost.
 PostgreSQL: a throwaway cluster (tests/pgcluster.py, fsync on) unless --url names one.
 """
 
@@ -17,6 +18,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import resource
 import smtplib
 import subprocess
@@ -25,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -88,8 +91,21 @@ def forget_deliveries(settings: Config) -> None:
         store.db.execute("DELETE FROM deliveries")
 
 
-def senders(configs: list[Config]) -> tuple[float, list[float]]:
-    """Run one `send` per config at once; wall seconds and each one's peak RSS in MB."""
+@dataclass(frozen=True)
+class Sender:
+    """What one sender process reported: its share, the seconds `send` itself counted (the
+    process's start and imports are not in them, the wall time includes them), memory."""
+
+    sent: int
+    seconds: float
+    rss_mb: float
+
+    def __str__(self) -> str:
+        return f"{self.sent} sent in {self.seconds:.1f} s, {self.rss_mb:.0f} MB"
+
+
+def senders(configs: list[Config]) -> tuple[float, list[Sender]]:
+    """Run one `send` per config at once; wall seconds and what each reported."""
     command = [sys.executable, __file__, "--sender"]
     started = time.perf_counter()
     running = [
@@ -101,7 +117,14 @@ def senders(configs: list[Config]) -> tuple[float, list[float]]:
     for process, output in zip(running, outputs, strict=True):
         if process.returncode:
             raise SystemExit(f"a sender failed ({process.returncode}): {output}")
-    return seconds, [json.loads(output.splitlines()[-1])["rss_mb"] for output in outputs]
+    return seconds, [_report(output) for output in outputs]
+
+
+def _report(output: str) -> Sender:
+    summary = re.search(r"(\d+) sent, .*; ([\d.]+) s, ", output)
+    assert summary, output
+    rss = json.loads(output.splitlines()[-1])["rss_mb"]
+    return Sender(int(summary[1]), float(summary[2]), rss)
 
 
 def sender(config_path: str) -> None:
@@ -166,21 +189,21 @@ def main() -> None:
         rates = {}
         for count in args.workers:
             forget_deliveries(configs[0])
-            seconds, memory = senders(configs[:count])
+            seconds, each = senders(configs[:count])
             rates[count] = args.people / seconds
             limit = relay_limit(configs[0], [ports[i % 2] for i in range(count)], 2000)
             print(
                 f"{count} sender(s): {rates[count]:6.0f} mails/s ({seconds:.1f} s); relay limit "
-                f"with {count} raw client(s): {limit:6.0f} mails/s; peak memory per sender: "
-                + ", ".join(f"{mb:.0f} MB" for mb in memory)
+                f"with {count} raw client(s): {limit:6.0f} mails/s; each sender: "
+                + "; ".join(map(str, each))
             )
         if 1 in rates and 2 in rates:
             print(f"2 senders / 1 sender: {rates[2] / rates[1]:.2f}x")
         sqlite = write_config(folder / "sqlite", "sqlite:///publisher.db", ports[0])
         fill(sqlite, args.people)
-        seconds, memory = senders([sqlite])
+        seconds, each = senders([sqlite])
         rate = args.people / seconds
-        print(f"1 sender on SQLite: {rate:6.0f} mails/s ({seconds:.1f} s; {memory[0]:.0f} MB)")
+        print(f"1 sender on SQLite: {rate:6.0f} mails/s ({seconds:.1f} s; {each[0]})")
         if 1 in rates:
             print(f"1 sender, PostgreSQL / SQLite: {rates[1] / rate:.0%}")
 

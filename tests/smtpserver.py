@@ -74,6 +74,7 @@ class Handler:
     ) -> None:
         self.default = ACCEPT
         self.keep = keep  # False: count mails without holding them in memory
+        self.pipelining = True  # offer PIPELINING (RFC 2920) in the EHLO reply, as Postfix does
         self.total = 0
         self.mail_reply = ""  # e.g. "553 5.7.1 Sender refused": answer MAIL FROM so
         self.delay = delay  # seconds to think before answering the end of DATA
@@ -114,6 +115,13 @@ class Handler:
             action = plan.popleft() if plan else self.default
             self.attempts.append((recipient, action))
             return action
+
+    async def handle_EHLO(
+        self, server: SMTP, session: Session, envelope: Envelope, hostname: str, lines: list[str]
+    ) -> list[str]:
+        session.host_name = hostname  # what aiosmtpd does itself when there is no hook
+        # aiosmtpd reads pipelined commands one by one anyway; it only does not say so.
+        return [*lines[:-1], "250-PIPELINING", lines[-1]] if self.pipelining else lines
 
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -198,7 +206,8 @@ class SmtpServer:
 
     `tls`: an ssl.SSLContext for implicit TLS; `starttls`: one for STARTTLS (then required);
     `logins`: {user: password} turns on AUTH (and requires it); `smtputf8=False`: the server
-    does not offer SMTPUTF8 (internationalised addresses).
+    does not offer SMTPUTF8 (internationalised addresses); `pipelining=False`: nor
+    PIPELINING, so a client says one command at a time.
     """
 
     def __init__(
@@ -210,8 +219,10 @@ class SmtpServer:
         logins: dict[str, str] | None = None,
         port: int = 0,
         smtputf8: bool = True,
+        pipelining: bool = True,
     ) -> None:
         self.handler = handler or Handler()
+        self.handler.pipelining = pipelining
         kwargs: dict[str, Any] = {"hostname": HOST, "port": port, "ready_timeout": 10}
         kwargs["enable_SMTPUTF8"] = smtputf8
         if tls is not None:

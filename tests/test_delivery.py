@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 from smtpserver import (
@@ -493,6 +494,29 @@ def test_nothing_is_written_while_the_server_talks(
     with SmtpServer(Probe()) as probing:
         report = run(smtp_config(config.root, probing.port), store)
     assert report.sent == 3 and seen == [True] * 3
+
+
+def test_the_relay_has_no_mail_whose_hand_over_is_not_committed(
+    setup: tuple[Config, Store], server: SmtpServer
+) -> None:
+    """The hand-over commits on a thread of its own while the envelope and body go out; the
+    final "." waits for it. Else a crash could leave a mail in the relay's hands whose row
+    says it never left, and the next run would mail that reader again."""
+    config, store = setup
+    add_people(store, 5)
+    unrecorded: list[str] = []
+
+    class Probe(Handler):
+        async def handle_DATA(self, *args: Any) -> str:
+            envelope = args[2]
+            with Store(config.database) as other:  # another connection: committed rows only
+                state = rows(other)
+            unrecorded.extend(r for r in envelope.rcpt_tos if not state[r]["message_id"])
+            return await super().handle_DATA(*args)
+
+    with SmtpServer(Probe()) as probing:
+        report = run(smtp_config(config.root, probing.port), store)
+    assert report.sent == 5 and unrecorded == []
 
 
 # -- a real crash: kill -9 in the middle of a list of 200 ------------------------------------

@@ -2,20 +2,24 @@
 
 Each (date, subscriber) has one row in `deliveries` (publisher.delivery.queue), and the row
 moves forward only after the step it records has happened, every step committed on its own
-(no transaction is open while the server talks; a settle shares the next claim's
+(no transaction is open while the server talks; a settle shares the next hand-over's
 transaction, publisher.delivery.queue):
 
     queued ──claim──▶ sending ──handover──▶ sending + message_id ──250──▶ sent
-      ▲                  │                        ├──5xx──▶ failed
-      └─ 4xx, dropped ───┘                        └── lost before the answer ──▶ uncertain
+      ▲                                           ├──5xx──▶ failed
+      └──────── 4xx, dropped before the end ──────┤
+                                                  └── lost before the answer ──▶ uncertain
 
+The handover is committed before the point of no return (SMTP's final ".", the Maildir's
+rename), while the transport says the envelope and the body.
 The checkpoint is the row itself, written after the send, not a cursor moved when a batch
 is fetched (the listmonk flaw, its issues 2278 and 3022): a crash can never skip anyone.
 A row found in `sending` when a run starts was interrupted. Without a message_id it never
 reached the handover, so nothing can have gone out: it is queued again. With one, the
-mail was in the server's hands (or renamed into the Maildir) before the crash could record
-the answer: it becomes `uncertain` and is never resent on its own — an operator looks the
-Message-ID up in the relay's log and, if it is not there, runs `send --retry-uncertain`.
+mail may have been in the server's hands (or renamed into the Maildir) before the crash
+could record the answer: it becomes `uncertain` and is never resent on its own — an
+operator looks the Message-ID up in the relay's log and, if it is not there, runs
+`send --retry-uncertain`. A crash leaves at most one such row per sender.
 """
 
 from __future__ import annotations
@@ -148,6 +152,7 @@ class _Run:
             self.queue.flush()  # the last settles, held back for a next write
             self.claimed.clear()
             self.queue.release(deferred=True)
+            self.queue.close()
 
     def _halted(self) -> bool:
         if self.stop.is_set() and not self.halt:
@@ -221,10 +226,10 @@ class _Run:
             self._withdraw(delivery_id)
             return
         self.queue.keep_lease()
+        # Committed while the transport talks; it waits for it before the point of no return.
+        committed = self.queue.hand_over(delivery_id, letter.message_id)
         try:
-            self.transport.send(
-                letter, lambda: self.queue.handed_over(delivery_id, letter.message_id)
-            )
+            self.transport.send(letter, committed)
         except SendFailure as failure:
             self._failed(delivery_id, subscriber_id, tries + 1, letter.recipient, failure)
             return

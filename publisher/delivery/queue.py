@@ -10,6 +10,13 @@ uncertain (never sent again), as if the crash had come a moment earlier, before 
 server's answer was recorded. The engine writes what is held (`flush`) before it waits for
 anything and when the run ends, so the time a settle is held is the time it takes to build
 the next letter.
+
+The hand-over's commit (its flush to disk is most of a mail's cost) runs on a thread of
+its own while the transport says the envelope and the body; the transport waits for it
+before the point of no return (SMTP's final ".", the Maildir's rename). Meanwhile nothing
+else touches the store: every other use waits for it first (`store`). So a crash leaves
+at most one row uncertain, the mail being sent, as before: only now that may be a mail
+whose envelope the server was still reading or refusing.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from publisher.errors import PublisherError
 from publisher.records import DeliveryStatus, Settlement, Subscriber, SubscriberStatus
@@ -55,7 +63,7 @@ class Queue:
         shared: bool = False,
         lease_seconds: float = LEASE_SECONDS,
     ) -> None:
-        self.store = store
+        self._store = store
         self.day = day
         self.wall = wall
         self.shared = shared
@@ -63,6 +71,29 @@ class Queue:
         self.worker = worker_id()
         self._renew_at = 0.0
         self._held: list[Settlement] = []
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hand-over")
+        self._pending: Future[bool] | None = None
+
+    @property
+    def store(self) -> Store:
+        """The store, once the hand-over under way (if any) is committed: one connection,
+        used by one thread at a time."""
+        self._sync()
+        return self._store
+
+    def _sync(self) -> None:
+        """Wait for the hand-over under way; one that failed, and that nobody waited for,
+        raises its error here."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        """Wait for the hand-over under way and end the thread that records them."""
+        try:
+            self._sync()
+        finally:
+            self._writer.shutdown()
 
     def enqueue(self, people: Iterable[Subscriber]) -> None:
         """A row per subscriber; an existing row keeps its state."""
@@ -131,13 +162,25 @@ class Queue:
         the digest."""
         return self.store.withdraw_delivery(delivery_id)
 
-    def handed_over(self, delivery_id: int, message_id: str) -> None:
-        """From here on the mail may arrive: a crash now leaves the row uncertain. Raises
-        LostClaim, before anything goes out, if the row is no longer this sender's."""
+    def hand_over(self, delivery_id: int, message_id: str) -> Callable[[], None]:
+        """Start recording, with the settles held back, that the mail of `delivery_id` goes
+        now: from then on a crash leaves the row uncertain. Returns the call that waits
+        until it is committed; it raises LostClaim, before anything goes out, if the row is
+        no longer this sender's."""
+        store = self.store
         held, self._held = self._held, []
-        now = self.wall()
-        if not self.store.settle_and_hand_over(held, delivery_id, self.worker, message_id, now):
-            raise LostClaim(f"delivery {delivery_id} was taken over by another sender")
+        pending = self._writer.submit(
+            store.settle_and_hand_over, held, delivery_id, self.worker, message_id, self.wall()
+        )
+        self._pending = pending
+
+        def committed() -> None:
+            if self._pending is pending:
+                self._pending = None
+            if not pending.result():
+                raise LostClaim(f"delivery {delivery_id} was taken over by another sender")
+
+        return committed
 
     def subscriber(self, subscriber_id: int) -> Subscriber | None:
         """An active subscriber the run did not know of when it began (they confirmed

@@ -1,11 +1,13 @@
 """The SMTP backend: mails handed to a relay, paced by delivery.smtp.rate_per_second.
 
-The handover is the moment the message body starts to go out after DATA: a crash from then on
-leaves the row uncertain, as nobody can tell how far the mail got. In the running process we
-can: a connection lost while the body is still going out loses a mail no server can have
-taken (nothing is accepted before the final "."), so it is deferred; lost after the whole
-message went out and before the server's answer, the mail is maybe delivered, so it is never
-resent on its own.
+A mail is MAIL FROM, RCPT TO and DATA (in one write where the relay offers PIPELINING,
+RFC 2920), then, after the server's 354, the body, then the final ".". The handover is
+recorded between the body and the "." (while the server reads the body): no server takes
+a mail before its final ".", so a crash up to then sends nothing, and from then on the
+row is uncertain, as nobody can tell how far the mail got. In the running process we can:
+a connection lost before the "." went out loses a mail no server can have taken, so it is
+deferred; lost after the whole message went out and before the server's answer, the mail
+is maybe delivered, so it is never resent on its own.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import logging
 import os
 import re
 import smtplib
+import socket
 import ssl
 import time
 from collections.abc import Callable
@@ -48,6 +51,14 @@ class RateLimit:
         if delay > 0:
             self.sleep(delay)
         self._next = max(self._next, self.clock()) + self.interval
+
+
+# The envelope's steps: the command, whom a refusal is about, the replies that go on.
+_STEPS = (
+    ("MAIL FROM", Scope.SERVER, (250,)),
+    ("RCPT TO", Scope.RECIPIENT, (250, 251)),
+    ("DATA", Scope.MESSAGE, (354,)),
+)
 
 
 class _Stale(Exception):
@@ -151,39 +162,65 @@ class Smtp(Managed):
         on_handover: Handover,
         progress: _Progress,
     ) -> None:
-        code, reply = _mail_from(conn, letter, data)
-        if code != 250:
-            self._abandon(conn, code)
-            if code == 421 and progress.reused:
-                # A server that closes an idle connection may say so first (Postfix: "421
-                # 4.4.2 … timeout exceeded"); read as the answer to MAIL FROM, that is stale.
-                raise _Stale
-            raise _reply_failure(code, reply, Scope.SERVER)
-        progress.step = "RCPT TO"
+        options = _mail_options(conn, letter, data)
+        # What smtplib.mail() does for SMTPUTF8: send the commands as UTF-8 (rset() resets it).
+        conn.command_encoding = "utf-8" if "SMTPUTF8" in options else "ascii"
         # The addresses were checked when the letter was built: said as they are, not
         # parsed again by smtplib's quoteaddr() for every mail.
-        conn.putcmd("rcpt", f"TO:<{letter.recipient}>")
-        code, reply = conn.getreply()
-        if code not in (250, 251):
-            self._abandon(conn, code)
-            raise _reply_failure(code, reply, Scope.RECIPIENT)
-        progress.step = "DATA"
-        conn.putcmd("data")
-        code, reply = conn.getreply()
-        if code != 354:
-            self._abandon(conn, code)
-            raise _reply_failure(code, reply, Scope.MESSAGE)
+        commands = [
+            f"MAIL FROM:<{letter.sender}>{''.join(' ' + o for o in options)}\r\n",
+            f"RCPT TO:<{letter.recipient}>\r\n",
+            "DATA\r\n",
+        ]
+        if conn.has_extn("pipelining"):
+            # RFC 2920: the three commands in one write, their replies read after: one
+            # round trip instead of three.
+            conn.send("".join(commands).encode(conn.command_encoding))
+            commands = ["", "", ""]
+        self._envelope(conn, commands, progress)
         # smtplib.data() would do the same, but could not tell us where it broke.
         stuffed = _dot_stuffed(data)
+        conn.send(stuffed if stuffed.endswith(b"\r\n") else stuffed + b"\r\n")
+        # The hand-over is recorded while the server reads the body, and before the final
+        # ".": a server takes no mail without it, so a crash up to here sends nothing.
         on_handover()
-        # sendall() returns only once every byte is out; if it fails, the final "." is not.
-        conn.send(stuffed + (b"" if stuffed.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+        conn.send(b".\r\n")  # sendall(): returns only once it is out; if it fails, it is not
         progress.sent_whole = True
         code, reply = conn.getreply()
         if code != 250:
             if code == 421:
                 self._drop()
             raise _reply_failure(code, reply, Scope.MESSAGE)
+
+    def _envelope(self, conn: smtplib.SMTP, commands: list[str], progress: _Progress) -> None:
+        """MAIL FROM, RCPT TO and DATA, each sent first unless it is "" (pipelined, sent
+        already), and their replies read in turn: returns once the server said 354. After a
+        refusal the replies still due are read, so the next mail finds the dialogue in step."""
+        refusal: SendFailure | None = None
+        for (step, scope, expected), command in zip(_STEPS, commands, strict=True):
+            progress.step = step
+            if command:
+                if refusal is not None:
+                    break
+                conn.send(command.encode(conn.command_encoding))
+            code, reply = conn.getreply()
+            if code in expected or refusal is not None:
+                continue
+            if code == 421:
+                self._drop()
+                if progress.reused and step == "MAIL FROM":
+                    # A server that closes an idle connection may say so first (Postfix: "421
+                    # 4.4.2 … timeout exceeded"); read as the answer to MAIL FROM, that is stale.
+                    raise _Stale
+                raise _reply_failure(code, reply, scope)
+            refusal = _reply_failure(code, reply, scope)
+        if refusal is None:
+            return
+        if code == 354:
+            self._drop()  # DATA taken after a refusal: only closing the connection ends it
+        else:
+            self._abandon(conn, code)
+        raise refusal
 
     def _connection(self) -> smtplib.SMTP:
         if self._conn is None:
@@ -198,6 +235,10 @@ class Smtp(Managed):
                 conn = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=self._context)
             else:
                 conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            # Every write is a whole unit (commands, body, end): Nagle's algorithm would
+            # only hold the final "." back until the body's last segment is acknowledged.
+            assert conn.sock is not None  # the constructor connected
+            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn.ehlo()
             if s.security == "starttls":
                 conn.starttls(context=self._context)
@@ -235,14 +276,6 @@ def _dot_stuffed(data: bytes) -> bytes:
     if not data.startswith(b".") and b"\n." not in data:
         return data
     return re.sub(rb"(?m)^\.", b"..", data)
-
-
-def _mail_from(conn: smtplib.SMTP, letter: Letter, data: bytes) -> tuple[int, bytes]:
-    options = _mail_options(conn, letter, data)
-    # What smtplib.mail() does for SMTPUTF8: send the commands as UTF-8 (rset() resets it).
-    conn.command_encoding = "utf-8" if "SMTPUTF8" in options else "ascii"
-    conn.putcmd("mail", " ".join([f"FROM:<{letter.sender}>", *options]))
-    return conn.getreply()
 
 
 def _mail_options(conn: smtplib.SMTP, letter: Letter, data: bytes) -> list[str]:

@@ -68,7 +68,11 @@ class SqliteDatabase:
         _create_private(path)
         try:
             # isolation_level=None: we open every transaction ourselves, so none is left open.
-            self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            # check_same_thread=False: a sender commits its hand-overs on a thread of their
+            # own while it talks to the relay, never two threads at once (delivery.queue).
+            self._db = sqlite3.connect(
+                path, isolation_level=None, timeout=30, check_same_thread=False
+            )
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA foreign_keys = ON")
