@@ -118,6 +118,8 @@ class DigestConfig:
     reply_to: str = ""
     unsubscribe_mailto: str = "unsubscribe@localhost"
     excerpt_chars: int = 140
+    # The weekly digest shows at most this many stories of each day (publisher.mail.weekly).
+    weekly_per_day: int = 5
     # Where the HMAC key lives when PUBLISHER_SECRET is not set; created on first use.
     secret_file: str = "publisher.key"
 
@@ -341,6 +343,7 @@ _CHECKS: dict[str, typing.Callable[[Any], str | None]] = {
     "digest.from_address": _check_from,
     "digest.unsubscribe_mailto": _check_mailto,
     "digest.excerpt_chars": _positive,
+    "digest.weekly_per_day": _positive,
     "delivery.backend": _check_choice(("outbox", "smtp")),
     "delivery.lease_seconds": _positive,
     "delivery.smtp.port": _positive,

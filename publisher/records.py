@@ -132,8 +132,8 @@ class Subscriber:
     confirmed: dt.datetime | None
     unsubscribed: dt.datetime | None
     bounced: dt.datetime | None = None
-    # The reader's own choices (publisher.mail.preferences). Sending honours the script and
-    # the pause; frequency and weekday are stored but not honoured yet (every digest goes).
+    # The reader's own choices (publisher.mail.preferences), all honoured by sending; the
+    # sources they opted out of are kept apart (Store.opted_out_sources).
     frequency: Frequency = Frequency.DAILY
     weekday: int | None = None  # 0 = Monday, with weekly
     paused_until: dt.date | None = None  # mail resumes with this day's digest
@@ -163,6 +163,13 @@ class BounceRecord:
     received: dt.datetime
 
 
+class DigestKind(StrEnum):
+    """Which digest a delivery row is of: the day's, or the week's (keyed by its Monday)."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryRecord:
     """One line of a subscriber's delivery history."""
@@ -173,6 +180,7 @@ class DeliveryRecord:
     attempts: int
     message_id: str
     updated: dt.datetime
+    kind: DigestKind = DigestKind.DAILY
 
 
 class DeliveryStatus(StrEnum):
@@ -181,6 +189,7 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     UNCERTAIN = "uncertain"
+    SKIPPED = "skipped"  # final: the reader's sources published nothing in the digest
 
 
 @dataclass(frozen=True, slots=True)

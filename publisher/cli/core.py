@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 from publisher.cli.options import changes_store, date_argument, existing_store
 from publisher.config import Config
 from publisher.errors import PublisherError
+from publisher.records import DigestKind
 
 if TYPE_CHECKING:
     from publisher.store import Store
@@ -111,13 +112,18 @@ def _print_mail(store: Store) -> None:
     print(
         "subscribers: " + (", ".join(f"{p.count} {p.status} {p.script}" for p in people) or "none")
     )
-    days = store.delivery_days(RECENT)
-    print("digests sent:" + ("" if days else " none"))
-    for day in days:
-        states = ", ".join(f"{n} {state}" for state, n in store.delivery_counts(day).items() if n)
-        print(f"  {day}  {states}")
-        for row in store.uncertain_deliveries(day):
-            print(f"    uncertain: {row.email} {row.message_id} ({row.reason})")
+    for kind in DigestKind:
+        days = store.delivery_days(RECENT, kind=kind)
+        heading = "digests sent:" if kind is DigestKind.DAILY else "weekly digests sent:"
+        if days or kind is DigestKind.DAILY:
+            print(heading + ("" if days else " none"))
+        for day in days:
+            counts = store.delivery_counts(day, kind=kind)
+            states = ", ".join(f"{n} {state}" for state, n in counts.items() if n)
+            name = f"{day}" if kind is DigestKind.DAILY else f"week of {day}"
+            print(f"  {name}  {states}")
+            for row in store.uncertain_deliveries(day, kind=kind):
+                print(f"    uncertain: {row.email} {row.message_id} ({row.reason})")
     run = store.last_run()
     if run is not None:
         done = f"finished {run.finished.isoformat()}: {run.summary}" if run.finished else ""

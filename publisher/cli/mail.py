@@ -109,10 +109,11 @@ def _register_subscribers(commands: argparse._SubParsersAction[argparse.Argument
 def _register_set(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     choose = actions.add_parser(
         "set",
-        help="change a subscriber's edition, frequency or pause",
+        help="change a subscriber's edition, sources, frequency or pause",
         description="Change a subscriber's choices, as on their preferences page; they take "
-        "effect from the next digest. Sending honours the edition and the pause; frequency "
-        "and weekday are stored but not honoured yet (every day's digest still goes).",
+        "effect from the next digest. A weekly reader gets the last complete week's digest "
+        "on their weekday and no daily one; a reader whose sources published nothing in a "
+        "digest gets no mail for it (recorded as skipped).",
     )
     choose.add_argument("email", help="the subscriber's address")
     choose.add_argument(
@@ -121,6 +122,15 @@ def _register_set(actions: argparse._SubParsersAction[argparse.ArgumentParser]) 
     choose.add_argument("--frequency", type=Frequency, choices=list(Frequency))
     choose.add_argument(
         "--weekday", choices=preferences.WEEKDAYS, help="the day of a weekly digest"
+    )
+    sources = choose.add_mutually_exclusive_group()
+    sources.add_argument(
+        "--sources",
+        metavar='"A,B"',
+        help="only these sources (comma-separated names, as `publisher status` lists them)",
+    )
+    sources.add_argument(
+        "--all-sources", action="store_true", help="every source, new ones included"
     )
     pause = choose.add_mutually_exclusive_group()
     pause.add_argument(
@@ -135,21 +145,34 @@ def _register_set(actions: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _set(args: argparse.Namespace, config: Config) -> int:
-    change = preferences.Change(
-        script=edition_argument(config, args.script) if args.script else None,
-        frequency=args.frequency,
-        weekday=preferences.WEEKDAYS.index(args.weekday) if args.weekday else None,
-        paused_until=args.pause_until,
-        resume=args.resume,
-    )
     now = config.now()
     with Store(config.database) as store:
+        change = preferences.Change(
+            script=edition_argument(config, args.script) if args.script else None,
+            frequency=args.frequency,
+            weekday=preferences.WEEKDAYS.index(args.weekday) if args.weekday else None,
+            paused_until=args.pause_until,
+            resume=args.resume,
+            opted_out=_opted_out(store, args),
+        )
         person = privacy.find(store, args.email)
         person = preferences.apply(store, person, change, now.date())
+        opted_out = store.opted_out_sources(person.id)
     weekly = f" on {preferences.WEEKDAYS[person.weekday]}" if person.weekday is not None else ""
     paused = f", paused until {person.paused_until}" if person.paused_until else ""
-    print(f"{person.email}: {subscribers.edition_of(person)}, {person.frequency}{weekly}{paused}")
+    but = f", all sources but {', '.join(sorted(opted_out))}" if opted_out else ", all sources"
+    edition = subscribers.edition_of(person)
+    print(f"{person.email}: {edition}, {person.frequency}{weekly}{paused}{but}")
     return 0
+
+
+def _opted_out(store: Store, args: argparse.Namespace) -> frozenset[str] | None:
+    if args.all_sources:
+        return frozenset()
+    if args.sources is None:
+        return None
+    known = [tally.name for tally in store.counts_by_source()]
+    return preferences.opt_outs(known, args.sources.split(","))
 
 
 def _add(args: argparse.Namespace, config: Config) -> int:

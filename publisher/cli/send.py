@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import threading
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from publisher.cli import exits
@@ -20,11 +21,14 @@ if TYPE_CHECKING:
 
 
 def _summary(report: SendReport) -> str:
+    name = f"week of {report.day} (weekly)" if report.kind == "weekly" else f"{report.day}"
     text = (
-        f"{report.day}: {report.sent} sent, {report.failed} failed, "
+        f"{name}: {report.sent} sent, {report.failed} failed, "
         f"{report.uncertain} uncertain, {report.deferred} deferred"
     )
     extra = []
+    if report.quiet:
+        extra.append(f"{report.quiet} skipped: nothing from their sources")
     if report.skipped:
         extra.append(f"{report.skipped} done before")
     if report.withdrawn:
@@ -61,18 +65,30 @@ def _send(args: argparse.Namespace, config: Config) -> int:
             )
         with stop_on_signals(stop):
             report = delivery.send_day(config, store, day, now, stop=stop)
-        if report.empty:
-            print(f"no articles for {day}: nothing to send")
-            return 0
-        print(_summary(report))
-        if report.stopped:
-            print(f"stopped early: {report.reason}; run the same command again to go on")
-        elif report.deferred:
-            print(f"{report.deferred} deferred: run the same command again later to retry them")
+        for each in (report, report.weekly):
+            if each is not None:
+                _print(each)
         for line in _uncertain_help(store, day):
             print(line)
         # The day's state, not this run's: a second send must not hide an earlier failure.
-        return exits.of_day(settle.day_state(store.delivery_counts(day)))
+        counts = Counter(store.delivery_counts(day))
+        if report.weekly is not None:
+            counts.update(store.delivery_counts(report.weekly.day, kind=report.weekly.kind))
+        return exits.of_day(settle.day_state(counts))
+
+
+def _print(report: SendReport) -> None:
+    if report.empty and report.kind == "weekly":
+        print(f"no articles in the week of {report.day}: no weekly digest to send")
+        return
+    if report.empty:
+        print(f"no articles for {report.day}: nothing to send")
+        return
+    print(_summary(report))
+    if report.stopped:
+        print(f"stopped early: {report.reason}; run the same command again to go on")
+    elif report.deferred:
+        print(f"{report.deferred} deferred: run the same command again later to retry them")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

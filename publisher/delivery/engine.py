@@ -1,6 +1,7 @@
-"""Delivery: one day's digest to every active subscriber, exactly once each.
+"""Delivery: one day's digest to every active subscriber, exactly once each; on a reader's
+chosen weekday, the weekly digest to the weekly readers, as its own rows.
 
-Each (date, subscriber) has one row in `deliveries` (publisher.delivery.queue), and the row
+Each (date, kind, subscriber) has one row in `deliveries` (publisher.delivery.queue), and the row
 moves forward only after the step it records has happened, every step committed on its own
 (no transaction is open while the server talks; a settle shares the next hand-over's
 transaction, publisher.delivery.queue):
@@ -12,6 +13,8 @@ transaction, publisher.delivery.queue):
 
 The handover is committed before the point of no return (SMTP's final ".", the Maildir's
 rename), while the transport says the envelope and the body.
+A claimed row whose reader's sources published nothing in the digest ends `skipped`: no
+mail, and final like `sent`.
 The checkpoint is the row itself, written after the send, not a cursor moved when a batch
 is fetched (the listmonk flaw, its issues 2278 and 3022): a crash can never skip anyone.
 A row found in `sending` when a run starts was interrupted. Without a message_id it never
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import heapq
 import logging
 import threading
@@ -41,8 +45,9 @@ from publisher.delivery.queue import LEASE_SECONDS, LostClaim, Queue
 from publisher.delivery.transport import Scope, SendFailure, Transport
 from publisher.errors import PublisherError
 from publisher.mail import preferences, subscribers
-from publisher.mail.digest import prepare_digest
-from publisher.records import DeliveryStatus, Letter, Subscriber
+from publisher.mail.digest import prepare_digest, prepare_weekly
+from publisher.mail.weekly import last_complete_week
+from publisher.records import DeliveryStatus, DigestKind, Letter, Subscriber
 from publisher.store import Store
 
 log = logging.getLogger(__name__)
@@ -57,7 +62,7 @@ class Digest(Protocol):
     @property
     def renders(self) -> int: ...
 
-    def letter(self, subscriber: Subscriber) -> Letter: ...
+    def letter(self, subscriber: Subscriber) -> Letter | None: ...
 
 
 @dataclass(frozen=True)
@@ -74,10 +79,20 @@ class SendReport:
     seconds: float = 0.0
     renders: int = 0
     empty: bool = False  # the day has no articles: nothing was queued or sent
+    quiet: int = 0  # skipped in this run: none of the reader's sources is in the digest
+    kind: DigestKind = DigestKind.DAILY  # weekly: `day` is the week's Monday
+    weekly: SendReport | None = None  # the weekly digest, sent the same day
 
     @property
     def complete(self) -> bool:
-        return not (self.failed or self.uncertain or self.deferred or self.stopped)
+        mine = not (self.failed or self.uncertain or self.deferred or self.stopped)
+        return mine and (self.weekly is None or self.weekly.complete)
+
+    @property
+    def unfinished(self) -> bool:
+        """Running again would do more: stopped, or mail deferred (this or the weekly)."""
+        mine = self.stopped or bool(self.deferred)
+        return mine or (self.weekly is not None and self.weekly.unfinished)
 
 
 @dataclass(frozen=True)
@@ -130,7 +145,7 @@ class _Run:
         self.queue, self.digest, self.people = queue, digest, people
         self.transport, self.policy = transport, policy
         self.stop, self.clock, self.sleep = stop, clock, sleep
-        self.sent = self.failed = self.uncertain = self.withdrawn = 0
+        self.sent = self.failed = self.uncertain = self.withdrawn = self.quiet = 0
         self.in_a_row = 0  # server failures since the last sign the server works
         self.pause_until = 0.0
         self.waited = 0.0  # seconds spent waiting for the relay, against policy.max_wait
@@ -225,6 +240,10 @@ class _Run:
         if not claimed and not self.queue.claim(delivery_id):
             self._withdraw(delivery_id)
             return
+        if letter is None:
+            self.queue.settle(delivery_id, DeliveryStatus.SKIPPED, "nothing from their sources")
+            self.quiet += 1
+            return
         self.queue.keep_lease()
         # Committed while the transport talks; it waits for it before the point of no return.
         committed = self.queue.hand_over(delivery_id, letter.message_id)
@@ -292,6 +311,7 @@ def deliver(
     active: list[Subscriber] | None = None,
     shared: bool = False,
     lease_seconds: float = LEASE_SECONDS,
+    kind: DigestKind = DigestKind.DAILY,
 ) -> SendReport:
     """Queue `people` for `day` and send `digest` to every queued row. Resumable: run it
     again and it picks up what is still queued, never a row that is done. `active` (default
@@ -301,12 +321,17 @@ def deliver(
     started = clock()
     stop = stop or threading.Event()
     wall = lambda: now + dt.timedelta(seconds=clock() - started)  # noqa: E731
-    queue = Queue(store, day, wall, shared=shared, lease_seconds=lease_seconds)
+    queue = Queue(store, day, wall, shared=shared, lease_seconds=lease_seconds, kind=kind)
     queue.enqueue(people)
     uncertain = queue.recover()
     withdrawn = queue.withdraw_inactive()
     before = queue.counts()
-    done = (DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.UNCERTAIN)
+    done = (
+        DeliveryStatus.SENT,
+        DeliveryStatus.FAILED,
+        DeliveryStatus.UNCERTAIN,
+        DeliveryStatus.SKIPPED,
+    )
     skipped = sum(before[status] for status in done) - uncertain
     run = _Run(
         queue,
@@ -333,6 +358,8 @@ def deliver(
         reason=run.halt,
         seconds=clock() - started,
         renders=digest.renders,
+        quiet=run.quiet,
+        kind=kind,
     )
     log.debug("send %s: %s", day, report)
     return report
@@ -349,21 +376,50 @@ def send_day(
     clock: Clock = time.monotonic,
     sleep: Sleep | None = None,
 ) -> SendReport:
-    """Send the digest of `day` to every active, unpaused subscriber who has not had it yet."""
+    """Send the digest of `day` to every active, unpaused daily reader who has not had it
+    yet, and the last complete week's digest to the weekly readers who chose `day`'s
+    weekday (publisher.mail.weekly); the weekly's report rides along as `weekly`."""
     started = clock()
-    digest = prepare_digest(config, store, day, now)
-    if digest is None:
-        return SendReport(day=day, empty=True)
     stop = stop or threading.Event()
     sleep = sleep or stop.wait
     if transport is None:
         transport = open_transport(config, clock=clock, sleep=sleep)
     active = subscribers.active(store)
-    report = deliver(
+    opted_out = store.source_optouts()
+    send = functools.partial(
+        _send_digest, config, store, now, stop, transport, clock, sleep, active
+    )
+    daily = send(DigestKind.DAILY, day, prepare_digest(config, store, day, now, opted_out))
+    weekly = None
+    if preferences.due(active, day, DigestKind.WEEKLY):
+        monday = last_complete_week(day)
+        prepared = prepare_weekly(config, store, monday, now, opted_out)
+        weekly = send(DigestKind.WEEKLY, monday, prepared, on=day)
+    return dataclasses.replace(daily, weekly=weekly, seconds=clock() - started)
+
+
+def _send_digest(
+    config: Config,
+    store: Store,
+    now: dt.datetime,
+    stop: threading.Event,
+    transport: Transport,
+    clock: Clock,
+    sleep: Sleep,
+    active: list[Subscriber],
+    kind: DigestKind,
+    day: dt.date,
+    digest: Digest | None,
+    on: dt.date | None = None,
+) -> SendReport:
+    """One digest to its due readers (`on`: the day it goes out, if not `day`)."""
+    if digest is None:
+        return SendReport(day=day, empty=True, kind=kind)
+    return deliver(
         store,
         day,
         digest,
-        preferences.due(active, day),
+        preferences.due(active, on or day, kind),
         transport,
         now=now,
         policy=Policy.from_config(config),
@@ -373,5 +429,5 @@ def send_day(
         active=active,
         shared=config.database.engine == "postgresql",
         lease_seconds=config.delivery.lease_seconds,
+        kind=kind,
     )
-    return dataclasses.replace(report, seconds=clock() - started)

@@ -29,7 +29,13 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from publisher.errors import PublisherError
-from publisher.records import DeliveryStatus, Settlement, Subscriber, SubscriberStatus
+from publisher.records import (
+    DeliveryStatus,
+    DigestKind,
+    Settlement,
+    Subscriber,
+    SubscriberStatus,
+)
 from publisher.store import Store
 
 BATCH = 20  # rows one claim takes: few enough that a stop gives little back
@@ -47,7 +53,8 @@ def worker_id() -> str:
 
 
 class Queue:
-    """The deliveries of one day, stamped with the wall clock as they change.
+    """The deliveries of one digest (the daily one of `day`, or with `kind` weekly the one
+    of the week beginning on `day`), stamped with the wall clock as they change.
 
     Rows are claimed in batches under this sender's id and a lease. `shared`: other
     senders may work on the same rows (a PostgreSQL store), so a row in `sending` is
@@ -62,9 +69,11 @@ class Queue:
         *,
         shared: bool = False,
         lease_seconds: float = LEASE_SECONDS,
+        kind: DigestKind = DigestKind.DAILY,
     ) -> None:
         self._store = store
         self.day = day
+        self.kind = kind
         self.wall = wall
         self.shared = shared
         self.lease_seconds = lease_seconds
@@ -97,24 +106,26 @@ class Queue:
 
     def enqueue(self, people: Iterable[Subscriber]) -> None:
         """A row per subscriber; an existing row keeps its state."""
-        self.store.enqueue(self.day, people, self.wall())
+        self.store.enqueue(self.day, people, self.wall(), kind=self.kind)
 
     def recover(self) -> int:
         """Settle rows a killed run left in `sending`; returns how many became uncertain."""
         now = self.wall()
         expired = now.timestamp() if self.shared else None
-        return self.store.recover_deliveries(self.day, now, leased_until=expired)
+        return self.store.recover_deliveries(self.day, now, leased_until=expired, kind=self.kind)
 
     def withdraw_inactive(self) -> int:
         """Drop the queued rows of people who left; returns how many."""
-        return self.store.withdraw_inactive(self.day)
+        return self.store.withdraw_inactive(self.day, kind=self.kind)
 
     def claim_batch(self) -> list[tuple[int, int]]:
         """Claim the next few queued rows: (delivery id, subscriber id), now `sending`."""
         self.flush()
         now = self.wall()
         self._renew_at = now.timestamp() + self.lease_seconds / 2
-        return self.store.claim_deliveries(self.day, self.worker, BATCH, self._lease(now), now)
+        return self.store.claim_deliveries(
+            self.day, self.worker, BATCH, self._lease(now), now, kind=self.kind
+        )
 
     def wait_for_others(self) -> float:
         """Seconds to wait for rows other senders hold (they may finish, or their lease run
@@ -122,7 +133,7 @@ class Queue:
         if not self.shared:
             return 0.0
         self.flush()  # a settle held back leaves its row in `sending`: not another's
-        count, earliest = self.store.in_flight(self.day)
+        count, earliest = self.store.in_flight(self.day, kind=self.kind)
         if not count:
             return 0.0
         return max(min(earliest - self.wall().timestamp(), 1.0), 0.05)
@@ -132,19 +143,21 @@ class Queue:
         now = self.wall()
         if now.timestamp() >= self._renew_at:
             self._renew_at = now.timestamp() + self.lease_seconds / 2
-            self.store.renew_lease(self.day, self.worker, self._lease(now))
+            self.store.renew_lease(self.day, self.worker, self._lease(now), kind=self.kind)
 
     def release(self, *, deferred: bool = False) -> None:
         """Give back the rows claimed and not yet sent; with `deferred` (the run ends),
         also the deferred rows kept for a retry in this run."""
-        self.store.release_deliveries(self.day, self.worker, self.wall(), deferred=deferred)
+        self.store.release_deliveries(
+            self.day, self.worker, self.wall(), deferred=deferred, kind=self.kind
+        )
 
     def _lease(self, now: dt.datetime) -> float:
         return now.timestamp() + self.lease_seconds
 
     def counts(self) -> dict[DeliveryStatus, int]:
         self.flush()
-        return self.store.delivery_counts(self.day)
+        return self.store.delivery_counts(self.day, kind=self.kind)
 
     def claim(self, delivery_id: int) -> bool:
         """queued → sending, if the row is still queued and its subscriber still active;

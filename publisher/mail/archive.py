@@ -1,4 +1,6 @@
-"""The digest's web archive: a page per day and script, and each script's digest feed."""
+"""The digest's web archive: a page per day and script and each script's digest feed, and
+beside them the weekly digest's: a page per complete week (…/digests/weekly/2026-W48.html)
+and its feed (…/digests/weekly/atom.xml)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ import jinja2
 
 from publisher.config import Config
 from publisher.files import write_if_changed
+from publisher.mail import weekly
 from publisher.mail.sources import DigestSources
-from publisher.mail.view import DigestView, render_archive
+from publisher.mail.view import DigestView, archive_path, render_archive
 from publisher.records import Locale
 from publisher.site.discovery import og_locales
 from publisher.site.feeds import FeedEntry, atom_feed, page_links, script_feed_meta
@@ -21,7 +24,7 @@ from publisher.store import Store
 
 def _feed_entry(env: jinja2.Environment, site: Site, view: DigestView) -> FeedEntry:
     return FeedEntry(
-        id=site.feed_id(site.digest_path(view.script, view.day)),
+        id=site.feed_id(archive_path(site, view.script, view.day, view.first_day)),
         title=view.subject,
         published=view.updated,
         updated=view.updated,
@@ -37,13 +40,15 @@ def _feed_entry(env: jinja2.Environment, site: Site, view: DigestView) -> FeedEn
 def _digest_feed(sources: DigestSources, script: Locale, views: Sequence[DigestView]) -> bytes:
     """The digest feed of one edition; `views` newest first."""
     site = sources.site
+    newest = views[0]
+    feed = site.weekly_digest_feed_path if newest.first_day else site.digest_feed_path
     meta = script_feed_meta(
         site,
         script,
-        path=site.digest_feed_path(script),
-        path_in=site.digest_feed_path,
-        page_path=site.digest_path(script, views[0].day),
-        title=views[0].feed_title,
+        path=feed(script),
+        path_in=feed,
+        page_path=archive_path(site, script, newest.day, newest.first_day),
+        title=newest.feed_title,
     )
     return atom_feed(meta, [_feed_entry(sources.env, site, view) for view in views])
 
@@ -51,27 +56,63 @@ def _digest_feed(sources: DigestSources, script: Locale, views: Sequence[DigestV
 def write_archive(config: Config, store: Store, day: dt.date) -> list[Path]:
     """Write the day's archive page per script and each script's digest feed, which holds
     the newest `feeds.max_entries` days (their pages are written too, so no entry links to
-    nothing). Atomic; files whose bytes are unchanged are left untouched. Returns the day's
-    pages and the feeds; [] when the day has no articles. The output depends on the stored
+    nothing). The same for the weekly digest: the newest complete weeks (ended by `day`)
+    with articles, a page each, and its feed. Atomic; files whose bytes are unchanged are
+    left untouched. Returns the day's pages (and the last complete week's) and the feeds;
+    [] when the day has no articles. The output depends on the stored
     data only (no clock), so a rerun gives the same bytes."""
     dates = [dt.date.fromisoformat(each.name) for each in store.counts_by_date()]
     if day not in dates:
         return []
     window = dates[: config.feeds.max_entries]
     sources = DigestSources.of(config)
-    locales = og_locales(config.scripts.hant_variant, sources.site.locales)
     # The window's days, and the day asked for when it is older; each read once.
     views = {each: sources.views(store, each) for each in dict.fromkeys([*window, day])}
+    paths = _write(config, sources, views, window, day)
+    mondays = _complete_weeks(dates, day)[: config.feeds.max_entries]
+    weeks = {monday: sources.weekly_views(store, monday) for monday in mondays}
+    return paths + _write(config, sources, weeks, mondays, weekly.last_complete_week(day))
+
+
+def _complete_weeks(dates: list[dt.date], day: dt.date) -> list[dt.date]:
+    """The Mondays of the weeks, newest first, that have articles and have ended by `day`."""
+    last = weekly.last_complete_week(day)
+    mondays = {each - dt.timedelta(days=each.weekday()) for each in dates}
+    return sorted((monday for monday in mondays if monday <= last), reverse=True)
+
+
+def _write(
+    config: Config,
+    sources: DigestSources,
+    views: dict[dt.date, dict[Locale, DigestView]],
+    window: list[dt.date],
+    day: dt.date,
+) -> list[Path]:
+    """Write the pages of `views` and the feed of `window` (keys of views, newest first);
+    returns the paths of `day`'s pages and the feeds."""
+    locales = og_locales(config.scripts.hant_variant, sources.site.locales)
     paths: list[Path] = []
+    if not window:
+        return paths
     for script in sources.site.locales:
         for each, by_script in views.items():
-            path = config.output_dir / sources.site.digest_path(script, each)
-            page = render_archive(sources.env, sources.site, by_script[script], locales)
-            write_if_changed(path, page)
+            view = by_script[script]
+            path = archive_path(sources.site, script, view.day, view.first_day)
+            write_if_changed(
+                config.output_dir / path,
+                render_archive(sources.env, sources.site, view, locales),
+            )
             if each == day:
-                paths.append(path)
-        feed_path = config.output_dir / sources.site.digest_feed_path(script)
-        feed = _digest_feed(sources, script, [views[each][script] for each in window])
-        write_if_changed(feed_path, feed)
+                paths.append(config.output_dir / path)
+        newest = views[window[0]][script]
+        feed = (
+            sources.site.weekly_digest_feed_path
+            if newest.first_day
+            else sources.site.digest_feed_path
+        )
+        feed_path = config.output_dir / feed(script)
+        write_if_changed(
+            feed_path, _digest_feed(sources, script, [views[each][script] for each in window])
+        )
         paths.append(feed_path)
     return paths

@@ -1,35 +1,46 @@
-"""The daily digest mail: one per day and script.
+"""The digest mail: the daily one of a day, or the weekly one of a week (publisher.mail.weekly).
 
-Two phases. `prepare_digest` renders and inlines each script's mail once (templates, then
-premailer, see publisher.mail.view); `PreparedDigest.letter` then only fills a subscriber's
-own parts into prepared bytes (see publisher.mail.letters), so the cost of rendering never
-grows with the list.
+Two phases. `prepare_digest` reads the articles once; each mail is then rendered and
+inlined once per edition and source choice actually in use (templates, then premailer, see
+publisher.mail.view), the first time a reader with that choice comes up, and shared by all
+who made it. `PreparedDigest.letter` only fills a subscriber's own parts into prepared bytes
+(see publisher.mail.letters), so the cost of rendering grows with the distinct choices,
+never with the list.
+
+A reader's choice is the digest's sources minus those they opted out of: a reader who opted
+out only of sources absent from this digest shares the everyone-else mail, and one whose
+sources are all absent gets no letter (None), which delivery records as `skipped`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 from publisher.config import Config
-from publisher.mail import tokens
+from publisher.mail import tokens, weekly
 from publisher.mail.headers import envelope_sender, mail_domain, sender_headers
 from publisher.mail.letters import LetterTemplate
-from publisher.mail.sources import DigestSources
+from publisher.mail.sources import DigestSources, week_articles
 from publisher.mail.view import DigestView, inline_css, render_mail
-from publisher.records import Letter, Locale, Subscriber
+from publisher.records import Article, Letter, Locale, Subscriber
 from publisher.site.paths import Site
 from publisher.store import Store
 
+Render = Callable[[Locale, frozenset[str]], LetterTemplate]
+
 
 class PreparedDigest:
-    """A day's digest, rendered and inlined once per script; `letter()` is cheap."""
+    """A digest with its articles read; `letter()` renders once per (edition, sources) and
+    is cheap after that."""
 
     def __init__(
         self,
-        day: dt.date,
-        templates: Mapping[Locale, LetterTemplate],
+        label: str,
+        render: Render,
+        sources: frozenset[str],
+        opted_out: Mapping[int, frozenset[str]],
         *,
         secret: bytes,
         site: Site,
@@ -37,34 +48,59 @@ class PreparedDigest:
         mailto: str,
         verp: bool = False,
     ) -> None:
-        self.day = day
-        self._templates = dict(templates)
+        self.label = label  # digest.2026-11-29 or weekly.2026-W48: names its Message-IDs
+        self._render = render
+        self._sources = sources
+        self._opted_out = opted_out  # read when the send began: a change counts from the next
+        self._templates: dict[tuple[Locale, frozenset[str]], LetterTemplate] = {}
         self._secret = secret
         self._site = site
         self._sender = sender
         self._mailto = mailto
         self._verp = verp
         self._domain = mail_domain(site)
+        # The mail most readers share, in each edition, made before the first letter.
+        for script in site.locales:
+            self._template(script, sources)
 
     @property
     def renders(self) -> int:
-        """Mails rendered and inlined: one per script, all made before; letter() adds none."""
+        """Mails rendered and inlined so far: one per edition for every source, made when the
+        digest is prepared, and one more per edition and narrower source choice in use."""
         return len(self._templates)
+
+    def chosen(self, subscriber: Subscriber) -> frozenset[str]:
+        """The digest's sources this reader gets; empty: nothing for them."""
+        return self._sources - self._opted_out.get(subscriber.id, frozenset())
+
+    def edition(self, subscriber: Subscriber) -> Locale:
+        """The reader's edition (a stored tag the config no longer lists: their script's
+        first)."""
+        return self._site.locales.of(subscriber.script, subscriber.edition)
+
+    def _template(self, script: Locale, chosen: frozenset[str]) -> LetterTemplate:
+        key = (script, chosen)
+        if key not in self._templates:
+            self._templates[key] = self._render(script, chosen)
+        return self._templates[key]
 
     def message_id(self, subscriber: Subscriber) -> str:
         # Deterministic: a letter rebuilt after a crash has the same id, so receivers and the
         # delivery table can tell it is the same mail.
-        edition = self._site.locales.of(subscriber.script, subscriber.edition)
-        return f"<digest.{self.day.isoformat()}.{edition.tag}.{subscriber.id}@{self._domain}>"
+        edition = self.edition(subscriber)
+        return f"<{self.label}.{edition.tag}.{subscriber.id}@{self._domain}>"
 
-    def letter(self, subscriber: Subscriber) -> Letter:
-        """The mail for one subscriber, in their script. Does not look at their status:
-        choosing who gets mail is the delivery's job."""
+    def letter(self, subscriber: Subscriber) -> Letter | None:
+        """The mail for one subscriber, in their edition and with their sources; None when
+        none of their sources is in this digest. Does not look at their status: choosing
+        who gets mail is the delivery's job."""
+        chosen = self.chosen(subscriber)
+        if not chosen:
+            return None
         token = tokens.make(self._secret, "unsubscribe", subscriber.id)
         message_id = self.message_id(subscriber)
         mailto = f"mailto:{self._mailto}?subject=unsubscribe-{token}" if self._mailto else ""
-        edition = self._site.locales.of(subscriber.script, subscriber.edition)
-        data = self._templates[edition].fill(
+        data = self._template(self.edition(subscriber), chosen).fill(
             recipient=subscriber.email,
             message_id=message_id,
             unsubscribe_url=self._site.unsubscribe_url(token),
@@ -103,26 +139,66 @@ def _headers(
 
 
 def prepare_digest(
-    config: Config, store: Store, day: dt.date, now: dt.datetime
+    config: Config,
+    store: Store,
+    day: dt.date,
+    now: dt.datetime,
+    opted_out: Mapping[int, frozenset[str]] | None = None,
 ) -> PreparedDigest | None:
-    """The day's digest in both scripts, ready to fill per subscriber; None when the day has
-    no articles (nothing is sent)."""
-    sources = DigestSources.of(config)
-    views = sources.views(store, day)
-    if not views:
+    """The day's digest, ready to render per edition and source choice and to fill per
+    subscriber; None when the day has no articles (nothing is sent). `opted_out`: each
+    reader's opted-out sources (Store.source_optouts), read once for the whole send."""
+    articles = store.articles(day=day)
+    return _prepared(config, store, articles, day, None, now, opted_out or {})
+
+
+def prepare_weekly(
+    config: Config,
+    store: Store,
+    monday: dt.date,
+    now: dt.datetime,
+    opted_out: Mapping[int, frozenset[str]] | None = None,
+) -> PreparedDigest | None:
+    """The weekly digest of the week beginning on `monday`; None when it has no articles."""
+    articles = week_articles(store, monday)
+    sunday = weekly.days_of(monday)[-1]
+    return _prepared(config, store, articles, sunday, monday, now, opted_out or {})
+
+
+def _prepared(
+    config: Config,
+    store: Store,
+    articles: list[Article],
+    day: dt.date,
+    weekly_from: dt.date | None,
+    now: dt.datetime,
+    opted_out: Mapping[int, frozenset[str]],
+) -> PreparedDigest | None:
+    if not articles:
         return None
-    templates = {}
-    for script, view in views.items():
-        text, html = render_mail(sources.env, view)
-        html = inline_css(html)
-        headers = _headers(config, sources, view, now)
-        templates[script] = LetterTemplate(headers, text, html)
+    sources = DigestSources.of(config)
+    by_script = sources.editions(store, articles)
+
+    def render(script: Locale, chosen: frozenset[str]) -> LetterTemplate:
+        shown = [e for e in by_script[script] if e.article.original.source in chosen]
+        return _template(config, sources, sources.view(script, day, shown, weekly_from), now)
+
+    label = f"weekly.{weekly.label(weekly_from)}" if weekly_from else f"digest.{day.isoformat()}"
     return PreparedDigest(
-        day,
-        templates,
+        label,
+        render,
+        frozenset(each.original.source for each in articles),
+        opted_out,
         secret=tokens.load_secret(config),
         site=sources.site,
         sender=envelope_sender(config),
         mailto=config.digest.unsubscribe_mailto.strip(),
         verp=config.bounces.verp,
     )
+
+
+def _template(
+    config: Config, sources: DigestSources, view: DigestView, now: dt.datetime
+) -> LetterTemplate:
+    text, html = render_mail(sources.env, view)
+    return LetterTemplate(_headers(config, sources, view, now), text, inline_css(html))

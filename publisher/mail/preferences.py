@@ -1,8 +1,9 @@
 """The reader's own choices: edition (script), frequency and weekday, a pause, and the
 sources they opted out of. New sources are in unless opted out, so only opt-outs are kept.
 
-Sending honours the script and the pause (`due`). Frequency, weekday and sources are stored
-but not honoured yet: every active, unpaused reader gets every day's whole digest.
+Sending honours them all: `due` picks the readers of a daily or weekly digest (script and
+pause included), and the digest leaves out the sources a reader opted out of
+(publisher.mail.digest), skipping them on a day none of their sources published.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from publisher.errors import SubscriberError
-from publisher.records import Frequency, Locale, Script, Subscriber
+from publisher.records import DigestKind, Frequency, Locale, Script, Subscriber
 from publisher.store import Store
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -28,6 +29,21 @@ class Change:
     paused_until: dt.date | None = None
     resume: bool = False  # clear the pause
     opted_out: frozenset[str] | None = None
+
+
+def opt_outs(known: Iterable[str], wanted: Iterable[str]) -> frozenset[str]:
+    """The opt-outs of a reader who wants only `wanted` of the `known` sources: every other
+    known source. Sources that appear later are theirs too, unless they opt out then."""
+    names = set(known)
+    chosen = {name.strip() for name in wanted if name.strip()}
+    unknown = chosen - names
+    if unknown:
+        raise SubscriberError(
+            f"no such source: {', '.join(sorted(unknown))} (known: {', '.join(sorted(names))})"
+        )
+    if not chosen:
+        raise SubscriberError("choose at least one source")
+    return frozenset(names - chosen)
 
 
 def apply(store: Store, person: Subscriber, change: Change, today: dt.date) -> Subscriber:
@@ -54,9 +70,22 @@ def apply(store: Store, person: Subscriber, change: Change, today: dt.date) -> S
     return changed
 
 
-def due(active: Iterable[Subscriber], day: dt.date) -> list[Subscriber]:
-    """Who of the active readers gets the digest of `day`: those whose pause (if any) has
-    ended by then. Used when the day's rows are queued; the queue's one row per reader and
-    day means a change made while the day is being sent never gives two mails, and a row
-    queued before a pause still goes (a change counts from the next digest)."""
-    return [p for p in active if p.paused_until is None or p.paused_until <= day]
+def due(
+    active: Iterable[Subscriber], day: dt.date, kind: DigestKind = DigestKind.DAILY
+) -> list[Subscriber]:
+    """Who of the active readers gets a digest on `day`: the daily readers the day's, the
+    weekly readers who chose its weekday the weekly; either only once a pause (if any) has
+    ended. Used when the rows are queued; the queue's one row per reader and digest means
+    a change made while the day is being sent never gives two mails, and a row queued
+    before a change still goes (a change counts from the next digest)."""
+    return [
+        p
+        for p in active
+        if (p.paused_until is None or p.paused_until <= day) and _wants(p, day, kind)
+    ]
+
+
+def _wants(person: Subscriber, day: dt.date, kind: DigestKind) -> bool:
+    if kind is DigestKind.DAILY:
+        return person.frequency is Frequency.DAILY
+    return person.frequency is Frequency.WEEKLY and person.weekday == day.weekday()

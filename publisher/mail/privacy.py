@@ -13,6 +13,7 @@ from typing import Any
 
 from publisher.errors import SubscriberError
 from publisher.mail import subscribers, tokens
+from publisher.mail.preferences import WEEKDAYS
 from publisher.records import Subscriber
 from publisher.store import Store
 
@@ -28,7 +29,14 @@ def export(store: Store, person: Subscriber) -> dict[str, Any]:
         "edition": subscribers.edition_of(person),
         "name": person.name,
         "status": person.status.value,
-        "choices": {"script": person.script.value},
+        "choices": {
+            "script": person.script.value,
+            "frequency": person.frequency.value,
+            "weekday": None if person.weekday is None else WEEKDAYS[person.weekday],
+            "paused_until": person.paused_until.isoformat() if person.paused_until else None,
+            # Only opt-outs are kept: a new source comes to everyone not opted out of it.
+            "opted_out_sources": sorted(store.opted_out_sources(person.id)),
+        },
         "signed_up": _time(person.created),
         "confirmed": _time(person.confirmed),
         "unsubscribed": _time(person.unsubscribed),
@@ -36,6 +44,7 @@ def export(store: Store, person: Subscriber) -> dict[str, Any]:
         "deliveries": [
             {
                 "date": row.day.isoformat(),
+                "digest": row.kind.value,  # weekly: the date is the week's Monday
                 "edition": row.script.value,
                 "status": row.status,
                 "attempts": row.attempts,

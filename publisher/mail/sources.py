@@ -11,8 +11,9 @@ import jinja2
 from publisher.articles.conversion import Scripts
 from publisher.articles.editions import editions
 from publisher.config import Config
+from publisher.mail import weekly
 from publisher.mail.view import DigestView, digest_view
-from publisher.records import Locale
+from publisher.records import Article, Edition, Locale
 from publisher.site import templating
 from publisher.site.paths import Site
 from publisher.store import Store
@@ -26,6 +27,7 @@ class DigestSources:
     env: jinja2.Environment
     scripts: Scripts
     excerpt_chars: int
+    weekly_per_day: int
 
     @classmethod
     def of(cls, config: Config) -> DigestSources:
@@ -35,6 +37,25 @@ class DigestSources:
             templating.for_site(config),
             scripts,
             config.digest.excerpt_chars,
+            config.digest.weekly_per_day,
+        )
+
+    def editions(self, store: Store, articles: list[Article]) -> dict[Locale, list[Edition]]:
+        """The articles as each edition's readers see them, read once for all."""
+        return {
+            script: editions(store, self.scripts, articles, script) for script in self.site.locales
+        }
+
+    def view(
+        self, script: Locale, day: dt.date, chosen: list[Edition], weekly_from: dt.date | None
+    ) -> DigestView:
+        """The daily digest of `day` showing `chosen`; with `weekly_from` (a Monday), the
+        weekly digest of that week, `chosen` put in the weekly's order and trimmed."""
+        if weekly_from is not None:
+            chosen = weekly.pick(chosen, self.weekly_per_day)
+        title = self.site.titles[script]
+        return digest_view(
+            self.site, script, title, day, chosen, self.excerpt_chars, first_day=weekly_from
         )
 
     def views(self, store: Store, day: dt.date) -> dict[Locale, DigestView]:
@@ -43,14 +64,20 @@ class DigestSources:
         articles = store.articles(day=day)
         if not articles:
             return {}
+        by_script = self.editions(store, articles)
+        return {script: self.view(script, day, by_script[script], None) for script in by_script}
+
+    def weekly_views(self, store: Store, monday: dt.date) -> dict[Locale, DigestView]:
+        """The week's digest in each edition; {} when the week has no articles."""
+        articles = week_articles(store, monday)
+        if not articles:
+            return {}
+        by_script = self.editions(store, articles)
+        sunday = weekly.days_of(monday)[-1]
         return {
-            script: digest_view(
-                self.site,
-                script,
-                self.site.titles[script],
-                day,
-                editions(store, self.scripts, articles, script),
-                self.excerpt_chars,
-            )
-            for script in self.site.locales
+            script: self.view(script, sunday, by_script[script], monday) for script in by_script
         }
+
+
+def week_articles(store: Store, monday: dt.date) -> list[Article]:
+    return [each for day in weekly.days_of(monday) for each in store.articles(day=day)]

@@ -62,6 +62,7 @@ class DigestView:
     home_url: str
     subscribe_url: str
     base_path: str = "/"  # of the site's URL: where the web page keeps the reader's script
+    first_day: dt.date | None = None  # a weekly digest's Monday; `day` is then its Sunday
 
     @property
     def words(self) -> Mapping[str, str]:
@@ -69,15 +70,22 @@ class DigestView:
 
     @property
     def date(self) -> str:
-        return human_date(self.script.script, self.day)
+        last = human_date(self.script.script, self.day)
+        if self.first_day is None:
+            return last
+        return f"{human_date(self.script.script, self.first_day)}–{last}"
+
+    def _word(self, name: str) -> str:
+        """The weekly digest's own word where it has one."""
+        return self.words[f"weekly_{name}" if self.first_day else name]
 
     @property
     def subject(self) -> str:
-        return self.words["subject"].format(site=self.site_title, date=self.date)
+        return self._word("subject").format(site=self.site_title, date=self.date)
 
     @property
     def heading(self) -> str:
-        return self.words["heading"].format(date=self.date, count=len(self.items))
+        return self._word("heading").format(date=self.date, count=len(self.items))
 
     @property
     def preheader(self) -> str:
@@ -93,7 +101,7 @@ class DigestView:
 
     @property
     def feed_title(self) -> str:
-        return self.words["feed_title"].format(site=self.site_title)
+        return self._word("feed_title").format(site=self.site_title)
 
 
 def _item(site: Site, edition: Edition, excerpt_chars: int) -> DigestItem:
@@ -111,6 +119,13 @@ def _item(site: Site, edition: Edition, excerpt_chars: int) -> DigestItem:
     )
 
 
+def archive_path(site: Site, script: Locale, day: dt.date, first_day: dt.date | None) -> str:
+    """The web page of a daily digest, or with `first_day` of the weekly one."""
+    return (
+        site.weekly_digest_path(script, first_day) if first_day else site.digest_path(script, day)
+    )
+
+
 def digest_view(
     site: Site,
     script: Locale,
@@ -118,20 +133,27 @@ def digest_view(
     day: dt.date,
     day_editions: Sequence[Edition],
     excerpt_chars: int,
+    first_day: dt.date | None = None,
 ) -> DigestView:
+    """The daily digest of `day`; with `first_day`, the weekly one of first_day … day."""
     items = tuple(_item(site, edition, excerpt_chars) for edition in day_editions)
+    feed = site.weekly_digest_feed_path(script) if first_day else site.digest_feed_path(script)
     return DigestView(
         day=day,
         script=script,
         site_title=site_title,
         items=items,
         updated=max(edition.article.published for edition in day_editions),
-        archive_url=site.url(site.digest_path(script, day)),
-        others=tuple((each, site.url(site.digest_path(each, day))) for each in site.others(script)),
-        feed_url=site.url(site.digest_feed_path(script)),
+        archive_url=site.url(archive_path(site, script, day, first_day)),
+        others=tuple(
+            (each, site.url(archive_path(site, each, day, first_day)))
+            for each in site.others(script)
+        ),
+        feed_url=site.url(feed),
         home_url=site.url(site.index_path(script)),
         subscribe_url=site.url(site.subscribe_path(script)),
         base_path=site.base_path,
+        first_day=first_day,
     )
 
 
@@ -158,7 +180,7 @@ def render_archive(
     them so); the page links with relative ones, but for the canonical URLs of itself and
     its twin, which search engines want absolute. `locales`: Open Graph's names of the two
     editions, for the page's sharing tags."""
-    page = site.digest_path(view.script, view.day)
+    page = archive_path(site, view.script, view.day, view.first_day)
 
     def link(url: str) -> str:
         return site.relative_url(url, page)

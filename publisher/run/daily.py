@@ -165,7 +165,7 @@ class RunReport:
         (sent, failed for good or uncertain); only a stop or deferred mail leave work."""
         if self.skipped:
             return True
-        return self.send is not None and not self.send.stopped and self.send.deferred == 0
+        return self.send is not None and not self.send.unfinished
 
     def summary(self) -> str:
         if self.skipped:
@@ -178,12 +178,18 @@ class RunReport:
             parts.append(f"{self.build.written} outputs written")
         if self.send is not None:
             send = self.send
-            parts.append(
-                f"mails sent {send.sent}, failed {send.failed}, uncertain {send.uncertain}, "
-                f"deferred {send.deferred}" + (f" (stopped: {send.reason})" if send.stopped else "")
-            )
+            parts.extend(_mails(each) for each in (send, send.weekly) if each is not None)
         parts.append(f"{self.seconds:.1f} s")
         return ", ".join(parts) + ("" if self.complete else "; not complete")
+
+
+def _mails(send: SendReport) -> str:
+    weekly = "weekly " if send.kind == "weekly" else ""
+    return (
+        f"{weekly}mails sent {send.sent}, failed {send.failed}, uncertain {send.uncertain}, "
+        f"deferred {send.deferred}, skipped {send.quiet}"
+        + (f" (stopped: {send.reason})" if send.stopped else "")
+    )
 
 
 def today(config: Config, now: dt.datetime) -> dt.date:

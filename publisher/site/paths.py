@@ -143,6 +143,16 @@ class Site:
     def digest_feed_path(script: Locale) -> str:
         return f"{script}/digests/atom.xml"
 
+    @staticmethod
+    def weekly_digest_path(script: Locale, monday: dt.date) -> str:
+        """The weekly digest of the ISO week that begins on `monday`: …/weekly/2026-W48.html."""
+        year, week, _ = monday.isocalendar()
+        return f"{script}/digests/weekly/{year}-W{week:02d}.html"
+
+    @staticmethod
+    def weekly_digest_feed_path(script: Locale) -> str:
+        return f"{script}/digests/weekly/atom.xml"
+
     def entry_id(self, script: Locale, article: Article) -> str:
         """RFC 4151 tag URI: stable across rebuilds, distinct per script."""
         return f"tag:{self.domain},{article.batch_date.isoformat()}:{script}/{article.key}"

@@ -14,6 +14,7 @@ from contextlib import nullcontext
 from publisher.records import (
     DeliveryRecord,
     DeliveryStatus,
+    DigestKind,
     Script,
     Settlement,
     Subscriber,
@@ -32,21 +33,33 @@ class DeliveryQueries:
     db: Database
 
     @operation("queue the deliveries")
-    def enqueue(self, day: dt.date, people: Iterable[Subscriber], now: dt.datetime) -> None:
+    def enqueue(
+        self,
+        day: dt.date,
+        people: Iterable[Subscriber],
+        now: dt.datetime,
+        *,
+        kind: DigestKind = DigestKind.DAILY,
+    ) -> None:
         """A row per subscriber; a row that exists already keeps its state."""
         stamp = now.isoformat()
-        rows = [(day.isoformat(), p.script.value, p.id, stamp) for p in people]
+        rows = [(day.isoformat(), kind.value, p.script.value, p.id, stamp) for p in people]
         with self.db.transaction():
             self.db.executemany(
-                "INSERT INTO deliveries (digest_date, script, subscriber_id, status, updated)"
-                " VALUES (?, ?, ?, 'queued', ?) ON CONFLICT (digest_date, subscriber_id)"
-                " DO NOTHING",
+                "INSERT INTO deliveries (digest_date, kind, script, subscriber_id, status,"
+                " updated) VALUES (?, ?, ?, ?, 'queued', ?)"
+                " ON CONFLICT (digest_date, kind, subscriber_id) DO NOTHING",
                 rows,
             )
 
     @operation("recover interrupted deliveries")
     def recover_deliveries(
-        self, day: dt.date, now: dt.datetime, *, leased_until: float | None = None
+        self,
+        day: dt.date,
+        now: dt.datetime,
+        *,
+        leased_until: float | None = None,
+        kind: DigestKind = DigestKind.DAILY,
     ) -> int:
         """Settle rows a killed run left in `sending`: not yet handed over → queued, handed
         over → uncertain. With `leased_until` (several senders share the rows), only those
@@ -58,25 +71,33 @@ class DeliveryQueries:
         with self.db.transaction():
             self.db.execute(
                 "UPDATE deliveries SET status = 'queued', claimed_by = '', updated = ?"
-                f" WHERE digest_date = ? AND status = 'sending' AND message_id = ''{expired}",
-                (stamp, day.isoformat(), *lease),
+                " WHERE digest_date = ? AND kind = ? AND status = 'sending'"
+                f" AND message_id = ''{expired}",
+                (stamp, day.isoformat(), kind.value, *lease),
             )
             cursor = self.db.execute(
                 "UPDATE deliveries SET status = 'uncertain', last_error = ?, updated = ?"
-                f" WHERE digest_date = ? AND status = 'sending'{expired}",
-                (note, stamp, day.isoformat(), *lease),
+                f" WHERE digest_date = ? AND kind = ? AND status = 'sending'{expired}",
+                (note, stamp, day.isoformat(), kind.value, *lease),
             )
             # Deferred rows a sender kept for its own retry.
             self.db.execute(
-                "UPDATE deliveries SET claimed_by = '' WHERE digest_date = ?"
+                "UPDATE deliveries SET claimed_by = '' WHERE digest_date = ? AND kind = ?"
                 f" AND status = 'queued' AND claimed_by <> ''{expired}",
-                (day.isoformat(), *lease),
+                (day.isoformat(), kind.value, *lease),
             )
             return cursor.rowcount
 
     @operation("claim deliveries")
     def claim_deliveries(
-        self, day: dt.date, worker: str, limit: int, lease_until: float, now: dt.datetime
+        self,
+        day: dt.date,
+        worker: str,
+        limit: int,
+        lease_until: float,
+        now: dt.datetime,
+        *,
+        kind: DigestKind = DigestKind.DAILY,
     ) -> list[tuple[int, int]]:
         """queued → sending for up to `limit` rows of active subscribers, marked as
         `worker`'s until `lease_until`; (delivery id, subscriber id), oldest first. A
@@ -87,37 +108,56 @@ class DeliveryQueries:
             rows = self.db.execute(
                 "UPDATE deliveries SET status = 'sending', attempts = attempts + 1,"
                 " message_id = '', claimed_by = ?, lease_until = ?, updated = ?"
-                " WHERE id IN (SELECT id FROM deliveries WHERE digest_date = ?"
+                " WHERE id IN (SELECT id FROM deliveries WHERE digest_date = ? AND kind = ?"
                 " AND status = 'queued' AND (claimed_by = '' OR lease_until < ?)"
                 f" AND {_ACTIVE} ORDER BY id LIMIT ?{skip})"
                 " RETURNING id, subscriber_id",
-                (worker, lease_until, now.isoformat(), day.isoformat(), now.timestamp(), limit),
+                (
+                    worker,
+                    lease_until,
+                    now.isoformat(),
+                    day.isoformat(),
+                    kind.value,
+                    now.timestamp(),
+                    limit,
+                ),
             ).fetchall()
         return sorted((int(row[0]), int(row[1])) for row in rows)
 
     @operation("read the leases")
-    def in_flight(self, day: dt.date) -> tuple[int, float]:
+    def in_flight(self, day: dt.date, *, kind: DigestKind = DigestKind.DAILY) -> tuple[int, float]:
         """How many of the day's rows are in `sending`, and the earliest end of their leases."""
         row = self.db.execute(
-            "SELECT COUNT(*), MIN(lease_until) FROM deliveries WHERE digest_date = ?"
+            "SELECT COUNT(*), MIN(lease_until) FROM deliveries WHERE digest_date = ? AND kind = ?"
             " AND status = 'sending'",
-            (day.isoformat(),),
+            (
+                day.isoformat(),
+                kind.value,
+            ),
         ).fetchone()
         return int(row[0]), float(row[1] or 0)
 
     @operation("renew a lease")
-    def renew_lease(self, day: dt.date, worker: str, lease_until: float) -> None:
+    def renew_lease(
+        self, day: dt.date, worker: str, lease_until: float, *, kind: DigestKind = DigestKind.DAILY
+    ) -> None:
         """Extend the lease on every row `worker` holds in `sending`."""
         with self.db.transaction():
             self.db.execute(
-                "UPDATE deliveries SET lease_until = ? WHERE digest_date = ?"
+                "UPDATE deliveries SET lease_until = ? WHERE digest_date = ? AND kind = ?"
                 " AND claimed_by = ? AND status = 'sending'",
-                (lease_until, day.isoformat(), worker),
+                (lease_until, day.isoformat(), kind.value, worker),
             )
 
     @operation("give back claimed deliveries")
     def release_deliveries(
-        self, day: dt.date, worker: str, now: dt.datetime, *, deferred: bool
+        self,
+        day: dt.date,
+        worker: str,
+        now: dt.datetime,
+        *,
+        deferred: bool,
+        kind: DigestKind = DigestKind.DAILY,
     ) -> None:
         """Put `worker`'s claimed rows that never reached the hand-over back in the queue
         (nothing of them went out), and with `deferred` the deferred rows it kept for a
@@ -127,19 +167,22 @@ class DeliveryQueries:
             self.db.execute(
                 "UPDATE deliveries SET attempts = attempts - CASE status WHEN 'sending'"
                 " THEN 1 ELSE 0 END, status = 'queued', claimed_by = '', updated = ?"
-                " WHERE digest_date = ? AND claimed_by = ?"
+                " WHERE digest_date = ? AND kind = ? AND claimed_by = ?"
                 f" AND ((status = 'sending' AND message_id = ''){kept})",
-                (now.isoformat(), day.isoformat(), worker),
+                (now.isoformat(), day.isoformat(), kind.value, worker),
             )
 
     @operation("withdraw deliveries")
-    def withdraw_inactive(self, day: dt.date) -> int:
+    def withdraw_inactive(self, day: dt.date, *, kind: DigestKind = DigestKind.DAILY) -> int:
         """Delete the day's queued rows whose subscriber is no longer active."""
         with self.db.transaction():
             return self.db.execute(
-                f"DELETE FROM deliveries WHERE digest_date = ? AND status = 'queued'"
+                f"DELETE FROM deliveries WHERE digest_date = ? AND kind = ? AND status = 'queued'"
                 f" AND NOT {_ACTIVE}",
-                (day.isoformat(),),
+                (
+                    day.isoformat(),
+                    kind.value,
+                ),
             ).rowcount
 
     @operation("settle and claim deliveries")
@@ -210,31 +253,43 @@ class DeliveryQueries:
             )
 
     @operation("count the deliveries")
-    def delivery_counts(self, day: dt.date) -> dict[DeliveryStatus, int]:
+    def delivery_counts(
+        self, day: dt.date, *, kind: DigestKind = DigestKind.DAILY
+    ) -> dict[DeliveryStatus, int]:
         """How many deliveries of `day` are in each state (every state, zeros included)."""
         rows = self.db.execute(
-            "SELECT status, COUNT(*) FROM deliveries WHERE digest_date = ? GROUP BY status",
-            (day.isoformat(),),
+            "SELECT status, COUNT(*) FROM deliveries WHERE digest_date = ? AND kind = ?"
+            " GROUP BY status",
+            (
+                day.isoformat(),
+                kind.value,
+            ),
         )
         found = {DeliveryStatus(row[0]): int(row[1]) for row in rows}
         return {status: found.get(status, 0) for status in DeliveryStatus}
 
     @operation("read the days with deliveries")
-    def delivery_days(self, limit: int) -> list[dt.date]:
-        """The latest `limit` days that have deliveries, newest first."""
+    def delivery_days(self, limit: int, *, kind: DigestKind = DigestKind.DAILY) -> list[dt.date]:
+        """The latest `limit` digests (days, or weeks' Mondays) that have deliveries."""
         rows = self.db.execute(
-            "SELECT DISTINCT digest_date FROM deliveries ORDER BY digest_date DESC LIMIT ?",
-            (limit,),
+            "SELECT DISTINCT digest_date FROM deliveries WHERE kind = ?"
+            " ORDER BY digest_date DESC LIMIT ?",
+            (kind.value, limit),
         )
         return [dt.date.fromisoformat(row[0]) for row in rows]
 
     @operation("read the uncertain deliveries")
-    def uncertain_deliveries(self, day: dt.date) -> list[UncertainDelivery]:
+    def uncertain_deliveries(
+        self, day: dt.date, *, kind: DigestKind = DigestKind.DAILY
+    ) -> list[UncertainDelivery]:
         rows = self.db.execute(
             "SELECT s.email, d.message_id, d.last_error FROM deliveries d"
             " JOIN subscribers s ON s.id = d.subscriber_id"
-            " WHERE d.digest_date = ? AND d.status = 'uncertain' ORDER BY d.id",
-            (day.isoformat(),),
+            " WHERE d.digest_date = ? AND d.kind = ? AND d.status = 'uncertain' ORDER BY d.id",
+            (
+                day.isoformat(),
+                kind.value,
+            ),
         )
         return [UncertainDelivery(row[0], row[1], row[2]) for row in rows]
 
@@ -246,6 +301,8 @@ class DeliveryQueries:
         status: DeliveryStatus,
         note: str,
         now: dt.datetime,
+        *,
+        kind: DigestKind = DigestKind.DAILY,
     ) -> bool:
         """The operator's verdict on one uncertain row of `day`, found by its subscriber:
         sent (it did arrive) or queued (send it again). Returns whether a row moved."""
@@ -253,9 +310,9 @@ class DeliveryQueries:
             cursor = self.db.execute(
                 # A row settled to resend is nobody's claim (several senders: see claim).
                 "UPDATE deliveries SET status = ?, last_error = ?, claimed_by = '', updated = ?"
-                " WHERE digest_date = ? AND status = 'uncertain' AND subscriber_id ="
+                " WHERE digest_date = ? AND kind = ? AND status = 'uncertain' AND subscriber_id ="
                 " (SELECT id FROM subscribers WHERE email_key = ?)",
-                (status.value, note, now.isoformat(), day.isoformat(), email_key),
+                (status.value, note, now.isoformat(), day.isoformat(), kind.value, email_key),
             )
             return bool(cursor.rowcount)
 
@@ -270,8 +327,8 @@ class DeliveryQueries:
     @operation("read a subscriber's deliveries")
     def deliveries_of(self, subscriber_id: int) -> list[DeliveryRecord]:
         rows = self.db.execute(
-            "SELECT digest_date, script, status, attempts, message_id, updated FROM deliveries"
-            " WHERE subscriber_id = ? ORDER BY digest_date, id",
+            "SELECT digest_date, script, status, attempts, message_id, updated, kind"
+            " FROM deliveries WHERE subscriber_id = ? ORDER BY digest_date, id",
             (subscriber_id,),
         )
         return [
@@ -282,6 +339,7 @@ class DeliveryQueries:
                 int(r[3]),
                 r[4],
                 dt.datetime.fromisoformat(r[5]),
+                DigestKind(r[6]),
             )
             for r in rows
         ]

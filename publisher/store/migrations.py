@@ -267,6 +267,53 @@ ALTER TABLE articles ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX articles_by_generation ON articles (generation)
 """
 
+# A digest edition per row (the daily or the weekly digest of a subscriber) and a final
+# state for a reader whose sources published nothing: `skipped`. A weekly row's digest_date
+# is its week's Monday; the unique key takes the kind, so a reader who moves from daily to
+# weekly can have both the day's and the week's row. SQLite cannot change a CHECK or a
+# UNIQUE in place, so it rebuilds the table (ids kept; nothing refers to deliveries).
+_V10_SQLITE = """
+CREATE TABLE deliveries_new (
+    id INTEGER PRIMARY KEY,
+    digest_date TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'daily' CHECK (kind IN ('daily', 'weekly')),
+    script TEXT NOT NULL CHECK (script IN ('zh-Hant', 'zh-Hans')),
+    subscriber_id INTEGER NOT NULL REFERENCES subscribers (id),
+    status TEXT NOT NULL
+        CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'uncertain', 'skipped')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '',
+    message_id TEXT NOT NULL DEFAULT '',
+    updated TEXT NOT NULL,
+    claimed_by TEXT NOT NULL DEFAULT '',
+    lease_until DOUBLE PRECISION NOT NULL DEFAULT 0,
+    UNIQUE (digest_date, kind, subscriber_id)
+);
+INSERT INTO deliveries_new
+    (id, digest_date, script, subscriber_id, status, attempts, last_error, message_id, updated,
+        claimed_by, lease_until)
+    SELECT id, digest_date, script, subscriber_id, status, attempts, last_error, message_id,
+        updated, claimed_by, lease_until
+    FROM deliveries;
+DROP TABLE deliveries;
+ALTER TABLE deliveries_new RENAME TO deliveries;
+CREATE INDEX deliveries_by_message_id ON deliveries (message_id);
+CREATE INDEX deliveries_by_state ON deliveries (digest_date, kind, status, id)
+"""
+
+_V10_POSTGRESQL = """
+ALTER TABLE deliveries ADD COLUMN kind TEXT NOT NULL DEFAULT 'daily'
+    CHECK (kind IN ('daily', 'weekly'));
+ALTER TABLE deliveries DROP CONSTRAINT deliveries_digest_date_subscriber_id_key;
+ALTER TABLE deliveries ADD CONSTRAINT deliveries_digest_date_kind_subscriber_id_key
+    UNIQUE (digest_date, kind, subscriber_id);
+ALTER TABLE deliveries DROP CONSTRAINT deliveries_status_check;
+ALTER TABLE deliveries ADD CONSTRAINT deliveries_status_check
+    CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'uncertain', 'skipped'));
+DROP INDEX deliveries_by_state;
+CREATE INDEX deliveries_by_state ON deliveries (digest_date, kind, status, id)
+"""
+
 STEPS: tuple[Step, ...] = (
     Step(1, "the first release's schema", {"sqlite": _V1_SQLITE, "postgresql": _V1_POSTGRESQL}),
     Step(
@@ -282,6 +329,11 @@ STEPS: tuple[Step, ...] = (
     Step(7, "confirm links per sign-up, mail cool-down, form rate limits", {ANY: _V7_ANY}),
     Step(8, "a subscriber's regional edition", {ANY: _EDITIONS}),
     Step(9, "articles remember the generation that stored them", {ANY: _ARTICLE_GENERATION_ANY}),
+    Step(
+        10,
+        "weekly deliveries beside the daily ones, and skipped deliveries",
+        {"sqlite": _V10_SQLITE, "postgresql": _V10_POSTGRESQL},
+    ),
 )
 
 LATEST = STEPS[-1].version

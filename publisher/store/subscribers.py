@@ -221,6 +221,14 @@ class SubscriberQueries:
         )
         return frozenset(row[0] for row in rows)
 
+    @operation("read the source opt-outs")
+    def source_optouts(self) -> dict[int, frozenset[str]]:
+        """Every subscriber's opted-out sources, for those who have any."""
+        found: dict[int, set[str]] = {}
+        for row in self.db.execute("SELECT subscriber_id, source FROM source_optouts"):
+            found.setdefault(int(row[0]), set()).add(row[1])
+        return {key: frozenset(value) for key, value in found.items()}
+
     @operation("revoke a subscriber's links")
     def next_link_generation(self, subscriber_id: int) -> None:
         with self.db.transaction():

@@ -1,5 +1,9 @@
 """The reader's preferences page, linked from every digest's footer: the edition (script),
-daily or weekly, a pause, unsubscribing, downloading their data and erasing it.
+the sources, daily or weekly, a pause, unsubscribing, downloading their data and erasing it.
+
+Sources are checkboxes of every source the store knows, all ticked unless opted out. The
+form names the sources it showed (`shown`), and only those unticked become opt-outs: a
+source that first appears after the page was opened stays in, as new sources do.
 
 The link's preferences token (publisher.mail.tokens) is the whole authority. GET only shows
 the forms; every change is a POST that carries the token in its body, never in the URL, so
@@ -62,12 +66,20 @@ class PreferencesPages:
             raise Problem(403, "revoked_link")
         return person
 
-    def _form(
+    def _sources(self, person: Subscriber) -> list[tuple[str, bool]]:
+        """The known sources, each with whether this reader gets it."""
+        with Store(self.web.config.database) as store:
+            known = [tally.name for tally in store.counts_by_source()]
+            opted_out = store.opted_out_sources(person.id)
+        return [(name, name not in opted_out) for name in sorted(known)]
+
+    async def _form(
         self, request: Request, person: Subscriber, token: str, *, notice: str = "", error: str = ""
     ) -> Response:
         script = self.web.page_script(request, person.script)
         words = WORDS[script]
         today = self.web.now().date()
+        sources = await run_in_threadpool(self._sources, person)
         return self.web.render(
             request,
             "web_preferences.html",
@@ -75,6 +87,7 @@ class PreferencesPages:
             400 if error else 200,
             person=person,
             token=token,
+            sources=sources,
             weekdays=list(zip(preferences.WEEKDAYS, words["weekdays"].split(), strict=True)),
             tomorrow=(today + dt.timedelta(days=1)).isoformat(),
             notice=notice,
@@ -84,7 +97,7 @@ class PreferencesPages:
     async def page(self, request: Request) -> Response:
         token = request.query_params.get("token", "")
         person = await run_in_threadpool(self._person, token)
-        return self._form(request, person, token)
+        return await self._form(request, person, token)
 
     async def change(self, request: Request) -> Response:
         """One POST endpoint; the button pressed (`do`) says what to do."""
@@ -121,9 +134,9 @@ class PreferencesPages:
             changed = await run_in_threadpool(self._apply, person, change)
         except SubscriberError as problem:
             text = WORDS[person.script]["bad_choice"].format(problem=problem)
-            return self._form(request, person, token, error=text)
+            return await self._form(request, person, token, error=text)
         # The page answers in the script just chosen, as the next mail will be.
-        return self._form(request, changed, token, notice=WORDS[changed.script]["saved"])
+        return await self._form(request, changed, token, notice=WORDS[changed.script]["saved"])
 
     def _apply(self, person: Subscriber, change: preferences.Change) -> Subscriber:
         with Store(self.web.config.database) as store:
@@ -166,4 +179,16 @@ def _change_of(form: FormData, web: Web) -> preferences.Change:
         weekday=preferences.WEEKDAYS.index(weekday) if weekday else None,
         paused_until=until,
         resume=until is None,
+        opted_out=_opted_out(form),
     )
+
+
+def _opted_out(form: FormData) -> frozenset[str] | None:
+    """The shown sources left unticked; None (no change) from a form that showed none."""
+    shown = {value for value in form.getlist("shown") if isinstance(value, str)}
+    if not shown:
+        return None
+    ticked = {value for value in form.getlist("sources") if isinstance(value, str)}
+    if not ticked & shown:
+        raise SubscriberError("choose at least one source")
+    return frozenset(shown - ticked)
