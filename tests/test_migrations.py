@@ -22,7 +22,7 @@ from publisher.cli import main
 from publisher.config import Config
 from publisher.errors import StorageError
 from publisher.locales import Locales
-from publisher.records import DeliveryStatus, Frequency, SubscriberStatus
+from publisher.records import DeliveryStatus, DigestKind, Frequency, Settlement, SubscriberStatus
 from publisher.site.build import build
 from publisher.store import Store, migrations
 
@@ -338,10 +338,40 @@ def test_a_store_before_article_generations_upgrades_and_its_next_day_builds_fro
         Store(config.database).close()
     before = rows_of(config.database.path)
     with Store(config.database) as store:
-        assert [s.version for s in store.upgraded] == [step.version]
+        later = [s.version for s in migrations.STEPS if s.version >= step.version]
+        assert [s.version for s in store.upgraded] == later
         assert rows_of(config.database.path) == before
         assert store.added_since(0) == {}  # stored before the step: older than any build
         ingest_file(config, store, news_path, day=NOW.date(), now=NOW)
         assert len(store.added_since(store.generation() - 1)) == 8
         written = build(config, store, NOW).written
     assert written > 0
+
+
+def test_a_store_before_weekly_deliveries_upgrades_with_its_rows_kept_as_daily(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The weekly step rebuilds `deliveries` on SQLite: every row stays, reads as a daily
+    delivery, and the same reader and date can now have a weekly row and a skipped one."""
+    config = make_config(tmp_path)
+    step = store_before(config, monkeypatch, "weekly deliveries")
+    before = rows_of(config.database.path)
+    with Store(config.database) as store:
+        assert [each.version for each in store.upgraded] == [step.version], "from step 9"
+        days = store.delivery_days(10)
+        total = sum(sum(store.delivery_counts(each).values()) for each in days)
+        assert total == len(before["deliveries"])
+        day = days[0]
+        counts = store.delivery_counts(day)
+        person = next(p for p in store.subscribers() if p.email == "ann@example.org")
+        assert {row.kind for row in store.deliveries_of(person.id)} == {DigestKind.DAILY}
+        store.enqueue(day, [person], NOW, kind=DigestKind.WEEKLY)
+        (claimed,) = store.claim_deliveries(day, "test", 5, 0.0, NOW, kind=DigestKind.WEEKLY)
+        store.settle_deliveries([Settlement(claimed[0], DeliveryStatus.SKIPPED)], NOW)
+        assert store.delivery_counts(day, kind=DigestKind.WEEKLY)[DeliveryStatus.SKIPPED] == 1
+        assert store.delivery_counts(day) == counts, "the daily rows are untouched"
+    after = rows_of(config.database.path)
+    assert after["deliveries"][: len(before["deliveries"])] == before["deliveries"]
+    assert {k: v for k, v in after.items() if k != "deliveries"} == {
+        k: v for k, v in before.items() if k != "deliveries"
+    }

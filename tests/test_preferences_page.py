@@ -59,6 +59,8 @@ def form(token: str, action: str, **fields: str) -> str:
     return urlencode({"token": token, "do": action, **fields})
 
 
+TECH, SCIENCE = "範例科技週報", "範例科學日報"
+SOURCES = (TECH, "開源觀察", SCIENCE, "范例城市报")
 SAVE = {"script": "zh-Hans", "frequency": "daily", "weekday": "mon", "paused_until": ""}
 
 
@@ -71,30 +73,44 @@ def test_the_digest_link_opens_the_form_and_the_next_digest_follows_it(
     link = local_path(link_in(mail_to(site, person.email, digest=True), "preferences"))
     page = client.get(link)
     assert page.status == 200 and "訂閱設定" in page.text and person.email in page.text
-    assert "目前摘要仍然每天寄出" in page.text, "the page says weekly is not honoured yet"
+    for source in SOURCES:
+        assert f'name="sources" value="{source}" checked' in page.text, "all ticked at first"
     assert page.headers["Referrer-Policy"] == "no-referrer"
     assert reader(site, person) == person, "a GET changes nothing"
 
     token = link.partition("token=")[2]
-    weekly = {**SAVE, "frequency": "weekly", "weekday": "fri"}
-    saved = client.post("/preferences", form(token, "save", **weekly))
+    weekly = {**SAVE, "frequency": "weekly", "weekday": "mon"}
+    saved = client.post("/preferences", form(token, "save", **weekly) + only(SCIENCE))
     assert saved.status == 200 and "已保存" in saved.text, "the answer is in the new script"
+    assert f'name="sources" value="{TECH}">' in saved.text, "the page shows the choice"
     changed = reader(site, person)
     assert (changed.script, changed.frequency, changed.weekday) == (
         Script.HANS,
         Frequency.WEEKLY,
-        4,
+        0,
     )
     with Store(site.database) as store:
         send_day(site, store, NEXT_DAY, NOW + dt.timedelta(days=1))
-    later = [
-        m
-        for m in mails(site)
-        if m["To"] == person.email and NEXT_DAY.isoformat() in m["Message-ID"]
-    ]
-    assert len(later) == 1
-    assert f".{Script.HANS}.{person.id}@" in later[0]["Message-ID"]
-    assert WORDS[Script.HANS]["unsubscribe"] in later[0].get_body(("plain",)).get_content()
+    mine = [m for m in mails(site) if m["To"] == person.email]
+    later = [m for m in mine if f"digest.{DAY}." not in m["Message-ID"]]
+    assert len(later) == 1, "on Monday the weekly, and no daily mail"
+    assert later[0]["Message-ID"].startswith(f"<weekly.2025-W50.{Script.HANS}.{person.id}@")
+    text = later[0].get_body(("plain",)).get_content()
+    assert WORDS[Script.HANS]["unsubscribe"] in text
+    assert "遥远星系" in text and "记忆体展" not in text and "内存展" not in text
+
+
+def only(*ticked: str) -> str:
+    """The source fields of the save form with only `ticked` ticked."""
+    return "&" + urlencode([*(("shown", s) for s in SOURCES), *(("sources", s) for s in ticked)])
+
+
+def test_unticking_every_source_is_refused(client: Client, site: Config) -> None:
+    person, token = add_reader(site, "nosource@example.org", Script.HANT)
+    reply = client.post("/preferences", form(token, "save", **SAVE) + only())
+    assert reply.status == 400 and "無法處理這個設定" in reply.text
+    with Store(site.database) as store:
+        assert store.opted_out_sources(person.id) == frozenset()
 
 
 def test_the_form_is_in_the_readers_script_and_offers_the_other(
