@@ -106,7 +106,7 @@ def raw_run(settings: Config, store: Store, port: int, *, pipelined: bool = Fals
     now = dt.datetime.combine(DAY, dt.time(7), tzinfo=settings.site.zone)
     digest = prepare_digest(settings, store, DAY, now)
     assert digest is not None
-    letters = [digest.letter(person) for person in subscribers.active(store)]
+    letters = [each for p in subscribers.active(store) if (each := digest.letter(p)) is not None]
     started = time.perf_counter()
     with smtplib.SMTP("127.0.0.1", port) as conn:
         conn.ehlo()
