@@ -140,9 +140,9 @@ def test_subscribers_set_changes_edition_frequency_and_pause(
     change = ["--script", "zh-Hans", "--frequency", "weekly", "--weekday", "mon"]
     assert main([*args, "set", "reader@example.org", *change, "--pause-until", "2099-01-05"]) == 0
     assert capsys.readouterr().out.endswith(
-        "reader@example.org: zh-Hans, weekly on mon, paused until 2099-01-05\n"
+        "reader@example.org: zh-Hans, weekly on mon, paused until 2099-01-05, all sources\n"
     )
     assert main([*args, "set", "reader@example.org", "--frequency", "daily", "--resume"]) == 0
-    assert capsys.readouterr().out.endswith("reader@example.org: zh-Hans, daily\n")
+    assert capsys.readouterr().out.endswith("reader@example.org: zh-Hans, daily, all sources\n")
     assert main([*args, "set", "reader@example.org", "--frequency", "weekly"]) == 1
     assert "weekly needs a weekday" in capsys.readouterr().err

@@ -385,42 +385,10 @@ def send_day(
     if transport is None:
         transport = open_transport(config, clock=clock, sleep=sleep)
     active = subscribers.active(store)
-    opted_out = store.source_optouts()
+    opted_out = store.source_optouts()  # read once: a change counts from the next digest
     send = functools.partial(
-        _send_digest, config, store, now, stop, transport, clock, sleep, active
-    )
-    daily = send(DigestKind.DAILY, day, prepare_digest(config, store, day, now, opted_out))
-    weekly = None
-    if preferences.due(active, day, DigestKind.WEEKLY):
-        monday = last_complete_week(day)
-        prepared = prepare_weekly(config, store, monday, now, opted_out)
-        weekly = send(DigestKind.WEEKLY, monday, prepared, on=day)
-    return dataclasses.replace(daily, weekly=weekly, seconds=clock() - started)
-
-
-def _send_digest(
-    config: Config,
-    store: Store,
-    now: dt.datetime,
-    stop: threading.Event,
-    transport: Transport,
-    clock: Clock,
-    sleep: Sleep,
-    active: list[Subscriber],
-    kind: DigestKind,
-    day: dt.date,
-    digest: Digest | None,
-    on: dt.date | None = None,
-) -> SendReport:
-    """One digest to its due readers (`on`: the day it goes out, if not `day`)."""
-    if digest is None:
-        return SendReport(day=day, empty=True, kind=kind)
-    return deliver(
+        deliver,
         store,
-        day,
-        digest,
-        preferences.due(active, on or day, kind),
-        transport,
         now=now,
         policy=Policy.from_config(config),
         stop=stop,
@@ -429,5 +397,19 @@ def _send_digest(
         active=active,
         shared=config.database.engine == "postgresql",
         lease_seconds=config.delivery.lease_seconds,
-        kind=kind,
     )
+    digest = prepare_digest(config, store, day, now, opted_out)
+    daily = (
+        send(day, digest, preferences.due(active, day), transport)
+        if digest
+        else SendReport(day, empty=True)
+    )
+    weekly = None
+    readers = preferences.due(active, day, DigestKind.WEEKLY)
+    if readers and not stop.is_set():  # a stopped day is resumed whole by the next run
+        monday = last_complete_week(day)
+        digest = prepare_weekly(config, store, monday, now, opted_out)
+        kind = DigestKind.WEEKLY
+        empty = SendReport(monday, empty=True, kind=kind)
+        weekly = send(monday, digest, readers, transport, kind=kind) if digest else empty
+    return dataclasses.replace(daily, weekly=weekly, seconds=clock() - started)
