@@ -90,7 +90,7 @@ def text_of(message: EmailMessage) -> str:
 
 def reader(store: Store, address: str, **change: object) -> Subscriber:
     person = subscribers.add(store, address, Script.HANT, NOW)
-    return preferences.apply(store, person, preferences.Change(**change), NOW.date())  # type: ignore[arg-type]
+    return preferences.apply(store, person, preferences.Change(**change), NOW.date())
 
 
 def test_the_weekly_goes_on_the_chosen_day_with_the_weeks_lead_stories(
