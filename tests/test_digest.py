@@ -195,6 +195,11 @@ def test_the_archive_pages_and_feeds(config, store, news_path) -> None:
         out / "zh-Hant/digests/atom.xml",
         out / "zh-Hans/digests/2025-12-14.html",
         out / "zh-Hans/digests/atom.xml",
+        # A Sunday ends the week: its weekly page and the weekly feed come beside them.
+        out / "zh-Hant/digests/weekly/2025-W50.html",
+        out / "zh-Hant/digests/weekly/atom.xml",
+        out / "zh-Hans/digests/weekly/2025-W50.html",
+        out / "zh-Hans/digests/weekly/atom.xml",
     ]
     assert (out / "zh-Hans/digests/2025-12-13.html").exists(), "every feed entry has its page"
     page = paths[2].read_text(encoding="utf-8")
