@@ -10,7 +10,7 @@ size through one local SMTP server (tests/smtpserver.py in its own process):
   weekly readers whose weekday it is (they get the weekly digest in the same send).
 The runs alternate, so both lists see the same load on the machine; the figure is the
 median ratio of the mixed list's rate to the uniform one's (target: at least 0.85), and the
-renders of the mixed send (one per script and source choice, whatever the list size).
+renders of the mixed send (one per edition and source choice, whatever the list size).
 """
 
 from __future__ import annotations

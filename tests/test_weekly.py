@@ -23,6 +23,7 @@ from conftest import TAIPEI, make_config, store_day
 from publisher.cli import main
 from publisher.config import Config
 from publisher.delivery.engine import send_day
+from publisher.locales import Locales
 from publisher.mail import preferences, subscribers
 from publisher.mail.archive import write_archive
 from publisher.mail.weekly import last_complete_week
@@ -205,6 +206,50 @@ def test_the_weekly_has_its_own_archive_pages_and_feed(site: Config) -> None:
     ]
     daily = feedparser.parse((out / "zh-Hant/digests/atom.xml").read_bytes())
     assert all("/weekly/" not in e.link for e in daily.entries)
+
+
+# Three editions, as a regional site configures them (tests/test_editions.py has the rest).
+REGIONAL = """
+[[editions]]
+tag = "zh-Hant-TW"
+path = "tw"
+[[editions]]
+tag = "zh-Hant-HK"
+conversion = "s2hk"
+path = "hk"
+[[editions]]
+tag = "zh-Hans-CN"
+path = "cn"
+"""
+
+
+def test_a_regional_reader_gets_their_editions_weekly(
+    tmp_path: Path, site: Config, server: SmtpServer
+) -> None:
+    """The week's store, now on a three-edition site: a Hong Kong weekly reader gets the
+    Hong Kong weekly, whose page and feed link the same week in the other two editions."""
+    smtp = f'[delivery]\nbackend = "smtp"\n[delivery.smtp]\nport = {server.port}\n'
+    regional = make_config(tmp_path, smtp + REGIONAL)
+    with Store(regional.database) as store:
+        hk = Locales.from_config(regional).named("zh-HK")
+        person = subscribers.add(store, "hk@example.org", hk, NOW)
+        change = preferences.Change(frequency=Frequency.WEEKLY, weekday=2)
+        preferences.apply(store, person, change, NOW.date())
+        report = send_day(regional, store, NEXT_WEDNESDAY, NOW)
+        write_archive(regional, store, NEXT_WEDNESDAY)
+    assert report.weekly is not None and report.weekly.sent == 1
+    (mail,) = messages(server)
+    assert mail["Message-ID"].startswith(f"<weekly.2025-W49.zh-Hant-HK.{person.id}@")
+    assert "https://news.example.org/hk/digests/weekly/2025-W49.html" in text_of(mail)
+    page = (regional.output_dir / "hk/digests/weekly/2025-W49.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-Hant-HK">' in page
+    for tag, path in (("zh-Hant-TW", "tw"), ("zh-Hans-CN", "cn")):
+        same = f"https://news.example.org/{path}/digests/weekly/2025-W49.html"
+        assert f'<link rel="alternate" hreflang="{tag}" href="{same}">' in page
+        assert f'href="../../../{path}/digests/weekly/2025-W49.html" hreflang="{tag}"' in page
+    feed = feedparser.parse((regional.output_dir / "hk/digests/weekly/atom.xml").read_bytes())
+    assert not feed.bozo and feed.feed.language == "zh-Hant-HK"
+    assert {link.get("hreflang") for link in feed.feed.links} >= {"zh-Hant-TW", "zh-Hans-CN"}
 
 
 def test_the_last_complete_week() -> None:
