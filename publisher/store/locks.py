@@ -9,6 +9,7 @@ gone, so nobody has to clean up after it. The holder's connection carries its pu
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 from typing import Any
@@ -94,7 +95,11 @@ class AdvisoryLock:
         if self._db is None:
             return
         db, self._db = self._db, None
-        db.close()  # closing the session releases its advisory locks
+        # Unlock before closing: the server ends a closed session a moment after the client
+        # has gone, and a command run right after this one would meanwhile find it "busy".
+        with contextlib.suppress(*db.driver_errors):  # a lost connection released it already
+            db.execute("SELECT pg_advisory_unlock(?)", (self.key,))
+        db.close()  # closing the session releases its advisory locks in any case
 
 
 def _with_application_name(storage: StorageConfig, name: str) -> StorageConfig:
