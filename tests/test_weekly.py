@@ -17,7 +17,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from smtpserver import SmtpServer
+from smtpserver import DROP_AFTER_DATA, SmtpServer
 
 from conftest import TAIPEI, make_config, store_day
 from publisher.cli import main
@@ -26,7 +26,7 @@ from publisher.delivery.engine import send_day
 from publisher.locales import Locales
 from publisher.mail import preferences, subscribers
 from publisher.mail.archive import write_archive
-from publisher.mail.weekly import last_complete_week
+from publisher.mail.weekly import last_complete_week, sending_day
 from publisher.records import DeliveryStatus, DigestKind, Frequency, Script, Subscriber
 from publisher.store import Store
 
@@ -166,6 +166,44 @@ def test_status_and_deliveries_show_skipped_and_weekly(
     shown = capsys.readouterr().out
     assert "2025-12-10  1 skipped" in shown
     assert "weekly digests sent:" in shown and "week of 2025-12-01  1 sent" in shown
+
+
+def test_an_uncertain_weekly_is_settled_by_the_operator_and_sent_once_more(
+    site: Config, server: SmtpServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exactly-once like the daily: a weekly whose answer was lost is uncertain, never resent
+    on its own; `deliveries list/settle --weekly` name it, and a resend goes with the send
+    of the reader's day."""
+    with Store(site.database) as store:
+        weekly = reader(store, "weekly@example.org", frequency=Frequency.WEEKLY, weekday=2)
+        server.handler.plan(weekly.email, DROP_AFTER_DATA)
+        report = send_day(site, store, NEXT_WEDNESDAY, NOW)
+        assert report.weekly is not None and report.weekly.uncertain == 1
+        send_day(site, store, NEXT_WEDNESDAY, NOW)
+    assert server.handler.count(weekly.email) == 1, "an uncertain weekly is not resent"
+    args = ["--config", str(site.root / "config.toml"), "deliveries"]
+    # Any day of the week names its weekly, as `status` does by its Monday.
+    assert main([*args, "list", "--weekly", "--date", "2025-12-03", "--uncertain"]) == 1
+    listed = capsys.readouterr().out
+    assert "uncertain (1):" in listed and f"{weekly.email}  <weekly.2025-W49." in listed
+    assert (
+        main([*args, "settle", "--weekly", "--date", str(MONDAY), "--resend", weekly.email]) == 75
+    )
+    said = capsys.readouterr().out
+    assert f"weekly of 2025-W49 (week of {MONDAY}): {weekly.email} queued again" in said
+    assert f"publisher send --date {NEXT_WEDNESDAY}" in said
+    with Store(site.database) as store:
+        again = send_day(site, store, NEXT_WEDNESDAY, NOW)
+    assert again.weekly is not None and again.weekly.sent == 1
+    assert server.handler.count(weekly.email) == 2
+    # The daily rows of that Monday are another digest: --weekly left them alone.
+    assert main([*args, "list", "--date", str(MONDAY)]) == 0
+
+
+@pytest.mark.parametrize("weekday", range(7))
+def test_the_sending_day_is_the_one_whose_last_complete_week_it_is(weekday: int) -> None:
+    day = sending_day(MONDAY, weekday)
+    assert day.weekday() == weekday and last_complete_week(day) == MONDAY
 
 
 def test_subscribers_set_chooses_sources_and_export_shows_every_choice(

@@ -9,47 +9,82 @@ from publisher.cli import exits
 from publisher.cli.options import changes_store, date_argument, existing_store
 from publisher.config import Config
 from publisher.delivery import settle
-from publisher.records import DeliveryStatus
+from publisher.mail import subscribers
+from publisher.mail.weekly import label, sending_day
+from publisher.records import DeliveryStatus, DigestKind
 from publisher.store import Store
 
 
-def uncertain_lines(store: Store, day: dt.date, limit: int | None = None) -> list[str]:
-    rows = store.uncertain_deliveries(day)
+def uncertain_lines(
+    store: Store, day: dt.date, limit: int | None = None, kind: DigestKind = DigestKind.DAILY
+) -> list[str]:
+    rows = store.uncertain_deliveries(day, kind=kind)
     lines = [f"  {row.email}  {row.message_id or '-'}  {row.reason}" for row in rows[:limit]]
     if limit is not None and len(rows) > limit:
         lines.append(f"  … and {len(rows) - limit} more")
     return lines
 
 
+def _digest(args: argparse.Namespace, day: dt.date) -> tuple[dt.date, DigestKind, str]:
+    """The rows --date (and --weekly) name: a day's, or the weekly's of the week holding it
+    (keyed by its Monday); and how to name them to a person."""
+    if not args.weekly:
+        return day, DigestKind.DAILY, str(day)
+    monday = day - dt.timedelta(days=day.weekday())
+    return monday, DigestKind.WEEKLY, f"weekly of {label(monday)} (week of {monday})"
+
+
 def _list(args: argparse.Namespace, config: Config) -> int:
-    day: dt.date = args.date or config.now().date()
+    day, kind, name = _digest(args, args.date or config.now().date())
     with existing_store(config) as store:
-        counts = store.delivery_counts(day)
+        counts = store.delivery_counts(day, kind=kind)
         if not args.uncertain:
-            print(f"{day}: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
-        lines = uncertain_lines(store, day)
+            print(f"{name}: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
+        lines = uncertain_lines(store, day, kind=kind)
     if lines:
         print(f"uncertain ({len(lines)}):")
         print("\n".join(lines))
     elif args.uncertain:
-        print(f"{day}: no uncertain deliveries")
+        print(f"{name}: no uncertain deliveries")
     return exits.of_day(settle.day_state(counts))
 
 
 def _settle(args: argparse.Namespace, config: Config) -> int:
+    day, kind, name = _digest(args, args.date)
     with existing_store(config) as store:
-        done = settle.settle(store, args.date, config.now(), sent=args.sent, resend=args.resend)
-        counts = store.delivery_counts(args.date)
+        done = settle.settle(
+            store, day, config.now(), sent=args.sent, resend=args.resend, kind=kind
+        )
+        counts = store.delivery_counts(day, kind=kind)
+        again = _resend_days(store, day, kind, done.resend)
     for email in done.sent:
-        print(f"{args.date}: {email} marked as sent")
+        print(f"{name}: {email} marked as sent")
     for email in done.resend:
-        print(f"{args.date}: {email} queued again")
-    if done.resend:
-        print(f"the next send mails them: publisher send --date {args.date}")
+        print(f"{name}: {email} queued again")
+    for when in again:
+        print(f"the next send mails them: publisher send --date {when}")
     left = counts[DeliveryStatus.UNCERTAIN]
     if left:
-        print(f"{left} uncertain left: publisher deliveries list --date {args.date} --uncertain")
+        weekly = " --weekly" if args.weekly else ""
+        print(f"{left} uncertain left: publisher deliveries list --date {day}{weekly} --uncertain")
     return exits.of_day(settle.day_state(counts))
+
+
+def _resend_days(
+    store: Store, day: dt.date, kind: DigestKind, emails: tuple[str, ...]
+) -> list[dt.date]:
+    """The sends that mail rows queued again: the day's own, or for a weekly the day it
+    goes to each of those readers (their weekday in the week after)."""
+    if not emails:
+        return []
+    if kind is DigestKind.DAILY:
+        return [day]
+    weekdays = set()
+    for email in emails:
+        person = subscribers.by_email(store, email)
+        if person is not None and person.weekday is not None:
+            weekdays.add(person.weekday)
+    return sorted(sending_day(day, weekday) for weekday in weekdays)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -71,6 +106,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     listing.add_argument(
         "--uncertain", action="store_true", help="list only the uncertain deliveries"
     )
+    _weekly_option(listing)
     listing.set_defaults(handler=_list)
 
     settling = actions.add_parser(
@@ -90,5 +126,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     settling.add_argument(
         "--resend", nargs="+", default=[], metavar="ADDR", help="addresses or Message-IDs"
     )
+    _weekly_option(settling)
     changes_store(settling)
     settling.set_defaults(handler=_settle)
+
+
+def _weekly_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--weekly",
+        action="store_true",
+        help="the weekly digest of the week holding --date (status names it by its Monday)",
+    )

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from publisher.errors import DeliveryError
-from publisher.records import DeliveryStatus, UncertainDelivery
+from publisher.records import DeliveryStatus, DigestKind, UncertainDelivery
 from publisher.store import Store
 
 
@@ -57,10 +57,12 @@ def settle(
     *,
     sent: Sequence[str] = (),
     resend: Sequence[str] = (),
+    kind: DigestKind = DigestKind.DAILY,
 ) -> Settlement:
-    """Mark uncertain rows of `day` as sent or to resend. All or nothing: a name that is not
-    an uncertain delivery of the day changes no row and is reported."""
-    rows = store.uncertain_deliveries(day)
+    """Mark uncertain rows of `day` (a weekly's: the Monday of its week) as sent or to
+    resend. All or nothing: a name that is not an uncertain delivery of the day changes no
+    row and is reported."""
+    rows = store.uncertain_deliveries(day, kind=kind)
     verdicts: dict[str, DeliveryStatus] = {}
     unknown = []
     for names, status in ((sent, DeliveryStatus.SENT), (resend, DeliveryStatus.QUEUED)):
@@ -81,7 +83,7 @@ def settle(
     }
     with store.transaction():
         for email, status in verdicts.items():
-            store.settle_uncertain(day, email.lower(), status, notes[status], now)
+            store.settle_uncertain(day, email.lower(), status, notes[status], now, kind=kind)
     return Settlement(
         tuple(e for e, s in verdicts.items() if s is DeliveryStatus.SENT),
         tuple(e for e, s in verdicts.items() if s is DeliveryStatus.QUEUED),

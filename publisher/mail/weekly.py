@@ -26,6 +26,12 @@ def last_complete_week(day: dt.date) -> dt.date:
     return sunday - dt.timedelta(days=DAYS - 1)
 
 
+def sending_day(monday: dt.date, weekday: int) -> dt.date:
+    """The day the weekly of `monday`'s week goes to a reader of `weekday` (0 = Monday):
+    the inverse of `last_complete_week`. A Sunday reader gets it that Sunday."""
+    return monday + dt.timedelta(days=DAYS - 1 if weekday == DAYS - 1 else DAYS + weekday)
+
+
 def days_of(monday: dt.date) -> list[dt.date]:
     return [monday + dt.timedelta(days=n) for n in range(DAYS)]
 
