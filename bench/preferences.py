@@ -23,12 +23,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from send import smtp_server
+# send.DAY is a Sunday: weekly readers of Sunday get the week ending that day.
+from send import DAY, smtp_server, smtp_site
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from publisher import config  # noqa: E402
 from publisher.articles.ingest import ingest_file  # noqa: E402
 from publisher.config import Config  # noqa: E402
 from publisher.delivery.engine import SendReport, send_day  # noqa: E402
@@ -36,7 +36,6 @@ from publisher.mail import subscribers  # noqa: E402
 from publisher.records import SCRIPTS, Frequency  # noqa: E402
 from publisher.store import Store  # noqa: E402
 
-DAY = dt.date(2025, 12, 14)  # a Sunday: weekly readers of Sunday get the week ending today
 SOURCES = tuple(f"示範{name}報" for name in "甲乙丙丁戊己")
 CHOICES = 20
 
@@ -65,14 +64,7 @@ def opt_outs() -> list[frozenset[str]]:
 
 def make_store(root: Path, port: int, people: int, mixed: bool) -> tuple[Config, Store]:
     root.mkdir()
-    (root / "config.toml").write_text(
-        '[site]\nbase_url = "https://news.example.org/"\n'
-        f'[delivery]\nbackend = "smtp"\n[delivery.smtp]\nport = {port}\n',
-        encoding="utf-8",
-    )
-    settings = config.load(root / "config.toml")
-    now = dt.datetime.combine(DAY, dt.time(7), tzinfo=settings.site.zone)
-    store = Store(settings.database)
+    settings, now, store = smtp_site(root, port)
     assert ingest_file(settings, store, batch(root), now=now).error is None
     choices = opt_outs()
     with store.transaction():

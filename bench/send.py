@@ -58,7 +58,9 @@ def smtp_server() -> Iterator[int]:
             server.wait(timeout=30)
 
 
-def make_store(root: Path, port: int, people: int) -> tuple[Config, Store]:
+def smtp_site(root: Path, port: int) -> tuple[Config, dt.datetime, Store]:
+    """A site in `root` that mails through the relay on `port`: its config, the morning of
+    DAY, and its store."""
     (root / "config.toml").write_text(
         '[site]\nbase_url = "https://news.example.org/"\n'
         f'[delivery]\nbackend = "smtp"\n[delivery.smtp]\nport = {port}\n',
@@ -66,7 +68,11 @@ def make_store(root: Path, port: int, people: int) -> tuple[Config, Store]:
     )
     settings = config.load(root / "config.toml")
     now = dt.datetime.combine(DAY, dt.time(7), tzinfo=settings.site.zone)
-    store = Store(settings.database)
+    return settings, now, Store(settings.database)
+
+
+def make_store(root: Path, port: int, people: int) -> tuple[Config, Store]:
+    settings, now, store = smtp_site(root, port)
     ingest_file(settings, store, next(iter(sorted(SEEDS.glob("*.txt")))), day=DAY, now=now)
     scripts = (Script.HANT, Script.HANS)
     with store.transaction():

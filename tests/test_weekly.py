@@ -18,6 +18,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from smtpserver import DROP_AFTER_DATA, SmtpServer
+from test_editions import EDITIONS
 
 from conftest import TAIPEI, make_config, store_day
 from publisher.cli import main
@@ -246,28 +247,13 @@ def test_the_weekly_has_its_own_archive_pages_and_feed(site: Config) -> None:
     assert all("/weekly/" not in e.link for e in daily.entries)
 
 
-# Three editions, as a regional site configures them (tests/test_editions.py has the rest).
-REGIONAL = """
-[[editions]]
-tag = "zh-Hant-TW"
-path = "tw"
-[[editions]]
-tag = "zh-Hant-HK"
-conversion = "s2hk"
-path = "hk"
-[[editions]]
-tag = "zh-Hans-CN"
-path = "cn"
-"""
-
-
 def test_a_regional_reader_gets_their_editions_weekly(
     tmp_path: Path, site: Config, server: SmtpServer
 ) -> None:
     """The week's store, now on a three-edition site: a Hong Kong weekly reader gets the
     Hong Kong weekly, whose page and feed link the same week in the other two editions."""
     smtp = f'[delivery]\nbackend = "smtp"\n[delivery.smtp]\nport = {server.port}\n'
-    regional = make_config(tmp_path, smtp + REGIONAL)
+    regional = make_config(tmp_path, smtp + EDITIONS)
     with Store(regional.database) as store:
         hk = Locales.from_config(regional).named("zh-HK")
         person = subscribers.add(store, "hk@example.org", hk, NOW)
