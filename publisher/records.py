@@ -250,6 +250,7 @@ class SubscriberTally:
     status: SubscriberStatus
     script: Script
     count: int
+    edition: str = ""  # the edition's tag they chose; "" for their script's first
 
 
 @dataclass(frozen=True, slots=True)

@@ -257,3 +257,10 @@ def test_the_static_root_page_leads_each_region_to_its_edition(
             f"http://127.0.0.1:{port}/index.html",
         )
     assert f'<html lang="{tag}">' in dom
+
+
+def test_status_counts_readers_by_edition(site: Config, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["--config", str(site.root / "config.toml"), "status"]) == 0
+    shown = capsys.readouterr().out
+    assert "subscribers: 1 active zh-Hans-CN, 1 active zh-Hant-HK, 1 active zh-Hant-TW" in shown

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 from publisher.cli.options import changes_store, date_argument, existing_store
 from publisher.config import Config
 from publisher.errors import PublisherError
+from publisher.locales import Locales
 from publisher.records import DigestKind
 
 if TYPE_CHECKING:
@@ -83,7 +85,7 @@ def _status(_: argparse.Namespace, config: Config) -> int:
     with existing_store(config) as store:
         print(f"store: {config.database}")
         _print_articles(store)
-        _print_mail(store)
+        _print_mail(store, Locales.from_config(config))
     return 0
 
 
@@ -107,11 +109,14 @@ def _print_articles(store: Store) -> None:
         )
 
 
-def _print_mail(store: Store) -> None:
-    people = store.subscriber_counts()
-    print(
-        "subscribers: " + (", ".join(f"{p.count} {p.status} {p.script}" for p in people) or "none")
-    )
+def _print_mail(store: Store, locales: Locales) -> None:
+    # By edition: a stored "" (or an edition since removed) counts as the script's first.
+    people: Counter[tuple[str, str]] = Counter()
+    for tally in store.subscriber_counts():
+        edition = locales.of(tally.script, tally.edition).tag
+        people[(tally.status.value, edition)] += tally.count
+    counted = ", ".join(f"{n} {status} {edition}" for (status, edition), n in people.items())
+    print("subscribers: " + (counted or "none"))
     for kind in DigestKind:
         days = store.delivery_days(RECENT, kind=kind)
         heading = "digests sent:" if kind is DigestKind.DAILY else "weekly digests sent:"

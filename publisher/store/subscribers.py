@@ -86,10 +86,12 @@ class SubscriberQueries:
     @operation("count the subscribers")
     def subscriber_counts(self) -> list[SubscriberTally]:
         rows = self.db.execute(
-            "SELECT status, script, COUNT(*) FROM subscribers GROUP BY status, script"
-            " ORDER BY status, script"
+            "SELECT status, script, edition, COUNT(*) FROM subscribers"
+            " GROUP BY status, script, edition ORDER BY status, script, edition"
         )
-        return [SubscriberTally(SubscriberStatus(r[0]), Script(r[1]), int(r[2])) for r in rows]
+        return [
+            SubscriberTally(SubscriberStatus(r[0]), Script(r[1]), int(r[3]), r[2]) for r in rows
+        ]
 
     @operation("add a subscriber")
     def insert_subscriber(
