@@ -256,10 +256,10 @@ class Web:
         script = edition.script if edition else self.page_script(request)
         email = field(form, "email").strip()
         host = request.client.host if request.client else ""
-        await run_in_threadpool(self._count_post, host)
         try:
             chosen = edition or self.site.locales.default(script)
-            subscriber, mailed_lately = await run_in_threadpool(self._subscribe, email, chosen)
+            sign_up = self._subscribe
+            subscriber, mailed_lately = await run_in_threadpool(sign_up, host, email, chosen)
         except AddressError as error:
             text = WORDS[script]["bad_email"].format(problem=error.problem)
             return self.render(
@@ -277,23 +277,16 @@ class Web:
             text = words["check_inbox_text"].format(email=subscriber.email)
         return self.message(request, script, 200, words["check_inbox_title"], text, link="")
 
-    def _count_post(self, host: str) -> None:
-        limits = self.config.web
-        with self.stores.store() as store:
-            count_post(
-                store,
-                client_key(self.secret, host),
-                self.now().timestamp(),
-                limits.subscribe_limit,
-                limits.subscribe_window_seconds,
-            )
-
-    def _subscribe(self, email: str, script: Locale) -> tuple[Subscriber, bool]:
-        """The sign-up, and whether its mail was left out for the cool-down. Someone already
-        active gets no mail either, and the same page as a new sign-up: a stranger typing
-        their address changes nothing, and learns nothing."""
+    def _subscribe(self, host: str, email: str, script: Locale) -> tuple[Subscriber, bool]:
+        """Count the post of the client at `host` (429 past its limit, before anything
+        else), then sign up; and whether the mail was left out for the cool-down. Someone
+        already active gets no mail either, and the same page as a new sign-up: a stranger
+        typing their address changes nothing, and learns nothing."""
         limits, now = self.config.web, self.now()
         with self.stores.store() as store:
+            client = client_key(self.secret, host)
+            window = limits.subscribe_window_seconds
+            count_post(store, client, now.timestamp(), limits.subscribe_limit, window)
             expiry = dt.timedelta(days=limits.confirm_expiry_days)
             subscriber = subscribers.subscribe_pending(store, email, script, now, expiry)
             if subscriber.status is not SubscriberStatus.PENDING:
