@@ -134,6 +134,11 @@ class FileBatch:
             Path(temp).unlink(missing_ok=True)
         self._staged.clear()
 
+    @property
+    def staged(self) -> int:
+        """Files staged and not yet in place."""
+        return len(self._staged)
+
     def write_if_changed(self, path: Path, data: bytes) -> bool:
         """Stage `data` for `path` unless the file already holds exactly it."""
         if _unchanged(path, data):

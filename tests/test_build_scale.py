@@ -7,12 +7,19 @@ import datetime as dt
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
+import pytest
+
 from conftest import NOW, make_config
+from publisher.articles.conversion import Scripts
 from publisher.articles.ingest import ingest_file
 from publisher.config import Config
+from publisher.site import build as site_build
+from publisher.site import search
 from publisher.site.build import build
+from publisher.site.outputs import Output
 from publisher.store import Store, migrations
 from publisher.store.database import SqliteDatabase
 
@@ -78,8 +85,8 @@ def test_a_store_at_version_1_upgrades_keeping_its_rows(tmp_path: Path, news_pat
     assert (tmp_path / "publisher.db.schema-1.bak").exists()
 
 
-# A build that SIGKILLs itself while the 20th output is being rendered: earlier groups are in
-# place, the group in hand is staged in temporary files.
+# A build that SIGKILLs itself while the 20th output is being rendered: earlier commits are in
+# place, the files staged since are in temporary files.
 _KILLED_BUILD = """
 import dataclasses, datetime as dt, os, signal, sys
 from pathlib import Path
@@ -92,9 +99,9 @@ def die(chosen):
 
 def progress(todo):
     for n, output in enumerate(todo):
-        yield dataclasses.replace(output, render=die) if n == 20 else output
+        yield dataclasses.replace(output, render=die, streamed=None) if n == 20 else output
 
-site_build.GROUP_KEYS = 4
+site_build.GROUP_KEYS = site_build.COMMIT_FILES = 4
 settings = config_module.load(Path(sys.argv[1]))
 now = dt.datetime(2025, 12, 15, 8, tzinfo=settings.site.zone)
 with Store(settings.database) as store:
@@ -201,7 +208,7 @@ def progress(todo):
         dying = dataclasses.replace(output, render=die_when_staged(output.render))
         yield dying if n >= start else output
 
-site_build.GROUP_KEYS = 20
+site_build.GROUP_KEYS = site_build.COMMIT_FILES = 20
 now = dt.datetime(2025, 12, 15, 8, tzinfo=settings.site.zone)
 with Store(settings.database) as store:
     site_build.build(settings, store, now, progress)
@@ -230,3 +237,31 @@ def test_a_killed_build_of_a_new_day_is_finished_by_the_next(
     shutil.rmtree(config.output_dir)
     build(config, store, NOW, full=True)
     assert files_of(config.output_dir) == finished
+
+
+def test_the_search_index_reads_the_archive_a_slice_at_a_time_and_writes_the_same_bytes(
+    config: Config, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first build's search index is made from every article: it loads them GROUP_KEYS at
+    a time and sets its postings aside on disk every SPILL_POSTINGS, so memory does not grow
+    with the archive; the files are those of a build that held it all."""
+    ingest_file(config, store, write_day(tmp_path, DAY, 40, 0), now=NOW)
+    build(config, store, NOW)
+    whole = files_of(config.output_dir)
+    shutil.rmtree(config.output_dir)
+    loads: list[int] = []
+    load = site_build._editions_for
+
+    def counted(store: Store, scripts: Scripts, outputs: Iterable[Output]) -> object:
+        outputs = list(outputs)
+        found = load(store, scripts, outputs)
+        if found and any(output.path.startswith("search/terms/") for output in outputs):
+            loads.append(len({key for _, key in found}))
+        return found
+
+    monkeypatch.setattr(site_build, "_editions_for", counted)
+    monkeypatch.setattr(site_build, "GROUP_KEYS", 8)
+    monkeypatch.setattr(search, "SPILL_POSTINGS", 500)
+    build(config, store, NOW, full=True)
+    assert loads == [8] * 5  # the index's parts show all 40 articles
+    assert files_of(config.output_dir) == whole

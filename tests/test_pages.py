@@ -8,10 +8,13 @@ import posixpath
 from html.parser import HTMLParser
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
 from test_readers import site  # noqa: F401  (the fixture: a built site with its digests)
 
 from publisher.config import Config
 from publisher.records import SCRIPTS, Script
+from publisher.site.paths import Site
 from publisher.words import WORDS
 
 BASE = "https://news.example.org/"
@@ -87,3 +90,14 @@ def test_every_page_offers_the_email_subscription_in_its_script(site: Config) ->
         scripts = [Script(page.split("/")[0])] if "/" in page else SCRIPTS  # the front page
         for script in scripts:
             assert (f"subscribe?script={script}", WORDS[script]["subscribe"]) in found, page
+
+
+_SEGMENT = st.text(alphabet="ab-.0", min_size=1, max_size=5).filter(lambda s: s not in {".", ".."})
+_PATH = st.lists(_SEGMENT, min_size=1, max_size=4).map("/".join)
+
+
+@given(_PATH, _PATH, st.sampled_from(["", "?script=zh-Hans"]))
+def test_links_between_pages_are_what_relpath_makes(target: str, page: str, query: str) -> None:
+    """Site.relative remembers folder pairs for speed; every link stays relpath's."""
+    expected = posixpath.relpath(target, posixpath.dirname(page) or ".") + query
+    assert Site.relative(target + query, page) == expected

@@ -4,9 +4,10 @@ Two phases, as in pelican: plan every output with a fingerprint of what it is ma
 then render and write only the outputs whose fingerprint changed. Articles never change
 (their key is the hash of their text), so a fingerprint is the keys an output shows, when
 their conversions were last corrected, the templates and the settings. Writes are atomic;
-identical bytes leave a file untouched. Rendering goes group by group (`GROUP_KEYS`), each
-group's files made durable together (publisher.files.FileBatch), so a 100,000-article first
-build holds one group in memory.
+identical bytes leave a file untouched. Rendering goes group by group (`GROUP_KEYS`), so a
+100,000-article first build holds one group in memory; files are made durable together,
+COMMIT_FILES at a time (publisher.files.FileBatch), and all of them before the build records
+its fingerprints.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ from publisher.store import Store
 # flat as the archive grows, and a key shared by a day's page and its articles is loaded
 # about once.
 GROUP_KEYS = 1000
+# Files staged before they are made durable and put in place: each commit syncs the whole
+# filesystem once (0.1–0.2 s here), so a build that adds a day and writes a hundred files
+# pays it once, and a first build of 200,000 files a few hundred times, not once per group.
+COMMIT_FILES = 1000
 
 
 @dataclass(frozen=True)
@@ -197,6 +202,9 @@ def plan(
         by_source[ref.source].append(ref.key)
     days = [(day, len(keys)) for day, keys in by_day.items()]
     default = site.locales.default(Script(config.scripts.default))
+    # Each article's page in every edition: one keys tuple per article, one render per
+    # edition, not one of each per page (a 100,000-article plan holds 200,000 pages).
+    alone = [(ref.key,) for ref in index]
     outputs = [
         Output("index.html", (), default, lambda _: root_index(env, site, default)),
         Output(STYLESHEET, (), default, lambda _: env.get_template("site.css").render().encode()),
@@ -223,14 +231,10 @@ def plan(
             Output(site.day_path(script, day), tuple(keys), script, pages.day_renderer(day))
             for day, keys in by_day.items()
         ]
+        article = pages.article_renderer
         outputs += [
-            Output(
-                site.article_path_of(script, ref.day, ref.key),
-                (ref.key,),
-                script,
-                pages.article_renderer,
-            )
-            for ref in index
+            Output(site.article_path_of(script, ref.day, ref.key), keys, script, article)
+            for ref, keys in zip(index, alone, strict=True)
         ]
     return outputs + reader.outputs(config, site, env, index, outputs, added)
 
@@ -238,16 +242,25 @@ def plan(
 def _editions_for(
     store: Store, scripts: Scripts, outputs: Iterable[Output]
 ) -> dict[tuple[Locale, str], Edition]:
-    """Load and convert, in one pass, every edition the outputs to render need."""
+    """Load and convert, in one pass, every edition the outputs to render need (a streamed
+    output loads its own, `_slices`)."""
     wanted: dict[Locale, set[str]] = defaultdict(set)
     for output in outputs:
-        for script in _scripts_of(output):
+        for script in _scripts_of(output) if output.streamed is None else ():
             wanted[script].update(output.keys)
     found = {}
     for script, keys in wanted.items():
         for edition in editions(store, scripts, store.articles_by_keys(keys), script):
             found[script, edition.article.key] = edition
     return found
+
+
+def _slices(store: Store, scripts: Scripts, output: Output) -> Iterator[list[Edition]]:
+    """A streamed output's editions, GROUP_KEYS articles at a time, loaded as it asks."""
+    for start in range(0, len(output.keys), GROUP_KEYS):
+        keys = output.keys[start : start + GROUP_KEYS]
+        part = dataclasses.replace(output, keys=keys, streamed=None)
+        yield _chosen(_editions_for(store, scripts, [part]), part)
 
 
 def _scripts_of(output: Output) -> tuple[Locale, ...]:
@@ -296,10 +309,15 @@ def _render(store: Store, scripts: Scripts, root: Path, todo: Iterable[Output]) 
             shared = last and all(_shows(output) == last[0] for output in group)
             loaded = {} if shared else _editions_for(store, scripts, group)
             for output in group:
-                if last is None or _shows(output) != last[0]:
-                    last = (_shows(output), _chosen(loaded, output))
-                written += files.write_if_changed(root / output.path, output.render(last[1]))
-            files.commit()
+                if output.streamed is not None:
+                    data = output.streamed(_slices(store, scripts, output))
+                else:
+                    if last is None or _shows(output) != last[0]:
+                        last = (_shows(output), _chosen(loaded, output))
+                    data = output.render(last[1])
+                written += files.write_if_changed(root / output.path, data)
+            if files.staged >= COMMIT_FILES:
+                files.commit()
     return written
 
 

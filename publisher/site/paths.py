@@ -8,6 +8,7 @@ import posixpath
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from urllib.parse import urlsplit
 
 from publisher.articles.conversion import Scripts
@@ -19,6 +20,13 @@ _NOTES = {
     Script.HANT: ScriptsConfig.converted_note_hant,
     Script.HANS: ScriptsConfig.converted_note_hans,
 }
+
+
+@cache
+def _folder_from(folder: str, start: str) -> str:
+    """posixpath.relpath, remembered: a build links a few hundred folders pairs hundreds of
+    thousands of times, and relpath is its slowest string work."""
+    return posixpath.relpath(folder, start)
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,12 @@ class Site:
         Pages link their assets and each other this way, as pelican's RELATIVE_URLS does, so
         a site served on another host or port, copied, or opened from disk still works."""
         target, mark, query = path.partition("?")
-        return posixpath.relpath(target, posixpath.dirname(page) or ".") + mark + query
+        folder, name = posixpath.split(target)
+        start = posixpath.dirname(page) or "."
+        if not name or f"{start}/".startswith(f"{target}/"):  # a folder, not a page in one
+            return posixpath.relpath(target, start) + mark + query
+        up = _folder_from(folder or ".", start)
+        return (name if up == "." else f"{up}/{name}") + mark + query
 
     def relative_url(self, url: str, page: str) -> str:
         """A public URL of this site, relative to the page at `page`; others as they are."""

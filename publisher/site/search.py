@@ -25,18 +25,24 @@ bytes out.
 
 from __future__ import annotations
 
+import array
 import difflib
 import itertools
 import json
+import pickle
 import re
+import shutil
+import tempfile
 import unicodedata
+import weakref
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeAlias
 
 from publisher.errors import PublisherError
 from publisher.records import ArticleRef, Edition, Locale
-from publisher.site.outputs import Output
+from publisher.site.outputs import Output, Slices
 from publisher.site.paths import Site
 
 CHUNK = 32  # articles per document chunk: a page of results fetches a few small files
@@ -114,34 +120,88 @@ def _json(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
+Ids: TypeAlias = "array.array[int]"  # subscriptable only when type-checking, in 3.11
+Split: TypeAlias = dict[int, dict[str, Ids]]  # part → term → ids, ascending
+# Postings held in memory before they are set aside on disk: about 16 MB of ids. A whole
+# index holds about a thousand per article (both scripts), so past some 4,000 articles the
+# first build's memory stays flat as the archive grows.
+SPILL_POSTINGS = 4_000_000
+
+
 class _Postings:
     """Every part of the index, computed once per build from the articles numbered from
-    `first` on, in every edition, and shared by the part outputs (each takes its slice)."""
+    `first` on, in every edition, and shared by the part outputs (each takes its slice).
+
+    The editions come a slice at a time (`Slices`); what they yield goes to a temporary
+    folder, a file per part, every SPILL_POSTINGS postings, and each part reads its own file
+    back when it renders: memory holds one batch, not the whole index."""
 
     def __init__(self, parts: int, editions: int, first: int = 0) -> None:
         self.parts = parts
         self.editions = editions  # how many texts of each article an output gets
         self.first = first
-        self._split: dict[int, dict[str, list[int]]] | None = None
+        self._split: Split | None = None  # the last batch, kept in memory
+        self._spilled: Path | None = None  # removed with this object, or at exit
 
-    def render(self, number: int, chosen: Sequence[Edition]) -> bytes:
-        return _json({term: _gaps(ids) for term, ids in self.of(number, chosen).items()})
+    def render(self, number: int, slices: Slices) -> bytes:
+        return _json({term: _gaps(ids) for term, ids in self.of(number, slices).items()})
 
-    def of(self, number: int, chosen: Sequence[Edition]) -> dict[str, list[int]]:
+    def of(self, number: int, slices: Slices) -> dict[str, Ids]:
         if self._split is None:
-            self._split = self._compute(chosen)
-        return self._split.get(number, {})
+            self._split = self._compute(slices)
+        held = self._split.get(number, {})
+        if self._spilled is None:
+            return held
+        found: dict[str, Ids] = {}
+        # Batches were set aside in id order, so each list grows at its end.
+        for batch in (*_batches(self._spilled / str(number)), held):
+            for term, ids in batch.items():
+                found.setdefault(term, array.array("I")).extend(ids)
+        return found
 
-    def _compute(self, chosen: Sequence[Edition]) -> dict[int, dict[str, list[int]]]:
-        split: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-        texts_of = _columns(chosen, self.editions)
+    def _compute(self, slices: Slices) -> Split:
+        split: Split = _split()
+        held = 0
+        part_of: dict[str, int] = {}  # a term's part, hashed once per batch, not per article
+        texts_of = (texts for chosen in slices for texts in _columns(chosen, self.editions))
         for number, texts in enumerate(texts_of, start=self.first):
             words = set[str]()
             for text in (each.text for each in texts):
                 words |= terms(text.title) | terms(text.body) | terms(text.source)
             for term in words:
-                split[fnv1a(term) % self.parts][term].append(number)
+                part = part_of.get(term)
+                if part is None:
+                    part = part_of[term] = fnv1a(term) % self.parts
+                split[part][term].append(number)
+            held += len(words)
+            if held >= SPILL_POSTINGS:
+                self._spill(split)
+                split, held, part_of = _split(), 0, {}
         return split
+
+    def _spill(self, split: Split) -> None:
+        if self._spilled is None:
+            self._spilled = Path(tempfile.mkdtemp(prefix="publisher-search-"))
+            weakref.finalize(self, shutil.rmtree, self._spilled, ignore_errors=True)
+        for number, postings in split.items():
+            # pickle: our own files, in a folder only this user can read (mode 0700).
+            with (self._spilled / str(number)).open("ab") as handle:
+                pickle.dump(dict(postings), handle)
+
+
+def _split() -> Split:
+    return defaultdict(lambda: defaultdict(lambda: array.array("I")))
+
+
+def _batches(path: Path) -> Iterator[dict[str, Ids]]:
+    """The batches set aside in `path`, in the order they were."""
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:  # none of the part's terms came before the last batch
+        return
+    with handle:
+        while handle.peek(1):
+            yield pickle.load(handle)
 
 
 def _columns(chosen: Sequence[Edition], count: int) -> Iterable[tuple[Edition, ...]]:
@@ -151,7 +211,7 @@ def _columns(chosen: Sequence[Edition], count: int) -> Iterable[tuple[Edition, .
     return zip(*(chosen[at * size : (at + 1) * size] for at in range(count)), strict=True)
 
 
-def _gaps(ids: list[int]) -> list[int]:
+def _gaps(ids: Sequence[int]) -> list[int]:
     return [ids[0], *(b - a for a, b in itertools.pairwise(ids))]
 
 
@@ -226,12 +286,17 @@ def _parts(
         ]
     whole = _Postings(parts, len(locales))
     return [
-        Output(path, keys, first, _part(whole, n), tuple(others)) for n, path in enumerate(paths)
+        Output(path, keys, first, _part(whole, n), tuple(others), _streamed(whole, n))
+        for n, path in enumerate(paths)
     ]
 
 
 def _part(postings: _Postings, number: int) -> Callable[[Sequence[Edition]], bytes]:
-    return lambda chosen: postings.render(number, chosen)
+    return lambda chosen: postings.render(number, [chosen])
+
+
+def _streamed(postings: _Postings, number: int) -> Callable[[Slices], bytes]:
+    return lambda slices: postings.render(number, slices)
 
 
 def _appended(
@@ -242,7 +307,7 @@ def _appended(
     it recorded itself may have appended some of them already: those are cut off first."""
 
     def render(chosen: Sequence[Edition]) -> bytes:
-        new = postings.of(number, chosen)
+        new = postings.of(number, [chosen])
         try:
             old = previous.read_bytes()
         except FileNotFoundError:

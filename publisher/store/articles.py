@@ -198,7 +198,19 @@ class ArticleQueries:
             "SELECT key, batch_date, source, generation FROM articles"
             " ORDER BY batch_date DESC, position"
         )
-        return [ArticleRef(r[0], dt.date.fromisoformat(r[1]), r[2], int(r[3])) for r in rows]
+        # One object per distinct day and source, not per row: 100,000 articles share a few
+        # thousand of them.
+        days: dict[str, dt.date] = {}
+        sources: dict[str, str] = {}
+        return [
+            ArticleRef(
+                r[0],
+                days.get(r[1]) or days.setdefault(r[1], dt.date.fromisoformat(r[1])),
+                sources.setdefault(r[2], r[2]),
+                int(r[3]),
+            )
+            for r in rows
+        ]
 
     @operation("read the articles added since a generation")
     def added_since(self, generation: int) -> dict[str, int]:
