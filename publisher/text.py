@@ -45,7 +45,9 @@ def paragraphs(body: str, size: int = PARAGRAPH_CHARS) -> list[str]:
 def excerpt(body: str, size: int) -> str:
     """Whole sentences up to `size` characters; a first sentence longer than that is cut with …"""
     text = ""
-    for sentence in sentences(body):
+    # Past size + 1 characters no sentence can fit: one that ends later is cut there, and is
+    # still too long. (Feeds and digests take an excerpt of every body they show.)
+    for sentence in sentences(body[: size + 1]):
         if len(text) + len(sentence) > size:
             break
         text += sentence
