@@ -187,3 +187,22 @@ def test_written_articles_read_back(items: list[tuple[str, str, str]], crlf: boo
     parsed = parse(text)
     expected = [(t.strip(), b.strip(), s.strip()) for t, b, s in items]
     assert [(a.title, a.body, a.source) for a in parsed] == expected
+
+
+# The rule as first written: a search for the parenthesised name at the end of the line.
+_ANYWHERE = re.compile(r"\s*[(（]([^()（）]*)[)）]\s*$")
+
+
+@given(st.text(alphabet="新聞稿a1 \u3000()（）", min_size=1, max_size=40))
+def test_the_source_is_the_last_parenthesised_name_at_the_end(body: str) -> None:
+    """The parser starts at the last opening parenthesis instead of searching the body; it
+    splits every line as the search along the whole line does."""
+    line = body.strip()  # as every line is read
+    found = _ANYWHERE.search(line)
+    expected = (line[: found.start()], found[1].strip()) if found else None
+    try:
+        (article,) = parse(f"標題\n{body}\n")
+    except BatchError:
+        assert expected is None or not expected[1] or not re.search(r"\w", expected[0])
+    else:
+        assert (article.body, article.source) == expected

@@ -20,7 +20,8 @@ from publisher.errors import BatchError
 from publisher.records import ParsedArticle
 
 # The source: the last parenthesised group, half- or full-width, a space before it or not.
-_SOURCE = re.compile(r"\s*[(（]([^()（）]*)[)）]\s*$")
+# The source: the last opening parenthesis (no other can be inside it), the name, the close.
+_SOURCE = re.compile(r"[(（]([^()（）]*)[)）]\s*$")
 # Unicode category Cc except TAB; a lone CR (old Mac line ends) lands here too.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 # Embeddings, overrides and isolates: in a headline or a source name they make the text
@@ -106,13 +107,14 @@ def _article(
     ) or bidi_problem(title, "title")
     if problem:
         raise BatchError(path, title_line, problem)
-    match = _SOURCE.search(body)
+    # Matched where it can only start, not searched for along the whole body.
+    match = _SOURCE.match(body, max(body.rfind("("), body.rfind("（"), 0))
     if match is None:
         raise BatchError(path, body_line, f"no source: {_EXAMPLE}")
     source = match[1].strip()
     if not source:
         raise BatchError(path, body_line, "empty source: the parentheses at the end hold no name")
-    text = body[: match.start()]
+    text = body[: match.start()].rstrip()
     if not _has_text(text):
         raise BatchError(path, body_line, "empty body: only the source is on this line")
     problem = _too_long(text, "a body", limits.body_chars, "ingest.max_body_chars") or bidi_problem(
