@@ -9,6 +9,7 @@ segmentation (see `phrasebook`): general words keep their general sense (文件,
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import opencc
 
 from publisher.articles import phrasebook
 from publisher.config import CONVERSIONS, Config
+from publisher.files import write_atomic
 from publisher.records import Locale, Script, Text
 
 _HAN_RANGES = ((0x2E80, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x323AF))
@@ -27,11 +29,22 @@ _DETECTION_WINDOWS = (64, 512)
 
 @cache
 def _changed_by(config: str) -> frozenset[str]:
-    """The characters `config` changes: computed once, one character per line so that no
-    phrase spans two of them."""
+    """The characters `config` changes. Working them out converts every Han character (0.15
+    s, at every start of every command), so the answer is kept in the cache folder, named
+    by the OpenCC it came from; without a usable folder it is worked out each time."""
+    kept = phrasebook.cache_folder() / f"changed-{phrasebook.stock_inputs(config)}.txt"
+    try:
+        return frozenset(kept.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        pass
+    # One character per line, so that no phrase spans two of them.
     candidates = [chr(code) for low, high in _HAN_RANGES for code in range(low, high + 1)]
     converted = opencc.OpenCC(config).convert("\n".join(candidates)).split("\n")
-    return frozenset(c for c, out in zip(candidates, converted, strict=True) if c != out)
+    changed = frozenset(c for c, out in zip(candidates, converted, strict=True) if c != out)
+    with contextlib.suppress(OSError):
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(kept, "".join(sorted(changed)).encode("utf-8"))
+    return changed
 
 
 @cache

@@ -173,6 +173,13 @@ def cache_folder() -> Path:
     return Path(base) / "publisher" / "opencc"
 
 
+def stock_inputs(config: str) -> str:
+    """Names OpenCC's own `config` as installed: what anything worked out from it is kept
+    under in the cache folder."""
+    made_of = json.dumps([opencc.__version__, str(_OPENCC_SHARE), config]).encode()
+    return f"{config}-{hashlib.sha256(made_of).hexdigest()[:20]}"
+
+
 def _inputs(config: str, protected: tuple[str, ...]) -> str:
     """Names everything the config files are made from; a change to any makes a new name."""
     made_of = hashlib.sha256(
