@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from conftest import NOW, make_config, store_day, with_feeds
 from publisher.config import Config
 from publisher.mail.archive import write_archive
 from publisher.records import SCRIPTS, Script
+from publisher.site import feeds
 from publisher.site.build import build
 from publisher.site.paths import Site
 from publisher.store import Store
@@ -195,3 +197,18 @@ def test_the_digest_list_names_every_day(archive: tuple[Config, Store]) -> None:
     page = (config.output_dir / "zh-Hant" / "digests" / "index.html").read_text(encoding="utf-8")
     for day in DAYS:
         assert f'<a href="{day}.html">' in page  # beside the list, in digests/
+
+
+def test_a_long_document_made_a_few_entries_at_a_time_is_the_same(
+    archive: tuple[Config, Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy month's document is serialized in pieces and spliced (its tree would be
+    thousands of entries); every feed reads and walks as the one made whole."""
+    config, store = archive
+    made_whole = {path: path.read_bytes() for path in config.output_dir.rglob("*.xml")}
+    counts = [len(feedparser.parse(data).entries) for data in made_whole.values()]
+    assert max(counts) > 2
+    shutil.rmtree(config.output_dir)
+    monkeypatch.setattr(feeds, "ENTRIES_AT_ONCE", 2)
+    build(config, store, NOW, full=True)
+    assert {path: path.read_bytes() for path in config.output_dir.rglob("*.xml")} == made_whole
