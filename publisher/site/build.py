@@ -12,9 +12,11 @@ its fingerprints.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import datetime as dt
 import hashlib
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -318,7 +320,21 @@ def _render(store: Store, scripts: Scripts, root: Path, todo: Iterable[Output]) 
                 written += files.write_if_changed(root / output.path, data)
             if files.staged >= COMMIT_FILES:
                 files.commit()
+            if loaded:
+                _give_back_memory()
     return written
+
+
+_LIBC = ctypes.CDLL(None) if sys.platform == "linux" else None
+
+
+def _give_back_memory() -> None:
+    """Hand the heap's free pages back to the system (glibc's malloc_trim). Groups differ in
+    shape (a month's archive, a thousand article pages), and without it the pieces one group
+    frees are not all reused by the next: a 100,000-article first build's memory grew by
+    some 10 MB per month's archive."""
+    if _LIBC is not None and hasattr(_LIBC, "malloc_trim"):
+        _LIBC.malloc_trim(0)
 
 
 def build(
@@ -348,17 +364,20 @@ def build(
     generation = store.generation()
     last = store.last_build()
     same = not full and last is not None and last.settings == key
+    todo: list[Output] = []
+    fingerprint: _Fingerprints | None = None
     if same and last and last.generation == generation:
-        todo: list[Output] = []
-        changed: dict[str, str] = {}
         total = last.written + last.unchanged
     else:
         added = _added(store, last.generation, generation) if same and last else None
-        todo, changed, total = _plan_changes(
+        todo, fingerprint, total = _plan_changes(
             config, store, site, settings, now, full=full, added=added
         )
     written = _render(store, scripts, config.output_dir, progress(todo))
     seconds = time.perf_counter() - started
+    # Made again rather than kept through the render: at 100,000 articles a first build's
+    # fingerprints are 36 MB, held while the largest outputs render.
+    changed = {output.path: fingerprint(output) for output in todo} if fingerprint else {}
     store.record_build(
         changed, BuildRecord(now, written, total - written, seconds, generation, key)
     )
@@ -391,8 +410,8 @@ def _plan_changes(
     *,
     full: bool,
     added: frozenset[str] | None,
-) -> tuple[list[Output], dict[str, str], int]:
-    """The outputs to render, their new fingerprints, and how many outputs there are. The
+) -> tuple[list[Output], _Fingerprints, int]:
+    """The outputs to render, what fingerprints them, and how many outputs there are. The
     conversions the current settings lack are made first; their corrections move the
     fingerprints of exactly the outputs that show them. Articles `added` since the last
     build under these settings were converted by the ingest (or are, in memory, by
@@ -419,11 +438,10 @@ def _plan_changes(
         looked_at = [output for output in outputs if _may_change(output, known, added)]
         previous = store.output_fingerprints(output.path for output in looked_at)
     fingerprint = _Fingerprints(settings, corrected)
-    todo = []
-    changed = {}
-    for output in looked_at:
-        made = fingerprint(output)
-        if previous.get(output.path) != made or (full and not (root / output.path).exists()):
-            todo.append(output)
-            changed[output.path] = made
-    return todo, changed, len(outputs)
+    todo = [
+        output
+        for output in looked_at
+        if previous.get(output.path) != fingerprint(output)
+        or (full and not (root / output.path).exists())
+    ]
+    return todo, fingerprint, len(outputs)
