@@ -4,6 +4,7 @@ the schema step that brought them. Real store, real files, a real SIGKILL."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 import sys
@@ -239,29 +240,35 @@ def test_a_killed_build_of_a_new_day_is_finished_by_the_next(
     assert files_of(config.output_dir) == finished
 
 
-def test_the_search_index_reads_the_archive_a_slice_at_a_time_and_writes_the_same_bytes(
+def test_outputs_of_many_articles_read_them_a_slice_at_a_time_and_write_the_same_bytes(
     config: Config, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A first build's search index is made from every article: it loads them GROUP_KEYS at
-    a time and sets its postings aside on disk every SPILL_POSTINGS, so memory does not grow
-    with the archive; the files are those of a build that held it all."""
+    """The search index is made from every article and a source's page lists all of the
+    source's: they load them GROUP_KEYS at a time (and the index sets its postings aside on
+    disk every SPILL_POSTINGS), so memory does not grow with the archive; the files are
+    those of a build that held it all."""
     ingest_file(config, store, write_day(tmp_path, DAY, 40, 0), now=NOW)
     build(config, store, NOW)
     whole = files_of(config.output_dir)
     shutil.rmtree(config.output_dir)
-    loads: list[int] = []
+    loads: dict[str, list[int]] = {"index": [], "sources": []}
     load = site_build._editions_for
 
     def counted(store: Store, scripts: Scripts, outputs: Iterable[Output]) -> object:
         outputs = list(outputs)
         found = load(store, scripts, outputs)
-        if found and any(output.path.startswith("search/terms/") for output in outputs):
-            loads.append(len({key for _, key in found}))
+        paths = [output.path for output in outputs]
+        if found and any(path.startswith("search/terms/") for path in paths):
+            loads["index"].append(len({key for _, key in found}))
+        if found and all(re.fullmatch(r"zh-Han[st]/sources/\w+\.html", p) for p in paths):
+            loads["sources"].append(len({key for _, key in found}))
         return found
 
     monkeypatch.setattr(site_build, "_editions_for", counted)
     monkeypatch.setattr(site_build, "GROUP_KEYS", 8)
     monkeypatch.setattr(search, "SPILL_POSTINGS", 500)
     build(config, store, NOW, full=True)
-    assert loads == [8] * 5  # the index's parts show all 40 articles
+    assert loads["index"] == [8] * 5  # the index's parts show all 40 articles
+    # 3 sources of 13 or 14 articles, in 2 editions: 2 slices each
+    assert sorted(loads["sources"]) == [5] * 4 + [6] * 2 + [8] * 6
     assert files_of(config.output_dir) == whole

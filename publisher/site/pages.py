@@ -4,7 +4,7 @@ in, HTML bytes out, through autoescaped Jinja2 templates."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -12,6 +12,7 @@ import jinja2
 
 from publisher.records import Article, Edition, Locale, Script
 from publisher.site.discovery import og_locales
+from publisher.site.outputs import Slices
 from publisher.site.paths import Site
 from publisher.site.reader_words import READER_WORDS
 from publisher.words import WORDS
@@ -34,6 +35,29 @@ class Other:
 class Day:
     day: dt.date
     editions: tuple[Edition, ...]
+
+
+class OnePass:
+    """Editions that arrive a slice at a time: the first can be read, then all of them once.
+    A source's page lists every article of the source (some 14,000 at 100,000 articles),
+    and held whole their texts were the largest part of a first build's memory."""
+
+    def __init__(self, slices: Slices) -> None:
+        self._rest = iter(slices)
+        self._first = list(next(self._rest, []))
+
+    def __bool__(self) -> bool:
+        return bool(self._first)
+
+    def __getitem__(self, at: int) -> Edition:
+        if at != 0:
+            raise IndexError("only the first edition can be read before the others")
+        return self._first[0]
+
+    def __iter__(self) -> Iterator[Edition]:
+        yield from self._first
+        for chosen in self._rest:
+            yield from chosen
 
 
 def group_by_day(editions: Sequence[Edition]) -> list[Day]:
@@ -128,6 +152,15 @@ class Pages:
         """A page at `path` (in another edition at `path_in(edition)`) that lists the
         editions it is given."""
         return lambda editions: self._render(template, path, path_in, editions=editions, **values)
+
+    def page_streamer(
+        self, template: str, path: str, path_in: Callable[[Locale], str], **values: object
+    ) -> Callable[[Slices], bytes]:
+        """The same page made from its editions a slice at a time (Output.streamed), for
+        a template that reads the first and then goes through them once."""
+        return lambda slices: self._render(
+            template, path, path_in, editions=OnePass(slices), **values
+        )
 
     def article_renderer(self, editions: Sequence[Edition]) -> bytes:
         return self.article(editions[0])

@@ -56,9 +56,15 @@ def _pages(
         path_in: Callable[[Locale], str],
         template: str,
         keys: tuple[str, ...],
+        *,
+        streamed: bool = False,
         **values: object,
     ) -> Output:
-        return Output(path, keys, script, pages.page_renderer(template, path, path_in, **values))
+        render = pages.page_renderer(template, path, path_in, **values)
+        if not streamed:
+            return Output(path, keys, script, render)
+        stream = pages.page_streamer(template, path, path_in, **values)
+        return Output(path, keys, script, render, streamed=stream)
 
     plan = [
         page(site.search_path(script), site.search_path, "search.html", ()),
@@ -79,6 +85,7 @@ def _pages(
             lambda other, source=source: site.source_page_path(other, source),  # type: ignore[misc]
             "source.html",
             tuple(keys),
+            streamed=True,  # it lists every article of the source (see pages.OnePass)
             source_feed=site.relative(
                 site.source_feed_path(script, source), site.source_page_path(script, source)
             ),
