@@ -10,6 +10,9 @@ clients, each pushing the same prebuilt bytes to the same relay, with no store),
 share, time inside `send` and peak memory of each sender. Then one sender on a SQLite
 store, for the engine's cost.
 PostgreSQL: a throwaway cluster (tests/pgcluster.py, fsync on) unless --url names one.
+Each run also prints the CPU each mail cost the senders, the relays and the cluster (from
+/proc), and the rate all the cores could carry at that cost: on a small machine the relays
+and the senders share the cores, and that, not the store, caps what more senders add.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import pwd
 import re
 import resource
 import smtplib
@@ -46,16 +50,47 @@ SERVER = REPO / "tests" / "smtpserver.py"
 DAY = dt.date(2025, 12, 14)
 
 
+@dataclass(frozen=True)
+class Relay:
+    port: int
+    pid: int
+
+
 @contextmanager
-def relay() -> Iterator[int]:
+def relay() -> Iterator[Relay]:
     command = [sys.executable, str(SERVER), "--port", "0"]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as server:
         try:
             assert server.stdout is not None
-            yield int(server.stdout.readline().rsplit(":", 1)[1])
+            yield Relay(int(server.stdout.readline().rsplit(":", 1)[1]), server.pid)
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+def cpu_seconds(pid: int, *, reaped: bool = False) -> float:
+    """User + system CPU of a live process (/proc/PID/stat), with `reaped` also that of its
+    children that have ended (a PostgreSQL backend ends with its connection)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(field) for field in fields[11 : 15 if reaped else 13])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(user: str) -> float:
+    """CPU of every process of `user` (the PostgreSQL cluster's), ended backends included;
+    0 for no user."""
+    if not user:
+        return 0.0
+    uid = pwd.getpwnam(user).pw_uid
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    total += cpu_seconds(int(entry.name), reaped=True)
+            except (FileNotFoundError, ProcessLookupError):
+                continue  # ended while we looked
+    return total
 
 
 def write_config(root: Path, url: str, port: int) -> Config:
@@ -99,6 +134,7 @@ class Sender:
     sent: int
     seconds: float
     rss_mb: float
+    cpu: float  # seconds of CPU, start-up and render included
 
     def __str__(self) -> str:
         return f"{self.sent} sent in {self.seconds:.1f} s, {self.rss_mb:.0f} MB"
@@ -123,8 +159,8 @@ def senders(configs: list[Config]) -> tuple[float, list[Sender]]:
 def _report(output: str) -> Sender:
     summary = re.search(r"(\d+) sent, .*; ([\d.]+) s, ", output)
     assert summary, output
-    rss = json.loads(output.splitlines()[-1])["rss_mb"]
-    return Sender(int(summary[1]), float(summary[2]), rss)
+    figures = json.loads(output.splitlines()[-1])
+    return Sender(int(summary[1]), float(summary[2]), figures["rss_mb"], figures["cpu"])
 
 
 def sender(config_path: str) -> None:
@@ -132,8 +168,9 @@ def sender(config_path: str) -> None:
     from publisher.cli import main as publisher
 
     code = publisher(["--config", config_path, "send", "--date", DAY.isoformat()])
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"code": code, "rss_mb": rss}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime
+    print(json.dumps({"code": code, "rss_mb": usage.ru_maxrss / 1024, "cpu": cpu}))
     sys.exit(code)
 
 
@@ -158,6 +195,25 @@ def relay_limit(settings: Config, ports: list[int], mails: int) -> float:
     return mails * len(ports) / seconds
 
 
+def cpu_per_mail(
+    mails: int,
+    each: list[Sender],
+    before: tuple[list[float], float],
+    after: tuple[list[float], float],
+) -> str:
+    """Where the machine's CPU went per mail, and the rate all its cores could carry."""
+    senders_ms = sum(sender.cpu for sender in each) / mails * 1000
+    relays_ms = (sum(after[0]) - sum(before[0])) / mails * 1000
+    server_ms = (after[1] - before[1]) / mails * 1000
+    total = senders_ms + relays_ms + server_ms
+    cores = os.cpu_count() or 1
+    return (
+        f"CPU per mail: senders {senders_ms:.2f} ms, relays {relays_ms:.2f} ms, "
+        f"PostgreSQL {server_ms:.2f} ms; {total:.2f} ms in all, so {cores} cores carry at "
+        f"most {cores * 1000 / total:.0f} mails/s"
+    )
+
+
 def raw_client(port: int, mails: int, payload: Path) -> None:
     data = payload.read_bytes()
     with smtplib.SMTP("127.0.0.1", port) as conn:
@@ -175,11 +231,15 @@ def main() -> None:
     args = options.parse_args()
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        ports = [stack.enter_context(relay()) for _ in range(2)]
+        relays = [stack.enter_context(relay()) for _ in range(2)]
+        ports = [each.port for each in relays]
         url = args.url
+        # The CPU of our own cluster's processes; a server named by --url is not counted.
+        server_user = ""
         if not url:
             import pgcluster
 
+            server_user = pgcluster.SERVER_USER
             cluster = pgcluster.Cluster(durable=True)
             stack.callback(cluster.stop)
             url = cluster.url
@@ -189,7 +249,9 @@ def main() -> None:
         rates = {}
         for count in args.workers:
             forget_deliveries(configs[0])
+            before = [cpu_seconds(r.pid) for r in relays], server_cpu(server_user)
             seconds, each = senders(configs[:count])
+            after = [cpu_seconds(r.pid) for r in relays], server_cpu(server_user)
             rates[count] = args.people / seconds
             limit = relay_limit(configs[0], [ports[i % 2] for i in range(count)], 2000)
             print(
@@ -197,6 +259,7 @@ def main() -> None:
                 f"with {count} raw client(s): {limit:6.0f} mails/s; each sender: "
                 + "; ".join(map(str, each))
             )
+            print("  " + cpu_per_mail(args.people, each, before, after))
         if 1 in rates and 2 in rates:
             print(f"2 senders / 1 sender: {rates[2] / rates[1]:.2f}x")
         sqlite = write_config(folder / "sqlite", "sqlite:///publisher.db", ports[0])
