@@ -99,7 +99,8 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+# The C library on Linux, for what Python does not wrap (syncfs here, malloc_trim in the build).
+LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
 
 
 def _sync_filesystem(folder: Path, temps: list[str]) -> None:
@@ -107,7 +108,7 @@ def _sync_filesystem(folder: Path, temps: list[str]) -> None:
     filesystem), else an fsync per file."""
     fd = os.open(folder, os.O_RDONLY)
     try:
-        if _LIBC is not None and _LIBC.syncfs(fd) == 0:
+        if LIBC is not None and LIBC.syncfs(fd) == 0:
             return
     finally:
         os.close(fd)

@@ -12,11 +12,9 @@ its fingerprints.
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import datetime as dt
 import hashlib
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -28,7 +26,7 @@ import jinja2
 from publisher.articles.conversion import Scripts
 from publisher.articles.editions import convert_missing, editions
 from publisher.config import Config
-from publisher.files import FileBatch, remove_temporaries
+from publisher.files import LIBC, FileBatch, remove_temporaries
 from publisher.records import ArticleRef, BuildRecord, Edition, Locale, Script
 from publisher.site import feeds, history, reader, templating
 from publisher.site.discovery import og_locales
@@ -325,16 +323,13 @@ def _render(store: Store, scripts: Scripts, root: Path, todo: Iterable[Output]) 
     return written
 
 
-_LIBC = ctypes.CDLL(None) if sys.platform == "linux" else None
-
-
 def _give_back_memory() -> None:
     """Hand the heap's free pages back to the system (glibc's malloc_trim). Groups differ in
     shape (a month's archive, a thousand article pages), and without it the pieces one group
     frees are not all reused by the next: a 100,000-article first build's memory grew by
     some 10 MB per month's archive."""
-    if _LIBC is not None and hasattr(_LIBC, "malloc_trim"):
-        _LIBC.malloc_trim(0)
+    if LIBC is not None and hasattr(LIBC, "malloc_trim"):
+        LIBC.malloc_trim(0)
 
 
 def build(
