@@ -24,7 +24,7 @@ _NOTES = {
 
 @cache
 def _folder_from(folder: str, start: str) -> str:
-    """posixpath.relpath, remembered: a build links a few hundred folders pairs hundreds of
+    """posixpath.relpath, remembered: a build links a few hundred folder pairs hundreds of
     thousands of times, and relpath is its slowest string work."""
     return posixpath.relpath(folder, start)
 
