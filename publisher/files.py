@@ -17,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import os
 import re
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -166,13 +167,26 @@ class FileBatch:
 
 
 def remove_temporaries(root: Path) -> int:
-    """Delete the temporaries of write_atomic below `root`; returns how many. A process killed
-    between creating and renaming one leaves it behind (any exception removes its own). Call
-    only while holding the store lock: then no other writer's temporary can be live."""
+    """Delete the temporaries of write_atomic below `root`, and folders named as they are (a
+    build's working folders, `temporary_folder`); returns how many. A process killed between
+    creating and renaming one leaves it behind (any exception removes its own). Call only
+    while holding the store lock: then no other writer's temporary can be live."""
     removed = 0
-    for folder, _, names in os.walk(root):
+    for folder, folders, names in os.walk(root):
+        for name in [*folders]:
+            if _TEMPORARY.fullmatch(name):
+                shutil.rmtree(Path(folder, name), ignore_errors=True)
+                folders.remove(name)
+                removed += 1
         for name in names:
             if _TEMPORARY.fullmatch(name):
                 Path(folder, name).unlink(missing_ok=True)
                 removed += 1
     return removed
+
+
+def temporary_folder(root: Path, name: str) -> Path:
+    """A new private folder in `root` (made if missing) named as a temporary, so that what a
+    killed process leaves there goes with its other temporaries (`remove_temporaries`)."""
+    root.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(dir=root, prefix=f".{name}.", suffix=".tmp"))

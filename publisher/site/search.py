@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import TypeAlias
 
 from publisher.errors import PublisherError
+from publisher.files import temporary_folder
 from publisher.records import ArticleRef, Edition, Locale
 from publisher.site.outputs import Output, Slices
 from publisher.site.paths import Site
@@ -136,10 +137,15 @@ class _Postings:
     folder, a file per part, every SPILL_POSTINGS postings, and each part reads its own file
     back when it renders: memory holds one batch, not the whole index."""
 
-    def __init__(self, parts: int, editions: int, first: int = 0) -> None:
+    def __init__(
+        self, parts: int, editions: int, first: int = 0, spill_to: Path | None = None
+    ) -> None:
         self.parts = parts
         self.editions = editions  # how many texts of each article an output gets
         self.first = first
+        # Where the batches wait: the output folder, whose temporaries the build after a
+        # killed one sweeps (else the system's temporary folder).
+        self.spill_to = spill_to
         self._split: Split | None = None  # the last batch, kept in memory
         self._spilled: Path | None = None  # removed with this object, or at exit
 
@@ -154,9 +160,11 @@ class _Postings:
             return held
         found: dict[str, Ids] = {}
         # Batches were set aside in id order, so each list grows at its end.
-        for batch in (*_batches(self._spilled / str(number)), held):
+        spilled = self._spilled / str(number)
+        for batch in (*_batches(spilled), held):
             for term, ids in batch.items():
                 found.setdefault(term, array.array("I")).extend(ids)
+        spilled.unlink(missing_ok=True)  # each part is read once: give the room back now
         return found
 
     def _compute(self, slices: Slices) -> Split:
@@ -181,7 +189,10 @@ class _Postings:
 
     def _spill(self, split: Split) -> None:
         if self._spilled is None:
-            self._spilled = Path(tempfile.mkdtemp(prefix="publisher-search-"))
+            if self.spill_to is None:
+                self._spilled = Path(tempfile.mkdtemp(prefix="publisher-search-"))
+            else:
+                self._spilled = temporary_folder(self.spill_to, "search-postings")
             weakref.finalize(self, shutil.rmtree, self._spilled, ignore_errors=True)
         for number, postings in split.items():
             # pickle: our own files, in a folder only this user can read (mode 0700).
@@ -284,7 +295,7 @@ def _parts(
             Output(path, new, first, _appended(postings, n, root / path), tuple(others))
             for n, path in enumerate(paths)
         ]
-    whole = _Postings(parts, len(locales))
+    whole = _Postings(parts, len(locales), spill_to=root)
     return [
         Output(path, keys, first, _part(whole, n), tuple(others), _streamed(whole, n))
         for n, path in enumerate(paths)
