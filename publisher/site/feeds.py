@@ -174,11 +174,12 @@ def atom_feed(meta: FeedMeta, entries: Sequence[FeedEntry]) -> bytes:
         return first
     # Every entry element serializes the same in any document of this feed element; only
     # tags are written unescaped, so "<entry" and "</feed>" are found only as tags.
-    pieces = [first[: first.rindex(b"</feed>")]]
+    end = first.rindex(b"</feed>")
+    pieces = [first[:end]]
     for start in range(ENTRIES_AT_ONCE, len(entries), ENTRIES_AT_ONCE):
         more = _atom_document(meta, entries, entries[start : start + ENTRIES_AT_ONCE])
         pieces.append(more[more.index(b"  <entry") : more.rindex(b"</feed>")])
-    return b"".join([*pieces, first[first.rindex(b"</feed>") :]])
+    return b"".join([*pieces, first[end:]])
 
 
 def _atom_document(
