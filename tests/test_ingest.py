@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import NOW
-from publisher.articles import batch
-from publisher.articles.ingest import CHUNK, batch_date, ingest_file
+from publisher.articles import batch, ingest
+from publisher.articles.ingest import CHUNK, batch_date, ingest_file, ingest_files
 from publisher.config import Config
 from publisher.errors import StorageError
 from publisher.records import Script
@@ -153,3 +153,58 @@ def test_failure_mid_file_leaves_the_store_as_before(
     assert store.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == before
     assert store.db.execute("SELECT COUNT(*) FROM conversions").fetchone()[0] == before
     assert not store.db.in_transaction
+
+
+def _day_file(folder: Path, name: str, count: int, *, last: str = "") -> Path:
+    """A batch of `count` articles named after `name`, then `last` lines as they are."""
+    lines = [f"{name}第{n}則標題\n{name}第{n}則內文，說明經過。 (來源)" for n in range(count)]
+    path = folder / f"{name}.txt"
+    path.write_text("\n".join(lines) + "\n" + last, encoding="utf-8")
+    return path
+
+
+def _titles(store: Store) -> set[str]:
+    return {article.original.title[:2] for article in store.articles()}
+
+
+def test_a_bad_file_among_good_ones_is_undone_alone(config: Config, store: Store) -> None:
+    """Files share a transaction, each in its own savepoint: a file refused after a whole
+    chunk of good articles leaves none of them, and the files around it stay."""
+    bad = _day_file(config.root, "乙檔", CHUNK + 5, last="壞標題\n沒有來源的內文\n")
+    files = [_day_file(config.root, "甲檔", 3), bad, _day_file(config.root, "丙檔", 2)]
+    outcomes = list(ingest_files(config, store, files, day=DAY, now=NOW))
+    assert [(o.path, o.added) for o in outcomes] == [(files[0], 3), (bad, 0), (files[2], 2)]
+    assert str(outcomes[1].error).startswith(f"{bad}:{2 * (CHUNK + 5) + 2}: no source")
+    assert _titles(store) == {"甲檔", "丙檔"}
+    assert [a.position for a in store.articles(day=DAY)] == list(range(5))
+
+
+def test_an_outcome_is_told_once_it_is_committed(
+    config: Config, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files are committed together; a file's outcome comes once another connection can
+    see its articles, and a store failure takes back only files nobody was told of."""
+    monkeypatch.setattr(ingest, "COMMIT_EVERY", 3)  # two files of two articles a commit
+    files = [_day_file(config.root, name, 2) for name in ("甲檔", "乙檔", "丙檔", "丁檔")]
+    if store.db.engine == "sqlite":
+        store.db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN NEW.position = 7"
+            " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+        )
+    else:
+        store.db.execute(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            " IF NEW.position = 7 THEN RAISE EXCEPTION 'disk on fire'; END IF;"
+            " RETURN NEW; END $$"
+        )
+        store.db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON articles FOR EACH ROW EXECUTE FUNCTION refuse()"
+        )
+    told = []
+    with Store(config.database) as other:
+        with pytest.raises(StorageError, match="disk on fire"):
+            for outcome in ingest_files(config, store, files, day=DAY, now=NOW):
+                told.append(outcome.path)
+                assert outcome.path.stem in _titles(other)
+        assert told == files[:2]
+        assert _titles(other) == {"甲檔", "乙檔"}  # 丙檔 went in fine, but with 丁檔's commit

@@ -48,13 +48,14 @@ def _init(args: argparse.Namespace, _: Config) -> int:
 
 
 def _ingest(args: argparse.Namespace, config: Config) -> int:
-    from publisher.articles.ingest import ingest_file
+    from publisher.articles.ingest import ingest_files
     from publisher.store import Store
 
     failed = 0
     with Store(config.database) as store:
-        for path in _bar("ingest", "file")(args.files):
-            outcome = ingest_file(config, store, path, day=args.date, now=config.now())
+        files = _bar("ingest", "file")(args.files)
+        for outcome in ingest_files(config, store, files, day=args.date, now=config.now()):
+            path = outcome.path
             if outcome.error is not None:
                 failed += 1
                 print(f"publisher: rejected {outcome.error}", file=sys.stderr)

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from publisher.articles.ingest import IngestOutcome, ingest_file
+from publisher.articles.ingest import IngestOutcome, ingest_files
 from publisher.config import Config
 from publisher.delivery import engine as delivery
 from publisher.delivery.engine import SendReport
@@ -118,8 +118,10 @@ def ingest_inbox(config: Config, store: Store, now: dt.datetime) -> list[IngestO
     """Ingest every waiting file, then move it to done/ or, with the reason, rejected/."""
     inbox = config.path(config.schedule.inbox_dir)
     outcomes = []
-    for path in inbox_files(inbox):
-        outcome = ingest_file(config, store, path, now=now)
+    # A file is moved only once its articles are committed: a crash before leaves it in
+    # the inbox, and ingesting it again adds nothing twice.
+    for outcome in ingest_files(config, store, inbox_files(inbox), now=now):
+        path = outcome.path
         if outcome.error is None:
             moved = file_away(path, inbox / DONE)
             log.info("%s: %d added, %d already stored", moved, outcome.added, outcome.duplicates)
