@@ -40,7 +40,7 @@ from publisher.config import Config
 from publisher.delivery.engine import Policy, SendReport, deliver, send_day
 from publisher.delivery.settle import settle
 from publisher.delivery.smtp import Smtp
-from publisher.delivery.transport import Handover, Managed, no_handover
+from publisher.delivery.transport import Handover, Managed, Meanwhile, nothing
 from publisher.errors import AddressError
 from publisher.mail import preferences, subscribers
 from publisher.mail.digest import prepare_digest
@@ -309,11 +309,13 @@ class StopAfter(Managed):
     def close(self) -> None:
         self.inner.close()
 
-    def send(self, letter: Letter, on_handover: Handover = no_handover) -> None:
+    def send(
+        self, letter: Letter, on_handover: Handover = nothing, meanwhile: Meanwhile = nothing
+    ) -> None:
         self.n -= 1
         if self.n == 0:
             self.stop.set()  # as SIGTERM would, in the middle of this mail
-        self.inner.send(letter, on_handover)
+        self.inner.send(letter, on_handover, meanwhile)
 
 
 def test_a_stop_request_finishes_the_mail_in_flight_then_stops(
@@ -333,6 +335,65 @@ def test_a_stop_request_finishes_the_mail_in_flight_then_stops(
     assert Counter(i.rcpt_tos[0] for i in server.handler.received) == Counter(
         {p.email: 1 for p in people}
     )
+
+
+class Answers(Managed):
+    """A real Smtp transport that notes each mail's answer in `events`."""
+
+    def __init__(self, inner: Smtp, events: list[str]) -> None:
+        self.inner, self.events = inner, events
+
+    def send(
+        self, letter: Letter, on_handover: Handover = nothing, meanwhile: Meanwhile = nothing
+    ) -> None:
+        self.inner.send(letter, on_handover, meanwhile)
+        self.events.append(f"answered {letter.recipient}")
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+@dataclasses.dataclass
+class Letters:
+    """A digest that notes each letter it makes in `events`."""
+
+    inner: Any
+    events: list[str]
+
+    @property
+    def renders(self) -> int:
+        return int(self.inner.renders)
+
+    def letter(self, subscriber: Subscriber) -> Letter | None:
+        self.events.append(f"made {subscriber.email}")
+        return self.inner.letter(subscriber)
+
+
+def test_the_next_letter_is_made_while_the_relay_decides_on_the_last(
+    setup: tuple[Config, Store], server: SmtpServer
+) -> None:
+    """The sender makes mail N+1 while the relay checks mail N, not after its answer: each
+    letter is made once, for its own row, and every reader still gets exactly theirs."""
+    config, store = setup
+    people = add_people(store, 4)
+    events: list[str] = []
+    digest = prepare_digest(config, store, DAY, NOW)
+    transport = Answers(Smtp(config.delivery.smtp), events)
+    clock = FakeClock()
+    report = deliver(
+        store, DAY, Letters(digest, events), people, transport, now=NOW, clock=clock,
+        sleep=clock.sleep,
+    )  # fmt: skip
+    assert report.sent == 4
+    a, b, c, d = (person.email for person in people)
+    assert events == [
+        f"made {a}", f"made {b}", f"answered {a}", f"made {c}", f"answered {b}",
+        f"made {d}", f"answered {c}", f"answered {d}",
+    ]  # fmt: skip
+    for item in server.handler.received:
+        row = rows(store)[item.rcpt_tos[0]]
+        assert_whole_digest(item.data, next(p for p in people if p.email == row["email"]), row)
+    assert sorted(i.rcpt_tos[0] for i in server.handler.received) == sorted([a, b, c, d])
 
 
 def test_a_stop_request_cuts_a_backoff_wait_short(

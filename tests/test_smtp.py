@@ -141,6 +141,38 @@ def test_lost_after_the_whole_message_may_have_been_delivered(server: SmtpServer
     assert server.handler.count("lost@example.org") == 1  # the server did keep it
 
 
+@pytest.mark.parametrize(
+    ("plan", "steps"),
+    [
+        (None, ["handover", "meanwhile"]),  # accepted
+        (REJECT_DATA, ["handover", "meanwhile"]),  # 554 to the whole message
+        (DROP_AFTER_DATA, ["handover", "meanwhile"]),  # no answer at all
+        (REJECT, []),  # refused at RCPT: the mail never went out, so no wait to fill
+    ],
+)
+def test_meanwhile_runs_once_the_whole_mail_is_out(
+    server: SmtpServer, plan: str | None, steps: list[str]
+) -> None:
+    """The sender's other work runs while the relay decides, after the final "." and only
+    then; the answer that follows is read and reported as without it."""
+    if plan:
+        server.handler.plan("a@example.org", plan)
+    done: list[str] = []
+    transport = Smtp(settings(server.port))
+    with transport:
+        try:
+            transport.send(
+                make_letter("a@example.org"),
+                lambda: done.append("handover"),
+                lambda: done.append("meanwhile"),
+            )
+        except SendFailure as failure:
+            assert plan is not None and failure.temporary is (plan == DROP_AFTER_DATA)
+        else:
+            assert plan is None
+    assert done == steps
+
+
 @contextmanager
 def stalled_after_354() -> Iterator[int]:
     """A bare SMTP server on 127.0.0.1 that says 354 to DATA and then reads no more, with a

@@ -27,6 +27,7 @@ operator looks the Message-ID up in the relay's log and, if it is not there, run
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -152,6 +153,8 @@ class _Run:
         self.halt = ""  # why the run must stop, once it must
         self.retries: list[_Retry] = []
         self.claimed: deque[tuple[int, int]] = deque()  # claimed rows not yet sent
+        # The next claimed row's letter, made while the relay read the mail before it.
+        self.ahead: tuple[int, Letter | None] | None = None
 
     def run(self) -> None:
         try:
@@ -225,13 +228,30 @@ class _Run:
             self.queue.release()
             self.claimed.clear()
 
+    def _make_ahead(self) -> None:
+        """Make the next claimed row's letter, if its reader is at hand (pure work, no
+        store): a letter that cannot be made is left for `_deliver` to report."""
+        if not self.claimed:
+            return
+        delivery_id, subscriber_id = self.claimed[0]
+        person = self.people.get(subscriber_id)
+        if person is not None:
+            with contextlib.suppress(PublisherError):
+                self.ahead = (delivery_id, self.digest.letter(person))
+
+    def _letter(self, delivery_id: int, person: Subscriber) -> Letter | None:
+        ahead, self.ahead = self.ahead, None
+        if ahead is not None and ahead[0] == delivery_id:
+            return ahead[1]
+        return self.digest.letter(person)
+
     def _deliver(self, delivery_id: int, subscriber_id: int, tries: int, claimed: bool) -> None:
         person = self.people.get(subscriber_id) or self.queue.subscriber(subscriber_id)
         if person is None:  # left after this run began and before its row was claimed
             self._withdraw(delivery_id)
             return
         try:
-            letter = self.digest.letter(person)
+            letter = self._letter(delivery_id, person)
         except PublisherError as error:
             # One bad address or name must not hold up the rest of the list.
             self.queue.settle(delivery_id, DeliveryStatus.FAILED, f"cannot build: {error}")
@@ -248,7 +268,7 @@ class _Run:
         # Committed while the transport talks; it waits for it before the point of no return.
         committed = self.queue.hand_over(delivery_id, letter.message_id)
         try:
-            self.transport.send(letter, committed)
+            self.transport.send(letter, committed, self._make_ahead)
         except SendFailure as failure:
             self._failed(delivery_id, subscriber_id, tries + 1, letter.recipient, failure)
             return

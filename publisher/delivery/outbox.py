@@ -13,7 +13,7 @@ import socket
 import time
 from pathlib import Path
 
-from publisher.delivery.transport import Handover, Managed, Scope, SendFailure, no_handover
+from publisher.delivery.transport import Handover, Managed, Meanwhile, Scope, SendFailure, nothing
 from publisher.errors import DeliveryError
 from publisher.records import Letter
 
@@ -44,7 +44,10 @@ class Outbox(Managed):
                 f"delivery.outbox_dir: cannot use {self.folder} as a Maildir: {error}"
             ) from None
 
-    def send(self, letter: Letter, on_handover: Handover = no_handover) -> None:
+    def send(
+        self, letter: Letter, on_handover: Handover = nothing, meanwhile: Meanwhile = nothing
+    ) -> None:
+        """A Maildir answers nothing: `meanwhile` has no wait to fill and is not called."""
         name = self._unique_name()
         temp, final = self.folder / "tmp" / name, self.folder / "new" / name
         try:

@@ -23,7 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from publisher.config import SmtpConfig
-from publisher.delivery.transport import Handover, Managed, Scope, SendFailure, no_handover
+from publisher.delivery.transport import (
+    Handover,
+    Managed,
+    Meanwhile,
+    Scope,
+    SendFailure,
+    nothing,
+)
 from publisher.errors import DeliveryError
 from publisher.records import Letter
 
@@ -63,6 +70,14 @@ _STEPS = (
 
 class _Stale(Exception):
     """A reused connection turned out to be closed before this mail began."""
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """What the sender does at two points of a mail's SMTP transaction."""
+
+    on_handover: Handover  # before the final "."
+    meanwhile: Meanwhile  # after it, while the server decides
 
 
 @dataclass
@@ -119,23 +134,28 @@ class Smtp(Managed):
         except (smtplib.SMTPException, OSError):
             conn.close()
 
-    def send(self, letter: Letter, on_handover: Handover = no_handover) -> None:
+    def send(
+        self, letter: Letter, on_handover: Handover = nothing, meanwhile: Meanwhile = nothing
+    ) -> None:
+        """`meanwhile` runs after the final "." went out and before the answer is read:
+        the relay checks and stores the mail on its side in that time."""
         self.rate.wait()
         # Letter.data has CRLF line ends already (publisher.mail.letters builds it so):
         # nothing here scans or copies the ~40 KB body again.
         data = letter.data
+        steps = _Steps(on_handover, meanwhile)
         try:
-            self._attempt(letter, data, on_handover)
+            self._attempt(letter, data, steps)
         except _Stale:
             # Servers close idle connections; nothing of this mail was sent: say it again.
             log.info("SMTP connection was closed by the server; reconnecting")
-            self._attempt(letter, data, on_handover)
+            self._attempt(letter, data, steps)
 
-    def _attempt(self, letter: Letter, data: bytes, on_handover: Handover) -> None:
+    def _attempt(self, letter: Letter, data: bytes, steps: _Steps) -> None:
         progress = _Progress(reused=self._conn is not None)
         conn = self._connection()
         try:
-            self._transaction(conn, letter, data, on_handover, progress)
+            self._transaction(conn, letter, data, steps, progress)
         except (smtplib.SMTPServerDisconnected, OSError) as error:
             self._drop()
             if progress.reused and progress.step == "MAIL FROM":
@@ -159,7 +179,7 @@ class Smtp(Managed):
         conn: smtplib.SMTP,
         letter: Letter,
         data: bytes,
-        on_handover: Handover,
+        steps: _Steps,
         progress: _Progress,
     ) -> None:
         options = _mail_options(conn, letter, data)
@@ -183,9 +203,10 @@ class Smtp(Managed):
         conn.send(stuffed if stuffed.endswith(b"\r\n") else stuffed + b"\r\n")
         # The hand-over is recorded while the server reads the body, and before the final
         # ".": a server takes no mail without it, so a crash up to here sends nothing.
-        on_handover()
+        steps.on_handover()
         conn.send(b".\r\n")  # sendall(): returns only once it is out; if it fails, it is not
         progress.sent_whole = True
+        steps.meanwhile()
         code, reply = conn.getreply()
         if code != 250:
             if code == 421:

@@ -19,9 +19,12 @@ from publisher.errors import DeliveryError
 from publisher.records import Letter
 
 Handover = Callable[[], None]
+# Work that needs no answer from the server (the engine makes the next letter), done while
+# the server reads the mail instead of before or after.
+Meanwhile = Callable[[], None]
 
 
-def no_handover() -> None:
+def nothing() -> None:
     pass
 
 
@@ -61,9 +64,12 @@ class Transport(Protocol):
 
     def open(self) -> None: ...
 
-    def send(self, letter: Letter, on_handover: Handover = no_handover) -> None:
+    def send(
+        self, letter: Letter, on_handover: Handover = nothing, meanwhile: Meanwhile = nothing
+    ) -> None:
         """Deliver one mail or raise SendFailure. Calls `on_handover` once, just before
-        the point after which the mail may have been delivered, if it gets that far."""
+        the point after which the mail may have been delivered, if it gets that far; may
+        call `meanwhile` once, while it waits for the server's answer to the whole mail."""
 
     def close(self) -> None: ...
 
