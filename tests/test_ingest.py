@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NOW
+from conftest import NOW, make_config
 from publisher.articles import batch, ingest
+from publisher.articles.conversion import Scripts
 from publisher.articles.ingest import CHUNK, batch_date, ingest_file, ingest_files
 from publisher.config import Config
 from publisher.errors import StorageError
@@ -127,26 +128,30 @@ def test_missing_file_is_an_error_not_a_crash(config: Config, store: Store) -> N
     assert str(outcome.error) == f"{missing}: no such file"  # no line 0: there is no line
 
 
+def refuse_articles(store: Store, when: str) -> None:
+    """The database itself refuses an article where `when` (SQL on NEW) holds."""
+    if store.db.engine == "sqlite":
+        store.db.execute(
+            f"CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN {when}"
+            " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+        )
+    else:
+        store.db.execute(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            f" IF {when} THEN RAISE EXCEPTION 'disk on fire'; END IF; RETURN NEW; END $$"
+        )
+        store.db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON articles FOR EACH ROW EXECUTE FUNCTION refuse()"
+        )
+
+
 def test_failure_mid_file_leaves_the_store_as_before(
     config: Config, store: Store, news_path: Path
 ) -> None:
     """The database itself refuses the sixth article; the five before it must not stay."""
     ingest_file(config, store, Path(__file__).parents[1] / "examples" / "2025-12-14.txt", now=NOW)
     before = store.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-    if store.db.engine == "sqlite":
-        store.db.execute(
-            "CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN NEW.batch_date = '2025-12-14' "
-            "AND NEW.position = 5 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
-        )
-    else:
-        store.db.execute(
-            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-            " IF NEW.batch_date = '2025-12-14' AND NEW.position = 5 THEN"
-            " RAISE EXCEPTION 'disk on fire'; END IF; RETURN NEW; END $$"
-        )
-        store.db.execute(
-            "CREATE TRIGGER refuse BEFORE INSERT ON articles FOR EACH ROW EXECUTE FUNCTION refuse()"
-        )
+    refuse_articles(store, "NEW.batch_date = '2025-12-14' AND NEW.position = 5")
     # The driver's error reaches the caller as a StorageError saying what was being done.
     with pytest.raises(StorageError, match="cannot store the articles: disk on fire"):
         ingest_file(config, store, news_path, day=DAY, now=NOW)
@@ -186,20 +191,7 @@ def test_an_outcome_is_told_once_it_is_committed(
     see its articles, and a store failure takes back only files nobody was told of."""
     monkeypatch.setattr(ingest, "COMMIT_EVERY", 3)  # two files of two articles a commit
     files = [_day_file(config.root, name, 2) for name in ("甲檔", "乙檔", "丙檔", "丁檔")]
-    if store.db.engine == "sqlite":
-        store.db.execute(
-            "CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN NEW.position = 7"
-            " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
-        )
-    else:
-        store.db.execute(
-            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-            " IF NEW.position = 7 THEN RAISE EXCEPTION 'disk on fire'; END IF;"
-            " RETURN NEW; END $$"
-        )
-        store.db.execute(
-            "CREATE TRIGGER refuse BEFORE INSERT ON articles FOR EACH ROW EXECUTE FUNCTION refuse()"
-        )
+    refuse_articles(store, "NEW.position = 7")
     told = []
     with Store(config.database) as other:
         with pytest.raises(StorageError, match="disk on fire"):
@@ -208,3 +200,75 @@ def test_an_outcome_is_told_once_it_is_committed(
                 assert outcome.path.stem in _titles(other)
         assert told == files[:2]
         assert _titles(other) == {"甲檔", "乙檔"}  # 丙檔 went in fine, but with 丁檔's commit
+
+
+def test_a_repeat_in_a_later_file_is_caught_while_the_first_is_on_its_way(
+    config: Config, store: Store
+) -> None:
+    """Files are read ahead of the store: an article repeated by the next file, before the
+    first is stored, is still a duplicate, not a second row."""
+    first = _day_file(config.root, "甲檔", 3)
+    again = config.root / "again.txt"
+    again.write_text(first.read_text(encoding="utf-8").split("\n", 2)[2], encoding="utf-8")
+    outcomes = list(ingest_files(config, store, [first, again], day=DAY, now=NOW))
+    assert [(o.added, o.duplicates) for o in outcomes] == [(3, 0), (0, 2)]
+    assert len(store.articles()) == 3
+
+
+def test_articles_of_a_refused_file_go_in_with_the_next_one(config: Config, store: Store) -> None:
+    """A file refused on its last line, after a first chunk was stored: that chunk is undone
+    before the next file is read, so the articles the next file repeats are added there,
+    not taken for ones already stored."""
+    bad = _day_file(config.root, "乙檔", 2 * CHUNK + 5, last="壞標題\n沒有來源的內文\n")
+    lines = bad.read_text(encoding="utf-8").splitlines()
+    repeats = config.root / "repeats.txt"
+    repeats.write_text("\n".join([*lines[:6], "新標題", "新內文。 (來源)"]) + "\n")
+    outcomes = list(ingest_files(config, store, [bad, repeats], day=DAY, now=NOW))
+    assert outcomes[0].error is not None
+    assert (outcomes[1].added, outcomes[1].duplicates) == (4, 0)
+    assert [a.original.title for a in store.articles()] == [*lines[0:6:2], "新標題"]
+
+
+def _mixed(folder: Path, count: int) -> Path:
+    """`count` articles, every third in Simplified, each naming a protected term."""
+    lines = []
+    for n in range(count):
+        if n % 3:
+            lines += [f"台積電第{n}則報導", f"台積電的記憶體晶片產能第{n}次擴充。 (經濟日報)"]
+        else:
+            lines += [f"台积电第{n}则报道", f"台积电的内存芯片产能第{n}次扩充。 (经济日报)"]
+    path = folder / "mixed.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("worker", [True, False], ids=["worker", "no-worker"])
+def test_a_big_ingest_converts_as_a_small_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, worker: bool
+) -> None:
+    """Past WORKER_AFTER articles conversion goes to a worker process, or stays here where
+    none can start: either way each twin is what this process's converters make, with the
+    site's protected terms."""
+    if not worker:
+
+        def no_worker(*_: object) -> None:
+            raise OSError("this platform lacks a functioning sem_open implementation")
+
+        monkeypatch.setattr(ingest, "ProcessPoolExecutor", no_worker)
+    config = make_config(tmp_path, '[scripts]\nprotected_terms = ["台積電", "台积电"]\n')
+    path = _mixed(tmp_path, ingest.WORKER_AFTER + 300)
+    scripts = Scripts.from_config(config)
+    with Store(config.database) as store:
+        outcome = ingest_file(config, store, path, day=DAY, now=NOW)
+        assert (outcome.added, outcome.error) == (ingest.WORKER_AFTER + 300, None)
+        twins = {}
+        for article in store.articles():
+            converter = scripts.converter_to(article.script.twin)
+            stored = store.conversion(article.key, converter.signature)
+            assert stored is not None
+            assert stored.text == converter.convert_text(article.original)
+            twins[article.script] = stored.text
+    # Protected terms stay as written, the rest is converted (记忆体 would be a wrong twin).
+    assert twins[Script.HANT].title.startswith("台積電第")
+    assert twins[Script.HANT].body.startswith("台積電的内存芯片")
+    assert twins[Script.HANS].title.startswith("台积电第")

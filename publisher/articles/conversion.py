@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import re
+import signal
 from dataclasses import dataclass
 from functools import cache
 
@@ -131,6 +132,10 @@ class Scripts:
             default=Script(config.scripts.default),
         )
 
+    def recipe(self) -> tuple[str, str, tuple[str, ...]]:
+        """What another process needs to make the same pair (convert_elsewhere)."""
+        return self.to_hans.config, self.to_hant.config, self.protected
+
     def into(self, text: str, target: Script | Locale) -> str:
         """`text` in `target`: names from the config (site title, sender) read in all."""
         script = target if isinstance(target, Script) else target.script
@@ -159,3 +164,22 @@ class Scripts:
             if size >= len(text):
                 break
         return self.default
+
+
+def convert_all(scripts: Scripts, texts: list[tuple[Script, Text]]) -> list[Text]:
+    """Each text in the script paired with it."""
+    return [scripts.converter_to(script).convert_text(text) for script, text in texts]
+
+
+def convert_elsewhere(
+    recipe: tuple[str, str, tuple[str, ...]], texts: list[tuple[Script, Text]]
+) -> list[Text]:
+    """convert_all in a worker process, which makes its pair once (publisher.articles.ingest)."""
+    to_hans, to_hant, protected = recipe
+    pair = Scripts(_converter(to_hans, protected), _converter(to_hant, protected), Script.HANT)
+    return convert_all(pair, texts)
+
+
+def ignore_interrupts() -> None:
+    """A worker's start: Ctrl-C is for the command, which stops its workers itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -10,6 +10,10 @@ and commit together once they hold COMMIT_EVERY articles: a durable commit costs
 as much as converting 50 articles, and a day's batch is often smaller than that. A file's
 outcome is given only once its commit is done, so nobody is told of articles a crash could
 still take back.
+
+Converting is most of the work, and OpenCC holds the interpreter's lock: past WORKER_AFTER
+articles it runs in a worker process, and the files are read a chunk ahead of the store
+(`_ahead`), so the next chunk converts there while this one is stored here.
 """
 
 from __future__ import annotations
@@ -17,18 +21,30 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+import logging
+import multiprocessing
 import re
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
 from publisher.articles import batch
-from publisher.articles.conversion import Scripts
+from publisher.articles.conversion import (
+    Scripts,
+    convert_all,
+    convert_elsewhere,
+    ignore_interrupts,
+)
 from publisher.config import Config
-from publisher.errors import BatchError, InputError
+from publisher.errors import BatchError, InputError, PublisherError
 from publisher.files import open_input
 from publisher.records import Article, ParsedArticle, Text
 from publisher.store import Store
+
+log = logging.getLogger(__name__)
 
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 # Articles converted and stored at a time: big enough that statements are few, small enough
@@ -37,6 +53,9 @@ CHUNK = 1000
 # Articles read before the files so far are committed: few commits, and the store's write
 # lock is never held for long between them (a subscribe form waits meanwhile).
 COMMIT_EVERY = 2000
+# Articles an ingest converts itself before it hands conversion to a worker process: a
+# day's batch never pays the worker's start (~0.3 s), a big ingest gains a core.
+WORKER_AFTER = 500
 
 
 @dataclass(frozen=True)
@@ -117,64 +136,182 @@ def ingest_files(
     failing store stops the whole, the uncommitted files unreported."""
     limits = batch.Limits(config.ingest.max_title_chars, config.ingest.max_body_chars)
     scripts = Scripts.from_config(config)
-    files = iter(paths)
-    path = next(files, None)
-    while path is not None:
-        done: list[IngestOutcome] = []
-        read = 0
-        with store.transaction():
-            while path is not None and read < COMMIT_EVERY:
-                on = batch_date(path, day, now.astimezone(config.site.zone))
-                done.append(_ingest(store, path, on, limits, scripts, config.site.zone, now))
-                read += done[-1].added + done[-1].duplicates
-                path = next(files, None)
-        yield from done
+    zone = config.site.zone
+    dated = ((path, batch_date(path, day, now.astimezone(zone))) for path in paths)
+    with _Converter(scripts) as converter:
+        prepared = _Prepared(store, scripts, converter, limits, zone)
+        steps = _ahead(prepared.steps(dated))
+        more = True
+        while more:
+            done: list[IngestOutcome] = []
+            read = 0
+            with store.transaction():
+                more = False
+                for step in steps:
+                    if isinstance(step, _Chunk):
+                        store.add_articles(step.converted(), source_file=str(step.path), now=now)
+                        prepared.stored(step)
+                    elif step.outcome is None:
+                        store.begin_part()
+                    else:
+                        (store.undo_part if step.outcome.error else store.keep_part)()
+                        done.append(step.outcome)
+                        read += step.outcome.added + step.outcome.duplicates
+                        if read >= COMMIT_EVERY:
+                            more = True
+                            break
+            yield from done
 
 
-def _ingest(
-    store: Store,
-    path: Path,
-    on: dt.date,
-    limits: batch.Limits,
-    scripts: Scripts,
-    zone: dt.tzinfo,
-    now: dt.datetime,
-) -> IngestOutcome:
+@dataclass(frozen=True)
+class _Chunk:
+    """New articles of one file, in store order; their twin texts are made meanwhile."""
+
+    path: Path
+    articles: list[Article]
+    signatures: list[str]
+    twins: Callable[[], list[Text]]  # waits for them if they are not ready
+
+    def converted(self) -> list[tuple[Article, str, Text]]:
+        return list(zip(self.articles, self.signatures, self.twins(), strict=True))
+
+
+@dataclass(frozen=True)
+class _Edge:
+    """A file begins (no outcome yet) or ends (its outcome)."""
+
+    path: Path
+    outcome: IngestOutcome | None = None
+
+
+def _ahead(steps: Iterator[_Chunk | _Edge]) -> Iterator[_Chunk | _Edge]:
+    """`steps`, read ahead: a chunk is given out once the chunks after it hold CHUNK
+    articles, already on their way to conversion, so that the store never waits for a
+    conversion that could have started sooner. A refused file is given out at once: its
+    stored chunks must be undone before the store is asked what it holds again."""
+    waiting: deque[_Chunk | _Edge] = deque()
+    ahead = 0  # articles in the waiting chunks
+    for step in steps:
+        waiting.append(step)
+        if isinstance(step, _Edge) and step.outcome is not None and step.outcome.error:
+            # Its chunks still waiting would only be undone: they are dropped.
+            yield from (w for w in waiting if isinstance(w, _Edge) or w.path != step.path)
+            waiting.clear()
+            ahead = 0
+        elif isinstance(step, _Chunk):
+            ahead += len(step.articles)
+            while ahead > CHUNK:
+                first = waiting.popleft()
+                if isinstance(first, _Chunk):
+                    ahead -= len(first.articles)
+                yield first
+    yield from waiting
+
+
+class _Prepared:
+    """Reads the files and gives the steps to store them: a file's edges around its
+    chunks of new articles. It runs a chunk ahead of the store, so what is on its way
+    counts as known (`pending`), and a refused file's places and keys are given back."""
+
+    def __init__(
+        self,
+        store: Store,
+        scripts: Scripts,
+        converter: _Converter,
+        limits: batch.Limits,
+        zone: dt.tzinfo,
+    ) -> None:
+        self.store, self.scripts, self.converter = store, scripts, converter
+        self.limits, self.zone = limits, zone
+        self.pending: dict[str, Path] = {}  # keys read but not yet in the store
+        self.positions: dict[dt.date, int] = {}  # the next position of each day
+
+    def stored(self, chunk: _Chunk) -> None:
+        for article in chunk.articles:
+            del self.pending[article.key]
+
+    def steps(self, files: Iterable[tuple[Path, dt.date]]) -> Iterator[_Chunk | _Edge]:
+        for path, on in files:
+            yield _Edge(path)
+            positions = dict(self.positions)
+            try:
+                added, read = yield from self._chunks(path, on)
+            except (BatchError, InputError) as error:
+                self.positions = positions
+                self.pending = {key: p for key, p in self.pending.items() if p != path}
+                if isinstance(error, InputError):
+                    error = BatchError(path, None, error.problem)
+                yield _Edge(path, IngestOutcome(path, 0, 0, error))
+            else:
+                yield _Edge(path, IngestOutcome(path, added, read - added))
+
+    def _chunks(self, path: Path, on: dt.date) -> Generator[_Chunk, None, tuple[int, int]]:
+        added = read = 0
+        with open_input(path) as stream:
+            parsed = batch.read(stream, path, self.limits)
+            while chunk := list(itertools.islice(parsed, CHUNK)):
+                read += len(chunk)
+                keys = [article_key(item.title, item.body) for item in chunk]
+                known = self.store.known_keys(keys) | self.pending.keys() & set(keys)
+                if on not in self.positions:
+                    self.positions[on] = self.store.next_position(on)
+                articles = new_articles(
+                    chunk, on, self.positions[on], known, self.scripts, self.zone
+                )
+                self.positions[on] += len(articles)
+                self.pending.update((article.key, path) for article in articles)
+                added += len(articles)
+                converters = [self.scripts.converter_to(a.script.twin) for a in articles]
+                twins = self.converter.submit(articles)
+                yield _Chunk(path, articles, [c.signature for c in converters], twins)
+        return added, read
+
+
+class _Converter:
+    """Makes each chunk's twin texts: here while an ingest is small, and in a worker
+    process once it has converted WORKER_AFTER articles, so that reading and storing go on
+    meanwhile on another core (OpenCC holds the interpreter's lock while it converts).
+    Where no process can be started (no /dev/shm, a process limit), everything stays here.
+
+    The worker is a fresh interpreter (spawn: fork is unsafe beside the daemon's threads),
+    so a script that ingests through this module needs Python's usual
+    `if __name__ == "__main__":` guard; publisher's own commands have it."""
+
+    def __init__(self, scripts: Scripts) -> None:
+        self.scripts = scripts
+        self.converted = 0
+        self.pool: ProcessPoolExecutor | None = None
+        self.alone = False  # no worker could be started
+
+    def __enter__(self) -> _Converter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    def submit(self, articles: list[Article]) -> Callable[[], list[Text]]:
+        texts = [(article.script.twin, article.original) for article in articles]
+        self.converted += len(texts)
+        if texts and self.converted > WORKER_AFTER and not self.alone:
+            try:
+                if self.pool is None:
+                    context = multiprocessing.get_context("spawn")
+                    self.pool = ProcessPoolExecutor(1, context, ignore_interrupts)
+                future = self.pool.submit(convert_elsewhere, self.scripts.recipe(), texts)
+                return lambda: _result(future)
+            except (OSError, ImportError, NotImplementedError, BrokenProcessPool) as error:
+                log.info("converting in this process, no worker could start: %s", error)
+                self.alone = True
+        twins = convert_all(self.scripts, texts)
+        return lambda: twins
+
+
+def _result(future: Future[list[Text]]) -> list[Text]:
     try:
-        with open_input(path) as stream, store.part():
-            parsed = batch.read(stream, path, limits)
-            added, read = _store(store, parsed, on, scripts, zone, path, now)
-    except BatchError as error:
-        return IngestOutcome(path, 0, 0, error)
-    except InputError as error:
-        return IngestOutcome(path, 0, 0, BatchError(path, None, error.problem))
-    return IngestOutcome(path, added, read - added)
-
-
-def _store(
-    store: Store,
-    parsed: Iterator[ParsedArticle],
-    on: dt.date,
-    scripts: Scripts,
-    zone: dt.tzinfo,
-    path: Path,
-    now: dt.datetime,
-) -> tuple[int, int]:
-    """Convert and store `parsed` chunk by chunk, inside the caller's transaction; (articles
-    added, articles read). Each chunk's articles are in the store when the next chunk asks
-    which keys are known, so a repeat later in the same file is caught too."""
-    position = store.next_position(on)
-    added = read = 0
-    while chunk := list(itertools.islice(parsed, CHUNK)):
-        read += len(chunk)
-        known = store.known_keys(article_key(item.title, item.body) for item in chunk)
-        articles = new_articles(chunk, on, position + added, known, scripts, zone)
-        converted = []
-        for article in articles:
-            converter = scripts.converter_to(article.script.twin)
-            converted.append(
-                (article, converter.signature, converter.convert_text(article.original))
-            )
-        store.add_articles(converted, source_file=str(path), now=now)
-        added += len(articles)
-    return added, read
+        return future.result()
+    except BrokenProcessPool:
+        raise PublisherError(
+            "the conversion process ended before its work was done (out of memory?); the "
+            "files not reported as added were not stored"
+        ) from None

@@ -7,7 +7,6 @@ store brings its schema up to date (publisher.store.migrations).
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,20 +56,16 @@ class Store(
         with self.db.transaction():
             yield
 
-    @contextmanager
-    def part(self) -> Iterator[None]:
-        """Inside a transaction, a part that an exception undoes alone (a savepoint): the
-        transaction goes on with what came before it, and the exception goes on up."""
+    # A part of a transaction that can be undone alone (a savepoint); parts do not nest.
+    def begin_part(self) -> None:
         self.db.execute("SAVEPOINT part")
-        try:
-            yield
-        except BaseException:
-            # A broken connection cannot roll back to the savepoint: the transaction's own
-            # rollback undoes everything then, and the first error is the one to tell.
-            with contextlib.suppress(*self.db.driver_errors):
-                self.db.execute("ROLLBACK TO SAVEPOINT part")
-                self.db.execute("RELEASE SAVEPOINT part")
-            raise
+
+    def keep_part(self) -> None:
+        self.db.execute("RELEASE SAVEPOINT part")
+
+    def undo_part(self) -> None:
+        """Back to where the part began; the transaction goes on with what came before."""
+        self.db.execute("ROLLBACK TO SAVEPOINT part")
         self.db.execute("RELEASE SAVEPOINT part")
 
     @property
