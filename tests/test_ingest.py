@@ -9,7 +9,7 @@ import pytest
 
 from conftest import NOW, make_config
 from publisher.articles import batch, ingest
-from publisher.articles.conversion import Scripts
+from publisher.articles.conversion import Scripts, convert_all
 from publisher.articles.ingest import CHUNK, batch_date, ingest_file, ingest_files
 from publisher.config import Config
 from publisher.errors import StorageError
@@ -272,3 +272,24 @@ def test_a_big_ingest_converts_as_a_small_one(
     assert twins[Script.HANT].title.startswith("台積電第")
     assert twins[Script.HANT].body.startswith("台積電的内存芯片")
     assert twins[Script.HANS].title.startswith("台积电第")
+
+
+def test_the_command_converts_too_rather_than_wait_for_the_worker(config: Config) -> None:
+    """Chunks sent to the worker that it has not begun are converted by the command itself
+    while it waits for the first (the worker is still starting): both cores convert, and
+    each chunk still gets exactly its own twins, in order."""
+    path = _mixed(config.root, 600)
+    scripts = Scripts.from_config(config)
+    parsed = batch.parse(path.read_bytes(), path)
+    keyed = [(ingest.article_key(item.title, item.body), item) for item in parsed]
+    articles = ingest.new_articles(keyed, DAY, 0, set(), scripts, dt.UTC)
+    chunks = [articles[start : start + 50] for start in range(0, len(articles), 50)]
+    with ingest._Converter(scripts) as converter:
+        converter.converted = ingest.WORKER_AFTER  # past it: every chunk goes to the worker
+        backs = [converter.submit(chunk) for chunk in chunks]
+        firsts = backs[0]()
+        assert any(sent.twins is not None for sent in converter.sent), "none made here"
+        twins = [firsts, *(back() for back in backs[1:])]
+    assert not converter.sent
+    for chunk, made in zip(chunks, twins, strict=True):
+        assert made == convert_all(scripts, [(a.script.twin, a.original) for a in chunk])

@@ -41,7 +41,7 @@ from publisher.articles.conversion import (
 from publisher.config import Config
 from publisher.errors import BatchError, InputError, PublisherError
 from publisher.files import open_input
-from publisher.records import Article, ParsedArticle, Text
+from publisher.records import Article, ParsedArticle, Script, Text
 from publisher.store import Store
 
 log = logging.getLogger(__name__)
@@ -85,19 +85,19 @@ def batch_date(path: Path, given: dt.date | None, now: dt.datetime) -> dt.date:
 
 
 def new_articles(
-    parsed: Iterable[ParsedArticle],
+    keyed: Iterable[tuple[str, ParsedArticle]],
     day: dt.date,
     first_position: int,
     known: set[str],
     scripts: Scripts,
     zone: dt.tzinfo,
 ) -> list[Article]:
-    """Articles not stored yet, in batch order, numbered on from `first_position`. Pure."""
+    """Articles not stored yet, in batch order, numbered on from `first_position`, from
+    (article_key, parsed article) pairs. Pure."""
     published = dt.datetime.combine(day, dt.time(0, 0), tzinfo=zone)
     seen = set(known)
     result: list[Article] = []
-    for item in parsed:
-        key = article_key(item.title, item.body)
+    for key, item in keyed:
         if key in seen:
             continue
         seen.add(key)
@@ -255,8 +255,9 @@ class _Prepared:
                 known = self.store.known_keys(keys) | self.pending.keys() & set(keys)
                 if on not in self.positions:
                     self.positions[on] = self.store.next_position(on)
+                keyed = zip(keys, chunk, strict=True)
                 articles = new_articles(
-                    chunk, on, self.positions[on], known, self.scripts, self.zone
+                    keyed, on, self.positions[on], known, self.scripts, self.zone
                 )
                 self.positions[on] += len(articles)
                 self.pending.update((article.key, path) for article in articles)
@@ -282,6 +283,7 @@ class _Converter:
         self.converted = 0
         self.pool: ProcessPoolExecutor | None = None
         self.alone = False  # no worker could be started
+        self.sent: deque[_Sent] = deque()  # given to the worker, not yet taken back
 
     def __enter__(self) -> _Converter:
         return self
@@ -299,12 +301,35 @@ class _Converter:
                     context = multiprocessing.get_context("spawn")
                     self.pool = ProcessPoolExecutor(1, context, ignore_interrupts)
                 future = self.pool.submit(convert_elsewhere, self.scripts.recipe(), texts)
-                return lambda: _result(future)
             except (OSError, ImportError, NotImplementedError, BrokenProcessPool) as error:
                 log.info("converting in this process, no worker could start: %s", error)
                 self.alone = True
+            else:
+                sent = _Sent(future, texts)
+                self.sent.append(sent)
+                return lambda: self._back(sent)
         twins = convert_all(self.scripts, texts)
         return lambda: twins
+
+    def _back(self, sent: _Sent) -> list[Text]:
+        """`sent`'s twins. Rather than wait for the worker, this process converts the last
+        chunks sent that the worker has not begun: both cores work to the end."""
+        while not sent.future.done():
+            waiting = [other for other in self.sent if other.twins is None]
+            if not waiting or not waiting[-1].future.cancel():
+                break
+            waiting[-1].twins = convert_all(self.scripts, waiting[-1].texts)
+        self.sent.remove(sent)
+        return sent.twins if sent.twins is not None else _result(sent.future)
+
+
+@dataclass
+class _Sent:
+    """A chunk's texts given to the worker; `twins` once this process made them instead."""
+
+    future: Future[list[Text]]
+    texts: list[tuple[Script, Text]]
+    twins: list[Text] | None = None
 
 
 def _result(future: Future[list[Text]]) -> list[Text]:
