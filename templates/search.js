@@ -38,11 +38,19 @@
     return cache.get(path);
   }
 
-  async function postings(meta, term) {
-    const part = await load(`terms/${meta.parts}/${fnv1a(term) % meta.parts}.json`);
+  // A term's ids in one segment's parts: the first id, then the gaps to the next.
+  async function segment(folder, parts, term) {
+    const part = await load(`${folder}/${parts}/${fnv1a(term) % parts}.json`);
     const gaps = Object.hasOwn(part, term) ? part[term] : [];
     let id = 0;
     return gaps.map((gap, i) => (id = i ? id + gap : gap));
+  }
+
+  // The base segment's ids are all below the recent segment's, which only some indexes have.
+  async function postings(meta, term) {
+    const lists = [segment("terms", meta.parts, term)];
+    if (meta.recent) lists.push(segment("recent", meta.recent.parts, term));
+    return (await Promise.all(lists)).flat();
   }
 
   // Ids of the articles holding every term, newest (highest id) first.

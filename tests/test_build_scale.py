@@ -4,6 +4,8 @@ the schema step that brought them. Real store, real files, a real SIGKILL."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import json
 import re
 import shutil
 import subprocess
@@ -317,3 +319,51 @@ def test_postings_a_killed_build_set_aside_are_swept_by_the_next_build(
     shutil.rmtree(config.output_dir)
     build(config, store, NOW, full=True)
     assert files_of(config.output_dir) == finished
+
+
+def postings_of(root: Path) -> dict[str, list[int]]:
+    """Every term's article ids, read back from the index's parts of all segments."""
+    meta = json.loads((root / "search" / "meta.json").read_bytes())
+    folders = [root / "search" / "terms" / str(meta["parts"])]
+    if "recent" in meta:
+        folders.append(root / "search" / "recent" / str(meta["recent"]["parts"]))
+    found: dict[str, list[int]] = {}
+    for folder in folders:
+        for part in sorted(folder.glob("*.json")):
+            for term, gaps in json.loads(part.read_bytes()).items():
+                found.setdefault(term, []).extend(itertools.accumulate(gaps))
+    return {term: sorted(ids) for term, ids in found.items()}
+
+
+def test_new_days_go_to_the_recent_segment_and_equal_a_full_build(
+    config: Config, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past two spans of RECENT articles, new articles are indexed in the small recent
+    segment: a day added rewrites its parts and none of the base's, until a whole span
+    joins the base. Each time the files are those of a full build, and the index holds
+    what one undivided index holds."""
+    monkeypatch.setattr(search, "RECENT", 16)
+    ingest_file(config, store, write_day(tmp_path, DAY, 40, 0), now=NOW)
+    build(config, store, NOW)  # 40 articles: a base of 32, 8 recent
+    meta = json.loads((config.output_dir / "search" / "meta.json").read_bytes())
+    assert meta["recent"] == {"from": 32, "parts": 8}
+    before = files_of(config.output_dir)
+    for day, count, base_changes in ((1, 3, False), (2, 10, True)):  # 43, then 53 articles
+        first = len(store.articles())
+        path = write_day(tmp_path, DAY + dt.timedelta(days=day), count, first)
+        ingest_file(config, store, path, now=NOW)
+        build(config, store, NOW)
+        after = files_of(config.output_dir)
+        changed = rewritten(before, after)
+        assert any(name.startswith("search/recent/8/") for name in changed)
+        assert any(name.startswith("search/terms/") for name in changed) is base_changes
+        before = after
+    segmented = postings_of(config.output_dir)
+    shutil.rmtree(config.output_dir)
+    build(config, store, NOW, full=True)
+    assert files_of(config.output_dir) == before
+    monkeypatch.setattr(search, "RECENT", 1 << 30)  # one undivided index of the same store
+    shutil.rmtree(config.output_dir)
+    build(config, store, NOW, full=True)
+    assert "recent" not in json.loads((config.output_dir / "search" / "meta.json").read_bytes())
+    assert postings_of(config.output_dir) == segmented

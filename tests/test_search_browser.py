@@ -5,6 +5,7 @@ Skipped, saying why, where /usr/bin/chromium is not installed."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from test_web import serving
 
 from conftest import NOW, make_config, store_day
 from publisher.config import Config
+from publisher.site import search
 from publisher.site.build import build
 from publisher.store import Store
 from publisher.web import app as web
@@ -90,3 +92,29 @@ def test_no_results_and_an_empty_query(base: str, tmp_path: Path) -> None:
     assert '<div id="results" aria-live="polite" data-state="empty"><p></p></div>' in empty
     # A single character is too short to look up: the reader is told so.
     assert "请至少输入两个汉字" in results(base, tmp_path, "zh-Hans", "存").split("</form>")[1]
+
+
+@pytest.fixture(scope="module")
+def segmented(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A site whose index has a recent segment: RECENT of 2, five articles, the last alone
+    in the recent segment."""
+    config: Config = make_config(tmp_path_factory.mktemp("segmented"))
+    more = [
+        ("颱風路徑偏北", "氣象署表示颱風可能在週末接近北部海面。", "丁台"),
+        ("記憶體大廠宣布擴產", "新廠明年投產，記憶體供給可望增加。", "戊報"),
+    ]
+    with pytest.MonkeyPatch.context() as patch, Store(config.database) as store:
+        patch.setattr(search, "RECENT", 2)
+        for offset, item in enumerate([*ARTICLES, *more]):
+            store_day(config, store, [item], NOW.date() - dt.timedelta(days=10 - offset))
+        build(config, store, NOW)
+    meta = json.loads((config.output_dir / "search" / "meta.json").read_bytes())
+    assert meta["recent"]["from"] == 4
+    with serving(web.create_app(config, now=lambda: NOW)) as port:
+        yield f"http://127.0.0.1:{port}/"
+
+
+def test_a_query_finds_articles_in_both_segments(segmented: str, tmp_path: Path) -> None:
+    dom = results(segmented, tmp_path, "zh-Hant", "記憶體")
+    assert titles(dom) == ["記憶體大廠宣布擴產", "記憶體報價連三月走高"]  # newest first
+    assert titles(results(segmented, tmp_path, "zh-Hans", "台风")) == ["台风路径偏北"]

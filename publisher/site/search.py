@@ -7,10 +7,14 @@ script finds it without converting the query in the browser; `templates/search.j
 tokenises a query exactly as `terms()` does here.
 
 Files, below the output folder:
-- `search/meta.json`: how many articles, parts and documents per chunk (read first);
+- `search/meta.json`: how many articles, parts and documents per chunk (read first), and
+  where the recent segment begins, if there is one;
 - `search/terms/<parts>/<n>.json`: the postings of the terms whose FNV-1a hash modulo
   `parts` is n, as `{term: [first id, gap, gap, …]}`. A query fetches one part per term;
   the number of parts grows with the archive, so a part stays small;
+- `search/recent/<parts>/<n>.json`: the same for the recent segment, once the archive
+  holds two spans of RECENT articles: the ids past the base's last whole span. A query
+  fetches one part of each segment per term;
 - `search/<script>/docs/<n>.json`: what a result shows (path, title, source, date, body)
   for articles n·CHUNK … n·CHUNK+CHUNK−1, plus the edits that turn the text into the other
   script, so the browser can mark a match made in that script.
@@ -19,8 +23,9 @@ Article ids count up in the order articles were stored (by store generation; wit
 oldest day first and batch order), so new articles append ids whatever their date: they
 change the last chunk, the parts their terms fall in, and meta.json. A build that only adds
 articles appends their postings to the parts the last build wrote (the same bytes a whole
-computation gives) instead of reading every article again. Otherwise pure: editions in,
-bytes out.
+computation gives) instead of reading every article again: those of the base while it is
+the whole index, then those of the recent segment, a few small files. The base is made
+again when a span of RECENT articles joins it. Otherwise pure: editions in, bytes out.
 """
 
 from __future__ import annotations
@@ -47,6 +52,10 @@ from publisher.site.outputs import Output, Slices
 from publisher.site.paths import Site
 
 CHUNK = 32  # articles per document chunk: a page of results fetches a few small files
+# Articles in a span of the recent segment: the newest articles are indexed apart from the
+# base, in part_count(RECENT) small parts, so adding a day rewrites those, not thousands of
+# the base's; a whole span joins the base, which is then made again.
+RECENT = 4096
 TARGET_PER_PART = 48  # articles per postings part, on average: see part_count()
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _TOKEN = re.compile(rf"[{_HAN}]+|(?:(?![{_HAN}])[^\W_])+")
@@ -244,6 +253,14 @@ def _docs(site: Site, chosen: Sequence[Edition]) -> bytes:
     return _json([_doc(site, own, twin) for own, twin in _columns(chosen, 2)])
 
 
+def base_end(count: int) -> int:
+    """Where the base segment of an index of `count` articles ends: the archive less the
+    RECENT most recent span, once there are two; before, the base holds every article."""
+    if count < 2 * RECENT:
+        return count
+    return count - count % RECENT
+
+
 def outputs(
     site: Site,
     index: Iterable[ArticleRef],
@@ -251,17 +268,34 @@ def outputs(
     root: Path | None = None,
 ) -> list[Output]:
     """The index's files, from the store's article index, newest first. Given the keys
-    `added` since the last build and the output folder `root` it wrote, the parts take
-    those articles' postings onto the files there, when the number of parts stays."""
+    `added` since the last build and the output folder `root` it wrote, the parts of the
+    segment that takes new articles get their postings onto the files there."""
     rows = list(index)
     # Stored order, the oldest day first within one generation (the sort is stable, and
     # keeps the batch order within a day): ids only append.
     keys = tuple(ref.key for ref in sorted(rows, key=lambda ref: (ref.generation, ref.day)))
-    parts = part_count(len(keys))
-    meta = {"count": len(keys), "chunk": CHUNK, "parts": parts, "version": 1}
+    count, base = len(keys), base_end(len(keys))
+    # The count before `added`, when they are the newest keys: the last build's index.
+    old: int | None = count - len(added or ())
+    if not (added and root and set(keys[count - len(added) :]) == added):
+        old = None
+    parts, recent_parts = part_count(base), part_count(RECENT)
+    meta: dict[str, object] = {"count": count, "chunk": CHUNK, "parts": parts, "version": 1}
+    if base < count:
+        meta["recent"] = {"from": base, "parts": recent_parts}
     first, *others = site.locales
+    locales = (first, *others)
     plan = [Output("search/meta.json", (repr(meta),), first, lambda _: _json(meta))]
-    plan += _parts(keys, parts, (first, *others), added, root)
+    # The base takes appends only while it is the whole index; once a recent segment
+    # exists, the base changes when a span of RECENT joins it, and is then made whole.
+    appendable = old is not None and base == count and part_count(old) == parts
+    since = old if appendable else None
+    plan += _segment(keys[:base], 0, f"terms/{parts}", parts, locales, since, root)
+    if base < count:
+        appendable = old is not None and base_end(old) == base and old > base
+        recent = f"recent/{recent_parts}"
+        since = old if appendable else None
+        plan += _segment(keys[base:], base, recent, recent_parts, locales, since, root)
     for script in site.locales:
         # Marks a match typed in the other script: the edits to its first edition's text.
         twin = (site.locales.default(script.script.twin),)
@@ -278,24 +312,28 @@ def outputs(
     return plan
 
 
-def _parts(
+def _segment(
     keys: tuple[str, ...],
+    first_id: int,
+    folder: str,
     parts: int,
     locales: tuple[Locale, ...],
-    added: frozenset[str] | None,
+    old: int | None,
     root: Path | None,
 ) -> list[Output]:
-    old = len(keys) - len(added or ())
-    paths = [f"search/terms/{parts}/{n}.json" for n in range(parts)]
+    """The parts of one segment, the articles `keys` numbered from `first_id`, under
+    search/`folder`. With `old` (the ids the last build's files of this segment end at,
+    those after being new) the new articles' postings go onto those files in `root`."""
+    paths = [f"search/{folder}/{n}.json" for n in range(parts)]
     first, *others = locales
-    if added and root and part_count(old) == parts and set(keys[old:]) == added:
+    if old is not None and root is not None:
         postings = _Postings(parts, len(locales), first=old)
-        new = keys[old:]
+        new = keys[old - first_id :]
         return [
             Output(path, new, first, _appended(postings, n, root / path), tuple(others))
             for n, path in enumerate(paths)
         ]
-    whole = _Postings(parts, len(locales), spill_to=root)
+    whole = _Postings(parts, len(locales), first=first_id, spill_to=root)
     return [
         Output(path, keys, first, _part(whole, n), tuple(others), _streamed(whole, n))
         for n, path in enumerate(paths)
