@@ -164,7 +164,9 @@ class _Postings:
     def of(self, number: int, slices: Slices) -> dict[str, Ids]:
         if self._split is None:
             self._split = self._compute(slices)
-        held = self._split.get(number, {})
+        # Each part is rendered once: its postings go as it takes them, so a build holds no
+        # segment's last batch after its parts are written (the base and the recent both).
+        held = self._split.pop(number, {})
         if self._spilled is None:
             return held
         found: dict[str, Ids] = {}
