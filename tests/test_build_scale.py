@@ -20,7 +20,7 @@ from publisher.articles.conversion import Scripts
 from publisher.articles.ingest import ingest_file
 from publisher.config import Config
 from publisher.site import build as site_build
-from publisher.site import search
+from publisher.site import reader, search
 from publisher.site.build import build
 from publisher.site.outputs import Output
 from publisher.store import Store, migrations
@@ -367,3 +367,47 @@ def test_new_days_go_to_the_recent_segment_and_equal_a_full_build(
     build(config, store, NOW, full=True)
     assert "recent" not in json.loads((config.output_dir / "search" / "meta.json").read_bytes())
     assert postings_of(config.output_dir) == segmented
+
+
+def test_a_big_sources_page_lists_the_newest_and_a_page_per_month(
+    config: Config, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past SOURCE_NEWEST articles a source's page lists the newest and links a page per
+    month (in the other edition too): together they list every article once, and a day
+    added rewrites the source's page and its month's, not the older months'."""
+    monkeypatch.setattr(reader, "SOURCE_NEWEST", 4)
+    days = [dt.date(2025, 10, 30), dt.date(2025, 11, 3), dt.date(2025, 11, 20)]
+    for n, day in enumerate(days):
+        lines = [f"同一來源第{n}{m}則標題\n第{n}{m}則內文，說明經過。 (甲報)" for m in range(3)]
+        (tmp_path / f"{day}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        ingest_file(config, store, tmp_path / f"{day}.txt", now=NOW)
+    build(config, store, NOW)
+    sources = config.output_dir / "zh-Hant" / "sources"
+    (page,) = sources.glob("*.html")
+    listed = re.findall(r'<li><a href="[^"]+">(同一來源第\d+則標題)</a>', page.read_text())
+    assert listed == [f"同一來源第{n}則標題" for n in (20, 21, 22, 10)]  # the newest 4
+    months = re.findall(
+        r'<li><a href="([^"]+)">(\d{4}-\d{2})</a> <span class="meta">· (\d+) 篇', page.read_text()
+    )
+    assert [(month, count) for _, month, count in months] == [("2025-11", "6"), ("2025-10", "3")]
+    every = []
+    for href, month, _ in months:
+        month_page = (page.parent / href).resolve()
+        assert month_page == sources / page.stem / f"{month}.html"
+        html = month_page.read_text()
+        every += re.findall(r"<li><a href=\"[^\"]+\">(同一來源第\d+則標題)</a>", html)
+        assert f'href="../{page.name}"' in html  # back to the source's page
+        twin = config.output_dir / "zh-Hans" / "sources" / page.stem / f"{month}.html"
+        assert "同一来源" in twin.read_text()
+    assert sorted(every) == sorted(f"同一來源第{n}{m}則標題" for n in range(3) for m in range(3))
+    before = files_of(config.output_dir)
+    (tmp_path / "more.txt").write_text("同一來源第30則標題\n第30則內文。 (甲報)\n", "utf-8")
+    ingest_file(config, store, tmp_path / "more.txt", day=dt.date(2025, 11, 21), now=NOW)
+    build(config, store, NOW)
+    changed = rewritten(before, files_of(config.output_dir))
+    pages = {name for name in changed if "/sources/" in name and name.endswith(".html")}
+    assert pages == {
+        f"{script}/sources/{page.stem}{rest}"
+        for script in ("zh-Hant", "zh-Hans")
+        for rest in (".html", "/2025-11.html")
+    }

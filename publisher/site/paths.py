@@ -136,6 +136,11 @@ class Site:
     def source_page_path(cls, script: Locale, source: str) -> str:
         return f"{script}/sources/{cls.source_slug(source)}.html"
 
+    @classmethod
+    def source_month_path(cls, script: Locale, source: str, month: str) -> str:
+        """A source's articles of one month (YYYY-MM), once its page lists only the newest."""
+        return f"{script}/sources/{cls.source_slug(source)}/{month}.html"
+
     @staticmethod
     def digest_index_path(script: Locale) -> str:
         return f"{script}/digests/index.html"

@@ -18,6 +18,9 @@ from publisher.site.outputs import Output
 from publisher.site.pages import Pages
 from publisher.site.paths import Site
 
+# Articles a source's page lists before it links a page per month for the rest.
+SOURCE_NEWEST = 200
+
 
 def outputs(
     config: Config,
@@ -36,39 +39,49 @@ def outputs(
     summary_chars, per_source = config.feeds.summary_chars, config.feeds.per_source
     plan += history.outputs(site, env, summary_chars, index, per_source)
     by_source: dict[str, list[str]] = defaultdict(list)
+    by_month: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for ref in index:
         by_source[ref.source].append(ref.key)
+        by_month[ref.source][ref.day.isoformat()[:7]].append(ref.key)
     days = tuple(dict.fromkeys(ref.day.isoformat() for ref in index))
     for script in site.locales:
         locales = og_locales(config.scripts.hant_variant, site.locales)
         pages = Pages(env, site, script, summary_chars, per_source, locales)
-        plan += _pages(site, pages, script, by_source, days)
+        plan += _pages(site, pages, script, days)
+        plan += [
+            output
+            for source, keys in by_source.items()
+            for output in _source_pages(site, pages, script, source, keys, by_month[source])
+        ]
         plan.append(discovery.opml(site, env, script, by_source, per_source))
     every = [*planned, *plan]
     return plan + discovery.outputs(site, env, default, every)
 
 
-def _pages(
-    site: Site, pages: Pages, script: Locale, by_source: dict[str, list[str]], days: tuple[str, ...]
-) -> list[Output]:
-    def page(
-        path: str,
-        path_in: Callable[[Locale], str],
-        template: str,
-        keys: tuple[str, ...],
-        *,
-        streamed: bool = False,
-        **values: object,
-    ) -> Output:
-        render = pages.page_renderer(template, path, path_in, **values)
-        if not streamed:
-            return Output(path, keys, script, render)
-        stream = pages.page_streamer(template, path, path_in, **values)
-        return Output(path, keys, script, render, streamed=stream)
+def _page(
+    pages: Pages,
+    script: Locale,
+    path: str,
+    path_in: Callable[[Locale], str],
+    template: str,
+    keys: tuple[str, ...],
+    *,
+    streamed: bool = False,
+    **values: object,
+) -> Output:
+    render = pages.page_renderer(template, path, path_in, **values)
+    if not streamed:
+        return Output(path, keys, script, render)
+    stream = pages.page_streamer(template, path, path_in, **values)
+    return Output(path, keys, script, render, streamed=stream)
 
-    plan = [
-        page(site.search_path(script), site.search_path, "search.html", ()),
-        page(
+
+def _pages(site: Site, pages: Pages, script: Locale, days: tuple[str, ...]) -> list[Output]:
+    return [
+        _page(pages, script, site.search_path(script), site.search_path, "search.html", ()),
+        _page(
+            pages,
+            script,
             site.digest_index_path(script),
             site.digest_index_path,
             "digests.html",
@@ -79,17 +92,52 @@ def _pages(
             ),
         ),
     ]
-    plan += [
-        page(
-            site.source_page_path(script, source),
-            lambda other, source=source: site.source_page_path(other, source),  # type: ignore[misc]
-            "source.html",
-            tuple(keys),
-            streamed=True,  # it lists every article of the source (see pages.OnePass)
-            source_feed=site.relative(
-                site.source_feed_path(script, source), site.source_page_path(script, source)
-            ),
-        )
-        for source, keys in by_source.items()
+
+
+def _source_pages(
+    site: Site,
+    pages: Pages,
+    script: Locale,
+    source: str,
+    keys: list[str],
+    months: dict[str, list[str]],
+) -> list[Output]:
+    """A source's page: its articles, newest first. Past SOURCE_NEWEST it lists only the
+    newest of them and links a page per month, so a day added rewrites the source's page
+    and its month's, not a page of every article the source ever had (14,000 at 100,000)."""
+    page = site.source_page_path(script, source)
+
+    def feed(path: str) -> str:
+        return site.relative(site.source_feed_path(script, source), path)
+
+    def page_in(other: Locale) -> str:
+        return site.source_page_path(other, source)
+
+    if len(keys) <= SOURCE_NEWEST:
+        # streamed: the page reads the first edition, then the rest once (pages.OnePass).
+        keys_shown = tuple(keys)
+        return [
+            _page(pages, script, page, page_in, "source.html", keys_shown, streamed=True,
+                  source_feed=feed(page), month=None, months=())
+        ]  # fmt: skip
+    listed = [
+        (month, len(month_keys), site.relative(site.source_month_path(script, source, month), page))
+        for month, month_keys in months.items()
     ]
+    marks = tuple(f"{month}:{count}" for month, count, _ in listed)
+    plan = [
+        _page(pages, script, page, page_in, "source.html", (*keys[:SOURCE_NEWEST], *marks),
+              source_feed=feed(page), month=None, months=listed)
+    ]  # fmt: skip
+    for month, month_keys in months.items():
+        path = site.source_month_path(script, source, month)
+
+        def month_in(other: Locale, month: str = month) -> str:
+            return site.source_month_path(other, source, month)
+
+        plan.append(
+            _page(pages, script, path, month_in, "source.html", tuple(month_keys), streamed=True,
+                  source_feed=feed(path), month=month, months=(),
+                  source_page=site.relative(page, path))
+        )  # fmt: skip
     return plan
