@@ -279,7 +279,7 @@ def outputs(
     count, base = len(keys), base_end(len(keys))
     # The count before `added`, when they are the newest keys: the last build's index.
     old: int | None = count - len(added or ())
-    if not (added and root and set(keys[count - len(added) :]) == added):
+    if not (added and root and set(keys[old:]) == added):
         old = None
     parts, recent_parts = part_count(base), part_count(RECENT)
     meta: dict[str, object] = {"count": count, "chunk": CHUNK, "parts": parts, "version": 1}
