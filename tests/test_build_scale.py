@@ -13,12 +13,14 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+import feedparser
 import pytest
 
 from conftest import NOW, make_config
 from publisher.articles.conversion import Scripts
 from publisher.articles.ingest import ingest_file
 from publisher.config import Config
+from publisher.errors import PublisherError
 from publisher.site import build as site_build
 from publisher.site import reader, search
 from publisher.site.build import build
@@ -184,6 +186,46 @@ def test_added_days_rewrite_what_shows_them_and_equal_a_full_build(
     shutil.rmtree(config.output_dir)
     build(config, store, NOW, full=True)
     assert files_of(config.output_dir) == older
+
+
+def test_a_month_given_more_articles_makes_only_their_entries_and_equals_a_full_build(
+    config: Config, store: Store, tmp_path: Path
+) -> None:
+    """A month's archive documents (a busy month's hold thousands of entries) take the new
+    entries, made, among the others, kept as the last build wrote them."""
+    ingest_file(config, store, write_day(tmp_path, DAY, 40, 0), now=NOW)
+    build(config, store, NOW)
+    later = tmp_path / "later"
+    later.mkdir()
+    ingest_file(config, store, write_day(later, DAY, 3, 40), now=NOW)  # among the old ones
+    ingest_file(config, store, write_day(tmp_path, DAY + dt.timedelta(days=1), 2, 43), now=NOW)
+    planned: list[Output] = []
+    build(config, store, NOW, lambda todo: planned.extend(todo) or iter(todo))
+    archives = [output for output in planned if "/archive/" in output.path]
+    assert {"zh-Hant/archive/2025-12.xml", "zh-Hans/archive/2025-12.xml"} <= {
+        output.path for output in archives
+    }
+    # The new articles and, for a source's document, the one that names it; the links.
+    assert max(len(output.keys) for output in archives) <= 5 + 2
+    added = files_of(config.output_dir)
+    assert len(feedparser.parse(added["zh-Hant/archive/2025-12.xml"]).entries) == 45
+    shutil.rmtree(config.output_dir)
+    build(config, store, NOW, full=True)
+    assert files_of(config.output_dir) == added
+
+
+def test_a_document_the_last_build_wrote_gone_is_named_and_a_full_build_makes_it(
+    config: Config, store: Store, tmp_path: Path
+) -> None:
+    ingest_file(config, store, write_day(tmp_path, DAY, 40, 0), now=NOW)
+    build(config, store, NOW)
+    month = config.output_dir / "zh-Hans/archive/2025-12.xml"
+    month.unlink()
+    ingest_file(config, store, write_day(tmp_path, DAY + dt.timedelta(days=1), 2, 40), now=NOW)
+    with pytest.raises(PublisherError, match=r"2025-12\.xml: missing .* build --full"):
+        build(config, store, NOW)
+    build(config, store, NOW, full=True)
+    assert len(feedparser.parse(month.read_bytes()).entries) == 42
 
 
 # A build after one more day that SIGKILLs itself once the search index's first parts are

@@ -137,14 +137,14 @@ class _ArchiveMarker(BaseExtension):  # type: ignore[misc]
         return feed
 
 
-def _base_generator(meta: FeedMeta, entries: Sequence[FeedEntry]) -> FeedGenerator:
+def _base_generator(meta: FeedMeta, updated: dt.datetime) -> FeedGenerator:
     fg = FeedGenerator()
     fg.id(meta.id)
     fg.title(meta.title)
     fg.language(meta.lang)  # xml:lang on the Atom feed, <language> in RSS
     fg.author(name=meta.author)
     fg.generator(meta.generator)  # no version: an upgrade alone must not change the bytes
-    fg.updated(feed_updated(meta, entries))
+    fg.updated(updated)
     return fg
 
 
@@ -163,30 +163,49 @@ def _add_common(fg: FeedGenerator, entry: FeedEntry) -> Any:
 
 # Entries feedgen turns into one tree at a time. A month's archive document of a busy site
 # holds thousands (3,000 entries: 75 MB of tree for 13 MB of XML), so a longer feed is made
-# of documents of this many, their entries spliced into the first one's.
+# of documents of this many, their entries spliced into one.
 ENTRIES_AT_ONCE = 250
 
 
 def atom_feed(meta: FeedMeta, entries: Sequence[FeedEntry]) -> bytes:
     """An Atom 1.0 document, entries in the given order (newest first)."""
-    first = _atom_document(meta, entries, entries[:ENTRIES_AT_ONCE])
-    if len(entries) <= ENTRIES_AT_ONCE:
-        return first
-    # Every entry element serializes the same in any document of this feed element; only
-    # tags are written unescaped, so "<entry" and "</feed>" are found only as tags.
-    end = first.rindex(b"</feed>")
-    pieces = [first[:end]]
-    for start in range(ENTRIES_AT_ONCE, len(entries), ENTRIES_AT_ONCE):
-        more = _atom_document(meta, entries, entries[start : start + ENTRIES_AT_ONCE])
-        pieces.append(more[more.index(b"  <entry") : more.rindex(b"</feed>")])
-    return b"".join([*pieces, first[end:]])
+    return atom_document(meta, feed_updated(meta, entries), atom_entries(meta, entries))
 
 
-def _atom_document(
-    meta: FeedMeta, entries: Sequence[FeedEntry], shown: Sequence[FeedEntry]
-) -> bytes:
-    """The feed of `entries` with only `shown` of them in it."""
-    fg = _base_generator(meta, entries)
+def atom_entries(meta: FeedMeta, entries: Sequence[FeedEntry]) -> list[bytes]:
+    """Each entry's element as the feed of `meta` writes it (with the line end after it),
+    for `atom_document`: an entry serializes the same in any document of that feed."""
+    found: list[bytes] = []
+    for start in range(0, len(entries), ENTRIES_AT_ONCE):
+        shown = entries[start : start + ENTRIES_AT_ONCE]
+        found += split_entries(_atom_document(meta, meta.updated_if_empty, shown))
+    return found
+
+
+def split_entries(document: bytes) -> list[bytes]:
+    """The entry elements of a document `atom_document` wrote, in order. Only tags are
+    written unescaped, so "  <entry" and "</feed>" are found only as tags."""
+    start = document.find(_ENTRY)
+    if start < 0:
+        return []
+    pieces = document[start : document.rindex(_END)].split(_ENTRY)
+    return [_ENTRY + piece for piece in pieces[1:]]
+
+
+def atom_document(meta: FeedMeta, updated: dt.datetime, entries: Sequence[bytes]) -> bytes:
+    """The feed of `meta`, its `updated` given, holding the entry elements `entries`
+    (from `atom_entries`, or from a document written before)."""
+    empty = _atom_document(meta, updated, ())
+    end = empty.rindex(_END)
+    return b"".join([empty[:end], *entries, empty[end:]])
+
+
+_ENTRY = b"  <entry"
+_END = b"</feed>"
+
+
+def _atom_document(meta: FeedMeta, updated: dt.datetime, shown: Sequence[FeedEntry]) -> bytes:
+    fg = _base_generator(meta, updated)
     if meta.subtitle:
         fg.subtitle(meta.subtitle)
     fg.link(href=meta.self_url, rel="self", type=ATOM_TYPE)
@@ -214,7 +233,7 @@ def _add_atom_entry(fg: FeedGenerator, entry: FeedEntry) -> None:
 
 def rss_feed(meta: FeedMeta, entries: Sequence[FeedEntry], *, self_url: str) -> bytes:
     """The RSS 2.0 twin of `atom_feed(meta, entries)`; `self_url` is the RSS file's own URL."""
-    fg = _base_generator(meta, entries)
+    fg = _base_generator(meta, feed_updated(meta, entries))
     fg.description(meta.subtitle or meta.title)  # required in RSS
     # RSS <author> must be an e-mail address; a source is a name, so it goes in dc:creator.
     fg.load_extension("dc", atom=False, rss=True)

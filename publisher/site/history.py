@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Sequence
+from pathlib import Path
 
 import jinja2
 
+from publisher.errors import PublisherError
 from publisher.records import ArticleRef, Edition, Locale
 from publisher.site import feeds
 from publisher.site.feeds import ATOM_TYPE, Link
@@ -87,31 +90,66 @@ class _Series:
             links.append(Link(following, rel="next-archive", type=ATOM_TYPE))
         return tuple(links)
 
+    def meta(self, site: Site, at: int, name: str) -> feeds.FeedMeta:
+        path, month = self.path(self.months[at]), self.months[at]
+        return feeds.FeedMeta(
+            id=site.feed_id(path),
+            title=f"{name} · {label(month)}",
+            subtitle="",
+            lang=self.script.tag,
+            self_url=site.url(path),
+            links=self.links(site, at),
+            author=self.title,
+            archive=True,
+            updated_if_empty=dt.datetime(*month, 1, tzinfo=site.zone),
+        )
+
+    def named(self, chosen: Sequence[Edition]) -> tuple[str, Sequence[Edition]]:
+        """The feed's name and its entries' editions: a source's document gets the source's
+        oldest edition first, for its name, so that an empty month is named too."""
+        if self.source is None:
+            return self.title, chosen
+        return f"{self.title} · {chosen[0].text.source}", chosen[1:]
+
     def document(self, site: Site, env: jinja2.Environment, summary_chars: int, at: int) -> Render:
-        """The month's document; a source's gets the source's oldest edition first, for its
-        name, so that an empty month is named too."""
+        """The month's document."""
 
         def render(chosen: Sequence[Edition]) -> bytes:
-            entries = chosen[1:] if self.source is not None else chosen
-            name = (
-                f"{self.title} · {chosen[0].text.source}" if self.source is not None else self.title
+            name, shown = self.named(chosen)
+            made = [feeds.article_entry(site, edition, summary_chars, env=env) for edition in shown]
+            return feeds.atom_feed(self.meta(site, at, name), made)
+
+        return render
+
+    def appended(
+        self,
+        site: Site,
+        env: jinja2.Environment,
+        summary_chars: int,
+        at: int,
+        keys: Sequence[str],
+        previous: Path,
+    ) -> Render:
+        """The month's document of `keys` when the editions it gets are only those of the
+        keys added since the last build: the other entries are taken from the document that
+        build wrote (`previous`), under these same settings and conversions."""
+
+        def render(chosen: Sequence[Edition]) -> bytes:
+            name, shown = self.named(chosen)
+            meta = self.meta(site, at, name)
+            made = [feeds.article_entry(site, edition, summary_chars, env=env) for edition in shown]
+            new = dict(
+                zip((e.article.key for e in shown), feeds.atom_entries(meta, made), strict=True)
             )
-            path, month = self.path(self.months[at]), self.months[at]
-            meta = feeds.FeedMeta(
-                id=site.feed_id(path),
-                title=f"{name} · {label(month)}",
-                subtitle="",
-                lang=self.script.tag,
-                self_url=site.url(path),
-                links=self.links(site, at),
-                author=self.title,
-                archive=True,
-                updated_if_empty=dt.datetime(*month, 1, tzinfo=site.zone),
-            )
-            made = [
-                feeds.article_entry(site, edition, summary_chars, env=env) for edition in entries
-            ]
-            return feeds.atom_feed(meta, made)
+            old = {_key_of(entry): entry for entry in feeds.split_entries(_read(previous))}
+            if not set(keys) <= new.keys() | old.keys():
+                raise PublisherError(
+                    f"{previous}: not as the last build wrote it; run `publisher build --full`"
+                )
+            times = [entry.updated for entry in made]
+            times += [_updated_of(old[key], previous) for key in keys if key not in new]
+            pieces = [new[key] if key in new else old[key] for key in keys]
+            return feeds.atom_document(meta, max(times, default=meta.updated_if_empty), pieces)
 
         return render
 
@@ -122,18 +160,59 @@ class _Series:
         summary_chars: int,
         by_month: dict[Month, list[str]],
         name_keys: tuple[str, ...] = (),
+        added: Added | None = None,
     ) -> list[Output]:
+        """A document per month. Given what was `added` since the last build, a month that
+        had entries before gets only the new ones' editions (`appended`)."""
         last = len(self.months) - 1
-        return [
-            Output(
-                self.path(month),
-                # Whether prev/next links exist is part of what the document shows.
-                (*name_keys, *by_month.get(month, ()), f"links:{at > 0}:{at < last}"),
-                self.script,
-                self.document(site, env, summary_chars, at),
-            )
-            for at, month in enumerate(self.months)
-        ]
+        plan = []
+        for at, month in enumerate(self.months):
+            keys = by_month.get(month, [])
+            render = self.document(site, env, summary_chars, at)
+            new = [key for key in keys if key in added.keys] if added else keys
+            if added and new and len(new) < len(keys):
+                previous = added.root / self.path(month)
+                render = self.appended(site, env, summary_chars, at, keys, previous)
+                keys = new  # an output's keys are the editions its render gets
+            # Whether prev/next links exist is part of what the document shows.
+            links = f"links:{at > 0}:{at < last}"
+            plan.append(Output(self.path(month), (*name_keys, *keys, links), self.script, render))
+        return plan
+
+
+@dataclasses.dataclass(frozen=True)
+class Added:
+    """The keys stored since the last build, when that is all that changed, and the output
+    folder that build wrote."""
+
+    keys: frozenset[str]
+    root: Path
+
+
+_ID = re.compile(rb"<id>[^<]*/([0-9a-f]+)</id>")
+_UPDATED = re.compile(rb"<updated>([^<]+)</updated>")
+
+
+def _read(previous: Path) -> bytes:
+    try:
+        return previous.read_bytes()
+    except FileNotFoundError:
+        raise PublisherError(
+            f"{previous}: missing from the last build's output; run `publisher build --full`"
+        ) from None
+
+
+def _key_of(entry: bytes) -> str:
+    """The article key an entry's id ends with (`Site.entry_id`)."""
+    found = _ID.search(entry)
+    return found.group(1).decode() if found else ""
+
+
+def _updated_of(entry: bytes, previous: Path) -> dt.datetime:
+    found = _UPDATED.search(entry)
+    if found is None:
+        raise PublisherError(f"{previous}: an entry has no <updated>; run `publisher build --full`")
+    return dt.datetime.fromisoformat(found.group(1).decode())
 
 
 def outputs(
@@ -142,8 +221,10 @@ def outputs(
     summary_chars: int,
     index: Sequence[ArticleRef],
     per_source: bool,
+    added: Added | None = None,
 ) -> list[Output]:
-    """Every archive document, from the store's article index, newest first."""
+    """Every archive document, from the store's article index, newest first; `added` as in
+    `_Series.outputs`."""
     if not index:
         return []
     newest = month_of(index[0].day)
@@ -165,7 +246,7 @@ def outputs(
             None,
             everything,
         )
-        plan += edition.outputs(site, env, summary_chars, by_month)
+        plan += edition.outputs(site, env, summary_chars, by_month, added=added)
         for source, (key, first) in oldest.items() if per_source else ():
             series = _Series(
                 script,
@@ -175,5 +256,5 @@ def outputs(
                 source,
                 months_between(first, newest),
             )
-            plan += series.outputs(site, env, summary_chars, by_source[source], (key,))
+            plan += series.outputs(site, env, summary_chars, by_source[source], (key,), added)
     return plan

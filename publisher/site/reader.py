@@ -37,7 +37,8 @@ def outputs(
     plan = [Output("search.js", (), default, lambda _: script_js.encode())]
     plan += search.outputs(site, index, added, config.output_dir)
     summary_chars, per_source = config.feeds.summary_chars, config.feeds.per_source
-    plan += history.outputs(site, env, summary_chars, index, per_source)
+    appending = history.Added(added, config.output_dir) if added else None
+    plan += history.outputs(site, env, summary_chars, index, per_source, appending)
     by_source: dict[str, list[str]] = defaultdict(list)
     by_month: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for ref in index:
