@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import array
+import itertools
+
 import opencc
 from hypothesis import given
 from hypothesis import strategies as st
 
-from publisher.site.search import part_count, terms, twin_edits
+from publisher.site.search import _gaps, _json, appended, part_count, terms, twin_edits
 
 TW2SP = opencc.OpenCC("tw2sp")
 # Han characters, a few Latin letters, and the punctuation twin_edits splits at.
@@ -42,3 +45,28 @@ def test_terms_are_han_bigrams_and_whole_words() -> None:
 def test_parts_grow_with_the_archive_in_powers_of_two() -> None:
     assert part_count(0) == part_count(100) == 8
     assert part_count(10_000) == 256 and part_count(100_000) == 4096
+
+
+_TERMS = st.text(alphabet="晶片記憶體ab1", min_size=1, max_size=3)
+
+
+@given(
+    st.dictionaries(_TERMS, st.lists(st.integers(0, 99), min_size=1, unique=True)),
+    st.dictionaries(_TERMS, st.lists(st.integers(100, 199), min_size=1, unique=True)),
+    st.integers(0, 50),
+)
+def test_a_part_with_postings_appended_reads_as_the_merged_postings(
+    old: dict[str, list[int]], new: dict[str, list[int]], killed: int
+) -> None:
+    """The text edit gives the bytes of the whole dict written again, and cuts off what a
+    killed build had appended (ids from 100 on, for some of the same terms)."""
+    written = {term: sorted(ids) for term, ids in old.items()}
+    for term in itertools.islice(new, killed % (len(new) + 1)):
+        written.setdefault(term, []).append(100 + killed)
+    part = _json({term: _gaps(ids) for term, ids in written.items()}).decode()
+    merged = {term: sorted(ids) for term, ids in old.items()}
+    for term, ids in new.items():
+        merged[term] = merged.get(term, []) + sorted(ids)
+    expected = _json({term: _gaps(ids) for term, ids in merged.items()}).decode()
+    postings = {term: array.array("I", sorted(ids)) for term, ids in new.items()}
+    assert appended(part, postings, 100) == expected
