@@ -24,7 +24,7 @@ from publisher.errors import PublisherError
 from publisher.site import build as site_build
 from publisher.site import reader, search
 from publisher.site.build import build
-from publisher.site.outputs import Output
+from publisher.site.outputs import Output, Scope
 from publisher.store import Store, migrations
 from publisher.store.database import SqliteDatabase
 
@@ -226,6 +226,49 @@ def test_a_document_the_last_build_wrote_gone_is_named_and_a_full_build_makes_it
         build(config, store, NOW)
     build(config, store, NOW, full=True)
     assert len(feedparser.parse(month.read_bytes()).entries) == 42
+
+
+def test_days_added_within_the_months_plan_only_their_outputs_and_equal_a_full_build(
+    config: Config, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that adds articles inside the archive's month range, to sources it has,
+    plans the outputs of their days, months and sources alone (at 100,000 articles the rest
+    is most of the plan); what it writes is what a full build writes, and it counts every
+    output the site has."""
+    scopes: list[Scope | None] = []
+    real = Scope.of
+    monkeypatch.setattr(
+        Scope, "of", lambda index, added: scopes.append(real(index, added)) or scopes[-1]
+    )
+    october, december = dt.date(2025, 10, 5), dt.date(2025, 12, 14)
+    ingest_file(config, store, write_day(tmp_path, october, 12, 0), now=NOW)
+    ingest_file(config, store, write_day(tmp_path, december, 12, 12), now=NOW)
+    build(config, store, NOW)
+    steps = [
+        (december, 2, 24),  # more on the newest day
+        (december + dt.timedelta(days=1), 3, 26),  # the next day
+        (october + dt.timedelta(days=3), 2, 29),  # an older day, in an older month
+        (dt.date(2025, 11, 2), 2, 31),  # a month that had no article yet
+    ]
+    planned: list[Output] = []
+
+    def seen(todo: list[Output]) -> Iterable[Output]:
+        planned[:] = todo
+        return todo
+
+    for n, (day, count, first) in enumerate(steps):
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        ingest_file(config, store, write_day(folder, day, count, first), now=NOW)
+        report = build(config, store, NOW, seen)
+        scope = scopes[-1]
+        assert scope is not None and scope.days == {day}, day
+        assert not [output for output in planned if "/2025-10-05/" in output.path]
+        added = files_of(config.output_dir)
+        shutil.rmtree(config.output_dir)
+        whole = build(config, store, NOW, full=True)
+        assert files_of(config.output_dir) == added, day
+        assert report.written + report.unchanged == whole.written + whole.unchanged, day
 
 
 # A build after one more day that SIGKILLs itself once the search index's first parts are

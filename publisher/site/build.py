@@ -30,7 +30,7 @@ from publisher.files import LIBC, FileBatch, remove_temporaries
 from publisher.records import ArticleRef, BuildRecord, Edition, Locale, Script
 from publisher.site import feeds, history, reader, templating
 from publisher.site.discovery import og_locales
-from publisher.site.outputs import Output
+from publisher.site.outputs import Output, Scope
 from publisher.site.pages import STYLESHEET, Pages, root_index
 from publisher.site.paths import Site
 from publisher.store import Store
@@ -146,6 +146,7 @@ def _feeds(
     window: Sequence[str],
     by_source: dict[str, list[str]],
     newest: dt.date | None,
+    scope: Scope | None,
 ) -> list[Output]:
     path = site.atom_path(script)
 
@@ -180,6 +181,7 @@ def _feeds(
                 prev_archive=prev_archive(source),
             )
             for source, keys in by_source.items()
+            if scope is None or source in scope.sources
         ]
     return outputs
 
@@ -189,10 +191,12 @@ def plan(
     site: Site,
     index: Sequence[ArticleRef],
     added: frozenset[str] | None = None,
+    scope: Scope | None = None,
 ) -> list[Output]:
-    """Every output of the site, from the article index newest first. Pure, but for a build
-    whose only change is the articles `added` since the last: then the search index's parts
-    render by appending to the files that build wrote."""
+    """Every output of the site, from the article index newest first, or those in `scope`
+    (with the pages of its months, which the sitemap lists). Pure, but for a build whose
+    only change is the articles `added` since the last: then the search index's parts and
+    the archive documents render by appending to the files that build wrote."""
     env = templating.for_site(config)
     window = [ref.key for ref in index[: config.feeds.max_entries]]
     by_day: dict[dt.date, list[str]] = defaultdict(list)
@@ -204,7 +208,8 @@ def plan(
     default = site.locales.default(Script(config.scripts.default))
     # Each article's page in every edition: one keys tuple per article, one render per
     # edition, not one of each per page (a 100,000-article plan holds 200,000 pages).
-    alone = [(ref.key,) for ref in index]
+    shown = [ref for ref in index if scope is None or scope.has_month(ref.day)]
+    alone = [(ref.key,) for ref in shown]
     outputs = [
         Output("index.html", (), default, lambda _: root_index(env, site, default)),
         Output(STYLESHEET, (), default, lambda _: env.get_template("site.css").render().encode()),
@@ -219,7 +224,7 @@ def plan(
             og_locales(config.scripts.hant_variant, site.locales),
         )
         newest = index[0].day if index else None
-        outputs += _feeds(site, config, env, script, window, by_source, newest)
+        outputs += _feeds(site, config, env, script, window, by_source, newest, scope)
         # The index lists every day and its count, so its keys include them.
         day_marks = tuple(f"{day.isoformat()}:{count}" for day, count in days)
         outputs.append(
@@ -230,13 +235,14 @@ def plan(
         outputs += [
             Output(site.day_path(script, day), tuple(keys), script, pages.day_renderer(day))
             for day, keys in by_day.items()
+            if scope is None or scope.has_month(day)
         ]
         article = pages.article_renderer
         outputs += [
             Output(site.article_path_of(script, ref.day, ref.key), keys, script, article)
-            for ref, keys in zip(index, alone, strict=True)
+            for ref, keys in zip(shown, alone, strict=True)
         ]
-    return outputs + reader.outputs(config, site, env, index, outputs, added)
+    return outputs + reader.outputs(config, site, env, index, outputs, added, scope)
 
 
 def _editions_for(
@@ -365,8 +371,9 @@ def build(
         total = last.written + last.unchanged
     else:
         added = _added(store, last.generation, generation) if same and last else None
+        before = last.written + last.unchanged if last else 0
         todo, fingerprint, total = _plan_changes(
-            config, store, site, settings, now, full=full, added=added
+            config, store, site, settings, now, full=full, added=added, before=before
         )
     written = _render(store, scripts, config.output_dir, progress(todo))
     seconds = time.perf_counter() - started
@@ -405,6 +412,7 @@ def _plan_changes(
     *,
     full: bool,
     added: frozenset[str] | None,
+    before: int,
 ) -> tuple[list[Output], _Fingerprints, int]:
     """The outputs to render, what fingerprints them, and how many outputs there are. The
     conversions the current settings lack are made first; their corrections move the
@@ -425,7 +433,8 @@ def _plan_changes(
         for locale in site.locales
     }
     index = store.article_index()
-    outputs = plan(config, site, index, added)
+    scope = Scope.of(index, added) if added else None
+    outputs = plan(config, site, index, added, scope)
     if added is None:
         looked_at, previous = outputs, store.output_fingerprints()
     else:
@@ -439,4 +448,7 @@ def _plan_changes(
         if previous.get(output.path) != fingerprint(output)
         or (full and not (root / output.path).exists())
     ]
-    return todo, fingerprint, len(outputs)
+    if scope is None:
+        return todo, fingerprint, len(outputs)
+    # The outputs the last build had (`before`, as many as it counted) and the new ones.
+    return todo, fingerprint, before + sum(output.path not in previous for output in looked_at)

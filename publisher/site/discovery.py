@@ -45,16 +45,22 @@ def _part_of(path: str) -> str:
 
 
 def outputs(
-    site: Site, env: jinja2.Environment, default: Locale, planned: Sequence[Output]
+    site: Site,
+    env: jinja2.Environment,
+    default: Locale,
+    planned: Sequence[Output],
+    days: Sequence[str],
 ) -> list[Output]:
-    """The sitemap's parts and index, and robots.txt, for the HTML pages in `planned`."""
+    """The sitemap's parts and index, and robots.txt, for the HTML pages in `planned`. The
+    index names a part for each month of `days` (YYYY-MM-DD) too: a plan that leaves out
+    the months a build cannot change (`Scope`) leaves out their parts, not their names."""
     prefix = f"{default}/"
     parts: dict[str, list[str]] = defaultdict(list)
     for output in planned:
         if output.path.startswith(prefix) and output.path.endswith(".html"):
             parts[_part_of(output.path)].append(output.path.removeprefix(prefix))
-    names = sorted(parts)
-    plan = [_sitemap_part(site, env, default, name, tuple(parts[name])) for name in names]
+    names = sorted({*parts, *(day[:7] for day in days)})
+    plan = [_sitemap_part(site, env, default, name, tuple(parts[name])) for name in sorted(parts)]
     index = env.get_template("sitemap_index.xml")
     urls = [site.url(sitemap_part_path(name)) for name in names]
     plan.append(

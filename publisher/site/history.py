@@ -27,7 +27,7 @@ from publisher.errors import PublisherError
 from publisher.records import ArticleRef, Edition, Locale
 from publisher.site import feeds
 from publisher.site.feeds import ATOM_TYPE, Link
-from publisher.site.outputs import Output, Render
+from publisher.site.outputs import Output, Render, Scope
 from publisher.site.paths import Site
 
 Month = tuple[int, int]
@@ -161,12 +161,16 @@ class _Series:
         by_month: dict[Month, list[str]],
         name_keys: tuple[str, ...] = (),
         added: Added | None = None,
+        scope: Scope | None = None,
     ) -> list[Output]:
-        """A document per month. Given what was `added` since the last build, a month that
-        had entries before gets only the new ones' editions (`appended`)."""
+        """A document per month, or per month in `scope`. Given what was `added` since the
+        last build, a month that had entries before gets only the new ones' editions
+        (`appended`)."""
         last = len(self.months) - 1
         plan = []
         for at, month in enumerate(self.months):
+            if scope and month not in scope.months:
+                continue
             keys = by_month.get(month, [])
             render = self.document(site, env, summary_chars, at)
             new = [key for key in keys if key in added.keys] if added else keys
@@ -222,9 +226,10 @@ def outputs(
     index: Sequence[ArticleRef],
     per_source: bool,
     added: Added | None = None,
+    scope: Scope | None = None,
 ) -> list[Output]:
-    """Every archive document, from the store's article index, newest first; `added` as in
-    `_Series.outputs`."""
+    """Every archive document, from the store's article index, newest first; `added` and
+    `scope` as in `_Series.outputs`."""
     if not index:
         return []
     newest = month_of(index[0].day)
@@ -246,8 +251,10 @@ def outputs(
             None,
             everything,
         )
-        plan += edition.outputs(site, env, summary_chars, by_month, added=added)
+        plan += edition.outputs(site, env, summary_chars, by_month, added=added, scope=scope)
         for source, (key, first) in oldest.items() if per_source else ():
+            if scope and source not in scope.sources:
+                continue
             series = _Series(
                 script,
                 site.titles[script],
@@ -256,5 +263,7 @@ def outputs(
                 source,
                 months_between(first, newest),
             )
-            plan += series.outputs(site, env, summary_chars, by_source[source], (key,), added)
+            plan += series.outputs(
+                site, env, summary_chars, by_source[source], (key,), added, scope
+            )
     return plan

@@ -1,11 +1,13 @@
-"""One planned output of the build: a path, what it is made from, and how to render it."""
+"""One planned output of the build: a path, what it is made from, and how to render it;
+and the scope of a build that only adds articles."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from publisher.records import Edition, Locale
+from publisher.records import ArticleRef, Edition, Locale
 
 Render = Callable[[Sequence[Edition]], bytes]
 # The editions of an output's keys a slice at a time, each slice laid out as `Render` gets
@@ -33,3 +35,54 @@ class Output:
     render: Render
     twins: tuple[Locale, ...] = ()
     streamed: Callable[[Slices], bytes] | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a build can change when all that changed since the last one is the articles
+    `added`, and they keep the archive's first and newest month and each source's first
+    article: the outputs of their days, months and sources. An output of other days,
+    months or sources shows the same articles, links and names as before, so the plan
+    leaves it out (at 100,000 articles, most of the plan)."""
+
+    added: frozenset[str]
+    days: frozenset[dt.date]
+    months: frozenset[tuple[int, int]]
+    sources: frozenset[str]
+    old_count: int  # articles before `added`
+
+    @classmethod
+    def of(cls, index: Sequence[ArticleRef], added: frozenset[str]) -> Scope | None:
+        """The scope of `added` in the article `index` (newest first), or None when they
+        move the archive's month range or a source's first article (a new month, a new
+        source): then every output is planned."""
+        old = [ref for ref in index if ref.key not in added]
+        if not (added and old):
+            return None
+        if _months(old) != _months(index):
+            return None
+        first: dict[str, ArticleRef] = {}
+        for ref in index:  # newest first: the last one stays
+            first[ref.source] = ref
+        new = [ref for ref in index if ref.key in added]
+        if any(first[ref.source].key in added for ref in new):
+            return None
+        return cls(
+            added,
+            frozenset(ref.day for ref in new),
+            frozenset(_month(ref.day) for ref in new),
+            frozenset(ref.source for ref in new),
+            len(index) - len(added),
+        )
+
+    def has_month(self, day: dt.date) -> bool:
+        return _month(day) in self.months
+
+
+def _month(day: dt.date) -> tuple[int, int]:
+    return day.year, day.month
+
+
+def _months(index: Sequence[ArticleRef]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The newest and the first month of an index, newest first."""
+    return _month(index[0].day), _month(index[-1].day)

@@ -14,7 +14,7 @@ from publisher.config import Config
 from publisher.records import ArticleRef, Locale, Script
 from publisher.site import discovery, history, search
 from publisher.site.discovery import og_locales
-from publisher.site.outputs import Output
+from publisher.site.outputs import Output, Scope
 from publisher.site.pages import Pages
 from publisher.site.paths import Site
 
@@ -29,16 +29,17 @@ def outputs(
     index: Sequence[ArticleRef],
     planned: Sequence[Output],
     added: frozenset[str] | None = None,
+    scope: Scope | None = None,
 ) -> list[Output]:
-    """What the reader pages add to `planned` (the rest of the site's plan); `added` as in
-    `build.plan`."""
+    """What the reader pages add to `planned` (the rest of the site's plan); `added` and
+    `scope` as in `build.plan`."""
     script_js = env.loader.get_source(env, "search.js")[0] if env.loader else ""
     default = site.locales.default(Script(config.scripts.default))
     plan = [Output("search.js", (), default, lambda _: script_js.encode())]
-    plan += search.outputs(site, index, added, config.output_dir)
+    plan += search.outputs(site, index, added, config.output_dir, scope)
     summary_chars, per_source = config.feeds.summary_chars, config.feeds.per_source
     appending = history.Added(added, config.output_dir) if added else None
-    plan += history.outputs(site, env, summary_chars, index, per_source, appending)
+    plan += history.outputs(site, env, summary_chars, index, per_source, appending, scope)
     by_source: dict[str, list[str]] = defaultdict(list)
     by_month: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for ref in index:
@@ -56,7 +57,7 @@ def outputs(
         ]
         plan.append(discovery.opml(site, env, script, by_source, per_source))
     every = [*planned, *plan]
-    return plan + discovery.outputs(site, env, default, every)
+    return plan + discovery.outputs(site, env, default, every, days)
 
 
 def _page(

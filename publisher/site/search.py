@@ -49,7 +49,7 @@ from typing import TypeAlias
 from publisher.errors import PublisherError
 from publisher.files import temporary_folder
 from publisher.records import ArticleRef, Edition, Locale
-from publisher.site.outputs import Output, Slices
+from publisher.site.outputs import Output, Scope, Slices
 from publisher.site.paths import Site
 
 CHUNK = 32  # articles per document chunk: a page of results fetches a few small files
@@ -269,10 +269,12 @@ def outputs(
     index: Iterable[ArticleRef],
     added: frozenset[str] | None = None,
     root: Path | None = None,
+    scope: Scope | None = None,
 ) -> list[Output]:
     """The index's files, from the store's article index, newest first. Given the keys
     `added` since the last build and the output folder `root` it wrote, the parts of the
-    segment that takes new articles get their postings onto the files there."""
+    segment that takes new articles get their postings onto the files there; given a
+    `scope`, the documents of the articles before it are left out (they stay)."""
     rows = list(index)
     # Stored order, the oldest day first within one generation (the sort is stable, and
     # keeps the batch order within a day): ids only append.
@@ -299,6 +301,7 @@ def outputs(
         recent = f"recent/{recent_parts}"
         since = old if appendable else None
         plan += _segment(keys[base:], base, recent, recent_parts, locales, since, root)
+    since_chunk = scope.old_count - scope.old_count % CHUNK if scope else 0
     for script in site.locales:
         # Marks a match typed in the other script: the edits to its first edition's text.
         twin = (site.locales.default(script.script.twin),)
@@ -310,7 +313,7 @@ def outputs(
                 lambda chosen: _docs(site, chosen),
                 twin,
             )
-            for start in range(0, len(keys), CHUNK)
+            for start in range(since_chunk, len(keys), CHUNK)
         ]
     return plan
 
