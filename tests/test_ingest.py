@@ -264,7 +264,7 @@ def test_a_big_ingest_converts_as_a_small_one(
         twins = {}
         for article in store.articles():
             converter = scripts.converter_to(article.script.twin)
-            stored = store.conversion(article.key, converter.signature)
+            stored = store.conversions([article.key], converter.signature).get(article.key)
             assert stored is not None
             assert stored.text == converter.convert_text(article.original)
             twins[article.script] = stored.text

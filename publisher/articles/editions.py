@@ -26,13 +26,16 @@ def editions(
 ) -> list[Edition]:
     """The articles as the readers of `locale` see them: an original in the edition's script
     as written, any other by the edition's own conversion, stored per its signature."""
+    articles = list(articles)
+    converter = scripts.converter_for(locale)
+    converted = [article.key for article in articles if article.script is not locale.script]
+    conversions = store.conversions(converted, converter.signature) if converted else {}
     result = []
     for article in articles:
         if article.script is locale.script:
             result.append(Edition(article, locale, article.original))
             continue
-        converter = scripts.converter_for(locale)
-        stored = store.conversion(article.key, converter.signature)
+        stored = conversions.get(article.key)
         if stored is None:
             # No build has run since the settings changed: convert in memory; the next build
             # stores it and notes whether it changed.

@@ -136,13 +136,18 @@ class ArticleQueries:
         when = corrected.isoformat() if corrected else None
         self.db.execute(_PUT_CONVERSION, (key, signature, *_text(text), made.isoformat(), when))
 
-    @operation("read a conversion")
-    def conversion(self, key: str, signature: str) -> Conversion | None:
-        row = self.db.execute(
-            f"SELECT {_CONVERSION} FROM conversions WHERE key = ? AND signature = ?",
-            (key, signature),
-        ).fetchone()
-        return _conversion(row) if row else None
+    @operation("read conversions")
+    def conversions(self, keys: Iterable[str], signature: str) -> dict[str, Conversion]:
+        """The conversions under `signature` of the articles with these keys, by key (a
+        query per thousand, not per article: a page of a month lists hundreds)."""
+        found: dict[str, Conversion] = {}
+        for chunk in _chunks(keys):
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT {_CONVERSION} FROM conversions WHERE signature = ? AND key IN ({marks})"
+            found.update(
+                (row["key"], _conversion(row)) for row in self.db.execute(sql, [signature, *chunk])
+            )
+        return found
 
     @operation("read an article's conversions")
     def conversions_of(self, key: str) -> list[Conversion]:
