@@ -314,6 +314,15 @@ DROP INDEX deliveries_by_state;
 CREATE INDEX deliveries_by_state ON deliveries (digest_date, kind, status, id)
 """
 
+# The build reads every article's key, date, source and generation in date order. With
+# them in the index it reads the index alone: a row's source sits after its body, so the
+# table scan read every body (0.4 against 0.2 s at 100,000 articles). The older index is
+# this one's first columns.
+_ARTICLE_INDEX_ANY = """
+CREATE INDEX articles_in_order ON articles (batch_date DESC, position, key, source, generation);
+DROP INDEX articles_by_date
+"""
+
 STEPS: tuple[Step, ...] = (
     Step(1, "the first release's schema", {"sqlite": _V1_SQLITE, "postgresql": _V1_POSTGRESQL}),
     Step(
@@ -334,6 +343,7 @@ STEPS: tuple[Step, ...] = (
         "weekly deliveries beside the daily ones, and skipped deliveries",
         {"sqlite": _V10_SQLITE, "postgresql": _V10_POSTGRESQL},
     ),
+    Step(11, "the article index read from an index alone", {ANY: _ARTICLE_INDEX_ANY}),
 )
 
 LATEST = STEPS[-1].version
