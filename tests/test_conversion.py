@@ -20,7 +20,7 @@ from publisher.articles import phrasebook
 from publisher.articles.conversion import Converter, Scripts, changed_phrases
 from publisher.config import CONVERSIONS as CONFIGS
 from publisher.errors import DictionaryError
-from publisher.records import Script
+from publisher.records import Script, Text
 
 USED_CONFIGS = sorted({config for pair in CONFIGS.values() for config in pair})
 SCRIPTS = Scripts.for_site()
@@ -337,3 +337,15 @@ def test_the_characters_each_script_changes_are_worked_out_once_then_read(tmp_pa
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder", encoding="utf-8")
     assert _detect_in_a_new_process(blocked).split() == ["zh-Hant", "zh-Hans"]
+
+
+@given(data=st.data())
+def test_an_articles_three_parts_convert_together_as_each_alone(
+    protecting: Converter, data: st.DataObject
+) -> None:
+    """Title, body and source go to OpenCC in one call, a line end between them."""
+    words = st.sampled_from([*_TERMS, *_table_words("tw2sp")[:200], "晶片", "芯片"])
+    part = st.lists(st.one_of(words, _mixed), max_size=6).map("".join)
+    text = Text(data.draw(part), data.draw(part), data.draw(part))
+    alone = Text(*(protecting.convert(each) for each in (text.title, text.body, text.source)))
+    assert protecting.convert_text(text) == alone

@@ -65,17 +65,21 @@ class Converter:
         # The signature names the exact conversion, so a stored result is reused only for
         # the same one.
         self._engine, self.signature = phrasebook.engine(config, protected)
+        # No phrase of OpenCC's, the news table's or the site's spans a line end, so texts
+        # joined by one convert as each alone (`convert_text`).
+        self._lines_apart = not any("\n" in term for term in protected)
 
     def convert(self, text: str) -> str:
         # OpenCC's C core ends a text at NUL: convert around it.
         return "\0".join(self._engine.convert(piece) for piece in text.split("\0"))
 
     def convert_text(self, text: Text) -> Text:
-        return Text(
-            title=self.convert(text.title),
-            body=self.convert(text.body),
-            source=self.convert(text.source),
-        )
+        parts = (text.title, text.body, text.source)
+        if self._lines_apart and not any("\n" in part for part in parts):
+            # One call for the three: each call costs a tenth of an article's conversion.
+            title, body, source = self.convert("\n".join(parts)).split("\n")
+            return Text(title, body, source)
+        return Text(*(self.convert(part) for part in parts))
 
 
 def changed_phrases(before: str, after: str, context: int = 2) -> list[tuple[str, str]]:
