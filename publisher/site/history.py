@@ -236,10 +236,12 @@ def outputs(
     by_month: dict[Month, list[str]] = defaultdict(list)
     by_source: dict[str, dict[Month, list[str]]] = defaultdict(lambda: defaultdict(list))
     oldest: dict[str, tuple[str, Month]] = {}
+    months: dict[dt.date, Month] = {}  # a day's, made once
     for ref in index:
-        by_month[month_of(ref.day)].append(ref.key)
-        by_source[ref.source][month_of(ref.day)].append(ref.key)
-        oldest[ref.source] = (ref.key, month_of(ref.day))  # newest first: the last one stays
+        month = months.get(ref.day) or months.setdefault(ref.day, month_of(ref.day))
+        by_month[month].append(ref.key)
+        by_source[ref.source][month].append(ref.key)
+        oldest[ref.source] = (ref.key, month)  # newest first: the last one stays
     everything = months_between(month_of(index[-1].day), newest)
     plan: list[Output] = []
     for script in site.locales:

@@ -42,10 +42,12 @@ def outputs(
     plan += history.outputs(site, env, summary_chars, index, per_source, appending, scope)
     by_source: dict[str, list[str]] = defaultdict(list)
     by_month: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    labels: dict[dt.date, str] = {}  # a day's, made once: 100,000 articles, 1,000 days
     for ref in index:
+        label = labels.get(ref.day) or labels.setdefault(ref.day, ref.day.isoformat())
         by_source[ref.source].append(ref.key)
-        by_month[ref.source][ref.day.isoformat()[:7]].append(ref.key)
-    days = tuple(dict.fromkeys(ref.day.isoformat() for ref in index))
+        by_month[ref.source][label[:7]].append(ref.key)
+    days = tuple(labels.values())
     for script in site.locales:
         locales = og_locales(config.scripts.hant_variant, site.locales)
         pages = Pages(env, site, script, summary_chars, per_source, locales)
