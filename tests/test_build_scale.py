@@ -157,6 +157,13 @@ def write_day(folder: Path, day: dt.date, count: int, first: int) -> Path:
     return path
 
 
+def made_whole(config: Config, store: Store) -> dict[str, bytes]:
+    """What a full build writes from nothing, the output folder emptied first."""
+    shutil.rmtree(config.output_dir)
+    build(config, store, NOW, full=True)
+    return files_of(config.output_dir)
+
+
 def rewritten(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
     return {name for name in before if after.get(name) != before[name]}
 
@@ -183,9 +190,7 @@ def test_added_days_rewrite_what_shows_them_and_equal_a_full_build(
     assert "search/zh-Hant/docs/0.json" not in changed
     assert not {name for name in changed if "/2025-12-15/" in name}
     assert "zh-Hant/archive/2025-11.xml" in set(older) - set(newer)
-    shutil.rmtree(config.output_dir)
-    build(config, store, NOW, full=True)
-    assert files_of(config.output_dir) == older
+    assert made_whole(config, store) == older
 
 
 def test_a_month_given_more_articles_makes_only_their_entries_and_equals_a_full_build(
@@ -209,9 +214,7 @@ def test_a_month_given_more_articles_makes_only_their_entries_and_equals_a_full_
     assert max(len(output.keys) for output in archives) <= 5 + 2
     added = files_of(config.output_dir)
     assert len(feedparser.parse(added["zh-Hant/archive/2025-12.xml"]).entries) == 45
-    shutil.rmtree(config.output_dir)
-    build(config, store, NOW, full=True)
-    assert files_of(config.output_dir) == added
+    assert made_whole(config, store) == added
 
 
 def test_a_document_the_last_build_wrote_gone_is_named_and_a_full_build_makes_it(
@@ -322,9 +325,7 @@ def test_a_killed_build_of_a_new_day_is_finished_by_the_next(
     build(config, store, NOW)
     assert not [path for path in config.output_dir.rglob("*.tmp")]
     finished = files_of(config.output_dir)
-    shutil.rmtree(config.output_dir)
-    build(config, store, NOW, full=True)
-    assert files_of(config.output_dir) == finished
+    assert made_whole(config, store) == finished
 
 
 def test_outputs_of_many_articles_read_them_a_slice_at_a_time_and_write_the_same_bytes(
@@ -401,9 +402,7 @@ def test_postings_a_killed_build_set_aside_are_swept_by_the_next_build(
     build(config, store, NOW)
     assert not left.exists()
     finished = files_of(config.output_dir)
-    shutil.rmtree(config.output_dir)
-    build(config, store, NOW, full=True)
-    assert files_of(config.output_dir) == finished
+    assert made_whole(config, store) == finished
 
 
 def postings_of(root: Path) -> dict[str, list[int]]:
@@ -444,9 +443,7 @@ def test_new_days_go_to_the_recent_segment_and_equal_a_full_build(
         assert any(name.startswith("search/terms/") for name in changed) is base_changes
         before = after
     segmented = postings_of(config.output_dir)
-    shutil.rmtree(config.output_dir)
-    build(config, store, NOW, full=True)
-    assert files_of(config.output_dir) == before
+    assert made_whole(config, store) == before
     monkeypatch.setattr(search, "RECENT", 1 << 30)  # one undivided index of the same store
     shutil.rmtree(config.output_dir)
     build(config, store, NOW, full=True)
