@@ -166,6 +166,24 @@ class FileBatch:
                 os.close(fd)
 
 
+def cache_home() -> Path:
+    """Where publisher keeps what it can make again: $XDG_CACHE_HOME/publisher, else
+    ~/.cache/publisher."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "publisher"
+
+
+def private_folder(path: Path) -> Path | None:
+    """`path`, made if missing (mode 0700), when it is a folder of this user that nobody
+    else can write to (what is read from it is run or trusted); else None."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        found = path.stat()
+    except OSError:
+        return None
+    ours = found.st_uid == os.getuid() and not found.st_mode & 0o022
+    return path if ours and path.is_dir() else None
+
+
 def remove_temporaries(root: Path) -> int:
     """Delete the temporaries of write_atomic below `root`, and folders named as they are (a
     build's working folders, `temporary_folder`); returns how many. A process killed between

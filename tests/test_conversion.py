@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import unicodedata
@@ -349,3 +350,22 @@ def test_an_articles_three_parts_convert_together_as_each_alone(
     text = Text(data.draw(part), data.draw(part), data.draw(part))
     alone = Text(*(protecting.convert(each) for each in (text.title, text.body, text.source)))
     assert protecting.convert_text(text) == alone
+
+
+def test_opencc_is_made_at_the_first_conversion_even_after_the_cache_is_emptied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build of stored conversions needs the signature alone (OpenCC reads its
+    dictionaries when made, 0.1 s a config); a daemon's cache may be emptied meanwhile."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    phrasebook.Engine("s2twp")  # its files made in the cache folder
+    made: list[str] = []
+    real = opencc.OpenCC
+    monkeypatch.setattr(opencc, "OpenCC", lambda path: made.append(path) or real(path))
+    engine = phrasebook.Engine("s2twp")
+    assert engine.signature == SCRIPTS.to_hant.signature
+    assert made == []
+    shutil.rmtree(tmp_path / "publisher")
+    assert engine.convert("项目的内存芯片") == "項目的記憶體晶片"
+    # The cached files, gone; then files of its own, outside the cache folder.
+    assert made[0].startswith(str(tmp_path)) and not made[-1].startswith(str(tmp_path))

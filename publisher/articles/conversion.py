@@ -64,7 +64,8 @@ class Converter:
         self.config = config
         # The signature names the exact conversion, so a stored result is reused only for
         # the same one.
-        self._engine, self.signature = phrasebook.engine(config, protected)
+        self._engine = phrasebook.engine(config, protected)
+        self.signature = self._engine.signature
         # No phrase of OpenCC's, the news table's or the site's spans a line end, so texts
         # joined by one convert as each alone (`convert_text`).
         self._lines_apart = not any("\n" in term for term in protected)

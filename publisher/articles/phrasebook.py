@@ -22,7 +22,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
 import tempfile
 from dataclasses import dataclass
 from functools import cache
@@ -33,6 +32,7 @@ from typing import Any
 import opencc
 
 from publisher.errors import DictionaryError
+from publisher.files import cache_home
 
 # Which shipped dictionaries each config reads, lowest precedence first; names come last.
 DICTIONARIES: dict[str, tuple[str, ...]] = {
@@ -169,8 +169,7 @@ class Prepared:
 
 
 def cache_folder() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "publisher" / "opencc"
+    return cache_home() / "opencc"
 
 
 def stock_inputs(config: str) -> str:
@@ -214,14 +213,36 @@ def _cached(config: str, protected: tuple[str, ...]) -> Prepared:
     return Prepared(folder / f"{config}.json", (folder / "signature").read_text("utf-8"))
 
 
-@cache
-def engine(config: str, protected: tuple[str, ...] = ()) -> tuple[opencc.OpenCC, str]:
-    """The news-aware OpenCC and the signature of its table. OpenCC reads the files once,
-    when it is made: without a usable cache they are made for this process only."""
-    try:
-        made = _cached(config, protected)
-        return opencc.OpenCC(str(made.path)), made.signature
-    except OSError:
+class Engine:
+    """The news-aware OpenCC of a config and the signature of its table. OpenCC reads its
+    dictionaries when it is made (0.1 s a config), so it is made at the first conversion:
+    a build that shows stored conversions needs the signatures alone. Without a usable
+    cache the files are made for this process only, and OpenCC at once."""
+
+    def __init__(self, config: str, protected: tuple[str, ...] = ()) -> None:
+        self._config, self._protected = config, protected
+        self._opencc: opencc.OpenCC | None = None
+        try:
+            self._made = _cached(config, protected)
+        except OSError:
+            self._opencc = self._made_apart()
+        self.signature = self._made.signature
+
+    def convert(self, text: str) -> str:
+        if self._opencc is None:
+            try:
+                self._opencc = opencc.OpenCC(str(self._made.path))
+            except RuntimeError:  # OpenCC's word for a file gone: the cache was emptied since
+                self._opencc = self._made_apart()
+        result: str = self._opencc.convert(text)
+        return result
+
+    def _made_apart(self) -> opencc.OpenCC:
         with tempfile.TemporaryDirectory(prefix="publisher-opencc-") as folder:
-            made = _write(config, protected, Path(folder))
-            return opencc.OpenCC(str(made.path)), made.signature
+            self._made = _write(self._config, self._protected, Path(folder))
+            return opencc.OpenCC(str(self._made.path))
+
+
+@cache
+def engine(config: str, protected: tuple[str, ...] = ()) -> Engine:
+    return Engine(config, protected)

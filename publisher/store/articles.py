@@ -209,12 +209,12 @@ class ArticleQueries:
         sources: dict[str, str] = {}
         return [
             ArticleRef(
-                r[0],
-                days.get(r[1]) or days.setdefault(r[1], dt.date.fromisoformat(r[1])),
-                sources.setdefault(r[2], r[2]),
-                int(r[3]),
+                key,
+                days.get(day) or days.setdefault(day, dt.date.fromisoformat(day)),
+                sources.setdefault(source, source),
+                generation,
             )
-            for r in rows
+            for key, day, source, generation in rows
         ]
 
     @operation("read the articles added since a generation")

@@ -1,0 +1,47 @@
+"""Compiled templates kept between processes: used, renewed when a template changes, and
+kept only in a folder nobody else can write to (they are code this process runs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from publisher.site import templating
+
+
+def _render(own: Path) -> str:
+    env = templating.environment.__wrapped__(own)  # a new environment, as a new process has
+    return str(env.get_template("note.txt").render(name="讀者"))
+
+
+def test_a_template_compiled_once_is_read_back_and_compiled_again_when_edited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    own = tmp_path / "templates"
+    own.mkdir()
+    (own / "note.txt").write_text("你好，{{ name }}", encoding="utf-8")
+    assert _render(own) == "你好，讀者"
+    kept = tmp_path / "cache" / "publisher" / "templates"
+    assert kept.stat().st_mode & 0o777 == 0o700
+    entries = {path: path.read_bytes() for path in kept.iterdir()}
+    assert entries
+    assert _render(own) == "你好，讀者"
+    assert {path: path.read_bytes() for path in kept.iterdir()} == entries  # read, not made
+    (own / "note.txt").write_text("再見，{{ name }}", encoding="utf-8")
+    assert _render(own) == "再見，讀者"
+
+
+def test_a_folder_others_can_write_to_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    shared = tmp_path / "publisher" / "templates"
+    shared.mkdir(parents=True)
+    shared.chmod(0o777)
+    own = tmp_path / "templates"
+    own.mkdir()
+    (own / "note.txt").write_text("{{ name }}", encoding="utf-8")
+    assert _render(own) == "讀者"
+    assert list(shared.iterdir()) == []
