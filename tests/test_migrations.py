@@ -378,11 +378,11 @@ def test_a_store_before_weekly_deliveries_upgrades_with_its_rows_kept_as_daily(
     }
 
 
-def test_a_store_before_the_covering_index_upgrades_and_reads_its_index_from_it(
+def test_a_store_before_the_index_step_upgrades_and_the_builds_reads_use_indexes_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, news_path: Path
 ) -> None:
     config = make_config(tmp_path)
-    step = store_before(config, monkeypatch, "the article index read from an index")
+    step = store_before(config, monkeypatch, "the build's reads answered by indexes")
     before = rows_of(config.database.path)
     with Store(config.database) as store:
         assert [each.version for each in store.upgraded] == [step.version]
@@ -392,9 +392,21 @@ def test_a_store_before_the_covering_index_upgrades_and_reads_its_index_from_it(
     assert [ref.day for ref in index] == sorted((ref.day for ref in index), reverse=True)
     assert len(index) == len(before["articles"]) + 8
     with sqlite3.connect(config.database.path) as db:
-        plan = db.execute(
-            "EXPLAIN QUERY PLAN SELECT key, batch_date, source, generation FROM articles"
-            " ORDER BY batch_date DESC, position"
-        ).fetchall()
+        plans = [
+            str(db.execute(f"EXPLAIN QUERY PLAN {query}", values).fetchall())
+            for query, values in (
+                (
+                    "SELECT key, batch_date, source, generation FROM articles"
+                    " ORDER BY batch_date DESC, position",
+                    (),
+                ),
+                (
+                    "SELECT key, corrected FROM conversions"
+                    " WHERE signature = ? AND corrected IS NOT NULL",
+                    ("s2twp:x",),
+                ),
+            )
+        ]
     db.close()
-    assert "COVERING INDEX articles_in_order" in str(plan)
+    assert "COVERING INDEX articles_in_order" in plans[0]
+    assert "COVERING INDEX conversions_corrected" in plans[1]

@@ -314,13 +314,17 @@ DROP INDEX deliveries_by_state;
 CREATE INDEX deliveries_by_state ON deliveries (digest_date, kind, status, id)
 """
 
-# The build reads every article's key, date, source and generation in date order. With
-# them in the index it reads the index alone: a row's source sits after its body, so the
-# table scan read every body (0.4 against 0.2 s at 100,000 articles). The older index is
-# this one's first columns.
-_ARTICLE_INDEX_ANY = """
+# The build reads every article's key, date, source and generation in date order, and
+# the conversions that corrected an earlier one. From indexes that hold what it reads, it
+# reads them alone: a row's source, or a conversion's correction time, sits after its
+# body, so a scan of the table read every body (the article index took 0.4 s at 100,000
+# articles, now 0.2; the corrections 0.07 s per edition, now nothing). The older article
+# index is the new one's first columns.
+_INDEXES_ANY = """
 CREATE INDEX articles_in_order ON articles (batch_date DESC, position, key, source, generation);
-DROP INDEX articles_by_date
+DROP INDEX articles_by_date;
+CREATE INDEX conversions_corrected ON conversions (signature, key, corrected)
+    WHERE corrected IS NOT NULL
 """
 
 STEPS: tuple[Step, ...] = (
@@ -343,7 +347,7 @@ STEPS: tuple[Step, ...] = (
         "weekly deliveries beside the daily ones, and skipped deliveries",
         {"sqlite": _V10_SQLITE, "postgresql": _V10_POSTGRESQL},
     ),
-    Step(11, "the article index read from an index alone", {ANY: _ARTICLE_INDEX_ANY}),
+    Step(11, "the build's reads answered by indexes alone", {ANY: _INDEXES_ANY}),
 )
 
 LATEST = STEPS[-1].version
