@@ -25,6 +25,7 @@ from publisher.site import build as site_build
 from publisher.site import reader, search
 from publisher.site.build import build
 from publisher.site.outputs import Output, Scope
+from publisher.site.paths import Site
 from publisher.store import Store, migrations
 from publisher.store.database import SqliteDatabase
 
@@ -196,8 +197,8 @@ def test_added_days_rewrite_what_shows_them_and_equal_a_full_build(
 def test_a_month_given_more_articles_makes_only_their_entries_and_equals_a_full_build(
     config: Config, store: Store, tmp_path: Path
 ) -> None:
-    """A month's archive documents (a busy month's hold thousands of entries) take the new
-    entries, made, among the others, kept as the last build wrote them."""
+    """A month's archive documents (a busy month's hold thousands of entries) and the Atom
+    feeds take the new entries, made, among the others, kept as the last build wrote them."""
     ingest_file(config, store, write_day(tmp_path, DAY, 40, 0), now=NOW)
     build(config, store, NOW)
     later = tmp_path / "later"
@@ -206,12 +207,19 @@ def test_a_month_given_more_articles_makes_only_their_entries_and_equals_a_full_
     ingest_file(config, store, write_day(tmp_path, DAY + dt.timedelta(days=1), 2, 43), now=NOW)
     planned: list[Output] = []
     build(config, store, NOW, lambda todo: planned.extend(todo) or iter(todo))
-    archives = [output for output in planned if "/archive/" in output.path]
-    assert {"zh-Hant/archive/2025-12.xml", "zh-Hans/archive/2025-12.xml"} <= {
-        output.path for output in archives
-    }
+    atom = [
+        output
+        for output in planned
+        if re.fullmatch(r"zh-Han[st]/(atom|archive/.*|sources/[^/]*)\.xml", output.path)
+    ]
+    assert {
+        "zh-Hant/archive/2025-12.xml",
+        "zh-Hans/archive/2025-12.xml",
+        "zh-Hant/atom.xml",
+        "zh-Hant/sources/" + Site.source_slug("來源0") + ".xml",
+    } <= {output.path for output in atom}
     # The new articles and, for a source's document, the one that names it; the links.
-    assert max(len(output.keys) for output in archives) <= 5 + 2
+    assert max(len(output.keys) for output in atom) <= 5 + 2
     added = files_of(config.output_dir)
     assert len(feedparser.parse(added["zh-Hant/archive/2025-12.xml"]).entries) == 45
     assert made_whole(config, store) == added

@@ -30,7 +30,7 @@ from publisher.files import LIBC, FileBatch, remove_temporaries
 from publisher.records import ArticleRef, BuildRecord, Edition, Locale, Script
 from publisher.site import feeds, history, reader, templating
 from publisher.site.discovery import og_locales
-from publisher.site.outputs import Output, Scope
+from publisher.site.outputs import Added, Output, Scope
 from publisher.site.pages import STYLESHEET, Pages, root_index
 from publisher.site.paths import Site
 from publisher.store import Store
@@ -108,12 +108,15 @@ def _feed(
     by_source: bool = False,
     rss: bool = False,
     prev_archive: str = "",
+    added: Added | None = None,
 ) -> Output:
     """An Atom feed, or its RSS twin, of the editions of `keys`; an Atom feed links
-    `prev-archive` to the path `prev_archive` (its history, RFC 5005) when one is given."""
+    `prev-archive` to the path `prev_archive` (its history, RFC 5005) when one is given.
+    Given what was `added` since the last build, an Atom feed that showed some of `keys`
+    gets only the new ones' editions and keeps the others' entries from its file."""
     title = site.titles[script]
 
-    def render(chosen: Sequence[Edition]) -> bytes:
+    def meta_of(chosen: Sequence[Edition]) -> feeds.FeedMeta:
         # A source's feed names the source as this feed's script writes it.
         name = f"{title} · {chosen[0].text.source}" if by_source and chosen else title
         meta = feeds.script_feed_meta(
@@ -127,15 +130,30 @@ def _feed(
         if prev_archive and not rss:
             archived = history.prev_archive_link(site, prev_archive)
             meta = dataclasses.replace(meta, links=(*meta.links, archived))
-        size = config.feeds.summary_chars
-        entries = [feeds.article_entry(site, edition, size, env=env) for edition in chosen]
-        if rss:
-            return feeds.rss_feed(meta, entries, self_url=site.url(site.rss_path(script)))
-        return feeds.atom_feed(meta, entries)
+        return meta
 
-    # The link's target moves with the month, so it is part of what the feed is made from.
-    made_of = (*keys, prev_archive)
-    return Output(site.rss_path(script) if rss else path, made_of, script, render)
+    def entry(edition: Edition) -> feeds.FeedEntry:
+        return feeds.article_entry(site, edition, config.feeds.summary_chars, env=env)
+
+    def render(chosen: Sequence[Edition]) -> bytes:
+        entries = [entry(edition) for edition in chosen]
+        if rss:
+            return feeds.rss_feed(
+                meta_of(chosen), entries, self_url=site.url(site.rss_path(script))
+            )
+        return feeds.atom_feed(meta_of(chosen), entries)
+
+    new = [key for key in keys if key in added.keys] if added and not rss else keys
+    if added and new and len(new) < len(keys):
+        previous = added.root / path
+
+        def kept(chosen: Sequence[Edition]) -> bytes:
+            made = {edition.article.key: entry(edition) for edition in chosen}
+            return feeds.atom_kept(meta_of(chosen), keys, made, previous)
+
+        # The link's target moves with the month, so it is part of what the feed is made from.
+        return Output(path, (*new, prev_archive), script, kept)
+    return Output(site.rss_path(script) if rss else path, (*keys, prev_archive), script, render)
 
 
 def _feeds(
@@ -147,6 +165,7 @@ def _feeds(
     by_source: dict[str, list[str]],
     newest: dt.date | None,
     scope: Scope | None,
+    added: Added | None,
 ) -> list[Output]:
     path = site.atom_path(script)
 
@@ -163,6 +182,7 @@ def _feeds(
             path=path,
             path_in=site.atom_path,
             prev_archive=prev_archive(),
+            added=added,
         ),
         _feed(site, config, env, script, window, path=path, path_in=site.atom_path, rss=True),
     ]
@@ -179,6 +199,7 @@ def _feeds(
                 path_in=lambda other, source=source: site.source_feed_path(other, source),  # type: ignore[misc]
                 by_source=True,
                 prev_archive=prev_archive(source),
+                added=added,
             )
             for source, keys in by_source.items()
             if scope is None or source in scope.sources
@@ -208,8 +229,10 @@ def plan(
     default = site.locales.default(Script(config.scripts.default))
     # Each article's page in every edition: one keys tuple per article, one render per
     # edition, not one of each per page (a 100,000-article plan holds 200,000 pages).
-    shown = [ref for ref in index if scope is None or scope.has_month(ref.day)]
-    alone = [(ref.key,) for ref in shown]
+    # Days in the order of the index, each with its keys: a scope takes its months' days
+    # whole, without a test per article.
+    shown = [(day, keys) for day, keys in by_day.items() if scope is None or scope.has_month(day)]
+    alone = [(key,) for _, keys in shown for key in keys]
     outputs = [
         Output("index.html", (), default, lambda _: root_index(env, site, default)),
         Output(STYLESHEET, (), default, lambda _: env.get_template("site.css").render().encode()),
@@ -224,7 +247,8 @@ def plan(
             og_locales(config.scripts.hant_variant, site.locales),
         )
         newest = index[0].day if index else None
-        outputs += _feeds(site, config, env, script, window, by_source, newest, scope)
+        kept = Added(added, config.output_dir) if added else None
+        outputs += _feeds(site, config, env, script, window, by_source, newest, scope, kept)
         # The index lists every day and its count, so its keys include them.
         day_marks = tuple(f"{day.isoformat()}:{count}" for day, count in days)
         outputs.append(
@@ -238,9 +262,10 @@ def plan(
             if scope is None or scope.has_month(day)
         ]
         article = pages.article_renderer
+        pages_of = ((day, key) for day, keys in shown for key in keys)
         outputs += [
-            Output(site.article_path_of(script, ref.day, ref.key), keys, script, article)
-            for ref, keys in zip(shown, alone, strict=True)
+            Output(site.article_path_of(script, day, key), keys, script, article)
+            for (day, key), keys in zip(pages_of, alone, strict=True)
         ]
     return outputs + reader.outputs(config, site, env, index, outputs, added, scope)
 

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -26,6 +28,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from publisher.errors import PublisherError
 from publisher.records import Article, Edition, Locale
 from publisher.site.paths import Site
 from publisher.site.templating import environment
@@ -202,6 +205,48 @@ def atom_document(meta: FeedMeta, updated: dt.datetime, entries: Sequence[bytes]
 
 _ENTRY = b"  <entry"
 _END = b"</feed>"
+_ID = re.compile(rb"<id>[^<]*/([0-9a-f]+)</id>")
+_UPDATED = re.compile(rb"<updated>([^<]+)</updated>")
+
+
+def atom_kept(
+    meta: FeedMeta, keys: Sequence[str], made: Mapping[str, FeedEntry], previous: Path
+) -> bytes:
+    """The feed of `meta` with an entry per article key of `keys`, in that order: those
+    `made` anew, the others as the document at `previous` holds them (the last build's,
+    under the same settings and conversions). Its `updated` is the newest of them all."""
+    new = dict(zip(made, atom_entries(meta, list(made.values())), strict=True))
+    old = {_key_of(entry): entry for entry in split_entries(_written(previous))}
+    if not set(keys) <= new.keys() | old.keys():
+        raise PublisherError(
+            f"{previous}: not as the last build wrote it; run `publisher build --full`"
+        )
+    times = [entry.updated for entry in made.values()]
+    times += [_updated_of(old[key], previous) for key in keys if key not in new]
+    pieces = [new[key] if key in new else old[key] for key in keys]
+    return atom_document(meta, max(times, default=meta.updated_if_empty), pieces)
+
+
+def _written(previous: Path) -> bytes:
+    try:
+        return previous.read_bytes()
+    except FileNotFoundError:
+        raise PublisherError(
+            f"{previous}: missing from the last build's output; run `publisher build --full`"
+        ) from None
+
+
+def _key_of(entry: bytes) -> str:
+    """The article key an entry's id ends with (`Site.entry_id`)."""
+    found = _ID.search(entry)
+    return found.group(1).decode() if found else ""
+
+
+def _updated_of(entry: bytes, previous: Path) -> dt.datetime:
+    found = _UPDATED.search(entry)
+    if found is None:
+        raise PublisherError(f"{previous}: an entry has no <updated>; run `publisher build --full`")
+    return dt.datetime.fromisoformat(found.group(1).decode())
 
 
 def _atom_document(meta: FeedMeta, updated: dt.datetime, shown: Sequence[FeedEntry]) -> bytes:

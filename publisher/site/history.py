@@ -16,18 +16,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
 import jinja2
 
-from publisher.errors import PublisherError
 from publisher.records import ArticleRef, Edition, Locale
 from publisher.site import feeds
 from publisher.site.feeds import ATOM_TYPE, Link
-from publisher.site.outputs import Output, Render, Scope
+from publisher.site.outputs import Added, Output, Render, Scope
 from publisher.site.paths import Site
 
 Month = tuple[int, int]
@@ -136,20 +134,11 @@ class _Series:
 
         def render(chosen: Sequence[Edition]) -> bytes:
             name, shown = self.named(chosen)
-            meta = self.meta(site, at, name)
-            made = [feeds.article_entry(site, edition, summary_chars, env=env) for edition in shown]
-            new = dict(
-                zip((e.article.key for e in shown), feeds.atom_entries(meta, made), strict=True)
-            )
-            old = {_key_of(entry): entry for entry in feeds.split_entries(_read(previous))}
-            if not set(keys) <= new.keys() | old.keys():
-                raise PublisherError(
-                    f"{previous}: not as the last build wrote it; run `publisher build --full`"
-                )
-            times = [entry.updated for entry in made]
-            times += [_updated_of(old[key], previous) for key in keys if key not in new]
-            pieces = [new[key] if key in new else old[key] for key in keys]
-            return feeds.atom_document(meta, max(times, default=meta.updated_if_empty), pieces)
+            made = {
+                edition.article.key: feeds.article_entry(site, edition, summary_chars, env=env)
+                for edition in shown
+            }
+            return feeds.atom_kept(self.meta(site, at, name), keys, made, previous)
 
         return render
 
@@ -182,41 +171,6 @@ class _Series:
             links = f"links:{at > 0}:{at < last}"
             plan.append(Output(self.path(month), (*name_keys, *keys, links), self.script, render))
         return plan
-
-
-@dataclasses.dataclass(frozen=True)
-class Added:
-    """The keys stored since the last build, when that is all that changed, and the output
-    folder that build wrote."""
-
-    keys: frozenset[str]
-    root: Path
-
-
-_ID = re.compile(rb"<id>[^<]*/([0-9a-f]+)</id>")
-_UPDATED = re.compile(rb"<updated>([^<]+)</updated>")
-
-
-def _read(previous: Path) -> bytes:
-    try:
-        return previous.read_bytes()
-    except FileNotFoundError:
-        raise PublisherError(
-            f"{previous}: missing from the last build's output; run `publisher build --full`"
-        ) from None
-
-
-def _key_of(entry: bytes) -> str:
-    """The article key an entry's id ends with (`Site.entry_id`)."""
-    found = _ID.search(entry)
-    return found.group(1).decode() if found else ""
-
-
-def _updated_of(entry: bytes, previous: Path) -> dt.datetime:
-    found = _UPDATED.search(entry)
-    if found is None:
-        raise PublisherError(f"{previous}: an entry has no <updated>; run `publisher build --full`")
-    return dt.datetime.fromisoformat(found.group(1).decode())
 
 
 def outputs(

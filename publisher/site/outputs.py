@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from publisher.records import ArticleRef, Edition, Locale
 
@@ -35,6 +36,16 @@ class Output:
     render: Render
     twins: tuple[Locale, ...] = ()
     streamed: Callable[[Slices], bytes] | None = None
+
+
+@dataclass(frozen=True)
+class Added:
+    """The keys stored since the last build, when that is all that changed, and the output
+    folder that build wrote: an output of many articles may take those it showed then from
+    its file there (search parts, Atom documents)."""
+
+    keys: frozenset[str]
+    root: Path
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from publisher.config import Config
 from publisher.records import ArticleRef, Locale, Script
 from publisher.site import discovery, history, search
 from publisher.site.discovery import og_locales
-from publisher.site.outputs import Output, Scope
+from publisher.site.outputs import Added, Output, Scope
 from publisher.site.pages import Pages
 from publisher.site.paths import Site
 
@@ -38,7 +38,7 @@ def outputs(
     plan = [Output("search.js", (), default, lambda _: script_js.encode())]
     plan += search.outputs(site, index, added, config.output_dir, scope)
     summary_chars, per_source = config.feeds.summary_chars, config.feeds.per_source
-    appending = history.Added(added, config.output_dir) if added else None
+    appending = Added(added, config.output_dir) if added else None
     plan += history.outputs(site, env, summary_chars, index, per_source, appending, scope)
     by_source: dict[str, list[str]] = defaultdict(list)
     by_month: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))

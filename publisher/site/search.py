@@ -43,6 +43,7 @@ import unicodedata
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import TypeAlias
 
@@ -278,7 +279,7 @@ def outputs(
     rows = list(index)
     # Stored order, the oldest day first within one generation (the sort is stable, and
     # keeps the batch order within a day): ids only append.
-    keys = tuple(ref.key for ref in sorted(rows, key=lambda ref: (ref.generation, ref.day)))
+    keys = tuple(ref.key for ref in sorted(rows, key=itemgetter(3, 1)))  # generation, day
     count, base = len(keys), base_end(len(keys))
     # The count before `added`, when they are the newest keys: the last build's index.
     old: int | None = count - len(added or ())
