@@ -1,4 +1,5 @@
-"""Atom feeds and their RSS 2.0 twins, written with feedgen. Pure: records in, bytes out.
+"""Atom feeds and their RSS 2.0 twins, written with feedgen. Pure: records in, bytes out,
+but for `atom_kept`, which reads the entries a build wrote before.
 
 Two layers. The neutral one (`Link`, `FeedEntry`, `FeedMeta`, `atom_feed`, `rss_feed`) knows
 nothing about articles, so per-source feeds and the digest feed use it as they are. The article

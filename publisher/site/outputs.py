@@ -56,7 +56,6 @@ class Scope:
     months or sources shows the same articles, links and names as before, so the plan
     leaves it out (at 100,000 articles, most of the plan)."""
 
-    added: frozenset[str]
     days: frozenset[dt.date]
     months: frozenset[tuple[int, int]]
     sources: frozenset[str]
@@ -79,7 +78,6 @@ class Scope:
         if any(first[ref.source].key in added for ref in new):
             return None
         return cls(
-            added,
             frozenset(ref.day for ref in new),
             frozenset(_month(ref.day) for ref in new),
             frozenset(ref.source for ref in new),
