@@ -31,6 +31,7 @@ from lxml import etree
 
 from publisher.errors import PublisherError
 from publisher.records import Article, Edition, Locale
+from publisher.site.outputs import written_before
 from publisher.site.paths import Site
 from publisher.site.templating import environment
 from publisher.text import excerpt
@@ -217,7 +218,7 @@ def atom_kept(
     `made` anew, the others as the document at `previous` holds them (the last build's,
     under the same settings and conversions). Its `updated` is the newest of them all."""
     new = dict(zip(made, atom_entries(meta, list(made.values())), strict=True))
-    old = {_key_of(entry): entry for entry in split_entries(_written(previous))}
+    old = {_key_of(entry): entry for entry in split_entries(written_before(previous))}
     if not set(keys) <= new.keys() | old.keys():
         raise PublisherError(
             f"{previous}: not as the last build wrote it; run `publisher build --full`"
@@ -226,15 +227,6 @@ def atom_kept(
     times += [_updated_of(old[key], previous) for key in keys if key not in new]
     pieces = [new[key] if key in new else old[key] for key in keys]
     return atom_document(meta, max(times, default=meta.updated_if_empty), pieces)
-
-
-def _written(previous: Path) -> bytes:
-    try:
-        return previous.read_bytes()
-    except FileNotFoundError:
-        raise PublisherError(
-            f"{previous}: missing from the last build's output; run `publisher build --full`"
-        ) from None
 
 
 def _key_of(entry: bytes) -> str:

@@ -1,5 +1,5 @@
 """One planned output of the build: a path, what it is made from, and how to render it;
-and the scope of a build that only adds articles."""
+and, for a build that only adds articles, its scope and the files it adds to."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from publisher.errors import PublisherError
 from publisher.records import ArticleRef, Edition, Locale
 
 Render = Callable[[Sequence[Edition]], bytes]
@@ -46,6 +47,16 @@ class Added:
 
     keys: frozenset[str]
     root: Path
+
+
+def written_before(previous: Path) -> bytes:
+    """A file the last build wrote, which a build that adds articles adds to."""
+    try:
+        return previous.read_bytes()
+    except FileNotFoundError:
+        raise PublisherError(
+            f"{previous}: missing from the last build's output; run `publisher build --full`"
+        ) from None
 
 
 @dataclass(frozen=True)

@@ -47,10 +47,9 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TypeAlias
 
-from publisher.errors import PublisherError
 from publisher.files import temporary_folder
 from publisher.records import ArticleRef, Edition, Locale
-from publisher.site.outputs import Output, Scope, Slices
+from publisher.site.outputs import Output, Scope, Slices, written_before
 from publisher.site.paths import Site
 
 CHUNK = 32  # articles per document chunk: a page of results fetches a few small files
@@ -364,12 +363,7 @@ def _appended(
 
     def render(chosen: Sequence[Edition]) -> bytes:
         new = postings.of(number, [chosen])
-        try:
-            old = previous.read_bytes()
-        except FileNotFoundError:
-            raise PublisherError(
-                f"{previous}: missing from the last build's output; run `publisher build --full`"
-            ) from None
+        old = written_before(previous)
         if not new:
             return old
         return appended(old.decode(), new, postings.first).encode()
