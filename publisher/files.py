@@ -180,6 +180,8 @@ def private_folder(path: Path) -> Path | None:
         found = path.stat()
     except OSError:
         return None
+    if not hasattr(os, "getuid"):  # no POSIX owners and modes to go by (Windows)
+        return path if path.is_dir() else None
     ours = found.st_uid == os.getuid() and not found.st_mode & 0o022
     return path if ours and path.is_dir() else None
 
