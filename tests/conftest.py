@@ -20,12 +20,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from publisher import config as config_module
 from publisher.articles.conversion import Scripts
 from publisher.config import Config
 from publisher.records import Article, Text
 from publisher.store import Store
+
+# No time limit per example: Hypothesis's deadline is a timed assertion, and an example
+# that makes OpenCC (at its first conversion) or runs on a loaded machine takes longer.
+settings.register_profile("publisher", deadline=None)
+settings.load_profile("publisher")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

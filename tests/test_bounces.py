@@ -161,7 +161,7 @@ def test_with_verp_the_envelope_sender_names_the_subscriber(sent: tuple[Config, 
     assert tokens.verify(SECRET.encode(), "bounce", token) == bo.id
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.binary(max_size=400), st.integers(min_value=0, max_value=2000))
 def test_any_bytes_parse_or_fail_with_a_reason(noise: bytes, cut: int) -> None:
     """Garbage, and real reports cut or spliced anywhere, never crash the parser."""
