@@ -233,6 +233,7 @@ def plan(
     # whole, without a test per article.
     shown = [(day, keys) for day, keys in by_day.items() if scope is None or scope.has_month(day)]
     alone = [(key,) for _, keys in shown for key in keys]
+    kept = Added(added, config.output_dir) if added else None
     outputs = [
         Output("index.html", (), default, lambda _: root_index(env, site, default)),
         Output(STYLESHEET, (), default, lambda _: env.get_template("site.css").render().encode()),
@@ -247,7 +248,6 @@ def plan(
             og_locales(config.scripts.hant_variant, site.locales),
         )
         newest = index[0].day if index else None
-        kept = Added(added, config.output_dir) if added else None
         outputs += _feeds(site, config, env, script, window, by_source, newest, scope, kept)
         # The index lists every day and its count, so its keys include them.
         day_marks = tuple(f"{day.isoformat()}:{count}" for day, count in days)
@@ -267,7 +267,7 @@ def plan(
             Output(site.article_path_of(script, day, key), keys, script, article)
             for (day, key), keys in zip(pages_of, alone, strict=True)
         ]
-    return outputs + reader.outputs(config, site, env, index, outputs, added, scope)
+    return outputs + reader.outputs(config, site, env, index, outputs, kept, scope)
 
 
 def _editions_for(

@@ -28,18 +28,18 @@ def outputs(
     env: jinja2.Environment,
     index: Sequence[ArticleRef],
     planned: Sequence[Output],
-    added: frozenset[str] | None = None,
+    added: Added | None = None,
     scope: Scope | None = None,
 ) -> list[Output]:
-    """What the reader pages add to `planned` (the rest of the site's plan); `added` and
-    `scope` as in `build.plan`."""
+    """What the reader pages add to `planned` (the rest of the site's plan); given what
+    was `added` since the last build (and the folder it wrote) and the `scope` of it, as
+    `build.plan` has them."""
     script_js = env.loader.get_source(env, "search.js")[0] if env.loader else ""
     default = site.locales.default(Script(config.scripts.default))
     plan = [Output("search.js", (), default, lambda _: script_js.encode())]
-    plan += search.outputs(site, index, added, config.output_dir, scope)
+    plan += search.outputs(site, index, added.keys if added else None, config.output_dir, scope)
     summary_chars, per_source = config.feeds.summary_chars, config.feeds.per_source
-    appending = Added(added, config.output_dir) if added else None
-    plan += history.outputs(site, env, summary_chars, index, per_source, appending, scope)
+    plan += history.outputs(site, env, summary_chars, index, per_source, added, scope)
     by_source: dict[str, list[str]] = defaultdict(list)
     by_month: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     labels: dict[dt.date, str] = {}  # a day's, made once: 100,000 articles, 1,000 days

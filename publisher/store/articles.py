@@ -139,7 +139,7 @@ class ArticleQueries:
     @operation("read conversions")
     def conversions(self, keys: Iterable[str], signature: str) -> dict[str, Conversion]:
         """The conversions under `signature` of the articles with these keys, by key (a
-        query per thousand, not per article: a page of a month lists hundreds)."""
+        query per CHUNK keys, not per article: a page of a month lists hundreds)."""
         found: dict[str, Conversion] = {}
         for chunk in _chunks(keys):
             marks = ",".join("?" * len(chunk))
