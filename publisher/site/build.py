@@ -143,8 +143,8 @@ def _feed(
             )
         return feeds.atom_feed(meta_of(chosen), entries)
 
-    new = [key for key in keys if key in added.keys] if added and not rss else keys
-    if added and new and len(new) < len(keys):
+    new = added.among(keys) if added and not rss else None
+    if added and new:
         previous = added.root / path
 
         def kept(chosen: Sequence[Edition]) -> bytes:

@@ -162,8 +162,8 @@ class _Series:
                 continue
             keys = by_month.get(month, [])
             render = self.document(site, env, summary_chars, at)
-            new = [key for key in keys if key in added.keys] if added else keys
-            if added and new and len(new) < len(keys):
+            new = added.among(keys) if added else None
+            if added and new:
                 previous = added.root / self.path(month)
                 render = self.appended(site, env, summary_chars, at, keys, previous)
                 keys = new  # an output's keys are the editions its render gets

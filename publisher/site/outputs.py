@@ -48,6 +48,12 @@ class Added:
     keys: frozenset[str]
     root: Path
 
+    def among(self, keys: Sequence[str]) -> list[str] | None:
+        """Those of `keys` added, when there are some and not only those: then an output
+        of `keys` can make theirs and keep the others from its file; else None."""
+        new = [key for key in keys if key in self.keys]
+        return new if 0 < len(new) < len(keys) else None
+
 
 def written_before(previous: Path) -> bytes:
     """A file the last build wrote, which a build that adds articles adds to."""
@@ -70,7 +76,6 @@ class Scope:
     days: frozenset[dt.date]
     months: frozenset[tuple[int, int]]
     sources: frozenset[str]
-    old_count: int  # articles before `added`
 
     @classmethod
     def of(cls, index: Sequence[ArticleRef], added: frozenset[str]) -> Scope | None:
@@ -92,7 +97,6 @@ class Scope:
             frozenset(ref.day for ref in new),
             frozenset(_month(ref.day) for ref in new),
             frozenset(ref.source for ref in new),
-            len(index) - len(added),
         )
 
     def has_month(self, day: dt.date) -> bool:

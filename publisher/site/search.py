@@ -301,7 +301,8 @@ def outputs(
         recent = f"recent/{recent_parts}"
         since = old if appendable else None
         plan += _segment(keys[base:], base, recent, recent_parts, locales, since, root)
-    since_chunk = scope.old_count - scope.old_count % CHUNK if scope else 0
+    # Within a scope, the chunks before the new articles' show what they showed.
+    since_chunk = old - old % CHUNK if scope and old is not None else 0
     for script in site.locales:
         # Marks a match typed in the other script: the edits to its first edition's text.
         twin = (site.locales.default(script.script.twin),)
