@@ -239,13 +239,38 @@ def test_a_document_the_last_build_wrote_gone_is_named_and_a_full_build_makes_it
     assert len(feedparser.parse(month.read_bytes()).entries) == 42
 
 
+def test_a_sources_page_not_as_the_last_build_wrote_it_is_named(
+    config: Config, store: Store, tmp_path: Path
+) -> None:
+    """A source's page that a build adds entries to, edited since the last build (an entry
+    gone), is named with the command that makes it whole, and nothing is half-written."""
+    ingest_file(config, store, write_day(tmp_path, DAY, 12, 0), now=NOW)
+    build(config, store, NOW)
+    page = config.output_dir / "zh-Hant/sources" / f"{Site.source_slug('來源0')}.html"
+    lines = page.read_bytes().splitlines(keepends=True)
+    gone = "第3則：".encode()
+    edited = b"".join(line for line in lines if gone not in line)
+    assert len(edited) < len(page.read_bytes())
+    page.write_bytes(edited)
+    before = files_of(config.output_dir)
+    ingest_file(config, store, write_day(tmp_path, DAY + dt.timedelta(days=1), 3, 12), now=NOW)
+    with pytest.raises(PublisherError, match=r"\.html: not as the last build wrote it.*--full"):
+        build(config, store, NOW)
+    assert files_of(config.output_dir) == before
+    build(config, store, NOW, full=True)
+    assert gone in page.read_bytes()
+    assert files_of(config.output_dir) == made_whole(config, store)
+
+
 def test_days_added_within_the_months_plan_only_their_outputs_and_equal_a_full_build(
     config: Config, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A build that adds articles inside the archive's month range, to sources it has,
     plans the outputs of their days, months and sources alone (at 100,000 articles the rest
-    is most of the plan); what it writes is what a full build writes, and it counts every
-    output the site has."""
+    is most of the plan); a source's pages get the new articles' editions alone, their
+    other entries kept from the files; what it writes is what a full build writes, and it
+    counts every output the site has."""
+    monkeypatch.setattr(reader, "SOURCE_NEWEST", 5)  # a page of the newest, one per month
     scopes: list[Scope | None] = []
     real = Scope.of
     monkeypatch.setattr(
@@ -275,7 +300,12 @@ def test_days_added_within_the_months_plan_only_their_outputs_and_equal_a_full_b
         scope = scopes[-1]
         assert scope is not None and scope.days == {day}, day
         assert not [output for output in planned if "/2025-10-05/" in output.path]
+        months = [output for output in planned if re.search(r"/sources/.+/.+\.html$", output.path)]
+        assert months and max(len(output.keys) for output in months) <= count, day
         added = files_of(config.output_dir)
+        # What it recorded is what a plan of whole outputs gives: nothing is left to do.
+        build(config, store, NOW, seen, full=True)
+        assert planned == [], day
         shutil.rmtree(config.output_dir)
         whole = build(config, store, NOW, full=True)
         assert files_of(config.output_dir) == added, day

@@ -19,6 +19,8 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain, islice
+from operator import itemgetter
 from pathlib import Path
 
 import jinja2
@@ -30,6 +32,7 @@ from publisher.files import LIBC, FileBatch, remove_temporaries
 from publisher.records import ArticleRef, BuildRecord, Edition, Locale, Script
 from publisher.site import feeds, history, reader, templating
 from publisher.site.discovery import og_locales
+from publisher.site.grouping import Groups, month_of
 from publisher.site.outputs import Added, Output, Scope
 from publisher.site.pages import STYLESHEET, Pages, root_index
 from publisher.site.paths import Site
@@ -64,12 +67,12 @@ class _Fingerprints:
         self._digests: dict[tuple[int, Locale, tuple[Locale, ...]], str] = {}
 
     def __call__(self, output: Output) -> str:
-        marks = self._digest(output) if len(output.keys) > GROUP_KEYS else self._marks(output)
+        marks = self._digest(output) if len(output.shows) > GROUP_KEYS else self._marks(output)
         made_of = "\0".join((self.settings, output.path, *marks))
         return hashlib.sha256(made_of.encode()).hexdigest()
 
     def _digest(self, output: Output) -> list[str]:
-        shown = (id(output.keys), output.script, output.twins)
+        shown = (id(output.shows), output.script, output.twins)
         if shown not in self._digests:
             marks = self._marks(output)
             digest = hashlib.sha256("\0".join(marks).encode()).hexdigest()
@@ -81,8 +84,8 @@ class _Fingerprints:
         for other in output.twins:  # it shows other editions' texts too
             fixes = self.corrected[other] | fixes
         if not fixes:
-            return list(output.keys)
-        return [f"{key}@{fixes[key].isoformat()}" if key in fixes else key for key in output.keys]
+            return list(output.shows)
+        return [f"{key}@{fixes[key].isoformat()}" if key in fixes else key for key in output.shows]
 
 
 def _settings(config: Config, titles: Mapping[Locale, str]) -> str:
@@ -152,7 +155,7 @@ def _feed(
             return feeds.atom_kept(meta_of(chosen), keys, made, previous)
 
         # The link's target moves with the month, so it is part of what the feed is made from.
-        return Output(path, (*new, prev_archive), script, kept)
+        return Output(path, tuple(new), script, kept, made_of=(*keys, prev_archive))
     return Output(site.rss_path(script) if rss else path, (*keys, prev_archive), script, render)
 
 
@@ -162,7 +165,7 @@ def _feeds(
     env: jinja2.Environment,
     script: Locale,
     window: Sequence[str],
-    by_source: dict[str, list[str]],
+    groups: Groups,
     newest: dt.date | None,
     scope: Scope | None,
     added: Added | None,
@@ -170,7 +173,7 @@ def _feeds(
     path = site.atom_path(script)
 
     def prev_archive(source: str | None = None) -> str:
-        return history.archive_path(script, history.month_of(newest), source) if newest else ""
+        return history.archive_path(script, month_of(newest), source) if newest else ""
 
     outputs = [
         _feed(
@@ -194,14 +197,14 @@ def _feeds(
                 config,
                 env,
                 script,
-                keys[: config.feeds.max_entries],
+                list(islice(chain.from_iterable(days.values()), config.feeds.max_entries)),
                 path=site.source_feed_path(script, source),
                 path_in=lambda other, source=source: site.source_feed_path(other, source),  # type: ignore[misc]
                 by_source=True,
                 prev_archive=prev_archive(source),
                 added=added,
             )
-            for source, keys in by_source.items()
+            for source, days in groups.sources.items()
             if scope is None or source in scope.sources
         ]
     return outputs
@@ -220,12 +223,9 @@ def plan(
     the archive documents render by appending to the files that build wrote."""
     env = templating.for_site(config)
     window = [ref.key for ref in index[: config.feeds.max_entries]]
-    by_day: dict[dt.date, list[str]] = defaultdict(list)
-    by_source: dict[str, list[str]] = defaultdict(list)
-    for ref in index:
-        by_day[ref.day].append(ref.key)
-        by_source[ref.source].append(ref.key)
-    days = [(day, len(keys)) for day, keys in by_day.items()]
+    groups = Groups.of(index)
+    by_day = groups.days
+    days = groups.counts()
     default = site.locales.default(Script(config.scripts.default))
     # Each article's page in every edition: one keys tuple per article, one render per
     # edition, not one of each per page (a 100,000-article plan holds 200,000 pages).
@@ -248,7 +248,7 @@ def plan(
             og_locales(config.scripts.hant_variant, site.locales),
         )
         newest = index[0].day if index else None
-        outputs += _feeds(site, config, env, script, window, by_source, newest, scope, kept)
+        outputs += _feeds(site, config, env, script, window, groups, newest, scope, kept)
         # The index lists every day and its count, so its keys include them.
         day_marks = tuple(f"{day.isoformat()}:{count}" for day, count in days)
         outputs.append(
@@ -267,7 +267,7 @@ def plan(
             Output(site.article_path_of(script, day, key), keys, script, article)
             for (day, key), keys in zip(pages_of, alone, strict=True)
         ]
-    return outputs + reader.outputs(config, site, env, index, outputs, kept, scope)
+    return outputs + reader.outputs(config, site, env, index, groups, outputs, kept, scope)
 
 
 def _editions_for(
@@ -463,7 +463,7 @@ def _plan_changes(
     if added is None:
         looked_at, previous = outputs, store.output_fingerprints()
     else:
-        known = {ref.key for ref in index}
+        known = set(map(itemgetter(0), index))
         looked_at = [output for output in outputs if _may_change(output, known, added)]
         previous = store.output_fingerprints(output.path for output in looked_at)
     fingerprint = _Fingerprints(settings, corrected)

@@ -31,7 +31,7 @@ from lxml import etree
 
 from publisher.errors import PublisherError
 from publisher.records import Article, Edition, Locale
-from publisher.site.outputs import written_before
+from publisher.site.outputs import not_as_written, written_before
 from publisher.site.paths import Site
 from publisher.site.templating import environment
 from publisher.text import excerpt
@@ -220,9 +220,7 @@ def atom_kept(
     new = dict(zip(made, atom_entries(meta, list(made.values())), strict=True))
     old = {_key_of(entry): entry for entry in split_entries(written_before(previous))}
     if not set(keys) <= new.keys() | old.keys():
-        raise PublisherError(
-            f"{previous}: not as the last build wrote it; run `publisher build --full`"
-        )
+        raise not_as_written(previous)
     times = [entry.updated for entry in made.values()]
     times += [_updated_of(old[key], previous) for key in keys if key not in new]
     pieces = [new[key] if key in new else old[key] for key in keys]

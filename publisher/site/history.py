@@ -16,23 +16,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
 import jinja2
 
-from publisher.records import ArticleRef, Edition, Locale
+from publisher.records import Edition, Locale
 from publisher.site import feeds
 from publisher.site.feeds import ATOM_TYPE, Link
+from publisher.site.grouping import Groups, Month, by_month, month_of
 from publisher.site.outputs import Added, Output, Render, Scope
 from publisher.site.paths import Site
-
-Month = tuple[int, int]
-
-
-def month_of(day: dt.date) -> Month:
-    return day.year, day.month
 
 
 def months_between(first: Month, last: Month) -> list[Month]:
@@ -161,15 +155,17 @@ class _Series:
             if scope and month not in scope.months:
                 continue
             keys = by_month.get(month, [])
-            render = self.document(site, env, summary_chars, at)
+            # Whether prev/next links exist is part of what the document shows.
+            shows = (*name_keys, *keys, f"links:{at > 0}:{at < last}")
             new = added.among(keys) if added else None
             if added and new:
                 previous = added.root / self.path(month)
                 render = self.appended(site, env, summary_chars, at, keys, previous)
-                keys = new  # an output's keys are the editions its render gets
-            # Whether prev/next links exist is part of what the document shows.
-            links = f"links:{at > 0}:{at < last}"
-            plan.append(Output(self.path(month), (*name_keys, *keys, links), self.script, render))
+                made = (*name_keys, *new)
+                plan.append(Output(self.path(month), made, self.script, render, made_of=shows))
+            else:
+                render = self.document(site, env, summary_chars, at)
+                plan.append(Output(self.path(month), shows, self.script, render))
         return plan
 
 
@@ -177,26 +173,18 @@ def outputs(
     site: Site,
     env: jinja2.Environment,
     summary_chars: int,
-    index: Sequence[ArticleRef],
+    groups: Groups,
     per_source: bool,
     added: Added | None = None,
     scope: Scope | None = None,
 ) -> list[Output]:
-    """Every archive document, from the store's article index, newest first; `added` and
+    """Every archive document, from the store's article index grouped; `added` and
     `scope` as in `_Series.outputs`."""
-    if not index:
+    if not groups.days:
         return []
-    newest = month_of(index[0].day)
-    by_month: dict[Month, list[str]] = defaultdict(list)
-    by_source: dict[str, dict[Month, list[str]]] = defaultdict(lambda: defaultdict(list))
-    oldest: dict[str, tuple[str, Month]] = {}
-    months: dict[dt.date, Month] = {}  # a day's, made once
-    for ref in index:
-        month = months.get(ref.day) or months.setdefault(ref.day, month_of(ref.day))
-        by_month[month].append(ref.key)
-        by_source[ref.source][month].append(ref.key)
-        oldest[ref.source] = (ref.key, month)  # newest first: the last one stays
-    everything = months_between(month_of(index[-1].day), newest)
+    newest = month_of(next(iter(groups.days)))
+    everything = months_between(month_of(next(reversed(groups.days))), newest)
+    by_month_all = by_month(groups.days)
     plan: list[Output] = []
     for script in site.locales:
         edition = _Series(
@@ -207,19 +195,19 @@ def outputs(
             None,
             everything,
         )
-        plan += edition.outputs(site, env, summary_chars, by_month, added=added, scope=scope)
-        for source, (key, first) in oldest.items() if per_source else ():
+        plan += edition.outputs(site, env, summary_chars, by_month_all, added=added, scope=scope)
+        for source, days in groups.sources.items() if per_source else ():
             if scope and source not in scope.sources:
                 continue
+            first = next(reversed(days))  # newest first: its oldest day
             series = _Series(
                 script,
                 site.titles[script],
                 site.source_feed_path(script, source),
                 site.source_page_path(script, source),
                 source,
-                months_between(first, newest),
+                months_between(month_of(first), newest),
             )
-            plan += series.outputs(
-                site, env, summary_chars, by_source[source], (key,), added, scope
-            )
+            oldest = (days[first][-1],)  # the article that names the source
+            plan += series.outputs(site, env, summary_chars, by_month(days), oldest, added, scope)
     return plan

@@ -29,7 +29,11 @@ class Output:
 
     With `streamed`, the build calls it instead of `render`, with the editions loaded a
     slice at a time: an output made from the whole archive then needs no more memory than
-    one slice of it."""
+    one slice of it.
+
+    With `made_of`, that is what it shows and is fingerprinted by, and `keys` the articles
+    it makes anew (an output that adds them to its file, `Added`): its fingerprint is then
+    the one a plan of the whole output gives, and the next build finds it unchanged."""
 
     path: str
     keys: tuple[str, ...]
@@ -37,6 +41,12 @@ class Output:
     render: Render
     twins: tuple[Locale, ...] = ()
     streamed: Callable[[Slices], bytes] | None = None
+    made_of: tuple[str, ...] | None = None
+
+    @property
+    def shows(self) -> tuple[str, ...]:
+        """What the output is made from: its fingerprint's keys."""
+        return self.keys if self.made_of is None else self.made_of
 
 
 @dataclass(frozen=True)
@@ -51,8 +61,10 @@ class Added:
     def among(self, keys: Sequence[str]) -> list[str] | None:
         """Those of `keys` added, when there are some and not only those: then an output
         of `keys` can make theirs and keep the others from its file; else None."""
+        if self.keys.isdisjoint(keys):  # most outputs, at C speed
+            return None
         new = [key for key in keys if key in self.keys]
-        return new if 0 < len(new) < len(keys) else None
+        return new if len(new) < len(keys) else None
 
 
 def written_before(previous: Path) -> bytes:
@@ -63,6 +75,13 @@ def written_before(previous: Path) -> bytes:
         raise PublisherError(
             f"{previous}: missing from the last build's output; run `publisher build --full`"
         ) from None
+
+
+def not_as_written(previous: Path) -> PublisherError:
+    """The error of a file the last build wrote that does not read as that build wrote it."""
+    return PublisherError(
+        f"{previous}: not as the last build wrote it; run `publisher build --full`"
+    )
 
 
 @dataclass(frozen=True)

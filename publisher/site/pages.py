@@ -1,18 +1,21 @@
 """Static pages: per script an index, a page per day and a page per article. Pure: editions
-in, HTML bytes out, through autoescaped Jinja2 templates."""
+(and, for a page that adds entries, the page before) in, HTML bytes out, through autoescaped
+Jinja2 templates."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from pathlib import Path
 
 import jinja2
 
 from publisher.records import Article, Edition, Locale, Script
 from publisher.site.discovery import og_locales
-from publisher.site.outputs import Slices
+from publisher.site.outputs import Added, Slices, not_as_written
 from publisher.site.paths import Site
 from publisher.site.reader_words import READER_WORDS
 from publisher.words import WORDS
@@ -58,6 +61,45 @@ class OnePass:
         yield from self._first
         for chosen in self._rest:
             yield from chosen
+
+
+# A listing page's entries (source.html): one line each, between these. Titles are
+# escaped, so the tags are found only as tags.
+_ENTRIES = b'<ol class="entries">\n'
+_ENTRIES_END = b"</ol>"
+# An entry's article, by the name of its page (`Site.article_path_of`).
+_LINKED = re.compile(rb'<li><a href="[^"]*/([0-9a-f]+)\.html"')
+
+
+def kept_entries(
+    made: bytes, before: bytes, shown: Sequence[str], added: Added, previous: Path
+) -> bytes:
+    """The listing page of the articles `shown`, from `made` (the page rendered with the
+    editions of the added ones alone) and `before`, the page the last build wrote at
+    `previous` under the same settings and conversions: the added ones' entries made anew,
+    the others' as it holds them. The heading names the source as the first article's
+    edition writes it, so it is `made`'s when that article is new."""
+    head, new, tail = _entries(made, previous)
+    old_head, old, _ = _entries(before, previous)
+    made_anew = iter(line for _, line in new)
+    kept = dict(old)
+    try:
+        lines = [next(made_anew) if key in added.keys else kept[key[:16].encode()] for key in shown]
+    except (KeyError, StopIteration):
+        raise not_as_written(previous) from None
+    return b"".join([head if shown[0] in added.keys else old_head, *lines, tail])
+
+
+def _entries(page: bytes, previous: Path) -> tuple[bytes, list[tuple[bytes, bytes]], bytes]:
+    """A listing page's head (to its list's start), its entry lines by the name of their
+    article's page, and the rest."""
+    head, start, rest = page.partition(_ENTRIES)
+    lines, end, tail = rest.partition(_ENTRIES_END)
+    found = [(_LINKED.match(line), line) for line in lines.splitlines(keepends=True)]
+    named = [(match.group(1), line) for match, line in found if match]
+    if not (start and end) or len(named) < len(found):
+        raise not_as_written(previous)
+    return head + start, named, end + tail
 
 
 def group_by_day(editions: Sequence[Edition]) -> list[Day]:

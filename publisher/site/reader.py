@@ -5,17 +5,17 @@ sitemap and robots.txt that describe all of it."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 
 import jinja2
 
 from publisher.config import Config
-from publisher.records import ArticleRef, Locale, Script
+from publisher.records import ArticleRef, Edition, Locale, Script
 from publisher.site import discovery, history, search
 from publisher.site.discovery import og_locales
-from publisher.site.outputs import Added, Output, Scope
-from publisher.site.pages import Pages
+from publisher.site.grouping import Groups, by_month
+from publisher.site.outputs import Added, Output, Scope, written_before
+from publisher.site.pages import Pages, kept_entries
 from publisher.site.paths import Site
 
 # Articles a source's page lists before it links a page per month for the rest.
@@ -27,6 +27,7 @@ def outputs(
     site: Site,
     env: jinja2.Environment,
     index: Sequence[ArticleRef],
+    groups: Groups,
     planned: Sequence[Output],
     added: Added | None = None,
     scope: Scope | None = None,
@@ -39,15 +40,13 @@ def outputs(
     plan = [Output("search.js", (), default, lambda _: script_js.encode())]
     plan += search.outputs(site, index, added.keys if added else None, config.output_dir, scope)
     summary_chars, per_source = config.feeds.summary_chars, config.feeds.per_source
-    plan += history.outputs(site, env, summary_chars, index, per_source, added, scope)
-    by_source: dict[str, list[str]] = defaultdict(list)
-    by_month: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    labels: dict[dt.date, str] = {}  # a day's, made once: 100,000 articles, 1,000 days
-    for ref in index:
-        label = labels.get(ref.day) or labels.setdefault(ref.day, ref.day.isoformat())
-        by_source[ref.source].append(ref.key)
-        by_month[ref.source][label[:7]].append(ref.key)
-    days = tuple(labels.values())
+    plan += history.outputs(site, env, summary_chars, groups, per_source, added, scope)
+    by_source = {source: groups.keys_of(source) for source in groups.sources}
+    months = {
+        source: {history.label(month): keys for month, keys in by_month(days).items()}
+        for source, days in groups.sources.items()
+    }
+    days = tuple(day.isoformat() for day in groups.days)
     for script in site.locales:
         locales = og_locales(config.scripts.hant_variant, site.locales)
         pages = Pages(env, site, script, summary_chars, per_source, locales)
@@ -55,7 +54,7 @@ def outputs(
         plan += [
             output
             for source, keys in by_source.items()
-            for output in _source_pages(site, pages, script, source, keys, by_month[source])
+            for output in _source_pages(site, pages, script, source, keys, months[source], added)
         ]
         plan.append(discovery.opml(site, env, script, by_source, per_source))
     every = [*planned, *plan]
@@ -105,34 +104,50 @@ def _source_pages(
     source: str,
     keys: list[str],
     months: dict[str, list[str]],
+    added: Added | None,
 ) -> list[Output]:
     """A source's page: its articles, newest first. Past SOURCE_NEWEST it lists only the
     newest of them and links a page per month, so a day added rewrites the source's page
-    and its month's, not a page of every article the source ever had (14,000 at 100,000)."""
+    and its month's, not a page of every article the source ever had (14,000 at 100,000).
+    Given what was `added` since the last build, a page that listed some of its articles
+    then gets the new ones' editions and keeps the other entries from its file."""
     page = site.source_page_path(script, source)
 
     def feed(path: str) -> str:
         return site.relative(site.source_feed_path(script, source), path)
 
+    def listing(
+        path: str,
+        path_in: Callable[[Locale], str],
+        shown: tuple[str, ...],
+        marks: tuple[str, ...] = (),
+        **values: object,
+    ) -> Output:
+        new = added.among(shown) if added else None
+        if not (added and new):
+            # streamed: the page reads the first edition, then the rest once (OnePass).
+            streamed = not marks
+            return _page(pages, script, path, path_in, "source.html", (*shown, *marks),
+                         streamed=streamed, source_feed=feed(path), **values)  # fmt: skip
+        render = pages.page_renderer("source.html", path, path_in, source_feed=feed(path), **values)
+        previous = added.root / path
+
+        def kept(chosen: Sequence[Edition]) -> bytes:
+            return kept_entries(render(chosen), written_before(previous), shown, added, previous)
+
+        return Output(path, tuple(new), script, kept, made_of=(*shown, *marks))
+
     def page_in(other: Locale) -> str:
         return site.source_page_path(other, source)
 
     if len(keys) <= SOURCE_NEWEST:
-        # streamed: the page reads the first edition, then the rest once (pages.OnePass).
-        keys_shown = tuple(keys)
-        return [
-            _page(pages, script, page, page_in, "source.html", keys_shown, streamed=True,
-                  source_feed=feed(page), month=None, months=())
-        ]  # fmt: skip
+        return [listing(page, page_in, tuple(keys), month=None, months=())]
     listed = [
         (month, len(month_keys), site.relative(site.source_month_path(script, source, month), page))
         for month, month_keys in months.items()
     ]
     marks = tuple(f"{month}:{count}" for month, count, _ in listed)
-    plan = [
-        _page(pages, script, page, page_in, "source.html", (*keys[:SOURCE_NEWEST], *marks),
-              source_feed=feed(page), month=None, months=listed)
-    ]  # fmt: skip
+    plan = [listing(page, page_in, tuple(keys[:SOURCE_NEWEST]), marks, month=None, months=listed)]
     for month, month_keys in months.items():
         path = site.source_month_path(script, source, month)
 
@@ -140,8 +155,7 @@ def _source_pages(
             return site.source_month_path(other, source, month)
 
         plan.append(
-            _page(pages, script, path, month_in, "source.html", tuple(month_keys), streamed=True,
-                  source_feed=feed(path), month=month, months=(),
-                  source_page=site.relative(page, path))
+            listing(path, month_in, tuple(month_keys), month=month, months=(),
+                    source_page=site.relative(page, path))
         )  # fmt: skip
     return plan

@@ -275,10 +275,7 @@ def outputs(
     `added` since the last build and the output folder `root` it wrote, the parts of the
     segment that takes new articles get their postings onto the files there; given a
     `scope`, the documents of the articles before it are left out (they stay)."""
-    rows = list(index)
-    # Stored order, the oldest day first within one generation (the sort is stable, and
-    # keeps the batch order within a day): ids only append.
-    keys = tuple(ref.key for ref in sorted(rows, key=itemgetter(3, 1)))  # generation, day
+    keys = stored_order(index)
     count, base = len(keys), base_end(len(keys))
     # The count before `added`, when they are the newest keys: the last build's index.
     old: int | None = count - len(added or ())
@@ -319,6 +316,16 @@ def outputs(
     return plan
 
 
+def stored_order(index: Iterable[ArticleRef]) -> tuple[str, ...]:
+    """The keys of an index (newest first) in stored order: by generation, the oldest day
+    first within one, each day in batch order; ids only append. A stable sort of the
+    runs of one generation and day gives what a stable sort of the rows gives, at C speed
+    (an index holds a few thousand runs)."""
+    runs = [(run, list(refs)) for run, refs in itertools.groupby(index, itemgetter(3, 1))]
+    runs.sort(key=itemgetter(0))  # generation, day
+    return tuple(map(itemgetter(0), itertools.chain.from_iterable(refs for _, refs in runs)))
+
+
 def _segment(
     keys: tuple[str, ...],
     first_id: int,
@@ -337,7 +344,9 @@ def _segment(
         postings = _Postings(parts, len(locales), first=old)
         new = keys[old - first_id :]
         return [
-            Output(path, new, first, _appended(postings, n, root / path), tuple(others))
+            Output(
+                path, new, first, _appended(postings, n, root / path), tuple(others), made_of=keys
+            )
             for n, path in enumerate(paths)
         ]
     whole = _Postings(parts, len(locales), first=first_id, spill_to=root)
