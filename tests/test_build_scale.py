@@ -4,6 +4,7 @@ the schema step that brought them. Real store, real files, a real SIGKILL."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import itertools
 import json
 import re
@@ -223,6 +224,22 @@ def test_a_month_given_more_articles_makes_only_their_entries_and_equals_a_full_
     added = files_of(config.output_dir)
     assert len(feedparser.parse(added["zh-Hant/archive/2025-12.xml"]).entries) == 45
     assert made_whole(config, store) == added
+
+
+def test_a_build_leaves_the_cycle_collector_as_it_found_it(
+    config: Config, store: Store, tmp_path: Path
+) -> None:
+    """The plan is made with the collector paused and its objects frozen until the render
+    is done: a daemon that builds again and again must get both back, whether the build
+    made its outputs or failed on a file the last one wrote."""
+    ingest_file(config, store, write_day(tmp_path, DAY, 40, 0), now=NOW)
+    build(config, store, NOW)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    (config.output_dir / "zh-Hans/archive/2025-12.xml").unlink()
+    ingest_file(config, store, write_day(tmp_path, DAY + dt.timedelta(days=1), 2, 40), now=NOW)
+    with pytest.raises(PublisherError, match="missing"):
+        build(config, store, NOW)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
 def test_a_document_the_last_build_wrote_gone_is_named_and_a_full_build_makes_it(
