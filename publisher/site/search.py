@@ -394,16 +394,17 @@ def appended(old: str, new: dict[str, Ids], first: int) -> str:
     build). Ids from `first` on already there, appended by a build killed before it
     recorded itself, are cut off first: that build's terms are among these."""
     pieces = old[2:-2].split(_BETWEEN) if old != "{}" else []
-    names = [piece[: piece.index('"')] for piece in pieces]
     merged: list[str] = []
     at = 0  # pieces before `at` are in `merged`
     for term in sorted(new):
         tail = _gaps(new[term])
-        found = bisect.bisect_left(names, term, at)
+        # A piece is its term, '"' and its list: '"' sorts before any character of a term,
+        # so the pieces sort as their terms do, and 'term"' finds the term's piece.
+        found = bisect.bisect_left(pieces, f'{term}"', at)
         merged += pieces[at:found]
         at = found
         listed = ""
-        if found < len(names) and names[found] == term:
+        if found < len(pieces) and pieces[found].startswith(f'{term}":'):
             listed = pieces[found][len(term) + 3 :]
             gaps: list[int] = json.loads(f"[{listed}]")  # C speed: lists run to thousands
             last = sum(gaps)
