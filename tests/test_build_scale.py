@@ -279,15 +279,24 @@ def test_a_sources_page_not_as_the_last_build_wrote_it_is_named(
     assert files_of(config.output_dir) == made_whole(config, store)
 
 
+# A source's page: past SOURCE_NEWEST from the start, or going past it on the second day.
+# The search index: one segment, or a base and a recent one from the first day on.
+@pytest.mark.parametrize(("newest", "recent"), [(5, 4096), (9, 8)])
 def test_days_added_within_the_months_plan_only_their_outputs_and_equal_a_full_build(
-    config: Config, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    config: Config,
+    store: Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    newest: int,
+    recent: int,
 ) -> None:
     """A build that adds articles inside the archive's month range, to sources it has,
     plans the outputs of their days, months and sources alone (at 100,000 articles the rest
     is most of the plan); a source's pages get the new articles' editions alone, their
     other entries kept from the files; what it writes is what a full build writes, and it
     counts every output the site has."""
-    monkeypatch.setattr(reader, "SOURCE_NEWEST", 5)  # a page of the newest, one per month
+    monkeypatch.setattr(reader, "SOURCE_NEWEST", newest)  # past it, a page per month
+    monkeypatch.setattr(search, "RECENT", recent)
     scopes: list[Scope | None] = []
     real = Scope.of
     monkeypatch.setattr(
@@ -313,12 +322,20 @@ def test_days_added_within_the_months_plan_only_their_outputs_and_equal_a_full_b
         folder = tmp_path / str(n)
         folder.mkdir()
         ingest_file(config, store, write_day(folder, day, count, first), now=NOW)
+        before = files_of(config.output_dir)
         report = build(config, store, NOW, seen)
         scope = scopes[-1]
         assert scope is not None and scope.days == {day}, day
         assert not [output for output in planned if "/2025-10-05/" in output.path]
-        months = [output for output in planned if re.search(r"/sources/.+/.+\.html$", output.path)]
-        assert months and max(len(output.keys) for output in months) <= count, day
+        # A source's month page that was there gets the new articles' editions alone.
+        months = [
+            output
+            for output in planned
+            if re.search(r"/sources/.+/.+\.html$", output.path) and output.path in before
+        ]
+        assert all(len(output.keys) <= count for output in months), day
+        made_again = set(rewritten(before, files_of(config.output_dir)))
+        assert {output.path for output in planned} >= made_again, day
         added = files_of(config.output_dir)
         # What it recorded is what a plan of whole outputs gives: nothing is left to do.
         build(config, store, NOW, seen, full=True)

@@ -236,10 +236,13 @@ def plan(
     shown = [(day, keys) for day, keys in by_day.items() if scope is None or scope.has_month(day)]
     alone = [(key,) for _, keys in shown for key in keys]
     kept = Added(added, config.output_dir) if added else None
+    kept_keys = added or frozenset()
     outputs = [
         Output("index.html", (), default, lambda _: root_index(env, site, default)),
         Output(STYLESHEET, (), default, lambda _: env.get_template("site.css").render().encode()),
     ]
+    # Every output's path in plan order, and those a scope leaves out: the sitemap's pages.
+    listed = [output.path for output in outputs]
     for script in site.locales:
         pages = Pages(
             env,
@@ -250,6 +253,7 @@ def plan(
             og_locales(config.scripts.hant_variant, site.locales),
         )
         newest = index[0].day if index else None
+        start = len(outputs)
         outputs += _feeds(site, config, env, script, window, groups, newest, scope, kept)
         # The index lists every day and its count, so its keys include them.
         day_marks = tuple(f"{day.isoformat()}:{count}" for day, count in days)
@@ -263,13 +267,17 @@ def plan(
             for day, keys in by_day.items()
             if scope is None or scope.has_month(day)
         ]
+        listed += [output.path for output in outputs[start:]]
         article = pages.article_renderer
         pages_of = ((day, key) for day, keys in shown for key in keys)
-        outputs += [
-            Output(site.article_path_of(script, day, key), keys, script, article)
-            for (day, key), keys in zip(pages_of, alone, strict=True)
-        ]
-    return outputs + reader.outputs(config, site, env, index, groups, outputs, kept, scope)
+        for (day, key), keys in zip(pages_of, alone, strict=True):
+            path = site.article_path_of(script, day, key)
+            listed.append(path)
+            # Within a scope an older article's page shows what it showed: the sitemap
+            # lists it, the plan leaves it out.
+            if scope is None or key in kept_keys:
+                outputs.append(Output(path, keys, script, article))
+    return outputs + reader.outputs(config, site, env, index, groups, listed, kept, scope)
 
 
 def _editions_for(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import jinja2
 
@@ -48,17 +48,18 @@ def outputs(
     site: Site,
     env: jinja2.Environment,
     default: Locale,
-    planned: Sequence[Output],
+    paths: Iterable[str],
     days: Sequence[str],
 ) -> list[Output]:
-    """The sitemap's parts and index, and robots.txt, for the HTML pages in `planned`. The
-    index names a part for each month of `days` (YYYY-MM-DD) too: a plan that leaves out
-    the months a build cannot change (`Scope`) leaves out their parts, not their names."""
+    """The sitemap's parts and index, and robots.txt, for the HTML pages among the output
+    `paths` (the plan's, in its order). The index names a part for each month of `days`
+    (YYYY-MM-DD) too: a plan that leaves out the months a build cannot change (`Scope`)
+    leaves out their parts, not their names."""
     prefix = f"{default}/"
     parts: dict[str, list[str]] = defaultdict(list)
-    for output in planned:
-        if output.path.startswith(prefix) and output.path.endswith(".html"):
-            parts[_part_of(output.path)].append(output.path.removeprefix(prefix))
+    for path in paths:
+        if path.startswith(prefix) and path.endswith(".html"):
+            parts[_part_of(path)].append(path.removeprefix(prefix))
     names = sorted({*parts, *(day[:7] for day in days)})
     plan = [_sitemap_part(site, env, default, name, tuple(parts[name])) for name in sorted(parts)]
     index = env.get_template("sitemap_index.xml")

@@ -121,6 +121,10 @@ class Scope:
     def has_month(self, day: dt.date) -> bool:
         return _month(day) in self.months
 
+    def labels(self) -> frozenset[str]:
+        """Its months as YYYY-MM."""
+        return frozenset(f"{year:04d}-{month:02d}" for year, month in self.months)
+
 
 def _month(day: dt.date) -> tuple[int, int]:
     return day.year, day.month

@@ -28,13 +28,13 @@ def outputs(
     env: jinja2.Environment,
     index: Sequence[ArticleRef],
     groups: Groups,
-    planned: Sequence[Output],
+    listed: Sequence[str],
     added: Added | None = None,
     scope: Scope | None = None,
 ) -> list[Output]:
-    """What the reader pages add to `planned` (the rest of the site's plan); given what
-    was `added` since the last build (and the folder it wrote) and the `scope` of it, as
-    `build.plan` has them."""
+    """What the reader pages add to the rest of the site's plan, whose outputs' paths are
+    `listed` (with the pages its scope leaves out); given what was `added` since the last
+    build (and the folder it wrote) and the `scope` of it, as `build.plan` has them."""
     script_js = env.loader.get_source(env, "search.js")[0] if env.loader else ""
     default = site.locales.default(Script(config.scripts.default))
     plan = [Output("search.js", (), default, lambda _: script_js.encode())]
@@ -47,18 +47,21 @@ def outputs(
         for source, days in groups.sources.items()
     }
     days = tuple(day.isoformat() for day in groups.days)
+    # The paths of every page, planned or left out by the scope, in plan order: the sitemap's.
+    paths = [*listed, *(output.path for output in plan)]
     for script in site.locales:
         locales = og_locales(config.scripts.hant_variant, site.locales)
         pages = Pages(env, site, script, summary_chars, per_source, locales)
-        plan += _pages(site, pages, script, days)
-        plan += [
-            output
-            for source, keys in by_source.items()
-            for output in _source_pages(site, pages, script, source, keys, months[source], added)
-        ]
-        plan.append(discovery.opml(site, env, script, by_source, per_source))
-    every = [*planned, *plan]
-    return plan + discovery.outputs(site, env, default, every, days)
+        made = _pages(site, pages, script, days)
+        paths += [output.path for output in made]
+        for source, keys in by_source.items():
+            sources = _source_pages(site, pages, script, source, keys, months[source], added, scope)
+            made += [output for output in sources if isinstance(output, Output)]
+            paths += [output if isinstance(output, str) else output.path for output in sources]
+        made.append(discovery.opml(site, env, script, by_source, per_source))
+        paths.append(made[-1].path)
+        plan += made
+    return plan + discovery.outputs(site, env, default, paths, days)
 
 
 def _page(
@@ -105,12 +108,15 @@ def _source_pages(
     keys: list[str],
     months: dict[str, list[str]],
     added: Added | None,
-) -> list[Output]:
+    scope: Scope | None,
+) -> list[Output | str]:
     """A source's page: its articles, newest first. Past SOURCE_NEWEST it lists only the
     newest of them and links a page per month, so a day added rewrites the source's page
     and its month's, not a page of every article the source ever had (14,000 at 100,000).
     Given what was `added` since the last build, a page that listed some of its articles
-    then gets the new ones' editions and keeps the other entries from its file."""
+    then gets the new ones' editions and keeps the other entries from its file. Within a
+    `scope`, a page that shows what it showed is left out of the plan: its path is given
+    instead, for the sitemap."""
     page = site.source_page_path(script, source)
 
     def feed(path: str) -> str:
@@ -121,6 +127,8 @@ def _source_pages(
         path_in: Callable[[Locale], str],
         shown: tuple[str, ...],
         marks: tuple[str, ...] = (),
+        *,
+        added: Added | None = added,
         **values: object,
     ) -> Output:
         new = added.among(shown) if added else None
@@ -140,6 +148,10 @@ def _source_pages(
     def page_in(other: Locale) -> str:
         return site.source_page_path(other, source)
 
+    if scope and source not in scope.sources:
+        if len(keys) <= SOURCE_NEWEST:
+            return [page]
+        return [page, *(site.source_month_path(script, source, month) for month in months)]
     if len(keys) <= SOURCE_NEWEST:
         return [listing(page, page_in, tuple(keys), month=None, months=())]
     listed = [
@@ -147,15 +159,30 @@ def _source_pages(
         for month, month_keys in months.items()
     ]
     marks = tuple(f"{month}:{count}" for month, count, _ in listed)
-    plan = [listing(page, page_in, tuple(keys[:SOURCE_NEWEST]), marks, month=None, months=listed)]
+    plan: list[Output | str] = [
+        listing(page, page_in, tuple(keys[:SOURCE_NEWEST]), marks, month=None, months=listed)
+    ]
+    # The pages per month are new when the source has just gone past SOURCE_NEWEST: each
+    # is made whole. Else a scope plans its months' pages.
+    new_pages = added is not None and _now_past(keys, added)
+    touched = scope.labels() if scope and not new_pages else None
     for month, month_keys in months.items():
         path = site.source_month_path(script, source, month)
+        if touched is not None and month not in touched:
+            plan.append(path)
+            continue
 
         def month_in(other: Locale, month: str = month) -> str:
             return site.source_month_path(other, source, month)
 
         plan.append(
             listing(path, month_in, tuple(month_keys), month=month, months=(),
-                    source_page=site.relative(page, path))
+                    source_page=site.relative(page, path), added=None if new_pages else added)
         )  # fmt: skip
     return plan
+
+
+def _now_past(keys: list[str], added: Added) -> bool:
+    """Whether the source's articles went past SOURCE_NEWEST with those `added`: its pages
+    per month are all new."""
+    return len(keys) - len(added.keys.intersection(keys)) <= SOURCE_NEWEST

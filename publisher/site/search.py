@@ -292,7 +292,11 @@ def outputs(
     # exists, the base changes when a span of RECENT joins it, and is then made whole.
     appendable = old is not None and base == count and part_count(old) == parts
     since = old if appendable else None
-    plan += _segment(keys[:base], 0, f"terms/{parts}", parts, locales, since, root)
+    # Within a scope, a base that neither takes the new articles nor grew by a span shows
+    # what it showed: its parts (thousands at 100,000 articles) are left out of the plan.
+    unchanged = scope and old is not None and base < count and base_end(old) == base
+    if not unchanged:
+        plan += _segment(keys[:base], 0, f"terms/{parts}", parts, locales, since, root)
     if base < count:
         appendable = old is not None and base_end(old) == base and old > base
         recent = f"recent/{recent_parts}"
