@@ -226,7 +226,9 @@ def add_a_day(folder: Path, articles: int, per_day: int, runs: int) -> None:
         figures.append(in_child(folder / "config.toml", "build"))
     seconds = statistics.median(figure["seconds"] for figure in figures)
     written = statistics.median(figure["written"] for figure in figures)
+    each = " ".join(f"{figure['seconds']:.2f}" for figure in figures)
     print(f"one more day of 8 at {articles:,}: build {seconds:.2f} s, {written:.0f} files written")
+    print(f"  each run (s): {each}")
 
 
 def ingest_once(per_day: int) -> tuple[float, float]:
