@@ -55,6 +55,11 @@ def month_of(day: dt.date) -> Month:
     return day.year, day.month
 
 
+def label(month: Month) -> str:
+    """A month as YYYY-MM."""
+    return f"{month[0]:04d}-{month[1]:02d}"
+
+
 def by_month(days: dict[dt.date, list[str]]) -> dict[Month, list[str]]:
     """Keys by day (newest first) as keys by month, newest first."""
     return {

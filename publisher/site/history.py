@@ -24,7 +24,7 @@ import jinja2
 from publisher.records import Edition, Locale
 from publisher.site import feeds
 from publisher.site.feeds import ATOM_TYPE, Link
-from publisher.site.grouping import Groups, Month, by_month, month_of
+from publisher.site.grouping import Groups, Month, by_month, label, month_of
 from publisher.site.outputs import Added, Output, Render, Scope
 from publisher.site.paths import Site
 
@@ -34,10 +34,6 @@ def months_between(first: Month, last: Month) -> list[Month]:
     count = (last[0] - first[0]) * 12 + last[1] - first[1] + 1
     start = first[0] * 12 + first[1] - 1
     return [(year, month + 1) for year, month in (divmod(start + n, 12) for n in range(count))]
-
-
-def label(month: Month) -> str:
-    return f"{month[0]:04d}-{month[1]:02d}"
 
 
 def archive_path(script: Locale, month: Month, source: str | None = None) -> str:

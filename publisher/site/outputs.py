@@ -10,6 +10,7 @@ from pathlib import Path
 
 from publisher.errors import PublisherError
 from publisher.records import ArticleRef, Edition, Locale
+from publisher.site.grouping import label, month_of
 
 Render = Callable[[Sequence[Edition]], bytes]
 # The editions of an output's keys a slice at a time, each slice laid out as `Render` gets
@@ -114,22 +115,18 @@ class Scope:
             return None
         return cls(
             frozenset(ref.day for ref in new),
-            frozenset(_month(ref.day) for ref in new),
+            frozenset(month_of(ref.day) for ref in new),
             frozenset(ref.source for ref in new),
         )
 
     def has_month(self, day: dt.date) -> bool:
-        return _month(day) in self.months
+        return month_of(day) in self.months
 
     def labels(self) -> frozenset[str]:
         """Its months as YYYY-MM."""
-        return frozenset(f"{year:04d}-{month:02d}" for year, month in self.months)
-
-
-def _month(day: dt.date) -> tuple[int, int]:
-    return day.year, day.month
+        return frozenset(map(label, self.months))
 
 
 def _months(index: Sequence[ArticleRef]) -> tuple[tuple[int, int], tuple[int, int]]:
     """The newest and the first month of an index, newest first."""
-    return _month(index[0].day), _month(index[-1].day)
+    return month_of(index[0].day), month_of(index[-1].day)
