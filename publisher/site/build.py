@@ -236,7 +236,7 @@ def plan(
     shown = [(day, keys) for day, keys in by_day.items() if scope is None or scope.has_month(day)]
     alone = [(key,) for _, keys in shown for key in keys]
     kept = Added(added, config.output_dir) if added else None
-    kept_keys = added or frozenset()
+    new_keys = added or frozenset()
     outputs = [
         Output("index.html", (), default, lambda _: root_index(env, site, default)),
         Output(STYLESHEET, (), default, lambda _: env.get_template("site.css").render().encode()),
@@ -275,7 +275,7 @@ def plan(
             listed.append(path)
             # Within a scope an older article's page shows what it showed: the sitemap
             # lists it, the plan leaves it out.
-            if scope is None or key in kept_keys:
+            if scope is None or key in new_keys:
                 outputs.append(Output(path, keys, script, article))
     return outputs + reader.outputs(config, site, env, index, groups, listed, kept, scope)
 
