@@ -34,16 +34,24 @@ def test_the_groups_say_what_a_pass_over_the_rows_says(index: list[ArticleRef]) 
     days: dict[dt.date, list[str]] = defaultdict(list)
     sources: dict[str, list[str]] = defaultdict(list)
     months: dict[tuple[int, int], list[str]] = defaultdict(list)
+    source_months: dict[str, dict[tuple[int, int], list[str]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for ref in index:
         days[ref.day].append(ref.key)
         sources[ref.source].append(ref.key)
         months[ref.day.year, ref.day.month].append(ref.key)
+        source_months[ref.source][ref.day.year, ref.day.month].append(ref.key)
     groups = Groups.of(index)
     assert groups.days == days
     assert list(groups.sources) == list(sources)  # in the order the rows meet them
     assert {source: groups.keys_of(source) for source in groups.sources} == sources
     assert by_month(groups.days) == months
     assert list(by_month(groups.days)) == list(months)
+    assert groups.source_months == source_months
+    assert [list(each) for each in groups.source_months.values()] == [
+        list(each) for each in source_months.values()
+    ]
     assert groups.counts() == [(day, len(keys)) for day, keys in days.items()]
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import chain, groupby
 from operator import itemgetter
 
@@ -45,6 +46,12 @@ class Groups:
     def keys_of(self, source: str) -> list[str]:
         """A source's keys, newest first."""
         return list(chain.from_iterable(self.sources[source].values()))
+
+    @cached_property
+    def source_months(self) -> dict[str, dict[Month, list[str]]]:
+        """Each source's keys by month, newest first: the archive documents and the source
+        pages both read them, for each edition."""
+        return {source: by_month(days) for source, days in self.sources.items()}
 
     def counts(self) -> list[tuple[dt.date, int]]:
         """Each day and its count of articles, newest first."""

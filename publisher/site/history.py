@@ -205,5 +205,6 @@ def outputs(
                 months_between(month_of(first), newest),
             )
             oldest = (days[first][-1],)  # the article that names the source
-            plan += series.outputs(site, env, summary_chars, by_month(days), oldest, added, scope)
+            months = groups.source_months[source]
+            plan += series.outputs(site, env, summary_chars, months, oldest, added, scope)
     return plan
