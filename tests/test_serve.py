@@ -202,3 +202,17 @@ def test_the_forms_link_the_site_on_the_host_they_are_served_from(
         links = re.findall(r'href="([^"]*)"', client.get(path, Accept_Language="zh-CN").text)
         assert "/zh-Hans/index.html" in links, (path, links)
         assert not [link for link in links if "://" in link], links
+
+
+def test_a_request_never_closes_the_last_connection_to_the_store(tmp_path: Path) -> None:
+    """When a SQLite store's last connection closes, it locks the file to checkpoint and
+    delete the WAL; a request opening the store meanwhile fails with SQLITE_BUSY whatever
+    its timeout (a 500 in a flood of sign-ups). The server holds a connection for its life,
+    so a request's close leaves the WAL where it is, and only the server's end removes it."""
+    config = make_config(tmp_path)
+    wal = config.database.path.with_name(config.database.path.name + "-wal")
+    with serving(web.create_app(config, now=lambda: NOW)) as port:
+        reply = Client(port).post("/subscribe", "email=held@example.org&script=zh-Hant")
+        assert reply.status == 200
+        assert wal.exists()
+    assert not wal.exists()

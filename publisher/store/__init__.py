@@ -84,19 +84,25 @@ def schema_status(where: StorageConfig) -> tuple[int, list[migrations.Step]]:
 
 class Pool:
     """Connections kept open for a process that opens the store many times (one per web
-    request). On SQLite each open is a new connection to the file, which costs nothing."""
+    request). On SQLite each open is a new connection to the file, which costs nothing, and
+    one more is held for the pool's life: when a WAL database's last connection closes, it
+    locks the file to checkpoint and delete the WAL, and a connection opening meanwhile
+    fails with SQLITE_BUSY whatever its busy timeout (sqlite.org/c3ref/setlk_timeout.html).
+    With one held open, no request's connection is ever the last."""
 
     def __init__(self, storage: StorageConfig) -> None:
         self.storage = storage
         self._pool: postgres.Pool | None = None
+        self._held: Store | None = None
         self._lock = threading.Lock()
 
     def store(self) -> Store:
-        if self.storage.engine != "postgresql":
-            return Store(self.storage)
         with self._lock:
-            if self._pool is None:
-                Store(self.storage).close()  # the schema brought up to date once, not per use
+            # The first use brings the schema up to date, not every one.
+            if self.storage.engine != "postgresql" and self._held is None:
+                self._held = Store(self.storage)
+            elif self.storage.engine == "postgresql" and self._pool is None:
+                Store(self.storage).close()
                 self._pool = postgres.Pool(self.storage)
         return Store(self.storage, self._pool)
 
@@ -105,6 +111,9 @@ class Pool:
             if self._pool is not None:
                 self._pool.close()
                 self._pool = None
+            if self._held is not None:
+                self._held.close()
+                self._held = None
 
 
 def _sqlite(path: Path) -> StorageConfig:
