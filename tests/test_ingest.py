@@ -274,6 +274,26 @@ def test_a_big_ingest_converts_as_a_small_one(
     assert twins[Script.HANS].title.startswith("台积电第")
 
 
+def test_heavy_files_start_the_worker_before_the_first_article(config: Config) -> None:
+    """Files that weigh WORKER_BYTES start the worker as the ingest begins (it loads OpenCC
+    while they are read): their first chunk goes to it, and comes back with its own twins."""
+    path = _mixed(config.root, 30)
+    scripts = Scripts.from_config(config)
+    parsed = batch.parse(path.read_bytes(), path)
+    keyed = [(ingest.article_key(item.title, item.body), item) for item in parsed]
+    articles = ingest.new_articles(keyed, DAY, 0, set(), scripts, dt.UTC)
+    texts = [(a.script.twin, a.original) for a in articles]
+    with ingest._Converter(scripts, ingest.WORKER_BYTES - 1) as light:
+        assert light.pool is None
+        assert light.submit(articles)() == convert_all(scripts, texts)
+        assert light.pool is None
+    with ingest._Converter(scripts, ingest.WORKER_BYTES) as heavy:
+        assert heavy.pool is not None
+        back = heavy.submit(articles)
+        assert len(heavy.sent) == 1
+        assert back() == convert_all(scripts, texts)
+
+
 def test_the_command_converts_too_rather_than_wait_for_the_worker(config: Config) -> None:
     """Chunks sent to the worker that it has not begun are converted by the command itself
     while it waits for the first (the worker is still starting): both cores convert, and

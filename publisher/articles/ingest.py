@@ -11,13 +11,15 @@ as much as converting 50 articles, and a day's batch is often smaller than that.
 outcome is given only once its commit is done, so nobody is told of articles a crash could
 still take back.
 
-Converting is most of the work, and OpenCC holds the interpreter's lock: past WORKER_AFTER
-articles it runs in a worker process, and the files are read a chunk ahead of the store
-(`_ahead`), so the next chunk converts there while this one is stored here.
+Converting is most of the work, and OpenCC holds the interpreter's lock: for files that
+weigh WORKER_BYTES, or past WORKER_AFTER articles, it runs in a worker process, and the
+files are read a chunk ahead of the store (`_ahead`), so the next chunk converts there while
+this one is stored here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import itertools
@@ -56,6 +58,9 @@ COMMIT_EVERY = 2000
 # Articles an ingest converts itself before it hands conversion to a worker process: a
 # day's batch never pays the worker's start (~0.3 s), a big ingest gains a core.
 WORKER_AFTER = 500
+# Files that weigh this much together (some 300 articles of news) start the worker at once:
+# it loads OpenCC while the first files are read, instead of after WORKER_AFTER articles.
+WORKER_BYTES = 2 << 20
 
 
 @dataclass(frozen=True)
@@ -137,8 +142,9 @@ def ingest_files(
     limits = batch.Limits(config.ingest.max_title_chars, config.ingest.max_body_chars)
     scripts = Scripts.from_config(config)
     zone = config.site.zone
+    paths = list(paths)
     dated = ((path, batch_date(path, day, now.astimezone(zone))) for path in paths)
-    with _Converter(scripts) as converter:
+    with _Converter(scripts, _weight(paths)) as converter:
         prepared = _Prepared(store, scripts, converter, limits, zone)
         steps = _ahead(prepared.steps(dated))
         more = True
@@ -182,6 +188,16 @@ class _Edge:
 
     path: Path
     outcome: IngestOutcome | None = None
+
+
+def _weight(paths: list[Path]) -> int:
+    """What the files weigh together, as far as stat tells (one that cannot be read is
+    reported when it is)."""
+    total = 0
+    for path in paths:
+        with contextlib.suppress(OSError):
+            total += path.stat().st_size
+    return total
 
 
 def _ahead(steps: Iterator[_Chunk | _Edge]) -> Iterator[_Chunk | _Edge]:
@@ -270,20 +286,23 @@ class _Prepared:
 
 class _Converter:
     """Makes each chunk's twin texts: here while an ingest is small, and in a worker
-    process once it has converted WORKER_AFTER articles, so that reading and storing go on
-    meanwhile on another core (OpenCC holds the interpreter's lock while it converts).
-    Where no process can be started (no /dev/shm, a process limit), everything stays here.
+    process once it has converted WORKER_AFTER articles or from the start when its files
+    weigh WORKER_BYTES, so that reading and storing go on meanwhile on another core (OpenCC
+    holds the interpreter's lock while it converts). Where no process can be started (no
+    /dev/shm, a process limit), everything stays here.
 
     The worker is a fresh interpreter (spawn: fork is unsafe beside the daemon's threads),
     so a script that ingests through this module needs Python's usual
     `if __name__ == "__main__":` guard; publisher's own commands have it."""
 
-    def __init__(self, scripts: Scripts) -> None:
+    def __init__(self, scripts: Scripts, weight: int = 0) -> None:
         self.scripts = scripts
         self.converted = 0
         self.pool: ProcessPoolExecutor | None = None
         self.alone = False  # no worker could be started
         self.sent: deque[_Sent] = deque()  # given to the worker, not yet taken back
+        if weight >= WORKER_BYTES:
+            self._send([])  # the worker makes its converters meanwhile
 
     def __enter__(self) -> _Converter:
         return self
@@ -295,21 +314,28 @@ class _Converter:
     def submit(self, articles: list[Article]) -> Callable[[], list[Text]]:
         texts = [(article.script.twin, article.original) for article in articles]
         self.converted += len(texts)
-        if texts and self.converted > WORKER_AFTER and not self.alone:
-            try:
-                if self.pool is None:
-                    context = multiprocessing.get_context("spawn")
-                    self.pool = ProcessPoolExecutor(1, context, ignore_interrupts)
-                future = self.pool.submit(convert_elsewhere, self.scripts.recipe(), texts)
-            except (OSError, ImportError, NotImplementedError, BrokenProcessPool) as error:
-                log.info("converting in this process, no worker could start: %s", error)
-                self.alone = True
-            else:
+        if texts and (self.pool is not None or self.converted > WORKER_AFTER):
+            future = self._send(texts)
+            if future is not None:
                 sent = _Sent(future, texts)
                 self.sent.append(sent)
                 return lambda: self._back(sent)
         twins = convert_all(self.scripts, texts)
         return lambda: twins
+
+    def _send(self, texts: list[tuple[Script, Text]]) -> Future[list[Text]] | None:
+        """`texts` on their way to the worker, started if need be; None: convert them here."""
+        if self.alone:
+            return None
+        try:
+            if self.pool is None:
+                context = multiprocessing.get_context("spawn")
+                self.pool = ProcessPoolExecutor(1, context, ignore_interrupts)
+            return self.pool.submit(convert_elsewhere, self.scripts.recipe(), texts)
+        except (OSError, ImportError, NotImplementedError, BrokenProcessPool) as error:
+            log.info("converting in this process, no worker could start: %s", error)
+            self.alone = True
+            return None
 
     def _back(self, sent: _Sent) -> list[Text]:
         """`sent`'s twins. Rather than wait for the worker, this process converts the last
