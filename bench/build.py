@@ -7,7 +7,8 @@
 
 With --kept DIR, the archive is built once into DIR (and kept as DIR.first); each later
 run puts DIR back as DIR.first left it (same path: the output folder is part of the build's
-settings), ingests the extra day of 8 and builds it in a fresh process, median of --runs.
+settings), ingests the extra day of 8 and builds it in a fresh process, median of --runs:
+once with the search index's last ids kept (a day after a day), once without.
 The outputs are put back as hard links: a build replaces each file it writes by rename, so
 DIR.first keeps the old ones; the store, changed in place, is copied.
 
@@ -35,6 +36,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -43,6 +45,7 @@ from publisher import config  # noqa: E402
 from publisher.articles import batch  # noqa: E402
 from publisher.articles.conversion import Scripts  # noqa: E402
 from publisher.articles.ingest import ingest_file, ingest_files  # noqa: E402
+from publisher.site import search  # noqa: E402
 from publisher.site.build import build  # noqa: E402
 from publisher.store import Store  # noqa: E402
 from publisher.text import sentences  # noqa: E402
@@ -108,9 +111,12 @@ def child(config_path: Path, job: str, runs: int) -> None:
     print(json.dumps({**figures, "rss": peak_rss_mb()}))
 
 
-def in_child(config_path: Path, job: str, runs: int = 1) -> dict[str, float]:
+def in_child(
+    config_path: Path, job: str, runs: int = 1, cache: Path | None = None
+) -> dict[str, float]:
     command = [sys.executable, __file__, "--child", job, "--runs", str(runs), str(config_path)]
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    environment = {**os.environ, "XDG_CACHE_HOME": str(cache)} if cache else None
+    done = subprocess.run(command, check=True, capture_output=True, text=True, env=environment)
     return dict(json.loads(done.stdout.splitlines()[-1]))
 
 
@@ -212,23 +218,50 @@ def put_back(source: Path, target: Path) -> None:
 
 
 def add_a_day(folder: Path, articles: int, per_day: int, runs: int) -> None:
+    """Each run builds the day twice, from the same archive: with the last ids of the
+    search index's terms kept, as every day after another finds them, and with none kept,
+    as the first day after the index was made whole does (the kept archive's case)."""
     if not folder.exists():
         prepare(folder, articles, per_day)
     first = folder.with_name(folder.name + ".first")
-    figures = []
+    figures: dict[bool, list[dict[str, float]]] = {True: [], False: []}
     for _ in range(runs):
-        put_back(first, folder)
-        settings = config.load(folder / "config.toml")
-        now = dt.datetime(2026, 12, 31, tzinfo=settings.site.zone)
-        with Store(settings.database) as store:
-            for extra in folder.glob("extra-*.txt"):
-                ingest_file(settings, store, extra, now=now)
-        figures.append(in_child(folder / "config.toml", "build"))
-    seconds = statistics.median(figure["seconds"] for figure in figures)
-    written = statistics.median(figure["written"] for figure in figures)
-    each = " ".join(f"{figure['seconds']:.2f}" for figure in figures)
-    print(f"one more day of 8 at {articles:,}: build {seconds:.2f} s, {written:.0f} files written")
-    print(f"  each run (s): {each}")
+        for kept in (True, False):
+            put_back(first, folder)
+            settings = config.load(folder / "config.toml")
+            now = dt.datetime(2026, 12, 31, tzinfo=settings.site.zone)
+            with Store(settings.database) as store:
+                for extra in folder.glob("extra-*.txt"):
+                    ingest_file(settings, store, extra, now=now)
+            with tempfile.TemporaryDirectory() as cache:
+                if kept:
+                    keep_last_ids(settings.output_dir / "search", Path(cache))
+                figures[kept].append(in_child(folder / "config.toml", "build", cache=Path(cache)))
+    for kept, label in ((True, "last ids kept"), (False, "none kept")):
+        seconds = statistics.median(figure["seconds"] for figure in figures[kept])
+        written = statistics.median(figure["written"] for figure in figures[kept])
+        each = " ".join(f"{figure['seconds']:.2f}" for figure in figures[kept])
+        print(
+            f"one more day of 8 at {articles:,}, {label}: build {seconds:.2f} s, "
+            f"{written:.0f} files written; each run (s): {each}"
+        )
+
+
+def keep_last_ids(index: Path, cache: Path) -> None:
+    """Fill the cache folder `cache` as days of adding builds fill it: the last id of every
+    term of each part of the segment a day adds to (the days before kept those of the terms
+    they added to, which the often-used terms, those of long lists, are)."""
+    meta = json.loads((index / "meta.json").read_bytes())
+    segment = index / (
+        f"recent/{meta['recent']['parts']}" if "recent" in meta else f"terms/{meta['parts']}"
+    )
+    parts = sorted(segment.glob("*.json"))
+    with mock.patch.dict(os.environ, {"XDG_CACHE_HOME": str(cache)}):  # as the child's
+        lasts = search._Lasts.kept(segment, len(parts))
+    assert lasts is not None
+    for part in parts:
+        written = part.read_bytes()
+        lasts.keep(part, written, {term: sum(gaps) for term, gaps in json.loads(written).items()})
 
 
 def ingest_once(per_day: int) -> tuple[float, float]:

@@ -74,9 +74,11 @@ def _temporary(path: Path, data: bytes, *, sync: bool) -> str:
     return temp
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over `path`."""
-    temp = _temporary(path, data, sync=True)
+def write_atomic(path: Path, data: bytes, *, sync: bool = True) -> None:
+    """Write to a temporary file in the same folder, fsync, then rename over `path`.
+    Without `sync`, for what can be made again (a cache): after a crash the file may be
+    old or empty, which its reader must take as missing."""
+    temp = _temporary(path, data, sync=sync)
     try:
         os.replace(temp, path)
     except BaseException:

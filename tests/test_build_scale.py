@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
 import itertools
 import json
 import re
@@ -13,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
@@ -22,6 +24,7 @@ from publisher.articles.conversion import Scripts
 from publisher.articles.ingest import ingest_file
 from publisher.config import Config
 from publisher.errors import PublisherError
+from publisher.files import cache_home
 from publisher.site import build as site_build
 from publisher.site import reader, search
 from publisher.site.build import build
@@ -521,6 +524,58 @@ def test_new_days_go_to_the_recent_segment_and_equal_a_full_build(
     build(config, store, NOW, full=True)
     assert "recent" not in json.loads((config.output_dir / "search" / "meta.json").read_bytes())
     assert postings_of(config.output_dir) == segmented
+
+
+def test_the_last_ids_kept_for_a_day_s_build_are_a_cache_it_can_do_without(
+    config: Config, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that appends to the search index keeps last ids of a part's terms for the
+    next (so that it need not read their lists): they are the part's own, and a kept file
+    that is damaged, or was made from other bytes (a killed build's, a file edited), is not
+    used."""
+    monkeypatch.setattr(search, "RECENT", 16)
+    ingest_file(config, store, write_day(tmp_path, DAY, 40, 0), now=NOW)
+    build(config, store, NOW)
+    kept = cache_home() / "search-lasts"
+    for day in range(1, 5):  # 41 to 44 articles: the recent segment takes them
+        first = len(store.articles())
+        path = write_day(tmp_path, DAY + dt.timedelta(days=day), 1, first)
+        ingest_file(config, store, path, now=NOW)
+        build(config, store, NOW)
+        segment = config.output_dir / "search" / "recent" / "8"
+        cache = kept / f"{_digest(str(segment).encode())}.json"
+        held = _kept(cache)
+        made = 0
+        for part in sorted(segment.glob("*.json")):
+            entry = held.get(part.name, {})
+            if entry.get("of") == _digest(part.read_bytes()):
+                gaps = json.loads(part.read_bytes())
+                assert entry["lasts"] == {term: sum(gaps[term]) for term in entry["lasts"]}
+                made += 1
+        assert made, day
+        # Day 2 finds them as they were; day 3, made from other bytes; day 4, damaged.
+        if day == 2:
+            wrong = {
+                name: {"of": _digest(b"{}"), "lasts": dict.fromkeys(entry["lasts"], 0)}
+                for name, entry in held.items()
+            }
+            cache.write_bytes(json.dumps(wrong).encode())
+        elif day == 3:
+            cache.write_bytes(cache.read_bytes()[:-9])
+    assert made_whole(config, store) == files_of(config.output_dir)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _kept(cache: Path) -> dict[str, Any]:
+    """What a cache file holds; nothing if it is missing or damaged (as the test left it)."""
+    try:
+        held = json.loads(cache.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return held if isinstance(held, dict) else {}
 
 
 def test_a_big_sources_page_lists_the_newest_and_a_page_per_month(

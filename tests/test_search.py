@@ -69,4 +69,9 @@ def test_a_part_with_postings_appended_reads_as_the_merged_postings(
         merged[term] = merged.get(term, []) + sorted(ids)
     expected = _json({term: _gaps(ids) for term, ids in merged.items()}).decode()
     postings = {term: array.array("I", sorted(ids)) for term, ids in new.items()}
-    assert appended(part, postings, 100) == expected
+    lasts = {term: max(ids) for term, ids in merged.items() if term in new}
+    assert appended(part, postings, 100) == (expected, lasts)
+    # Given each term's last id in the part (the cache's), it reads no list of a term whose
+    # last id is below the new ones, and makes the same bytes.
+    known = {term: ids[-1] for term, ids in written.items()}
+    assert appended(part, postings, 100, known) == (expected, lasts)

@@ -25,7 +25,9 @@ change the last chunk, the parts their terms fall in, and meta.json. A build tha
 articles appends their postings to the parts the last build wrote (the same bytes a whole
 computation gives) instead of reading every article again: those of the base while it is
 the whole index, then those of the recent segment, a few small files. The base is made
-again when a span of RECENT articles joins it. Otherwise pure: editions in, bytes out.
+again when a span of RECENT articles joins it. Appending to a term's list needs its last
+id, the sum of the list: a cache (`_Lasts`) keeps them, so that a day's build does not
+read lists that grow with the recent segment. Otherwise pure: editions in, bytes out.
 """
 
 from __future__ import annotations
@@ -33,8 +35,10 @@ from __future__ import annotations
 import array
 import bisect
 import difflib
+import hashlib
 import itertools
 import json
+import logging
 import pickle
 import re
 import shutil
@@ -45,12 +49,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import itemgetter
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
-from publisher.files import temporary_folder
+from publisher.files import cache_home, private_folder, temporary_folder, write_atomic
 from publisher.records import ArticleRef, Edition, Locale
 from publisher.site.outputs import Output, Scope, Slices, written_before
 from publisher.site.paths import Site
+
+log = logging.getLogger(__name__)
 
 CHUNK = 32  # articles per document chunk: a page of results fetches a few small files
 # Articles in a span of the recent segment: the newest articles are indexed apart from the
@@ -347,9 +353,15 @@ def _segment(
     if old is not None and root is not None:
         postings = _Postings(parts, len(locales), first=old)
         new = keys[old - first_id :]
+        lasts = _Lasts.kept(root / f"search/{folder}", parts)
         return [
             Output(
-                path, new, first, _appended(postings, n, root / path), tuple(others), made_of=keys
+                path,
+                new,
+                first,
+                _appended(postings, n, root / path, lasts),
+                tuple(others),
+                made_of=keys,
             )
             for n, path in enumerate(paths)
         ]
@@ -369,7 +381,7 @@ def _streamed(postings: _Postings, number: int) -> Callable[[Slices], bytes]:
 
 
 def _appended(
-    postings: _Postings, number: int, previous: Path
+    postings: _Postings, number: int, previous: Path, lasts: _Lasts | None
 ) -> Callable[[Sequence[Edition]], bytes]:
     """Part `number` as the last build wrote it, with the new articles' postings after
     (their ids are all higher, so each list only grows at its end). A build killed before
@@ -378,11 +390,73 @@ def _appended(
     def render(chosen: Sequence[Edition]) -> bytes:
         new = postings.of(number, [chosen])
         old = written_before(previous)
-        if not new:
-            return old
-        return appended(old.decode(), new, postings.first).encode()
+        known = lasts.of(previous, old) if lasts is not None else None
+        made, touched = old, dict[str, int]()
+        if new:
+            text, touched = appended(old.decode(), new, postings.first, known)
+            made = text.encode()
+        if lasts is not None:
+            lasts.keep(previous, made, (known or {}) | touched)
+        return made
 
     return render
+
+
+class _Lasts:
+    """Last ids of terms of a segment's parts, kept between builds in a private cache
+    folder: one file per segment, written once its parts are all made, each part's under
+    the digest of the part's bytes they are of. A part that does not read so (a build
+    killed after the cache was written, a file edited) finds nothing, and its lists are
+    read instead. A build keeps the ids it knew and those of the terms it added to: a
+    part's first append after it was made whole reads its terms' lists, and the often-used
+    terms, whose lists are the long ones, are soon kept."""
+
+    def __init__(self, file: Path, parts: int) -> None:
+        self.file = file
+        self.left = parts  # parts this build has not made yet
+        self.held: dict[str, Any] | None = None  # what the last build kept, once read
+        self.made: dict[str, object] = {}
+
+    @classmethod
+    def kept(cls, segment: Path, parts: int) -> _Lasts | None:
+        """The cache of the segment whose parts are in the folder `segment`."""
+        folder = private_folder(cache_home() / "search-lasts")
+        if folder is None:
+            return None
+        return cls(folder / f"{_digest(str(segment.absolute()).encode())}.json", parts)
+
+    def of(self, part: Path, written: bytes) -> dict[str, int] | None:
+        """Last ids of terms of `part`, which holds `written`, if they are kept."""
+        if self.held is None:
+            self.held = self._read()
+        entry = self.held.get(part.name)
+        if not isinstance(entry, dict) or entry.get("of") != _digest(written):
+            return None
+        lasts: dict[str, int] = entry["lasts"]
+        return lasts
+
+    def keep(self, part: Path, written: bytes, lasts: dict[str, int]) -> None:
+        """Keep `lasts`, last ids of terms of `part` as it will hold `written`."""
+        self.made[part.name] = {"of": _digest(written), "lasts": lasts}
+        self.left -= 1
+        if self.left:
+            return
+        try:
+            made = json.dumps(self.made, ensure_ascii=False).encode()
+            write_atomic(self.file, made, sync=False)  # a cache: see the class
+        except OSError as error:
+            log.info("the search index's cache was not written: %s", error)
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            held = json.loads(self.file.read_bytes())
+        except (OSError, ValueError):  # none yet, or left damaged by a crash
+            return {}
+        return held if isinstance(held, dict) else {}
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 # A part as _json writes it: {"term":[gaps],"term":[gaps]}, terms sorted. A term is Han
@@ -391,12 +465,16 @@ def _appended(
 _BETWEEN = '],"'
 
 
-def appended(old: str, new: dict[str, Ids], first: int) -> str:
+def appended(
+    old: str, new: dict[str, Ids], first: int, lasts: dict[str, int] | None = None
+) -> tuple[str, dict[str, int]]:
     """The part `old` (as _json wrote it) with the postings `new`, all at ids from `first`
     on, after each term's: the bytes _json gives the merged dict, made by editing the
     text at the new terms alone (reading and writing every term took most of a day's
-    build). Ids from `first` on already there, appended by a build killed before it
-    recorded itself, are cut off first: that build's terms are among these."""
+    build), and the last id of each term of `new`. Ids from `first` on already there,
+    appended by a build killed before it recorded itself, are cut off first: that build's
+    terms are among these. `lasts`, each term's last id in `old`, spares reading its list
+    (at 4,000 articles in the recent segment that took 0.3 s of a day's build)."""
     pieces = old[2:-2].split(_BETWEEN) if old != "{}" else []
     merged: list[str] = []
     at = 0  # pieces before `at` are in `merged`
@@ -410,17 +488,20 @@ def appended(old: str, new: dict[str, Ids], first: int) -> str:
         listed = ""
         if found < len(pieces) and pieces[found].startswith(f'{term}":'):
             listed = pieces[found][len(term) + 3 :]
-            gaps: list[int] = json.loads(f"[{listed}]")  # C speed: lists run to thousands
-            last = sum(gaps)
-            if last >= first:
-                gaps = _below(gaps, first)
-                listed, last = ",".join(map(str, gaps)), sum(gaps)
+            last = lasts.get(term) if lasts is not None else None
+            if last is None or last >= first:
+                gaps: list[int] = json.loads(f"[{listed}]")  # C speed: lists run to thousands
+                last = sum(gaps)
+                if last >= first:
+                    gaps = _below(gaps, first)
+                    listed, last = ",".join(map(str, gaps)), sum(gaps)
             tail[0] -= last  # the first new id, after the last old one
             listed += "," if listed else ""
             at += 1
         merged.append(f'{term}":[{listed}{",".join(map(str, tail))}')
     merged += pieces[at:]
-    return '{"' + _BETWEEN.join(merged) + "]}" if merged else "{}"
+    text = '{"' + _BETWEEN.join(merged) + "]}" if merged else "{}"
+    return text, {term: ids[-1] for term, ids in new.items()}
 
 
 def _below(gaps: list[int], first: int) -> list[int]:
