@@ -4,6 +4,8 @@
     python bench/build.py --articles 10000,100000  # both sizes and the growth between them
     python bench/build.py --articles 100000 --kept /tmp/a100k   # "add a day" on a kept archive
     python bench/build.py --ingest-only            # ingest of 10,000 beside its baseline, median
+    python bench/build.py --ingest-only --tree ../old  # and the whole command beside that
+                                                   # checkout's (e.g. an older release)
 
 With --kept DIR, the archive is built once into DIR (and kept as DIR.first); each later
 run puts DIR back as DIR.first left it (same path: the output folder is part of the build's
@@ -18,6 +20,7 @@ files and converting their text with OpenCC alone (the work ingest cannot avoid)
 no-change rebuild, listing the store's articles and stat()ing every output file (what a
 build that looks at its outputs cannot avoid). Each build runs in a fresh process that
 reports its own peak RSS; times are those inside build(), without interpreter start-up.
+--ingest-only also prints the share of the ingest spent in script detection, timed inside it.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from unittest import mock
 
@@ -270,8 +274,19 @@ def keep_last_ids(index: Path, cache: Path) -> None:
         lasts.keep(part, written, {term: sum(gaps) for term, gaps in json.loads(written).items()})
 
 
-def ingest_once(per_day: int) -> tuple[float, float]:
-    """Seconds to ingest 10,000 articles into a new store, and to parse and convert them."""
+def ingest_once(per_day: int) -> tuple[float, float, float]:
+    """Seconds to ingest 10,000 articles into a new store, to parse and convert them, and
+    spent in script detection during the ingest."""
+    detecting = [0.0]
+    detect = Scripts.detect
+
+    def timed_detect(scripts: Scripts, text: str) -> object:
+        started = time.perf_counter()
+        try:
+            return detect(scripts, text)
+        finally:
+            detecting[0] += time.perf_counter() - started
+
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         (folder / "config.toml").write_text("", encoding="utf-8")
@@ -279,10 +294,10 @@ def ingest_once(per_day: int) -> tuple[float, float]:
         paths = make_batches(folder, 10_000, per_day, random.Random(1))
         now = dt.datetime(2026, 12, 31, tzinfo=settings.site.zone)
         base = timed(lambda: baseline_ingest(paths, Scripts.from_config(settings)))
-        with Store(settings.database) as store:
+        with Store(settings.database) as store, mock.patch.object(Scripts, "detect", timed_detect):
             # As `publisher ingest FILE…` does: the files' outcomes, committed in groups.
             seconds = timed(lambda: [*ingest_files(settings, store, paths, now=now)])
-    return seconds, base
+    return seconds, base, detecting[0]
 
 
 def ingest_only(runs: int, per_day: int) -> None:
@@ -290,8 +305,29 @@ def ingest_only(runs: int, per_day: int) -> None:
     seconds = statistics.median(each[0] for each in figures)
     base = statistics.median(each[1] for each in figures)
     ratio = statistics.median(each[0] / each[1] for each in figures)
+    share = statistics.median(each[2] / each[0] for each in figures)
     print(f"ingest of 10,000: {seconds:.2f} s, parse+convert alone {base:.2f} s,", end=" ")
-    print(f"ratio {ratio:.2f} (median of {runs})")
+    print(f"ratio {ratio:.2f}; script detection {share:.1%} of the ingest (median of {runs})")
+
+
+def ingest_beside(tree: Path, runs: int, per_day: int) -> None:
+    """`publisher ingest` of the same 10,000 articles by the checkout `tree` and by this
+    one: whole commands, each in a fresh process with a new store, in turns. The ratio
+    carries a figure measured on another machine over to this one."""
+    with tempfile.TemporaryDirectory() as name:
+        paths = [str(path) for path in make_batches(Path(name), 10_000, per_day, random.Random(1))]
+        seconds: dict[Path, list[float]] = {tree: [], REPO: []}
+        for _ in range(runs):
+            for code, each in seconds.items():
+                with tempfile.TemporaryDirectory() as work:
+                    # PYTHONPATH comes before the installed (editable) publisher.
+                    command = [sys.executable, "-m", "publisher", "ingest", *paths]
+                    environment = {**os.environ, "PYTHONPATH": str(code)}
+                    run = partial(subprocess.run, command, cwd=work, env=environment)
+                    each.append(timed(partial(run, check=True, capture_output=True)))
+    before, now = (statistics.median(seconds[code]) for code in (tree, REPO))
+    print(f"publisher ingest of 10,000, the whole command: {tree} {before:.2f} s,", end=" ")
+    print(f"this checkout {now:.2f} s, ratio {now / before:.2f} (median of {runs})")
 
 
 def main() -> None:
@@ -303,6 +339,9 @@ def main() -> None:
     options.add_argument("--runs", type=int, default=5, help="runs of the no-change rebuild")
     options.add_argument("--kept", type=Path, help="time 'add a day' on an archive kept here")
     options.add_argument("--ingest-only", action="store_true", help="time only the ingest")
+    options.add_argument(
+        "--tree", type=Path, help="with --ingest-only: time that checkout's ingest command too"
+    )
     options.add_argument("--child", choices=("build", "rebuild"), help=argparse.SUPPRESS)
     options.add_argument("config", nargs="?", type=Path, help=argparse.SUPPRESS)
     args = options.parse_args()
@@ -312,6 +351,8 @@ def main() -> None:
     sizes = [int(each) for each in args.articles.split(",")]
     if args.ingest_only:
         ingest_only(args.runs, args.per_day)
+        if args.tree:
+            ingest_beside(args.tree.resolve(), args.runs, args.per_day)
         return
     if args.kept:
         add_a_day(args.kept, sizes[0], args.per_day, args.runs)
