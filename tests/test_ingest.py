@@ -274,9 +274,10 @@ def test_a_big_ingest_converts_as_a_small_one(
     assert twins[Script.HANS].title.startswith("台积电第")
 
 
-def test_heavy_files_start_the_worker_before_the_first_article(config: Config) -> None:
-    """Files that weigh WORKER_BYTES start the worker as the ingest begins (it loads OpenCC
-    while they are read): their first chunk goes to it, and comes back with its own twins."""
+def test_heavy_files_send_their_first_new_articles_to_the_worker(config: Config) -> None:
+    """Files that weigh WORKER_BYTES hand their first new articles to the worker (it loads
+    OpenCC while the next are read), which makes their own twins; a chunk with nothing new
+    starts no worker, so a big batch ingested again waits for none at its end."""
     path = _mixed(config.root, 30)
     scripts = Scripts.from_config(config)
     parsed = batch.parse(path.read_bytes(), path)
@@ -284,13 +285,13 @@ def test_heavy_files_start_the_worker_before_the_first_article(config: Config) -
     articles = ingest.new_articles(keyed, DAY, 0, set(), scripts, dt.UTC)
     texts = [(a.script.twin, a.original) for a in articles]
     with ingest._Converter(scripts, ingest.WORKER_BYTES - 1) as light:
-        assert light.pool is None
         assert light.submit(articles)() == convert_all(scripts, texts)
         assert light.pool is None
     with ingest._Converter(scripts, ingest.WORKER_BYTES) as heavy:
-        assert heavy.pool is not None
+        assert heavy.submit([])() == []
+        assert heavy.pool is None
         back = heavy.submit(articles)
-        assert len(heavy.sent) == 1
+        assert heavy.pool is not None and len(heavy.sent) == 1
         assert back() == convert_all(scripts, texts)
 
 

@@ -58,8 +58,9 @@ COMMIT_EVERY = 2000
 # Articles an ingest converts itself before it hands conversion to a worker process: a
 # day's batch never pays the worker's start (~0.3 s), a big ingest gains a core.
 WORKER_AFTER = 500
-# Files that weigh this much together (some 300 articles of news) start the worker at once:
-# it loads OpenCC while the first files are read, instead of after WORKER_AFTER articles.
+# Files that weigh this much together (some 300 articles of news) start the worker at their
+# first new article: it loads OpenCC while the next are read, instead of after WORKER_AFTER
+# articles. Files already stored start none.
 WORKER_BYTES = 2 << 20
 
 
@@ -286,7 +287,7 @@ class _Prepared:
 
 class _Converter:
     """Makes each chunk's twin texts: here while an ingest is small, and in a worker
-    process once it has converted WORKER_AFTER articles or from the start when its files
+    process once it has converted WORKER_AFTER articles, or from the first when its files
     weigh WORKER_BYTES, so that reading and storing go on meanwhile on another core (OpenCC
     holds the interpreter's lock while it converts). Where no process can be started (no
     /dev/shm, a process limit), everything stays here.
@@ -298,11 +299,10 @@ class _Converter:
     def __init__(self, scripts: Scripts, weight: int = 0) -> None:
         self.scripts = scripts
         self.converted = 0
+        self.after = 0 if weight >= WORKER_BYTES else WORKER_AFTER  # converted here first
         self.pool: ProcessPoolExecutor | None = None
         self.alone = False  # no worker could be started
         self.sent: deque[_Sent] = deque()  # given to the worker, not yet taken back
-        if weight >= WORKER_BYTES:
-            self._send([])  # the worker makes its converters meanwhile
 
     def __enter__(self) -> _Converter:
         return self
@@ -314,7 +314,7 @@ class _Converter:
     def submit(self, articles: list[Article]) -> Callable[[], list[Text]]:
         texts = [(article.script.twin, article.original) for article in articles]
         self.converted += len(texts)
-        if texts and (self.pool is not None or self.converted > WORKER_AFTER):
+        if texts and self.converted > self.after:
             future = self._send(texts)
             if future is not None:
                 sent = _Sent(future, texts)
