@@ -38,7 +38,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from unittest import mock
 
@@ -310,21 +309,29 @@ def ingest_only(runs: int, per_day: int) -> None:
     print(f"ratio {ratio:.2f}; script detection {share:.1%} of the ingest (median of {runs})")
 
 
+def ingest_command(code: Path, paths: list[str]) -> float:
+    """Seconds of `publisher ingest` of `paths` by the checkout `code`: the whole command,
+    in a fresh process with a new store."""
+    with tempfile.TemporaryDirectory() as work:
+        command = [sys.executable, "-m", "publisher", "ingest", *paths]
+        # PYTHONPATH comes before the installed (editable) publisher.
+        environment = {**os.environ, "PYTHONPATH": str(code)}
+        return timed(
+            lambda: subprocess.run(
+                command, cwd=work, env=environment, check=True, capture_output=True
+            )
+        )
+
+
 def ingest_beside(tree: Path, runs: int, per_day: int) -> None:
     """`publisher ingest` of the same 10,000 articles by the checkout `tree` and by this
-    one: whole commands, each in a fresh process with a new store, in turns. The ratio
-    carries a figure measured on another machine over to this one."""
+    one, in turns. The ratio carries a figure measured on another machine over to this one."""
     with tempfile.TemporaryDirectory() as name:
         paths = [str(path) for path in make_batches(Path(name), 10_000, per_day, random.Random(1))]
         seconds: dict[Path, list[float]] = {tree: [], REPO: []}
         for _ in range(runs):
             for code, each in seconds.items():
-                with tempfile.TemporaryDirectory() as work:
-                    # PYTHONPATH comes before the installed (editable) publisher.
-                    command = [sys.executable, "-m", "publisher", "ingest", *paths]
-                    environment = {**os.environ, "PYTHONPATH": str(code)}
-                    run = partial(subprocess.run, command, cwd=work, env=environment)
-                    each.append(timed(partial(run, check=True, capture_output=True)))
+                each.append(ingest_command(code, paths))
     before, now = (statistics.median(seconds[code]) for code in (tree, REPO))
     print(f"publisher ingest of 10,000, the whole command: {tree} {before:.2f} s,", end=" ")
     print(f"this checkout {now:.2f} s, ratio {now / before:.2f} (median of {runs})")
