@@ -104,7 +104,7 @@ _TAG = re.compile(r"zh-(Hant|Hans)(?:-([A-Z]{2}|\d{3}))?")
 
 @dataclass(frozen=True)
 class EditionConfig:
-    """One [[editions]] table; empty values take defaults from the tag (publisher.locales)."""
+    """One [[editions]] table; empty values take defaults from the tag (publisher.editions)."""
 
     tag: str
     conversion: str = ""  # from the other script; default by scripts.hant_variant

@@ -30,9 +30,9 @@ SCRIPT_CHOICES = "zh-Hant or zh-Hans"
 
 
 @dataclass(frozen=True, slots=True)
-class Locale:
+class Edition:
     """One of the site's editions (config `[[editions]]`): a script in one region's words,
-    with its own feeds, pages and digest. (An `Edition` is one article as its readers see it.)
+    with its own feeds, pages and digest. (A `Rendition` is one article as its readers see it.)
 
     Today's sites have two, zh-Hant and zh-Hans; a site may list more (zh-Hant-TW, zh-Hant-HK,
     zh-Hans-CN), each derived from the original with its own OpenCC config."""
@@ -84,11 +84,11 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
-class Edition:
-    """An article as readers of one script see it."""
+class Rendition:
+    """An article as the readers of one edition see it."""
 
     article: Article
-    locale: Locale
+    edition: Edition
     text: Text
     # When a correction of the conversion (a new protected term, a fixed dictionary entry)
     # last changed this text; None for the original and for a conversion never corrected.
@@ -96,7 +96,7 @@ class Edition:
 
     @property
     def script(self) -> Script:
-        return self.locale.script
+        return self.edition.script
 
     @property
     def converted(self) -> bool:

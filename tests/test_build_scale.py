@@ -415,7 +415,7 @@ def test_outputs_of_many_articles_read_them_a_slice_at_a_time_and_write_the_same
     whole = files_of(config.output_dir)
     shutil.rmtree(config.output_dir)
     loads: dict[str, list[int]] = {"index": [], "sources": []}
-    load = site_build._editions_for
+    load = site_build._renditions_for
 
     def counted(store: Store, scripts: Scripts, outputs: Iterable[Output]) -> object:
         outputs = list(outputs)
@@ -427,7 +427,7 @@ def test_outputs_of_many_articles_read_them_a_slice_at_a_time_and_write_the_same
             loads["sources"].append(len({key for _, key in found}))
         return found
 
-    monkeypatch.setattr(site_build, "_editions_for", counted)
+    monkeypatch.setattr(site_build, "_renditions_for", counted)
     monkeypatch.setattr(site_build, "GROUP_KEYS", 8)
     monkeypatch.setattr(search, "SPILL_POSTINGS", 500)
     build(config, store, NOW, full=True)

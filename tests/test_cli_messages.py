@@ -50,7 +50,7 @@ def test_subscribers_add_changes_an_active_subscribers_script(tmp_path: Path) ->
     assert run(tmp_path, "subscribers", "add", "r@example.org").returncode == 0
     changed = run(tmp_path, "subscribers", "add", "r@example.org", "--script", "zh-Hans")
     assert changed.returncode == 0
-    assert changed.stdout == "r@example.org: script changed from zh-Hant to zh-Hans\n"
+    assert changed.stdout == "r@example.org: edition changed from zh-Hant to zh-Hans\n"
     assert "r@example.org\tzh-Hans\tactive" in run(tmp_path, "subscribers", "list").stdout
     assert run(tmp_path, "subscribers", "remove", "r@example.org").returncode == 0
     back = run(tmp_path, "subscribers", "add", "r@example.org")

@@ -777,7 +777,7 @@ def test_a_change_while_the_day_is_sent_gives_exactly_one_mail(
     stopped.set()  # the day's rows are queued, nothing is sent yet
     assert run(config, store, stop=stopped).deferred == 2
     preferences.apply(store, people[0], preferences.Change(paused_until=DAY + one_day), DAY)
-    preferences.apply(store, people[1], preferences.Change(script=Script.HANT), DAY)
+    preferences.apply(store, people[1], preferences.Change(edition=Script.HANT), DAY)
     assert run(config, store).sent == 2
     assert run(config, store).sent == 0
     assert [server.handler.count(p.email) for p in people] == [1, 1]

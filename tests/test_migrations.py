@@ -20,8 +20,8 @@ from conftest import make_config
 from publisher.articles.ingest import ingest_file
 from publisher.cli import main
 from publisher.config import Config
+from publisher.editions import Editions
 from publisher.errors import StorageError
-from publisher.locales import Locales
 from publisher.records import DeliveryStatus, DigestKind, Frequency, Settlement, SubscriberStatus
 from publisher.site.build import build
 from publisher.store import Store, migrations
@@ -316,11 +316,11 @@ def test_a_store_before_the_editions_step_keeps_its_readers_in_their_script(
         (config, ("zh-Hant", "zh-Hans")),
         (regional, ("zh-Hant-TW", "zh-Hans-CN")),
     ):
-        locales = Locales.from_config(chosen)
+        editions = Editions.from_config(chosen)
         ann, bo = people["ann@example.org"], people["bo@example.org"]
         assert (
-            locales.of(ann.script, ann.edition).tag,
-            locales.of(bo.script, bo.edition).tag,
+            editions.of(ann.script, ann.edition).tag,
+            editions.of(bo.script, bo.edition).tag,
         ) == expected
     assert rows_of(config.database.path) == before
 

@@ -24,7 +24,7 @@ from conftest import TAIPEI, make_config, store_day
 from publisher.cli import main
 from publisher.config import Config
 from publisher.delivery.engine import send_day
-from publisher.locales import Locales
+from publisher.editions import Editions
 from publisher.mail import preferences, subscribers
 from publisher.mail.archive import write_archive
 from publisher.mail.weekly import last_complete_week, sending_day
@@ -255,7 +255,7 @@ def test_a_regional_reader_gets_their_editions_weekly(
     smtp = f'[delivery]\nbackend = "smtp"\n[delivery.smtp]\nport = {server.port}\n'
     regional = make_config(tmp_path, smtp + EDITIONS)
     with Store(regional.database) as store:
-        hk = Locales.from_config(regional).named("zh-HK")
+        hk = Editions.from_config(regional).named("zh-HK")
         person = subscribers.add(store, "hk@example.org", hk, NOW)
         change = preferences.Change(frequency=Frequency.WEEKLY, weekday=2)
         preferences.apply(store, person, change, NOW.date())

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from publisher.cli.options import changes_store, date_argument, existing_store
 from publisher.config import Config
+from publisher.editions import Editions
 from publisher.errors import PublisherError
-from publisher.locales import Locales
 from publisher.records import DigestKind
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def _status(_: argparse.Namespace, config: Config) -> int:
     with existing_store(config) as store:
         print(f"store: {config.database}")
         _print_articles(store)
-        _print_mail(store, Locales.from_config(config))
+        _print_mail(store, Editions.from_config(config))
     return 0
 
 
@@ -110,11 +110,11 @@ def _print_articles(store: Store) -> None:
         )
 
 
-def _print_mail(store: Store, locales: Locales) -> None:
+def _print_mail(store: Store, editions: Editions) -> None:
     # By edition: a stored "" (or an edition since removed) counts as the script's first.
     people: Counter[tuple[str, str]] = Counter()
     for tally in store.subscriber_counts():
-        edition = locales.of(tally.script, tally.edition).tag
+        edition = editions.of(tally.script, tally.edition).tag
         people[(tally.status.value, edition)] += tally.count
     counted = ", ".join(f"{n} {status} {edition}" for (status, edition), n in people.items())
     print("subscribers: " + (counted or "none"))

@@ -46,7 +46,7 @@ def _register_subscribers(commands: argparse._SubParsersAction[argparse.Argument
 
     add = actions.add_parser(
         "add",
-        help="add an active subscriber (or change an active subscriber's script)",
+        help="add an active subscriber (or change an active subscriber's edition)",
         description="Add an address as an active subscriber. Safe to run twice: an address "
         "already active in that script is left as it is (exit 0); with another script, its "
         "script is changed. Someone pending or unsubscribed is refused (exit 1).",
@@ -148,7 +148,7 @@ def _set(args: argparse.Namespace, config: Config) -> int:
     now = config.now()
     with Store(config.database) as store:
         change = preferences.Change(
-            script=edition_argument(config, args.script) if args.script else None,
+            edition=edition_argument(config, args.script) if args.script else None,
             frequency=args.frequency,
             weekday=preferences.WEEKDAYS.index(args.weekday) if args.weekday else None,
             paused_until=args.pause_until,
@@ -176,9 +176,9 @@ def _opted_out(store: Store, args: argparse.Namespace) -> frozenset[str] | None:
 
 
 def _add(args: argparse.Namespace, config: Config) -> int:
-    script = edition_argument(config, args.script or config.scripts.default)
+    edition = edition_argument(config, args.script or config.scripts.default)
     with Store(config.database) as store:
-        enrolment = subscribers.enrol(store, args.email, script, config.now(), name=args.name)
+        enrolment = subscribers.enrol(store, args.email, edition, config.now(), name=args.name)
     print(enrolment.describe())
     return 0
 

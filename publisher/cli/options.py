@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from publisher.config import Config
 from publisher.errors import PublisherError, SubscriberError
-from publisher.records import Locale
+from publisher.records import Edition
 
 if TYPE_CHECKING:
     from publisher.store import Store
@@ -21,12 +21,12 @@ def date_argument(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date as YYYY-MM-DD: {value!r}") from None
 
 
-def edition_argument(config: Config, value: str) -> Locale:
+def edition_argument(config: Config, value: str) -> Edition:
     """The edition `--script` names, by the site's [[editions]]; a clear error listing them."""
-    from publisher.locales import Locales
+    from publisher.editions import Editions
 
     try:
-        return Locales.from_config(config).named(value)
+        return Editions.from_config(config).named(value)
     except ValueError as error:
         raise SubscriberError(f"--script: {error}") from None
 

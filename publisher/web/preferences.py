@@ -174,7 +174,7 @@ def _change_of(form: FormData, web: Web) -> preferences.Change:
     except ValueError:
         raise Problem(400, "bad_date", value=paused[:40]) from None
     return preferences.Change(
-        script=web.edition_named(field(form, "script") or ""),
+        edition=web.edition_named(field(form, "script") or ""),
         frequency=Frequency(frequency),
         weekday=preferences.WEEKDAYS.index(weekday) if weekday else None,
         paused_until=until,
