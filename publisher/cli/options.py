@@ -21,14 +21,20 @@ def date_argument(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date as YYYY-MM-DD: {value!r}") from None
 
 
+# --edition takes an edition; --script, its name before (it took an edition all the same),
+# stays accepted for one release. The usage line shows the first name only.
+EDITION_OPTIONS = ("--edition", "--script")
+SCRIPT_ALIAS = "--script: a deprecated alias of --edition, removed in the next release."
+
+
 def edition_argument(config: Config, value: str) -> Edition:
-    """The edition `--script` names, by the site's [[editions]]; a clear error listing them."""
+    """The edition `--edition` names, by the site's [[editions]]; a clear error listing them."""
     from publisher.editions import Editions
 
     try:
         return Editions.from_config(config).named(value)
     except ValueError as error:
-        raise SubscriberError(f"--script: {error}") from None
+        raise SubscriberError(f"--edition: {error}") from None
 
 
 def changes_store(command: argparse.ArgumentParser, *, shared: bool = False) -> None:

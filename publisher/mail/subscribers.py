@@ -321,12 +321,12 @@ def _parse_row(cells: list[str]) -> tuple[str, Script, str]:
     while cells and not cells[-1].strip():
         cells = cells[:-1]
     if not 2 <= len(cells) <= 3:
-        raise SubscriberError(f"expected 2 or 3 columns (email,script[,name]), got {len(cells)}")
+        raise SubscriberError(f"expected 2 or 3 columns (email,edition[,name]), got {len(cells)}")
     address = normalise_address(cells[0])
     try:
         script = Script.named(cells[1])
     except ValueError as error:
-        raise SubscriberError(f"script {error}") from None
+        raise SubscriberError(f"edition {error}") from None
     return address, script, _name(cells[2] if len(cells) == 3 else "")
 
 
