@@ -299,7 +299,7 @@ def test_days_added_within_the_months_plan_only_their_outputs_and_equal_a_full_b
     other entries kept from the files; what it writes is what a full build writes, and it
     counts every output the site has."""
     monkeypatch.setattr(reader, "SOURCE_NEWEST", newest)  # past it, a page per month
-    monkeypatch.setattr(search, "RECENT", recent)
+    monkeypatch.setattr(search, "RECENT_SPAN", recent)
     scopes: list[Scope | None] = []
     real = Scope.of
     monkeypatch.setattr(
@@ -497,11 +497,11 @@ def postings_of(root: Path) -> dict[str, list[int]]:
 def test_new_days_go_to_the_recent_segment_and_equal_a_full_build(
     config: Config, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Past two spans of RECENT articles, new articles are indexed in the small recent
+    """Past two spans of RECENT_SPAN articles, new articles are indexed in the small recent
     segment: a day added rewrites its parts and none of the base's, until a whole span
     joins the base. Each time the files are those of a full build, and the index holds
     what one undivided index holds."""
-    monkeypatch.setattr(search, "RECENT", 16)
+    monkeypatch.setattr(search, "RECENT_SPAN", 16)
     ingest_file(config, store, write_day(tmp_path, DAY, 40, 0), now=NOW)
     build(config, store, NOW)  # 40 articles: a base of 32, 8 recent
     meta = json.loads((config.output_dir / "search" / "meta.json").read_bytes())
@@ -519,7 +519,7 @@ def test_new_days_go_to_the_recent_segment_and_equal_a_full_build(
         before = after
     segmented = postings_of(config.output_dir)
     assert made_whole(config, store) == before
-    monkeypatch.setattr(search, "RECENT", 1 << 30)  # one undivided index of the same store
+    monkeypatch.setattr(search, "RECENT_SPAN", 1 << 30)  # one undivided index of the same store
     shutil.rmtree(config.output_dir)
     build(config, store, NOW, full=True)
     assert "recent" not in json.loads((config.output_dir / "search" / "meta.json").read_bytes())
@@ -533,7 +533,7 @@ def test_the_last_ids_kept_for_a_day_s_build_are_a_cache_it_can_do_without(
     next (so that it need not read their lists): they are the part's own, and a kept file
     that is damaged, or was made from other bytes (a killed build's, a file edited), is not
     used."""
-    monkeypatch.setattr(search, "RECENT", 16)
+    monkeypatch.setattr(search, "RECENT_SPAN", 16)
     ingest_file(config, store, write_day(tmp_path, DAY, 40, 0), now=NOW)
     build(config, store, NOW)
     kept = cache_home() / "search-lasts"

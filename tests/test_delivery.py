@@ -37,7 +37,7 @@ from conftest import NOW, make_config
 from publisher.articles.ingest import ingest_file
 from publisher.cli import main
 from publisher.config import Config
-from publisher.delivery.engine import Policy, SendReport, deliver, send_day
+from publisher.delivery.engine import RetryPolicy, SendReport, deliver, send_day
 from publisher.delivery.settle import settle
 from publisher.delivery.smtp import Smtp
 from publisher.delivery.transport import Handover, Managed, Meanwhile, nothing
@@ -134,7 +134,7 @@ def test_everyone_gets_one_whole_mail_in_their_script(
     assert len({item.peer for item in server.handler.received}) == 1, "one connection"
 
     again = run(config, store)
-    assert (again.sent, again.skipped, again.renders) == (0, 12, 2)
+    assert (again.sent, again.done_before, again.renders) == (0, 12, 2)
     assert server.handler.count() == 12, "nobody is mailed twice"
 
 
@@ -166,7 +166,7 @@ def test_still_deferred_after_max_attempts_goes_out_on_the_next_run(
     assert row["last_error"].startswith("451")
 
     second = run(config, store)
-    assert (second.sent, second.deferred, second.skipped) == (1, 0, 3)
+    assert (second.sent, second.deferred, second.done_before) == (1, 0, 3)
     assert server.handler.count("reader1@example.org") == 1
     assert server.handler.count() == 4
 
@@ -214,7 +214,7 @@ def test_an_answer_lost_after_the_data_is_uncertain_and_never_resent(
     assert server.handler.count("reader2@example.org") == 1
 
     again = run(config, store)
-    assert (again.sent, again.uncertain, again.skipped) == (0, 0, 4)
+    assert (again.sent, again.uncertain, again.done_before) == (0, 0, 4)
     assert server.handler.count("reader2@example.org") == 1
     ((address, message_id, _),) = [
         (row.email, row.message_id, row.reason) for row in store.uncertain_deliveries(DAY)
@@ -420,7 +420,7 @@ def test_a_stop_request_cuts_a_backoff_wait_short(
         subscribers.active(store),
         Smtp(config.delivery.smtp),
         now=NOW,
-        policy=Policy(backoff=3600.0),
+        policy=RetryPolicy(backoff=3600.0),
         stop=stop,
         sleep=sleep,
     )
@@ -676,8 +676,8 @@ def test_send_command_exit_status_says_the_state_of_the_day(
     server.handler.plan("reader2@example.org", DROP_AFTER_DATA)
     server.handler.plan("reader3@example.org", DEFER, DEFER, DEFER)
     server.handler.plan("reader4@example.org", DROP_AFTER_DATA)
-    quick = Policy(max_attempts=3, max_consecutive_failures=10, backoff=0.01)
-    monkeypatch.setattr(Policy, "from_config", lambda config: quick)  # it really waits
+    quick = RetryPolicy(max_attempts=3, max_consecutive_failures=10, backoff=0.01)
+    monkeypatch.setattr(RetryPolicy, "from_config", lambda config: quick)  # it really waits
 
     code, out = cli(config, capsys, "--date", DAY.isoformat())
     assert code == 1

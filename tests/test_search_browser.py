@@ -96,7 +96,7 @@ def test_no_results_and_an_empty_query(base: str, tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def segmented(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A site whose index has a recent segment: RECENT of 2, five articles, the last alone
+    """A site whose index has a recent segment: RECENT_SPAN of 2, five articles, the last alone
     in the recent segment."""
     config: Config = make_config(tmp_path_factory.mktemp("segmented"))
     more = [
@@ -104,7 +104,7 @@ def segmented(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         ("記憶體大廠宣布擴產", "新廠明年投產，記憶體供給可望增加。", "戊報"),
     ]
     with pytest.MonkeyPatch.context() as patch, Store(config.database) as store:
-        patch.setattr(search, "RECENT", 2)
+        patch.setattr(search, "RECENT_SPAN", 2)
         for offset, item in enumerate([*ARTICLES, *more]):
             store_day(config, store, [item], NOW.date() - dt.timedelta(days=10 - offset))
         build(config, store, NOW)

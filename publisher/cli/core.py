@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from publisher.store import Store
 
 T = TypeVar("T")
-RECENT = 14  # dates shown in full by `status`
+DATES_SHOWN = 14  # dates shown in full by `status`
 
 
 def _bar(label: str, unit: str) -> Callable[[Sequence[T]], Iterable[T]]:
@@ -93,10 +93,10 @@ def _status(_: argparse.Namespace, config: Config) -> int:
 def _print_articles(store: Store) -> None:
     by_date = store.counts_by_date()
     print(f"articles: {sum(each.count for each in by_date)} on {len(by_date)} dates")
-    for day in by_date[:RECENT]:
+    for day in by_date[:DATES_SHOWN]:
         print(f"  {day.name}  {day.count}")
-    if len(by_date) > RECENT:
-        print(f"  … {len(by_date) - RECENT} earlier dates")
+    if len(by_date) > DATES_SHOWN:
+        print(f"  … {len(by_date) - DATES_SHOWN} earlier dates")
     print("sources:")
     for source in store.counts_by_source():
         print(f"  {source.count:5d}  {source.name}")
@@ -119,7 +119,7 @@ def _print_mail(store: Store, editions: Editions) -> None:
     counted = ", ".join(f"{n} {status} {edition}" for (status, edition), n in people.items())
     print("subscribers: " + (counted or "none"))
     for kind in DigestKind:
-        days = store.delivery_days(RECENT, kind=kind)
+        days = store.delivery_days(DATES_SHOWN, kind=kind)
         heading = "digests sent:" if kind is DigestKind.DAILY else "weekly digests sent:"
         if days or kind is DigestKind.DAILY:
             print(heading + ("" if days else " none"))

@@ -43,7 +43,7 @@ from typing import Protocol
 from publisher.config import Config
 from publisher.delivery.backends import open_transport
 from publisher.delivery.queue import LEASE_SECONDS, LostClaim, Queue
-from publisher.delivery.transport import Scope, SendFailure, Transport
+from publisher.delivery.transport import FailureScope, SendFailure, Transport
 from publisher.errors import PublisherError
 from publisher.mail import preferences, subscribers
 from publisher.mail.digest import prepare_digest, prepare_weekly
@@ -73,14 +73,14 @@ class SendReport:
     failed: int = 0  # refused for good in this run (5xx, or the mail could not be built)
     uncertain: int = 0  # newly uncertain in this run: may or may not have arrived
     deferred: int = 0  # still queued at the end: the next `send` of the day retries them
-    skipped: int = 0  # already sent, failed or uncertain before this run
+    done_before: int = 0  # already sent, failed, uncertain or skipped before this run
     withdrawn: int = 0  # queued, but no longer subscribed when their turn came
     stopped: bool = False  # the run ended early; `reason` says why
     reason: str = ""
     seconds: float = 0.0
     renders: int = 0
     empty: bool = False  # the day has no articles: nothing was queued or sent
-    quiet: int = 0  # skipped in this run: none of the reader's sources is in the digest
+    skipped: int = 0  # skipped in this run: none of the reader's sources is in the digest
     kind: DigestKind = DigestKind.DAILY  # weekly: `day` is the week's Monday
     weekly: SendReport | None = None  # the weekly digest, sent the same day
 
@@ -97,7 +97,7 @@ class SendReport:
 
 
 @dataclass(frozen=True)
-class Policy:
+class RetryPolicy:
     max_attempts: int = 5  # per mail and run, for temporary failures
     max_consecutive_failures: int = 10  # server failures in a row before the run stops
     backoff: float = 1.0  # seconds before the first retry; doubles each time
@@ -105,7 +105,7 @@ class Policy:
     max_wait: float = 120.0  # seconds of waiting for the relay in one run, in all
 
     @classmethod
-    def from_config(cls, config: Config) -> Policy:
+    def from_config(cls, config: Config) -> RetryPolicy:
         smtp = config.delivery.smtp
         return cls(smtp.max_attempts, smtp.max_consecutive_failures, max_wait=smtp.max_wait_seconds)
 
@@ -138,7 +138,7 @@ class _Run:
         digest: Digest,
         people: dict[int, Subscriber],
         transport: Transport,
-        policy: Policy,
+        policy: RetryPolicy,
         stop: threading.Event,
         clock: Clock,
         sleep: Sleep,
@@ -146,7 +146,7 @@ class _Run:
         self.queue, self.digest, self.people = queue, digest, people
         self.transport, self.policy = transport, policy
         self.stop, self.clock, self.sleep = stop, clock, sleep
-        self.sent = self.failed = self.uncertain = self.withdrawn = self.quiet = 0
+        self.sent = self.failed = self.uncertain = self.withdrawn = self.skipped = 0
         self.in_a_row = 0  # server failures since the last sign the server works
         self.pause_until = 0.0
         self.waited = 0.0  # seconds spent waiting for the relay, against policy.max_wait
@@ -262,7 +262,7 @@ class _Run:
             return
         if letter is None:
             self.queue.settle(delivery_id, DeliveryStatus.SKIPPED, "nothing from their sources")
-            self.quiet += 1
+            self.skipped += 1
             return
         self.queue.keep_lease()
         # Committed while the transport talks; it waits for it before the point of no return.
@@ -288,14 +288,14 @@ class _Run:
         self, delivery_id: int, subscriber_id: int, tries: int, recipient: str, failure: SendFailure
     ) -> None:
         log.warning("%s: %s", recipient, failure.reply)
-        if failure.scope is Scope.RECIPIENT:
+        if failure.scope is FailureScope.RECIPIENT:
             self.in_a_row = 0  # the server is working: it judged this address
         else:
             self._server_trouble(failure)
         if failure.maybe_delivered:
             self.queue.settle(delivery_id, DeliveryStatus.UNCERTAIN, failure.reply)
             self.uncertain += 1
-        elif not failure.temporary and failure.scope is not Scope.SERVER:
+        elif not failure.temporary and failure.scope is not FailureScope.SERVER:
             self.queue.settle(delivery_id, DeliveryStatus.FAILED, failure.reply)
             self.failed += 1
         else:
@@ -324,7 +324,7 @@ def deliver(
     transport: Transport,
     *,
     now: dt.datetime,
-    policy: Policy | None = None,
+    policy: RetryPolicy | None = None,
     stop: threading.Event | None = None,
     clock: Clock = time.monotonic,
     sleep: Sleep | None = None,
@@ -352,13 +352,13 @@ def deliver(
         DeliveryStatus.UNCERTAIN,
         DeliveryStatus.SKIPPED,
     )
-    skipped = sum(before[status] for status in done) - uncertain
+    done_before = sum(before[status] for status in done) - uncertain
     run = _Run(
         queue,
         digest,
         {person.id: person for person in (people if active is None else active)},
         transport,
-        policy or Policy(),
+        policy or RetryPolicy(),
         stop,
         clock,
         sleep or stop.wait,
@@ -372,13 +372,13 @@ def deliver(
         failed=run.failed,
         uncertain=uncertain + run.uncertain,
         deferred=queue.counts()[DeliveryStatus.QUEUED],
-        skipped=skipped,
+        done_before=done_before,
         withdrawn=withdrawn + run.withdrawn,
         stopped=bool(run.halt),
         reason=run.halt,
         seconds=clock() - started,
         renders=digest.renders,
-        quiet=run.quiet,
+        skipped=run.skipped,
         kind=kind,
     )
     log.debug("send %s: %s", day, report)
@@ -410,7 +410,7 @@ def send_day(
         deliver,
         store,
         now=now,
-        policy=Policy.from_config(config),
+        policy=RetryPolicy.from_config(config),
         stop=stop,
         clock=clock,
         sleep=sleep,

@@ -14,7 +14,7 @@ from publisher.config import Config
 from publisher.files import write_if_changed
 from publisher.mail import weekly
 from publisher.mail.sources import DigestSources
-from publisher.mail.view import DigestView, archive_path, render_archive
+from publisher.mail.view import DigestView, digest_page_path, render_archive
 from publisher.records import Edition
 from publisher.site.discovery import og_locales
 from publisher.site.feeds import FeedEntry, atom_feed, edition_feed_meta, page_links
@@ -24,7 +24,7 @@ from publisher.store import Store
 
 def _feed_entry(env: jinja2.Environment, site: Site, view: DigestView) -> FeedEntry:
     return FeedEntry(
-        id=site.feed_id(archive_path(site, view.edition, view.day, view.first_day)),
+        id=site.feed_id(digest_page_path(site, view.edition, view.day, view.first_day)),
         title=view.subject,
         published=view.updated,
         updated=view.updated,
@@ -47,7 +47,7 @@ def _digest_feed(sources: DigestSources, edition: Edition, views: Sequence[Diges
         edition,
         path=feed(edition),
         path_in=feed,
-        page_path=archive_path(site, edition, newest.day, newest.first_day),
+        page_path=digest_page_path(site, edition, newest.day, newest.first_day),
         title=newest.feed_title,
     )
     return atom_feed(meta, [_feed_entry(sources.env, site, view) for view in views])
@@ -97,7 +97,7 @@ def _write(
     for edition in sources.site.editions:
         for each, by_edition in views.items():
             view = by_edition[edition]
-            path = archive_path(sources.site, edition, view.day, view.first_day)
+            path = digest_page_path(sources.site, edition, view.day, view.first_day)
             write_if_changed(
                 config.output_dir / path,
                 render_archive(sources.env, sources.site, view, og_names),

@@ -28,7 +28,7 @@ from publisher.records import Article, Edition, Letter, Subscriber
 from publisher.site.paths import Site
 from publisher.store import Store
 
-Render = Callable[[Edition, frozenset[str]], LetterTemplate]
+LetterRender = Callable[[Edition, frozenset[str]], LetterTemplate]
 
 
 class PreparedDigest:
@@ -38,7 +38,7 @@ class PreparedDigest:
     def __init__(
         self,
         label: str,
-        render: Render,
+        render: LetterRender,
         sources: frozenset[str],
         opted_out: Mapping[int, frozenset[str]],
         *,
@@ -183,7 +183,9 @@ def _prepared(
         shown = [e for e in by_edition[edition] if e.article.original.source in chosen]
         return _template(config, sources, sources.view(edition, day, shown, weekly_from), now)
 
-    label = f"weekly.{weekly.label(weekly_from)}" if weekly_from else f"digest.{day.isoformat()}"
+    label = (
+        f"weekly.{weekly.week_label(weekly_from)}" if weekly_from else f"digest.{day.isoformat()}"
+    )
     return PreparedDigest(
         label,
         render,

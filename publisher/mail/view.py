@@ -123,7 +123,7 @@ def _item(site: Site, rendition: Rendition, excerpt_chars: int) -> DigestItem:
     )
 
 
-def archive_path(site: Site, edition: Edition, day: dt.date, first_day: dt.date | None) -> str:
+def digest_page_path(site: Site, edition: Edition, day: dt.date, first_day: dt.date | None) -> str:
     """The web page of a daily digest, or with `first_day` of the weekly one."""
     return (
         site.weekly_digest_path(edition, first_day) if first_day else site.digest_path(edition, day)
@@ -148,9 +148,9 @@ def digest_view(
         site_title=site_title,
         items=items,
         updated=max(rendition.article.published for rendition in day_renditions),
-        archive_url=site.url(archive_path(site, edition, day, first_day)),
+        archive_url=site.url(digest_page_path(site, edition, day, first_day)),
         others=tuple(
-            (each, site.url(archive_path(site, each, day, first_day)))
+            (each, site.url(digest_page_path(site, each, day, first_day)))
             for each in site.others(edition)
         ),
         feed_url=site.url(feed),
@@ -184,7 +184,7 @@ def render_archive(
     them so); the page links with relative ones, but for the canonical URLs of itself and
     its twin, which search engines want absolute. `og_names`: Open Graph's names of the two
     editions, for the page's sharing tags."""
-    page = archive_path(site, view.edition, view.day, view.first_day)
+    page = digest_page_path(site, view.edition, view.day, view.first_day)
 
     def link(url: str) -> str:
         return site.relative_url(url, page)

@@ -36,7 +36,7 @@ def days_of(monday: dt.date) -> list[dt.date]:
     return [monday + dt.timedelta(days=n) for n in range(DAYS)]
 
 
-def label(monday: dt.date) -> str:
+def week_label(monday: dt.date) -> str:
     """The week as people write it: 2026-W48."""
     year, week, _ = monday.isocalendar()
     return f"{year}-W{week:02d}"

@@ -158,7 +158,7 @@ def scheduled_run(daemon: Daemon) -> None:
 
 def catch_up_due(config: Config, at: dt.time | None) -> bool:
     with Store(config.database) as store:
-        return daily.due(store, config.now(), config, at)
+        return daily.run_due(store, config.now(), config, at)
 
 
 def new_scheduler(config: Config) -> BackgroundScheduler:

@@ -24,7 +24,7 @@ import jinja2
 from publisher.records import Edition, Rendition
 from publisher.site import feeds
 from publisher.site.feeds import ATOM_TYPE, Link
-from publisher.site.grouping import Groups, Month, by_month, label, month_of
+from publisher.site.grouping import Groups, Month, by_month, month_label, month_of
 from publisher.site.outputs import Added, Output, Render, Scope
 from publisher.site.paths import Site
 
@@ -37,7 +37,7 @@ def months_between(first: Month, last: Month) -> list[Month]:
 
 
 def archive_path(edition: Edition, month: Month, source: str | None = None) -> str:
-    name = f"{label(month)}.xml"
+    name = f"{month_label(month)}.xml"
     if source is None:
         return f"{edition}/archive/{name}"
     return f"{edition}/archive/sources/{Site.source_slug(source)}/{name}"
@@ -82,7 +82,7 @@ class _Series:
         path, month = self.path(self.months[at]), self.months[at]
         return feeds.FeedMeta(
             id=site.feed_id(path),
-            title=f"{name} · {label(month)}",
+            title=f"{name} · {month_label(month)}",
             subtitle="",
             lang=self.edition.tag,
             self_url=site.url(path),

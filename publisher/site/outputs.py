@@ -10,7 +10,7 @@ from pathlib import Path
 
 from publisher.errors import PublisherError
 from publisher.records import ArticleRef, Edition, Rendition
-from publisher.site.grouping import label, month_of
+from publisher.site.grouping import month_label, month_of
 
 Render = Callable[[Sequence[Rendition]], bytes]
 # The renditions of an output's keys a slice at a time, each slice laid out as `Render` gets
@@ -124,7 +124,7 @@ class Scope:
 
     def labels(self) -> frozenset[str]:
         """Its months as YYYY-MM."""
-        return frozenset(map(label, self.months))
+        return frozenset(map(month_label, self.months))
 
 
 def _months(index: Sequence[ArticleRef]) -> tuple[tuple[int, int], tuple[int, int]]:

@@ -15,12 +15,10 @@ import jinja2
 
 from publisher.records import Article, Edition, Rendition, Script
 from publisher.site.discovery import og_locales
-from publisher.site.outputs import Added, Slices, not_as_written
+from publisher.site.outputs import Added, Render, Slices, not_as_written
 from publisher.site.paths import Site
 from publisher.site.reader_words import READER_WORDS
 from publisher.words import WORDS
-
-Render = Callable[[Sequence[Rendition]], bytes]
 
 STYLESHEET = "style.css"  # one for every page, so browsers and CDNs cache it once
 

@@ -13,7 +13,7 @@ from publisher.config import Config
 from publisher.records import ArticleRef, Edition, Rendition, Script
 from publisher.site import discovery, history, search
 from publisher.site.discovery import og_locales
-from publisher.site.grouping import Groups, label
+from publisher.site.grouping import Groups, month_label
 from publisher.site.outputs import Added, Output, Scope, written_before
 from publisher.site.pages import Pages, kept_entries
 from publisher.site.paths import Site
@@ -43,7 +43,7 @@ def outputs(
     plan += history.outputs(site, env, summary_chars, groups, per_source, added, scope)
     by_source = {source: groups.keys_of(source) for source in groups.sources}
     months = {
-        source: {label(month): keys for month, keys in by_source_month.items()}
+        source: {month_label(month): keys for month, keys in by_source_month.items()}
         for source, by_source_month in groups.source_months.items()
     }
     days = tuple(day.isoformat() for day in groups.days)

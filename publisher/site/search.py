@@ -13,11 +13,11 @@ Files, below the output folder:
   `parts` is n, as `{term: [first id, gap, gap, …]}`. A query fetches one part per term;
   the number of parts grows with the archive, so a part stays small;
 - `search/recent/<parts>/<n>.json`: the same for the recent segment, once the archive
-  holds two spans of RECENT articles: the ids past the base's last whole span. A query
+  holds two spans of RECENT_SPAN articles: the ids past the base's last whole span. A query
   fetches one part of each segment per term;
-- `search/<script>/docs/<n>.json`: what a result shows (path, title, source, date, body)
-  for articles n·CHUNK … n·CHUNK+CHUNK−1, plus the edits that turn the text into the other
-  script, so the browser can mark a match made in that script.
+- `search/<edition>/docs/<n>.json`: what a result shows (path, title, source, date, body)
+  for the DOCS_PER_FILE articles from n·DOCS_PER_FILE on, plus the edits that turn the text
+  into the other script, so the browser can mark a match made in that script.
 
 Article ids count up in the order articles were stored (by store generation; within one,
 oldest day first and batch order), so new articles append ids whatever their date: they
@@ -25,7 +25,7 @@ change the last chunk, the parts their terms fall in, and meta.json. A build tha
 articles appends their postings to the parts the last build wrote (the same bytes a whole
 computation gives) instead of reading every article again: those of the base while it is
 the whole index, then those of the recent segment, a few small files. The base is made
-again when a span of RECENT articles joins it. Appending to a term's list needs its last
+again when a span of RECENT_SPAN articles joins it. Appending to a term's list needs its last
 id, the sum of the list: a cache (`_Lasts`) keeps them, so that a day's build does not
 read lists that grow with the recent segment. Otherwise pure: renditions in, bytes out.
 """
@@ -58,11 +58,11 @@ from publisher.site.paths import Site
 
 log = logging.getLogger(__name__)
 
-CHUNK = 32  # articles per document chunk: a page of results fetches a few small files
+DOCS_PER_FILE = 32  # articles per document chunk: a page of results fetches a few small files
 # Articles in a span of the recent segment: the newest articles are indexed apart from the
-# base, in part_count(RECENT) small parts, so adding a day rewrites those, not thousands of
+# base, in part_count(RECENT_SPAN) small parts, so adding a day rewrites those, not thousands of
 # the base's; a whole span joins the base, which is then made again.
-RECENT = 4096
+RECENT_SPAN = 4096
 TARGET_PER_PART = 48  # articles per postings part, on average: see part_count()
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _TOKEN = re.compile(rf"[{_HAN}]+|(?:(?![{_HAN}])[^\W_])+")
@@ -264,10 +264,10 @@ def _docs(site: Site, chosen: Sequence[Rendition]) -> bytes:
 
 def base_end(count: int) -> int:
     """Where the base segment of an index of `count` articles ends: the archive less the
-    RECENT most recent span, once there are two; before, the base holds every article."""
-    if count < 2 * RECENT:
+    RECENT_SPAN most recent span, once there are two; before, the base holds every article."""
+    if count < 2 * RECENT_SPAN:
         return count
-    return count - count % RECENT
+    return count - count % RECENT_SPAN
 
 
 def outputs(
@@ -287,15 +287,15 @@ def outputs(
     old: int | None = count - len(added or ())
     if not (added and root and set(keys[old:]) == added):
         old = None
-    parts, recent_parts = part_count(base), part_count(RECENT)
-    meta: dict[str, object] = {"count": count, "chunk": CHUNK, "parts": parts, "version": 1}
+    parts, recent_parts = part_count(base), part_count(RECENT_SPAN)
+    meta: dict[str, object] = {"count": count, "chunk": DOCS_PER_FILE, "parts": parts, "version": 1}
     if base < count:
         meta["recent"] = {"from": base, "parts": recent_parts}
     first, *others = site.editions
     editions = (first, *others)
     plan = [Output("search/meta.json", (repr(meta),), first, lambda _: _json(meta))]
     # The base takes appends only while it is the whole index; once a recent segment
-    # exists, the base changes when a span of RECENT joins it, and is then made whole.
+    # exists, the base changes when a span of RECENT_SPAN joins it, and is then made whole.
     appendable = old is not None and base == count and part_count(old) == parts
     since = old if appendable else None
     # Within a scope, a base that neither takes the new articles nor grew by a span shows
@@ -309,19 +309,19 @@ def outputs(
         since = old if appendable else None
         plan += _segment(keys[base:], base, recent, recent_parts, editions, since, root)
     # Within a scope, the chunks before the new articles' show what they showed.
-    since_chunk = old - old % CHUNK if scope and old is not None else 0
+    since_chunk = old - old % DOCS_PER_FILE if scope and old is not None else 0
     for edition in site.editions:
         # Marks a match typed in the other script: the edits to its first edition's text.
         twin = (site.editions.default(edition.script.twin),)
         plan += [
             Output(
-                f"search/{edition}/docs/{start // CHUNK}.json",
-                keys[start : start + CHUNK],
+                f"search/{edition}/docs/{start // DOCS_PER_FILE}.json",
+                keys[start : start + DOCS_PER_FILE],
                 edition,
                 lambda chosen: _docs(site, chosen),
                 twin,
             )
-            for start in range(since_chunk, len(keys), CHUNK)
+            for start in range(since_chunk, len(keys), DOCS_PER_FILE)
         ]
     return plan
 
