@@ -73,7 +73,7 @@ def test_a_new_article_moves_the_generation_a_duplicate_does_not(
 
 def test_a_store_at_version_1_upgrades_keeping_its_rows(tmp_path: Path, news_path: Path) -> None:
     config = make_config(tmp_path)
-    old = SqliteDatabase(config.database.path)
+    old = SqliteDatabase(config.storage.path)
     with old.transaction():
         for statement in migrations.STEPS[0].statements("sqlite"):
             old.execute(statement)
@@ -84,7 +84,7 @@ def test_a_store_at_version_1_upgrades_keeping_its_rows(tmp_path: Path, news_pat
         )
         old.execute("INSERT INTO outputs (path, fingerprint) VALUES ('index.html', 'old')")
     old.close()
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         assert store.schema_version == migrations.LATEST
         last = store.last_build()
         assert last is not None and (last.written, last.unchanged, last.generation) == (40, 2, -1)
@@ -114,7 +114,7 @@ def progress(todo):
 site_build.GROUP_KEYS = site_build.COMMIT_FILES = 4
 settings = config_module.load(Path(sys.argv[1]))
 now = dt.datetime(2025, 12, 15, 8, tzinfo=settings.site.zone)
-with Store(settings.database) as store:
+with Store(settings.storage) as store:
     site_build.build(settings, store, now, progress)
 """
 
@@ -125,13 +125,13 @@ def test_a_build_killed_midway_leaves_whole_files_and_the_next_build_finishes(
     (tmp_path / "reference").mkdir()
     (tmp_path / "killed").mkdir()
     reference = make_config(tmp_path / "reference")
-    with Store(reference.database) as store:
+    with Store(reference.storage) as store:
         ingest_file(reference, store, news_path, day=DAY, now=NOW)
         build(reference, store, NOW)
     complete = files_of(reference.output_dir)
 
     config = make_config(tmp_path / "killed")
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         ingest_file(config, store, news_path, day=DAY, now=NOW)
     killed = subprocess.run(
         [sys.executable, "-c", _KILLED_BUILD, str(config.root / "config.toml")],
@@ -143,7 +143,7 @@ def test_a_build_killed_midway_leaves_whole_files_and_the_next_build_finishes(
     assert 0 < len(seen) < len(complete), "the kill did not land mid-build"
     # Every file a reader can see is whole: exactly what a complete build writes.
     assert {name: complete[name] for name in seen} == seen
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         assert store.last_build() is None  # nothing recorded: the next build redoes it all
         build(config, store, NOW)
     assert files_of(config.output_dir) == complete
@@ -376,7 +376,7 @@ def progress(todo):
 
 site_build.GROUP_KEYS = site_build.COMMIT_FILES = 20
 now = dt.datetime(2025, 12, 15, 8, tzinfo=settings.site.zone)
-with Store(settings.database) as store:
+with Store(settings.storage) as store:
     site_build.build(settings, store, now, progress)
 """
 
@@ -455,7 +455,7 @@ search._Postings._spill = spill_and_die
 search.SPILL_POSTINGS = 500
 settings = config_module.load(Path(sys.argv[1]))
 now = dt.datetime(2025, 12, 15, 8, tzinfo=settings.site.zone)
-with Store(settings.database) as store:
+with Store(settings.storage) as store:
     site_build.build(settings, store, now)
 """
 

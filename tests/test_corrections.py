@@ -121,7 +121,7 @@ def test_conversions_diff_shows_an_editor_what_a_new_term_changes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = make_config(tmp_path)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         store_day(config, store, [CHIP, WEATHER])
     path = tmp_path / "config.toml"
     path.write_text(

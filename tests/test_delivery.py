@@ -71,7 +71,7 @@ def server() -> Iterator[SmtpServer]:
 @pytest.fixture
 def setup(tmp_path: Path, server: SmtpServer, news_path: Path) -> Iterator[tuple[Config, Store]]:
     config = smtp_config(tmp_path, server.port)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         ingest_file(config, store, news_path, day=DAY, now=NOW)
         yield config, store
 
@@ -233,7 +233,7 @@ def test_a_run_waits_no_longer_than_max_wait_seconds_in_all(
     """An unreachable relay: the run gives up once its back-off would pass the cap, leaving
     every row queued, instead of holding the store for the whole back-off (1+2+…+256 s)."""
     config = smtp_config(tmp_path, free_port(), max_consecutive_failures=50, max_wait_seconds=5)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         ingest_file(config, store, news_path, day=DAY, now=NOW)
         add_people(store, 3)
         clock = FakeClock()
@@ -249,7 +249,7 @@ def test_a_dead_server_stops_the_run_cleanly_and_the_next_run_resumes(
 ) -> None:
     port = free_port()
     config = smtp_config(tmp_path, port)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         ingest_file(config, store, news_path, day=DAY, now=NOW)
         people = add_people(store, 6)
         clock = FakeClock()
@@ -288,7 +288,7 @@ def test_a_sender_address_the_server_cannot_take_stops_the_run(
         config = make_config(tmp_path, smtp)
         digest = dataclasses.replace(config.digest, from_address="新聞 <digest@例子.tw>")
         config = dataclasses.replace(config, digest=digest)
-        with Store(config.database) as store:
+        with Store(config.storage) as store:
             ingest_file(config, store, news_path, day=DAY, now=NOW)
             add_people(store, 3)
             report = run(config, store)
@@ -570,7 +570,7 @@ def test_the_relay_has_no_mail_whose_hand_over_is_not_committed(
     class Probe(Handler):
         async def handle_DATA(self, *args: Any) -> str:
             envelope = args[2]
-            with Store(config.database) as other:  # another connection: committed rows only
+            with Store(config.storage) as other:  # another connection: committed rows only
                 state = rows(other)
             unrecorded.extend(r for r in envelope.rcpt_tos if not state[r]["message_id"])
             return await super().handle_DATA(*args)
@@ -620,7 +620,7 @@ def test_kill_9_mid_list_then_rerun_mails_everyone_exactly_once(
             server.terminate()
             server.wait(timeout=10)
 
-    with Store(smtp_config(tmp_path, port).database) as store:
+    with Store(smtp_config(tmp_path, port).storage) as store:
         state = rows(store)
     statuses = Counter(row["status"] for row in state.values())
     assert statuses["uncertain"] <= 1
@@ -639,7 +639,7 @@ def kill_then_rerun(
     tmp_path: Path, news_path: Path, maildir: Path, port: int
 ) -> tuple[list[Subscriber], subprocess.CompletedProcess[str]]:
     config = smtp_config(tmp_path, port)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         ingest_file(config, store, news_path, day=DAY, now=NOW)
         people = add_people(store, 200)
     command = [sys.executable, "-m", "publisher", "--config", str(config.root / "config.toml")]

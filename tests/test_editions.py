@@ -56,7 +56,7 @@ def site(tmp_path: Path, news_path: Path) -> Config:
     config = make_config(tmp_path, EDITIONS)
     args = ["--config", str(tmp_path / "config.toml")]
     assert main([*args, "ingest", str(news_path), "--date", DAY.isoformat()]) == 0
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         store_day(config, store, [SIMPLIFIED], DAY)
         build(config, store, NOW)
         write_archive(config, store, DAY)
@@ -184,7 +184,7 @@ def test_script_still_names_an_edition_as_a_deprecated_alias(
     assert main([*args, "add", "b@example.org", "--script", "zh-Hant-HK"]) == 0
     assert main([*args, "set", "b@example.org", "--script", "cn"]) == 0
     assert "b@example.org: zh-Hans-CN, daily" in capsys.readouterr().out
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         people = {person.email: person for person in subscribers.everyone(store)}
     assert people["a@example.org"].edition == "zh-Hant-HK"
     assert people["b@example.org"].edition == "zh-Hans-CN"
@@ -243,7 +243,7 @@ def test_serve_leads_each_reader_to_their_regional_edition_and_its_form(site: Co
         assert 'value="cn"> 简体中文（中国大陆）' in form
         done = client.post("/subscribe", "email=new%40example.org&script=hk")
         assert done.status == 200
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         person = next(p for p in store.subscribers() if p.email == "new@example.org")
     assert (person.script, person.edition) == ("zh-Hant", "zh-Hant-HK")
     [mail] = [m for to, m in outbox(site).items() if to == "new@example.org"]

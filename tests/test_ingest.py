@@ -193,7 +193,7 @@ def test_an_outcome_is_told_once_it_is_committed(
     files = [_day_file(config.root, name, 2) for name in ("甲檔", "乙檔", "丙檔", "丁檔")]
     refuse_articles(store, "NEW.position = 7")
     told = []
-    with Store(config.database) as other:
+    with Store(config.storage) as other:
         with pytest.raises(StorageError, match="disk on fire"):
             for outcome in ingest_files(config, store, files, day=DAY, now=NOW):
                 told.append(outcome.path)
@@ -260,7 +260,7 @@ def test_a_big_ingest_converts_as_a_small_one(
     config = make_config(tmp_path, '[scripts]\nprotected_terms = ["台積電", "台积电"]\n')
     path = _mixed(tmp_path, ingest.WORKER_AFTER + 300)
     scripts = Scripts.from_config(config)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         outcome = ingest_file(config, store, path, day=DAY, now=NOW)
         assert (outcome.added, outcome.error) == (ingest.WORKER_AFTER + 300, None)
         twins = {}

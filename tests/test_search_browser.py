@@ -36,7 +36,7 @@ ARTICLES = [
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     config: Config = make_config(tmp_path_factory.mktemp("search"))
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         for offset, item in enumerate(ARTICLES):
             store_day(config, store, [item], NOW.date() - dt.timedelta(days=offset))
         build(config, store, NOW)
@@ -103,7 +103,7 @@ def segmented(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         ("颱風路徑偏北", "氣象署表示颱風可能在週末接近北部海面。", "丁台"),
         ("記憶體大廠宣布擴產", "新廠明年投產，記憶體供給可望增加。", "戊報"),
     ]
-    with pytest.MonkeyPatch.context() as patch, Store(config.database) as store:
+    with pytest.MonkeyPatch.context() as patch, Store(config.storage) as store:
         patch.setattr(search, "RECENT_SPAN", 2)
         for offset, item in enumerate([*ARTICLES, *more]):
             store_day(config, store, [item], NOW.date() - dt.timedelta(days=10 - offset))

@@ -354,7 +354,7 @@ def test_cli_import_reports_bad_rows(config: Config, tmp_path: Path, capsys) -> 
     assert run(config, "subscribers", "import", str(path)) == 1
     out, err = capsys.readouterr()
     assert f"{path}:5: " in err and "3 added" in out
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         assert len(subscribers.active(store)) == 3
 
 

@@ -33,7 +33,7 @@ def _bounces(args: argparse.Namespace, config: Config) -> int:
     from publisher.store import Store
 
     limit = returns.SoftBounceLimit(config.bounces.soft_limit, config.bounces.soft_days)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         counted = returns.apply_all(
             store,
             bounces.read_paths(args.paths),

@@ -15,7 +15,7 @@ def _diff(args: argparse.Namespace, config: Config) -> int:
     from publisher.store import Store
 
     scripts, editions = Scripts.from_config(config), Editions.from_config(config)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         convert_missing(store, scripts, editions, config.now())
         shown = 0
         for correction in corrections(store, scripts, editions):

@@ -52,7 +52,7 @@ def _ingest(args: argparse.Namespace, config: Config) -> int:
     from publisher.store import Store
 
     failed = 0
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         files = _bar("ingest", "file")(args.files)
         for outcome in ingest_files(config, store, files, day=args.date, now=config.now()):
             path = outcome.path
@@ -73,7 +73,7 @@ def _build(args: argparse.Namespace, config: Config) -> int:
     from publisher.site.build import build
     from publisher.store import Store
 
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         report = build(config, store, config.now(), progress=_bar("build", "file"), full=args.full)
     print(
         f"{config.output_dir}: {report.written} files written, {report.unchanged} unchanged "
@@ -84,7 +84,7 @@ def _build(args: argparse.Namespace, config: Config) -> int:
 
 def _status(_: argparse.Namespace, config: Config) -> int:
     with existing_store(config) as store:
-        print(f"store: {config.database}")
+        print(f"store: {config.storage}")
         _print_articles(store)
         _print_mail(store, Editions.from_config(config))
     return 0

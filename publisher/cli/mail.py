@@ -153,7 +153,7 @@ def _register_set(actions: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def _set(args: argparse.Namespace, config: Config) -> int:
     now = config.now()
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         change = preferences.Change(
             edition=edition_argument(config, args.edition) if args.edition else None,
             frequency=args.frequency,
@@ -184,14 +184,14 @@ def _opted_out(store: Store, args: argparse.Namespace) -> frozenset[str] | None:
 
 def _add(args: argparse.Namespace, config: Config) -> int:
     edition = edition_argument(config, args.edition or config.scripts.default)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         enrolment = subscribers.enrol(store, args.email, edition, config.now(), name=args.name)
     print(enrolment.describe())
     return 0
 
 
 def _import(args: argparse.Namespace, config: Config) -> int:
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         report = subscribers.import_csv(
             store, args.file, config.now(), secret=tokens.load_secret(config)
         )
@@ -221,14 +221,14 @@ def _remove(args: argparse.Namespace, config: Config) -> int:
 
 
 def _export(args: argparse.Namespace, config: Config) -> int:
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         data = privacy.export(store, privacy.find(store, args.email))
     print(json.dumps(data, ensure_ascii=False, indent=2))
     return 0
 
 
 def _erase(args: argparse.Namespace, config: Config) -> int:
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         person = privacy.find(store, args.email)
         privacy.erase(store, person, tokens.load_secret(config))
     print(f"erased {person.email}: only a keyed hash of the address is kept")
@@ -241,7 +241,7 @@ def _digest(args: argparse.Namespace, config: Config) -> int:
 
     now = config.now()
     day = args.date or now.date()
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         paths = write_archive(config, store, day)
     if not paths:
         print(f"no articles for {day.isoformat()}: no digest", file=sys.stderr)

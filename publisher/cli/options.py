@@ -55,9 +55,9 @@ def existing_store(config: Config) -> Store:
     not created empty, and the user learns how to start."""
     from publisher.store import Store
 
-    if not config.database.exists():
+    if not config.storage.exists():
         raise PublisherError(
-            f"no store yet at {config.database}; start with: publisher ingest FILE… "
+            f"no store yet at {config.storage}; start with: publisher ingest FILE… "
             "(or publisher init to write a config.toml first)"
         )
-    return Store(config.database)
+    return Store(config.storage)

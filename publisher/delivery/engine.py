@@ -415,7 +415,7 @@ def send_day(
         clock=clock,
         sleep=sleep,
         active=active,
-        shared=config.database.engine == "postgresql",
+        shared=config.storage.engine == "postgresql",
         lease_seconds=config.delivery.lease_seconds,
     )
     digest = prepare_digest(config, store, day, now, opted_out)

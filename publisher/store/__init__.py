@@ -28,7 +28,7 @@ class Store(
 ):
     """One connection to the store. Use one per thread.
 
-    `where` is Config.database (a SQLite file or a PostgreSQL URL) or a SQLite file's path;
+    `where` is Config.storage (a SQLite file or a PostgreSQL URL) or a SQLite file's path;
     `pool` lends the connection instead (publisher serve)."""
 
     def __init__(

@@ -481,7 +481,7 @@ def create_app(config: Config, *, now: Callable[[], dt.datetime] | None = None) 
     empty: pages answer 404 until `publisher build` (or the daily run) writes them."""
     output_dir = config.output_dir
     output_dir.mkdir(parents=True, exist_ok=True)
-    stores = Pool(config.database)
+    stores = Pool(config.storage)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
