@@ -230,7 +230,7 @@ class ArticleRef(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class Conversion:
     """One stored conversion of an article: `made` when it was stored (None before schema
-    version 4), `corrected` when its text last differed from the conversion before it."""
+    version 5), `corrected` when its text last differed from the conversion before it."""
 
     key: str
     signature: str
@@ -256,6 +256,14 @@ class SubscriberTally:
 
 
 @dataclass(frozen=True, slots=True)
+class ClaimedDelivery:
+    """A delivery row a sender has claimed (queued → sending, under its lease)."""
+
+    delivery_id: int
+    subscriber_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class UncertainDelivery:
     """A mail whose fate cannot be known: look its Message-ID up in the relay's log."""
 
@@ -267,7 +275,7 @@ class UncertainDelivery:
 @dataclass(frozen=True, slots=True)
 class BuildRecord:
     """One build; `generation` is the store's article generation it showed (-1 for builds
-    older than schema 2) and `settings` the fingerprint of the settings and templates."""
+    older than schema version 3) and `settings` the fingerprint of the settings and templates."""
 
     finished: dt.datetime
     written: int

@@ -368,7 +368,7 @@ def test_a_store_before_weekly_deliveries_upgrades_with_its_rows_kept_as_daily(
         assert {row.kind for row in store.deliveries_of(person.id)} == {DigestKind.DAILY}
         store.enqueue(day, [person], NOW, kind=DigestKind.WEEKLY)
         (claimed,) = store.claim_deliveries(day, "test", 5, 0.0, NOW, kind=DigestKind.WEEKLY)
-        store.settle_deliveries([Settlement(claimed[0], DeliveryStatus.SKIPPED)], NOW)
+        store.settle_deliveries([Settlement(claimed.delivery_id, DeliveryStatus.SKIPPED)], NOW)
         assert store.delivery_counts(day, kind=DigestKind.WEEKLY)[DeliveryStatus.SKIPPED] == 1
         assert store.delivery_counts(day) == counts, "the daily rows are untouched"
     after = rows_of(config.storage.path)

@@ -48,7 +48,7 @@ from publisher.errors import PublisherError
 from publisher.mail import preferences, subscribers
 from publisher.mail.digest import prepare_digest, prepare_weekly
 from publisher.mail.weekly import last_complete_week
-from publisher.records import DeliveryStatus, DigestKind, Letter, Subscriber
+from publisher.records import ClaimedDelivery, DeliveryStatus, DigestKind, Letter, Subscriber
 from publisher.store import Store
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,17 @@ class RetryPolicy:
 # -- the engine ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    """The next mail to try: its row, the tries it has had in this run, and whether its
+    row is claimed already (a retry's row was given back and is claimed again)."""
+
+    delivery_id: int
+    subscriber_id: int
+    tries: int
+    claimed: bool
+
+
 @dataclass(order=True)
 class _Retry:
     """A deferred row to try again at `due`. Its letter is built again then, not kept: a
@@ -152,7 +163,7 @@ class _Run:
         self.waited = 0.0  # seconds spent waiting for the relay, against policy.max_wait
         self.halt = ""  # why the run must stop, once it must
         self.retries: list[_Retry] = []
-        self.claimed: deque[tuple[int, int]] = deque()  # claimed rows not yet sent
+        self.claimed: deque[ClaimedDelivery] = deque()  # claimed rows not yet sent
         # The next claimed row's letter, made while the relay read the mail before it.
         self.ahead: tuple[int, Letter | None] | None = None
 
@@ -165,7 +176,7 @@ class _Run:
                 item = self._next()
                 if item is None:
                     break
-                self._deliver(*item)
+                self._deliver(item)
         finally:
             self.queue.flush()  # the last settles, held back for a next write
             self.claimed.clear()
@@ -177,17 +188,18 @@ class _Run:
             self.halt = "stop requested"
         return bool(self.halt)
 
-    def _next(self) -> tuple[int, int, int, bool] | None:
+    def _next(self) -> _Attempt | None:
         """A retry that is due, else the next claimed row (claiming a new batch when the
-        last is used up), else wait for the earliest retry. The flag: claimed already."""
+        last is used up), else wait for the earliest retry."""
         while True:
             if self.retries and self.retries[0].due <= self.clock():
                 retry = heapq.heappop(self.retries)
-                return retry.delivery_id, retry.subscriber_id, retry.tries, False
+                return _Attempt(retry.delivery_id, retry.subscriber_id, retry.tries, False)
             if not self.claimed:
                 self.claimed.extend(self.queue.claim_batch())
             if self.claimed:
-                return (*self.claimed.popleft(), 0, True)
+                row = self.claimed.popleft()
+                return _Attempt(row.delivery_id, row.subscriber_id, 0, True)
             if not self.retries:
                 if not self._others_done():
                     continue
@@ -233,11 +245,11 @@ class _Run:
         store): a letter that cannot be made is left for `_deliver` to report."""
         if not self.claimed:
             return
-        delivery_id, subscriber_id = self.claimed[0]
-        person = self.people.get(subscriber_id)
+        row = self.claimed[0]
+        person = self.people.get(row.subscriber_id)
         if person is not None:
             with contextlib.suppress(PublisherError):
-                self.ahead = (delivery_id, self.digest.letter(person))
+                self.ahead = (row.delivery_id, self.digest.letter(person))
 
     def _letter(self, delivery_id: int, person: Subscriber) -> Letter | None:
         ahead, self.ahead = self.ahead, None
@@ -245,7 +257,12 @@ class _Run:
             return ahead[1]
         return self.digest.letter(person)
 
-    def _deliver(self, delivery_id: int, subscriber_id: int, tries: int, claimed: bool) -> None:
+    def _deliver(self, attempt: _Attempt) -> None:
+        delivery_id, subscriber_id, tries = (
+            attempt.delivery_id,
+            attempt.subscriber_id,
+            attempt.tries,
+        )
         person = self.people.get(subscriber_id) or self.queue.subscriber(subscriber_id)
         if person is None:  # left after this run began and before its row was claimed
             self._withdraw(delivery_id)
@@ -257,7 +274,7 @@ class _Run:
             self.queue.settle(delivery_id, DeliveryStatus.FAILED, f"cannot build: {error}")
             self.failed += 1
             return
-        if not claimed and not self.queue.claim(delivery_id):
+        if not attempt.claimed and not self.queue.claim(delivery_id):
             self._withdraw(delivery_id)
             return
         if letter is None:

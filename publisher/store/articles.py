@@ -39,7 +39,7 @@ def _conversion(row: Any) -> Conversion:
 
 
 _CONVERSION = "key, signature, title, body, source, made, corrected"
-# Oldest first; rows stored before schema version 4 carry no time and count as oldest.
+# Oldest first; rows stored before schema version 5 carry no time and count as oldest.
 _BY_AGE = "ORDER BY COALESCE(made, '')"
 
 
