@@ -13,14 +13,8 @@ import socket
 import time
 from pathlib import Path
 
-from publisher.delivery.transport import (
-    FailureScope,
-    Handover,
-    Managed,
-    Meanwhile,
-    SendFailure,
-    nothing,
-)
+from publisher.delivery import transport
+from publisher.delivery.transport import Handover, Managed, Meanwhile, SendFailure, nothing
 from publisher.errors import DeliveryError
 from publisher.records import Letter
 
@@ -62,7 +56,7 @@ class Outbox(Managed):
         except OSError as error:
             temp.unlink(missing_ok=True)
             raise SendFailure(
-                f"{temp}: {error}", temporary=True, scope=FailureScope.SERVER
+                f"{temp}: {error}", temporary=True, scope=transport.FailureScope.SERVER
             ) from None
         try:
             on_handover()
@@ -71,7 +65,7 @@ class Outbox(Managed):
             # rename() is atomic: if it failed, the mail is not in new/.
             temp.unlink(missing_ok=True)
             raise SendFailure(
-                f"{final}: {error}", temporary=True, scope=FailureScope.SERVER
+                f"{final}: {error}", temporary=True, scope=transport.FailureScope.SERVER
             ) from None
         except BaseException:
             temp.unlink(missing_ok=True)
