@@ -102,7 +102,7 @@ def child(config_path: Path, job: str, runs: int) -> None:
     """One build in a fresh process, so its peak RSS is the build's alone; prints JSON."""
     settings = config.load(config_path)
     now = dt.datetime(2026, 12, 31, tzinfo=settings.site.zone)
-    with Store(settings.database) as store:
+    with Store(settings.storage) as store:
         if job == "build":
             report = build(settings, store, now)
             figures = {"seconds": report.seconds, "written": report.written}
@@ -138,7 +138,7 @@ def one_size(folder: Path, articles: int, per_day: int, runs: int) -> dict[str, 
     figures: dict[str, float] = {}
     sample = paths[: 10_000 // per_day]  # ingest is timed on the first 10,000 articles
     figures["ingest_base"] = timed(lambda: baseline_ingest(sample, Scripts.from_config(settings)))
-    with Store(settings.database) as store:
+    with Store(settings.storage) as store:
         figures["ingest"] = timed(lambda: [*ingest_files(settings, store, sample, now=now)])
         [*ingest_files(settings, store, paths[len(sample) :], now=now)]
     first = in_child(config_path, "build")
@@ -148,7 +148,7 @@ def one_size(folder: Path, articles: int, per_day: int, runs: int) -> dict[str, 
     extra_day = [*batch.parse(extra.read_bytes(), extra)][:8]
     lines = [line for item in extra_day for line in (item.title, f"{item.body} ({item.source})")]
     extra.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with Store(settings.database) as store:
+    with Store(settings.storage) as store:
         ingest_file(settings, store, extra, now=now)
     day = in_child(config_path, "build")
     figures.update(day_s=day["seconds"], day_written=day["written"])
@@ -197,7 +197,7 @@ def prepare(folder: Path, articles: int, per_day: int) -> None:
     (folder / f"extra-{extra.name}").write_text("\n".join(lines) + "\n", encoding="utf-8")
     extra.unlink()
     now = dt.datetime(2026, 12, 31, tzinfo=settings.site.zone)
-    with Store(settings.database) as store:
+    with Store(settings.storage) as store:
         [*ingest_files(settings, store, paths, now=now)]
     print("first build:", in_child(config_path, "build"))
     put_back(folder, folder.with_name(folder.name + ".first"))
@@ -234,7 +234,7 @@ def add_a_day(folder: Path, articles: int, per_day: int, runs: int) -> None:
             put_back(first, folder)
             settings = config.load(folder / "config.toml")
             now = dt.datetime(2026, 12, 31, tzinfo=settings.site.zone)
-            with Store(settings.database) as store:
+            with Store(settings.storage) as store:
                 for extra in folder.glob("extra-*.txt"):
                     ingest_file(settings, store, extra, now=now)
             with tempfile.TemporaryDirectory() as cache:
@@ -293,7 +293,7 @@ def ingest_once(per_day: int) -> tuple[float, float, float]:
         paths = make_batches(folder, 10_000, per_day, random.Random(1))
         now = dt.datetime(2026, 12, 31, tzinfo=settings.site.zone)
         base = timed(lambda: baseline_ingest(paths, Scripts.from_config(settings)))
-        with Store(settings.database) as store, mock.patch.object(Scripts, "detect", timed_detect):
+        with Store(settings.storage) as store, mock.patch.object(Scripts, "detect", timed_detect):
             # As `publisher ingest FILE…` does: the files' outcomes, committed in groups.
             seconds = timed(lambda: [*ingest_files(settings, store, paths, now=now)])
     return seconds, base, detecting[0]

@@ -45,7 +45,7 @@ def first_build(editions: str) -> tuple[float, int]:
         root = Path(folder)
         (root / "config.toml").write_text(editions, encoding="utf-8")
         config = config_module.load(root / "config.toml")
-        with Store(config.database) as store:
+        with Store(config.storage) as store:
             for batch in sorted((REPO / "examples").glob("*.txt")):
                 ingest_file(config, store, batch, now=NOW)
             news = REPO / "tests" / "fixtures" / "news.txt"

@@ -71,7 +71,7 @@ def child(folder: Path, batch_path: Path | None) -> None:
         Scripts.from_config(settings).converter_to(Script.HANS).convert_text(text)
         added = 0
     else:
-        with Store(settings.database) as store:
+        with Store(settings.storage) as store:
             outcome = ingest_file(settings, store, batch_path, day=DAY, now=settings.now())
         if outcome.error is not None:
             raise SystemExit(str(outcome.error))

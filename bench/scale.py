@@ -106,7 +106,7 @@ def write_config(root: Path, url: str, port: int) -> Config:
 def fill(settings: Config, people: int) -> None:
     """The seed day and `people` active subscribers, inserted in bulk."""
     now = dt.datetime.combine(DAY, dt.time(7), tzinfo=settings.site.zone)
-    with Store(settings.database) as store:
+    with Store(settings.storage) as store:
         ingest_file(settings, store, next(iter(sorted(SEEDS.glob("*.txt")))), day=DAY, now=now)
         rows = [
             (f"reader{n}@example.org", email_key(f"reader{n}@example.org"),
@@ -122,7 +122,7 @@ def fill(settings: Config, people: int) -> None:
 
 
 def forget_deliveries(settings: Config) -> None:
-    with Store(settings.database) as store, store.transaction():
+    with Store(settings.storage) as store, store.transaction():
         store.db.execute("DELETE FROM deliveries")
 
 
@@ -177,7 +177,7 @@ def sender(config_path: str) -> None:
 def relay_limit(settings: Config, ports: list[int], mails: int) -> float:
     """Raw clients, one per port, each sending `mails` copies of a real letter's bytes."""
     now = dt.datetime.combine(DAY, dt.time(7), tzinfo=settings.site.zone)
-    with Store(settings.database) as store:
+    with Store(settings.storage) as store:
         digest = prepare_digest(settings, store, DAY, now)
         assert digest is not None
         letter = digest.letter(store.subscribers()[0])

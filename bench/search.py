@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 
 import opencc  # noqa: E402
 
-from publisher.records import Article, ArticleRef, Edition, Script, Text  # noqa: E402
+from publisher.records import Article, ArticleRef, Rendition, Script, Text  # noqa: E402
 from publisher.site import search  # noqa: E402
 from publisher.site.paths import Site  # noqa: E402
 
@@ -47,7 +47,7 @@ QUERIES = ["記憶體", "内存", "DRAM 供應", "Moderna", "人工智慧 模型
 PER_DAY = 80
 
 
-def articles(count: int, rng: random.Random) -> list[tuple[Edition, Edition]]:
+def articles(count: int, rng: random.Random) -> list[tuple[Rendition, Rendition]]:
     to_hans = opencc.OpenCC("tw2sp")
     start = dt.date(2020, 1, 1)
     made = []
@@ -61,11 +61,13 @@ def articles(count: int, rng: random.Random) -> list[tuple[Edition, Edition]]:
         published = dt.datetime.combine(day, dt.time(8), dt.UTC)
         article = Article(key, day, n % PER_DAY, published, Script.HANT, original)
         hans = Text(*(to_hans.convert(part) for part in (title, body, source)))
-        made.append((Edition(article, Script.HANT, original), Edition(article, Script.HANS, hans)))
+        made.append(
+            (Rendition(article, Script.HANT, original), Rendition(article, Script.HANS, hans))
+        )
     return made
 
 
-def write_index(folder: Path, made: list[tuple[Edition, Edition]]) -> dict[str, int]:
+def write_index(folder: Path, made: list[tuple[Rendition, Rendition]]) -> dict[str, int]:
     """Write every file of the index; the sizes (bytes) by kind."""
     site = Site("bench", "https://example.org/", dt.UTC, "example.org")
     rows = [ArticleRef(h.article.key, h.article.batch_date, h.text.source) for h, _ in made]
@@ -73,8 +75,8 @@ def write_index(folder: Path, made: list[tuple[Edition, Edition]]) -> dict[str, 
     sizes = {"terms": 0, "docs": 0, "terms_gzip": 0}
     for output in search.outputs(site, rows[::-1]):
         pairs = [by_key[key] for key in output.keys if key in by_key]
-        own = [pair[0] if output.script is Script.HANT else pair[1] for pair in pairs]
-        twin = [pair[1] if output.script is Script.HANT else pair[0] for pair in pairs]
+        own = [pair[0] if output.edition is Script.HANT else pair[1] for pair in pairs]
+        twin = [pair[1] if output.edition is Script.HANT else pair[0] for pair in pairs]
         data = output.render(own + twin)
         path = folder / output.path
         path.parent.mkdir(parents=True, exist_ok=True)

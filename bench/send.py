@@ -68,7 +68,7 @@ def smtp_site(root: Path, port: int) -> tuple[Config, dt.datetime, Store]:
     )
     settings = config.load(root / "config.toml")
     now = dt.datetime.combine(DAY, dt.time(7), tzinfo=settings.site.zone)
-    return settings, now, Store(settings.database)
+    return settings, now, Store(settings.storage)
 
 
 def make_store(root: Path, port: int, people: int) -> tuple[Config, Store]:

@@ -56,7 +56,7 @@ class StorageConfig:
 
     @property
     def path(self) -> Path:
-        """The SQLite file (an absolute path once Config.database has resolved it)."""
+        """The SQLite file (an absolute path in a Config, which resolves it)."""
         return Path(self.url.removeprefix("sqlite:///"))
 
     def exists(self) -> bool:
@@ -104,7 +104,7 @@ _TAG = re.compile(r"zh-(Hant|Hans)(?:-([A-Z]{2}|\d{3}))?")
 
 @dataclass(frozen=True)
 class EditionConfig:
-    """One [[editions]] table; empty values take defaults from the tag (publisher.locales)."""
+    """One [[editions]] table; empty values take defaults from the tag (publisher.editions)."""
 
     tag: str
     conversion: str = ""  # from the other script; default by scripts.hant_variant
@@ -214,6 +214,14 @@ class Config:
     # The folder relative paths in the file are taken from: the config file's own.
     root: Path = Path(".")
 
+    def __post_init__(self) -> None:
+        """A SQLite path in storage.url is taken from `root` (the config file's folder):
+        made absolute once, here, so that `storage` names the one store wherever it is read."""
+        if self.storage.engine == "sqlite":
+            url = f"sqlite:///{self.path(str(self.storage.path))}"
+            if url != self.storage.url:
+                object.__setattr__(self, "storage", dataclasses.replace(self.storage, url=url))
+
     def now(self) -> dt.datetime:
         """The clock, read at the edges only (commands, the daemon, the web server), in the
         site's zone; everything below takes the time as an argument."""
@@ -226,15 +234,6 @@ class Config:
     @property
     def output_dir(self) -> Path:
         return self.path(self.site.output_dir)
-
-    @property
-    def database(self) -> StorageConfig:
-        """Where the store is, with a SQLite path made absolute against the config's folder."""
-        if self.storage.engine != "sqlite":
-            return self.storage
-        return dataclasses.replace(
-            self.storage, url=f"sqlite:///{self.path(str(self.storage.path))}"
-        )
 
 
 def _check_choice(allowed: tuple[str, ...]) -> typing.Callable[[Any], str | None]:
@@ -438,7 +437,7 @@ def _convert(path: Path, key: str, kind: Any, value: Any) -> Any:
     return value
 
 
-def _build(path: Path, prefix: str, cls: Any, table: dict[str, Any]) -> Any:
+def _build(path: Path, prefix: str, cls: Any, table: dict[str, Any], **fixed: Any) -> Any:
     hints = typing.get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls) if f.name != "root"}
     for name in table:
@@ -461,7 +460,7 @@ def _build(path: Path, prefix: str, cls: Any, table: dict[str, Any]) -> Any:
         problem = _CHECKS.get(key, lambda _: None)(values[name])
         if problem:
             raise ConfigError(path, key, problem)
-    return cls(**values)
+    return cls(**values, **fixed)
 
 
 def parse(text: str, path: Path) -> Config:
@@ -470,9 +469,9 @@ def parse(text: str, path: Path) -> Config:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(path, None, f"not valid TOML: {error}") from None
-    config: Config = _build(path, "", Config, table)
+    config: Config = _build(path, "", Config, table, root=path.parent)
     _check_editions(path, config.editions)
-    return dataclasses.replace(config, root=path.parent)
+    return config
 
 
 def load(path: Path = DEFAULT_PATH) -> Config:
@@ -481,7 +480,7 @@ def load(path: Path = DEFAULT_PATH) -> Config:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         if path == DEFAULT_PATH:
-            return dataclasses.replace(Config(), root=Path("."))
+            return Config()
         raise ConfigError(path, None, "no such file") from None
     except OSError as error:
         raise ConfigError(path, None, unreadable(error)) from None

@@ -75,6 +75,17 @@ class TemplateError(PublisherError):
     """A template (the site's own or the built-in one) that lacks what publisher needs."""
 
 
+class TemplateRenderError(TemplateError):
+    """A template that cannot be compiled or rendered: `template` is its file (or name when
+    it has none), `line` the line in it, 0 when unknown."""
+
+    def __init__(self, template: str, line: int, problem: str) -> None:
+        self.template = template
+        self.line = line
+        self.problem = problem
+        super().__init__(f"{template}:{line}: {problem}" if line else f"{template}: {problem}")
+
+
 class TokenError(PublisherError):
     """A confirm or unsubscribe token that is malformed, altered or forged."""
 

@@ -30,9 +30,9 @@ SCRIPT_CHOICES = "zh-Hant or zh-Hans"
 
 
 @dataclass(frozen=True, slots=True)
-class Locale:
+class Edition:
     """One of the site's editions (config `[[editions]]`): a script in one region's words,
-    with its own feeds, pages and digest. (An `Edition` is one article as its readers see it.)
+    with its own feeds, pages and digest. (A `Rendition` is one article as its readers see it.)
 
     Today's sites have two, zh-Hant and zh-Hans; a site may list more (zh-Hant-TW, zh-Hant-HK,
     zh-Hans-CN), each derived from the original with its own OpenCC config."""
@@ -84,11 +84,11 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
-class Edition:
-    """An article as readers of one script see it."""
+class Rendition:
+    """An article as the readers of one edition see it."""
 
     article: Article
-    locale: Locale
+    edition: Edition
     text: Text
     # When a correction of the conversion (a new protected term, a fixed dictionary entry)
     # last changed this text; None for the original and for a conversion never corrected.
@@ -96,7 +96,7 @@ class Edition:
 
     @property
     def script(self) -> Script:
-        return self.locale.script
+        return self.edition.script
 
     @property
     def converted(self) -> bool:
@@ -230,7 +230,7 @@ class ArticleRef(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class Conversion:
     """One stored conversion of an article: `made` when it was stored (None before schema
-    version 4), `corrected` when its text last differed from the conversion before it."""
+    version 5), `corrected` when its text last differed from the conversion before it."""
 
     key: str
     signature: str
@@ -256,6 +256,14 @@ class SubscriberTally:
 
 
 @dataclass(frozen=True, slots=True)
+class ClaimedDelivery:
+    """A delivery row a sender has claimed (queued → sending, under its lease)."""
+
+    delivery_id: int
+    subscriber_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class UncertainDelivery:
     """A mail whose fate cannot be known: look its Message-ID up in the relay's log."""
 
@@ -267,7 +275,7 @@ class UncertainDelivery:
 @dataclass(frozen=True, slots=True)
 class BuildRecord:
     """One build; `generation` is the store's article generation it showed (-1 for builds
-    older than schema 2) and `settings` the fingerprint of the settings and templates."""
+    older than schema version 3) and `settings` the fingerprint of the settings and templates."""
 
     finished: dt.datetime
     written: int

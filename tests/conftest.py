@@ -182,7 +182,7 @@ def config(tmp_path: Path) -> Config:
 
 @pytest.fixture
 def store(config: Config) -> Iterator[Store]:
-    with Store(config.database) as opened:
+    with Store(config.storage) as opened:
         yield opened
 
 

@@ -46,7 +46,7 @@ def articles_of(day: dt.date) -> list[tuple[str, str, str]]:
 @pytest.fixture
 def archive(tmp_path: Path) -> Iterator[tuple[Config, Store]]:
     config = with_feeds(make_config(tmp_path), max_entries=4)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         for day in DAYS:
             store_day(config, store, articles_of(day), day)
         build(config, store, NOW)
@@ -164,7 +164,7 @@ def test_opml_lists_every_feed_of_the_edition(archive: tuple[Config, Store]) -> 
 
 def test_open_graph_names_the_locales(tmp_path: Path) -> None:
     config = make_config(tmp_path, '[scripts]\nhant_variant = "hk"\n')
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         store_day(config, store, articles_of(dt.date(2025, 12, 14)))
         build(config, store, NOW)
     page = next((config.output_dir / "zh-Hant" / "articles").rglob("*.html"))
@@ -179,7 +179,7 @@ def test_open_graph_names_the_locales(tmp_path: Path) -> None:
 def test_a_digest_page_has_open_graph_tags_too(tmp_path: Path) -> None:
     config = make_config(tmp_path, '[scripts]\nhant_variant = "hk"\n')
     day = dt.date(2025, 12, 14)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         store_day(config, store, articles_of(day))
         write_archive(config, store, day)
     page = config.output_dir / "zh-Hans" / "digests" / "2025-12-14.html"

@@ -37,7 +37,7 @@ def sent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Conf
     DAY, so their Message-IDs are in the delivery table as the fixtures quote them."""
     monkeypatch.setenv("PUBLISHER_SECRET", SECRET)
     config = make_config(tmp_path, "[bounces]\nsoft_limit = 2\nsoft_days = 7\n")
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         for name, script in (("ann", Script.HANT), ("bo", Script.HANS), ("cy", Script.HANT)):
             subscribers.add(store, f"{name}@example.org", script, NOW)
         store_day(config, store, [("測試標題一", "這是一段測試內文。", "範例報")])

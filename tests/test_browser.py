@@ -68,7 +68,7 @@ def chromium(tmp_path: Path, *args: str) -> str:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, news_path: Path) -> Config:
     config = make_config(tmp_path_factory.mktemp("browser"))
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         ingest_file(config, store, news_path, day=NOW.date(), now=NOW)
         build(config, store, NOW)
         write_archive(config, store, NOW.date())
@@ -189,7 +189,7 @@ step();
 def mailing(tmp_path_factory: pytest.TempPathFactory) -> Config:
     """A site with two days of examples, and a reader in each script who got the first."""
     config = make_config(tmp_path_factory.mktemp("preferences"))
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         for batch in sorted(EXAMPLES.glob("*.txt")):
             assert ingest_file(config, store, batch, now=NOW).error is None
         for script in Script:
@@ -219,7 +219,7 @@ def test_a_reader_changes_script_and_frequency_from_the_digest_link(
     assert found and found[1], dom[-2000:]
     lang, _, text = html.unescape(found[1]).partition("|")
     assert lang == script.twin and WORDS[script.twin]["saved"] in text
-    with Store(mailing.database) as store:
+    with Store(mailing.storage) as store:
         person = subscribers.by_email(store, address)
         assert person is not None and (person.frequency, person.weekday) == (Frequency.WEEKLY, 0)
         assert store.opted_out_sources(person.id) == {TECH}

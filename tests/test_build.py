@@ -14,11 +14,11 @@ import pytest
 
 from conftest import NOW, with_feeds
 from publisher.articles.conversion import Scripts
-from publisher.articles.editions import editions
 from publisher.articles.ingest import ingest_file
+from publisher.articles.renditions import renditions
 from publisher.config import Config
-from publisher.locales import HANS, HANT, PAIR
-from publisher.records import Locale
+from publisher.editions import HANS, HANT, PAIR
+from publisher.records import Edition
 from publisher.site.build import build
 from publisher.site.paths import Site
 from publisher.store import Store
@@ -49,18 +49,18 @@ def visible_text(markup: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", markup))
 
 
-@pytest.mark.parametrize("script", PAIR.all)
-def test_feed_reads_back_field_for_field(built: Config, store: Store, script: Locale) -> None:
+@pytest.mark.parametrize("edition", PAIR.all)
+def test_feed_reads_back_field_for_field(built: Config, store: Store, edition: Edition) -> None:
     site = Site.from_config(built)
-    raw = (built.output_dir / site.atom_path(script)).read_text(encoding="utf-8")
+    raw = (built.output_dir / site.atom_path(edition)).read_text(encoding="utf-8")
     feed = feedparser.parse(raw)
     assert feed.bozo == 0
-    assert feed.feed.language == script.tag
-    expected = editions(store, Scripts.from_config(built), store.articles(), script)
+    assert feed.feed.language == edition.tag
+    expected = renditions(store, Scripts.from_config(built), store.articles(), edition)
     assert len(feed.entries) == len(expected) == 8
-    for entry, edition in zip(feed.entries, expected, strict=True):
-        article, text = edition.article, edition.text
-        assert entry.id == site.entry_id(script, article)
+    for entry, rendition in zip(feed.entries, expected, strict=True):
+        article, text = rendition.article, rendition.text
+        assert entry.id == site.entry_id(edition, article)
         assert entry.id.startswith("tag:news.example.org,2025-12-14:")
         assert entry.title == text.title
         assert entry.author == text.source
@@ -69,12 +69,12 @@ def test_feed_reads_back_field_for_field(built: Config, store: Store, script: Lo
         assert entry.content[0].type == "text/html"
         # A converted text ends with the note that links to the original (and says so in a
         # rel="via" link with the original's language).
-        note = site.converted_note(script.script) if edition.converted else ""
+        note = site.converted_note(edition.script) if rendition.converted else ""
         assert visible_text(entry.content[0].value).replace("\n", "") == text.body + note
         via = [link for link in entry.links if link.rel == "via"]
         original = site.url(site.article_path(article.script, article))
         assert [(v.href, v.hreflang) for v in via] == ([(original, article.script)] if note else [])
-        assert entry.link == site.url(site.article_path(script, article))
+        assert entry.link == site.url(site.article_path(edition, article))
         assert entry.published_parsed[:3] == (2025, 12, 13)  # feedparser gives UTC
     # The raw strings keep the site's offset (RFC 3339).
     assert raw.count("<published>2025-12-14T00:00:00+08:00</published>") == 8
@@ -82,8 +82,8 @@ def test_feed_reads_back_field_for_field(built: Config, store: Store, script: Lo
 
 
 def test_ids_differ_between_scripts_and_survive_a_rebuild(built: Config, store: Store) -> None:
-    def ids(script: Locale) -> list[str]:
-        raw = (built.output_dir / str(script) / "atom.xml").read_bytes()
+    def ids(edition: Edition) -> list[str]:
+        raw = (built.output_dir / str(edition) / "atom.xml").read_bytes()
         return [e.id for e in feedparser.parse(raw).entries]
 
     hant, hans = ids(HANT), ids(HANS)
@@ -131,9 +131,9 @@ def test_simplified_feed_is_simplified(built: Config) -> None:
 
 
 def test_rss_twin_has_the_same_entries(built: Config) -> None:
-    for script in PAIR.all:
-        atom = feedparser.parse((built.output_dir / str(script) / "atom.xml").read_bytes())
-        rss_raw = (built.output_dir / script / "rss.xml").read_text(encoding="utf-8")
+    for edition in PAIR.all:
+        atom = feedparser.parse((built.output_dir / str(edition) / "atom.xml").read_bytes())
+        rss_raw = (built.output_dir / edition / "rss.xml").read_text(encoding="utf-8")
         rss = feedparser.parse(rss_raw)
         assert rss.version == "rss20"
         assert [e.id for e in rss.entries] == [e.id for e in atom.entries]
@@ -167,7 +167,7 @@ def test_a_new_day_rewrites_only_what_shows_it(built: Config, store: Store) -> N
     # The search index: its size, the one chunk of documents, and the parts with new terms.
     search = {"search/meta.json", "search/zh-Hant/docs/0.json", "search/zh-Hans/docs/0.json"}
     assert changed - {name for name in changed if name.startswith("search/terms/")} == {
-        *(f"{script}/{name}" for script in PAIR.all for name in per_script),
+        *(f"{edition}/{name}" for edition in PAIR.all for name in per_script),
         *search,
         "sitemaps/2025-12.xml",
         "sitemaps/pages.xml",
@@ -195,32 +195,32 @@ def test_feed_window_is_the_newest_entries(config: Config, store: Store, news_pa
 
 def test_pages_for_each_script(built: Config, store: Store) -> None:
     site = Site.from_config(built)
-    for script in PAIR.all:
-        index = (built.output_dir / site.index_path(script)).read_text(encoding="utf-8")
-        assert f'<html lang="{script}">' in index
+    for edition in PAIR.all:
+        index = (built.output_dir / site.index_path(edition)).read_text(encoding="utf-8")
+        assert f'<html lang="{edition}">' in index
         assert 'type="application/atom+xml"' in index
-        assert site.url(site.index_path(PAIR.others(script)[0])) in index
+        assert site.url(site.index_path(PAIR.others(edition)[0])) in index
         assert "2025-12-14" in index
-        for edition in editions(store, Scripts.from_config(built), store.articles(), script):
-            path = site.article_path(script, edition.article)
+        for rendition in renditions(store, Scripts.from_config(built), store.articles(), edition):
+            path = site.article_path(edition, rendition.article)
             page = (built.output_dir / path).read_text(encoding="utf-8")
-            assert f'<html lang="{script}">' in page
-            assert site.url(site.article_path(PAIR.others(script)[0], edition.article)) in page
-            assert f'href="{site.relative(site.atom_path(script), path)}"' in page
-            source_feed = site.source_feed_path(script, edition.article.original.source)
+            assert f'<html lang="{edition}">' in page
+            assert site.url(site.article_path(PAIR.others(edition)[0], rendition.article)) in page
+            assert f'href="{site.relative(site.atom_path(edition), path)}"' in page
+            source_feed = site.source_feed_path(edition, rendition.article.original.source)
             assert page.count(f'href="{site.relative(source_feed, path)}"') == 1  # discovery
             assert (built.output_dir / source_feed).is_file()
             # The source's name leads to its page, which lists the article.
-            source_page = site.source_page_path(script, edition.article.original.source)
+            source_page = site.source_page_path(edition, rendition.article.original.source)
             link = (
-                f'<a href="{site.relative(source_page, path)}">{html.escape(edition.text.source)}'
+                f'<a href="{site.relative(source_page, path)}">{html.escape(rendition.text.source)}'
             )
             assert link in page
             listing = (built.output_dir / source_page).read_text(encoding="utf-8")
             assert site.relative(path, source_page) in listing
             paragraphs = re.findall(r"<p>(.*?)</p>", page, flags=re.S)
-            assert len(paragraphs) > 1 or len(edition.text.body) < 300
-            assert "".join(html.unescape(p) for p in paragraphs) == edition.text.body
+            assert len(paragraphs) > 1 or len(rendition.text.body) < 300
+            assert "".join(html.unescape(p) for p in paragraphs) == rendition.text.body
     root = (built.output_dir / "index.html").read_text(encoding="utf-8")
     assert site.url(site.index_path(HANS)) in root
 

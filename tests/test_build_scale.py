@@ -73,7 +73,7 @@ def test_a_new_article_moves_the_generation_a_duplicate_does_not(
 
 def test_a_store_at_version_1_upgrades_keeping_its_rows(tmp_path: Path, news_path: Path) -> None:
     config = make_config(tmp_path)
-    old = SqliteDatabase(config.database.path)
+    old = SqliteDatabase(config.storage.path)
     with old.transaction():
         for statement in migrations.STEPS[0].statements("sqlite"):
             old.execute(statement)
@@ -84,7 +84,7 @@ def test_a_store_at_version_1_upgrades_keeping_its_rows(tmp_path: Path, news_pat
         )
         old.execute("INSERT INTO outputs (path, fingerprint) VALUES ('index.html', 'old')")
     old.close()
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         assert store.schema_version == migrations.LATEST
         last = store.last_build()
         assert last is not None and (last.written, last.unchanged, last.generation) == (40, 2, -1)
@@ -114,7 +114,7 @@ def progress(todo):
 site_build.GROUP_KEYS = site_build.COMMIT_FILES = 4
 settings = config_module.load(Path(sys.argv[1]))
 now = dt.datetime(2025, 12, 15, 8, tzinfo=settings.site.zone)
-with Store(settings.database) as store:
+with Store(settings.storage) as store:
     site_build.build(settings, store, now, progress)
 """
 
@@ -125,13 +125,13 @@ def test_a_build_killed_midway_leaves_whole_files_and_the_next_build_finishes(
     (tmp_path / "reference").mkdir()
     (tmp_path / "killed").mkdir()
     reference = make_config(tmp_path / "reference")
-    with Store(reference.database) as store:
+    with Store(reference.storage) as store:
         ingest_file(reference, store, news_path, day=DAY, now=NOW)
         build(reference, store, NOW)
     complete = files_of(reference.output_dir)
 
     config = make_config(tmp_path / "killed")
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         ingest_file(config, store, news_path, day=DAY, now=NOW)
     killed = subprocess.run(
         [sys.executable, "-c", _KILLED_BUILD, str(config.root / "config.toml")],
@@ -143,7 +143,7 @@ def test_a_build_killed_midway_leaves_whole_files_and_the_next_build_finishes(
     assert 0 < len(seen) < len(complete), "the kill did not land mid-build"
     # Every file a reader can see is whole: exactly what a complete build writes.
     assert {name: complete[name] for name in seen} == seen
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         assert store.last_build() is None  # nothing recorded: the next build redoes it all
         build(config, store, NOW)
     assert files_of(config.output_dir) == complete
@@ -299,7 +299,7 @@ def test_days_added_within_the_months_plan_only_their_outputs_and_equal_a_full_b
     other entries kept from the files; what it writes is what a full build writes, and it
     counts every output the site has."""
     monkeypatch.setattr(reader, "SOURCE_NEWEST", newest)  # past it, a page per month
-    monkeypatch.setattr(search, "RECENT", recent)
+    monkeypatch.setattr(search, "RECENT_SPAN", recent)
     scopes: list[Scope | None] = []
     real = Scope.of
     monkeypatch.setattr(
@@ -376,7 +376,7 @@ def progress(todo):
 
 site_build.GROUP_KEYS = site_build.COMMIT_FILES = 20
 now = dt.datetime(2025, 12, 15, 8, tzinfo=settings.site.zone)
-with Store(settings.database) as store:
+with Store(settings.storage) as store:
     site_build.build(settings, store, now, progress)
 """
 
@@ -415,7 +415,7 @@ def test_outputs_of_many_articles_read_them_a_slice_at_a_time_and_write_the_same
     whole = files_of(config.output_dir)
     shutil.rmtree(config.output_dir)
     loads: dict[str, list[int]] = {"index": [], "sources": []}
-    load = site_build._editions_for
+    load = site_build._renditions_for
 
     def counted(store: Store, scripts: Scripts, outputs: Iterable[Output]) -> object:
         outputs = list(outputs)
@@ -427,7 +427,7 @@ def test_outputs_of_many_articles_read_them_a_slice_at_a_time_and_write_the_same
             loads["sources"].append(len({key for _, key in found}))
         return found
 
-    monkeypatch.setattr(site_build, "_editions_for", counted)
+    monkeypatch.setattr(site_build, "_renditions_for", counted)
     monkeypatch.setattr(site_build, "GROUP_KEYS", 8)
     monkeypatch.setattr(search, "SPILL_POSTINGS", 500)
     build(config, store, NOW, full=True)
@@ -455,7 +455,7 @@ search._Postings._spill = spill_and_die
 search.SPILL_POSTINGS = 500
 settings = config_module.load(Path(sys.argv[1]))
 now = dt.datetime(2025, 12, 15, 8, tzinfo=settings.site.zone)
-with Store(settings.database) as store:
+with Store(settings.storage) as store:
     site_build.build(settings, store, now)
 """
 
@@ -497,11 +497,11 @@ def postings_of(root: Path) -> dict[str, list[int]]:
 def test_new_days_go_to_the_recent_segment_and_equal_a_full_build(
     config: Config, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Past two spans of RECENT articles, new articles are indexed in the small recent
+    """Past two spans of RECENT_SPAN articles, new articles are indexed in the small recent
     segment: a day added rewrites its parts and none of the base's, until a whole span
     joins the base. Each time the files are those of a full build, and the index holds
     what one undivided index holds."""
-    monkeypatch.setattr(search, "RECENT", 16)
+    monkeypatch.setattr(search, "RECENT_SPAN", 16)
     ingest_file(config, store, write_day(tmp_path, DAY, 40, 0), now=NOW)
     build(config, store, NOW)  # 40 articles: a base of 32, 8 recent
     meta = json.loads((config.output_dir / "search" / "meta.json").read_bytes())
@@ -519,7 +519,7 @@ def test_new_days_go_to_the_recent_segment_and_equal_a_full_build(
         before = after
     segmented = postings_of(config.output_dir)
     assert made_whole(config, store) == before
-    monkeypatch.setattr(search, "RECENT", 1 << 30)  # one undivided index of the same store
+    monkeypatch.setattr(search, "RECENT_SPAN", 1 << 30)  # one undivided index of the same store
     shutil.rmtree(config.output_dir)
     build(config, store, NOW, full=True)
     assert "recent" not in json.loads((config.output_dir / "search" / "meta.json").read_bytes())
@@ -533,7 +533,7 @@ def test_the_last_ids_kept_for_a_day_s_build_are_a_cache_it_can_do_without(
     next (so that it need not read their lists): they are the part's own, and a kept file
     that is damaged, or was made from other bytes (a killed build's, a file edited), is not
     used."""
-    monkeypatch.setattr(search, "RECENT", 16)
+    monkeypatch.setattr(search, "RECENT_SPAN", 16)
     ingest_file(config, store, write_day(tmp_path, DAY, 40, 0), now=NOW)
     build(config, store, NOW)
     kept = cache_home() / "search-lasts"

@@ -69,7 +69,7 @@ def test_main_job_on_the_example_batch(tmp_path: Path) -> None:
         assert (tmp_path / "feeds" / script / "atom.xml").is_file()
         assert (tmp_path / "feeds" / script / "index.html").is_file()
     assert (
-        run(tmp_path, "subscribers", "add", "r@example.org", "--script", "zh-Hans").returncode == 0
+        run(tmp_path, "subscribers", "add", "r@example.org", "--edition", "zh-Hans").returncode == 0
     )
     send = run(tmp_path, "send", "--date", "2025-12-14")
     assert send.returncode == 0, send.stderr
@@ -136,8 +136,8 @@ def test_subscribers_set_changes_edition_frequency_and_pause(
 ) -> None:
     config = make_config(tmp_path)
     args = ["--config", str(config.root / "config.toml"), "subscribers"]
-    assert main([*args, "add", "reader@example.org", "--script", "zh-Hant"]) == 0
-    change = ["--script", "zh-Hans", "--frequency", "weekly", "--weekday", "mon"]
+    assert main([*args, "add", "reader@example.org", "--edition", "zh-Hant"]) == 0
+    change = ["--edition", "zh-Hans", "--frequency", "weekly", "--weekday", "mon"]
     assert main([*args, "set", "reader@example.org", *change, "--pause-until", "2099-01-05"]) == 0
     assert capsys.readouterr().out.endswith(
         "reader@example.org: zh-Hans, weekly on mon, paused until 2099-01-05, all sources\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from test_cli import run
 
-from conftest import EXAMPLES, REPO
+from conftest import EXAMPLES, NEWS, REPO
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
 
@@ -46,11 +46,11 @@ def test_the_readme_main_job_runs_twice_with_one_voice(tmp_path: Path) -> None:
     assert len(list((tmp_path / "outbox" / "new").iterdir())) == 1
 
 
-def test_subscribers_add_changes_an_active_subscribers_script(tmp_path: Path) -> None:
+def test_subscribers_add_changes_an_active_subscribers_edition(tmp_path: Path) -> None:
     assert run(tmp_path, "subscribers", "add", "r@example.org").returncode == 0
-    changed = run(tmp_path, "subscribers", "add", "r@example.org", "--script", "zh-Hans")
+    changed = run(tmp_path, "subscribers", "add", "r@example.org", "--edition", "zh-Hans")
     assert changed.returncode == 0
-    assert changed.stdout == "r@example.org: script changed from zh-Hant to zh-Hans\n"
+    assert changed.stdout == "r@example.org: edition changed from zh-Hant to zh-Hans\n"
     assert "r@example.org\tzh-Hans\tactive" in run(tmp_path, "subscribers", "list").stdout
     assert run(tmp_path, "subscribers", "remove", "r@example.org").returncode == 0
     back = run(tmp_path, "subscribers", "add", "r@example.org")
@@ -83,14 +83,14 @@ def test_an_inbox_that_is_a_file_is_named(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_script_names_are_said_as_a_user_writes_them(tmp_path: Path) -> None:
+def test_edition_names_are_said_as_a_user_writes_them(tmp_path: Path) -> None:
     # The tags people type name the site's editions; one that names none lists them.
-    typed = run(tmp_path, "subscribers", "add", "r@example.org", "--script", "zh-TW")
+    typed = run(tmp_path, "subscribers", "add", "r@example.org", "--edition", "zh-TW")
     assert (typed.returncode, typed.stdout) == (0, "added r@example.org (zh-Hant, active)\n")
-    option = run(tmp_path, "subscribers", "add", "s@example.org", "--script", "latin")
+    option = run(tmp_path, "subscribers", "add", "s@example.org", "--edition", "latin")
     assert option.returncode == 1
     assert option.stderr == (
-        "publisher: error: --script: 'latin': no such edition; this site has zh-Hant or zh-Hans\n"
+        "publisher: error: --edition: 'latin': no such edition; this site has zh-Hant or zh-Hans\n"
     )
     (tmp_path / "config.toml").write_text('[scripts]\ndefault = "zh-TW"\n', encoding="utf-8")
     key = run(tmp_path, "status")
@@ -106,3 +106,55 @@ def test_reading_a_store_that_is_not_there_creates_none(tmp_path: Path, command:
     store = tmp_path / "publisher.db"
     assert f"no store yet at {store}; start with: publisher ingest" in done.stderr
     assert not (tmp_path / "publisher.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line", "problem"),
+    [
+        # An entry list written for 0.1.0: the articles were `editions`, each an `edition`.
+        (
+            "_entries.html",
+            "<ol>\n{% for edition in editions %}<li>{{ edition.text.title }}</li>{% endfor %}\n",
+            2,
+            "'editions' is undefined",
+        ),
+        # A page written for 0.1.0: the site edition was `script`.
+        (
+            "index.html",
+            "<!doctype html>\n<html lang={{ script.tag }}>\n",
+            2,
+            "'script' is undefined",
+        ),
+    ],
+)
+def test_an_own_template_with_the_old_names_fails_in_one_line(
+    tmp_path: Path, name: str, text: str, line: int, problem: str
+) -> None:
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / name).write_text(text, encoding="utf-8")
+    (tmp_path / "config.toml").write_text(
+        '[site]\nbase_url = "https://news.example.org/"\ntemplates_dir = "own"\n',
+        encoding="utf-8",
+    )
+    assert run(tmp_path, "ingest", str(NEWS)).returncode == 0
+    built = run(tmp_path, "build")
+    assert built.returncode == 1
+    assert built.stdout == ""
+    assert built.stderr.count("\n") == 1 and "Traceback" not in built.stderr
+    assert built.stderr.startswith(f"publisher: error: {own / name}:{line}: {problem}; ")
+    assert "renamed in this release" in built.stderr and "CHANGELOG.md" in built.stderr
+
+
+def test_an_own_template_that_does_not_compile_names_its_line(tmp_path: Path) -> None:
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "index.html").write_text("<p>\n{% if %}\n", encoding="utf-8")
+    (tmp_path / "config.toml").write_text(
+        '[site]\nbase_url = "https://news.example.org/"\ntemplates_dir = "own"\n',
+        encoding="utf-8",
+    )
+    built = run(tmp_path, "build")
+    assert built.returncode == 1
+    assert built.stderr.startswith(f"publisher: error: {own / 'index.html'}:2: ")
+    assert built.stderr.count("\n") == 1 and "renamed" not in built.stderr

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import REPO
 from publisher import config as config_module
-from publisher.config import Config
+from publisher.config import Config, StorageConfig
 from publisher.errors import ConfigError
 
 
@@ -41,7 +41,9 @@ def test_shipped_config_is_the_starter_and_equals_the_defaults() -> None:
     shipped = REPO / "config.toml"
     assert shipped.read_bytes() == (REPO / "templates" / "config.toml").read_bytes()
     loaded = config_module.load(shipped)
-    assert dataclasses.replace(loaded, root=Path(".")) == Config()
+    # The one difference: the store's SQLite path, taken from each one's folder.
+    assert loaded.storage.path == REPO / "publisher.db"
+    assert dataclasses.replace(loaded, root=Path("."), storage=Config().storage) == Config()
 
 
 def test_every_key_is_in_the_shipped_config_with_a_comment() -> None:
@@ -108,8 +110,17 @@ def test_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
     path.parent.mkdir()
     path.write_text("[storage]\nurl = 'sqlite:///data/news.db'\n", encoding="utf-8")
     loaded = config_module.load(path)
-    assert loaded.database.path == (tmp_path / "site" / "data" / "news.db").resolve()
+    assert loaded.storage.path == (tmp_path / "site" / "data" / "news.db").resolve()
     assert loaded.output_dir == (tmp_path / "site" / "feeds").resolve()
+    assert loaded.storage.url == f"sqlite:///{(tmp_path / 'site' / 'data' / 'news.db').resolve()}"
+
+
+def test_a_config_built_in_code_takes_its_store_from_its_root(tmp_path: Path) -> None:
+    assert Config(root=tmp_path).storage.path == (tmp_path / "publisher.db").resolve()
+    moved = dataclasses.replace(Config(), storage=StorageConfig(url="sqlite:///a/b.db"))
+    assert moved.storage.path == Path("a/b.db").resolve()
+    elsewhere = StorageConfig(url="postgresql://news@db.example.org/news")
+    assert Config(root=tmp_path, storage=elsewhere).storage == elsewhere
 
 
 def test_a_named_config_file_must_exist(tmp_path: Path) -> None:

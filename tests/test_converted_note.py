@@ -84,7 +84,7 @@ def test_the_note_is_configurable(built: Config, store: Store) -> None:
 
 def test_a_converted_digest_item_says_so_with_a_link(built: Config, store: Store) -> None:
     sources = DigestSources.of(built)
-    view = sources.views(store, DAY)[sources.site.locales.default(Script.HANS)]
+    view = sources.views(store, DAY)[sources.site.editions.default(Script.HANS)]
     text, html = render_mail(sources.env, view)
     original = original_url(built, store, HANT[0])
     assert f"由繁体原文自动转换：{original}" in text

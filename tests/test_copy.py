@@ -30,7 +30,7 @@ def target(postgres_url: str) -> Iterator[str]:
 def sqlite_store(tmp_path: Path, news_path: Path) -> Config:
     """A store with a day's articles, a build's memory, two subscribers and their mail."""
     config = make_config(tmp_path)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         ingest_file(config, store, news_path, day=DAY, now=NOW)
         for address in ("one@example.org", "two@example.org"):
             subscribers.add(store, address, Script.HANS, NOW)
@@ -52,7 +52,7 @@ def test_a_sqlite_store_moves_to_postgresql_whole(
     moved = dataclasses.replace(
         sqlite_store, storage=dataclasses.replace(sqlite_store.storage, url=target)
     )
-    with Store(sqlite_store.database) as before, Store(moved.database) as after:
+    with Store(sqlite_store.storage) as before, Store(moved.storage) as after:
         assert after.articles() == before.articles()
         assert after.subscribers() == before.subscribers()
         assert after.delivery_counts(DAY) == before.delivery_counts(DAY)

@@ -12,10 +12,10 @@ import pytest
 
 from conftest import NOW, make_config, store_day
 from publisher.articles.conversion import Scripts
-from publisher.articles.editions import corrections
+from publisher.articles.renditions import corrections
 from publisher.cli import main
 from publisher.config import Config
-from publisher.locales import Locales
+from publisher.editions import Editions
 from publisher.records import Script
 from publisher.site import history
 from publisher.site.build import build
@@ -109,8 +109,8 @@ def test_going_back_to_earlier_settings_is_a_correction_too(built: Config, store
 def test_corrections_list_the_phrases_before_and_after(built: Config, store: Store) -> None:
     changed = protecting(built, "晶片")
     build(changed, store, LATER)
-    found = list(corrections(store, Scripts.from_config(changed), Locales.from_config(changed)))
-    assert [(c.title, c.locale.tag, c.corrected) for c in found] == [
+    found = list(corrections(store, Scripts.from_config(changed), Editions.from_config(changed)))
+    assert [(c.title, c.edition.tag, c.corrected) for c in found] == [
         ("新厂量产晶片", "zh-Hans", LATER)
     ]
     assert ("量产芯片", "量产晶片") in found[0].phrases
@@ -121,7 +121,7 @@ def test_conversions_diff_shows_an_editor_what_a_new_term_changes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = make_config(tmp_path)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         store_day(config, store, [CHIP, WEATHER])
     path = tmp_path / "config.toml"
     path.write_text(

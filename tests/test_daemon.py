@@ -119,7 +119,7 @@ def prepare(root: Path, batch: Path, smtp_port: int, readers: int, time: str = "
     inbox.mkdir()
     (inbox / "news.txt").write_bytes(batch.read_bytes())
     now = dt.datetime.now(config.site.zone)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         for number in range(readers):
             script = Script.HANT if number % 2 else Script.HANS
             subscribers.add(store, f"reader{number}@example.org", script, now)
@@ -198,7 +198,7 @@ def assert_each_once(server: SmtpServer, readers: int) -> None:
 
 
 def day_finished(config: Config) -> bool:
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         row = store.db.execute("SELECT finished FROM runs").fetchone()
     return row is not None and row[0] is not None
 
@@ -374,7 +374,7 @@ def test_a_relay_that_is_down_leaves_the_day_incomplete_and_due_again(
     inbox = config.path(config.schedule.inbox_dir)
     inbox.mkdir()
     (inbox / "news.txt").write_bytes(news_path.read_bytes())
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         subscribers.add(store, "reader@example.org", Script.HANT, dt.datetime.now(dt.UTC))
     daemon.scheduled_run(scheduled)  # nothing listens on the SMTP port
     assert retry_in(scheduled) is not None

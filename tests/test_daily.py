@@ -114,20 +114,20 @@ def test_scheduled_at_is_the_configured_time_in_the_site_zone(tmp_path: Path) ->
 def test_due_only_after_the_time_and_until_the_day_is_complete(
     config: Config, store: Store
 ) -> None:
-    assert not daily.due(store, MORNING, config)
-    assert daily.due(store, LATER, config)
+    assert not daily.run_due(store, MORNING, config)
+    assert daily.run_due(store, LATER, config)
     store.record_run_start(DAY, LATER)
-    assert daily.due(store, LATER, config), "a run that started but did not finish is due"
+    assert daily.run_due(store, LATER, config), "a run that started but did not finish is due"
     store.record_run_end(DAY, LATER, "done")
-    assert not daily.due(store, LATER, config)
-    assert daily.due(store, LATER + dt.timedelta(days=1), config)
+    assert not daily.run_due(store, LATER, config)
+    assert daily.run_due(store, LATER + dt.timedelta(days=1), config)
 
 
 def test_due_reads_the_day_in_the_site_zone(config: Config, store: Store) -> None:
     # 23:30 UTC on the 13th is 07:30 on the 14th in Taipei: the 14th's run is due.
     late_utc = dt.datetime(2025, 12, 13, 23, 30, tzinfo=dt.UTC)
     assert daily.today(config, late_utc) == DAY
-    assert daily.due(store, late_utc, config)
+    assert daily.run_due(store, late_utc, config)
 
 
 # -- whole runs -----------------------------------------------------------------------------
@@ -146,7 +146,7 @@ def test_a_run_ingests_builds_archives_sends_and_records_the_day(
 ) -> None:
     (inbox / "news.txt").write_bytes(news_path.read_bytes())  # no date: today in Taipei
     report = daily.run_day(config, store, LATER)
-    assert report.complete and not report.skipped
+    assert report.complete and not report.already_complete
     assert report.send is not None and report.send.sent == 2
     assert report.build is not None and report.build.written > 0
     assert report.archive and all(path.is_file() for path in report.archive)
@@ -157,7 +157,7 @@ def test_a_run_ingests_builds_archives_sends_and_records_the_day(
     assert "mails sent 2, failed 0, uncertain 0" in summary
     row = store.db.execute("SELECT * FROM runs WHERE day = ?", (DAY.isoformat(),)).fetchone()
     assert row["finished"] == LATER.isoformat() and row["summary"] == summary
-    assert not daily.due(store, LATER, config)
+    assert not daily.run_due(store, LATER, config)
 
 
 def test_a_completed_day_never_runs_twice(
@@ -167,7 +167,7 @@ def test_a_completed_day_never_runs_twice(
     daily.run_day(config, store, LATER)
     (inbox / "late.txt").write_bytes(news_path.read_bytes())
     again = daily.run_day(config, store, LATER + dt.timedelta(hours=1))
-    assert again.skipped and again.complete
+    assert again.already_complete and again.complete
     assert len(outbox(config)) == 2
     assert (inbox / "late.txt").exists(), "a skipped run touches nothing, the inbox included"
 
@@ -180,11 +180,11 @@ def test_a_stopped_run_leaves_the_day_due_and_the_next_run_sends_the_rest(
     stop.set()  # SIGTERM came before the first message
     first = daily.run_day(config, store, LATER, stop=stop)
     assert not first.complete and "not complete" in first.summary()
-    assert daily.due(store, LATER, config)
+    assert daily.run_due(store, LATER, config)
     second = daily.run_day(config, store, LATER + dt.timedelta(minutes=5))
     assert second.complete
     assert len(outbox(config)) == 2
-    assert not daily.due(store, LATER, config)
+    assert not daily.run_due(store, LATER, config)
 
 
 def test_a_day_left_unfinished_is_finished_by_the_next_days_run(

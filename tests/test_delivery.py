@@ -37,7 +37,7 @@ from conftest import NOW, make_config
 from publisher.articles.ingest import ingest_file
 from publisher.cli import main
 from publisher.config import Config
-from publisher.delivery.engine import Policy, SendReport, deliver, send_day
+from publisher.delivery.engine import RetryPolicy, SendReport, deliver, send_day
 from publisher.delivery.settle import settle
 from publisher.delivery.smtp import Smtp
 from publisher.delivery.transport import Handover, Managed, Meanwhile, nothing
@@ -71,7 +71,7 @@ def server() -> Iterator[SmtpServer]:
 @pytest.fixture
 def setup(tmp_path: Path, server: SmtpServer, news_path: Path) -> Iterator[tuple[Config, Store]]:
     config = smtp_config(tmp_path, server.port)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         ingest_file(config, store, news_path, day=DAY, now=NOW)
         yield config, store
 
@@ -134,7 +134,7 @@ def test_everyone_gets_one_whole_mail_in_their_script(
     assert len({item.peer for item in server.handler.received}) == 1, "one connection"
 
     again = run(config, store)
-    assert (again.sent, again.skipped, again.renders) == (0, 12, 2)
+    assert (again.sent, again.done_before, again.renders) == (0, 12, 2)
     assert server.handler.count() == 12, "nobody is mailed twice"
 
 
@@ -166,7 +166,7 @@ def test_still_deferred_after_max_attempts_goes_out_on_the_next_run(
     assert row["last_error"].startswith("451")
 
     second = run(config, store)
-    assert (second.sent, second.deferred, second.skipped) == (1, 0, 3)
+    assert (second.sent, second.deferred, second.done_before) == (1, 0, 3)
     assert server.handler.count("reader1@example.org") == 1
     assert server.handler.count() == 4
 
@@ -214,7 +214,7 @@ def test_an_answer_lost_after_the_data_is_uncertain_and_never_resent(
     assert server.handler.count("reader2@example.org") == 1
 
     again = run(config, store)
-    assert (again.sent, again.uncertain, again.skipped) == (0, 0, 4)
+    assert (again.sent, again.uncertain, again.done_before) == (0, 0, 4)
     assert server.handler.count("reader2@example.org") == 1
     ((address, message_id, _),) = [
         (row.email, row.message_id, row.reason) for row in store.uncertain_deliveries(DAY)
@@ -233,7 +233,7 @@ def test_a_run_waits_no_longer_than_max_wait_seconds_in_all(
     """An unreachable relay: the run gives up once its back-off would pass the cap, leaving
     every row queued, instead of holding the store for the whole back-off (1+2+…+256 s)."""
     config = smtp_config(tmp_path, free_port(), max_consecutive_failures=50, max_wait_seconds=5)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         ingest_file(config, store, news_path, day=DAY, now=NOW)
         add_people(store, 3)
         clock = FakeClock()
@@ -249,7 +249,7 @@ def test_a_dead_server_stops_the_run_cleanly_and_the_next_run_resumes(
 ) -> None:
     port = free_port()
     config = smtp_config(tmp_path, port)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         ingest_file(config, store, news_path, day=DAY, now=NOW)
         people = add_people(store, 6)
         clock = FakeClock()
@@ -288,7 +288,7 @@ def test_a_sender_address_the_server_cannot_take_stops_the_run(
         config = make_config(tmp_path, smtp)
         digest = dataclasses.replace(config.digest, from_address="新聞 <digest@例子.tw>")
         config = dataclasses.replace(config, digest=digest)
-        with Store(config.database) as store:
+        with Store(config.storage) as store:
             ingest_file(config, store, news_path, day=DAY, now=NOW)
             add_people(store, 3)
             report = run(config, store)
@@ -420,7 +420,7 @@ def test_a_stop_request_cuts_a_backoff_wait_short(
         subscribers.active(store),
         Smtp(config.delivery.smtp),
         now=NOW,
-        policy=Policy(backoff=3600.0),
+        policy=RetryPolicy(backoff=3600.0),
         stop=stop,
         sleep=sleep,
     )
@@ -570,7 +570,7 @@ def test_the_relay_has_no_mail_whose_hand_over_is_not_committed(
     class Probe(Handler):
         async def handle_DATA(self, *args: Any) -> str:
             envelope = args[2]
-            with Store(config.database) as other:  # another connection: committed rows only
+            with Store(config.storage) as other:  # another connection: committed rows only
                 state = rows(other)
             unrecorded.extend(r for r in envelope.rcpt_tos if not state[r]["message_id"])
             return await super().handle_DATA(*args)
@@ -620,7 +620,7 @@ def test_kill_9_mid_list_then_rerun_mails_everyone_exactly_once(
             server.terminate()
             server.wait(timeout=10)
 
-    with Store(smtp_config(tmp_path, port).database) as store:
+    with Store(smtp_config(tmp_path, port).storage) as store:
         state = rows(store)
     statuses = Counter(row["status"] for row in state.values())
     assert statuses["uncertain"] <= 1
@@ -639,7 +639,7 @@ def kill_then_rerun(
     tmp_path: Path, news_path: Path, maildir: Path, port: int
 ) -> tuple[list[Subscriber], subprocess.CompletedProcess[str]]:
     config = smtp_config(tmp_path, port)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         ingest_file(config, store, news_path, day=DAY, now=NOW)
         people = add_people(store, 200)
     command = [sys.executable, "-m", "publisher", "--config", str(config.root / "config.toml")]
@@ -676,8 +676,8 @@ def test_send_command_exit_status_says_the_state_of_the_day(
     server.handler.plan("reader2@example.org", DROP_AFTER_DATA)
     server.handler.plan("reader3@example.org", DEFER, DEFER, DEFER)
     server.handler.plan("reader4@example.org", DROP_AFTER_DATA)
-    quick = Policy(max_attempts=3, max_consecutive_failures=10, backoff=0.01)
-    monkeypatch.setattr(Policy, "from_config", lambda config: quick)  # it really waits
+    quick = RetryPolicy(max_attempts=3, max_consecutive_failures=10, backoff=0.01)
+    monkeypatch.setattr(RetryPolicy, "from_config", lambda config: quick)  # it really waits
 
     code, out = cli(config, capsys, "--date", DAY.isoformat())
     assert code == 1
@@ -777,7 +777,7 @@ def test_a_change_while_the_day_is_sent_gives_exactly_one_mail(
     stopped.set()  # the day's rows are queued, nothing is sent yet
     assert run(config, store, stop=stopped).deferred == 2
     preferences.apply(store, people[0], preferences.Change(paused_until=DAY + one_day), DAY)
-    preferences.apply(store, people[1], preferences.Change(script=Script.HANT), DAY)
+    preferences.apply(store, people[1], preferences.Change(edition=Script.HANT), DAY)
     assert run(config, store).sent == 2
     assert run(config, store).sent == 0
     assert [server.handler.count(p.email) for p in people] == [1, 1]

@@ -19,14 +19,14 @@ from conftest import DAY, NOW, store_day
 from publisher.articles import batch
 from publisher.cli import main
 from publisher.config import Config
-from publisher.locales import HANS, HANT, PAIR
+from publisher.editions import HANS, HANT, PAIR
 from publisher.mail import subscribers
 from publisher.mail import view as digest_view
 from publisher.mail.archive import write_archive
 from publisher.mail.digest import prepare_digest
 from publisher.mail.letters import ADDRESS, PREFERENCES_URL, UNSUBSCRIBE_URL
 from publisher.mail.sources import DigestSources
-from publisher.records import Locale
+from publisher.records import Edition
 from publisher.site.paths import Site
 from publisher.site.templating import builtin_templates
 from publisher.store import Store
@@ -50,9 +50,9 @@ def secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PUBLISHER_SECRET", "a fixed secret for the tests, 32+ bytes")
 
 
-def html_of(config: Config, store: Store, script: Locale) -> str:
+def html_of(config: Config, store: Store, edition: Edition) -> str:
     sources = DigestSources.of(config)
-    _, html = digest_view.render_mail(sources.env, sources.views(store, DAY)[script])
+    _, html = digest_view.render_mail(sources.env, sources.views(store, DAY)[edition])
     return digest_view.inline_css(html)
 
 
@@ -140,13 +140,13 @@ def test_article_text_is_escaped(config, store) -> None:
 def test_fifty_articles_stay_under_100_kb(config, store, news_path) -> None:
     store_day(config, store, fifty(news_path))
     prepared = prepare_digest(config, store, DAY, NOW)
-    for script in PAIR.all:
-        person = subscribers.add(store, f"{script}@example.org", script, NOW)
+    for edition in PAIR.all:
+        person = subscribers.add(store, f"{edition}@example.org", edition, NOW)
         data = prepared.letter(person).data
         message = email.message_from_bytes(data, policy=email.policy.default)
         html = message.get_body(("html",)).get_content().encode("utf-8")
         assert html.count(b'class="pad item"') == 50
-        assert len(html) < 100 * 1024, f"{script}: {len(html)} bytes; Gmail clips at 102 KB"
+        assert len(html) < 100 * 1024, f"{edition}: {len(html)} bytes; Gmail clips at 102 KB"
 
 
 def test_premailer_is_quiet(config, store, caplog, capfd) -> None:
@@ -170,8 +170,8 @@ def test_rendering_does_not_grow_with_the_list(config, store, monkeypatch) -> No
     prepared = prepare_digest(config, store, DAY, NOW)
     assert prepared.renders == 2 and len(calls) == 2  # once per script
     for number in range(300):
-        script = PAIR.all[number % 2]
-        person = subscribers.add(store, f"p{number}@example.org", script, NOW)
+        edition = PAIR.all[number % 2]
+        person = subscribers.add(store, f"p{number}@example.org", edition, NOW)
         prepared.letter(person)
     assert prepared.renders == 2 and len(calls) == 2
 

@@ -19,6 +19,7 @@ from conftest import NOW, make_config, store_day
 from publisher.cli import main
 from publisher.config import Config
 from publisher.errors import ConfigError
+from publisher.mail import subscribers
 from publisher.mail.archive import write_archive
 from publisher.site.build import build
 from publisher.store import Store
@@ -55,12 +56,12 @@ def site(tmp_path: Path, news_path: Path) -> Config:
     config = make_config(tmp_path, EDITIONS)
     args = ["--config", str(tmp_path / "config.toml")]
     assert main([*args, "ingest", str(news_path), "--date", DAY.isoformat()]) == 0
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         store_day(config, store, [SIMPLIFIED], DAY)
         build(config, store, NOW)
         write_archive(config, store, DAY)
     for address, tag in READERS.items():
-        assert main([*args, "subscribers", "add", address, "--script", tag]) == 0
+        assert main([*args, "subscribers", "add", address, "--edition", tag]) == 0
     assert main([*args, "send", "--date", DAY.isoformat()]) == 0
     return config
 
@@ -160,18 +161,41 @@ def test_each_reader_gets_the_digest_of_their_edition(site: Config) -> None:
     assert "軟體" in mails["tw@example.org"].get_body(("plain",)).get_content()
 
 
-def test_the_script_option_names_editions_and_lists_them_when_none_fits(
+def test_the_edition_option_names_editions_and_lists_them_when_none_fits(
     site: Config, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["--config", str(site.root / "config.toml"), "subscribers"]
-    assert main([*args, "add", "mo@example.org", "--script", "zh-MO"]) == 1
+    assert main([*args, "add", "mo@example.org", "--edition", "zh-MO"]) == 1
     error = capsys.readouterr().err
-    assert "'zh-MO': no such edition; this site has zh-Hant-TW, zh-Hant-HK or zh-Hans-CN" in error
-    assert main([*args, "add", "any@example.org", "--script", "zh-Hant"]) == 0
-    assert main([*args, "set", "any@example.org", "--script", "hk"]) == 0
+    assert error.startswith("publisher: error: --edition: 'zh-MO': no such edition; ")
+    assert "this site has zh-Hant-TW, zh-Hant-HK or zh-Hans-CN" in error
+    assert main([*args, "add", "any@example.org", "--edition", "zh-Hant"]) == 0
+    assert main([*args, "set", "any@example.org", "--edition", "hk"]) == 0
     assert "any@example.org: zh-Hant-HK, daily" in capsys.readouterr().out
     assert main([*args, "set", "any@example.org", "--frequency", "daily"]) == 0
     assert "any@example.org: zh-Hant-HK, daily" in capsys.readouterr().out, "the edition stays"
+
+
+def test_script_still_names_an_edition_as_a_deprecated_alias(
+    site: Config, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--config", str(site.root / "config.toml"), "subscribers"]
+    assert main([*args, "add", "a@example.org", "--edition", "zh-Hant-HK"]) == 0
+    assert main([*args, "add", "b@example.org", "--script", "zh-Hant-HK"]) == 0
+    assert main([*args, "set", "b@example.org", "--script", "cn"]) == 0
+    assert "b@example.org: zh-Hans-CN, daily" in capsys.readouterr().out
+    with Store(site.storage) as store:
+        people = {person.email: person for person in subscribers.everyone(store)}
+    assert people["a@example.org"].edition == "zh-Hant-HK"
+    assert people["b@example.org"].edition == "zh-Hans-CN"
+    for action in ("add", "set"):
+        with pytest.raises(SystemExit):
+            main([*args, action, "--help"])
+        shown = capsys.readouterr().out
+        usage, _, rest = shown.partition("\n\n")
+        assert "--edition EDITION" in usage and "--script" not in usage
+        assert "--edition EDITION, --script EDITION" in rest
+        assert "deprecated alias of --edition" in " ".join(rest.split())
 
 
 @pytest.mark.parametrize(
@@ -219,7 +243,7 @@ def test_serve_leads_each_reader_to_their_regional_edition_and_its_form(site: Co
         assert 'value="cn"> 简体中文（中国大陆）' in form
         done = client.post("/subscribe", "email=new%40example.org&script=hk")
         assert done.status == 200
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         person = next(p for p in store.subscribers() if p.email == "new@example.org")
     assert (person.script, person.edition) == ("zh-Hant", "zh-Hant-HK")
     [mail] = [m for to, m in outbox(site).items() if to == "new@example.org"]

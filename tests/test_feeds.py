@@ -20,8 +20,8 @@ from xml.etree import ElementTree
 import feedparser
 import pytest
 
-from publisher.locales import HANS, HANT
-from publisher.records import Article, Edition, Locale, Script, Text
+from publisher.editions import HANS, HANT
+from publisher.records import Article, Edition, Rendition, Script, Text
 from publisher.site.feeds import (
     EPOCH,
     FeedEntry,
@@ -29,8 +29,8 @@ from publisher.site.feeds import (
     Link,
     article_entry,
     atom_feed,
+    edition_feed_meta,
     rss_feed,
-    script_feed_meta,
 )
 from publisher.site.paths import Site
 
@@ -95,34 +95,34 @@ def articles() -> list[Article]:
     return [make_article(i, text, times[i]) for i, text in enumerate(HANT_TEXTS)]
 
 
-def editions(script: Locale) -> list[Edition]:
-    texts = HANT_TEXTS if script is HANT else HANS_TEXTS
-    return [Edition(a, script, t) for a, t in zip(articles(), texts, strict=True)]
+def renditions(edition: Edition) -> list[Rendition]:
+    texts = HANT_TEXTS if edition is HANT else HANS_TEXTS
+    return [Rendition(a, edition, t) for a, t in zip(articles(), texts, strict=True)]
 
 
-def entries(site: Site, script: Locale) -> list[FeedEntry]:
-    return [article_entry(site, edition, SUMMARY_CHARS) for edition in editions(script)]
+def entries(site: Site, edition: Edition) -> list[FeedEntry]:
+    return [article_entry(site, rendition, SUMMARY_CHARS) for rendition in renditions(edition)]
 
 
-def meta(site: Site, script: Locale) -> FeedMeta:
-    return script_feed_meta(
+def meta(site: Site, edition: Edition) -> FeedMeta:
+    return edition_feed_meta(
         site,
-        script,
-        path=site.atom_path(script),
+        edition,
+        path=site.atom_path(edition),
         path_in=site.atom_path,
-        page_path=site.index_path(script),
-        title=site.titles[script],
+        page_path=site.index_path(edition),
+        title=site.titles[edition],
         subtitle="每日科技新聞",
     )
 
 
-def build_atom(site: Site, script: Locale = HANT) -> bytes:
-    return atom_feed(meta(site, script), entries(site, script))
+def build_atom(site: Site, edition: Edition = HANT) -> bytes:
+    return atom_feed(meta(site, edition), entries(site, edition))
 
 
-def build_rss(site: Site, script: Locale = HANT) -> bytes:
+def build_rss(site: Site, edition: Edition = HANT) -> bytes:
     return rss_feed(
-        meta(site, script), entries(site, script), self_url=site.url(site.rss_path(script))
+        meta(site, edition), entries(site, edition), self_url=site.url(site.rss_path(edition))
     )
 
 
@@ -293,7 +293,7 @@ def test_content_is_escaped_paragraphs_keeping_every_character(site: Site) -> No
 def test_long_body_is_split_into_paragraphs(site: Site) -> None:
     body = "今天的天氣很好，大家都出門散步。" * 40
     article = make_article(0, Text("長文", body, "測試社"), dt.datetime(2025, 1, 2, tzinfo=ZONE))
-    entry = article_entry(site, Edition(article, HANT, article.original), SUMMARY_CHARS)
+    entry = article_entry(site, Rendition(article, HANT, article.original), SUMMARY_CHARS)
     assert entry.content_html.count("<p>") > 1
     assert paragraph_text(entry.content_html) == body
 
@@ -306,8 +306,8 @@ def test_seed_articles_keep_every_character(site: Site, seed_path: Path) -> None
     feed_entries = []
     for position, item in enumerate(parsed):
         text = Text(item.title, item.body, item.source)
-        edition = Edition(make_article(position, text, published), HANT, text)
-        feed_entries.append(article_entry(site, edition, 120))
+        rendition = Rendition(make_article(position, text, published), HANT, text)
+        feed_entries.append(article_entry(site, rendition, 120))
     read = parse(atom_feed(meta(site, HANT), feed_entries)).entries
     assert len(read) == len(parsed) == 8
     for entry, item in zip(read, parsed, strict=True):

@@ -61,7 +61,7 @@ def mails_to(config: Config, address: str) -> list[str]:
 
 
 def status_of(config: Config, address: str) -> SubscriberStatus:
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         person = subscribers.by_email(store, address)
     assert person is not None
     return person.status
@@ -100,7 +100,7 @@ def test_a_flood_from_one_client_is_cut_off_with_retry_after(tmp_path: Path) -> 
         # … and the first may post again once its window has passed.
         clock.at = NOW + dt.timedelta(seconds=600)
         assert sign_up(clients[1], "person99@example.org").status == 200
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         rows = store.db.execute("SELECT client FROM form_posts").fetchall()
     # The store counts clients by a keyed hash, never by their address.
     assert rows and not any("127.0.0.1" in row[0] or "203.0.113" in row[0] for row in rows)
@@ -114,7 +114,7 @@ def test_the_link_of_an_earlier_sign_up_confirms_nothing(tmp_path: Path) -> None
         sign_up(one, address)
         (first,) = mails_to(config, address)
         assert one.post(first).status == 200
-        with Store(config.database) as store:
+        with Store(config.storage) as store:
             person = subscribers.by_email(store, address)
         assert person is not None
         token = tokens.make(tokens.load_secret(config), "unsubscribe", person.id)

@@ -30,7 +30,7 @@ def files(root: Path) -> dict[str, bytes]:
 
 def test_site_matches_golden_files(tmp_path: Path) -> None:
     config = make_config(tmp_path)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         for batch in sorted(EXAMPLES.glob("*.txt")):
             assert ingest_file(config, store, batch, now=NOW).error is None
         build(config, store, NOW)

@@ -10,7 +10,7 @@ import pytest
 from conftest import NOW, make_config
 from publisher.articles import batch, ingest
 from publisher.articles.conversion import Scripts, convert_all
-from publisher.articles.ingest import CHUNK, batch_date, ingest_file, ingest_files
+from publisher.articles.ingest import ARTICLES_PER_CHUNK, batch_date, ingest_file, ingest_files
 from publisher.config import Config
 from publisher.errors import StorageError
 from publisher.records import Script
@@ -106,7 +106,7 @@ def test_a_bad_line_after_many_chunks_stores_nothing(
     leaves the store exactly as it was, articles stored before included."""
     ingest_file(config, store, news_path, day=DAY, now=NOW)
     before = store.articles()
-    count = CHUNK * 2 + 7
+    count = ARTICLES_PER_CHUNK * 2 + 7
     lines = [f"第{n}則標題\n第{n}則內文，說明事情的經過。 (來源{n % 5})" for n in range(count)]
     big = config.root / "big.txt"
     big.write_text("\n".join([*lines, "最後一則\u202e標題", "內文。 (來源)"]) + "\n")
@@ -175,11 +175,11 @@ def _titles(store: Store) -> set[str]:
 def test_a_bad_file_among_good_ones_is_undone_alone(config: Config, store: Store) -> None:
     """Files share a transaction, each in its own savepoint: a file refused after a whole
     chunk of good articles leaves none of them, and the files around it stay."""
-    bad = _day_file(config.root, "乙檔", CHUNK + 5, last="壞標題\n沒有來源的內文\n")
+    bad = _day_file(config.root, "乙檔", ARTICLES_PER_CHUNK + 5, last="壞標題\n沒有來源的內文\n")
     files = [_day_file(config.root, "甲檔", 3), bad, _day_file(config.root, "丙檔", 2)]
     outcomes = list(ingest_files(config, store, files, day=DAY, now=NOW))
     assert [(o.path, o.added) for o in outcomes] == [(files[0], 3), (bad, 0), (files[2], 2)]
-    assert str(outcomes[1].error).startswith(f"{bad}:{2 * (CHUNK + 5) + 2}: no source")
+    assert str(outcomes[1].error).startswith(f"{bad}:{2 * (ARTICLES_PER_CHUNK + 5) + 2}: no source")
     assert _titles(store) == {"甲檔", "丙檔"}
     assert [a.position for a in store.articles(day=DAY)] == list(range(5))
 
@@ -193,7 +193,7 @@ def test_an_outcome_is_told_once_it_is_committed(
     files = [_day_file(config.root, name, 2) for name in ("甲檔", "乙檔", "丙檔", "丁檔")]
     refuse_articles(store, "NEW.position = 7")
     told = []
-    with Store(config.database) as other:
+    with Store(config.storage) as other:
         with pytest.raises(StorageError, match="disk on fire"):
             for outcome in ingest_files(config, store, files, day=DAY, now=NOW):
                 told.append(outcome.path)
@@ -219,7 +219,9 @@ def test_articles_of_a_refused_file_go_in_with_the_next_one(config: Config, stor
     """A file refused on its last line, after a first chunk was stored: that chunk is undone
     before the next file is read, so the articles the next file repeats are added there,
     not taken for ones already stored."""
-    bad = _day_file(config.root, "乙檔", 2 * CHUNK + 5, last="壞標題\n沒有來源的內文\n")
+    bad = _day_file(
+        config.root, "乙檔", 2 * ARTICLES_PER_CHUNK + 5, last="壞標題\n沒有來源的內文\n"
+    )
     lines = bad.read_text(encoding="utf-8").splitlines()
     repeats = config.root / "repeats.txt"
     repeats.write_text("\n".join([*lines[:6], "新標題", "新內文。 (來源)"]) + "\n")
@@ -258,7 +260,7 @@ def test_a_big_ingest_converts_as_a_small_one(
     config = make_config(tmp_path, '[scripts]\nprotected_terms = ["台積電", "台积电"]\n')
     path = _mixed(tmp_path, ingest.WORKER_AFTER + 300)
     scripts = Scripts.from_config(config)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         outcome = ingest_file(config, store, path, day=DAY, now=NOW)
         assert (outcome.added, outcome.error) == (ingest.WORKER_AFTER + 300, None)
         twins = {}

@@ -20,8 +20,8 @@ from conftest import make_config
 from publisher.articles.ingest import ingest_file
 from publisher.cli import main
 from publisher.config import Config
+from publisher.editions import Editions
 from publisher.errors import StorageError
-from publisher.locales import Locales
 from publisher.records import DeliveryStatus, DigestKind, Frequency, Settlement, SubscriberStatus
 from publisher.site.build import build
 from publisher.store import Store, migrations
@@ -63,21 +63,21 @@ def store_before(config: Config, monkeypatch: pytest.MonkeyPatch, summary: str) 
     """The frozen first-release store, brought up to the step before the one whose summary
     begins with `summary`; returns that step."""
     step = next(s for s in migrations.STEPS if s.summary.startswith(summary))
-    first_release_store(config.database.path)
+    first_release_store(config.storage.path)
     earlier = tuple(s for s in migrations.STEPS if s.version < step.version)
     with monkeypatch.context() as patch:
         patch.setattr(migrations, "STEPS", earlier)
         patch.setattr(migrations, "LATEST", earlier[-1].version)
-        Store(config.database).close()
+        Store(config.storage).close()
     return step
 
 
 def test_a_first_release_store_upgrades_with_every_row_kept(tmp_path: Path) -> None:
     config = make_config(tmp_path)
-    before = first_release_store(config.database.path)
+    before = first_release_store(config.storage.path)
     assert all(before.values()), "the frozen store has rows in every table"
 
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         assert store.schema_version == migrations.LATEST
         assert store.upgraded == list(migrations.STEPS[1:])
 
@@ -99,14 +99,14 @@ def test_a_first_release_store_upgrades_with_every_row_kept(tmp_path: Path) -> N
         assert store.unfinished_runs(next_day + dt.timedelta(days=1), sent_day) == [next_day]
         fingerprints = store.output_fingerprints()
     assert len(fingerprints) == len(before["outputs"])
-    assert rows_of(config.database.path) == before, "every row of every table is kept as it was"
+    assert rows_of(config.storage.path) == before, "every row of every table is kept as it was"
 
 
 def test_the_upgrade_keeps_a_private_copy_of_the_old_store(tmp_path: Path) -> None:
     config = make_config(tmp_path)
-    before = first_release_store(config.database.path)
-    Store(config.database).close()
-    backup = config.database.path.with_name("publisher.db.schema-1.bak")
+    before = first_release_store(config.storage.path)
+    Store(config.storage).close()
+    backup = config.storage.path.with_name("publisher.db.schema-1.bak")
     if migrations.LATEST == 1:
         pytest.skip("no migration after the first release yet")
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600, "it holds the subscriber list"
@@ -115,8 +115,8 @@ def test_the_upgrade_keeps_a_private_copy_of_the_old_store(tmp_path: Path) -> No
 
 def test_an_upgraded_store_builds_and_then_rebuilds_nothing(tmp_path: Path) -> None:
     config = make_config(tmp_path)
-    first_release_store(config.database.path)
-    with Store(config.database) as store:
+    first_release_store(config.storage.path)
+    with Store(config.storage) as store:
         first = build(config, store, NOW)
         again = build(config, store, NOW)
     assert first.written > 0
@@ -125,19 +125,19 @@ def test_an_upgraded_store_builds_and_then_rebuilds_nothing(tmp_path: Path) -> N
 
 def test_a_database_newer_than_the_program_is_refused(tmp_path: Path) -> None:
     config = make_config(tmp_path)
-    Store(config.database).close()
-    with sqlite3.connect(config.database.path) as db:
+    Store(config.storage).close()
+    with sqlite3.connect(config.storage.path) as db:
         db.execute("UPDATE meta SET value = ? WHERE name = 'schema_version'", (99,))
     db.close()
     with pytest.raises(StorageError, match="schema version 99, newer than this publisher"):
-        Store(config.database)
+        Store(config.storage)
 
 
 def test_a_failing_step_leaves_the_store_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = make_config(tmp_path)
-    before = first_release_store(config.database.path)
+    before = first_release_store(config.storage.path)
     broken = migrations.Step(
         migrations.LATEST + 1,
         "a step that fails halfway",
@@ -146,21 +146,21 @@ def test_a_failing_step_leaves_the_store_as_it_was(
     monkeypatch.setattr(migrations, "STEPS", (*migrations.STEPS, broken))
     monkeypatch.setattr(migrations, "LATEST", broken.version)
     with pytest.raises(StorageError, match="no_such_table"):
-        Store(config.database)
-    with sqlite3.connect(config.database.path) as db:
+        Store(config.storage)
+    with sqlite3.connect(config.storage.path) as db:
         version = db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
     db.close()
     assert version == ("1",)
     assert "extra" not in tables
-    assert rows_of(config.database.path) == before
+    assert rows_of(config.storage.path) == before
 
 
 def test_db_status_and_upgrade_say_where_the_store_stands(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = make_config(tmp_path)
-    first_release_store(config.database.path)
+    first_release_store(config.storage.path)
     assert main(["--config", str(config.root / "config.toml"), "db", "status"]) == 0
     shown = capsys.readouterr().out
     assert "schema: version 1" in shown
@@ -176,7 +176,7 @@ def test_db_status_without_a_store_says_how_to_start(
     config = make_config(tmp_path)
     assert main(["--config", str(config.root / "config.toml"), "db", "status"]) == 1
     assert "no store here yet" in capsys.readouterr().err
-    assert not config.database.exists()
+    assert not config.storage.exists()
 
 
 def test_an_upgraded_store_takes_bounced_subscribers_and_keeps_its_foreign_keys(
@@ -184,14 +184,14 @@ def test_an_upgraded_store_takes_bounced_subscribers_and_keeps_its_foreign_keys(
 ) -> None:
     """Step 2 rebuilds subscribers and deliveries: ids and references must survive."""
     config = make_config(tmp_path)
-    first_release_store(config.database.path)
-    with Store(config.database) as store:
+    first_release_store(config.storage.path)
+    with Store(config.storage) as store:
         ann = next(p for p in store.subscribers() if p.email == "ann@example.org")
         store.set_subscriber_status(ann.id, SubscriberStatus.BOUNCED, NOW)
         assert store.subscriber(ann.id) is not None
         assert store.subscriber(ann.id).status is SubscriberStatus.BOUNCED  # type: ignore[union-attr]
         assert store.deliveries_of(ann.id), "her deliveries still point at her"
-    with sqlite3.connect(config.database.path) as db:
+    with sqlite3.connect(config.storage.path) as db:
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     db.close()
 
@@ -209,8 +209,8 @@ def test_a_store_before_the_preferences_step_upgrades_with_its_rows_kept(
     unpaused and with every source."""
     config = make_config(tmp_path)
     step = store_before(config, monkeypatch, "the reader's preferences")
-    before = rows_of(config.database.path)
-    with Store(config.database) as store:
+    before = rows_of(config.storage.path)
+    with Store(config.storage) as store:
         assert step in store.upgraded
         people = store.subscribers()
         assert {p.email for p in people} >= {"ann@example.org", "dee@example.org"}
@@ -229,15 +229,15 @@ def test_a_store_before_the_preferences_step_upgrades_with_its_rows_kept(
             Frequency.WEEKLY,
             pause,
         )
-    assert rows_of(config.database.path) == before
+    assert rows_of(config.storage.path) == before
 
 
 def test_conversions_of_the_first_release_keep_their_text_and_count_as_never_corrected(
     tmp_path: Path,
 ) -> None:
     config = make_config(tmp_path)
-    before = first_release_store(config.database.path)["conversions"]
-    with Store(config.database) as store:
+    before = first_release_store(config.storage.path)["conversions"]
+    with Store(config.storage) as store:
         kept = [
             (each.key, each.signature, each.text.title, each.text.body, each.text.source)
             for row in before
@@ -260,11 +260,11 @@ def test_a_store_at_the_step_before_conversion_times_upgrades_with_its_rows_kept
 ) -> None:
     config = make_config(tmp_path)
     step = store_before(config, monkeypatch, "when conversions were")
-    before = rows_of(config.database.path)
-    with Store(config.database) as store:
+    before = rows_of(config.storage.path)
+    with Store(config.storage) as store:
         later = [s.version for s in migrations.STEPS if s.version >= step.version]
         assert [s.version for s in store.upgraded] == later
-    assert rows_of(config.database.path) == before
+    assert rows_of(config.storage.path) == before
 
 
 def test_a_store_before_the_sign_up_step_upgrades_and_its_pending_sign_up_runs_on(
@@ -276,8 +276,8 @@ def test_a_store_before_the_sign_up_step_upgrades_and_its_pending_sign_up_runs_o
 
     config = make_config(tmp_path)
     step = store_before(config, monkeypatch, "confirm links per")
-    before = rows_of(config.database.path)
-    with Store(config.database) as store:
+    before = rows_of(config.storage.path)
+    with Store(config.storage) as store:
         assert step in store.upgraded
         people = store.subscribers()
         (pending,) = [p for p in people if p.status is SubscriberStatus.PENDING]
@@ -289,7 +289,7 @@ def test_a_store_before_the_sign_up_step_upgrades_and_its_pending_sign_up_runs_o
         assert subscribers.stale_link(pending, stamp, pending.created + week, week) is None
         later = pending.created + week + dt.timedelta(seconds=1)
         assert subscribers.stale_link(pending, stamp, later, week) == "the confirm link has expired"
-    assert rows_of(config.database.path) == before
+    assert rows_of(config.storage.path) == before
 
 
 def test_a_store_before_the_editions_step_keeps_its_readers_in_their_script(
@@ -299,16 +299,16 @@ def test_a_store_before_the_editions_step_keeps_its_readers_in_their_script(
     gets the first edition of their script, on today's site and on a regional one."""
     (step,) = [s for s in migrations.STEPS if "edition" in s.summary]
     config = make_config(tmp_path)
-    first_release_store(config.database.path)
+    first_release_store(config.storage.path)
     with monkeypatch.context() as patch:
         patch.setattr(migrations, "STEPS", migrations.STEPS[: step.version - 1])
         patch.setattr(migrations, "LATEST", step.version - 1)
-        Store(config.database).close()
-    before = rows_of(config.database.path)
+        Store(config.storage).close()
+    before = rows_of(config.storage.path)
     regional = make_config(
         tmp_path, '[[editions]]\ntag = "zh-Hant-TW"\n[[editions]]\ntag = "zh-Hans-CN"\n'
     )
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         assert step in store.upgraded
         people = {p.email: p for p in store.subscribers()}
     assert {p.edition for p in people.values()} == {""}
@@ -316,31 +316,31 @@ def test_a_store_before_the_editions_step_keeps_its_readers_in_their_script(
         (config, ("zh-Hant", "zh-Hans")),
         (regional, ("zh-Hant-TW", "zh-Hans-CN")),
     ):
-        locales = Locales.from_config(chosen)
+        editions = Editions.from_config(chosen)
         ann, bo = people["ann@example.org"], people["bo@example.org"]
         assert (
-            locales.of(ann.script, ann.edition).tag,
-            locales.of(bo.script, bo.edition).tag,
+            editions.of(ann.script, ann.edition).tag,
+            editions.of(bo.script, bo.edition).tag,
         ) == expected
-    assert rows_of(config.database.path) == before
+    assert rows_of(config.storage.path) == before
 
 
 def test_a_store_before_article_generations_upgrades_and_its_next_day_builds_from_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, news_path: Path
 ) -> None:
     config = make_config(tmp_path)
-    first_release_store(config.database.path)
+    first_release_store(config.storage.path)
     step = next(s for s in migrations.STEPS if s.summary.startswith("articles remember"))
     earlier = tuple(s for s in migrations.STEPS if s.version < step.version)
     with monkeypatch.context() as patch:
         patch.setattr(migrations, "STEPS", earlier)
         patch.setattr(migrations, "LATEST", earlier[-1].version)
-        Store(config.database).close()
-    before = rows_of(config.database.path)
-    with Store(config.database) as store:
+        Store(config.storage).close()
+    before = rows_of(config.storage.path)
+    with Store(config.storage) as store:
         later = [s.version for s in migrations.STEPS if s.version >= step.version]
         assert [s.version for s in store.upgraded] == later
-        assert rows_of(config.database.path) == before
+        assert rows_of(config.storage.path) == before
         assert store.added_since(0) == {}  # stored before the step: older than any build
         ingest_file(config, store, news_path, day=NOW.date(), now=NOW)
         assert len(store.added_since(store.generation() - 1)) == 8
@@ -355,8 +355,8 @@ def test_a_store_before_weekly_deliveries_upgrades_with_its_rows_kept_as_daily(
     delivery, and the same reader and date can now have a weekly row and a skipped one."""
     config = make_config(tmp_path)
     step = store_before(config, monkeypatch, "weekly deliveries")
-    before = rows_of(config.database.path)
-    with Store(config.database) as store:
+    before = rows_of(config.storage.path)
+    with Store(config.storage) as store:
         later = [each.version for each in migrations.STEPS if each.version >= step.version]
         assert [each.version for each in store.upgraded] == later, "from step 9"
         days = store.delivery_days(10)
@@ -368,10 +368,10 @@ def test_a_store_before_weekly_deliveries_upgrades_with_its_rows_kept_as_daily(
         assert {row.kind for row in store.deliveries_of(person.id)} == {DigestKind.DAILY}
         store.enqueue(day, [person], NOW, kind=DigestKind.WEEKLY)
         (claimed,) = store.claim_deliveries(day, "test", 5, 0.0, NOW, kind=DigestKind.WEEKLY)
-        store.settle_deliveries([Settlement(claimed[0], DeliveryStatus.SKIPPED)], NOW)
+        store.settle_deliveries([Settlement(claimed.delivery_id, DeliveryStatus.SKIPPED)], NOW)
         assert store.delivery_counts(day, kind=DigestKind.WEEKLY)[DeliveryStatus.SKIPPED] == 1
         assert store.delivery_counts(day) == counts, "the daily rows are untouched"
-    after = rows_of(config.database.path)
+    after = rows_of(config.storage.path)
     assert after["deliveries"][: len(before["deliveries"])] == before["deliveries"]
     assert {k: v for k, v in after.items() if k != "deliveries"} == {
         k: v for k, v in before.items() if k != "deliveries"
@@ -383,15 +383,15 @@ def test_a_store_before_the_index_step_upgrades_and_the_builds_reads_use_indexes
 ) -> None:
     config = make_config(tmp_path)
     step = store_before(config, monkeypatch, "the build's reads answered by indexes")
-    before = rows_of(config.database.path)
-    with Store(config.database) as store:
+    before = rows_of(config.storage.path)
+    with Store(config.storage) as store:
         assert store.upgraded[0].version == step.version
         ingest_file(config, store, news_path, day=NOW.date(), now=NOW)
         index = store.article_index()
-    assert set(before["articles"]) <= set(rows_of(config.database.path)["articles"])
+    assert set(before["articles"]) <= set(rows_of(config.storage.path)["articles"])
     assert [ref.day for ref in index] == sorted((ref.day for ref in index), reverse=True)
     assert len(index) == len(before["articles"]) + 8
-    with sqlite3.connect(config.database.path) as db:
+    with sqlite3.connect(config.storage.path) as db:
         plans = [
             str(db.execute(f"EXPLAIN QUERY PLAN {query}", values).fetchall())
             for query, values in (
@@ -424,21 +424,21 @@ def test_a_store_before_the_rowid_step_keeps_every_conversion_and_its_times(
     with monkeypatch.context() as patch:
         patch.setattr(migrations, "STEPS", earlier)
         patch.setattr(migrations, "LATEST", earlier[-1].version)
-        with Store(config.database) as store:
+        with Store(config.storage) as store:
             ingest_file(config, store, news_path, day=NOW.date(), now=NOW)
-    with sqlite3.connect(config.database.path) as db:
+    with sqlite3.connect(config.storage.path) as db:
         db.execute("UPDATE conversions SET corrected = made WHERE key < '8'")
         before = db.execute("SELECT * FROM conversions ORDER BY key, signature").fetchall()
         ddl = db.execute("SELECT sql FROM sqlite_master WHERE name = 'conversions'").fetchone()
     db.close()
     more = tmp_path / "more.txt"
     more.write_text("新廠開始量產\n記憶體價格連續上漲。 (甲報)\n", encoding="utf-8")
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         assert [each.version for each in store.upgraded] == [step.version]
         ingest_file(config, store, more, day=NOW.date(), now=NOW)
         assert build(config, store, NOW).written > 0
         assert build(config, store, NOW).written == 0
-    with sqlite3.connect(config.database.path) as db:
+    with sqlite3.connect(config.storage.path) as db:
         after = db.execute("SELECT * FROM conversions ORDER BY key, signature").fetchall()
         sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'conversions'").fetchone()
         plan = db.execute(

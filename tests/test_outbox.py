@@ -17,7 +17,7 @@ from publisher.config import Config
 from publisher.delivery.backends import open_transport
 from publisher.delivery.engine import send_day
 from publisher.delivery.outbox import Outbox
-from publisher.delivery.transport import Scope, SendFailure
+from publisher.delivery.transport import FailureScope, SendFailure
 from publisher.errors import DeliveryError
 from publisher.mail import subscribers
 from publisher.records import Letter, Script
@@ -74,7 +74,7 @@ def test_send_fills_a_maildir_once_per_subscriber(
     assert len(mailbox.Maildir(outbox, create=False)) == 6
 
     again = send_day(config, store, DAY, NOW)
-    assert (again.sent, again.skipped) == (0, 6)
+    assert (again.sent, again.done_before) == (0, 6)
     assert len(list((outbox / "new").iterdir())) == 6
 
 
@@ -101,7 +101,7 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
     (tmp_path / "box" / "new").write_text("not a folder")  # the rename into new/ must fail
     with pytest.raises(SendFailure) as caught:
         outbox.send(letter("a@example.org"))
-    assert caught.value.temporary and caught.value.scope is Scope.SERVER
+    assert caught.value.temporary and caught.value.scope is FailureScope.SERVER
     assert not caught.value.maybe_delivered
     assert list((tmp_path / "box" / "tmp").iterdir()) == []
 

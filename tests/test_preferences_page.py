@@ -30,7 +30,7 @@ NEXT_DAY = DAY + dt.timedelta(days=1)
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Config:
     config = new_config(tmp_path_factory.mktemp("preferences"))
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         for batch in sorted(EXAMPLES.glob("*.txt")):
             assert ingest_file(config, store, batch, now=NOW).error is None
     return config
@@ -43,13 +43,13 @@ def client(site: Config) -> Iterator[Client]:
 
 
 def add_reader(site: Config, address: str, script: Script) -> tuple[Subscriber, str]:
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         person = subscribers.add(store, address, script, NOW)
     return person, tokens.make_bound(tokens.load_secret(site), tokens.PREFERENCES, person.id, 0)
 
 
 def reader(site: Config, person: Subscriber) -> Subscriber:
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         found = store.subscriber(person.id)
     assert found is not None
     return found
@@ -68,7 +68,7 @@ def test_the_digest_link_opens_the_form_and_the_next_digest_follows_it(
     client: Client, site: Config
 ) -> None:
     person, _ = add_reader(site, "round-trip@example.org", Script.HANT)
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         assert send_day(site, store, DAY, NOW).sent >= 1
     link = local_path(link_in(mail_to(site, person.email, digest=True), "preferences"))
     page = client.get(link)
@@ -89,7 +89,7 @@ def test_the_digest_link_opens_the_form_and_the_next_digest_follows_it(
         Frequency.WEEKLY,
         0,
     )
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         send_day(site, store, NEXT_DAY, NOW + dt.timedelta(days=1))
     mine = [m for m in mails(site) if m["To"] == person.email]
     later = [m for m in mine if f"digest.{DAY}." not in m["Message-ID"]]
@@ -109,7 +109,7 @@ def test_unticking_every_source_is_refused(client: Client, site: Config) -> None
     person, token = add_reader(site, "nosource@example.org", Script.HANT)
     reply = client.post("/preferences", form(token, "save", **SAVE) + only())
     assert reply.status == 400 and "無法處理這個設定" in reply.text
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         assert store.opted_out_sources(person.id) == frozenset()
 
 
@@ -135,7 +135,7 @@ def test_the_token_counts_only_in_a_posted_body(client: Client, site: Config) ->
 
 def test_a_revoked_link_is_refused_with_a_page(client: Client, site: Config) -> None:
     person, token = add_reader(site, "revoked@example.org", Script.HANT)
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         store.next_link_generation(person.id)
     page = client.get(f"/preferences?token={token}")
     assert page.status == 403 and "這個設定連結已經失效" in page.text
@@ -179,7 +179,7 @@ def test_erase_asks_first_then_forgets_the_reader(client: Client, site: Config) 
     assert reader(site, person).email == person.email, "asking deletes nothing"
     done = client.post("/preferences", form(token, "erase_confirmed"))
     assert done.status == 200 and "資料已刪除" in done.text
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         assert store.subscriber(person.id) is None
     assert client.get(f"/preferences?token={token}").status == 404
 

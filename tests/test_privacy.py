@@ -24,7 +24,7 @@ SECRET = "a fixed secret for the privacy tests"
 def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
     monkeypatch.setenv("PUBLISHER_SECRET", SECRET)
     config = make_config(tmp_path)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         subscribers.add(store, "ann@example.org", Script.HANS, NOW, name="Ann Lee")
         subscribers.add(store, "bo@example.org", Script.HANT, NOW)
         store_day(config, store, [("測試標題一", "這是一段測試內文。", "範例報")])
@@ -51,10 +51,10 @@ def test_erase_keeps_nothing_but_a_keyed_hash_and_imports_never_bring_it_back(
     config: Config, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli(config, "subscribers", "erase", "ann@example.org") == 0
-    if config.database.engine == "sqlite":
+    if config.storage.engine == "sqlite":
         # Not in any row, nor in the file's bytes (free pages, journal) once it is closed. A
         # PostgreSQL server's files are its operator's (VACUUM; docs/deploy.md).
-        folder = config.database.path.parent
+        folder = config.storage.path.parent
         raw = b"".join(p.read_bytes() for p in folder.glob("publisher.db*"))
         assert b"ann@example.org" not in raw.lower() and b"Ann Lee" not in raw
         assert b"bo@example.org" in raw, "only the one person is forgotten"
@@ -64,7 +64,7 @@ def test_erase_keeps_nothing_but_a_keyed_hash_and_imports_never_bring_it_back(
     capsys.readouterr()
     assert cli(config, "subscribers", "import", str(people)) == 0
     assert "1 added" in capsys.readouterr().out
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         assert {p.email for p in store.subscribers()} == {"bo@example.org", "new@example.org"}
     assert cli(config, "subscribers", "export", "ann@example.org") == 1
 
@@ -78,6 +78,6 @@ def test_import_never_brings_back_a_bounced_address(config: Config, tmp_path: Pa
     people = tmp_path / "list.csv"
     people.write_text("ann@example.org,zh-Hans\n", encoding="utf-8")
     assert cli(config, "subscribers", "import", str(people)) == 0
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         statuses = {p.email: p.status for p in store.subscribers()}
     assert statuses["ann@example.org"] == "bounced"

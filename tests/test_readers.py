@@ -25,7 +25,7 @@ BASE = "https://news.example.org/"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Config:
     config = make_config(tmp_path_factory.mktemp("readers"))
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         for batch in sorted(EXAMPLES.glob("*.txt")):
             assert ingest_file(config, store, batch, now=NOW).error is None
         build(config, store, NOW)

@@ -31,7 +31,7 @@ needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/c
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Config:
     config = make_config(tmp_path_factory.mktemp("choice"))
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         store_day(config, store, ITEMS)
         build(config, store, NOW)
     return config

@@ -36,7 +36,7 @@ ARTICLES = [
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     config: Config = make_config(tmp_path_factory.mktemp("search"))
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         for offset, item in enumerate(ARTICLES):
             store_day(config, store, [item], NOW.date() - dt.timedelta(days=offset))
         build(config, store, NOW)
@@ -96,15 +96,15 @@ def test_no_results_and_an_empty_query(base: str, tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def segmented(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A site whose index has a recent segment: RECENT of 2, five articles, the last alone
+    """A site whose index has a recent segment: RECENT_SPAN of 2, five articles, the last alone
     in the recent segment."""
     config: Config = make_config(tmp_path_factory.mktemp("segmented"))
     more = [
         ("颱風路徑偏北", "氣象署表示颱風可能在週末接近北部海面。", "丁台"),
         ("記憶體大廠宣布擴產", "新廠明年投產，記憶體供給可望增加。", "戊報"),
     ]
-    with pytest.MonkeyPatch.context() as patch, Store(config.database) as store:
-        patch.setattr(search, "RECENT", 2)
+    with pytest.MonkeyPatch.context() as patch, Store(config.storage) as store:
+        patch.setattr(search, "RECENT_SPAN", 2)
         for offset, item in enumerate([*ARTICLES, *more]):
             store_day(config, store, [item], NOW.date() - dt.timedelta(days=10 - offset))
         build(config, store, NOW)

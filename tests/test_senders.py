@@ -68,7 +68,7 @@ def wait_until(arrived: int, maildir: Path, workers: list[subprocess.Popen[str]]
 
 
 def day_with_people(config: Config, news_path: Path, count: int) -> list[str]:
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         ingest_file(config, store, news_path, day=DAY, now=NOW)
         return [person.email for person in add_people(store, count)]
 
@@ -76,7 +76,7 @@ def day_with_people(config: Config, news_path: Path, count: int) -> list[str]:
 def assert_exactly_once(config: Config, maildir: Path, people: list[str], kills: int) -> None:
     """Everyone's row is sent (or uncertain, at most one per kill) and each sent mail
     arrived once: no duplicates, nobody lost."""
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         state = rows(store)
     statuses = Counter(row["status"] for row in state.values())
     assert statuses["uncertain"] <= kills
@@ -138,7 +138,7 @@ def test_two_daemons_started_at_once_run_the_day_once(
 ) -> None:
     port, maildir = relay
     config = smtp_config(tmp_path, port)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         people = [person.email for person in add_people(store, 100)]
     inbox = tmp_path / "inbox"
     inbox.mkdir()

@@ -33,7 +33,7 @@ WEEK = dt.timedelta(days=7)
 
 
 def build_examples(config: Config) -> None:
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         for batch in sorted(EXAMPLES.glob("*.txt")):
             assert ingest_file(config, store, batch, now=NOW).error is None
         build(config, store, NOW)
@@ -99,7 +99,7 @@ def stop(*_):
 
 os.replace = stop  # dies with its files written, before the first is renamed into place
 settings = config.load(Path(sys.argv[1]))
-with Store(settings.database) as store:
+with Store(settings.storage) as store:
     build(settings, store, dt.datetime.now(dt.UTC))
 """
 
@@ -107,7 +107,7 @@ with Store(settings.database) as store:
 def test_a_rebuild_removes_the_temporaries_a_killed_build_left(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     first, second = sorted(EXAMPLES.glob("*.txt"))
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         assert ingest_file(config, store, first, now=NOW).error is None
         build(config, store, NOW)
         assert ingest_file(config, store, second, now=NOW).error is None
@@ -121,7 +121,7 @@ def test_a_rebuild_removes_the_temporaries_a_killed_build_left(tmp_path: Path) -
     # A temporary of a name write_atomic would not choose is not ours to delete.
     foreign = config.output_dir / "zh-Hant" / ".atom.xml.backup.tmp"
     foreign.write_bytes(b"keep")
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         build(config, store, NOW)
     assert [path for path in left if path.exists()] == []
     assert foreign.exists()
@@ -157,7 +157,7 @@ def publisher_serve(config: Config) -> Iterator[tuple[Client, list[str]]]:
 
 
 def test_the_log_never_carries_a_token(site: Config) -> None:
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         person = subscribers.subscribe_pending(store, "log@example.org", Script.HANT, NOW, WEEK)
     secret = tokens.load_secret(site)
     valid = tokens.make(secret, "unsubscribe", person.id)
@@ -195,7 +195,7 @@ def test_redact_keeps_no_more_of_a_token_than_its_digits(
 def test_the_forms_link_the_site_on_the_host_they_are_served_from(
     client: Client, site: Config
 ) -> None:
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         person = subscribers.subscribe_pending(store, "links@example.org", Script.HANS, NOW, WEEK)
     token = tokens.make(tokens.load_secret(site), "unsubscribe", person.id)
     for path in ("/subscribe?script=zh-Hans", f"/unsubscribe?token={token}", "/nothing.html"):
@@ -210,7 +210,7 @@ def test_a_request_never_closes_the_last_connection_to_the_store(tmp_path: Path)
     its timeout (a 500 in a flood of sign-ups). The server holds a connection for its life,
     so a request's close leaves the WAL where it is, and only the server's end removes it."""
     config = make_config(tmp_path)
-    wal = config.database.path.with_name(config.database.path.name + "-wal")
+    wal = config.storage.path.with_name(config.storage.path.name + "-wal")
     with serving(web.create_app(config, now=lambda: NOW)) as port:
         reply = Client(port).post("/subscribe", "email=held@example.org&script=zh-Hant")
         assert reply.status == 200

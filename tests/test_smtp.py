@@ -28,7 +28,7 @@ from smtpserver import (
 
 from publisher.config import SmtpConfig
 from publisher.delivery.smtp import RateLimit, Smtp
-from publisher.delivery.transport import Scope, SendFailure
+from publisher.delivery.transport import FailureScope, SendFailure
 from publisher.errors import DeliveryError
 from publisher.records import Letter
 
@@ -105,12 +105,12 @@ def test_replies_are_classified(server: SmtpServer) -> None:
         server.handler.plan(address, action)
     letters = [make_letter(address) for address in [*plans, "ok@example.org"]]
     defer, reject, defer_data, reject_data, ok = send_all(Smtp(settings(server.port)), letters)
-    assert defer and defer.temporary and defer.scope is Scope.RECIPIENT
+    assert defer and defer.temporary and defer.scope is FailureScope.RECIPIENT
     assert defer.reply.startswith("451")
-    assert reject and not reject.temporary and reject.scope is Scope.RECIPIENT
+    assert reject and not reject.temporary and reject.scope is FailureScope.RECIPIENT
     assert reject.reply == "550 5.1.1 No such user here"
-    assert defer_data and defer_data.temporary and defer_data.scope is Scope.MESSAGE
-    assert reject_data and not reject_data.temporary and reject_data.scope is Scope.MESSAGE
+    assert defer_data and defer_data.temporary and defer_data.scope is FailureScope.MESSAGE
+    assert reject_data and not reject_data.temporary and reject_data.scope is FailureScope.MESSAGE
     assert not any(f.maybe_delivered for f in (defer, reject, defer_data, reject_data))
     assert ok is None
     # Refusals reset the transaction; the connection goes on serving.
@@ -123,7 +123,7 @@ def test_a_dropped_connection_is_temporary_and_reopened(server: SmtpServer) -> N
     letters = [make_letter(a) for a in ("a@example.org", "drop@example.org", "b@example.org")]
     first, dropped, after = send_all(Smtp(settings(server.port)), letters)
     assert first is None and after is None
-    assert dropped and dropped.temporary and dropped.scope is Scope.SERVER
+    assert dropped and dropped.temporary and dropped.scope is FailureScope.SERVER
     assert not dropped.maybe_delivered, "dropped before DATA: certainly not delivered"
     assert "RCPT TO" in dropped.reply
     peers = [item.peer for item in server.handler.received]
@@ -218,7 +218,7 @@ def test_a_connection_lost_while_the_message_goes_out_is_not_delivered() -> None
             transport.send(letter, lambda: handed.append("now"))
     assert handed == []
     failure = caught.value
-    assert failure.temporary and failure.scope is Scope.SERVER
+    assert failure.temporary and failure.scope is FailureScope.SERVER
     assert not failure.maybe_delivered, failure.reply
     assert "at DATA" in failure.reply
 
@@ -292,7 +292,7 @@ def test_an_idle_connection_closed_by_the_server_is_reopened_silently(
 
 def test_no_server_is_a_temporary_server_failure() -> None:
     (failure,) = send_all(Smtp(settings(free_port())), [make_letter("a@example.org")])
-    assert failure and failure.temporary and failure.scope is Scope.SERVER
+    assert failure and failure.temporary and failure.scope is FailureScope.SERVER
     assert not failure.maybe_delivered
 
 
@@ -303,7 +303,7 @@ def test_a_silent_server_times_out() -> None:
         port = silent.getsockname()[1]
         transport = Smtp(settings(port, timeout=0.2))
         (failure,) = send_all(transport, [make_letter("a@example.org")])
-    assert failure and failure.temporary and failure.scope is Scope.SERVER
+    assert failure and failure.temporary and failure.scope is FailureScope.SERVER
     assert "timed out" in failure.reply
 
 
@@ -381,7 +381,7 @@ def test_a_wrong_password_is_refused_for_good(
         config = dataclasses.replace(config, port=server.port)
         transport = Smtp(config, ssl_context=client_context(authority))
         (failure,) = send_all(transport, [make_letter("a@example.org")])
-    assert failure and not failure.temporary and failure.scope is Scope.SERVER
+    assert failure and not failure.temporary and failure.scope is FailureScope.SERVER
     assert "login as 'digest' refused" in failure.reply
     assert server.handler.count() == 0
 
@@ -405,7 +405,7 @@ def test_tls_with_an_untrusted_certificate_is_refused_for_good(authority: object
     with SmtpServer(tls=server_context(authority)) as server:
         transport = Smtp(settings(server.port, security="tls"))  # system trust only
         (failure,) = send_all(transport, [make_letter("a@example.org")])
-    assert failure and not failure.temporary and failure.scope is Scope.SERVER
+    assert failure and not failure.temporary and failure.scope is FailureScope.SERVER
     assert "certificate" in failure.reply
     assert server.handler.count() == 0
 

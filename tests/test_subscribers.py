@@ -229,7 +229,7 @@ def test_import_adds_good_rows_and_reports_bad_ones_by_line(store: Store, tmp_pa
         ("six@example.org", Script.HANS, 'Six, the "sixth"'),
     ]
     assert [error.line for error in report.errors] == [5, 6, 7, 8]
-    assert "script 'zh-CN'" in report.errors[1].problem
+    assert "edition 'zh-CN'" in report.errors[1].problem
     assert "got 1" in report.errors[2].problem
     assert report.unchanged == 1  # ONE@ is one@ again
     assert all(s.status is ACTIVE for s in subscribers.everyone(store))
@@ -329,7 +329,7 @@ def run(config: Config, *args: str) -> int:
 
 
 def test_cli_add_list_remove(config: Config, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(config, "subscribers", "add", "a@example.org", "--script", "zh-Hans") == 0
+    assert run(config, "subscribers", "add", "a@example.org", "--edition", "zh-Hans") == 0
     assert run(config, "subscribers", "add", "b@example.org", "--name", "B") == 0
     assert run(config, "subscribers", "remove", "A@example.org") == 0
     capsys.readouterr()
@@ -345,7 +345,7 @@ def test_cli_errors_are_messages(config: Config, capsys: pytest.CaptureFixture[s
     assert "not-an-address" in capsys.readouterr().err
     assert run(config, "subscribers", "remove", "nobody@example.org") == 1
     assert "not on the list" in capsys.readouterr().err
-    assert run(config, "subscribers", "add", "a@example.org", "--script", "zh-Latn") == 1
+    assert run(config, "subscribers", "add", "a@example.org", "--edition", "zh-Latn") == 1
     assert "'zh-Latn': no such edition; this site has zh-Hant or zh-Hans" in capsys.readouterr().err
 
 
@@ -354,7 +354,7 @@ def test_cli_import_reports_bad_rows(config: Config, tmp_path: Path, capsys) -> 
     assert run(config, "subscribers", "import", str(path)) == 1
     out, err = capsys.readouterr()
     assert f"{path}:5: " in err and "3 added" in out
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         assert len(subscribers.active(store)) == 3
 
 

@@ -48,7 +48,7 @@ def test_the_forms_and_the_confirmation_mail_name_the_site_in_their_script(
     address = f"title-{script}@example.org"
     pages = [client.get(f"/subscribe?script={script}").text]
     pages.append(client.post("/subscribe", f"email={address}&script={script}").text)
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         person = subscribers.by_email(store, address)
     assert person is not None
     secret = tokens.load_secret(site)

@@ -117,7 +117,7 @@ class Client:
 def site(tmp_path_factory: pytest.TempPathFactory, news_path: Path, engine: str) -> Config:
     root = tmp_path_factory.mktemp("site")
     config = make_config(root)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         ingest_file(config, store, news_path, day=DAY, now=NOW)
         build(config, store, NOW)
     (root / "secret.txt").write_text("top secret", encoding="utf-8")
@@ -253,7 +253,7 @@ def test_missing_page_and_wrong_method_get_a_page_not_a_traceback(client: Client
 
 def test_everything_answers_below_the_base_url_path(tmp_path: Path, news_path: Path) -> None:
     config = with_base(tmp_path, "https://example.org/news/")
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         ingest_file(config, store, news_path, day=DAY, now=NOW)
         build(config, store, NOW)
     with serving(web.create_app(config, now=lambda: NOW)) as port:
@@ -459,7 +459,7 @@ def link_in(message: EmailMessage, word: str) -> str:
 
 
 def status_of(config: Config, address: str) -> SubscriberStatus:
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         person = subscribers.by_email(store, address)
     assert person is not None
     return person.status
@@ -482,7 +482,7 @@ def test_subscribe_confirm_receive_and_unsubscribe(client: Client, site: Config)
     assert done.status == 200 and "订阅成功" in done.text
     assert status_of(site, address) is SubscriberStatus.ACTIVE
 
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         report = daily.run_day(site, store, NOW)
     assert report.send is not None and report.send.sent >= 1
     header = str(mail_to(site, address, digest=True)["List-Unsubscribe"])
@@ -502,7 +502,7 @@ def test_subscribe_confirm_receive_and_unsubscribe(client: Client, site: Config)
 @pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
 def test_one_click_unsubscribe(client: Client, site: Config, encoding: str) -> None:
     address = f"one-click-{encoding}@example.org"
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         person = subscribers.add(store, address, Script.HANT, NOW)
     token = tokens.make(tokens.load_secret(site), "unsubscribe", person.id)
     if encoding == "urlencoded":
@@ -518,7 +518,7 @@ def test_one_click_unsubscribe(client: Client, site: Config, encoding: str) -> N
 
 def test_an_active_subscriber_is_not_mailed_again_nor_told(client: Client, site: Config) -> None:
     address = "already@example.org"
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         subscribers.add(store, address, Script.HANT, NOW)
     before = len(mails(site))
     reply = client.post("/subscribe", f"email={address}&script=zh-Hans")

@@ -24,7 +24,7 @@ from conftest import TAIPEI, make_config, store_day
 from publisher.cli import main
 from publisher.config import Config
 from publisher.delivery.engine import send_day
-from publisher.locales import Locales
+from publisher.editions import Editions
 from publisher.mail import preferences, subscribers
 from publisher.mail.archive import write_archive
 from publisher.mail.weekly import last_complete_week, sending_day
@@ -61,7 +61,7 @@ def site(tmp_path: Path, server: SmtpServer) -> Config:
     Wednesday the 10th only tech publishes."""
     smtp = f'[delivery]\nbackend = "smtp"\n[delivery.smtp]\nport = {server.port}\n'
     config = make_config(tmp_path, smtp + "[digest]\nweekly_per_day = 3\n")
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         store_day(config, store, [story(MONDAY, n, TECH) for n in range(8)], MONDAY)
         for offset in range(7):
             day = MONDAY + dt.timedelta(days=offset)
@@ -98,7 +98,7 @@ def reader(store: Store, address: str, **change: object) -> Subscriber:
 def test_the_weekly_goes_on_the_chosen_day_with_the_weeks_lead_stories(
     site: Config, server: SmtpServer
 ) -> None:
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         daily = reader(store, "daily@example.org")
         weekly = reader(store, "weekly@example.org", frequency=Frequency.WEEKLY, weekday=2)
         reader(store, "friday@example.org", frequency=Frequency.WEEKLY, weekday=4)
@@ -127,7 +127,7 @@ def test_the_weekly_goes_on_the_chosen_day_with_the_weeks_lead_stories(
 def test_one_render_per_source_choice_and_skipped_when_nothing_is_left(
     site: Config, server: SmtpServer
 ) -> None:
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         everyone = [reader(store, f"all{n}@example.org") for n in range(3)]
         no_tech = [
             reader(store, f"science{n}@example.org", opted_out=frozenset({TECH})) for n in range(3)
@@ -135,9 +135,9 @@ def test_one_render_per_source_choice_and_skipped_when_nothing_is_left(
         # Opted out only of a source absent today: shares the everyone-else mail.
         no_city = reader(store, "nocity@example.org", opted_out=frozenset({CITY}))
         report = send_day(site, store, MONDAY, NOW)
-        assert (report.sent, report.quiet, report.renders) == (7, 0, 3)
+        assert (report.sent, report.skipped, report.renders) == (7, 0, 3)
         quiet = send_day(site, store, NEXT_WEDNESDAY, NOW)
-        assert (quiet.sent, quiet.quiet) == (4, 3)
+        assert (quiet.sent, quiet.skipped) == (4, 3)
         counts = store.delivery_counts(NEXT_WEDNESDAY)
         assert counts[DeliveryStatus.SKIPPED] == 3 and counts[DeliveryStatus.SENT] == 4
         history = store.deliveries_of(no_tech[0].id)
@@ -156,7 +156,7 @@ def test_one_render_per_source_choice_and_skipped_when_nothing_is_left(
 def test_status_and_deliveries_show_skipped_and_weekly(
     site: Config, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         reader(store, "science@example.org", opted_out=frozenset({TECH}))
         reader(store, "weekly@example.org", frequency=Frequency.WEEKLY, weekday=2)
         send_day(site, store, NEXT_WEDNESDAY, NOW)
@@ -175,7 +175,7 @@ def test_an_uncertain_weekly_is_settled_by_the_operator_and_sent_once_more(
     """Exactly-once like the daily: a weekly whose answer was lost is uncertain, never resent
     on its own; `deliveries list/settle --weekly` name it, and a resend goes with the send
     of the reader's day."""
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         weekly = reader(store, "weekly@example.org", frequency=Frequency.WEEKLY, weekday=2)
         server.handler.plan(weekly.email, DROP_AFTER_DATA)
         report = send_day(site, store, NEXT_WEDNESDAY, NOW)
@@ -193,7 +193,7 @@ def test_an_uncertain_weekly_is_settled_by_the_operator_and_sent_once_more(
     said = capsys.readouterr().out
     assert f"weekly of 2025-W49 (week of {MONDAY}): {weekly.email} queued again" in said
     assert f"publisher send --date {NEXT_WEDNESDAY}" in said
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         again = send_day(site, store, NEXT_WEDNESDAY, NOW)
     assert again.weekly is not None and again.weekly.sent == 1
     assert server.handler.count(weekly.email) == 2
@@ -211,7 +211,7 @@ def test_subscribers_set_chooses_sources_and_export_shows_every_choice(
     site: Config, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["--config", str(site.root / "config.toml")]
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         subscribers.add(store, "cli@example.org", Script.HANT, NOW)
     chosen = [*args, "subscribers", "set", "cli@example.org", "--sources", f"{SCIENCE}"]
     assert main([*chosen, "--frequency", "weekly", "--weekday", "wed"]) == 0
@@ -232,7 +232,7 @@ def test_subscribers_set_chooses_sources_and_export_shows_every_choice(
 
 
 def test_the_weekly_has_its_own_archive_pages_and_feed(site: Config) -> None:
-    with Store(site.database) as store:
+    with Store(site.storage) as store:
         written = write_archive(site, store, NEXT_WEDNESDAY)
     out = site.output_dir
     assert out / "zh-Hant/digests/weekly/2025-W49.html" in written
@@ -254,8 +254,8 @@ def test_a_regional_reader_gets_their_editions_weekly(
     Hong Kong weekly, whose page and feed link the same week in the other two editions."""
     smtp = f'[delivery]\nbackend = "smtp"\n[delivery.smtp]\nport = {server.port}\n'
     regional = make_config(tmp_path, smtp + EDITIONS)
-    with Store(regional.database) as store:
-        hk = Locales.from_config(regional).named("zh-HK")
+    with Store(regional.storage) as store:
+        hk = Editions.from_config(regional).named("zh-HK")
         person = subscribers.add(store, "hk@example.org", hk, NOW)
         change = preferences.Change(frequency=Frequency.WEEKLY, weekday=2)
         preferences.apply(store, person, change, NOW.date())

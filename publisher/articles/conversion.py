@@ -21,7 +21,7 @@ import opencc
 from publisher.articles import phrasebook
 from publisher.config import CONVERSIONS, Config
 from publisher.files import write_atomic
-from publisher.records import Locale, Script, Text
+from publisher.records import Edition, Script, Text
 
 _HAN_RANGES = ((0x2E80, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x323AF))
 # A text's script shows in its first characters (the title); more is read only on a tie.
@@ -141,7 +141,7 @@ class Scripts:
         """What another process needs to make the same pair (convert_elsewhere)."""
         return self.to_hans.config, self.to_hant.config, self.protected
 
-    def into(self, text: str, target: Script | Locale) -> str:
+    def into(self, text: str, target: Script | Edition) -> str:
         """`text` in `target`: names from the config (site title, sender) read in all."""
         script = target if isinstance(target, Script) else target.script
         if not text or self.detect(text) is script:
@@ -153,9 +153,9 @@ class Scripts:
     def converter_to(self, script: Script) -> Converter:
         return self.to_hans if script is Script.HANS else self.to_hant
 
-    def converter_for(self, locale: Locale) -> Converter:
+    def converter_for(self, edition: Edition) -> Converter:
         """The edition's converter from the other script, with the site's protected terms."""
-        return _converter(locale.conversion, self.protected)
+        return _converter(edition.conversion, self.protected)
 
     def detect(self, text: str) -> Script:
         """The script a text is written in: the side with more characters unique to it, in

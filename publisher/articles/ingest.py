@@ -1,9 +1,9 @@
 """Ingest: batch files → Articles in the store, each with its twin-script text.
 
-A file goes in whole or not at all: it is read as a stream and stored in chunks of CHUNK
-articles inside one transaction, so memory stays flat however large the file, and a problem
-on its last line still leaves the store as it was. Articles already stored (same normalised
-title and body) are skipped.
+A file goes in whole or not at all: it is read as a stream and stored in chunks
+(ARTICLES_PER_CHUNK articles) inside one transaction, so memory stays flat however large the
+file, and a problem on its last line still leaves the store as it was. Articles already
+stored (same normalised title and body) are skipped.
 
 Several files share a transaction, each in its own savepoint (a bad one is undone alone),
 and commit together once they hold COMMIT_EVERY articles: a durable commit costs ~20 ms,
@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 # Articles converted and stored at a time: big enough that statements are few, small enough
 # that a chunk's texts weigh a few megabytes.
-CHUNK = 1000
+ARTICLES_PER_CHUNK = 1000
 # Articles read before the files so far are committed: few commits, and the store's write
 # lock is never held for long between them (a subscribe form waits meanwhile).
 COMMIT_EVERY = 2000
@@ -202,10 +202,10 @@ def _weight(paths: list[Path]) -> int:
 
 
 def _ahead(steps: Iterator[_Chunk | _Edge]) -> Iterator[_Chunk | _Edge]:
-    """`steps`, read ahead: a chunk is given out once the chunks after it hold CHUNK
-    articles, already on their way to conversion, so that the store never waits for a
-    conversion that could have started sooner. A refused file is given out at once: its
-    stored chunks must be undone before the store is asked what it holds again."""
+    """`steps`, read ahead: a chunk is given out once the chunks after it hold
+    ARTICLES_PER_CHUNK articles, already on their way to conversion, so that the store never
+    waits for a conversion that could have started sooner. A refused file is given out at
+    once: its stored chunks must be undone before the store is asked what it holds again."""
     waiting: deque[_Chunk | _Edge] = deque()
     ahead = 0  # articles in the waiting chunks
     for step in steps:
@@ -217,7 +217,7 @@ def _ahead(steps: Iterator[_Chunk | _Edge]) -> Iterator[_Chunk | _Edge]:
             ahead = 0
         elif isinstance(step, _Chunk):
             ahead += len(step.articles)
-            while ahead > CHUNK:
+            while ahead > ARTICLES_PER_CHUNK:
                 first = waiting.popleft()
                 if isinstance(first, _Chunk):
                     ahead -= len(first.articles)
@@ -266,7 +266,7 @@ class _Prepared:
         added = read = 0
         with open_input(path) as stream:
             parsed = batch.read(stream, path, self.limits)
-            while chunk := list(itertools.islice(parsed, CHUNK)):
+            while chunk := list(itertools.islice(parsed, ARTICLES_PER_CHUNK)):
                 read += len(chunk)
                 keys = [article_key(item.title, item.body) for item in chunk]
                 known = self.store.known_keys(keys) | self.pending.keys() & set(keys)

@@ -83,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = config.load(args.config)
         else:
             settings = config.Config()
-        shared = getattr(args, "shared", False) and settings.database.engine == "postgresql"
+        shared = getattr(args, "shared", False) and settings.storage.engine == "postgresql"
         if getattr(args, "locks", False) and not shared:
             with lock.hold(settings, wait=args.wait, purpose=f"publisher {args.command}"):
                 code: int = args.handler(args, settings)

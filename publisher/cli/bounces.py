@@ -32,14 +32,14 @@ def _bounces(args: argparse.Namespace, config: Config) -> int:
     from publisher.mail import bounces, returns, tokens
     from publisher.store import Store
 
-    policy = returns.Policy(config.bounces.soft_limit, config.bounces.soft_days)
-    with Store(config.database) as store:
-        tally = returns.apply_all(
+    limit = returns.SoftBounceLimit(config.bounces.soft_limit, config.bounces.soft_days)
+    with Store(config.storage) as store:
+        counted = returns.apply_all(
             store,
             bounces.read_paths(args.paths),
-            policy,
+            limit,
             tokens.load_secret(config),
             config.now(),
         )
-    print(tally.describe())
-    return 1 if tally.counts["skipped"] else 0
+    print(counted.describe())
+    return 1 if counted.counts["skipped"] else 0

@@ -10,20 +10,20 @@ from publisher.config import Config
 
 def _diff(args: argparse.Namespace, config: Config) -> int:
     from publisher.articles.conversion import Scripts
-    from publisher.articles.editions import convert_missing, corrections
-    from publisher.locales import Locales
+    from publisher.articles.renditions import convert_missing, corrections
+    from publisher.editions import Editions
     from publisher.store import Store
 
-    scripts, locales = Scripts.from_config(config), Locales.from_config(config)
-    with Store(config.database) as store:
-        convert_missing(store, scripts, locales, config.now())
+    scripts, editions = Scripts.from_config(config), Editions.from_config(config)
+    with Store(config.storage) as store:
+        convert_missing(store, scripts, editions, config.now())
         shown = 0
-        for correction in corrections(store, scripts, locales):
+        for correction in corrections(store, scripts, editions):
             if args.since and correction.corrected.date() < args.since:
                 break
             article = correction.article
             print(
-                f"{article.batch_date} {correction.locale.tag} {correction.title}"
+                f"{article.batch_date} {correction.edition.tag} {correction.title}"
                 f" (corrected {correction.corrected.isoformat(timespec='minutes')})"
             )
             for before, after in correction.phrases:

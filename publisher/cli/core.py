@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, TypeVar
 
 from publisher.cli.options import changes_store, date_argument, existing_store
 from publisher.config import Config
+from publisher.editions import Editions
 from publisher.errors import PublisherError
-from publisher.locales import Locales
 from publisher.records import DigestKind
 
 if TYPE_CHECKING:
     from publisher.store import Store
 
 T = TypeVar("T")
-RECENT = 14  # dates shown in full by `status`
+DATES_SHOWN = 14  # dates shown in full by `status`
 
 
 def _bar(label: str, unit: str) -> Callable[[Sequence[T]], Iterable[T]]:
@@ -52,7 +52,7 @@ def _ingest(args: argparse.Namespace, config: Config) -> int:
     from publisher.store import Store
 
     failed = 0
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         files = _bar("ingest", "file")(args.files)
         for outcome in ingest_files(config, store, files, day=args.date, now=config.now()):
             path = outcome.path
@@ -73,7 +73,7 @@ def _build(args: argparse.Namespace, config: Config) -> int:
     from publisher.site.build import build
     from publisher.store import Store
 
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         report = build(config, store, config.now(), progress=_bar("build", "file"), full=args.full)
     print(
         f"{config.output_dir}: {report.written} files written, {report.unchanged} unchanged "
@@ -84,19 +84,19 @@ def _build(args: argparse.Namespace, config: Config) -> int:
 
 def _status(_: argparse.Namespace, config: Config) -> int:
     with existing_store(config) as store:
-        print(f"store: {config.database}")
+        print(f"store: {config.storage}")
         _print_articles(store)
-        _print_mail(store, Locales.from_config(config))
+        _print_mail(store, Editions.from_config(config))
     return 0
 
 
 def _print_articles(store: Store) -> None:
     by_date = store.counts_by_date()
     print(f"articles: {sum(each.count for each in by_date)} on {len(by_date)} dates")
-    for day in by_date[:RECENT]:
+    for day in by_date[:DATES_SHOWN]:
         print(f"  {day.name}  {day.count}")
-    if len(by_date) > RECENT:
-        print(f"  … {len(by_date) - RECENT} earlier dates")
+    if len(by_date) > DATES_SHOWN:
+        print(f"  … {len(by_date) - DATES_SHOWN} earlier dates")
     print("sources:")
     for source in store.counts_by_source():
         print(f"  {source.count:5d}  {source.name}")
@@ -110,16 +110,16 @@ def _print_articles(store: Store) -> None:
         )
 
 
-def _print_mail(store: Store, locales: Locales) -> None:
+def _print_mail(store: Store, editions: Editions) -> None:
     # By edition: a stored "" (or an edition since removed) counts as the script's first.
     people: Counter[tuple[str, str]] = Counter()
     for tally in store.subscriber_counts():
-        edition = locales.of(tally.script, tally.edition).tag
+        edition = editions.of(tally.script, tally.edition).tag
         people[(tally.status.value, edition)] += tally.count
     counted = ", ".join(f"{n} {status} {edition}" for (status, edition), n in people.items())
     print("subscribers: " + (counted or "none"))
     for kind in DigestKind:
-        days = store.delivery_days(RECENT, kind=kind)
+        days = store.delivery_days(DATES_SHOWN, kind=kind)
         heading = "digests sent:" if kind is DigestKind.DAILY else "weekly digests sent:"
         if days or kind is DigestKind.DAILY:
             print(heading + ("" if days else " none"))

@@ -13,17 +13,17 @@ from publisher.errors import StorageError
 
 def _missing(config: Config) -> StorageError:
     return StorageError(
-        f"{config.database}: no store here yet; start one with: publisher ingest FILE"
+        f"{config.storage}: no store here yet; start one with: publisher ingest FILE"
     )
 
 
 def _status(_: argparse.Namespace, config: Config) -> int:
     from publisher.store import migrations, schema_status
 
-    if not config.database.exists():
+    if not config.storage.exists():
         raise _missing(config)
-    version, pending = schema_status(config.database)
-    print(f"store: {config.database}")
+    version, pending = schema_status(config.storage)
+    print(f"store: {config.storage}")
     print(f"schema: version {version} (this publisher knows up to {migrations.LATEST})")
     if not pending:
         print("up to date")
@@ -37,20 +37,20 @@ def _status(_: argparse.Namespace, config: Config) -> int:
 def _upgrade(_: argparse.Namespace, config: Config) -> int:
     from publisher.store import Store
 
-    if not config.database.exists():
+    if not config.storage.exists():
         raise _missing(config)
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         steps, version = store.upgraded, store.schema_version
     if not steps:
-        print(f"{config.database}: schema version {version}, up to date")
+        print(f"{config.storage}: schema version {version}, up to date")
         return 0
     before = steps[0].version - 1
-    print(f"{config.database}: upgraded from schema version {before} to {version}")
+    print(f"{config.storage}: upgraded from schema version {before} to {version}")
     for step in steps:
         print(f"  {step.version}: {step.summary}")
-    path = config.database.path
+    path = config.storage.path
     backup = path.with_name(f"{path.name}.schema-{before}.bak")
-    if config.database.engine == "sqlite" and backup.exists():
+    if config.storage.engine == "sqlite" and backup.exists():
         print(f"the store as it was is kept in {backup}")
     return 0
 
@@ -77,7 +77,7 @@ def _location(config: Config, url: str) -> StorageConfig:
     if problem:
         raise StorageError(f"{url}: {problem}")
     settings = dataclasses.replace(config, storage=dataclasses.replace(config.storage, url=url))
-    return settings.database
+    return settings.storage
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -10,7 +10,7 @@ from publisher.cli.options import changes_store, date_argument, existing_store
 from publisher.config import Config
 from publisher.delivery import settle
 from publisher.mail import subscribers
-from publisher.mail.weekly import label, sending_day
+from publisher.mail.weekly import sending_day, week_label
 from publisher.records import DeliveryStatus, DigestKind
 from publisher.store import Store
 
@@ -31,7 +31,7 @@ def _digest(args: argparse.Namespace, day: dt.date) -> tuple[dt.date, DigestKind
     if not args.weekly:
         return day, DigestKind.DAILY, str(day)
     monday = day - dt.timedelta(days=day.weekday())
-    return monday, DigestKind.WEEKLY, f"weekly of {label(monday)} (week of {monday})"
+    return monday, DigestKind.WEEKLY, f"weekly of {week_label(monday)} (week of {monday})"
 
 
 def _list(args: argparse.Namespace, config: Config) -> int:

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 from publisher.cli.options import (
+    EDITION_OPTIONS,
+    SCRIPT_ALIAS,
     changes_store,
     date_argument,
     edition_argument,
@@ -46,17 +48,18 @@ def _register_subscribers(commands: argparse._SubParsersAction[argparse.Argument
 
     add = actions.add_parser(
         "add",
-        help="add an active subscriber (or change an active subscriber's script)",
+        help="add an active subscriber (or change an active subscriber's edition)",
         description="Add an address as an active subscriber. Safe to run twice: an address "
-        "already active in that script is left as it is (exit 0); with another script, its "
-        "script is changed. Someone pending or unsubscribed is refused (exit 1).",
+        "already active in that edition is left as it is (exit 0); with another edition, its "
+        "edition is changed. Someone pending or unsubscribed is refused (exit 1).",
     )
     add.add_argument("email", help="the subscriber's address")
     add.add_argument(
-        "--script",
+        *EDITION_OPTIONS,
+        dest="edition",
         metavar="EDITION",
         help="an edition of the site ([[editions]]) or a tag such as zh-Hant, zh-Hans, zh-TW, "
-        "zh-HK, zh-CN (default: scripts.default from the config)",
+        f"zh-HK, zh-CN (default: scripts.default from the config). {SCRIPT_ALIAS}",
     )
     add.add_argument("--name", default="", help="the subscriber's name (optional)")
     changes_store(add)
@@ -64,16 +67,17 @@ def _register_subscribers(commands: argparse._SubParsersAction[argparse.Argument
 
     imports = actions.add_parser(
         "import",
-        help="add subscribers from a CSV file of email,script[,name] rows",
+        help="add subscribers from a CSV file of email,edition[,name] rows",
         description="Add the good rows as active subscribers and report each bad row by its "
         "line number. Addresses already on the list are left as they are, so importing a "
-        "file twice changes nothing, and nobody who unsubscribed is put back.",
+        "file twice changes nothing, and nobody who unsubscribed is put back. The edition "
+        "column names a script, zh-Hant or zh-Hans (its first edition).",
     )
     imports.add_argument("file", type=Path, help="CSV file; a header row is allowed")
     changes_store(imports)
     imports.set_defaults(handler=_import)
 
-    listing = actions.add_parser("list", help="show every subscriber with script and status")
+    listing = actions.add_parser("list", help="show every subscriber with edition and status")
     listing.set_defaults(handler=_list)
 
     remove = actions.add_parser(
@@ -117,7 +121,10 @@ def _register_set(actions: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     choose.add_argument("email", help="the subscriber's address")
     choose.add_argument(
-        "--script", metavar="EDITION", help="an edition, or zh-Hant, zh-Hans, zh-TW, zh-HK, zh-CN"
+        *EDITION_OPTIONS,
+        dest="edition",
+        metavar="EDITION",
+        help=f"an edition, or zh-Hant, zh-Hans, zh-TW, zh-HK, zh-CN. {SCRIPT_ALIAS}",
     )
     choose.add_argument("--frequency", type=Frequency, choices=list(Frequency))
     choose.add_argument(
@@ -146,9 +153,9 @@ def _register_set(actions: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def _set(args: argparse.Namespace, config: Config) -> int:
     now = config.now()
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         change = preferences.Change(
-            script=edition_argument(config, args.script) if args.script else None,
+            edition=edition_argument(config, args.edition) if args.edition else None,
             frequency=args.frequency,
             weekday=preferences.WEEKDAYS.index(args.weekday) if args.weekday else None,
             paused_until=args.pause_until,
@@ -176,15 +183,15 @@ def _opted_out(store: Store, args: argparse.Namespace) -> frozenset[str] | None:
 
 
 def _add(args: argparse.Namespace, config: Config) -> int:
-    script = edition_argument(config, args.script or config.scripts.default)
-    with Store(config.database) as store:
-        enrolment = subscribers.enrol(store, args.email, script, config.now(), name=args.name)
+    edition = edition_argument(config, args.edition or config.scripts.default)
+    with Store(config.storage) as store:
+        enrolment = subscribers.enrol(store, args.email, edition, config.now(), name=args.name)
     print(enrolment.describe())
     return 0
 
 
 def _import(args: argparse.Namespace, config: Config) -> int:
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         report = subscribers.import_csv(
             store, args.file, config.now(), secret=tokens.load_secret(config)
         )
@@ -214,14 +221,14 @@ def _remove(args: argparse.Namespace, config: Config) -> int:
 
 
 def _export(args: argparse.Namespace, config: Config) -> int:
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         data = privacy.export(store, privacy.find(store, args.email))
     print(json.dumps(data, ensure_ascii=False, indent=2))
     return 0
 
 
 def _erase(args: argparse.Namespace, config: Config) -> int:
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         person = privacy.find(store, args.email)
         privacy.erase(store, person, tokens.load_secret(config))
     print(f"erased {person.email}: only a keyed hash of the address is kept")
@@ -234,7 +241,7 @@ def _digest(args: argparse.Namespace, config: Config) -> int:
 
     now = config.now()
     day = args.date or now.date()
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         paths = write_archive(config, store, day)
     if not paths:
         print(f"no articles for {day.isoformat()}: no digest", file=sys.stderr)

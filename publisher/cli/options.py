@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from publisher.config import Config
 from publisher.errors import PublisherError, SubscriberError
-from publisher.records import Locale
+from publisher.records import Edition
 
 if TYPE_CHECKING:
     from publisher.store import Store
@@ -21,14 +21,20 @@ def date_argument(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date as YYYY-MM-DD: {value!r}") from None
 
 
-def edition_argument(config: Config, value: str) -> Locale:
-    """The edition `--script` names, by the site's [[editions]]; a clear error listing them."""
-    from publisher.locales import Locales
+# --edition takes an edition; --script, its name before (it took an edition all the same),
+# stays accepted for one release. The usage line shows the first name only.
+EDITION_OPTIONS = ("--edition", "--script")
+SCRIPT_ALIAS = "--script: a deprecated alias of --edition, removed in the next release."
+
+
+def edition_argument(config: Config, value: str) -> Edition:
+    """The edition `--edition` names, by the site's [[editions]]; a clear error listing them."""
+    from publisher.editions import Editions
 
     try:
-        return Locales.from_config(config).named(value)
+        return Editions.from_config(config).named(value)
     except ValueError as error:
-        raise SubscriberError(f"--script: {error}") from None
+        raise SubscriberError(f"--edition: {error}") from None
 
 
 def changes_store(command: argparse.ArgumentParser, *, shared: bool = False) -> None:
@@ -49,9 +55,9 @@ def existing_store(config: Config) -> Store:
     not created empty, and the user learns how to start."""
     from publisher.store import Store
 
-    if not config.database.exists():
+    if not config.storage.exists():
         raise PublisherError(
-            f"no store yet at {config.database}; start with: publisher ingest FILE… "
+            f"no store yet at {config.storage}; start with: publisher ingest FILE… "
             "(or publisher init to write a config.toml first)"
         )
-    return Store(config.database)
+    return Store(config.storage)

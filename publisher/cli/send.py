@@ -27,10 +27,10 @@ def _summary(report: SendReport) -> str:
         f"{report.uncertain} uncertain, {report.deferred} deferred"
     )
     extra = []
-    if report.quiet:
-        extra.append(f"{report.quiet} skipped: nothing from their sources")
     if report.skipped:
-        extra.append(f"{report.skipped} done before")
+        extra.append(f"{report.skipped} skipped: nothing from their sources")
+    if report.done_before:
+        extra.append(f"{report.done_before} done before")
     if report.withdrawn:
         extra.append(f"{report.withdrawn} unsubscribed meanwhile")
     if extra:

@@ -43,12 +43,12 @@ from typing import Protocol
 from publisher.config import Config
 from publisher.delivery.backends import open_transport
 from publisher.delivery.queue import LEASE_SECONDS, LostClaim, Queue
-from publisher.delivery.transport import Scope, SendFailure, Transport
+from publisher.delivery.transport import FailureScope, SendFailure, Transport
 from publisher.errors import PublisherError
 from publisher.mail import preferences, subscribers
 from publisher.mail.digest import prepare_digest, prepare_weekly
 from publisher.mail.weekly import last_complete_week
-from publisher.records import DeliveryStatus, DigestKind, Letter, Subscriber
+from publisher.records import ClaimedDelivery, DeliveryStatus, DigestKind, Letter, Subscriber
 from publisher.store import Store
 
 log = logging.getLogger(__name__)
@@ -73,14 +73,14 @@ class SendReport:
     failed: int = 0  # refused for good in this run (5xx, or the mail could not be built)
     uncertain: int = 0  # newly uncertain in this run: may or may not have arrived
     deferred: int = 0  # still queued at the end: the next `send` of the day retries them
-    skipped: int = 0  # already sent, failed or uncertain before this run
+    done_before: int = 0  # already sent, failed, uncertain or skipped before this run
     withdrawn: int = 0  # queued, but no longer subscribed when their turn came
     stopped: bool = False  # the run ended early; `reason` says why
     reason: str = ""
     seconds: float = 0.0
     renders: int = 0
     empty: bool = False  # the day has no articles: nothing was queued or sent
-    quiet: int = 0  # skipped in this run: none of the reader's sources is in the digest
+    skipped: int = 0  # skipped in this run: none of the reader's sources is in the digest
     kind: DigestKind = DigestKind.DAILY  # weekly: `day` is the week's Monday
     weekly: SendReport | None = None  # the weekly digest, sent the same day
 
@@ -97,7 +97,7 @@ class SendReport:
 
 
 @dataclass(frozen=True)
-class Policy:
+class RetryPolicy:
     max_attempts: int = 5  # per mail and run, for temporary failures
     max_consecutive_failures: int = 10  # server failures in a row before the run stops
     backoff: float = 1.0  # seconds before the first retry; doubles each time
@@ -105,7 +105,7 @@ class Policy:
     max_wait: float = 120.0  # seconds of waiting for the relay in one run, in all
 
     @classmethod
-    def from_config(cls, config: Config) -> Policy:
+    def from_config(cls, config: Config) -> RetryPolicy:
         smtp = config.delivery.smtp
         return cls(smtp.max_attempts, smtp.max_consecutive_failures, max_wait=smtp.max_wait_seconds)
 
@@ -114,6 +114,17 @@ class Policy:
 
 
 # -- the engine ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    """The next mail to try: its row, the tries it has had in this run, and whether its
+    row is claimed already (a retry's row was given back and is claimed again)."""
+
+    delivery_id: int
+    subscriber_id: int
+    tries: int
+    claimed: bool
 
 
 @dataclass(order=True)
@@ -138,7 +149,7 @@ class _Run:
         digest: Digest,
         people: dict[int, Subscriber],
         transport: Transport,
-        policy: Policy,
+        policy: RetryPolicy,
         stop: threading.Event,
         clock: Clock,
         sleep: Sleep,
@@ -146,13 +157,13 @@ class _Run:
         self.queue, self.digest, self.people = queue, digest, people
         self.transport, self.policy = transport, policy
         self.stop, self.clock, self.sleep = stop, clock, sleep
-        self.sent = self.failed = self.uncertain = self.withdrawn = self.quiet = 0
+        self.sent = self.failed = self.uncertain = self.withdrawn = self.skipped = 0
         self.in_a_row = 0  # server failures since the last sign the server works
         self.pause_until = 0.0
         self.waited = 0.0  # seconds spent waiting for the relay, against policy.max_wait
         self.halt = ""  # why the run must stop, once it must
         self.retries: list[_Retry] = []
-        self.claimed: deque[tuple[int, int]] = deque()  # claimed rows not yet sent
+        self.claimed: deque[ClaimedDelivery] = deque()  # claimed rows not yet sent
         # The next claimed row's letter, made while the relay read the mail before it.
         self.ahead: tuple[int, Letter | None] | None = None
 
@@ -165,7 +176,7 @@ class _Run:
                 item = self._next()
                 if item is None:
                     break
-                self._deliver(*item)
+                self._deliver(item)
         finally:
             self.queue.flush()  # the last settles, held back for a next write
             self.claimed.clear()
@@ -177,17 +188,18 @@ class _Run:
             self.halt = "stop requested"
         return bool(self.halt)
 
-    def _next(self) -> tuple[int, int, int, bool] | None:
+    def _next(self) -> _Attempt | None:
         """A retry that is due, else the next claimed row (claiming a new batch when the
-        last is used up), else wait for the earliest retry. The flag: claimed already."""
+        last is used up), else wait for the earliest retry."""
         while True:
             if self.retries and self.retries[0].due <= self.clock():
                 retry = heapq.heappop(self.retries)
-                return retry.delivery_id, retry.subscriber_id, retry.tries, False
+                return _Attempt(retry.delivery_id, retry.subscriber_id, retry.tries, False)
             if not self.claimed:
                 self.claimed.extend(self.queue.claim_batch())
             if self.claimed:
-                return (*self.claimed.popleft(), 0, True)
+                row = self.claimed.popleft()
+                return _Attempt(row.delivery_id, row.subscriber_id, 0, True)
             if not self.retries:
                 if not self._others_done():
                     continue
@@ -233,11 +245,11 @@ class _Run:
         store): a letter that cannot be made is left for `_deliver` to report."""
         if not self.claimed:
             return
-        delivery_id, subscriber_id = self.claimed[0]
-        person = self.people.get(subscriber_id)
+        row = self.claimed[0]
+        person = self.people.get(row.subscriber_id)
         if person is not None:
             with contextlib.suppress(PublisherError):
-                self.ahead = (delivery_id, self.digest.letter(person))
+                self.ahead = (row.delivery_id, self.digest.letter(person))
 
     def _letter(self, delivery_id: int, person: Subscriber) -> Letter | None:
         ahead, self.ahead = self.ahead, None
@@ -245,7 +257,12 @@ class _Run:
             return ahead[1]
         return self.digest.letter(person)
 
-    def _deliver(self, delivery_id: int, subscriber_id: int, tries: int, claimed: bool) -> None:
+    def _deliver(self, attempt: _Attempt) -> None:
+        delivery_id, subscriber_id, tries = (
+            attempt.delivery_id,
+            attempt.subscriber_id,
+            attempt.tries,
+        )
         person = self.people.get(subscriber_id) or self.queue.subscriber(subscriber_id)
         if person is None:  # left after this run began and before its row was claimed
             self._withdraw(delivery_id)
@@ -257,12 +274,12 @@ class _Run:
             self.queue.settle(delivery_id, DeliveryStatus.FAILED, f"cannot build: {error}")
             self.failed += 1
             return
-        if not claimed and not self.queue.claim(delivery_id):
+        if not attempt.claimed and not self.queue.claim(delivery_id):
             self._withdraw(delivery_id)
             return
         if letter is None:
             self.queue.settle(delivery_id, DeliveryStatus.SKIPPED, "nothing from their sources")
-            self.quiet += 1
+            self.skipped += 1
             return
         self.queue.keep_lease()
         # Committed while the transport talks; it waits for it before the point of no return.
@@ -288,14 +305,14 @@ class _Run:
         self, delivery_id: int, subscriber_id: int, tries: int, recipient: str, failure: SendFailure
     ) -> None:
         log.warning("%s: %s", recipient, failure.reply)
-        if failure.scope is Scope.RECIPIENT:
+        if failure.scope is FailureScope.RECIPIENT:
             self.in_a_row = 0  # the server is working: it judged this address
         else:
             self._server_trouble(failure)
         if failure.maybe_delivered:
             self.queue.settle(delivery_id, DeliveryStatus.UNCERTAIN, failure.reply)
             self.uncertain += 1
-        elif not failure.temporary and failure.scope is not Scope.SERVER:
+        elif not failure.temporary and failure.scope is not FailureScope.SERVER:
             self.queue.settle(delivery_id, DeliveryStatus.FAILED, failure.reply)
             self.failed += 1
         else:
@@ -324,7 +341,7 @@ def deliver(
     transport: Transport,
     *,
     now: dt.datetime,
-    policy: Policy | None = None,
+    policy: RetryPolicy | None = None,
     stop: threading.Event | None = None,
     clock: Clock = time.monotonic,
     sleep: Sleep | None = None,
@@ -352,13 +369,13 @@ def deliver(
         DeliveryStatus.UNCERTAIN,
         DeliveryStatus.SKIPPED,
     )
-    skipped = sum(before[status] for status in done) - uncertain
+    done_before = sum(before[status] for status in done) - uncertain
     run = _Run(
         queue,
         digest,
         {person.id: person for person in (people if active is None else active)},
         transport,
-        policy or Policy(),
+        policy or RetryPolicy(),
         stop,
         clock,
         sleep or stop.wait,
@@ -372,13 +389,13 @@ def deliver(
         failed=run.failed,
         uncertain=uncertain + run.uncertain,
         deferred=queue.counts()[DeliveryStatus.QUEUED],
-        skipped=skipped,
+        done_before=done_before,
         withdrawn=withdrawn + run.withdrawn,
         stopped=bool(run.halt),
         reason=run.halt,
         seconds=clock() - started,
         renders=digest.renders,
-        quiet=run.quiet,
+        skipped=run.skipped,
         kind=kind,
     )
     log.debug("send %s: %s", day, report)
@@ -410,12 +427,12 @@ def send_day(
         deliver,
         store,
         now=now,
-        policy=Policy.from_config(config),
+        policy=RetryPolicy.from_config(config),
         stop=stop,
         clock=clock,
         sleep=sleep,
         active=active,
-        shared=config.database.engine == "postgresql",
+        shared=config.storage.engine == "postgresql",
         lease_seconds=config.delivery.lease_seconds,
     )
     digest = prepare_digest(config, store, day, now, opted_out)

@@ -13,7 +13,8 @@ import socket
 import time
 from pathlib import Path
 
-from publisher.delivery.transport import Handover, Managed, Meanwhile, Scope, SendFailure, nothing
+from publisher.delivery import transport
+from publisher.delivery.transport import Handover, Managed, Meanwhile, SendFailure, nothing
 from publisher.errors import DeliveryError
 from publisher.records import Letter
 
@@ -54,14 +55,18 @@ class Outbox(Managed):
             _write_synced(temp, letter.data.replace(b"\r\n", b"\n"))
         except OSError as error:
             temp.unlink(missing_ok=True)
-            raise SendFailure(f"{temp}: {error}", temporary=True, scope=Scope.SERVER) from None
+            raise SendFailure(
+                f"{temp}: {error}", temporary=True, scope=transport.FailureScope.SERVER
+            ) from None
         try:
             on_handover()
             os.rename(temp, final)
         except OSError as error:
             # rename() is atomic: if it failed, the mail is not in new/.
             temp.unlink(missing_ok=True)
-            raise SendFailure(f"{final}: {error}", temporary=True, scope=Scope.SERVER) from None
+            raise SendFailure(
+                f"{final}: {error}", temporary=True, scope=transport.FailureScope.SERVER
+            ) from None
         except BaseException:
             temp.unlink(missing_ok=True)
             raise

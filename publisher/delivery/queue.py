@@ -30,6 +30,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from publisher.errors import PublisherError
 from publisher.records import (
+    ClaimedDelivery,
     DeliveryStatus,
     DigestKind,
     Settlement,
@@ -118,8 +119,8 @@ class Queue:
         """Drop the queued rows of people who left; returns how many."""
         return self.store.withdraw_inactive(self.day, kind=self.kind)
 
-    def claim_batch(self) -> list[tuple[int, int]]:
-        """Claim the next few queued rows: (delivery id, subscriber id), now `sending`."""
+    def claim_batch(self) -> list[ClaimedDelivery]:
+        """Claim the next few queued rows, now `sending`."""
         self.flush()
         now = self.wall()
         self._renew_at = now.timestamp() + self.lease_seconds / 2

@@ -35,7 +35,7 @@ def day_state(counts: Mapping[DeliveryStatus, int]) -> DayState:
 
 
 @dataclass(frozen=True)
-class Settlement:
+class Settled:
     sent: tuple[str, ...]  # addresses of the rows marked as arrived
     resend: tuple[str, ...]  # addresses of the rows queued again
 
@@ -58,7 +58,7 @@ def settle(
     sent: Sequence[str] = (),
     resend: Sequence[str] = (),
     kind: DigestKind = DigestKind.DAILY,
-) -> Settlement:
+) -> Settled:
     """Mark uncertain rows of `day` (a weekly's: the Monday of its week) as sent or to
     resend. All or nothing: a name that is not an uncertain delivery of the day changes no
     row and is reported."""
@@ -84,7 +84,7 @@ def settle(
     with store.transaction():
         for email, status in verdicts.items():
             store.settle_uncertain(day, email.lower(), status, notes[status], now, kind=kind)
-    return Settlement(
+    return Settled(
         tuple(e for e, s in verdicts.items() if s is DeliveryStatus.SENT),
         tuple(e for e, s in verdicts.items() if s is DeliveryStatus.QUEUED),
     )

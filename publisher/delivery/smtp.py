@@ -24,10 +24,10 @@ from dataclasses import dataclass
 
 from publisher.config import SmtpConfig
 from publisher.delivery.transport import (
+    FailureScope,
     Handover,
     Managed,
     Meanwhile,
-    Scope,
     SendFailure,
     nothing,
 )
@@ -62,9 +62,9 @@ class RateLimit:
 
 # The envelope's steps: the command, whom a refusal is about, the replies that go on.
 _STEPS = (
-    ("MAIL FROM", Scope.SERVER, (250,)),
-    ("RCPT TO", Scope.RECIPIENT, (250, 251)),
-    ("DATA", Scope.MESSAGE, (354,)),
+    ("MAIL FROM", FailureScope.SERVER, (250,)),
+    ("RCPT TO", FailureScope.RECIPIENT, (250, 251)),
+    ("DATA", FailureScope.MESSAGE, (354,)),
 )
 
 
@@ -164,10 +164,10 @@ class Smtp(Managed):
         except smtplib.SMTPResponseException as error:
             # A reply smtplib raised itself (e.g. a reply line too long).
             self._drop()
-            raise _reply_failure(error.smtp_code, error.smtp_error, Scope.SERVER) from None
+            raise _reply_failure(error.smtp_code, error.smtp_error, FailureScope.SERVER) from None
         except smtplib.SMTPException as error:
             self._drop()
-            raise SendFailure(str(error), temporary=True, scope=Scope.SERVER) from None
+            raise SendFailure(str(error), temporary=True, scope=FailureScope.SERVER) from None
         except BaseException:
             # Not the server's doing (the handover could not be recorded, an interrupt):
             # the dialogue is in an unknown state, so the connection must not be reused.
@@ -211,7 +211,7 @@ class Smtp(Managed):
         if code != 250:
             if code == 421:
                 self._drop()
-            raise _reply_failure(code, reply, Scope.MESSAGE)
+            raise _reply_failure(code, reply, FailureScope.MESSAGE)
 
     def _envelope(self, conn: smtplib.SMTP, commands: list[str], progress: _Progress) -> None:
         """MAIL FROM, RCPT TO and DATA, each sent first unless it is "" (pipelined, sent
@@ -312,7 +312,7 @@ def _mail_options(conn: smtplib.SMTP, letter: Letter, data: bytes) -> list[str]:
             raise SendFailure(
                 f"the {whose}'s address needs SMTPUTF8, which the server does not offer",
                 temporary=False,
-                scope=Scope.SERVER if sender else Scope.RECIPIENT,
+                scope=FailureScope.SERVER if sender else FailureScope.RECIPIENT,
             )
         options.append("SMTPUTF8")
     return options
@@ -322,10 +322,10 @@ def _text(reply: bytes | str) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
 
 
-def _reply_failure(code: int, reply: bytes | str, scope: Scope) -> SendFailure:
+def _reply_failure(code: int, reply: bytes | str, scope: FailureScope) -> SendFailure:
     text = f"{code} {_text(reply)}".strip()
     if code == 421:
-        scope = Scope.SERVER  # "service not available, closing": about the server, not us
+        scope = FailureScope.SERVER  # "service not available, closing": about the server, not us
     # Only 5xx is final; anything else unexpected (4xx, -1 for garbage) may pass.
     return SendFailure(text, temporary=not 500 <= code <= 599, scope=scope)
 
@@ -336,29 +336,29 @@ def _lost(error: BaseException, progress: _Progress) -> SendFailure:
             f"connection lost after the whole message was sent, before the server's answer "
             f"({error}); the server may have accepted it",
             temporary=True,
-            scope=Scope.SERVER,
+            scope=FailureScope.SERVER,
             maybe_delivered=True,
         )
     text = f"connection lost at {progress.step}: {error}"
-    return SendFailure(text, temporary=True, scope=Scope.SERVER)
+    return SendFailure(text, temporary=True, scope=FailureScope.SERVER)
 
 
 def _connect_failure(s: SmtpConfig, error: BaseException) -> SendFailure:
     where = f"{s.host}:{s.port}"
     if isinstance(error, smtplib.SMTPAuthenticationError):
         text = f"{where}: login as {s.username!r} refused: {_text(error.smtp_error)}"
-        return SendFailure(text, temporary=False, scope=Scope.SERVER)
+        return SendFailure(text, temporary=False, scope=FailureScope.SERVER)
     if isinstance(error, ssl.SSLCertVerificationError):
         text = f"{where}: the server's certificate is not trusted: {error.verify_message}"
-        return SendFailure(text, temporary=False, scope=Scope.SERVER)
+        return SendFailure(text, temporary=False, scope=FailureScope.SERVER)
     if isinstance(error, smtplib.SMTPNotSupportedError):
         text = f"{where}: {error} (check delivery.smtp.security and username)"
-        return SendFailure(text, temporary=False, scope=Scope.SERVER)
+        return SendFailure(text, temporary=False, scope=FailureScope.SERVER)
     if isinstance(error, smtplib.SMTPResponseException):
-        failure = _reply_failure(error.smtp_code, error.smtp_error, Scope.SERVER)
+        failure = _reply_failure(error.smtp_code, error.smtp_error, FailureScope.SERVER)
         failure.reply = f"{where}: {failure.reply}"
         failure.args = (failure.reply,)
         return failure
     if isinstance(error, TimeoutError):
-        return SendFailure(f"{where}: timed out", temporary=True, scope=Scope.SERVER)
-    return SendFailure(f"{where}: {error}", temporary=True, scope=Scope.SERVER)
+        return SendFailure(f"{where}: timed out", temporary=True, scope=FailureScope.SERVER)
+    return SendFailure(f"{where}: {error}", temporary=True, scope=FailureScope.SERVER)

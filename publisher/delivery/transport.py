@@ -28,7 +28,7 @@ def nothing() -> None:
     pass
 
 
-class Scope(StrEnum):
+class FailureScope(StrEnum):
     """Whom a failure is about; decides whether it counts against the server."""
 
     RECIPIENT = "recipient"  # the server judged this address (RCPT reply)
@@ -49,7 +49,7 @@ class SendFailure(DeliveryError):
         reply: str,
         *,
         temporary: bool,
-        scope: Scope,
+        scope: FailureScope,
         maybe_delivered: bool = False,
     ) -> None:
         super().__init__(reply)

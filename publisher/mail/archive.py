@@ -14,17 +14,17 @@ from publisher.config import Config
 from publisher.files import write_if_changed
 from publisher.mail import weekly
 from publisher.mail.sources import DigestSources
-from publisher.mail.view import DigestView, archive_path, render_archive
-from publisher.records import Locale
+from publisher.mail.view import DigestView, digest_page_path, render_archive
+from publisher.records import Edition
 from publisher.site.discovery import og_locales
-from publisher.site.feeds import FeedEntry, atom_feed, page_links, script_feed_meta
+from publisher.site.feeds import FeedEntry, atom_feed, edition_feed_meta, page_links
 from publisher.site.paths import Site
 from publisher.store import Store
 
 
 def _feed_entry(env: jinja2.Environment, site: Site, view: DigestView) -> FeedEntry:
     return FeedEntry(
-        id=site.feed_id(archive_path(site, view.script, view.day, view.first_day)),
+        id=site.feed_id(digest_page_path(site, view.edition, view.day, view.first_day)),
         title=view.subject,
         published=view.updated,
         updated=view.updated,
@@ -32,22 +32,22 @@ def _feed_entry(env: jinja2.Environment, site: Site, view: DigestView) -> FeedEn
         categories=(),
         summary=view.heading,
         content_html=env.get_template("digest_entry.html").render(view=view),
-        links=page_links(view.script, view.archive_url, view.others),
-        lang=view.script.tag,
+        links=page_links(view.edition, view.archive_url, view.others),
+        lang=view.edition.tag,
     )
 
 
-def _digest_feed(sources: DigestSources, script: Locale, views: Sequence[DigestView]) -> bytes:
+def _digest_feed(sources: DigestSources, edition: Edition, views: Sequence[DigestView]) -> bytes:
     """The digest feed of one edition; `views` newest first."""
     site = sources.site
     newest = views[0]
     feed = site.weekly_digest_feed_path if newest.first_day else site.digest_feed_path
-    meta = script_feed_meta(
+    meta = edition_feed_meta(
         site,
-        script,
-        path=feed(script),
+        edition,
+        path=feed(edition),
         path_in=feed,
-        page_path=archive_path(site, script, newest.day, newest.first_day),
+        page_path=digest_page_path(site, edition, newest.day, newest.first_day),
         title=newest.feed_title,
     )
     return atom_feed(meta, [_feed_entry(sources.env, site, view) for view in views])
@@ -84,35 +84,35 @@ def _complete_weeks(dates: list[dt.date], day: dt.date) -> list[dt.date]:
 def _write(
     config: Config,
     sources: DigestSources,
-    views: dict[dt.date, dict[Locale, DigestView]],
+    views: dict[dt.date, dict[Edition, DigestView]],
     window: list[dt.date],
     day: dt.date,
 ) -> list[Path]:
     """Write the pages of `views` and the feed of `window` (keys of views, newest first);
     returns the paths of `day`'s pages and the feeds."""
-    locales = og_locales(config.scripts.hant_variant, sources.site.locales)
+    og_names = og_locales(config.scripts.hant_variant, sources.site.editions)
     paths: list[Path] = []
     if not window:
         return paths
-    for script in sources.site.locales:
-        for each, by_script in views.items():
-            view = by_script[script]
-            path = archive_path(sources.site, script, view.day, view.first_day)
+    for edition in sources.site.editions:
+        for each, by_edition in views.items():
+            view = by_edition[edition]
+            path = digest_page_path(sources.site, edition, view.day, view.first_day)
             write_if_changed(
                 config.output_dir / path,
-                render_archive(sources.env, sources.site, view, locales),
+                render_archive(sources.env, sources.site, view, og_names),
             )
             if each == day:
                 paths.append(config.output_dir / path)
-        newest = views[window[0]][script]
+        newest = views[window[0]][edition]
         feed = (
             sources.site.weekly_digest_feed_path
             if newest.first_day
             else sources.site.digest_feed_path
         )
-        feed_path = config.output_dir / feed(script)
+        feed_path = config.output_dir / feed(edition)
         write_if_changed(
-            feed_path, _digest_feed(sources, script, [views[each][script] for each in window])
+            feed_path, _digest_feed(sources, edition, [views[each][edition] for each in window])
         )
         paths.append(feed_path)
     return paths

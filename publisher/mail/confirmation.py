@@ -19,28 +19,28 @@ def confirmation_letter(config: Config, subscriber: Subscriber, now: dt.datetime
     built the plain way (an EmailMessage), not from a prepared template."""
     sources = DigestSources.of(config)
     site = sources.site
-    script = site.locales.of(subscriber.script, subscriber.edition)
-    words, site_title = WORDS[script.script], site.titles[script]
+    edition = site.editions.of(subscriber.script, subscriber.edition)
+    words, site_title = WORDS[edition.script], site.titles[edition]
     secret, stamp = tokens.load_secret(config), sign_up_stamp(subscriber)
     token = tokens.make_bound(secret, tokens.CONFIRM, subscriber.id, stamp)
     subject = words["confirm_subject"].format(site=site_title)
     values = {
-        "script": script,
+        "edition": edition,
         "words": words,
         "subject": subject,
         "site_title": site_title,
         "address": subscriber.email,
         "confirm_url": site.confirm_url(token),
         "valid_days": config.web.confirm_expiry_days,
-        "home_url": site.url(site.index_path(script)),
+        "home_url": site.url(site.index_path(edition)),
         # The site in the other editions, so a reader who chose wrongly sees the others.
-        "others": [(other, site.url(site.index_path(other))) for other in site.others(script)],
+        "others": [(other, site.url(site.index_path(other))) for other in site.others(edition)],
     }
     text = sources.env.get_template("confirm_mail.txt").render(values)
     html = sources.env.get_template("confirm_mail.html").render(values)
     message_id = f"<confirm.{subscriber.id}.{int(now.timestamp())}@{mail_domain(site)}>"
     headers = [
-        *sender_headers(config, sources.scripts, script, subject, now),
+        *sender_headers(config, sources.scripts, edition, subject, now),
         ("To", subscriber.email),
         ("Message-ID", message_id),
         # RFC 3834: generated on a request; tells autoresponders not to answer.

@@ -24,11 +24,11 @@ from publisher.mail.headers import envelope_sender, mail_domain, sender_headers
 from publisher.mail.letters import LetterTemplate
 from publisher.mail.sources import DigestSources, week_articles
 from publisher.mail.view import DigestView, inline_css, render_mail
-from publisher.records import Article, Letter, Locale, Subscriber
+from publisher.records import Article, Edition, Letter, Subscriber
 from publisher.site.paths import Site
 from publisher.store import Store
 
-Render = Callable[[Locale, frozenset[str]], LetterTemplate]
+LetterRender = Callable[[Edition, frozenset[str]], LetterTemplate]
 
 
 class PreparedDigest:
@@ -38,7 +38,7 @@ class PreparedDigest:
     def __init__(
         self,
         label: str,
-        render: Render,
+        render: LetterRender,
         sources: frozenset[str],
         opted_out: Mapping[int, frozenset[str]],
         *,
@@ -52,7 +52,7 @@ class PreparedDigest:
         self._render = render
         self._sources = sources
         self._opted_out = opted_out  # read when the send began: a change counts from the next
-        self._templates: dict[tuple[Locale, frozenset[str]], LetterTemplate] = {}
+        self._templates: dict[tuple[Edition, frozenset[str]], LetterTemplate] = {}
         self._secret = secret
         self._site = site
         self._sender = sender
@@ -60,8 +60,8 @@ class PreparedDigest:
         self._verp = verp
         self._domain = mail_domain(site)
         # The mail most readers share, in each edition, made before the first letter.
-        for script in site.locales:
-            self._template(script, sources)
+        for edition in site.editions:
+            self._template(edition, sources)
 
     @property
     def renders(self) -> int:
@@ -73,15 +73,15 @@ class PreparedDigest:
         """The digest's sources this reader gets; empty: nothing for them."""
         return self._sources - self._opted_out.get(subscriber.id, frozenset())
 
-    def edition(self, subscriber: Subscriber) -> Locale:
+    def edition(self, subscriber: Subscriber) -> Edition:
         """The reader's edition (a stored tag the config no longer lists: their script's
         first)."""
-        return self._site.locales.of(subscriber.script, subscriber.edition)
+        return self._site.editions.of(subscriber.script, subscriber.edition)
 
-    def _template(self, script: Locale, chosen: frozenset[str]) -> LetterTemplate:
-        key = (script, chosen)
+    def _template(self, edition: Edition, chosen: frozenset[str]) -> LetterTemplate:
+        key = (edition, chosen)
         if key not in self._templates:
-            self._templates[key] = self._render(script, chosen)
+            self._templates[key] = self._render(edition, chosen)
         return self._templates[key]
 
     def message_id(self, subscriber: Subscriber) -> str:
@@ -126,9 +126,9 @@ def _headers(
     config: Config, sources: DigestSources, view: DigestView, now: dt.datetime
 ) -> list[tuple[str, object]]:
     """The headers every subscriber of one script gets. Article text never goes here."""
-    list_label = f"{view.script.tag.lower()}.digest.{mail_domain(sources.site)}"  # RFC 2919
+    list_label = f"{view.edition.tag.lower()}.digest.{mail_domain(sources.site)}"  # RFC 2919
     headers = [
-        *sender_headers(config, sources.scripts, view.script, view.subject, now),
+        *sender_headers(config, sources.scripts, view.edition, view.subject, now),
         ("List-Id", f"{view.feed_title} <{list_label}>"),
     ]
     # RFC 8058 3.1: one-click only with an HTTPS URI in List-Unsubscribe (receivers will not
@@ -177,13 +177,15 @@ def _prepared(
     if not articles:
         return None
     sources = DigestSources.of(config)
-    by_script = sources.editions(store, articles)
+    by_edition = sources.renditions(store, articles)
 
-    def render(script: Locale, chosen: frozenset[str]) -> LetterTemplate:
-        shown = [e for e in by_script[script] if e.article.original.source in chosen]
-        return _template(config, sources, sources.view(script, day, shown, weekly_from), now)
+    def render(edition: Edition, chosen: frozenset[str]) -> LetterTemplate:
+        shown = [e for e in by_edition[edition] if e.article.original.source in chosen]
+        return _template(config, sources, sources.view(edition, day, shown, weekly_from), now)
 
-    label = f"weekly.{weekly.label(weekly_from)}" if weekly_from else f"digest.{day.isoformat()}"
+    label = (
+        f"weekly.{weekly.week_label(weekly_from)}" if weekly_from else f"digest.{day.isoformat()}"
+    )
     return PreparedDigest(
         label,
         render,

@@ -9,7 +9,7 @@ from email.utils import format_datetime, parseaddr
 
 from publisher.articles.conversion import Scripts
 from publisher.config import Config
-from publisher.records import Locale
+from publisher.records import Edition
 from publisher.site.paths import Site
 
 
@@ -24,19 +24,19 @@ def envelope_sender(config: Config) -> str:
     return parseaddr(config.digest.from_address)[1]  # config.py checked it holds one
 
 
-def from_header(config: Config, scripts: Scripts, script: Locale) -> Address:
+def from_header(config: Config, scripts: Scripts, edition: Edition) -> Address:
     """From, its display name shown in the reader's script (it is data, like the title). An
     Address, not a string: the email package then quotes a name that holds a comma or a
     quote and RFC 2047-encodes one that is not ASCII."""
     name, address = parseaddr(config.digest.from_address)
-    return Address(display_name=scripts.into(name, script), addr_spec=address)
+    return Address(display_name=scripts.into(name, edition), addr_spec=address)
 
 
 def sender_headers(
-    config: Config, scripts: Scripts, script: Locale, subject: str, now: dt.datetime
+    config: Config, scripts: Scripts, edition: Edition, subject: str, now: dt.datetime
 ) -> list[tuple[str, object]]:
     """From, Reply-To (when configured), Subject and Date: what every mail we send has."""
-    headers: list[tuple[str, object]] = [("From", from_header(config, scripts, script))]
+    headers: list[tuple[str, object]] = [("From", from_header(config, scripts, edition))]
     if config.digest.reply_to:
         headers.append(("Reply-To", config.digest.reply_to))
     return [*headers, ("Subject", subject), ("Date", format_datetime(now))]

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from publisher.errors import SubscriberError
-from publisher.records import DigestKind, Frequency, Locale, Script, Subscriber
+from publisher.records import DigestKind, Edition, Frequency, Script, Subscriber
 from publisher.store import Store
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -23,7 +23,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 class Change:
     """What to change; None leaves a choice as it is."""
 
-    script: Script | Locale | None = None  # None: keep the edition
+    edition: Script | Edition | None = None  # None: keep the edition
     frequency: Frequency | None = None
     weekday: int | None = None
     paused_until: dt.date | None = None
@@ -63,7 +63,7 @@ def apply(store: Store, person: Subscriber, change: Change, today: dt.date) -> S
         if opted_out is None:
             opted_out = store.opted_out_sources(person.id)
         store.set_subscriber_preferences(
-            person.id, change.script, frequency, weekday, paused, opted_out
+            person.id, change.edition, frequency, weekday, paused, opted_out
         )
         changed = store.subscriber(person.id)
     assert changed is not None  # it was there inside the same transaction

@@ -26,13 +26,13 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Policy:
+class SoftBounceLimit:
     soft_limit: int  # this many soft bounces …
     soft_days: int  # … within this many days mark a subscriber bounced
 
 
 @dataclass
-class Tally:
+class BounceCounts:
     counts: Counter[str]
 
     def describe(self) -> str:
@@ -46,26 +46,26 @@ class Tally:
 
 
 def apply_all(
-    store: Store, found: Iterable[Found], policy: Policy, secret: bytes, now: dt.datetime
-) -> Tally:
+    store: Store, found: Iterable[Found], limit: SoftBounceLimit, secret: bytes, now: dt.datetime
+) -> BounceCounts:
     """Apply every readable report; a mail that is no report, or matches none of our mail,
     is logged as a warning with where it came from, and the rest go on."""
-    tally = Tally(Counter())
+    counted = BounceCounts(Counter())
     for mail in found:
-        tally.counts["read"] += 1
+        counted.counts["read"] += 1
         try:
             report = parse(mail.data)
         except BounceError as error:
             log.warning("%s: skipped: %s", mail.where, error)
-            tally.counts["skipped"] += 1
+            counted.counts["skipped"] += 1
             continue
         subscriber_id = _match(store, report, secret)
         if subscriber_id is None:
             log.warning("%s: skipped: matches no mail of ours", mail.where)
-            tally.counts["unmatched"] += 1
+            counted.counts["unmatched"] += 1
             continue
-        tally.counts.update(apply(store, report, subscriber_id, policy, now))
-    return tally
+        counted.counts.update(apply_report(store, report, subscriber_id, limit, now))
+    return counted
 
 
 def _match(store: Store, report: Report, secret: bytes) -> int | None:
@@ -79,11 +79,11 @@ def _match(store: Store, report: Report, secret: bytes) -> int | None:
     return None
 
 
-def apply(
-    store: Store, report: Report, subscriber_id: int, policy: Policy, now: dt.datetime
+def apply_report(
+    store: Store, report: Report, subscriber_id: int, limit: SoftBounceLimit, now: dt.datetime
 ) -> list[str]:
     """Record the report for one subscriber and move them on; returns what happened, as
-    tally keys ("hard", "soft", "complaint", "bounced", "unsubscribed")."""
+    keys of BounceCounts.counts ("hard", "soft", "complaint", "bounced", "unsubscribed")."""
     received = report.date.astimezone(now.tzinfo) if report.date else now
     happened: list[str] = []
     with store.transaction():
@@ -106,11 +106,8 @@ def apply(
             return [*happened, "unsubscribed"]
         # The window ends at this report, not at the clock: an old mailbox read today
         # counts its bounces as they came.
-        since = received - dt.timedelta(days=policy.soft_days)
-        if (
-            "hard" in happened
-            or store.soft_bounces_since(subscriber_id, since) >= policy.soft_limit
-        ):
+        since = received - dt.timedelta(days=limit.soft_days)
+        if "hard" in happened or store.soft_bounces_since(subscriber_id, since) >= limit.soft_limit:
             store.set_subscriber_status(subscriber_id, SubscriberStatus.BOUNCED, now)
             happened.append("bounced")
     return happened
@@ -125,13 +122,13 @@ def _kinds(report: Report) -> list[BounceKind]:
 
 
 def read_maildir(
-    store: Store, path: Path, policy: Policy, secret: bytes, now: dt.datetime
-) -> Tally:
+    store: Store, path: Path, limit: SoftBounceLimit, secret: bytes, now: dt.datetime
+) -> BounceCounts:
     """The daily run's reading: apply the Maildir's new mail, then file each away as read
     (after it is recorded: a crash in between only means reading it again, which counts
     nothing twice)."""
     found = list(read_new(path))
-    tally = apply_all(store, found, policy, secret, now)
+    counted = apply_all(store, found, limit, secret, now)
     for mail in found:
         mark_read(path, mail.maildir_key)
-    return tally
+    return counted

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 import jinja2
 
 from publisher.articles.conversion import Scripts
-from publisher.articles.editions import editions
+from publisher.articles.renditions import renditions
 from publisher.config import Config
 from publisher.mail import weekly
 from publisher.mail.view import DigestView, digest_view
-from publisher.records import Article, Edition, Locale
+from publisher.records import Article, Edition, Rendition
 from publisher.site import templating
 from publisher.site.paths import Site
 from publisher.store import Store
@@ -40,42 +40,46 @@ class DigestSources:
             config.digest.weekly_per_day,
         )
 
-    def editions(self, store: Store, articles: list[Article]) -> dict[Locale, list[Edition]]:
+    def renditions(self, store: Store, articles: list[Article]) -> dict[Edition, list[Rendition]]:
         """The articles as each edition's readers see them, read once for all."""
         return {
-            script: editions(store, self.scripts, articles, script) for script in self.site.locales
+            edition: renditions(store, self.scripts, articles, edition)
+            for edition in self.site.editions
         }
 
     def view(
-        self, script: Locale, day: dt.date, chosen: list[Edition], weekly_from: dt.date | None
+        self, edition: Edition, day: dt.date, chosen: list[Rendition], weekly_from: dt.date | None
     ) -> DigestView:
         """The daily digest of `day` showing `chosen`; with `weekly_from` (a Monday), the
         weekly digest of that week, `chosen` put in the weekly's order and trimmed."""
         if weekly_from is not None:
             chosen = weekly.pick(chosen, self.weekly_per_day)
-        title = self.site.titles[script]
+        title = self.site.titles[edition]
         return digest_view(
-            self.site, script, title, day, chosen, self.excerpt_chars, first_day=weekly_from
+            self.site, edition, title, day, chosen, self.excerpt_chars, first_day=weekly_from
         )
 
-    def views(self, store: Store, day: dt.date) -> dict[Locale, DigestView]:
+    def views(self, store: Store, day: dt.date) -> dict[Edition, DigestView]:
         """The day's digest in each edition, its articles read once for all; {} when the
         day has none."""
         articles = store.articles(day=day)
         if not articles:
             return {}
-        by_script = self.editions(store, articles)
-        return {script: self.view(script, day, by_script[script], None) for script in by_script}
+        by_edition = self.renditions(store, articles)
+        return {
+            edition: self.view(edition, day, by_edition[edition], None) for edition in by_edition
+        }
 
-    def weekly_views(self, store: Store, monday: dt.date) -> dict[Locale, DigestView]:
+    def weekly_views(self, store: Store, monday: dt.date) -> dict[Edition, DigestView]:
         """The week's digest in each edition; {} when the week has no articles."""
         articles = week_articles(store, monday)
         if not articles:
             return {}
-        by_script = self.editions(store, articles)
+        by_edition = self.renditions(store, articles)
         sunday = weekly.days_of(monday)[-1]
         return {
-            script: self.view(script, sunday, by_script[script], monday) for script in by_script
+            edition: self.view(edition, sunday, by_edition[edition], monday)
+            for edition in by_edition
         }
 
 

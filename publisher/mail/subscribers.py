@@ -19,7 +19,7 @@ from publisher.articles.batch import bidi_problem
 from publisher.errors import AddressError, PublisherError, StaleLinkError, SubscriberError
 from publisher.files import read_input
 from publisher.mail import tokens
-from publisher.records import Locale, Script, Subscriber, SubscriberStatus
+from publisher.records import Edition, Script, Subscriber, SubscriberStatus
 from publisher.store import Store
 
 MAX_NAME_CHARS = 200
@@ -88,19 +88,19 @@ def edition_of(person: Subscriber) -> str:
     return person.edition or person.script.value
 
 
-def _tag(chosen: Script | Locale) -> str:
+def _tag(chosen: Script | Edition) -> str:
     return chosen.value if isinstance(chosen, Script) else chosen.tag
 
 
 def _insert(
     store: Store,
     address: str,
-    script: Script | Locale,
+    edition: Script | Edition,
     now: dt.datetime,
     name: str,
     status: SubscriberStatus,
 ) -> Subscriber:
-    subscriber_id = store.insert_subscriber(address, _key(address), script, status, name, now)
+    subscriber_id = store.insert_subscriber(address, _key(address), edition, status, name, now)
     if subscriber_id is None:
         raise SubscriberError(f"{address} is already on the list")
     return _get(store, subscriber_id)
@@ -109,7 +109,7 @@ def _insert(
 def add(
     store: Store,
     email: str,
-    script: Script | Locale,
+    edition: Script | Edition,
     now: dt.datetime,
     *,
     name: str = "",
@@ -125,50 +125,50 @@ def add(
                 f"{existing.email} is already on the list ({existing.status}, "
                 f"{edition_of(existing)})"
             )
-        return _insert(store, address, script, now, name, SubscriberStatus(status))
+        return _insert(store, address, edition, now, name, SubscriberStatus(status))
 
 
 @dataclass(frozen=True)
 class Enrolment:
     subscriber: Subscriber
     added: bool
-    previous_script: str | None = None  # set when an active subscriber changed edition
+    previous_edition: str | None = None  # set when an active subscriber changed edition
 
     def describe(self) -> str:
         person, now = self.subscriber, edition_of(self.subscriber)
         if self.added:
             return f"added {person.email} ({now}, {person.status})"
-        if self.previous_script is not None:
-            return f"{person.email}: script changed from {self.previous_script} to {now}"
+        if self.previous_edition is not None:
+            return f"{person.email}: edition changed from {self.previous_edition} to {now}"
         return f"{person.email} is already subscribed ({now}): nothing to do"
 
 
 def enrol(
-    store: Store, email: str, script: Script | Locale, now: dt.datetime, *, name: str = ""
+    store: Store, email: str, edition: Script | Edition, now: dt.datetime, *, name: str = ""
 ) -> Enrolment:
     """The operator's `subscribers add`, safe to run twice: a new address is added as
-    active, an active one keeps its place and takes `script`. Someone pending or
+    active, an active one keeps its place and takes `edition`. Someone pending or
     unsubscribed is refused: only their own confirmation may make them active."""
     address, name = normalise_address(email), _name(name)
     with store.transaction():
         existing = _find(store, address)
         if existing is None:
-            created = _insert(store, address, script, now, name, SubscriberStatus.ACTIVE)
+            created = _insert(store, address, edition, now, name, SubscriberStatus.ACTIVE)
             return Enrolment(created, added=True)
         if existing.status is not SubscriberStatus.ACTIVE:
             raise SubscriberError(
                 f"{existing.email} is {existing.status} ({edition_of(existing)}); only they can "
                 "subscribe again, through the form's confirm link"
             )
-        if edition_of(existing) == _tag(script):
+        if edition_of(existing) == _tag(edition):
             return Enrolment(existing, added=False)
-        store.set_subscriber_script(existing.id, script)
+        store.set_subscriber_edition(existing.id, edition)
         previous = edition_of(existing)
-        return Enrolment(_get(store, existing.id), added=False, previous_script=previous)
+        return Enrolment(_get(store, existing.id), added=False, previous_edition=previous)
 
 
 def subscribe_pending(
-    store: Store, email: str, script: Script | Locale, now: dt.datetime, expiry: dt.timedelta
+    store: Store, email: str, edition: Script | Edition, now: dt.datetime, expiry: dt.timedelta
 ) -> Subscriber:
     """The web form: a new or unsubscribed address becomes pending until its owner follows
     the confirm link; a pending one may change its script; an active one stays as it is
@@ -183,7 +183,7 @@ def subscribe_pending(
         if existing is None:
             status = SubscriberStatus.PENDING
             created = store.insert_subscriber(
-                address, _key(address), script, status, "", now, signed_up=_sign_up_time(now)
+                address, _key(address), edition, status, "", now, signed_up=_sign_up_time(now)
             )
             if created is not None:
                 return _get(store, created)
@@ -193,9 +193,9 @@ def subscribe_pending(
         if existing.status is SubscriberStatus.ACTIVE:
             return existing
         if existing.status is SubscriberStatus.PENDING and not expired(existing, now, expiry):
-            store.set_subscriber_script(existing.id, script)
+            store.set_subscriber_edition(existing.id, edition)
         else:
-            store.start_sign_up(existing.id, script, _sign_up_time(now, existing.signed_up))
+            store.start_sign_up(existing.id, edition, _sign_up_time(now, existing.signed_up))
         return _get(store, existing.id)
 
 
@@ -321,12 +321,12 @@ def _parse_row(cells: list[str]) -> tuple[str, Script, str]:
     while cells and not cells[-1].strip():
         cells = cells[:-1]
     if not 2 <= len(cells) <= 3:
-        raise SubscriberError(f"expected 2 or 3 columns (email,script[,name]), got {len(cells)}")
+        raise SubscriberError(f"expected 2 or 3 columns (email,edition[,name]), got {len(cells)}")
     address = normalise_address(cells[0])
     try:
         script = Script.named(cells[1])
     except ValueError as error:
-        raise SubscriberError(f"script {error}") from None
+        raise SubscriberError(f"edition {error}") from None
     return address, script, _name(cells[2] if len(cells) == 3 else "")
 
 

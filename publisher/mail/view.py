@@ -2,7 +2,7 @@
 its rendering (mail HTML and text, web archive page, CSS inlining). Pure: no store, no clock.
 
 Template strings are translated per script (`WORDS`), never run through OpenCC; article
-titles and excerpts come from the editions; config names (the site title, the From name)
+titles and excerpts come from the renditions; config names (the site title, the From name)
 are data, shown in the reader's script like article text.
 """
 
@@ -18,7 +18,7 @@ import jinja2
 import premailer
 
 from publisher.mail.letters import ADDRESS, PREFERENCES_URL, UNSUBSCRIBE_URL
-from publisher.records import Edition, Locale, Script
+from publisher.records import Edition, Rendition, Script
 from publisher.site.paths import Site
 from publisher.text import excerpt
 from publisher.words import WORDS
@@ -52,12 +52,12 @@ class DigestView:
     """Everything the digest templates show for one day and script. Pure data."""
 
     day: dt.date
-    script: Locale  # the edition
+    edition: Edition  # the edition
     site_title: str  # in this edition
     items: tuple[DigestItem, ...]
     updated: dt.datetime  # the newest article's time: the feed entry's, never the clock
     archive_url: str
-    others: tuple[tuple[Locale, str], ...]  # each other edition and its copy of this digest
+    others: tuple[tuple[Edition, str], ...]  # each other edition and its copy of this digest
     feed_url: str
     home_url: str
     subscribe_url: str
@@ -66,14 +66,14 @@ class DigestView:
 
     @property
     def words(self) -> Mapping[str, str]:
-        return WORDS[self.script.script]
+        return WORDS[self.edition.script]
 
     @property
     def date(self) -> str:
-        last = human_date(self.script.script, self.day)
+        last = human_date(self.edition.script, self.day)
         if self.first_day is None:
             return last
-        return f"{human_date(self.script.script, self.first_day)}–{last}"
+        return f"{human_date(self.edition.script, self.first_day)}–{last}"
 
     def _word(self, name: str) -> str:
         """The weekly digest's own word where it has one."""
@@ -104,54 +104,58 @@ class DigestView:
         return self._word("feed_title").format(site=self.site_title)
 
 
-def _item(site: Site, edition: Edition, excerpt_chars: int) -> DigestItem:
-    article, locale, original = edition.article, edition.locale, site.original(edition.article)
-    note = site.converted_note(locale.script) if edition.converted else ""
+def _item(site: Site, rendition: Rendition, excerpt_chars: int) -> DigestItem:
+    article, edition, original = (
+        rendition.article,
+        rendition.edition,
+        site.original(rendition.article),
+    )
+    note = site.converted_note(edition.script) if rendition.converted else ""
     return DigestItem(
-        title=one_line(edition.text.title),
-        source=one_line(edition.text.source),
-        date=human_date(locale.script, article.published.astimezone(site.zone).date()),
-        excerpt=one_line(excerpt(edition.text.body, excerpt_chars)),
-        url=site.url(site.article_path(locale, article)),
+        title=one_line(rendition.text.title),
+        source=one_line(rendition.text.source),
+        date=human_date(edition.script, article.published.astimezone(site.zone).date()),
+        excerpt=one_line(excerpt(rendition.text.body, excerpt_chars)),
+        url=site.url(site.article_path(edition, article)),
         note=note,
         original_url=site.url(site.article_path(original, article)) if note else "",
         original_tag=original.tag if note else "",
     )
 
 
-def archive_path(site: Site, script: Locale, day: dt.date, first_day: dt.date | None) -> str:
+def digest_page_path(site: Site, edition: Edition, day: dt.date, first_day: dt.date | None) -> str:
     """The web page of a daily digest, or with `first_day` of the weekly one."""
     return (
-        site.weekly_digest_path(script, first_day) if first_day else site.digest_path(script, day)
+        site.weekly_digest_path(edition, first_day) if first_day else site.digest_path(edition, day)
     )
 
 
 def digest_view(
     site: Site,
-    script: Locale,
+    edition: Edition,
     site_title: str,
     day: dt.date,
-    day_editions: Sequence[Edition],
+    day_renditions: Sequence[Rendition],
     excerpt_chars: int,
     first_day: dt.date | None = None,
 ) -> DigestView:
     """The daily digest of `day`; with `first_day`, the weekly one of first_day … day."""
-    items = tuple(_item(site, edition, excerpt_chars) for edition in day_editions)
-    feed = site.weekly_digest_feed_path(script) if first_day else site.digest_feed_path(script)
+    items = tuple(_item(site, rendition, excerpt_chars) for rendition in day_renditions)
+    feed = site.weekly_digest_feed_path(edition) if first_day else site.digest_feed_path(edition)
     return DigestView(
         day=day,
-        script=script,
+        edition=edition,
         site_title=site_title,
         items=items,
-        updated=max(edition.article.published for edition in day_editions),
-        archive_url=site.url(archive_path(site, script, day, first_day)),
+        updated=max(rendition.article.published for rendition in day_renditions),
+        archive_url=site.url(digest_page_path(site, edition, day, first_day)),
         others=tuple(
-            (each, site.url(archive_path(site, each, day, first_day)))
-            for each in site.others(script)
+            (each, site.url(digest_page_path(site, each, day, first_day)))
+            for each in site.others(edition)
         ),
         feed_url=site.url(feed),
-        home_url=site.url(site.index_path(script)),
-        subscribe_url=site.url(site.subscribe_path(script)),
+        home_url=site.url(site.index_path(edition)),
+        subscribe_url=site.url(site.subscribe_path(edition)),
         base_path=site.base_path,
         first_day=first_day,
     )
@@ -174,13 +178,13 @@ def render_mail(env: jinja2.Environment, view: DigestView) -> tuple[str, str]:
 
 
 def render_archive(
-    env: jinja2.Environment, site: Site, view: DigestView, locales: Mapping[Locale, str]
+    env: jinja2.Environment, site: Site, view: DigestView, og_names: Mapping[Edition, str]
 ) -> bytes:
     """The web copy of the digest. A view's URLs are public (the mail and the feed need
     them so); the page links with relative ones, but for the canonical URLs of itself and
-    its twin, which search engines want absolute. `locales`: Open Graph's names of the two
+    its twin, which search engines want absolute. `og_names`: Open Graph's names of the two
     editions, for the page's sharing tags."""
-    page = archive_path(site, view.script, view.day, view.first_day)
+    page = digest_page_path(site, view.edition, view.day, view.first_day)
 
     def link(url: str) -> str:
         return site.relative_url(url, page)
@@ -200,8 +204,8 @@ def render_archive(
         view=local,
         canonical_others=view.others,
         canonical_url=view.archive_url,
-        og_locale=locales[view.script],
-        og_twin_locales=[locales[each] for each, _ in view.others],
+        og_locale=og_names[view.edition],
+        og_twin_locales=[og_names[each] for each, _ in view.others],
     )
     return html.encode("utf-8")
 

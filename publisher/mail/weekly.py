@@ -1,4 +1,4 @@
-"""The weekly digest's calendar and order. Pure: dates and editions in, dates and editions out.
+"""The weekly digest's calendar and order. Pure: dates and renditions in, dates and renditions out.
 
 A weekly digest covers one ISO week, Monday to Sunday, the same for every reader, so it is
 rendered once per script (and source choice) whatever day it goes out: a reader who chose
@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from publisher.records import Edition
+from publisher.records import Rendition
 
 DAYS = 7
 
@@ -36,22 +36,22 @@ def days_of(monday: dt.date) -> list[dt.date]:
     return [monday + dt.timedelta(days=n) for n in range(DAYS)]
 
 
-def label(monday: dt.date) -> str:
+def week_label(monday: dt.date) -> str:
     """The week as people write it: 2026-W48."""
     year, week, _ = monday.isocalendar()
     return f"{year}-W{week:02d}"
 
 
-def pick(editions: Iterable[Edition], per_day: int) -> list[Edition]:
+def pick(renditions: Iterable[Rendition], per_day: int) -> list[Rendition]:
     """The week's stories in the weekly's order (see the module's docstring)."""
     ordered = sorted(
-        editions, key=lambda e: (-e.article.batch_date.toordinal(), e.article.position)
+        renditions, key=lambda e: (-e.article.batch_date.toordinal(), e.article.position)
     )
     shown: dict[dt.date, int] = {}
     picked = []
-    for edition in ordered:
-        day = edition.article.batch_date
+    for rendition in ordered:
+        day = rendition.article.batch_date
         if shown.get(day, 0) < per_day:
             shown[day] = shown.get(day, 0) + 1
-            picked.append(edition)
+            picked.append(rendition)
     return picked

@@ -53,14 +53,14 @@ def run_locked(config: Config, *, wait: bool, stop: threading.Event) -> RunRepor
     """Today's run under the store lock. None when `stop` came while waiting for the lock;
     LockError when another process holds it and `wait` is False. On PostgreSQL, where
     several daemons share the store, see `run_shared`."""
-    if config.database.engine == "postgresql":
+    if config.storage.engine == "postgresql":
         return run_shared(config, stop=stop)
     store_lock = StoreLock(lock_path(config), "publisher run")
     if not store_lock.acquire(wait=wait, stop=stop):
         log.info("stopped while waiting for the store lock; nothing was done")
         return None
     try:
-        with Store(config.database) as store:
+        with Store(config.storage) as store:
             report = daily.run_day(config, store, config.now(), stop=stop)
     finally:
         store_lock.release()
@@ -78,11 +78,11 @@ def run_shared(
     safe to do again, and a finished one does nothing the second time. Returns the
     leader's report, or None for a daemon that followed until the day was done."""
     day = daily.today(config, config.now())
-    lead = AdvisoryLock(config.database, leader_key(day), "publisher run (leader)")
+    lead = AdvisoryLock(config.storage, leader_key(day), "publisher run (leader)")
     while not stop.is_set():
         if lead.try_acquire():
             try:
-                with Store(config.database) as store:
+                with Store(config.storage) as store:
                     if not daily.completed(store, day):
                         log.info("leading the run of %s", day)
                     return daily.run_day(config, store, config.now(), stop=stop)
@@ -99,7 +99,7 @@ def _follow(config: Config, day: dt.date, stop: threading.Event, pause: float) -
     """One look at the leader's day: send with it once its mails are queued (before that
     the day's articles may still be coming in). Returns how long to wait before the next
     look (the retry delay after deferred mail), 0 when the day is done."""
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         if daily.completed(store, day):
             return 0.0
         if not sum(store.delivery_counts(day).values()):
@@ -157,8 +157,8 @@ def scheduled_run(daemon: Daemon) -> None:
 
 
 def catch_up_due(config: Config, at: dt.time | None) -> bool:
-    with Store(config.database) as store:
-        return daily.due(store, config.now(), config, at)
+    with Store(config.storage) as store:
+        return daily.run_due(store, config.now(), config, at)
 
 
 def new_scheduler(config: Config) -> BackgroundScheduler:
@@ -205,7 +205,7 @@ def run_once(config: Config, *, wait: bool = True) -> DayState:
         report = run_locked(config, wait=wait, stop=stop)
     if report is None:
         return DayState.UNFINISHED  # stopped while waiting for the lock
-    with Store(config.database) as store:
+    with Store(config.storage) as store:
         state = day_state(store.delivery_counts(report.day))
     if state is DayState.COMPLETE and not report.complete:
         return DayState.UNFINISHED  # stopped before any mail was queued

@@ -138,14 +138,14 @@ def read_bounces(config: Config, store: Store, now: dt.datetime) -> None:
     be read is worth a warning, not a day without a digest."""
     if not config.bounces.maildir:
         return
-    policy = returns.Policy(config.bounces.soft_limit, config.bounces.soft_days)
+    limit = returns.SoftBounceLimit(config.bounces.soft_limit, config.bounces.soft_days)
     path = config.path(config.bounces.maildir)
     try:
-        tally = returns.read_maildir(store, path, policy, tokens.load_secret(config), now)
+        counted = returns.read_maildir(store, path, limit, tokens.load_secret(config), now)
     except BounceError as error:
         log.warning("bounces not read: %s", error)
         return
-    log.info("bounces: %s", tally.describe())
+    log.info("bounces: %s", counted.describe())
 
 
 # -- the run --------------------------------------------------------------------------------
@@ -159,18 +159,18 @@ class RunReport:
     archive: tuple[Path, ...] = ()
     send: SendReport | None = None
     seconds: float = 0.0
-    skipped: bool = False  # the day was already complete: nothing was done
+    already_complete: bool = False  # the day was complete before: nothing was done
 
     @property
     def complete(self) -> bool:
         """Nothing left that running again would do: every mail of the day is settled
         (sent, failed for good or uncertain); only a stop or deferred mail leave work."""
-        if self.skipped:
+        if self.already_complete:
             return True
         return self.send is not None and not self.send.unfinished
 
     def summary(self) -> str:
-        if self.skipped:
+        if self.already_complete:
             return f"{self.day}: already complete, nothing to do"
         files = len(self.ingested)
         rejected = sum(outcome.error is not None for outcome in self.ingested)
@@ -189,7 +189,7 @@ def _mails(send: SendReport) -> str:
     weekly = "weekly " if send.kind == "weekly" else ""
     return (
         f"{weekly}mails sent {send.sent}, failed {send.failed}, uncertain {send.uncertain}, "
-        f"deferred {send.deferred}, skipped {send.quiet}"
+        f"deferred {send.deferred}, skipped {send.skipped}"
         + (f" (stopped: {send.reason})" if send.stopped else "")
     )
 
@@ -216,7 +216,7 @@ def completed(store: Store, day: dt.date) -> bool:
     return run is not None and run.finished is not None
 
 
-def due(store: Store, now: dt.datetime, config: Config, at: dt.time | None = None) -> bool:
+def run_due(store: Store, now: dt.datetime, config: Config, at: dt.time | None = None) -> bool:
     """Start-up catch-up: today's run time has passed and today's run has not completed."""
     day = today(config, now)
     return now >= scheduled_at(config, day, at) and not completed(store, day)
@@ -265,7 +265,7 @@ def run_day(
     finish_earlier(config, store, now, stop=stop, transport=transport)
     day = today(config, now)
     if completed(store, day):
-        return RunReport(day, skipped=True)
+        return RunReport(day, already_complete=True)
     started = time.monotonic()
     store.record_run_start(day, now)
     ingested = tuple(ingest_inbox(config, store, now))

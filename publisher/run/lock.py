@@ -32,7 +32,7 @@ POLL_SECONDS = 0.2
 
 def lock_path(config: Config) -> Path:
     """publisher.db → publisher.lock, beside it."""
-    return config.database.path.with_suffix(".lock")
+    return config.storage.path.with_suffix(".lock")
 
 
 def describe_holder(path: Path) -> str:
@@ -185,8 +185,8 @@ class DatabaseLock:
 def store_lock(config: Config, purpose: str = "") -> StoreLock | DatabaseLock:
     """The lock one-shot commands and the daemon share: a file beside a SQLite store, an
     advisory lock in a PostgreSQL one."""
-    if config.database.engine == "postgresql":
-        return DatabaseLock(config.database, STORE_KEY, purpose)
+    if config.storage.engine == "postgresql":
+        return DatabaseLock(config.storage, STORE_KEY, purpose)
     return StoreLock(lock_path(config), purpose)
 
 

@@ -28,10 +28,10 @@ from pathlib import Path
 import jinja2
 
 from publisher.articles.conversion import Scripts
-from publisher.articles.editions import convert_missing, editions
+from publisher.articles.renditions import convert_missing, renditions
 from publisher.config import Config
 from publisher.files import LIBC, FileBatch, remove_temporaries
-from publisher.records import ArticleRef, BuildRecord, Edition, Locale, Script
+from publisher.records import ArticleRef, BuildRecord, Edition, Rendition, Script
 from publisher.site import feeds, history, reader, templating
 from publisher.site.discovery import og_locales
 from publisher.site.grouping import Groups, month_of
@@ -40,7 +40,7 @@ from publisher.site.pages import STYLESHEET, Pages, root_index
 from publisher.site.paths import Site
 from publisher.store import Store
 
-# Article keys whose editions a group of outputs may hold in memory at once: memory stays
+# Article keys whose renditions a group of outputs may hold in memory at once: memory stays
 # flat as the archive grows, and a key shared by a day's page and its articles is loaded
 # about once.
 GROUP_KEYS = 1000
@@ -62,11 +62,11 @@ class _Fingerprints:
     digest of its keys, made once per list: the search index's parts share the list of every
     article, which would otherwise be hashed once per part."""
 
-    def __init__(self, settings: str, corrected: dict[Locale, dict[str, dt.datetime]]) -> None:
+    def __init__(self, settings: str, corrected: dict[Edition, dict[str, dt.datetime]]) -> None:
         self.settings = settings
         self.corrected = corrected
         # By the id of a keys tuple (the plan keeps it alive) and what picks the corrections.
-        self._digests: dict[tuple[int, Locale, tuple[Locale, ...]], str] = {}
+        self._digests: dict[tuple[int, Edition, tuple[Edition, ...]], str] = {}
 
     def __call__(self, output: Output) -> str:
         marks = self._digest(output) if len(output.shows) > GROUP_KEYS else self._marks(output)
@@ -74,7 +74,7 @@ class _Fingerprints:
         return hashlib.sha256(made_of.encode()).hexdigest()
 
     def _digest(self, output: Output) -> list[str]:
-        shown = (id(output.shows), output.script, output.twins)
+        shown = (id(output.shows), output.edition, output.twins)
         if shown not in self._digests:
             marks = self._marks(output)
             digest = hashlib.sha256("\0".join(marks).encode()).hexdigest()
@@ -82,7 +82,7 @@ class _Fingerprints:
         return [self._digests[shown]]
 
     def _marks(self, output: Output) -> list[str]:
-        fixes = self.corrected[output.script]
+        fixes = self.corrected[output.edition]
         for other in output.twins:  # it shows other editions' texts too
             fixes = self.corrected[other] | fixes
         if not fixes:
@@ -90,7 +90,7 @@ class _Fingerprints:
         return [f"{key}@{fixes[key].isoformat()}" if key in fixes else key for key in output.shows]
 
 
-def _settings(config: Config, titles: Mapping[Locale, str]) -> str:
+def _settings(config: Config, titles: Mapping[Edition, str]) -> str:
     """Everything besides the articles that shapes an output (a changed key rebuilds all),
     the output folder included: a new folder is built whole. The conversion settings are
     left out: they reach an output through its articles' correction times, so a new
@@ -105,31 +105,31 @@ def _feed(
     site: Site,
     config: Config,
     env: jinja2.Environment,
-    script: Locale,
+    edition: Edition,
     keys: Sequence[str],
     *,
     path: str,
-    path_in: Callable[[Locale], str],
+    path_in: Callable[[Edition], str],
     by_source: bool = False,
     rss: bool = False,
     prev_archive: str = "",
     added: Added | None = None,
 ) -> Output:
-    """An Atom feed, or its RSS twin, of the editions of `keys`; an Atom feed links
+    """An Atom feed, or its RSS twin, of the renditions of `keys`; an Atom feed links
     `prev-archive` to the path `prev_archive` (its history, RFC 5005) when one is given.
     Given what was `added` since the last build, an Atom feed that showed some of `keys`
-    gets only the new ones' editions and keeps the others' entries from its file."""
-    title = site.titles[script]
+    gets only the new ones' renditions and keeps the others' entries from its file."""
+    title = site.titles[edition]
 
-    def meta_of(chosen: Sequence[Edition]) -> feeds.FeedMeta:
+    def meta_of(chosen: Sequence[Rendition]) -> feeds.FeedMeta:
         # A source's feed names the source as this feed's script writes it.
         name = f"{title} · {chosen[0].text.source}" if by_source and chosen else title
-        meta = feeds.script_feed_meta(
+        meta = feeds.edition_feed_meta(
             site,
-            script,
+            edition,
             path=path,
             path_in=path_in,
-            page_path=site.index_path(script),
+            page_path=site.index_path(edition),
             title=name,
         )
         if prev_archive and not rss:
@@ -137,14 +137,14 @@ def _feed(
             meta = dataclasses.replace(meta, links=(*meta.links, archived))
         return meta
 
-    def entry(edition: Edition) -> feeds.FeedEntry:
-        return feeds.article_entry(site, edition, config.feeds.summary_chars, env=env)
+    def entry(rendition: Rendition) -> feeds.FeedEntry:
+        return feeds.article_entry(site, rendition, config.feeds.summary_chars, env=env)
 
-    def render(chosen: Sequence[Edition]) -> bytes:
-        entries = [entry(edition) for edition in chosen]
+    def render(chosen: Sequence[Rendition]) -> bytes:
+        entries = [entry(rendition) for rendition in chosen]
         if rss:
             return feeds.rss_feed(
-                meta_of(chosen), entries, self_url=site.url(site.rss_path(script))
+                meta_of(chosen), entries, self_url=site.url(site.rss_path(edition))
             )
         return feeds.atom_feed(meta_of(chosen), entries)
 
@@ -152,44 +152,44 @@ def _feed(
     if added and new:
         previous = added.root / path
 
-        def kept(chosen: Sequence[Edition]) -> bytes:
-            made = {edition.article.key: entry(edition) for edition in chosen}
+        def kept(chosen: Sequence[Rendition]) -> bytes:
+            made = {rendition.article.key: entry(rendition) for rendition in chosen}
             return feeds.atom_kept(meta_of(chosen), keys, made, previous)
 
         # The link's target moves with the month, so it is part of what the feed is made from.
-        return Output(path, tuple(new), script, kept, made_of=(*keys, prev_archive))
-    return Output(site.rss_path(script) if rss else path, (*keys, prev_archive), script, render)
+        return Output(path, tuple(new), edition, kept, made_of=(*keys, prev_archive))
+    return Output(site.rss_path(edition) if rss else path, (*keys, prev_archive), edition, render)
 
 
 def _feeds(
     site: Site,
     config: Config,
     env: jinja2.Environment,
-    script: Locale,
+    edition: Edition,
     window: Sequence[str],
     groups: Groups,
     newest: dt.date | None,
     scope: Scope | None,
     added: Added | None,
 ) -> list[Output]:
-    path = site.atom_path(script)
+    path = site.atom_path(edition)
 
     def prev_archive(source: str | None = None) -> str:
-        return history.archive_path(script, month_of(newest), source) if newest else ""
+        return history.archive_path(edition, month_of(newest), source) if newest else ""
 
     outputs = [
         _feed(
             site,
             config,
             env,
-            script,
+            edition,
             window,
             path=path,
             path_in=site.atom_path,
             prev_archive=prev_archive(),
             added=added,
         ),
-        _feed(site, config, env, script, window, path=path, path_in=site.atom_path, rss=True),
+        _feed(site, config, env, edition, window, path=path, path_in=site.atom_path, rss=True),
     ]
     if config.feeds.per_source:
         # Paths come from the original source name, so both scripts' twins find each other.
@@ -198,9 +198,9 @@ def _feeds(
                 site,
                 config,
                 env,
-                script,
+                edition,
                 list(islice(chain.from_iterable(days.values()), config.feeds.max_entries)),
-                path=site.source_feed_path(script, source),
+                path=site.source_feed_path(edition, source),
                 path_in=lambda other, source=source: site.source_feed_path(other, source),  # type: ignore[misc]
                 by_source=True,
                 prev_archive=prev_archive(source),
@@ -228,7 +228,7 @@ def plan(
     groups = Groups.of(index)
     by_day = groups.days
     days = groups.counts()
-    default = site.locales.default(Script(config.scripts.default))
+    default = site.editions.default(Script(config.scripts.default))
     # Each article's page in every edition: one keys tuple per article, one render per
     # edition, not one of each per page (a 100,000-article plan holds 200,000 pages).
     # Days in the order of the index, each with its keys: a scope takes its months' days
@@ -243,27 +243,27 @@ def plan(
     ]
     # Every output's path in plan order, and those a scope leaves out: the sitemap's pages.
     listed = [output.path for output in outputs]
-    for script in site.locales:
+    for edition in site.editions:
         pages = Pages(
             env,
             site,
-            script,
+            edition,
             config.feeds.summary_chars,
             config.feeds.per_source,
-            og_locales(config.scripts.hant_variant, site.locales),
+            og_locales(config.scripts.hant_variant, site.editions),
         )
         newest = index[0].day if index else None
         start = len(outputs)
-        outputs += _feeds(site, config, env, script, window, groups, newest, scope, kept)
+        outputs += _feeds(site, config, env, edition, window, groups, newest, scope, kept)
         # The index lists every day and its count, so its keys include them.
         day_marks = tuple(f"{day.isoformat()}:{count}" for day, count in days)
         outputs.append(
             Output(
-                site.index_path(script), (*window, *day_marks), script, pages.index_renderer(days)
+                site.index_path(edition), (*window, *day_marks), edition, pages.index_renderer(days)
             )
         )
         outputs += [
-            Output(site.day_path(script, day), tuple(keys), script, pages.day_renderer(day))
+            Output(site.day_path(edition, day), tuple(keys), edition, pages.day_renderer(day))
             for day, keys in by_day.items()
             if scope is None or scope.has_month(day)
         ]
@@ -271,56 +271,56 @@ def plan(
         article = pages.article_renderer
         pages_of = ((day, key) for day, keys in shown for key in keys)
         for (day, key), keys in zip(pages_of, alone, strict=True):
-            path = site.article_path_of(script, day, key)
+            path = site.article_path_of(edition, day, key)
             listed.append(path)
             # Within a scope an older article's page shows what it showed: the sitemap
             # lists it, the plan leaves it out.
             if scope is None or key in new_keys:
-                outputs.append(Output(path, keys, script, article))
+                outputs.append(Output(path, keys, edition, article))
     return outputs + reader.outputs(config, site, env, index, groups, listed, kept, scope)
 
 
-def _editions_for(
+def _renditions_for(
     store: Store, scripts: Scripts, outputs: Iterable[Output]
-) -> dict[tuple[Locale, str], Edition]:
-    """Load and convert, in one pass, every edition the outputs to render need (a streamed
+) -> dict[tuple[Edition, str], Rendition]:
+    """Load and convert, in one pass, every rendition the outputs to render need (a streamed
     output loads its own, `_slices`)."""
-    wanted: dict[Locale, set[str]] = defaultdict(set)
+    wanted: dict[Edition, set[str]] = defaultdict(set)
     for output in outputs:
-        for script in _scripts_of(output) if output.streamed is None else ():
-            wanted[script].update(output.keys)
+        for edition in _editions_of(output) if output.streamed is None else ():
+            wanted[edition].update(output.keys)
     found = {}
-    for script, keys in wanted.items():
-        for edition in editions(store, scripts, store.articles_by_keys(keys), script):
-            found[script, edition.article.key] = edition
+    for edition, keys in wanted.items():
+        for rendition in renditions(store, scripts, store.articles_by_keys(keys), edition):
+            found[edition, rendition.article.key] = rendition
     return found
 
 
-def _slices(store: Store, scripts: Scripts, output: Output) -> Iterator[list[Edition]]:
-    """A streamed output's editions, GROUP_KEYS articles at a time, loaded as it asks."""
+def _slices(store: Store, scripts: Scripts, output: Output) -> Iterator[list[Rendition]]:
+    """A streamed output's renditions, GROUP_KEYS articles at a time, loaded as it asks."""
     for start in range(0, len(output.keys), GROUP_KEYS):
         keys = output.keys[start : start + GROUP_KEYS]
         part = dataclasses.replace(output, keys=keys, streamed=None)
-        yield _chosen(_editions_for(store, scripts, [part]), part)
+        yield _chosen(_renditions_for(store, scripts, [part]), part)
 
 
-def _scripts_of(output: Output) -> tuple[Locale, ...]:
-    return (output.script, *output.twins)
+def _editions_of(output: Output) -> tuple[Edition, ...]:
+    return (output.edition, *output.twins)
 
 
-def _chosen(loaded: dict[tuple[Locale, str], Edition], output: Output) -> list[Edition]:
-    """The editions `output.render` takes: its script's, then the twins' when it asks."""
+def _chosen(loaded: dict[tuple[Edition, str], Rendition], output: Output) -> list[Rendition]:
+    """The renditions `output.render` takes: its edition's, then the twins' when it asks."""
     return [
-        loaded[script, key]
-        for script in _scripts_of(output)
+        loaded[edition, key]
+        for edition in _editions_of(output)
         for key in output.keys
-        if (script, key) in loaded
+        if (edition, key) in loaded
     ]
 
 
 def _shows(output: Output) -> tuple[object, ...]:
-    """What decides the editions an output's render gets."""
-    return (output.script, output.twins, output.keys)
+    """What decides the renditions an output's render gets."""
+    return (output.edition, output.twins, output.keys)
 
 
 def _groups(outputs: Iterable[Output], limit: int) -> Iterator[list[Output]]:
@@ -339,16 +339,16 @@ def _groups(outputs: Iterable[Output], limit: int) -> Iterator[list[Output]]:
 
 
 def _render(store: Store, scripts: Scripts, root: Path, todo: Iterable[Output]) -> int:
-    """Render and write `todo` group by group, so that memory holds one group's editions
+    """Render and write `todo` group by group, so that memory holds one group's renditions
     and pages, whatever the size of the archive; returns how many files were written."""
     written = 0
     # Outputs that show the same keys in a row (the search index's parts show them all)
-    # share one load of their editions.
-    last: tuple[tuple[object, ...], list[Edition]] | None = None
+    # share one load of their renditions.
+    last: tuple[tuple[object, ...], list[Rendition]] | None = None
     with FileBatch() as files:
         for group in _groups(todo, GROUP_KEYS):
             shared = last and all(_shows(output) == last[0] for output in group)
-            loaded = {} if shared else _editions_for(store, scripts, group)
+            loaded = {} if shared else _renditions_for(store, scripts, group)
             for output in group:
                 if output.streamed is not None:
                     data = output.streamed(_slices(store, scripts, output))
@@ -395,7 +395,7 @@ def build(
     settings = _settings(config, site.titles)
     # A build with other conversion settings must look for corrections even when the store
     # has not changed: the shortcut's key holds the conversions' signatures too.
-    signatures = tuple(scripts.converter_for(locale).signature for locale in site.locales)
+    signatures = tuple(scripts.converter_for(edition).signature for edition in site.editions)
     key = hashlib.sha256(repr((settings, signatures)).encode()).hexdigest()
     generation = store.generation()
     last = store.last_build()
@@ -471,7 +471,7 @@ def _plan_changes(
     conversions the current settings lack are made first; their corrections move the
     fingerprints of exactly the outputs that show them. Articles `added` since the last
     build under these settings were converted by the ingest (or are, in memory, by
-    `editions`), so then only the outputs that may show them are looked at."""
+    `renditions`), so then only the outputs that may show them are looked at."""
     scripts = Scripts.from_config(config)
     root = config.output_dir
     # A killed build's temporaries: the caller holds the store lock, so none is live. A
@@ -480,12 +480,12 @@ def _plan_changes(
     if store.start_build() or full:
         remove_temporaries(root)
     if added is None:
-        convert_missing(store, scripts, site.locales, now)
+        convert_missing(store, scripts, site.editions, now)
     # The plan's objects are left to the collector again once the build has rendered.
     with _collector_paused():
         corrected = {
-            locale: store.corrections(scripts.converter_for(locale).signature)
-            for locale in site.locales
+            edition: store.corrections(scripts.converter_for(edition).signature)
+            for edition in site.editions
         }
         index = store.article_index()
         scope = Scope.of(index, added) if added else None

@@ -10,8 +10,8 @@ from collections.abc import Iterable, Sequence
 
 import jinja2
 
-from publisher.locales import Locales
-from publisher.records import Edition, Locale, Script
+from publisher.editions import Editions
+from publisher.records import Edition, Rendition, Script
 from publisher.site.outputs import Output
 from publisher.site.paths import Site
 from publisher.site.reader_words import READER_WORDS
@@ -24,13 +24,13 @@ _DATED = re.compile(r"/(\d{4}-\d{2})-\d{2}[./]")
 SITEMAP_INDEX = "sitemap.xml"
 
 
-def og_locales(hant_variant: str, locales: Locales) -> dict[Locale, str]:
+def og_locales(hant_variant: str, editions: Editions) -> dict[Edition, str]:
     """Each edition's Open Graph locale: its region's, else its script's usual one."""
     usual = {Script.HANT: _HANT_LOCALES[hant_variant], Script.HANS: "zh_CN"}
     found = {}
-    for locale in locales:
-        region = locale.tag.split("-")[2:]
-        found[locale] = f"zh_{region[0]}" if region else usual[locale.script]
+    for edition in editions:
+        region = edition.tag.split("-")[2:]
+        found[edition] = f"zh_{region[0]}" if region else usual[edition.script]
     return found
 
 
@@ -47,7 +47,7 @@ def _part_of(path: str) -> str:
 def outputs(
     site: Site,
     env: jinja2.Environment,
-    default: Locale,
+    default: Edition,
     paths: Iterable[str],
     days: Sequence[str],
 ) -> list[Output]:
@@ -73,15 +73,15 @@ def outputs(
 
 
 def _sitemap_part(
-    site: Site, env: jinja2.Environment, default: Locale, name: str, paths: tuple[str, ...]
+    site: Site, env: jinja2.Environment, default: Edition, name: str, paths: tuple[str, ...]
 ) -> Output:
     """One part: a <url> per page in each edition, each naming all and an x-default."""
-    scripts = tuple(site.locales)
+    editions = tuple(site.editions)
 
-    def render(_: Sequence[Edition]) -> bytes:
-        pages = [{script: site.url(f"{script}/{path}") for script in scripts} for path in paths]
+    def render(_: Sequence[Rendition]) -> bytes:
+        pages = [{edition: site.url(f"{edition}/{path}") for edition in editions} for path in paths]
         template = env.get_template("sitemap.xml")
-        return template.render(pages=pages, scripts=scripts, default=default).encode()
+        return template.render(pages=pages, editions=editions, default=default).encode()
 
     return Output(sitemap_part_path(name), paths, default, render)
 
@@ -89,34 +89,34 @@ def _sitemap_part(
 def opml(
     site: Site,
     env: jinja2.Environment,
-    script: Locale,
+    edition: Edition,
     by_source: dict[str, list[str]],
     per_source: bool,
 ) -> Output:
     """The edition's feeds as OPML 2.0: the main feed, the digest feed and, when they exist,
     one per source named as this script writes the source (from its oldest article)."""
     oldest = tuple(keys[-1] for keys in by_source.values()) if per_source else ()
-    words = WORDS[script.script] | READER_WORDS[script.script]
-    title = site.titles[script]
+    words = WORDS[edition.script] | READER_WORDS[edition.script]
+    title = site.titles[edition]
 
-    def render(chosen: Sequence[Edition]) -> bytes:
+    def render(chosen: Sequence[Rendition]) -> bytes:
         feeds = [
-            (f"{title} · {words['main_feed']}", site.atom_path(script), site.index_path(script)),
-            (words["feed_title"].format(site=title), site.digest_feed_path(script), ""),
+            (f"{title} · {words['main_feed']}", site.atom_path(edition), site.index_path(edition)),
+            (words["feed_title"].format(site=title), site.digest_feed_path(edition), ""),
         ]
         feeds += [
             (
-                f"{title} · {edition.text.source}",
-                site.source_feed_path(script, edition.article.original.source),
-                site.source_page_path(script, edition.article.original.source),
+                f"{title} · {rendition.text.source}",
+                site.source_feed_path(edition, rendition.article.original.source),
+                site.source_page_path(edition, rendition.article.original.source),
             )
-            for edition in chosen
+            for rendition in chosen
         ]
         return (
             env.get_template("feeds.opml")
             .render(
                 title=words["feed_list"].format(site=title),
-                script=script,
+                edition=edition,
                 feeds=[
                     (name, site.url(feed), page and site.url(page)) for name, feed, page in feeds
                 ],
@@ -124,4 +124,4 @@ def opml(
             .encode()
         )
 
-    return Output(site.opml_path(script), oldest, script, render)
+    return Output(site.opml_path(edition), oldest, edition, render)

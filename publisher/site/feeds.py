@@ -3,7 +3,7 @@ but for `atom_kept`, which reads the entries a build wrote before.
 
 Two layers. The neutral one (`Link`, `FeedEntry`, `FeedMeta`, `atom_feed`, `rss_feed`) knows
 nothing about articles, so per-source feeds and the digest feed use it as they are. The article
-layer (`article_entry`, `script_feed_meta`) maps an `Edition` and the `Site` onto it.
+layer (`article_entry`, `edition_feed_meta`) maps an `Rendition` and the `Site` onto it.
 
 Work-arounds for feedgen 1.0.0 (see DESIGN.md, "Known traps"):
 - it drops rel, type, hreflang and title from *entry* links (upstream issue 135), so the Atom
@@ -30,7 +30,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from publisher.errors import PublisherError
-from publisher.records import Article, Edition, Locale
+from publisher.records import Article, Edition, Rendition
 from publisher.site.outputs import not_as_written, written_before
 from publisher.site.paths import Site
 from publisher.site.templating import environment
@@ -301,7 +301,7 @@ def paragraphs_html(body: str, env: jinja2.Environment | None = None) -> str:
 
 
 def page_links(
-    script: Locale, own_url: str, others: Sequence[tuple[Locale, str]]
+    edition: Edition, own_url: str, others: Sequence[tuple[Edition, str]]
 ) -> tuple[Link, ...]:
     """An entry's own page, its page in each other edition, and the own page once more.
 
@@ -311,73 +311,77 @@ def page_links(
     valid Atom: no two alternates share the same type and hreflang (RFC 4287, 4.1.1).
     """
     return (
-        Link(own_url, hreflang=script.tag),
+        Link(own_url, hreflang=edition.tag),
         *(Link(url, hreflang=other.tag, title=other.name) for other, url in others),
         Link(own_url),
     )
 
 
-def article_links(site: Site, script: Locale, article: Article) -> tuple[Link, ...]:
-    """The article's page in `script` and in the other editions, as `page_links` orders
+def article_links(site: Site, edition: Edition, article: Article) -> tuple[Link, ...]:
+    """The article's page in `edition` and in the other editions, as `page_links` orders
     them; for a converted text, also rel="via" to the original's page with its hreflang: the
     machine-readable sign that this text was converted, and from what."""
-    others = [(other, site.url(site.article_path(other, article))) for other in site.others(script)]
-    links = page_links(script, site.url(site.article_path(script, article)), others)
-    if article.script is script.script:
+    others = [
+        (other, site.url(site.article_path(other, article))) for other in site.others(edition)
+    ]
+    links = page_links(edition, site.url(site.article_path(edition, article)), others)
+    if article.script is edition.script:
         return links
     original = site.original(article)
     via = Link(
         site.url(site.article_path(original, article)),
         rel="via",
         hreflang=original.tag,
-        title=site.converted_note(script.script),
+        title=site.converted_note(edition.script),
     )
     return (*links, via)
 
 
-def converted_note_html(site: Site, edition: Edition, env: jinja2.Environment | None = None) -> str:
+def converted_note_html(
+    site: Site, rendition: Rendition, env: jinja2.Environment | None = None
+) -> str:
     """The note under a converted text that links to the original; "" for an original."""
-    if not edition.converted or not site.converted_note(edition.script):
+    if not rendition.converted or not site.converted_note(rendition.script):
         return ""
-    original = site.original(edition.article)
+    original = site.original(rendition.article)
     return (
         (env or environment())
         .get_template("_converted.html")
         .render(
-            note=site.converted_note(edition.script),
+            note=site.converted_note(rendition.script),
             original=original.tag,
-            original_url=site.url(site.article_path(original, edition.article)),
+            original_url=site.url(site.article_path(original, rendition.article)),
         )
     )
 
 
 def article_entry(
-    site: Site, edition: Edition, summary_chars: int, *, env: jinja2.Environment | None = None
+    site: Site, rendition: Rendition, summary_chars: int, *, env: jinja2.Environment | None = None
 ) -> FeedEntry:
-    """One edition as a feed entry. `env` is the site's template environment (default: built-in)."""
-    article, script, text = edition.article, edition.locale, edition.text
+    """One rendition as a feed entry. `env`: the site's template environment (default: built-in)."""
+    article, edition, text = rendition.article, rendition.edition, rendition.text
     return FeedEntry(
-        id=site.entry_id(script, article),
+        id=site.entry_id(edition, article),
         title=text.title,
         # Articles are never edited after ingest; a converted text is, when its conversion is
         # corrected, and a newer `updated` tells feed readers to show the correction.
         published=article.published,
-        updated=edition.updated,
+        updated=rendition.updated,
         author=text.source,
         categories=(text.source,),
         summary=excerpt(text.body, summary_chars),
-        content_html=paragraphs_html(text.body, env) + converted_note_html(site, edition, env),
-        links=article_links(site, script, article),
-        lang=script.tag,
+        content_html=paragraphs_html(text.body, env) + converted_note_html(site, rendition, env),
+        links=article_links(site, edition, article),
+        lang=edition.tag,
     )
 
 
-def script_feed_meta(
+def edition_feed_meta(
     site: Site,
-    script: Locale,
+    edition: Edition,
     *,
     path: str,
-    path_in: Callable[[Locale], str],
+    path_in: Callable[[Edition], str],
     page_path: str,
     title: str,
     subtitle: str = "",
@@ -386,14 +390,14 @@ def script_feed_meta(
     edition (at `path_in(edition)`); its author is the site, named in the feed's edition."""
     twins = (
         Link(site.url(path_in(other)), type=ATOM_TYPE, hreflang=other.tag, title=other.name)
-        for other in site.others(script)
+        for other in site.others(edition)
     )
     return FeedMeta(
         id=site.feed_id(path),
         title=title,
         subtitle=subtitle,
-        lang=script.tag,
+        lang=edition.tag,
         self_url=site.url(path),
-        links=(Link(site.url(page_path), hreflang=script.tag), *twins),
-        author=site.titles[script],
+        links=(Link(site.url(page_path), hreflang=edition.tag), *twins),
+        author=site.titles[edition],
     )

@@ -62,7 +62,7 @@ def month_of(day: dt.date) -> Month:
     return day.year, day.month
 
 
-def label(month: Month) -> str:
+def month_label(month: Month) -> str:
     """A month as YYYY-MM."""
     return f"{month[0]:04d}-{month[1]:02d}"
 

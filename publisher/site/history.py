@@ -21,10 +21,10 @@ from pathlib import Path
 
 import jinja2
 
-from publisher.records import Edition, Locale
+from publisher.records import Edition, Rendition
 from publisher.site import feeds
 from publisher.site.feeds import ATOM_TYPE, Link
-from publisher.site.grouping import Groups, Month, by_month, label, month_of
+from publisher.site.grouping import Groups, Month, by_month, month_label, month_of
 from publisher.site.outputs import Added, Output, Render, Scope
 from publisher.site.paths import Site
 
@@ -36,11 +36,11 @@ def months_between(first: Month, last: Month) -> list[Month]:
     return [(year, month + 1) for year, month in (divmod(start + n, 12) for n in range(count))]
 
 
-def archive_path(script: Locale, month: Month, source: str | None = None) -> str:
-    name = f"{label(month)}.xml"
+def archive_path(edition: Edition, month: Month, source: str | None = None) -> str:
+    name = f"{month_label(month)}.xml"
     if source is None:
-        return f"{script}/archive/{name}"
-    return f"{script}/archive/sources/{Site.source_slug(source)}/{name}"
+        return f"{edition}/archive/{name}"
+    return f"{edition}/archive/sources/{Site.source_slug(source)}/{name}"
 
 
 def prev_archive_link(site: Site, path: str) -> Link:
@@ -51,23 +51,23 @@ def prev_archive_link(site: Site, path: str) -> Link:
 class _Series:
     """The archive documents of one logical feed: the edition's, or one source's."""
 
-    script: Locale
+    edition: Edition
     title: str
     subscription: str  # the subscription feed's path
     page: str  # the HTML page the feed stands for
     source: str | None
     months: list[Month]
 
-    def path(self, month: Month, script: Locale | None = None) -> str:
-        return archive_path(script or self.script, month, self.source)
+    def path(self, month: Month, edition: Edition | None = None) -> str:
+        return archive_path(edition or self.edition, month, self.source)
 
     def links(self, site: Site, at: int) -> tuple[Link, ...]:
         month = self.months[at]
         links = [
-            Link(site.url(self.page), hreflang=self.script.tag),
+            Link(site.url(self.page), hreflang=self.edition.tag),
             *(
                 Link(site.url(self.path(month, other)), type=ATOM_TYPE, hreflang=other.tag)
-                for other in site.others(self.script)
+                for other in site.others(self.edition)
             ),
             Link(site.url(self.subscription), rel="current", type=ATOM_TYPE),
         ]
@@ -82,9 +82,9 @@ class _Series:
         path, month = self.path(self.months[at]), self.months[at]
         return feeds.FeedMeta(
             id=site.feed_id(path),
-            title=f"{name} · {label(month)}",
+            title=f"{name} · {month_label(month)}",
             subtitle="",
-            lang=self.script.tag,
+            lang=self.edition.tag,
             self_url=site.url(path),
             links=self.links(site, at),
             author=self.title,
@@ -92,9 +92,9 @@ class _Series:
             updated_if_empty=dt.datetime(*month, 1, tzinfo=site.zone),
         )
 
-    def named(self, chosen: Sequence[Edition]) -> tuple[str, Sequence[Edition]]:
-        """The feed's name and its entries' editions: a source's document gets the source's
-        oldest edition first, for its name, so that an empty month is named too."""
+    def named(self, chosen: Sequence[Rendition]) -> tuple[str, Sequence[Rendition]]:
+        """The feed's name and its entries' renditions: a source's document gets the source's
+        oldest rendition first, for its name, so that an empty month is named too."""
         if self.source is None:
             return self.title, chosen
         return f"{self.title} · {chosen[0].text.source}", chosen[1:]
@@ -102,9 +102,11 @@ class _Series:
     def document(self, site: Site, env: jinja2.Environment, summary_chars: int, at: int) -> Render:
         """The month's document."""
 
-        def render(chosen: Sequence[Edition]) -> bytes:
+        def render(chosen: Sequence[Rendition]) -> bytes:
             name, shown = self.named(chosen)
-            made = [feeds.article_entry(site, edition, summary_chars, env=env) for edition in shown]
+            made = [
+                feeds.article_entry(site, rendition, summary_chars, env=env) for rendition in shown
+            ]
             return feeds.atom_feed(self.meta(site, at, name), made)
 
         return render
@@ -118,15 +120,15 @@ class _Series:
         keys: Sequence[str],
         previous: Path,
     ) -> Render:
-        """The month's document of `keys` when the editions it gets are only those of the
+        """The month's document of `keys` when the renditions it gets are only those of the
         keys added since the last build: the other entries are taken from the document that
         build wrote (`previous`), under these same settings and conversions."""
 
-        def render(chosen: Sequence[Edition]) -> bytes:
+        def render(chosen: Sequence[Rendition]) -> bytes:
             name, shown = self.named(chosen)
             made = {
-                edition.article.key: feeds.article_entry(site, edition, summary_chars, env=env)
-                for edition in shown
+                rendition.article.key: feeds.article_entry(site, rendition, summary_chars, env=env)
+                for rendition in shown
             }
             return feeds.atom_kept(self.meta(site, at, name), keys, made, previous)
 
@@ -143,7 +145,7 @@ class _Series:
         scope: Scope | None = None,
     ) -> list[Output]:
         """A document per month, or per month in `scope`. Given what was `added` since the
-        last build, a month that had entries before gets only the new ones' editions
+        last build, a month that had entries before gets only the new ones' renditions
         (`appended`)."""
         last = len(self.months) - 1
         plan = []
@@ -158,10 +160,10 @@ class _Series:
                 previous = added.root / self.path(month)
                 render = self.appended(site, env, summary_chars, at, keys, previous)
                 made = (*name_keys, *new)
-                plan.append(Output(self.path(month), made, self.script, render, made_of=shows))
+                plan.append(Output(self.path(month), made, self.edition, render, made_of=shows))
             else:
                 render = self.document(site, env, summary_chars, at)
-                plan.append(Output(self.path(month), shows, self.script, render))
+                plan.append(Output(self.path(month), shows, self.edition, render))
         return plan
 
 
@@ -182,25 +184,25 @@ def outputs(
     everything = months_between(month_of(next(reversed(groups.days))), newest)
     by_month_all = by_month(groups.days)
     plan: list[Output] = []
-    for script in site.locales:
-        edition = _Series(
-            script,
-            site.titles[script],
-            site.atom_path(script),
-            site.index_path(script),
+    for edition in site.editions:
+        main = _Series(
+            edition,
+            site.titles[edition],
+            site.atom_path(edition),
+            site.index_path(edition),
             None,
             everything,
         )
-        plan += edition.outputs(site, env, summary_chars, by_month_all, added=added, scope=scope)
+        plan += main.outputs(site, env, summary_chars, by_month_all, added=added, scope=scope)
         for source, days in groups.sources.items() if per_source else ():
             if scope and source not in scope.sources:
                 continue
             first = next(reversed(days))  # newest first: its oldest day
             series = _Series(
-                script,
-                site.titles[script],
-                site.source_feed_path(script, source),
-                site.source_page_path(script, source),
+                edition,
+                site.titles[edition],
+                site.source_feed_path(edition, source),
+                site.source_page_path(edition, source),
                 source,
                 months_between(month_of(first), newest),
             )

@@ -9,26 +9,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from publisher.errors import PublisherError
-from publisher.records import ArticleRef, Edition, Locale
-from publisher.site.grouping import label, month_of
+from publisher.records import ArticleRef, Edition, Rendition
+from publisher.site.grouping import month_label, month_of
 
-Render = Callable[[Sequence[Edition]], bytes]
-# The editions of an output's keys a slice at a time, each slice laid out as `Render` gets
+Render = Callable[[Sequence[Rendition]], bytes]
+# The renditions of an output's keys a slice at a time, each slice laid out as `Render` gets
 # the whole (see `twins`), in the order of the keys.
-Slices = Iterable[Sequence[Edition]]
+Slices = Iterable[Sequence[Rendition]]
 
 
 # slots: a 100,000-article site plans some 200,000 of these.
 @dataclass(frozen=True, slots=True)
 class Output:
-    """One file to produce: `render` gets the editions of `keys` in the edition `script`,
+    """One file to produce: `render` gets the renditions of `keys` in the edition `edition`,
     newest first.
 
-    With `twins`, it gets those editions followed by the same articles in each of those
+    With `twins`, it gets those renditions followed by the same articles in each of those
     other editions (in the order of `keys`), for outputs such as the search index that hold
     every edition's text.
 
-    With `streamed`, the build calls it instead of `render`, with the editions loaded a
+    With `streamed`, the build calls it instead of `render`, with the renditions loaded a
     slice at a time: an output made from the whole archive then needs no more memory than
     one slice of it.
 
@@ -38,9 +38,9 @@ class Output:
 
     path: str
     keys: tuple[str, ...]
-    script: Locale
+    edition: Edition
     render: Render
-    twins: tuple[Locale, ...] = ()
+    twins: tuple[Edition, ...] = ()
     streamed: Callable[[Slices], bytes] | None = None
     made_of: tuple[str, ...] | None = None
 
@@ -124,7 +124,7 @@ class Scope:
 
     def labels(self) -> frozenset[str]:
         """Its months as YYYY-MM."""
-        return frozenset(map(label, self.months))
+        return frozenset(map(month_label, self.months))
 
 
 def _months(index: Sequence[ArticleRef]) -> tuple[tuple[int, int], tuple[int, int]]:

@@ -1,4 +1,4 @@
-"""Static pages: per script an index, a page per day and a page per article. Pure: editions
+"""Static pages: per script an index, a page per day and a page per article. Pure: renditions
 (and, for a page that adds entries, the page before) in, HTML bytes out, through autoescaped
 Jinja2 templates."""
 
@@ -13,14 +13,12 @@ from pathlib import Path
 
 import jinja2
 
-from publisher.records import Article, Edition, Locale, Script
+from publisher.records import Article, Edition, Rendition, Script
 from publisher.site.discovery import og_locales
-from publisher.site.outputs import Added, Slices, not_as_written
+from publisher.site.outputs import Added, Render, Slices, not_as_written
 from publisher.site.paths import Site
 from publisher.site.reader_words import READER_WORDS
 from publisher.words import WORDS
-
-Render = Callable[[Sequence[Edition]], bytes]
 
 STYLESHEET = "style.css"  # one for every page, so browsers and CDNs cache it once
 
@@ -29,7 +27,7 @@ STYLESHEET = "style.css"  # one for every page, so browsers and CDNs cache it on
 class Other:
     """The same page in another edition: the switcher's link and the canonical alternate."""
 
-    locale: Locale
+    edition: Edition
     url: str  # relative to the page
     canonical_url: str
 
@@ -37,11 +35,11 @@ class Other:
 @dataclass(frozen=True)
 class Day:
     day: dt.date
-    editions: tuple[Edition, ...]
+    renditions: tuple[Rendition, ...]
 
 
 class OnePass:
-    """Editions that arrive a slice at a time: the first can be read, then all of them once.
+    """Renditions that arrive a slice at a time: the first can be read, then all of them once.
     A source's page lists every article of the source (some 14,000 at 100,000 articles),
     and held whole their texts were the largest part of a first build's memory."""
 
@@ -52,12 +50,12 @@ class OnePass:
     def __bool__(self) -> bool:
         return bool(self._first)
 
-    def __getitem__(self, at: int) -> Edition:
+    def __getitem__(self, at: int) -> Rendition:
         if at != 0:
-            raise IndexError("only the first edition can be read before the others")
+            raise IndexError("only the first rendition can be read before the others")
         return self._first[0]
 
-    def __iter__(self) -> Iterator[Edition]:
+    def __iter__(self) -> Iterator[Rendition]:
         yield from self._first
         for chosen in self._rest:
             yield from chosen
@@ -75,10 +73,10 @@ def kept_entries(
     made: bytes, before: bytes, shown: Sequence[str], added: Added, previous: Path
 ) -> bytes:
     """The listing page of the articles `shown`, from `made` (the page rendered with the
-    editions of the added ones alone) and `before`, the page the last build wrote at
+    renditions of the added ones alone) and `before`, the page the last build wrote at
     `previous` under the same settings and conversions: the added ones' entries made anew,
     the others' as it holds them. The heading names the source as the first article's
-    edition writes it, so it is `made`'s when that article is new."""
+    rendition writes it, so it is `made`'s when that article is new."""
     head, new, tail = _entries(made, previous)
     old_head, old, _ = _entries(before, previous)
     made_anew = iter(line for _, line in new)
@@ -102,11 +100,11 @@ def _entries(page: bytes, previous: Path) -> tuple[bytes, list[tuple[bytes, byte
     return head + start, named, end + tail
 
 
-def group_by_day(editions: Sequence[Edition]) -> list[Day]:
-    """Editions arrive newest date first; keep that and the batch order inside a day."""
+def group_by_day(renditions: Sequence[Rendition]) -> list[Day]:
+    """Renditions arrive newest date first; keep that and the batch order inside a day."""
     return [
         Day(day, tuple(items))
-        for day, items in groupby(editions, key=lambda edition: edition.article.batch_date)
+        for day, items in groupby(renditions, key=lambda rendition: rendition.article.batch_date)
     ]
 
 
@@ -117,98 +115,100 @@ class Pages:
         self,
         env: jinja2.Environment,
         site: Site,
-        script: Locale,
+        edition: Edition,
         summary_chars: int,
         per_source: bool = True,
-        locales: dict[Locale, str] | None = None,
+        og_names: dict[Edition, str] | None = None,
     ) -> None:
         self.env = env
         self.site = site
-        self.script = script
+        self.edition = edition
         self.summary_chars = summary_chars
         self.per_source = per_source  # whether per-source feeds exist to link to
         # Open Graph's names of the editions
-        self.locales = locales or og_locales("tw", site.locales)
+        self.og_names = og_names or og_locales("tw", site.editions)
 
     def _render(
-        self, template: str, path: str, path_in: Callable[[Locale], str], **values: object
+        self, template: str, path: str, path_in: Callable[[Edition], str], **values: object
     ) -> bytes:
         """The page at `path`; `path_in` gives the same page in another edition. Its links
         are relative to it, except the canonical URLs that name it and its twins to search
         engines (which want them absolute)."""
-        site, script = self.site, self.script
+        site, edition = self.site, self.edition
 
         def link(target: str) -> str:
             return site.relative(target, path)
 
         others = [
             Other(other, link(path_in(other)), site.url(path_in(other)))
-            for other in site.others(script)
+            for other in site.others(edition)
         ]
         page = self.env.get_template(template).render(
             site=site,
-            site_title=site.titles[script],
-            script=script,
+            site_title=site.titles[edition],
+            edition=edition,
             others=others,
-            words=WORDS[script.script] | READER_WORDS[script.script],
+            words=WORDS[edition.script] | READER_WORDS[edition.script],
             url=site.url(path),
-            home_url=link(site.index_path(script)),
-            atom_url=link(site.atom_path(script)),
-            rss_url=link(site.rss_path(script)),
+            home_url=link(site.index_path(edition)),
+            atom_url=link(site.atom_path(edition)),
+            rss_url=link(site.rss_path(edition)),
             style_url=link(STYLESHEET),
-            subscribe_url=link(site.subscribe_path(script)),
-            article_url=lambda article: link(site.article_path(script, article)),
-            day_url=lambda day: link(site.day_path(script, day)),
+            subscribe_url=link(site.subscribe_path(edition)),
+            article_url=lambda article: link(site.article_path(edition, article)),
+            day_url=lambda day: link(site.day_path(edition, day)),
             source_feed_url=self._source_feed_link(path) if self.per_source else None,
             summary_chars=self.summary_chars,
-            search_url=link(site.search_path(script)),
-            digests_url=link(site.digest_index_path(script)),
-            opml_url=link(site.opml_path(script)),
+            search_url=link(site.search_path(edition)),
+            digests_url=link(site.digest_index_path(edition)),
+            opml_url=link(site.opml_path(edition)),
             source_page_url=lambda article: link(
-                site.source_page_path(script, article.original.source)
+                site.source_page_path(edition, article.original.source)
             ),
-            og_locale=self.locales[script],
-            og_twin_locales=[self.locales[each] for each in site.others(script)],
+            og_locale=self.og_names[edition],
+            og_twin_locales=[self.og_names[each] for each in site.others(edition)],
             **values,
         )
         return page.encode("utf-8")
 
     def _source_feed_link(self, page: str) -> Callable[[Article], str]:
         # Named by the original source, so both scripts' feeds of a source are twins.
-        site, script = self.site, self.script
+        site, edition = self.site, self.edition
         return lambda article: site.relative(
-            site.source_feed_path(script, article.original.source), page
+            site.source_feed_path(edition, article.original.source), page
         )
 
-    # Renderers for the build: each takes the editions an output shows, newest first.
+    # Renderers for the build: each takes the renditions an output shows, newest first.
 
     def index_renderer(self, days: Sequence[tuple[dt.date, int]]) -> Render:
         return lambda latest: self.index(latest, days)
 
     def day_renderer(self, day: dt.date) -> Render:
-        return lambda editions: self.day(day, editions)
+        return lambda renditions: self.day(day, renditions)
 
     def page_renderer(
-        self, template: str, path: str, path_in: Callable[[Locale], str], **values: object
+        self, template: str, path: str, path_in: Callable[[Edition], str], **values: object
     ) -> Render:
         """A page at `path` (in another edition at `path_in(edition)`) that lists the
-        editions it is given."""
-        return lambda editions: self._render(template, path, path_in, editions=editions, **values)
-
-    def page_streamer(
-        self, template: str, path: str, path_in: Callable[[Locale], str], **values: object
-    ) -> Callable[[Slices], bytes]:
-        """The same page made from its editions a slice at a time (Output.streamed), for
-        a template that reads the first and then goes through them once."""
-        return lambda slices: self._render(
-            template, path, path_in, editions=OnePass(slices), **values
+        renditions it is given."""
+        return lambda renditions: self._render(
+            template, path, path_in, renditions=renditions, **values
         )
 
-    def article_renderer(self, editions: Sequence[Edition]) -> bytes:
-        return self.article(editions[0])
+    def page_streamer(
+        self, template: str, path: str, path_in: Callable[[Edition], str], **values: object
+    ) -> Callable[[Slices], bytes]:
+        """The same page made from its renditions a slice at a time (Output.streamed), for
+        a template that reads the first and then goes through them once."""
+        return lambda slices: self._render(
+            template, path, path_in, renditions=OnePass(slices), **values
+        )
 
-    def index(self, latest: Sequence[Edition], days: Sequence[tuple[dt.date, int]]) -> bytes:
-        path = self.site.index_path(self.script)
+    def article_renderer(self, renditions: Sequence[Rendition]) -> bytes:
+        return self.article(renditions[0])
+
+    def index(self, latest: Sequence[Rendition], days: Sequence[tuple[dt.date, int]]) -> bytes:
+        path = self.site.index_path(self.edition)
         return self._render(
             "index.html",
             path,
@@ -217,54 +217,54 @@ class Pages:
             days=days,
         )
 
-    def day(self, day: dt.date, editions: Sequence[Edition]) -> bytes:
+    def day(self, day: dt.date, renditions: Sequence[Rendition]) -> bytes:
         return self._render(
             "day.html",
-            self.site.day_path(self.script, day),
+            self.site.day_path(self.edition, day),
             lambda other: self.site.day_path(other, day),
             day=day,
-            editions=editions,
+            renditions=renditions,
         )
 
-    def article(self, edition: Edition) -> bytes:
-        article, site = edition.article, self.site
+    def article(self, rendition: Rendition) -> bytes:
+        article, site = rendition.article, self.site
         original = site.original(article)
-        path = site.article_path(self.script, article)
+        path = site.article_path(self.edition, article)
         return self._render(
             "article.html",
             path,
             lambda other: site.article_path(other, article),
-            edition=edition,
+            rendition=rendition,
             original=original,
             original_url=site.relative(site.article_path(original, article), path),
         )
 
 
-def root_index(env: jinja2.Environment, site: Site, default: Locale) -> bytes:
+def root_index(env: jinja2.Environment, site: Site, default: Edition) -> bytes:
     """The site's front door (index.html): one line per script with its pages, feed and
     subscribe form; its own title in the site's default script; and a few lines of script
     that lead a returning reader (or a browser that asks) to their edition."""
     choices = [
         (
-            script,
-            WORDS[script.script],
-            site.titles[script],
-            site.index_path(script),  # at the top of the site, a path is its relative URL
-            site.atom_path(script),
-            site.subscribe_path(script),
+            edition,
+            WORDS[edition.script],
+            site.titles[edition],
+            site.index_path(edition),  # at the top of the site, a path is its relative URL
+            site.atom_path(edition),
+            site.subscribe_path(edition),
         )
-        for script in site.locales
+        for edition in site.editions
     ]
     # Relative to the root page, so the script leads to the edition on any host that serves
     # it. The cookie names an edition's folder; a region subtag (hk in zh-Hant-HK) leads to
     # its edition, a script to its first one.
-    pages = {str(each): site.index_path(each) for each in site.locales}
+    pages = {str(each): site.index_path(each) for each in site.editions}
     regions = [
         (each.tag.lower().split("-")[2], each.script.name.lower(), str(each))
-        for each in site.locales
+        for each in site.editions
         if len(each.tag.split("-")) > 2
     ]
-    firsts = {script.name.lower(): str(site.locales.default(script)) for script in Script}
+    firsts = {script.name.lower(): str(site.editions.default(script)) for script in Script}
     page = env.get_template("root.html").render(
         site=site,
         title=site.titles[default],

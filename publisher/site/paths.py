@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from publisher.articles.conversion import Scripts
 from publisher.config import Config, ScriptsConfig
-from publisher.locales import PAIR, Locales
-from publisher.records import Article, Locale, Script
+from publisher.editions import PAIR, Editions
+from publisher.records import Article, Edition, Script
 
 _NOTES = {
     Script.HANT: ScriptsConfig.converted_note_hant,
@@ -31,21 +31,21 @@ def _folder_from(folder: str, start: str) -> str:
 
 @dataclass(frozen=True)
 class Site:
-    titles: Mapping[Locale, str]  # the site's title as each edition writes it
+    titles: Mapping[Edition, str]  # the site's title as each edition writes it
     base_url: str  # ends with "/"
     zone: zoneinfo.ZoneInfo
     domain: str
     # The note a converted text carries, per the script it is shown in (config: scripts).
     notes: dict[Script, str] = field(default_factory=lambda: dict(_NOTES), compare=False)
-    locales: Locales = PAIR  # the site's editions
+    editions: Editions = PAIR  # the site's editions
 
     @classmethod
     def from_config(cls, config: Config, scripts: Scripts | None = None) -> Site:
         """The one place the configured title is turned into each script's: like article
         text it is data, written once in one script and shown in the reader's."""
         scripts = scripts or Scripts.from_config(config)
-        site, chosen, locales = config.site, config.scripts, Locales.from_config(config)
-        titles = {locale: scripts.into(site.title, locale) for locale in locales}
+        site, chosen, editions = config.site, config.scripts, Editions.from_config(config)
+        titles = {edition: scripts.into(site.title, edition) for edition in editions}
         notes = {Script.HANT: chosen.converted_note_hant, Script.HANS: chosen.converted_note_hans}
         return cls(
             titles=titles,
@@ -53,16 +53,16 @@ class Site:
             zone=site.zone,
             domain=site.domain,
             notes=notes,
-            locales=locales,
+            editions=editions,
         )
 
-    def others(self, locale: Locale) -> tuple[Locale, ...]:
-        """The editions a page or mail of `locale` links to, in the config's order."""
-        return self.locales.others(locale)
+    def others(self, edition: Edition) -> tuple[Edition, ...]:
+        """The editions a page or mail of `edition` links to, in the config's order."""
+        return self.editions.others(edition)
 
-    def original(self, article: Article) -> Locale:
+    def original(self, article: Article) -> Edition:
         """The edition that shows the article as written: a converted text's source."""
-        return self.locales.default(article.script)
+        return self.editions.default(article.script)
 
     def converted_note(self, script: Script) -> str:
         return self.notes.get(script, "")
@@ -99,29 +99,29 @@ class Site:
     # Paths below the output folder, "/"-separated; also the URL path below base_url.
 
     @staticmethod
-    def index_path(script: Locale) -> str:
-        return f"{script}/index.html"
+    def index_path(edition: Edition) -> str:
+        return f"{edition}/index.html"
 
     @staticmethod
-    def atom_path(script: Locale) -> str:
-        return f"{script}/atom.xml"
+    def atom_path(edition: Edition) -> str:
+        return f"{edition}/atom.xml"
 
     @staticmethod
-    def rss_path(script: Locale) -> str:
-        return f"{script}/rss.xml"
+    def rss_path(edition: Edition) -> str:
+        return f"{edition}/rss.xml"
 
     @classmethod
-    def article_path(cls, script: Locale, article: Article) -> str:
-        return cls.article_path_of(script, article.batch_date, article.key)
+    def article_path(cls, edition: Edition, article: Article) -> str:
+        return cls.article_path_of(edition, article.batch_date, article.key)
 
     @staticmethod
-    def article_path_of(script: Locale, day: dt.date, key: str) -> str:
+    def article_path_of(edition: Edition, day: dt.date, key: str) -> str:
         # 16 hex digits of the key: unique in any archive this size, short in a URL.
-        return f"{script}/articles/{day.isoformat()}/{key[:16]}.html"
+        return f"{edition}/articles/{day.isoformat()}/{key[:16]}.html"
 
     @staticmethod
-    def day_path(script: Locale, day: dt.date) -> str:
-        return f"{script}/days/{day.isoformat()}.html"
+    def day_path(edition: Edition, day: dt.date) -> str:
+        return f"{edition}/days/{day.isoformat()}.html"
 
     @staticmethod
     def source_slug(source: str) -> str:
@@ -129,51 +129,51 @@ class Site:
         return hashlib.sha256(source.encode()).hexdigest()[:12]
 
     @classmethod
-    def source_feed_path(cls, script: Locale, source: str) -> str:
-        return f"{script}/sources/{cls.source_slug(source)}.xml"
+    def source_feed_path(cls, edition: Edition, source: str) -> str:
+        return f"{edition}/sources/{cls.source_slug(source)}.xml"
 
     @classmethod
-    def source_page_path(cls, script: Locale, source: str) -> str:
-        return f"{script}/sources/{cls.source_slug(source)}.html"
+    def source_page_path(cls, edition: Edition, source: str) -> str:
+        return f"{edition}/sources/{cls.source_slug(source)}.html"
 
     @classmethod
-    def source_month_path(cls, script: Locale, source: str, month: str) -> str:
+    def source_month_path(cls, edition: Edition, source: str, month: str) -> str:
         """A source's articles of one month (YYYY-MM), once its page lists only the newest."""
-        return f"{script}/sources/{cls.source_slug(source)}/{month}.html"
+        return f"{edition}/sources/{cls.source_slug(source)}/{month}.html"
 
     @staticmethod
-    def digest_index_path(script: Locale) -> str:
-        return f"{script}/digests/index.html"
+    def digest_index_path(edition: Edition) -> str:
+        return f"{edition}/digests/index.html"
 
     @staticmethod
-    def opml_path(script: Locale) -> str:
-        return f"{script}/feeds.opml"
+    def opml_path(edition: Edition) -> str:
+        return f"{edition}/feeds.opml"
 
     @staticmethod
-    def search_path(script: Locale) -> str:
-        return f"{script}/search.html"
+    def search_path(edition: Edition) -> str:
+        return f"{edition}/search.html"
 
     @staticmethod
-    def digest_path(script: Locale, day: dt.date) -> str:
-        return f"{script}/digests/{day.isoformat()}.html"
+    def digest_path(edition: Edition, day: dt.date) -> str:
+        return f"{edition}/digests/{day.isoformat()}.html"
 
     @staticmethod
-    def digest_feed_path(script: Locale) -> str:
-        return f"{script}/digests/atom.xml"
+    def digest_feed_path(edition: Edition) -> str:
+        return f"{edition}/digests/atom.xml"
 
     @staticmethod
-    def weekly_digest_path(script: Locale, monday: dt.date) -> str:
+    def weekly_digest_path(edition: Edition, monday: dt.date) -> str:
         """The weekly digest of the ISO week that begins on `monday`: …/weekly/2026-W48.html."""
         year, week, _ = monday.isocalendar()
-        return f"{script}/digests/weekly/{year}-W{week:02d}.html"
+        return f"{edition}/digests/weekly/{year}-W{week:02d}.html"
 
     @staticmethod
-    def weekly_digest_feed_path(script: Locale) -> str:
-        return f"{script}/digests/weekly/atom.xml"
+    def weekly_digest_feed_path(edition: Edition) -> str:
+        return f"{edition}/digests/weekly/atom.xml"
 
-    def entry_id(self, script: Locale, article: Article) -> str:
+    def entry_id(self, edition: Edition, article: Article) -> str:
         """RFC 4151 tag URI: stable across rebuilds, distinct per script."""
-        return f"tag:{self.domain},{article.batch_date.isoformat()}:{script}/{article.key}"
+        return f"tag:{self.domain},{article.batch_date.isoformat()}:{edition}/{article.key}"
 
     def feed_id(self, path: str) -> str:
         return f"tag:{self.domain},2025:{path}"
@@ -181,9 +181,9 @@ class Site:
     # Links answered by `publisher serve` (and by whatever serves the site in production).
 
     @staticmethod
-    def subscribe_path(script: Locale) -> str:
-        """The subscribe form, in `script`."""
-        return f"subscribe?script={script}"
+    def subscribe_path(edition: Edition) -> str:
+        """The subscribe form, in `edition`."""
+        return f"subscribe?script={edition}"
 
     def confirm_url(self, token: str) -> str:
         return self.url(f"confirm?token={token}")

@@ -10,10 +10,10 @@ from collections.abc import Callable, Sequence
 import jinja2
 
 from publisher.config import Config
-from publisher.records import ArticleRef, Edition, Locale, Script
+from publisher.records import ArticleRef, Edition, Rendition, Script
 from publisher.site import discovery, history, search
 from publisher.site.discovery import og_locales
-from publisher.site.grouping import Groups, label
+from publisher.site.grouping import Groups, month_label
 from publisher.site.outputs import Added, Output, Scope, written_before
 from publisher.site.pages import Pages, kept_entries
 from publisher.site.paths import Site
@@ -36,29 +36,31 @@ def outputs(
     `listed` (with the pages its scope leaves out); given what was `added` since the last
     build (and the folder it wrote) and the `scope` of it, as `build.plan` has them."""
     script_js = env.loader.get_source(env, "search.js")[0] if env.loader else ""
-    default = site.locales.default(Script(config.scripts.default))
+    default = site.editions.default(Script(config.scripts.default))
     plan = [Output("search.js", (), default, lambda _: script_js.encode())]
     plan += search.outputs(site, index, added.keys if added else None, config.output_dir, scope)
     summary_chars, per_source = config.feeds.summary_chars, config.feeds.per_source
     plan += history.outputs(site, env, summary_chars, groups, per_source, added, scope)
     by_source = {source: groups.keys_of(source) for source in groups.sources}
     months = {
-        source: {label(month): keys for month, keys in by_source_month.items()}
+        source: {month_label(month): keys for month, keys in by_source_month.items()}
         for source, by_source_month in groups.source_months.items()
     }
     days = tuple(day.isoformat() for day in groups.days)
     # The paths of every page, planned or left out by the scope, in plan order: the sitemap's.
     paths = [*listed, *(output.path for output in plan)]
-    for script in site.locales:
-        locales = og_locales(config.scripts.hant_variant, site.locales)
-        pages = Pages(env, site, script, summary_chars, per_source, locales)
-        made = _pages(site, pages, script, days)
+    for edition in site.editions:
+        og_names = og_locales(config.scripts.hant_variant, site.editions)
+        pages = Pages(env, site, edition, summary_chars, per_source, og_names)
+        made = _pages(site, pages, edition, days)
         paths += [output.path for output in made]
         for source, keys in by_source.items():
-            sources = _source_pages(site, pages, script, source, keys, months[source], added, scope)
+            sources = _source_pages(
+                site, pages, edition, source, keys, months[source], added, scope
+            )
             made += [output for output in sources if isinstance(output, Output)]
             paths += [output if isinstance(output, str) else output.path for output in sources]
-        made.append(discovery.opml(site, env, script, by_source, per_source))
+        made.append(discovery.opml(site, env, edition, by_source, per_source))
         paths.append(made[-1].path)
         plan += made
     return plan + discovery.outputs(site, env, default, paths, days)
@@ -66,9 +68,9 @@ def outputs(
 
 def _page(
     pages: Pages,
-    script: Locale,
+    edition: Edition,
     path: str,
-    path_in: Callable[[Locale], str],
+    path_in: Callable[[Edition], str],
     template: str,
     keys: tuple[str, ...],
     *,
@@ -77,24 +79,24 @@ def _page(
 ) -> Output:
     render = pages.page_renderer(template, path, path_in, **values)
     if not streamed:
-        return Output(path, keys, script, render)
+        return Output(path, keys, edition, render)
     stream = pages.page_streamer(template, path, path_in, **values)
-    return Output(path, keys, script, render, streamed=stream)
+    return Output(path, keys, edition, render, streamed=stream)
 
 
-def _pages(site: Site, pages: Pages, script: Locale, days: tuple[str, ...]) -> list[Output]:
+def _pages(site: Site, pages: Pages, edition: Edition, days: tuple[str, ...]) -> list[Output]:
     return [
-        _page(pages, script, site.search_path(script), site.search_path, "search.html", ()),
+        _page(pages, edition, site.search_path(edition), site.search_path, "search.html", ()),
         _page(
             pages,
-            script,
-            site.digest_index_path(script),
+            edition,
+            site.digest_index_path(edition),
             site.digest_index_path,
             "digests.html",
             days,
             days=[dt.date.fromisoformat(day) for day in days],
             digest_url=lambda day: site.relative(
-                site.digest_path(script, day), site.digest_index_path(script)
+                site.digest_path(edition, day), site.digest_index_path(edition)
             ),
         ),
     ]
@@ -103,7 +105,7 @@ def _pages(site: Site, pages: Pages, script: Locale, days: tuple[str, ...]) -> l
 def _source_pages(
     site: Site,
     pages: Pages,
-    script: Locale,
+    edition: Edition,
     source: str,
     keys: list[str],
     months: dict[str, list[str]],
@@ -114,17 +116,17 @@ def _source_pages(
     newest of them and links a page per month, so a day added rewrites the source's page
     and its month's, not a page of every article the source ever had (14,000 at 100,000).
     Given what was `added` since the last build, a page that listed some of its articles
-    then gets the new ones' editions and keeps the other entries from its file. Within a
+    then gets the new ones' renditions and keeps the other entries from its file. Within a
     `scope`, a page that shows what it showed is left out of the plan: its path is given
     instead, for the sitemap."""
-    page = site.source_page_path(script, source)
+    page = site.source_page_path(edition, source)
 
     def feed(path: str) -> str:
-        return site.relative(site.source_feed_path(script, source), path)
+        return site.relative(site.source_feed_path(edition, source), path)
 
     def listing(
         path: str,
-        path_in: Callable[[Locale], str],
+        path_in: Callable[[Edition], str],
         shown: tuple[str, ...],
         marks: tuple[str, ...] = (),
         *,
@@ -135,27 +137,31 @@ def _source_pages(
         if not (added and new):
             # streamed: the page reads the first edition, then the rest once (OnePass).
             streamed = not marks
-            return _page(pages, script, path, path_in, "source.html", (*shown, *marks),
+            return _page(pages, edition, path, path_in, "source.html", (*shown, *marks),
                          streamed=streamed, source_feed=feed(path), **values)  # fmt: skip
         render = pages.page_renderer("source.html", path, path_in, source_feed=feed(path), **values)
         previous = added.root / path
 
-        def kept(chosen: Sequence[Edition]) -> bytes:
+        def kept(chosen: Sequence[Rendition]) -> bytes:
             return kept_entries(render(chosen), written_before(previous), shown, added, previous)
 
-        return Output(path, tuple(new), script, kept, made_of=(*shown, *marks))
+        return Output(path, tuple(new), edition, kept, made_of=(*shown, *marks))
 
-    def page_in(other: Locale) -> str:
+    def page_in(other: Edition) -> str:
         return site.source_page_path(other, source)
 
     if scope and source not in scope.sources:
         if len(keys) <= SOURCE_NEWEST:
             return [page]
-        return [page, *(site.source_month_path(script, source, month) for month in months)]
+        return [page, *(site.source_month_path(edition, source, month) for month in months)]
     if len(keys) <= SOURCE_NEWEST:
         return [listing(page, page_in, tuple(keys), month=None, months=())]
     listed = [
-        (month, len(month_keys), site.relative(site.source_month_path(script, source, month), page))
+        (
+            month,
+            len(month_keys),
+            site.relative(site.source_month_path(edition, source, month), page),
+        )
         for month, month_keys in months.items()
     ]
     marks = tuple(f"{month}:{count}" for month, count, _ in listed)
@@ -167,12 +173,12 @@ def _source_pages(
     new_pages = added is not None and _now_past(keys, added)
     touched = scope.labels() if scope and not new_pages else None
     for month, month_keys in months.items():
-        path = site.source_month_path(script, source, month)
+        path = site.source_month_path(edition, source, month)
         if touched is not None and month not in touched:
             plan.append(path)
             continue
 
-        def month_in(other: Locale, month: str = month) -> str:
+        def month_in(other: Edition, month: str = month) -> str:
             return site.source_month_path(other, source, month)
 
         plan.append(

@@ -13,11 +13,11 @@ Files, below the output folder:
   `parts` is n, as `{term: [first id, gap, gap, …]}`. A query fetches one part per term;
   the number of parts grows with the archive, so a part stays small;
 - `search/recent/<parts>/<n>.json`: the same for the recent segment, once the archive
-  holds two spans of RECENT articles: the ids past the base's last whole span. A query
+  holds two spans of RECENT_SPAN articles: the ids past the base's last whole span. A query
   fetches one part of each segment per term;
-- `search/<script>/docs/<n>.json`: what a result shows (path, title, source, date, body)
-  for articles n·CHUNK … n·CHUNK+CHUNK−1, plus the edits that turn the text into the other
-  script, so the browser can mark a match made in that script.
+- `search/<edition>/docs/<n>.json`: what a result shows (path, title, source, date, body)
+  for the DOCS_PER_FILE articles from n·DOCS_PER_FILE on, plus the edits that turn the text
+  into the other script, so the browser can mark a match made in that script.
 
 Article ids count up in the order articles were stored (by store generation; within one,
 oldest day first and batch order), so new articles append ids whatever their date: they
@@ -25,9 +25,9 @@ change the last chunk, the parts their terms fall in, and meta.json. A build tha
 articles appends their postings to the parts the last build wrote (the same bytes a whole
 computation gives) instead of reading every article again: those of the base while it is
 the whole index, then those of the recent segment, a few small files. The base is made
-again when a span of RECENT articles joins it. Appending to a term's list needs its last
+again when a span of RECENT_SPAN articles joins it. Appending to a term's list needs its last
 id, the sum of the list: a cache (`_Lasts`) keeps them, so that a day's build does not
-read lists that grow with the recent segment. Otherwise pure: editions in, bytes out.
+read lists that grow with the recent segment. Otherwise pure: renditions in, bytes out.
 """
 
 from __future__ import annotations
@@ -52,17 +52,17 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from publisher.files import cache_home, private_folder, temporary_folder, write_atomic
-from publisher.records import ArticleRef, Edition, Locale
+from publisher.records import ArticleRef, Edition, Rendition
 from publisher.site.outputs import Output, Scope, Slices, written_before
 from publisher.site.paths import Site
 
 log = logging.getLogger(__name__)
 
-CHUNK = 32  # articles per document chunk: a page of results fetches a few small files
+DOCS_PER_FILE = 32  # articles per document chunk: a page of results fetches a few small files
 # Articles in a span of the recent segment: the newest articles are indexed apart from the
-# base, in part_count(RECENT) small parts, so adding a day rewrites those, not thousands of
+# base, in part_count(RECENT_SPAN) small parts, so adding a day rewrites those, not thousands of
 # the base's; a whole span joins the base, which is then made again.
-RECENT = 4096
+RECENT_SPAN = 4096
 TARGET_PER_PART = 48  # articles per postings part, on average: see part_count()
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _TOKEN = re.compile(rf"[{_HAN}]+|(?:(?![{_HAN}])[^\W_])+")
@@ -149,15 +149,15 @@ class _Postings:
     """Every part of the index, computed once per build from the articles numbered from
     `first` on, in every edition, and shared by the part outputs (each takes its slice).
 
-    The editions come a slice at a time (`Slices`); what they yield goes to a temporary
+    The renditions come a slice at a time (`Slices`); what they yield goes to a temporary
     folder, a file per part, every SPILL_POSTINGS postings, and each part reads its own file
     back when it renders: memory holds one batch, not the whole index."""
 
     def __init__(
-        self, parts: int, editions: int, first: int = 0, spill_to: Path | None = None
+        self, parts: int, texts: int, first: int = 0, spill_to: Path | None = None
     ) -> None:
         self.parts = parts
-        self.editions = editions  # how many texts of each article an output gets
+        self.texts = texts  # how many texts of each article an output gets
         self.first = first
         # Where the batches wait: the output folder, whose temporaries the build after a
         # killed one sweeps (else the system's temporary folder).
@@ -189,7 +189,7 @@ class _Postings:
         split: Split = _split()
         held = 0
         part_of: dict[str, int] = {}  # a term's part, hashed once per batch, not per article
-        texts_of = (texts for chosen in slices for texts in _columns(chosen, self.editions))
+        texts_of = (texts for chosen in slices for texts in _columns(chosen, self.texts))
         for number, texts in enumerate(texts_of, start=self.first):
             words = set[str]()
             for text in (each.text for each in texts):
@@ -233,8 +233,8 @@ def _batches(path: Path) -> Iterator[dict[str, Ids]]:
             yield pickle.load(handle)
 
 
-def _columns(chosen: Sequence[Edition], count: int) -> Iterable[tuple[Edition, ...]]:
-    """An output with `twins` gets its editions, then the same articles in each twin: per
+def _columns(chosen: Sequence[Rendition], count: int) -> Iterable[tuple[Rendition, ...]]:
+    """An output with `twins` gets its renditions, then the same articles in each twin: per
     article, its `count` texts."""
     size = len(chosen) // count
     return zip(*(chosen[at * size : (at + 1) * size] for at in range(count)), strict=True)
@@ -244,9 +244,9 @@ def _gaps(ids: Sequence[int]) -> list[int]:
     return [ids[0], *(b - a for a, b in itertools.pairwise(ids))]
 
 
-def _doc(site: Site, own: Edition, twin: Edition) -> list[object]:
+def _doc(site: Site, own: Rendition, twin: Rendition) -> list[object]:
     text, other = own.text, twin.text
-    path = site.article_path(own.locale, own.article).removeprefix(f"{own.locale}/")
+    path = site.article_path(own.edition, own.article).removeprefix(f"{own.edition}/")
     return [
         path,
         text.title,
@@ -258,16 +258,16 @@ def _doc(site: Site, own: Edition, twin: Edition) -> list[object]:
     ]
 
 
-def _docs(site: Site, chosen: Sequence[Edition]) -> bytes:
+def _docs(site: Site, chosen: Sequence[Rendition]) -> bytes:
     return _json([_doc(site, own, twin) for own, twin in _columns(chosen, 2)])
 
 
 def base_end(count: int) -> int:
     """Where the base segment of an index of `count` articles ends: the archive less the
-    RECENT most recent span, once there are two; before, the base holds every article."""
-    if count < 2 * RECENT:
+    RECENT_SPAN most recent span, once there are two; before, the base holds every article."""
+    if count < 2 * RECENT_SPAN:
         return count
-    return count - count % RECENT
+    return count - count % RECENT_SPAN
 
 
 def outputs(
@@ -287,41 +287,41 @@ def outputs(
     old: int | None = count - len(added or ())
     if not (added and root and set(keys[old:]) == added):
         old = None
-    parts, recent_parts = part_count(base), part_count(RECENT)
-    meta: dict[str, object] = {"count": count, "chunk": CHUNK, "parts": parts, "version": 1}
+    parts, recent_parts = part_count(base), part_count(RECENT_SPAN)
+    meta: dict[str, object] = {"count": count, "chunk": DOCS_PER_FILE, "parts": parts, "version": 1}
     if base < count:
         meta["recent"] = {"from": base, "parts": recent_parts}
-    first, *others = site.locales
-    locales = (first, *others)
+    first, *others = site.editions
+    editions = (first, *others)
     plan = [Output("search/meta.json", (repr(meta),), first, lambda _: _json(meta))]
     # The base takes appends only while it is the whole index; once a recent segment
-    # exists, the base changes when a span of RECENT joins it, and is then made whole.
+    # exists, the base changes when a span of RECENT_SPAN joins it, and is then made whole.
     appendable = old is not None and base == count and part_count(old) == parts
     since = old if appendable else None
     # Within a scope, a base that neither takes the new articles nor grew by a span shows
     # what it showed: its parts (thousands at 100,000 articles) are left out of the plan.
     unchanged = scope and old is not None and base < count and base_end(old) == base
     if not unchanged:
-        plan += _segment(keys[:base], 0, f"terms/{parts}", parts, locales, since, root)
+        plan += _segment(keys[:base], 0, f"terms/{parts}", parts, editions, since, root)
     if base < count:
         appendable = old is not None and base_end(old) == base and old > base
         recent = f"recent/{recent_parts}"
         since = old if appendable else None
-        plan += _segment(keys[base:], base, recent, recent_parts, locales, since, root)
+        plan += _segment(keys[base:], base, recent, recent_parts, editions, since, root)
     # Within a scope, the chunks before the new articles' show what they showed.
-    since_chunk = old - old % CHUNK if scope and old is not None else 0
-    for script in site.locales:
+    since_chunk = old - old % DOCS_PER_FILE if scope and old is not None else 0
+    for edition in site.editions:
         # Marks a match typed in the other script: the edits to its first edition's text.
-        twin = (site.locales.default(script.script.twin),)
+        twin = (site.editions.default(edition.script.twin),)
         plan += [
             Output(
-                f"search/{script}/docs/{start // CHUNK}.json",
-                keys[start : start + CHUNK],
-                script,
+                f"search/{edition}/docs/{start // DOCS_PER_FILE}.json",
+                keys[start : start + DOCS_PER_FILE],
+                edition,
                 lambda chosen: _docs(site, chosen),
                 twin,
             )
-            for start in range(since_chunk, len(keys), CHUNK)
+            for start in range(since_chunk, len(keys), DOCS_PER_FILE)
         ]
     return plan
 
@@ -341,7 +341,7 @@ def _segment(
     first_id: int,
     folder: str,
     parts: int,
-    locales: tuple[Locale, ...],
+    editions: tuple[Edition, ...],
     old: int | None,
     root: Path | None,
 ) -> list[Output]:
@@ -349,9 +349,9 @@ def _segment(
     search/`folder`. With `old` (the ids the last build's files of this segment end at,
     those after being new) the new articles' postings go onto those files in `root`."""
     paths = [f"search/{folder}/{n}.json" for n in range(parts)]
-    first, *others = locales
+    first, *others = editions
     if old is not None and root is not None:
-        postings = _Postings(parts, len(locales), first=old)
+        postings = _Postings(parts, len(editions), first=old)
         new = keys[old - first_id :]
         lasts = _Lasts.kept(root / f"search/{folder}", parts)
         return [
@@ -365,14 +365,14 @@ def _segment(
             )
             for n, path in enumerate(paths)
         ]
-    whole = _Postings(parts, len(locales), first=first_id, spill_to=root)
+    whole = _Postings(parts, len(editions), first=first_id, spill_to=root)
     return [
         Output(path, keys, first, _part(whole, n), tuple(others), _streamed(whole, n))
         for n, path in enumerate(paths)
     ]
 
 
-def _part(postings: _Postings, number: int) -> Callable[[Sequence[Edition]], bytes]:
+def _part(postings: _Postings, number: int) -> Callable[[Sequence[Rendition]], bytes]:
     return lambda chosen: postings.render(number, [chosen])
 
 
@@ -382,12 +382,12 @@ def _streamed(postings: _Postings, number: int) -> Callable[[Slices], bytes]:
 
 def _appended(
     postings: _Postings, number: int, previous: Path, lasts: _Lasts | None
-) -> Callable[[Sequence[Edition]], bytes]:
+) -> Callable[[Sequence[Rendition]], bytes]:
     """Part `number` as the last build wrote it, with the new articles' postings after
     (their ids are all higher, so each list only grows at its end). A build killed before
     it recorded itself may have appended some of them already: those are cut off first."""
 
-    def render(chosen: Sequence[Edition]) -> bytes:
+    def render(chosen: Sequence[Rendition]) -> bytes:
         new = postings.of(number, [chosen])
         old = written_before(previous)
         known = lasts.of(previous, old) if lasts is not None else None

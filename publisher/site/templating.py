@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 from functools import cache
 from pathlib import Path
+from types import TracebackType
+from typing import NoReturn
 
 import jinja2
 
 from publisher.config import Config
+from publisher.errors import TemplateRenderError
 from publisher.files import cache_home, private_folder
 from publisher.text import excerpt, paragraphs
 
@@ -26,7 +30,7 @@ def builtin_templates() -> Path:
 def environment(folder: Path | None = None) -> jinja2.Environment:
     """Templates from `folder` (a site's own), falling back to the built-in ones."""
     search = [builtin_templates()] if folder is None else [folder, builtin_templates()]
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader([str(path) for path in search]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -38,6 +42,60 @@ def environment(folder: Path | None = None) -> jinja2.Environment:
     env.filters["paragraphs"] = paragraphs
     env.filters["excerpt"] = excerpt
     return env
+
+
+class _Environment(jinja2.Environment):
+    """Jinja2's, but a template that cannot be compiled or rendered (a syntax error, a
+    variable it names that is not given) raises TemplateRenderError naming the template's
+    file and line: an operator's own template is input, so its fault is a message, not a
+    traceback."""
+
+    def handle_exception(self, source: str | None = None) -> NoReturn:
+        try:
+            super().handle_exception(source)
+        except jinja2.TemplateError as error:
+            raise render_error(error) from error
+
+
+# The template variables renamed after 0.1.0 (issue 23): `script` became `edition`, an article's
+# `edition` became `rendition` (`editions`: `renditions`), `view.script` `view.edition`,
+# `other.locale` `other.edition`. An override written for the old names meets one of these.
+_OLD_NAMES = re.compile(r"'(script|scripts|locale|locales|editions)' is undefined")
+_OLD_ATTRIBUTES = re.compile(
+    r"has no attribute '(script|locale|locales)'"
+    r"|Edition object' has no attribute '(article|text|converted|corrected|updated)'"
+)
+RENAMED = (
+    "template variables were renamed in this release (script → edition, an article's "
+    "edition → rendition, editions → renditions, view.script → view.edition, "
+    "other.locale → other.edition): see CHANGELOG.md"
+)
+
+
+def render_error(error: jinja2.TemplateError) -> TemplateRenderError:
+    """`error` as a message naming the template's file and line, with a hint for a
+    template written for the names of 0.1.0."""
+    template, line = _where(error)
+    problem = error.message or type(error).__name__
+    if isinstance(error, jinja2.UndefinedError) and (
+        _OLD_NAMES.search(problem) or _OLD_ATTRIBUTES.search(problem)
+    ):
+        problem = f"{problem}; {RENAMED}"
+    return TemplateRenderError(template, line, problem)
+
+
+def _where(error: jinja2.TemplateError) -> tuple[str, int]:
+    """The template and line: a syntax error carries them; an error while rendering has
+    them in the frames Jinja2 rewrote to point into templates (the innermost wins)."""
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        return error.filename or error.name or "template", error.lineno
+    found = ("template", 0)
+    trace: TracebackType | None = error.__traceback__
+    while trace is not None:
+        if "__jinja_exception__" in trace.tb_frame.f_globals:
+            found = (trace.tb_frame.f_code.co_filename, trace.tb_lineno)
+        trace = trace.tb_next
+    return found
 
 
 class _Compiled(jinja2.FileSystemBytecodeCache):

@@ -28,10 +28,12 @@ class Store(
 ):
     """One connection to the store. Use one per thread.
 
-    `where` is Config.database (a SQLite file or a PostgreSQL URL) or a SQLite file's path;
+    `where` is Config.storage (a SQLite file or a PostgreSQL URL) or a SQLite file's path;
     `pool` lends the connection instead (publisher serve)."""
 
-    def __init__(self, where: StorageConfig | Path, pool: postgres.Pool | None = None) -> None:
+    def __init__(
+        self, where: StorageConfig | Path, pool: postgres.PostgresPool | None = None
+    ) -> None:
         self.storage = where if isinstance(where, StorageConfig) else _sqlite(where)
         self.db: Database = pool.database() if pool else _connect(self.storage)
         try:
@@ -92,7 +94,7 @@ class Pool:
 
     def __init__(self, storage: StorageConfig) -> None:
         self.storage = storage
-        self._pool: postgres.Pool | None = None
+        self._pool: postgres.PostgresPool | None = None
         self._held: Store | None = None
         self._lock = threading.Lock()
 
@@ -103,7 +105,7 @@ class Pool:
                 self._held = Store(self.storage)
             elif self.storage.engine == "postgresql" and self._pool is None:
                 Store(self.storage).close()
-                self._pool = postgres.Pool(self.storage)
+                self._pool = postgres.PostgresPool(self.storage)
         return Store(self.storage, self._pool)
 
     def close(self) -> None:

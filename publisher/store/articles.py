@@ -10,7 +10,7 @@ from publisher.records import Article, ArticleRef, Conversion, Script, Tally, Te
 from publisher.store.builds import GENERATION, next_generation
 from publisher.store.database import Database, operation
 
-CHUNK = 500  # keys per IN (…): under every engine's limit on bound parameters
+KEYS_PER_QUERY = 500  # keys per IN (…): under every engine's limit on bound parameters
 
 
 def _article(row: Any) -> Article:
@@ -39,14 +39,14 @@ def _conversion(row: Any) -> Conversion:
 
 
 _CONVERSION = "key, signature, title, body, source, made, corrected"
-# Oldest first; rows stored before schema version 4 carry no time and count as oldest.
+# Oldest first; rows stored before schema version 5 carry no time and count as oldest.
 _BY_AGE = "ORDER BY COALESCE(made, '')"
 
 
 def _chunks(keys: Iterable[str]) -> Iterable[Sequence[str]]:
     wanted = list(keys)
-    for start in range(0, len(wanted), CHUNK):
-        yield wanted[start : start + CHUNK]
+    for start in range(0, len(wanted), KEYS_PER_QUERY):
+        yield wanted[start : start + KEYS_PER_QUERY]
 
 
 def _text(text: Text) -> tuple[str, str, str]:
@@ -139,7 +139,7 @@ class ArticleQueries:
     @operation("read conversions")
     def conversions(self, keys: Iterable[str], signature: str) -> dict[str, Conversion]:
         """The conversions under `signature` of the articles with these keys, by key (a
-        query per CHUNK keys, not per article: a page of a month lists hundreds)."""
+        query per KEYS_PER_QUERY keys, not per article: a page of a month lists hundreds)."""
         found: dict[str, Conversion] = {}
         for chunk in _chunks(keys):
             marks = ",".join("?" * len(chunk))

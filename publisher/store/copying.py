@@ -32,7 +32,7 @@ TABLES = (
 # Tables whose `id` the database hands out: on PostgreSQL its sequence must move on past
 # the copied ids, or the next insert would collide.
 IDENTITIES = ("builds", "subscribers", "deliveries", "bounces")
-CHUNK = 1000
+ROWS_PER_COPY = 1000
 
 
 def copy_store(source: StorageConfig, target: StorageConfig) -> dict[str, int]:
@@ -81,7 +81,7 @@ def _copy_table(origin: Store, copy: Store, table: str) -> None:
 
 def _chunks(rows: Iterable[Any]) -> Iterator[list[Any]]:
     iterator = iter(rows)
-    while chunk := list(itertools.islice(iterator, CHUNK)):
+    while chunk := list(itertools.islice(iterator, ROWS_PER_COPY)):
         yield chunk
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 
 from publisher.records import (
+    ClaimedDelivery,
     DeliveryRecord,
     DeliveryStatus,
     DigestKind,
@@ -98,9 +99,9 @@ class DeliveryQueries:
         now: dt.datetime,
         *,
         kind: DigestKind = DigestKind.DAILY,
-    ) -> list[tuple[int, int]]:
+    ) -> list[ClaimedDelivery]:
         """queued → sending for up to `limit` rows of active subscribers, marked as
-        `worker`'s until `lease_until`; (delivery id, subscriber id), oldest first. A
+        `worker`'s until `lease_until`; oldest first. A
         deferred row a sender keeps for its own retry is left alone until its lease ends.
         On PostgreSQL rows another sender is claiming are skipped, not waited for."""
         skip = " FOR UPDATE SKIP LOCKED" if self.db.engine == "postgresql" else ""
@@ -122,7 +123,7 @@ class DeliveryQueries:
                     limit,
                 ),
             ).fetchall()
-        return sorted((int(row[0]), int(row[1])) for row in rows)
+        return [ClaimedDelivery(*each) for each in sorted((int(r[0]), int(r[1])) for r in rows)]
 
     @operation("read the leases")
     def in_flight(self, day: dt.date, *, kind: DigestKind = DigestKind.DAILY) -> tuple[int, float]:

@@ -18,13 +18,13 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from publisher.errors import StorageError
+from publisher.store.database import Params
 
 if TYPE_CHECKING:
     import psycopg_pool
 
     from publisher.config import StorageConfig
 
-Params = Sequence[object]
 
 # A quoted string or identifier (copied as it is), a `?` (a placeholder) or a `%` (doubled,
 # since psycopg reads `%` as the start of one of its own placeholders).
@@ -96,7 +96,7 @@ def describe(error: Exception) -> str:
 class PostgresDatabase:
     """One PostgreSQL connection, every write in BEGIN … COMMIT.
 
-    From a pool (`Pool.connection()`) or on its own; `close()` gives a pooled connection
+    From a pool (`PostgresPool.connection()`) or on its own; `close()` gives a pooled connection
     back instead of closing it."""
 
     engine = "postgresql"
@@ -168,7 +168,7 @@ class PostgresDatabase:
             self._db.close()
 
 
-class Pool:
+class PostgresPool:
     """Connections for a process that opens the store often (`publisher serve`: one per
     request), kept open between uses rather than made anew each time."""
 

@@ -9,8 +9,8 @@ from typing import Any
 from publisher.records import (
     BounceKind,
     BounceRecord,
+    Edition,
     Frequency,
-    Locale,
     Script,
     Subscriber,
     SubscriberStatus,
@@ -24,7 +24,7 @@ _COLUMNS = (
 )
 
 
-def _choice(chosen: Script | Locale) -> tuple[str, str]:
+def _choice(chosen: Script | Edition) -> tuple[str, str]:
     """(script, edition) columns: a bare script chose no edition (its first one)."""
     if isinstance(chosen, Script):
         return chosen.value, ""
@@ -98,7 +98,7 @@ class SubscriberQueries:
         self,
         address: str,
         email_key: str,
-        script: Script | Locale,
+        edition: Script | Edition,
         status: SubscriberStatus,
         name: str,
         now: dt.datetime,
@@ -114,7 +114,7 @@ class SubscriberQueries:
             (
                 address,
                 email_key,
-                *_choice(script),
+                *_choice(edition),
                 status.value,
                 name,
                 now.isoformat(),
@@ -145,14 +145,14 @@ class SubscriberQueries:
 
     @operation("start a sign-up")
     def start_sign_up(
-        self, subscriber_id: int, script: Script | Locale, signed_up: dt.datetime
+        self, subscriber_id: int, edition: Script | Edition, signed_up: dt.datetime
     ) -> None:
-        """A web sign-up of an existing subscriber: pending in `script` from `signed_up`."""
+        """A web sign-up of an existing subscriber: pending in `edition` from `signed_up`."""
         with self.db.transaction():
             self.db.execute(
                 "UPDATE subscribers SET status = 'pending', confirmed = NULL, unsubscribed = NULL,"
                 " bounced = NULL, script = ?, edition = ?, signed_up = ? WHERE id = ?",
-                (*_choice(script), signed_up.isoformat(), subscriber_id),
+                (*_choice(edition), signed_up.isoformat(), subscriber_id),
             )
 
     @operation("note a confirmation mail")
@@ -179,12 +179,12 @@ class SubscriberQueries:
                 (subscriber_id, now.isoformat()),
             )
 
-    @operation("change a subscriber's script")
-    def set_subscriber_script(self, subscriber_id: int, script: Script | Locale) -> None:
+    @operation("change a subscriber's edition")
+    def set_subscriber_edition(self, subscriber_id: int, edition: Script | Edition) -> None:
         with self.db.transaction():
             self.db.execute(
                 "UPDATE subscribers SET script = ?, edition = ? WHERE id = ?",
-                (*_choice(script), subscriber_id),
+                (*_choice(edition), subscriber_id),
             )
 
     # -- the reader's preferences ----------------------------------------------------------
@@ -193,17 +193,17 @@ class SubscriberQueries:
     def set_subscriber_preferences(
         self,
         subscriber_id: int,
-        script: Script | Locale | None,
+        edition: Script | Edition | None,
         frequency: Frequency,
         weekday: int | None,
         paused_until: dt.date | None,
         opted_out: frozenset[str],
     ) -> None:
         """Every choice at once, in one transaction: a digest being sent meanwhile reads
-        either the old choices or the new ones, never half of each. `script` None keeps the
+        either the old choices or the new ones, never half of each. `edition` None keeps the
         edition."""
         pause = paused_until.isoformat() if paused_until else None
-        chosen = _choice(script) if script is not None else (None, None)
+        chosen = _choice(edition) if edition is not None else (None, None)
         with self.db.transaction():
             self.db.execute(
                 "UPDATE subscribers SET script = COALESCE(?, script), edition = COALESCE(?,"

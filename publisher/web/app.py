@@ -44,7 +44,7 @@ from publisher.errors import (
 )
 from publisher.mail import subscribers, tokens
 from publisher.mail.confirmation import confirmation_letter
-from publisher.records import Locale, Script, Subscriber, SubscriberStatus
+from publisher.records import Edition, Script, Subscriber, SubscriberStatus
 from publisher.run import signals
 from publisher.site import templating
 from publisher.site.paths import Site
@@ -137,22 +137,22 @@ class Web:
             return fallback
         return self.asked_script(request) or Script(self.config.scripts.default)
 
-    def edition_named(self, value: str) -> Locale:
+    def edition_named(self, value: str) -> Edition:
         """The edition a form or link names (its path or tag, or zh-TW and the like)."""
         try:
-            return self.site.locales.named(value)
+            return self.site.editions.named(value)
         except ValueError:
             raise Problem(400, "unknown_script", value=value[:40]) from None
 
-    def page_edition(self, request: Request, script: Script, person: Subscriber | None) -> Locale:
+    def page_edition(self, request: Request, script: Script, person: Subscriber | None) -> Edition:
         """The edition a form shows chosen: the link's, else the subscriber's, else the
         first of the page's script."""
         named = request.query_params.get("script")
         if named is not None:
             return self.edition_named(named)
         if person is not None and person.script is script:
-            return self.site.locales.of(person.script, person.edition)
-        return self.site.locales.default(script)
+            return self.site.editions.of(person.script, person.edition)
+        return self.site.editions.default(script)
 
     def asked_script(self, request: Request) -> Script | None:
         """The reader's choice from the switcher, which wins, else their browser's language."""
@@ -161,12 +161,12 @@ class Web:
             return remembered.script
         return script_from_language(request.headers.get("accept-language", ""))
 
-    def remembered(self, request: Request) -> Locale | None:
+    def remembered(self, request: Request) -> Edition | None:
         """The edition a reader chose with a page's switcher (the cookie names its path)."""
         value = request.cookies.get(SCRIPT_COOKIE, "")
-        return next((each for each in self.site.locales if value == each.path), None)
+        return next((each for each in self.site.editions if value == each.path), None)
 
-    def asked_edition(self, request: Request) -> Locale | None:
+    def asked_edition(self, request: Request) -> Edition | None:
         """The edition the switcher remembered (its path), else the first edition of the
         browser's regions (zh-HK, zh-Hant-HK: a Hong Kong edition when there is one), else
         the first edition of the script its languages name."""
@@ -175,12 +175,12 @@ class Web:
             return remembered
         for subtags in languages(request.headers.get("accept-language", "")):
             named = {"hant": Script.HANT, "hans": Script.HANS}.get(subtags[0] if subtags else "")
-            for edition in self.site.locales:
+            for edition in self.site.editions:
                 region = edition.tag.lower().split("-")[2:]
                 if region and subtags[-1:] == region and named in (None, edition.script):
                     return edition
         script = self.asked_script(request)
-        return self.site.locales.default(script) if script else None
+        return self.site.editions.default(script) if script else None
 
     async def front_door(self, request: Request) -> Response:
         """`/` leads to the edition the reader chose or their browser asks for; with neither,
@@ -207,7 +207,7 @@ class Web:
         query = {**request.query_params, "script": str(script.twin)}
         person = values.get("person")
         person = person if isinstance(person, Subscriber) else None
-        edition = self.site.locales.default(script)
+        edition = self.site.editions.default(script)
         html = (
             templating.for_site(self.config)
             .get_template(template)
@@ -221,7 +221,7 @@ class Web:
                 subscribe_url=self.base_path + self.site.subscribe_path(edition),
                 twin_url=request.url.path + "?" + urlencode(query),
                 show_twin=request.method in ("GET", "HEAD"),
-                editions=self.site.locales,
+                editions=self.site.editions,
                 edition=self.page_edition(request, script, person),
                 **values,
             )
@@ -257,7 +257,7 @@ class Web:
         email = field(form, "email").strip()
         host = request.client.host if request.client else ""
         try:
-            chosen = edition or self.site.locales.default(script)
+            chosen = edition or self.site.editions.default(script)
             sign_up = self._subscribe
             subscriber, mailed_lately = await run_in_threadpool(sign_up, host, email, chosen)
         except AddressError as error:
@@ -277,7 +277,7 @@ class Web:
             text = words["check_inbox_text"].format(email=subscriber.email)
         return self.message(request, script, 200, words["check_inbox_title"], text, link="")
 
-    def _subscribe(self, host: str, email: str, script: Locale) -> tuple[Subscriber, bool]:
+    def _subscribe(self, host: str, email: str, edition: Edition) -> tuple[Subscriber, bool]:
         """Count the post of the client at `host` (429 past its limit, before anything
         else), then sign up; and whether the mail was left out for the cool-down. Someone
         already active gets no mail either, and the same page as a new sign-up: a stranger
@@ -288,7 +288,7 @@ class Web:
             window = limits.subscribe_window_seconds
             count_post(store, client, now.timestamp(), limits.subscribe_limit, window)
             expiry = dt.timedelta(days=limits.confirm_expiry_days)
-            subscriber = subscribers.subscribe_pending(store, email, script, now, expiry)
+            subscriber = subscribers.subscribe_pending(store, email, edition, now, expiry)
             if subscriber.status is not SubscriberStatus.PENDING:
                 return subscriber, False
             cooldown = dt.timedelta(seconds=limits.confirm_cooldown_seconds)
@@ -481,7 +481,7 @@ def create_app(config: Config, *, now: Callable[[], dt.datetime] | None = None) 
     empty: pages answer 404 until `publisher build` (or the daily run) writes them."""
     output_dir = config.output_dir
     output_dir.mkdir(parents=True, exist_ok=True)
-    stores = Pool(config.database)
+    stores = Pool(config.storage)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -58,7 +58,7 @@ class PreferencesPages:
         except TokenError:
             log.info("refused a preferences token that is not ours (id %s)", token_id(token))
             raise Problem(403, "bad_token") from None
-        with Store(self.web.config.database) as store:
+        with Store(self.web.config.storage) as store:
             person = subscribers.get(store, subscriber_id)
         if person is None:
             raise Problem(404, "unknown_subscriber")
@@ -68,7 +68,7 @@ class PreferencesPages:
 
     def _sources(self, person: Subscriber) -> list[tuple[str, bool]]:
         """The known sources, each with whether this reader gets it."""
-        with Store(self.web.config.database) as store:
+        with Store(self.web.config.storage) as store:
             known = [tally.name for tally in store.counts_by_source()]
             opted_out = store.opted_out_sources(person.id)
         return [(name, name not in opted_out) for name in sorted(known)]
@@ -139,11 +139,11 @@ class PreferencesPages:
         return await self._form(request, changed, token, notice=WORDS[changed.script]["saved"])
 
     def _apply(self, person: Subscriber, change: preferences.Change) -> Subscriber:
-        with Store(self.web.config.database) as store:
+        with Store(self.web.config.storage) as store:
             return preferences.apply(store, person, change, self.web.now().date())
 
     def _export(self, person: Subscriber) -> Response:
-        with Store(self.web.config.database) as store:
+        with Store(self.web.config.storage) as store:
             data = privacy.export(store, person)
         body = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
         disposition = f'attachment; filename="publisher-data-{person.id}.json"'
@@ -154,11 +154,11 @@ class PreferencesPages:
         )
 
     def _erase(self, person: Subscriber) -> None:
-        with Store(self.web.config.database) as store:
+        with Store(self.web.config.storage) as store:
             privacy.erase(store, person, self.web.secret)
 
     def _unsubscribe(self, person: Subscriber) -> None:
-        with Store(self.web.config.database) as store:
+        with Store(self.web.config.storage) as store:
             subscribers.unsubscribe(store, person.id, self.web.now())
 
 
@@ -174,7 +174,7 @@ def _change_of(form: FormData, web: Web) -> preferences.Change:
     except ValueError:
         raise Problem(400, "bad_date", value=paused[:40]) from None
     return preferences.Change(
-        script=web.edition_named(field(form, "script") or ""),
+        edition=web.edition_named(field(form, "script") or ""),
         frequency=Frequency(frequency),
         weekday=preferences.WEEKDAYS.index(weekday) if weekday else None,
         paused_until=until,

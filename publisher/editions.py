@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from publisher.config import CONVERSIONS, Config, EditionConfig
-from publisher.records import Locale, Script
+from publisher.records import Edition, Script
 
 _NAMES = {Script.HANT: "繁體中文", Script.HANS: "简体中文"}
 _REGIONS = {
@@ -49,12 +49,12 @@ def _region(tag: str) -> str:
     return match[2] or "" if match else ""
 
 
-def _locale(chosen: EditionConfig, variant: str) -> Locale:
+def _locale(chosen: EditionConfig, variant: str) -> Edition:
     script = script_of(chosen.tag)
     to_hans, to_hant = CONVERSIONS[variant]
     region = _REGIONS.get(_region(chosen.tag), "")
     where = f"（{region}）" if region else ""
-    return Locale(
+    return Edition(
         tag=chosen.tag,
         script=script,
         conversion=chosen.conversion or (to_hant if script is Script.HANT else to_hans),
@@ -65,43 +65,43 @@ def _locale(chosen: EditionConfig, variant: str) -> Locale:
 
 
 @dataclass(frozen=True)
-class Locales:
+class Editions:
     """The site's editions in the config's order."""
 
-    all: tuple[Locale, ...]
+    all: tuple[Edition, ...]
 
     @classmethod
-    def from_config(cls, config: Config) -> Locales:
+    def from_config(cls, config: Config) -> Editions:
         variant = config.scripts.hant_variant
         listed = config.editions or (EditionConfig("zh-Hant"), EditionConfig("zh-Hans"))
         return cls(tuple(_locale(each, variant) for each in listed))
 
-    def __iter__(self) -> Iterator[Locale]:
+    def __iter__(self) -> Iterator[Edition]:
         return iter(self.all)
 
     def __len__(self) -> int:
         return len(self.all)
 
-    def default(self, script: Script) -> Locale:
+    def default(self, script: Script) -> Edition:
         """The script's first edition: where its originals are, and its old subscribers."""
-        return next(locale for locale in self.all if locale.script is script)
+        return next(edition for edition in self.all if edition.script is script)
 
-    def others(self, locale: Locale) -> tuple[Locale, ...]:
-        return tuple(each for each in self.all if each != locale)
+    def others(self, edition: Edition) -> tuple[Edition, ...]:
+        return tuple(each for each in self.all if each != edition)
 
-    def of(self, script: Script, tag: str = "") -> Locale:
+    def of(self, script: Script, tag: str = "") -> Edition:
         """A stored choice: the edition tagged `tag`, else (none chosen, or an edition since
         removed from the config) the default edition of `script`."""
         found = next((each for each in self.all if each.tag == tag), None)
         return found if found and found.script is script else self.default(script)
 
-    def named(self, value: str) -> Locale:
+    def named(self, value: str) -> Edition:
         """The edition a person names: its tag or path in any case, or a tag people type
         (zh-TW, zh-HK, zh-CN, zh-Hant, zh-Hans); ValueError listing the editions."""
         typed = value.strip().lower()
-        for locale in self.all:
-            if typed in (locale.tag.lower(), locale.path.lower()):
-                return locale
+        for edition in self.all:
+            if typed in (edition.tag.lower(), edition.path.lower()):
+                return edition
         script, region = _TYPED.get(typed, (None, ""))
         if typed in ("zh-hant", "zh-hans"):
             script = Script.named(typed)
@@ -119,5 +119,5 @@ class Locales:
 
 
 # Today's two editions: a site without [[editions]] (with the default hant_variant).
-PAIR = Locales.from_config(Config())
+PAIR = Editions.from_config(Config())
 HANT, HANS = PAIR.all

@@ -1,10 +1,10 @@
-"""Editions: an article as the readers of one script see it.
+"""Renditions: an article as the readers of one edition see it.
 
 The original script is the stored text verbatim; the other comes from the conversion stored
 at ingest. When the conversion settings change (a new protected term, a fixed dictionary
 entry, a new OpenCC release), the build calls `convert_missing` first: it converts each
 article once under the new settings and stores the result beside the older ones, noting
-when the text actually changed. That time is the edition's `corrected`, so feed readers see
+when the text actually changed. That time is the rendition's `corrected`, so feed readers see
 a newer <updated> on exactly the entries whose text changed, and `corrections` lists what
 changed for an editor to review.
 """
@@ -16,43 +16,43 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from publisher.articles.conversion import Converter, Scripts, changed_phrases
-from publisher.locales import Locales
-from publisher.records import Article, Conversion, Edition, Locale, Text
+from publisher.editions import Editions
+from publisher.records import Article, Conversion, Edition, Rendition, Text
 from publisher.store import Store
 
 
-def editions(
-    store: Store, scripts: Scripts, articles: Iterable[Article], locale: Locale
-) -> list[Edition]:
-    """The articles as the readers of `locale` see them: an original in the edition's script
+def renditions(
+    store: Store, scripts: Scripts, articles: Iterable[Article], edition: Edition
+) -> list[Rendition]:
+    """The articles as the readers of `edition` see them: an original in the edition's script
     as written, any other by the edition's own conversion, stored per its signature."""
     articles = list(articles)
-    converter = scripts.converter_for(locale)
-    converted = [article.key for article in articles if article.script is not locale.script]
+    converter = scripts.converter_for(edition)
+    converted = [article.key for article in articles if article.script is not edition.script]
     conversions = store.conversions(converted, converter.signature) if converted else {}
     result = []
     for article in articles:
-        if article.script is locale.script:
-            result.append(Edition(article, locale, article.original))
+        if article.script is edition.script:
+            result.append(Rendition(article, edition, article.original))
             continue
         stored = conversions.get(article.key)
         if stored is None:
             # No build has run since the settings changed: convert in memory; the next build
             # stores it and notes whether it changed.
-            result.append(Edition(article, locale, converter.convert_text(article.original)))
+            result.append(Rendition(article, edition, converter.convert_text(article.original)))
         else:
-            result.append(Edition(article, locale, stored.text, stored.corrected))
+            result.append(Rendition(article, edition, stored.text, stored.corrected))
     return result
 
 
-def convert_missing(store: Store, scripts: Scripts, locales: Locales, now: dt.datetime) -> int:
+def convert_missing(store: Store, scripts: Scripts, editions: Editions, now: dt.datetime) -> int:
     """Convert and store every article that has no conversion under the current settings
     of an edition; returns how many of them read differently from before (their correction
     time is `now`)."""
     corrected = 0
-    for locale in locales:
-        converter = scripts.converter_for(locale)
-        keys = store.unconverted(locale.script.twin, converter.signature)
+    for edition in editions:
+        converter = scripts.converter_for(edition)
+        keys = store.unconverted(edition.script.twin, converter.signature)
         for article in store.articles_by_keys(keys):
             with store.transaction():
                 corrected += _store_conversion(store, converter, article, now)
@@ -76,29 +76,29 @@ class Correction:
     """How an article's converted text changed: `phrases` are (before, after) pairs."""
 
     article: Article
-    locale: Locale
+    edition: Edition
     title: str  # as it reads now in the edition
     corrected: dt.datetime
     phrases: tuple[tuple[str, str], ...]
 
 
-def corrections(store: Store, scripts: Scripts, locales: Locales) -> Iterator[Correction]:
+def corrections(store: Store, scripts: Scripts, editions: Editions) -> Iterator[Correction]:
     """Every article whose current conversion corrected an earlier one, newest correction
     first, with the phrases that changed from the conversion before it."""
     found: list[tuple[dt.datetime, int, str]] = []
-    for at, locale in enumerate(locales):
-        signature = scripts.converter_for(locale).signature
+    for at, edition in enumerate(editions):
+        signature = scripts.converter_for(edition).signature
         found += [(when, at, key) for key, when in store.corrections(signature).items()]
     found.sort(key=lambda each: each[0], reverse=True)
     articles = {article.key: article for article in store.articles_by_keys(k for *_, k in found)}
     for when, at, key in found:
-        locale = locales.all[at]
-        signature = scripts.converter_for(locale).signature
+        edition = editions.all[at]
+        signature = scripts.converter_for(edition).signature
         history = store.conversions_of(key)
         current = next(each for each in history if each.signature == signature)
         before = _previous_text(_others(history, signature), current)
         phrases = _text_phrases(before, current.text) if before else []
-        yield Correction(articles[key], locale, current.text.title, when, tuple(phrases))
+        yield Correction(articles[key], edition, current.text.title, when, tuple(phrases))
 
 
 def _others(history: list[Conversion], signature: str) -> list[Conversion]:
