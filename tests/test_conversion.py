@@ -195,8 +195,17 @@ def test_ascii_is_left_alone(converter: Converter, text: str) -> None:
     assert converter.convert(text) == text
 
 
+def _table_words(config: str) -> list[str]:
+    return sorted(phrasebook.phrase_table(config))
+
+
+# Words of both tables, in both scripts (a table holds its targets too): where our phrases are.
+_news_words = st.sampled_from(sorted({*_table_words("s2twp"), *_table_words("tw2sp")}))
+_news = st.lists(st.one_of(_news_words, _mixed), max_size=8).map("".join)
+
+
 @pytest.mark.parametrize("converter", [SCRIPTS.to_hans, SCRIPTS.to_hant], ids=lambda c: c.config)
-@given(text=_mixed)
+@given(text=_news)
 def test_no_character_outside_han_is_lost_or_moved(converter: Converter, text: str) -> None:
     def not_han(value: str) -> str:
         return "".join(c for c in value if not unicodedata.name(c, "").startswith("CJK"))
@@ -206,15 +215,22 @@ def test_no_character_outside_han_is_lost_or_moved(converter: Converter, text: s
     assert bool(text) == bool(converted)
 
 
+@pytest.mark.parametrize("converter", [SCRIPTS.to_hans, SCRIPTS.to_hant], ids=lambda c: c.config)
+@given(words=st.lists(_news_words, min_size=1, max_size=8))
+def test_words_between_punctuation_convert_each_as_itself(
+    converter: Converter, words: list[str]
+) -> None:
+    """A phrase maps within itself: nothing of a word is lost, moved or joined to the next one
+    across a comma, however long the compound (云计算 → 雲端運算, 阿里、腾讯、字节)."""
+    converted = converter.convert("，".join(words))
+    assert converted == "，".join(converter.convert(word) for word in words)
+
+
 @given(text=_mixed)
 @example(text="薴")  # OpenCC alone takes it in two steps: 薴 → 苧 → 苎
 def test_converting_to_simplified_twice_changes_nothing_more(text: str) -> None:
     once = SCRIPTS.to_hans.convert(text)
     assert opencc.OpenCC("t2s").convert(once) == once
-
-
-def _table_words(config: str) -> list[str]:
-    return sorted(phrasebook.phrase_table(config))
 
 
 @given(st.lists(st.sampled_from([*_table_words("tw2sp"), "晶片", "芯片", "。"]), max_size=12))
