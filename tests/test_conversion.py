@@ -12,6 +12,7 @@ import unicodedata
 from pathlib import Path
 
 import opencc
+import phrasesets
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -107,13 +108,13 @@ def test_names_survive(seed_hans: str) -> None:
 
 
 def test_simplified_text_goes_to_taiwan_traditional() -> None:
-    """Regional words go to Taiwan's (软件 → 軟體, 内存 → 記憶體); 运行 stays 運行: OpenCC's
-    執行 is right for software but wrong for trains and the economy (列車運行), and 運行 reads
-    correctly in both."""
+    """Regional words go to Taiwan's (软件 → 軟體, 内存 → 記憶體); software runs (執行) on a
+    laptop, while trains and the economy keep 運行 (OpenCC's 執行 is wrong for those)."""
     text = "我们的软件在笔记本电脑上运行,内存不足时会提示用户。"
     assert SCRIPTS.detect(text) is Script.HANS
     hant = SCRIPTS.to_hant.convert(text)
-    assert hant == "我們的軟體在筆記型電腦上運行,記憶體不足時會提示使用者。"
+    assert hant == "我們的軟體在筆記型電腦上執行,記憶體不足時會提示使用者。"
+    assert SCRIPTS.to_hant.convert("列车运行,经济运行") == "列車運行,經濟運行"
     assert Scripts.for_site("hk").to_hant.convert("软件") == "軟件"
     assert Scripts.for_site("generic").to_hant.convert("软件") == "軟件"
 
@@ -140,17 +141,9 @@ def test_a_protected_term_with_a_space_is_kept_piece_by_piece() -> None:
     assert Converter("tw2sp", ("SK 乾坤",)).convert("SK 乾坤科技") == "SK 乾坤科技"
 
 
-def news_phrases(config: str) -> list[tuple[str, str, str]]:
-    path = Path(__file__).parent / "data" / f"news_{config}.tsv"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    rows = [tuple(line.split("\t")) for line in lines if line and not line.startswith("#")]
-    assert all(len(row) == 3 and all(row) for row in rows), "input, expected, source"
-    return rows  # type: ignore[return-value]
-
-
 @pytest.mark.parametrize("config", ["s2twp", "tw2sp"])
 def test_news_phrases_come_out_as_the_dictionaries_write_them(config: str) -> None:
-    rows = news_phrases(config)
+    rows = phrasesets.news(config)
     assert len(rows) >= 100
     converter = Converter(config)
     wrong = [(text, converter.convert(text), want) for text, want, _ in rows]
@@ -202,8 +195,17 @@ def test_ascii_is_left_alone(converter: Converter, text: str) -> None:
     assert converter.convert(text) == text
 
 
+def _table_words(config: str) -> list[str]:
+    return sorted(phrasebook.phrase_table(config))
+
+
+# Words of both tables, in both scripts (a table holds its targets too): where our phrases are.
+_news_words = st.sampled_from(sorted({*_table_words("s2twp"), *_table_words("tw2sp")}))
+_news = st.lists(st.one_of(_news_words, _mixed), max_size=8).map("".join)
+
+
 @pytest.mark.parametrize("converter", [SCRIPTS.to_hans, SCRIPTS.to_hant], ids=lambda c: c.config)
-@given(text=_mixed)
+@given(text=_news)
 def test_no_character_outside_han_is_lost_or_moved(converter: Converter, text: str) -> None:
     def not_han(value: str) -> str:
         return "".join(c for c in value if not unicodedata.name(c, "").startswith("CJK"))
@@ -213,15 +215,22 @@ def test_no_character_outside_han_is_lost_or_moved(converter: Converter, text: s
     assert bool(text) == bool(converted)
 
 
+@pytest.mark.parametrize("converter", [SCRIPTS.to_hans, SCRIPTS.to_hant], ids=lambda c: c.config)
+@given(words=st.lists(_news_words, min_size=1, max_size=8))
+def test_words_between_punctuation_convert_each_as_itself(
+    converter: Converter, words: list[str]
+) -> None:
+    """A phrase maps within itself: nothing of a word is lost, moved or joined to the next one
+    across a comma, however long the compound (云计算 → 雲端運算, 阿里、腾讯、字节)."""
+    converted = converter.convert("，".join(words))
+    assert converted == "，".join(converter.convert(word) for word in words)
+
+
 @given(text=_mixed)
 @example(text="薴")  # OpenCC alone takes it in two steps: 薴 → 苧 → 苎
 def test_converting_to_simplified_twice_changes_nothing_more(text: str) -> None:
     once = SCRIPTS.to_hans.convert(text)
     assert opencc.OpenCC("t2s").convert(once) == once
-
-
-def _table_words(config: str) -> list[str]:
-    return sorted(phrasebook.phrase_table(config))
 
 
 @given(st.lists(st.sampled_from([*_table_words("tw2sp"), "晶片", "芯片", "。"]), max_size=12))

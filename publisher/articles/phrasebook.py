@@ -6,8 +6,9 @@ OpenCC's dictionaries: the longest key wins and, at equal length, ours. So a lon
 phrase (文件夹 → 資料夾) still wins over our shorter word (文件 → 文件), and our phrases
 (半导体 → 半導體) keep the segmenter from cutting across words (半导|体制|造).
 
-The table, lowest precedence first: the shipped phrase dictionaries of the config, the shipped
-names, then the site's `scripts.protected_terms` (kept verbatim).
+The table, lowest precedence first: the shipped phrase dictionaries of the config, the
+Taiwan ⇄ mainland word pairs (for s2twp and tw2sp, each pair read in the config's direction),
+the shipped names, then the site's `scripts.protected_terms` (kept verbatim).
 
 Making the table and the config files takes about 0.6 s for a config from Simplified (two
 more OpenCC configs are loaded to write them), in every process that converts. So the files
@@ -44,6 +45,9 @@ DICTIONARIES: dict[str, tuple[str, ...]] = {
     "s2t": ("s2t",),
 }
 TO_SIMPLIFIED = frozenset({"tw2sp", "hk2s", "t2s"})
+# Taiwan ⇄ mainland word pairs (`Taiwan<TAB>mainland`), read both ways: the mainland form is
+# the key from Simplified, the Taiwan form the key from Traditional.
+_PAIRED = frozenset({"s2twp", "tw2sp"})
 # A dictionary word given without a target takes its standard character form: the config
 # without its regional phrase table.
 _PLAIN = {"tw2sp": "tw2s", "s2twp": "s2tw"}
@@ -83,6 +87,17 @@ def _names(config: str) -> dict[str, str]:
     return table
 
 
+def _pairs(config: str) -> dict[str, str]:
+    """The config's side of each Taiwan ⇄ mainland pair: 雲端運算 ⇄ 云计算, 行動裝置 ⇄ 移动设备."""
+    if config not in _PAIRED:
+        return {}
+    pairs = read_dictionary(dictionary_path("taiwan"))
+    both = [(taiwan, mainland or taiwan) for taiwan, mainland in pairs]
+    if config in TO_SIMPLIFIED:
+        return dict(both)
+    return {mainland: taiwan for taiwan, mainland in both}
+
+
 @cache
 def phrase_table(config: str, protected: tuple[str, ...] = ()) -> dict[str, str]:
     """Source phrase → its form in the target script, for one OpenCC config."""
@@ -91,7 +106,10 @@ def phrase_table(config: str, protected: tuple[str, ...] = ()) -> dict[str, str]
     for name in DICTIONARIES[config]:
         for source, target in read_dictionary(dictionary_path(name)):
             table[source] = target if target is not None else plain.convert(source)
-    table |= _names(config)
+    table |= _pairs(config) | _names(config)
+    # A target is a fixed point, so converting a result again changes nothing more: 支援災區 →
+    # 支援灾区 must not read 支援 as OpenCC's software word (支持) once 災區 is 灾区.
+    table = {target: target for target in table.values()} | table
     # A term OpenCC would split at a space is kept piece by piece (SK 海力士 → 海力士).
     return table | {piece: piece for term in protected for piece in term.split()}
 
@@ -184,7 +202,8 @@ def _inputs(config: str, protected: tuple[str, ...]) -> str:
     made_of = hashlib.sha256(
         json.dumps([opencc.__version__, str(_OPENCC_SHARE), config, protected]).encode()
     )
-    for name in (*DICTIONARIES[config], "names"):
+    paired = ("taiwan",) if config in _PAIRED else ()
+    for name in (*DICTIONARIES[config], *paired, "names"):
         made_of.update(dictionary_path(name).read_bytes())
     return f"{config}-{made_of.hexdigest()[:20]}"
 
