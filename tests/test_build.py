@@ -75,10 +75,13 @@ def test_feed_reads_back_field_for_field(built: Config, store: Store, edition: E
         original = site.url(site.article_path(article.script, article))
         assert [(v.href, v.hreflang) for v in via] == ([(original, article.script)] if note else [])
         assert entry.link == site.url(site.article_path(edition, article))
-        assert entry.published_parsed[:3] == (2025, 12, 13)  # feedparser gives UTC
-    # The raw strings keep the site's offset (RFC 3339).
-    assert raw.count("<published>2025-12-14T00:00:00+08:00</published>") == 8
-    assert raw.count("<updated>2025-12-14T00:00:00+08:00</updated>") == 9
+        assert entry.published_parsed[:4] == (2025, 12, 14, 1)  # feedparser gives UTC
+    # The raw strings keep the site's offset (RFC 3339): the ingest's moment for the first
+    # article, a second less for each after it; the feed's <updated> is the newest.
+    seconds = ["09:30:00", *(f"09:29:5{n}" for n in range(9, 2, -1))]
+    times = [f"2025-12-14T{each}+08:00" for each in seconds]
+    assert re.findall(r"<published>([^<]+)</published>", raw) == times
+    assert re.findall(r"<updated>([^<]+)</updated>", raw) == [times[0], *times]
 
 
 def test_ids_differ_between_scripts_and_survive_a_rebuild(built: Config, store: Store) -> None:
@@ -138,7 +141,10 @@ def test_rss_twin_has_the_same_entries(built: Config) -> None:
         assert rss.version == "rss20"
         assert [e.id for e in rss.entries] == [e.id for e in atom.entries]
         assert rss_raw.count('<guid isPermaLink="false">tag:') == 8
-        assert rss_raw.count("<pubDate>Sun, 14 Dec 2025 00:00:00 +0800</pubDate>") == 8
+        assert [e.published_parsed for e in rss.entries] == [
+            e.published_parsed for e in atom.entries
+        ]
+        assert "<pubDate>Sun, 14 Dec 2025 09:30:00 +0800</pubDate>" in rss_raw
 
 
 def test_unchanged_store_rebuilds_to_identical_untouched_files(built: Config, store: Store) -> None:
@@ -177,7 +183,7 @@ def test_a_new_day_rewrites_only_what_shows_it(built: Config, store: Store) -> N
     assert "zh-Hant/days/2025-12-15.html" in added and len(added) == 2 * 5
     feed = feedparser.parse((built.output_dir / "zh-Hant" / "atom.xml").read_bytes())
     assert feed.entries[0].title == "新的一天"  # newest first
-    assert feed.feed.updated.startswith("2025-12-15T00:00:00+08:00")
+    assert feed.feed.updated.startswith("2025-12-15T09:30:00+08:00")  # its ingest
 
 
 def test_feed_window_is_the_newest_entries(config: Config, store: Store, news_path: Path) -> None:

@@ -91,6 +91,23 @@ def test_a_new_protected_term_bumps_updated_of_exactly_the_entries_it_changes(
     assert set(updated(built, Script.HANT).values()) == {"2025-12-14T08:00:00+08:00"}
 
 
+def test_corrections_made_together_keep_distinct_times_in_the_feeds_order(
+    config: Config, store: Store
+) -> None:
+    """Two entries corrected by one build: the newer gets the build's time, the older a
+    second less, so no two entries of the feed share an <updated> (the W3C validator's
+    warning) and a reader sorting by it keeps the feed's order."""
+    store_day(config, store, [CHIP])
+    store_day(config, store, [("晶片展登場", "今年的晶片展有百家廠商參加。", "展覽快報")])
+    build(config, store, NOW)
+    build(protecting(config, "晶片"), store, LATER)
+    entries = updated(config, Script.HANS)
+    assert entries == {
+        "新厂量产晶片": LATER.isoformat(),  # first in the feed
+        "晶片展登场": (LATER - dt.timedelta(seconds=1)).isoformat(),
+    }
+
+
 def test_settings_that_change_no_text_rewrite_nothing(built: Config, store: Store) -> None:
     before = files(built.output_dir)
     report = build(protecting(built, "不在文中的詞"), store, LATER)

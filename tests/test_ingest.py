@@ -33,8 +33,10 @@ def test_a_batch_is_stored_whole_in_batch_order(
     assert [a.original.source for a in stored] == [p.source for p in parsed]
     assert [a.position for a in stored] == list(range(8))
     assert {a.script for a in stored} == {Script.HANT}
+    # Each its own time, the ingest's moment for the first, a second less for each after.
+    start = dt.datetime(2025, 12, 14, 9, 30, tzinfo=config.site.zone)
+    assert [a.published for a in stored] == [start - dt.timedelta(seconds=n) for n in range(8)]
     for article in stored:
-        assert article.published == dt.datetime(2025, 12, 14, tzinfo=config.site.zone)
         assert article.published.utcoffset() == dt.timedelta(hours=8)
         assert len(article.key) == 64
 
@@ -284,7 +286,7 @@ def test_heavy_files_send_their_first_new_articles_to_the_worker(config: Config)
     scripts = Scripts.from_config(config)
     parsed = batch.parse(path.read_bytes(), path)
     keyed = [(ingest.article_key(item.title, item.body), item) for item in parsed]
-    articles = ingest.new_articles(keyed, DAY, 0, set(), scripts, dt.UTC)
+    articles = ingest.new_articles(keyed, DAY, ingest.Place(DAY, 0, None, NOW), set(), scripts)
     texts = [(a.script.twin, a.original) for a in articles]
     with ingest._Converter(scripts, ingest.WORKER_BYTES - 1) as light:
         assert light.submit(articles)() == convert_all(scripts, texts)
@@ -305,7 +307,7 @@ def test_the_command_converts_too_rather_than_wait_for_the_worker(config: Config
     scripts = Scripts.from_config(config)
     parsed = batch.parse(path.read_bytes(), path)
     keyed = [(ingest.article_key(item.title, item.body), item) for item in parsed]
-    articles = ingest.new_articles(keyed, DAY, 0, set(), scripts, dt.UTC)
+    articles = ingest.new_articles(keyed, DAY, ingest.Place(DAY, 0, None, NOW), set(), scripts)
     chunks = [articles[start : start + 50] for start in range(0, len(articles), 50)]
     with ingest._Converter(scripts) as converter:
         converter.converted = ingest.WORKER_AFTER  # past it: every chunk goes to the worker

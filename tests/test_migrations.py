@@ -28,12 +28,13 @@ from publisher.store import Store, migrations
 
 NOW = dt.datetime(2025, 12, 15, 9, 0, tzinfo=dt.UTC)
 DUMP = Path(__file__).parent / "data" / "store-0.1.0.sql"
-# Every table of the first release with its columns then: what an upgrade must keep.
+# Every table of the first release with its columns then: what an upgrade must keep. Two
+# change on purpose, and tests/test_entry_times.py keeps them: an article's `published`
+# (each its own time, in its day's order) and the outputs' fingerprints, forgotten so that
+# the next build writes those times.
 FIRST_RELEASE = {
-    "articles": "key, batch_date, position, published, script, title, body, source,"
-    " source_file, ingested",
+    "articles": "key, batch_date, position, script, title, body, source, source_file, ingested",
     "conversions": "key, signature, title, body, source",
-    "outputs": "path, fingerprint",
     "builds": "id, finished, written, unchanged, seconds",
     "subscribers": "id, email, email_key, script, status, name, created, confirmed, unsubscribed",
     "deliveries": "id, digest_date, script, subscriber_id, status, attempts, last_error,"
@@ -97,8 +98,6 @@ def test_a_first_release_store_upgrades_with_every_row_kept(tmp_path: Path) -> N
         assert counts[DeliveryStatus.UNCERTAIN] == counts[DeliveryStatus.FAILED] == 1
         assert [row.message_id for row in store.uncertain_deliveries(sent_day)] == ["<x@y>"]
         assert store.unfinished_runs(next_day + dt.timedelta(days=1), sent_day) == [next_day]
-        fingerprints = store.output_fingerprints()
-    assert len(fingerprints) == len(before["outputs"])
     assert rows_of(config.storage.path) == before, "every row of every table is kept as it was"
 
 
@@ -434,7 +433,7 @@ def test_a_store_before_the_rowid_step_keeps_every_conversion_and_its_times(
     more = tmp_path / "more.txt"
     more.write_text("新廠開始量產\n記憶體價格連續上漲。 (甲報)\n", encoding="utf-8")
     with Store(config.storage) as store:
-        assert [each.version for each in store.upgraded] == [step.version]
+        assert store.upgraded[0].version == step.version
         ingest_file(config, store, more, day=NOW.date(), now=NOW)
         assert build(config, store, NOW).written > 0
         assert build(config, store, NOW).written == 0

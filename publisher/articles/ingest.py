@@ -20,6 +20,7 @@ this one is stored here.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import itertools
@@ -27,7 +28,7 @@ import logging
 import multiprocessing
 import re
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -93,33 +94,68 @@ def batch_date(path: Path, given: dt.date | None, now: dt.datetime) -> dt.date:
 def new_articles(
     keyed: Iterable[tuple[str, ParsedArticle]],
     day: dt.date,
-    first_position: int,
+    follows: Place,
     known: set[str],
     scripts: Scripts,
-    zone: dt.tzinfo,
 ) -> list[Article]:
-    """Articles not stored yet, in batch order, numbered on from `first_position`, from
-    (article_key, parsed article) pairs. Pure."""
-    published = dt.datetime.combine(day, dt.time(0, 0), tzinfo=zone)
+    """Articles not stored yet, in batch order, placed after `follows` (numbered on from its
+    position, timed on from its time), from (article_key, parsed article) pairs. Pure."""
     seen = set(known)
-    result: list[Article] = []
+    fresh: list[tuple[str, ParsedArticle]] = []
     for key, item in keyed:
-        if key in seen:
-            continue
-        seen.add(key)
-        original = Text(title=item.title, body=item.body, source=item.source)
-        text = f"{item.title}\n{item.body}"
-        result.append(
-            Article(
-                key=key,
-                batch_date=day,
-                position=first_position + len(result),
-                published=published,
-                script=scripts.detect(text),
-                original=original,
-            )
+        if key not in seen:
+            seen.add(key)
+            fresh.append((key, item))
+    times = follows.times(len(fresh))
+    return [
+        Article(
+            key=key,
+            batch_date=day,
+            position=follows.position + n,
+            published=times[n],
+            script=scripts.detect(f"{item.title}\n{item.body}"),
+            original=Text(title=item.title, body=item.body, source=item.source),
         )
-    return result
+        for n, (key, item) in enumerate(fresh)
+    ]
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a day's next new article goes: its position, and the time of the article
+    before it (None for the day's first).
+
+    Each article of a day has a time of its own, one second before the article before it,
+    so that a feed reader that sorts by time (newest first) lists the day in the batch's
+    order and no two entries share an <updated> (the W3C validator warns of that). The
+    day's first article has the time of its ingest: the ingest's time of day on the batch's
+    date (the moment itself for a batch of today; a batch of another day keeps its date).
+    It is stored once, so a rebuild writes the same bytes."""
+
+    day: dt.date
+    position: int
+    before: dt.datetime | None
+    ingested: dt.datetime  # the ingest's moment, in the site's zone
+
+    def times(self, count: int) -> list[dt.datetime]:
+        """The times of `count` articles placed here, in order: never before the day's
+        start (the day's first is moved later if the seconds since midnight are too few)."""
+        start = dt.datetime.combine(self.day, dt.time(), tzinfo=self.ingested.tzinfo)
+        second = dt.timedelta(seconds=1)
+        if self.before is None:
+            clock = self.ingested.replace(microsecond=0, tzinfo=None).time()
+            at = dt.datetime.combine(self.day, clock, tzinfo=self.ingested.tzinfo)
+            top = max(at, start + second * max(count - 1, 0))
+        else:
+            top = self.before - second
+        return [max(top - second * n, start) for n in range(count)]
+
+    def after(self, articles: Sequence[Article]) -> Place:
+        """The place after `articles`, placed here."""
+        if not articles:
+            return self
+        last = articles[-1]
+        return dataclasses.replace(self, position=last.position + 1, before=last.published)
 
 
 def ingest_file(
@@ -146,7 +182,7 @@ def ingest_files(
     paths = list(paths)
     dated = ((path, batch_date(path, day, now.astimezone(zone))) for path in paths)
     with _Converter(scripts, _weight(paths)) as converter:
-        prepared = _Prepared(store, scripts, converter, limits, zone)
+        prepared = _Prepared(store, scripts, converter, limits, now.astimezone(zone))
         steps = _ahead(prepared.steps(dated))
         more = True
         while more:
@@ -236,12 +272,12 @@ class _Prepared:
         scripts: Scripts,
         converter: _Converter,
         limits: batch.Limits,
-        zone: dt.tzinfo,
+        ingested: dt.datetime,
     ) -> None:
         self.store, self.scripts, self.converter = store, scripts, converter
-        self.limits, self.zone = limits, zone
+        self.limits, self.ingested = limits, ingested
         self.pending: dict[str, Path] = {}  # keys read but not yet in the store
-        self.positions: dict[dt.date, int] = {}  # the next position of each day
+        self.places: dict[dt.date, Place] = {}  # where each day's next article goes
 
     def stored(self, chunk: _Chunk) -> None:
         for article in chunk.articles:
@@ -250,11 +286,11 @@ class _Prepared:
     def steps(self, files: Iterable[tuple[Path, dt.date]]) -> Iterator[_Chunk | _Edge]:
         for path, on in files:
             yield _Edge(path)
-            positions = dict(self.positions)
+            places = dict(self.places)
             try:
                 added, read = yield from self._chunks(path, on)
             except (BatchError, InputError) as error:
-                self.positions = positions
+                self.places = places
                 self.pending = {key: p for key, p in self.pending.items() if p != path}
                 if isinstance(error, InputError):
                     error = BatchError(path, None, error.problem)
@@ -270,13 +306,12 @@ class _Prepared:
                 read += len(chunk)
                 keys = [article_key(item.title, item.body) for item in chunk]
                 known = self.store.known_keys(keys) | self.pending.keys() & set(keys)
-                if on not in self.positions:
-                    self.positions[on] = self.store.next_position(on)
+                if on not in self.places:
+                    position, before = self.store.day_end(on)
+                    self.places[on] = Place(on, position, before, self.ingested)
                 keyed = zip(keys, chunk, strict=True)
-                articles = new_articles(
-                    keyed, on, self.positions[on], known, self.scripts, self.zone
-                )
-                self.positions[on] += len(articles)
+                articles = new_articles(keyed, on, self.places[on], known, self.scripts)
+                self.places[on] = self.places[on].after(articles)
                 self.pending.update((article.key, path) for article in articles)
                 added += len(articles)
                 converters = [self.scripts.converter_to(a.script.twin) for a in articles]

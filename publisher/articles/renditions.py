@@ -47,26 +47,32 @@ def renditions(
 
 def convert_missing(store: Store, scripts: Scripts, editions: Editions, now: dt.datetime) -> int:
     """Convert and store every article that has no conversion under the current settings
-    of an edition; returns how many of them read differently from before (their correction
-    time is `now`)."""
+    of an edition; returns how many of them read differently from before. Their correction
+    times are `now` for the newest, a second less for each older one: in a feed, as for
+    articles (publisher.articles.ingest.Place), no two entries share an <updated>, and the
+    times keep the feed's order."""
     corrected = 0
     for edition in editions:
         converter = scripts.converter_for(edition)
         keys = store.unconverted(edition.script.twin, converter.signature)
-        for article in store.articles_by_keys(keys):
+        changed = 0
+        for article in store.articles_by_keys(keys):  # newest first
+            at = now - dt.timedelta(seconds=changed)
             with store.transaction():
-                corrected += _store_conversion(store, converter, article, now)
+                changed += _store_conversion(store, converter, article, now, at)
+        corrected += changed
     return corrected
 
 
 def _store_conversion(
-    store: Store, converter: Converter, article: Article, now: dt.datetime
+    store: Store, converter: Converter, article: Article, now: dt.datetime, at: dt.datetime
 ) -> bool:
-    """Store the article's conversion under `converter`; whether it corrects the last one."""
+    """Store the article's conversion under `converter` (made `now`); whether it corrects
+    the last one (then its correction time is `at`)."""
     text = converter.convert_text(article.original)
     last = next(reversed(_others(store.conversions_of(article.key), converter.signature)), None)
     changed = last is not None and last.text != text
-    corrected = now if changed else (last.corrected if last else None)
+    corrected = at if changed else (last.corrected if last else None)
     store.put_conversion(article.key, converter.signature, text, now, corrected)
     return changed
 

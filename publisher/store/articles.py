@@ -78,11 +78,20 @@ class ArticleQueries:
 
     @operation("read the day's last position")
     def next_position(self, day: dt.date) -> int:
+        return self.day_end(day)[0]
+
+    @operation("read the day's last article")
+    def day_end(self, day: dt.date) -> tuple[int, dt.datetime | None]:
+        """The position a new article of `day` takes, and the time of the article before
+        it (None: the day has none yet)."""
         row = self.db.execute(
-            "SELECT COALESCE(MAX(position) + 1, 0) FROM articles WHERE batch_date = ?",
+            "SELECT position, published FROM articles WHERE batch_date = ?"
+            " ORDER BY position DESC LIMIT 1",
             (day.isoformat(),),
         ).fetchone()
-        return int(row[0])
+        if row is None:
+            return 0, None
+        return int(row[0]) + 1, dt.datetime.fromisoformat(row[1])
 
     @operation("store the articles")
     def add_articles(

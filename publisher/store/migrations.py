@@ -13,8 +13,10 @@ the same thing explicitly (e.g. before starting several nodes on a new release).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import groupby
 
 from publisher.errors import StorageError
 from publisher.store.database import Database
@@ -28,6 +30,9 @@ class Step:
     version: int
     summary: str
     sql: Mapping[str, str]  # engine name (or ANY) → statements separated by ";"
+    # Work on the rows that SQL both engines share cannot say well, after the statements
+    # and in the same transaction.
+    rows: Callable[[Database], None] | None = None
 
     def statements(self, engine: str) -> list[str]:
         script = self.sql.get(engine, self.sql.get(ANY))
@@ -351,6 +356,38 @@ CREATE INDEX conversions_corrected ON conversions (signature, key, corrected)
     WHERE corrected IS NOT NULL
 """
 
+
+def _times_in_batch_order(db: Database) -> None:
+    """Each article its own time, keeping each day's order: the time of day its day was
+    first ingested (on the batch's date, in the offset its time was stored with) for the
+    day's first article, a second less for each after it, as an ingest now gives them
+    (publisher.articles.ingest.Place). Before this step every article of a day had the
+    day's midnight: feed readers sorted a day's entries as they liked. The fingerprints
+    of the outputs are forgotten and the generation moves on, so the next build writes
+    every feed and page again with the new times."""
+    rows = db.execute(
+        "SELECT key, batch_date, published, ingested FROM articles ORDER BY batch_date, position"
+    ).fetchall()
+    second = dt.timedelta(seconds=1)
+    changed: list[tuple[str, str]] = []
+    for day, same in groupby(rows, key=lambda row: str(row[1])):
+        articles = list(same)
+        zone = dt.datetime.fromisoformat(articles[0][2]).tzinfo
+        start = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), tzinfo=zone)
+        clock = dt.datetime.fromisoformat(articles[0][3]).astimezone(zone).time()
+        at = dt.datetime.combine(start.date(), clock.replace(microsecond=0), tzinfo=zone)
+        top = max(at, start + second * (len(articles) - 1))
+        for n, (key, _, published, _) in enumerate(articles):
+            time = max(top - second * n, start).isoformat()
+            if time != published:
+                changed.append((time, key))
+    db.executemany("UPDATE articles SET published = ? WHERE key = ?", changed)
+    db.execute("DELETE FROM outputs")
+    db.execute(
+        "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE name = 'generation'"
+    )
+
+
 STEPS: tuple[Step, ...] = (
     Step(1, "the first release's schema", {"sqlite": _V1_SQLITE, "postgresql": _V1_POSTGRESQL}),
     Step(
@@ -377,9 +414,22 @@ STEPS: tuple[Step, ...] = (
         "conversions stored in a rowid table",
         {"sqlite": _CONVERSIONS_BY_ROWID_SQLITE, "postgresql": ""},
     ),
+    Step(
+        13,
+        "each article its own time, in its day's order",
+        {ANY: ""},
+        rows=_times_in_batch_order,
+    ),
 )
 
 LATEST = STEPS[-1].version
+
+
+def _failed(db: Database, step: Step, error: Exception) -> StorageError:
+    return StorageError(
+        f"{db.label}: cannot upgrade the schema to version {step.version} "
+        f"({step.summary}): {error}; the store is left as it was"
+    )
 
 
 def current_version(db: Database) -> int:
@@ -427,10 +477,12 @@ def upgrade(db: Database) -> list[Step]:
                 try:
                     db.execute(statement)
                 except db.driver_errors as error:
-                    raise StorageError(
-                        f"{db.label}: cannot upgrade the schema to version {step.version} "
-                        f"({step.summary}): {error}; the store is left as it was"
-                    ) from error
+                    raise _failed(db, step, error) from error
+            if step.rows is not None:
+                try:
+                    step.rows(db)
+                except db.driver_errors as error:
+                    raise _failed(db, step, error) from error
             db.execute(
                 "INSERT INTO meta (name, value) VALUES ('schema_version', ?)"
                 " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
