@@ -77,6 +77,9 @@ class FeedsConfig:
     max_entries: int = 50
     summary_chars: int = 120
     per_source: bool = True
+    # WebSub hubs (https URLs): every subscription feed names them, and each build and
+    # daily run tells them which feeds changed. Empty: none.
+    websub_hubs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -321,6 +324,21 @@ def _not_blank(value: str) -> str | None:
     return None if value.strip() else "must not be empty"
 
 
+def _hubs(value: tuple[str, ...]) -> str | None:
+    for hub in value:
+        problem = _check_url(hub)
+        if problem:
+            return f"{hub!r}: {problem}"
+    return None
+
+
+def _check_url(value: str) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an absolute http(s) URL such as 'https://hub.example.org/'"
+    return None
+
+
 def _terms(value: tuple[str, ...]) -> str | None:
     return None if all(term.strip() for term in value) else "terms must not be empty"
 
@@ -334,6 +352,7 @@ _CHECKS: dict[str, typing.Callable[[Any], str | None]] = {
     "storage.pool_size": _positive,
     "feeds.max_entries": _positive,
     "feeds.summary_chars": _positive,
+    "feeds.websub_hubs": _hubs,
     "ingest.max_title_chars": _positive,
     "ingest.max_body_chars": _positive,
     "scripts.hant_variant": _check_choice(("tw", "hk", "generic")),

@@ -167,9 +167,10 @@ def test_a_new_day_rewrites_only_what_shows_it(built: Config, store: Store) -> N
     build(built, store, NOW)
     after = snapshot(built.output_dir)
     changed = {name for name in before if after[name] != before[name]}
-    per_script = {"atom.xml", "rss.xml", "index.html", "archive/2025-12.xml", "digests/index.html"}
-    # A new source: the edition's feed list names it, the sitemap's pages part lists its page.
-    per_script |= {"feeds.opml"}
+    per_script = {"atom.xml", "rss.xml", "feed.json", "index.html", "archive/2025-12.xml"}
+    per_script |= {"digests/index.html"}
+    # A new source: the edition's feed lists name it, the sitemap's pages part lists its page.
+    per_script |= {"feeds.opml", "feeds-json.opml"}
     # The search index: its size, the one chunk of documents, and the parts with new terms.
     search = {"search/meta.json", "search/zh-Hant/docs/0.json", "search/zh-Hans/docs/0.json"}
     assert changed - {name for name in changed if name.startswith("search/terms/")} == {
@@ -179,8 +180,8 @@ def test_a_new_day_rewrites_only_what_shows_it(built: Config, store: Store) -> N
         "sitemaps/pages.xml",
     }
     added = set(after) - set(before)
-    # Per script: the day, the article, and the source's page, feed and feed archive.
-    assert "zh-Hant/days/2025-12-15.html" in added and len(added) == 2 * 5
+    # Per script: the day, the article, and the source's page, feeds and feed archive.
+    assert "zh-Hant/days/2025-12-15.html" in added and len(added) == 2 * 6
     feed = feedparser.parse((built.output_dir / "zh-Hant" / "atom.xml").read_bytes())
     assert feed.entries[0].title == "新的一天"  # newest first
     assert feed.feed.updated.startswith("2025-12-15T09:30:00+08:00")  # its ingest

@@ -193,25 +193,30 @@ def test_the_archive_pages_and_feeds(config, store, news_path) -> None:
     assert paths == [
         out / "zh-Hant/digests/2025-12-14.html",
         out / "zh-Hant/digests/atom.xml",
+        out / "zh-Hant/digests/feed.json",
         out / "zh-Hans/digests/2025-12-14.html",
         out / "zh-Hans/digests/atom.xml",
-        # A Sunday ends the week: its weekly page and the weekly feed come beside them.
+        out / "zh-Hans/digests/feed.json",
+        # A Sunday ends the week: its weekly page and the weekly feeds come beside them.
         out / "zh-Hant/digests/weekly/2025-W50.html",
         out / "zh-Hant/digests/weekly/atom.xml",
+        out / "zh-Hant/digests/weekly/feed.json",
         out / "zh-Hans/digests/weekly/2025-W50.html",
         out / "zh-Hans/digests/weekly/atom.xml",
+        out / "zh-Hans/digests/weekly/feed.json",
     ]
     assert (out / "zh-Hans/digests/2025-12-13.html").exists(), "every feed entry has its page"
-    page = paths[2].read_text(encoding="utf-8")
+    page = paths[3].read_text(encoding="utf-8")
     assert '<html lang="zh-Hans">' in page
     assert 'rel="canonical" href="https://news.example.org/zh-Hans/digests/2025-12-14.html"' in page
     twin = "https://news.example.org/zh-Hant/digests/2025-12-14.html"
     assert f'hreflang="zh-Hant" href="{twin}"' in page
     assert 'href="atom.xml" type="application/atom+xml"' in page  # the digest feed, relative
+    assert 'href="feed.json" type="application/feed+json"' in page
     assert "PUBLISHER-" not in page and "取消订阅" not in page, "no subscriber in a web page"
     assert page.count('class="pad item"') == 5
 
-    feed = feedparser.parse(paths[3].read_bytes())
+    feed = feedparser.parse(paths[4].read_bytes())
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.feed.title == "科技新闻・每日新闻摘要"
     assert feed.feed.language == "zh-Hans"

@@ -18,6 +18,7 @@ from publisher.mail.view import DigestView, digest_page_path, render_archive
 from publisher.records import Edition
 from publisher.site.discovery import og_locales
 from publisher.site.feeds import FeedEntry, atom_feed, edition_feed_meta, page_links
+from publisher.site.jsonfeed import json_feed, twins
 from publisher.site.paths import Site
 from publisher.store import Store
 
@@ -37,11 +38,15 @@ def _feed_entry(env: jinja2.Environment, site: Site, view: DigestView) -> FeedEn
     )
 
 
-def _digest_feed(sources: DigestSources, edition: Edition, views: Sequence[DigestView]) -> bytes:
-    """The digest feed of one edition; `views` newest first."""
+def _digest_feeds(
+    sources: DigestSources, edition: Edition, views: Sequence[DigestView]
+) -> dict[str, bytes]:
+    """The digest feed of one edition, Atom and JSON Feed, by path; `views` newest first."""
     site = sources.site
     newest = views[0]
-    feed = site.weekly_digest_feed_path if newest.first_day else site.digest_feed_path
+    weekly = newest.first_day is not None
+    feed = site.weekly_digest_feed_path if weekly else site.digest_feed_path
+    json_in = site.weekly_digest_json_path if weekly else site.digest_json_path
     meta = edition_feed_meta(
         site,
         edition,
@@ -50,7 +55,10 @@ def _digest_feed(sources: DigestSources, edition: Edition, views: Sequence[Diges
         page_path=digest_page_path(site, edition, newest.day, newest.first_day),
         title=newest.feed_title,
     )
-    return atom_feed(meta, [_feed_entry(sources.env, site, view) for view in views])
+    entries = [_feed_entry(sources.env, site, view) for view in views]
+    others = twins(site, edition, json_in)
+    made = json_feed(meta, entries, feed_url=site.url(json_in(edition)), others=others)
+    return {feed(edition): atom_feed(meta, entries), json_in(edition): made}
 
 
 def write_archive(config: Config, store: Store, day: dt.date) -> list[Path]:
@@ -104,15 +112,8 @@ def _write(
             )
             if each == day:
                 paths.append(config.output_dir / path)
-        newest = views[window[0]][edition]
-        feed = (
-            sources.site.weekly_digest_feed_path
-            if newest.first_day
-            else sources.site.digest_feed_path
-        )
-        feed_path = config.output_dir / feed(edition)
-        write_if_changed(
-            feed_path, _digest_feed(sources, edition, [views[each][edition] for each in window])
-        )
-        paths.append(feed_path)
+        shown = [views[each][edition] for each in window]
+        for path, data in _digest_feeds(sources, edition, shown).items():
+            write_if_changed(config.output_dir / path, data)
+            paths.append(config.output_dir / path)
     return paths

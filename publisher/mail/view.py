@@ -63,6 +63,7 @@ class DigestView:
     subscribe_url: str
     base_path: str = "/"  # of the site's URL: where the web page keeps the reader's script
     first_day: dt.date | None = None  # a weekly digest's Monday; `day` is then its Sunday
+    json_url: str = ""  # the digest feed's JSON Feed twin
 
     @property
     def words(self) -> Mapping[str, str]:
@@ -142,6 +143,7 @@ def digest_view(
     """The daily digest of `day`; with `first_day`, the weekly one of first_day … day."""
     items = tuple(_item(site, rendition, excerpt_chars) for rendition in day_renditions)
     feed = site.weekly_digest_feed_path(edition) if first_day else site.digest_feed_path(edition)
+    json = site.weekly_digest_json_path(edition) if first_day else site.digest_json_path(edition)
     return DigestView(
         day=day,
         edition=edition,
@@ -158,6 +160,7 @@ def digest_view(
         subscribe_url=site.url(site.subscribe_path(edition)),
         base_path=site.base_path,
         first_day=first_day,
+        json_url=site.url(json),
     )
 
 
@@ -197,6 +200,7 @@ def render_archive(
         ),
         others=tuple((each, link(url)) for each, url in view.others),
         feed_url=link(view.feed_url),
+        json_url=link(view.json_url),
         home_url=link(view.home_url),
         subscribe_url=link(view.subscribe_url),
     )

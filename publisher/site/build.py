@@ -32,7 +32,7 @@ from publisher.articles.renditions import convert_missing, renditions
 from publisher.config import Config
 from publisher.files import LIBC, FileBatch, remove_temporaries
 from publisher.records import ArticleRef, BuildRecord, Edition, Rendition, Script
-from publisher.site import feeds, history, reader, templating
+from publisher.site import feeds, history, jsonfeed, reader, templating
 from publisher.site.discovery import og_locales
 from publisher.site.grouping import Groups, month_of
 from publisher.site.outputs import Added, Output, Scope
@@ -229,6 +229,9 @@ def plan(
     by_day = groups.days
     days = groups.counts()
     default = site.editions.default(Script(config.scripts.default))
+    feed_settings = jsonfeed.FeedSettings(
+        config.feeds.max_entries, config.feeds.summary_chars, config.feeds.per_source
+    )
     # Each article's page in every edition: one keys tuple per article, one render per
     # edition, not one of each per page (a 100,000-article plan holds 200,000 pages).
     # Days in the order of the index, each with its keys: a scope takes its months' days
@@ -255,6 +258,7 @@ def plan(
         newest = index[0].day if index else None
         start = len(outputs)
         outputs += _feeds(site, config, env, edition, window, groups, newest, scope, kept)
+        outputs += jsonfeed.outputs(site, env, feed_settings, edition, window, groups, scope, kept)
         # The index lists every day and its count, so its keys include them.
         day_marks = tuple(f"{day.isoformat()}:{count}" for day, count in days)
         outputs.append(

@@ -92,22 +92,31 @@ def opml(
     edition: Edition,
     by_source: dict[str, list[str]],
     per_source: bool,
+    *,
+    json: bool = False,
 ) -> Output:
     """The edition's feeds as OPML 2.0: the main feed, the digest feed and, when they exist,
-    one per source named as this script writes the source (from its oldest article)."""
+    one per source named as this script writes the source (from its oldest article). With
+    `json`, the same feeds in JSON Feed, in a list of their own: a reader who imports both
+    lists would follow every feed twice."""
     oldest = tuple(keys[-1] for keys in by_source.values()) if per_source else ()
     words = WORDS[edition.script] | READER_WORDS[edition.script]
     title = site.titles[edition]
+    main, digests, source_feed = (
+        (site.json_feed_path, site.digest_json_path, site.source_json_path)
+        if json
+        else (site.atom_path, site.digest_feed_path, site.source_feed_path)
+    )
 
     def render(chosen: Sequence[Rendition]) -> bytes:
         feeds = [
-            (f"{title} · {words['main_feed']}", site.atom_path(edition), site.index_path(edition)),
-            (words["feed_title"].format(site=title), site.digest_feed_path(edition), ""),
+            (f"{title} · {words['main_feed']}", main(edition), site.index_path(edition)),
+            (words["feed_title"].format(site=title), digests(edition), ""),
         ]
         feeds += [
             (
                 f"{title} · {rendition.text.source}",
-                site.source_feed_path(edition, rendition.article.original.source),
+                source_feed(edition, rendition.article.original.source),
                 site.source_page_path(edition, rendition.article.original.source),
             )
             for rendition in chosen
@@ -115,8 +124,9 @@ def opml(
         return (
             env.get_template("feeds.opml")
             .render(
-                title=words["feed_list"].format(site=title),
+                title=words["json_feed_list" if json else "feed_list"].format(site=title),
                 edition=edition,
+                version="" if json else "ATOM",
                 feeds=[
                     (name, site.url(feed), page and site.url(page)) for name, feed, page in feeds
                 ],
@@ -124,4 +134,5 @@ def opml(
             .encode()
         )
 
-    return Output(site.opml_path(edition), oldest, edition, render)
+    path = site.json_opml_path(edition) if json else site.opml_path(edition)
+    return Output(path, oldest, edition, render)

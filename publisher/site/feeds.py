@@ -48,6 +48,7 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _LINK_EXTENSION = "publisher_links"  # the attribute name feedgen gives the extension on an entry
 FH_NAMESPACE = "http://purl.org/syndication/history/1.0"  # RFC 5005
+ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ class FeedMeta:
     generator: str = "publisher"
     updated_if_empty: dt.datetime = EPOCH
     archive: bool = False  # an RFC 5005 archive document: marked with <fh:archive/>
+    # WebSub hubs (rel="hub"), which readers subscribe at to be told of a change at once.
+    hubs: tuple[str, ...] = ()
 
     def page_url(self) -> str:
         """The HTML page the feed stands for (RSS channel <link>); the feed itself if none."""
@@ -129,6 +132,24 @@ class _EntryLinks(BaseEntryExtension):  # type: ignore[misc]
         for link in self.links:
             etree.SubElement(entry, "link", link.attributes())
         return entry
+
+
+class _HubLinks(BaseExtension):  # type: ignore[misc]
+    """An RSS channel's <atom:link rel="hub">: feedgen writes only rel="self" there."""
+
+    def __init__(self) -> None:
+        self.hubs: tuple[str, ...] = ()
+
+    def extend_rss(self, feed: Any) -> Any:
+        channel = feed[0]
+        link = f"{{{ATOM_NAMESPACE}}}link"
+        # Beside rel="self", not after the items.
+        at = next(n for n, child in enumerate(channel) if child.tag == link) + 1
+        for hub in reversed(self.hubs):
+            hub_link = etree.Element(link, {"rel": "hub", "href": hub})
+            hub_link.tail = channel[at - 1].tail
+            channel.insert(at, hub_link)
+        return feed
 
 
 class _ArchiveMarker(BaseExtension):  # type: ignore[misc]
@@ -245,6 +266,8 @@ def _atom_document(meta: FeedMeta, updated: dt.datetime, shown: Sequence[FeedEnt
     if meta.subtitle:
         fg.subtitle(meta.subtitle)
     fg.link(href=meta.self_url, rel="self", type=ATOM_TYPE)
+    for hub in meta.hubs:
+        fg.link(href=hub, rel="hub")
     for link in meta.links:
         fg.link(**link.attributes())  # feed-level links keep their attributes in feedgen
     if meta.archive:
@@ -274,6 +297,9 @@ def rss_feed(meta: FeedMeta, entries: Sequence[FeedEntry], *, self_url: str) -> 
     # RSS <author> must be an e-mail address; a source is a name, so it goes in dc:creator.
     fg.load_extension("dc", atom=False, rss=True)
     fg.link(href=self_url, rel="self", type=RSS_TYPE)  # written as atom:link rel="self"
+    if meta.hubs:
+        fg.register_extension("publisher_hubs", _HubLinks, None, atom=False, rss=True)
+        fg.publisher_hubs.hubs = meta.hubs
     fg.link(href=meta.page_url(), rel="alternate")  # feedgen's channel <link> is the last link
     for entry in entries:
         _add_rss_item(fg, entry)
@@ -400,4 +426,5 @@ def edition_feed_meta(
         self_url=site.url(path),
         links=(Link(site.url(page_path), hreflang=edition.tag), *twins),
         author=site.titles[edition],
+        hubs=site.hubs,
     )

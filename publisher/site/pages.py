@@ -153,15 +153,20 @@ class Pages:
             home_url=link(site.index_path(edition)),
             atom_url=link(site.atom_path(edition)),
             rss_url=link(site.rss_path(edition)),
+            json_url=link(site.json_feed_path(edition)),
             style_url=link(STYLESHEET),
             subscribe_url=link(site.subscribe_path(edition)),
             article_url=lambda article: link(site.article_path(edition, article)),
             day_url=lambda day: link(site.day_path(edition, day)),
-            source_feed_url=self._source_feed_link(path) if self.per_source else None,
+            source_feed_url=self._source_feed_link(path, site.source_feed_path)
+            if self.per_source
+            else None,
+            source_json_url=self._source_feed_link(path, site.source_json_path),
             summary_chars=self.summary_chars,
             search_url=link(site.search_path(edition)),
             digests_url=link(site.digest_index_path(edition)),
             opml_url=link(site.opml_path(edition)),
+            json_opml_url=link(site.json_opml_path(edition)),
             source_page_url=lambda article: link(
                 site.source_page_path(edition, article.original.source)
             ),
@@ -171,12 +176,12 @@ class Pages:
         )
         return page.encode("utf-8")
 
-    def _source_feed_link(self, page: str) -> Callable[[Article], str]:
+    def _source_feed_link(
+        self, page: str, feed_path: Callable[[Edition, str], str]
+    ) -> Callable[[Article], str]:
         # Named by the original source, so both scripts' feeds of a source are twins.
-        site, edition = self.site, self.edition
-        return lambda article: site.relative(
-            site.source_feed_path(edition, article.original.source), page
-        )
+        edition = self.edition
+        return lambda article: self.site.relative(feed_path(edition, article.original.source), page)
 
     # Renderers for the build: each takes the renditions an output shows, newest first.
 
@@ -251,6 +256,7 @@ def root_index(env: jinja2.Environment, site: Site, default: Edition) -> bytes:
             site.titles[edition],
             site.index_path(edition),  # at the top of the site, a path is its relative URL
             site.atom_path(edition),
+            site.json_feed_path(edition),
             site.subscribe_path(edition),
         )
         for edition in site.editions

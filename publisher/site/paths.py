@@ -38,6 +38,7 @@ class Site:
     # The note a converted text carries, per the script it is shown in (config: scripts).
     notes: dict[Script, str] = field(default_factory=lambda: dict(_NOTES), compare=False)
     editions: Editions = PAIR  # the site's editions
+    hubs: tuple[str, ...] = ()  # WebSub hubs every subscription feed names (feeds.websub_hubs)
 
     @classmethod
     def from_config(cls, config: Config, scripts: Scripts | None = None) -> Site:
@@ -54,6 +55,7 @@ class Site:
             domain=site.domain,
             notes=notes,
             editions=editions,
+            hubs=config.feeds.websub_hubs,
         )
 
     def others(self, edition: Edition) -> tuple[Edition, ...]:
@@ -110,6 +112,10 @@ class Site:
     def rss_path(edition: Edition) -> str:
         return f"{edition}/rss.xml"
 
+    @staticmethod
+    def json_feed_path(edition: Edition) -> str:
+        return f"{edition}/feed.json"
+
     @classmethod
     def article_path(cls, edition: Edition, article: Article) -> str:
         return cls.article_path_of(edition, article.batch_date, article.key)
@@ -133,6 +139,10 @@ class Site:
         return f"{edition}/sources/{cls.source_slug(source)}.xml"
 
     @classmethod
+    def source_json_path(cls, edition: Edition, source: str) -> str:
+        return f"{edition}/sources/{cls.source_slug(source)}.json"
+
+    @classmethod
     def source_page_path(cls, edition: Edition, source: str) -> str:
         return f"{edition}/sources/{cls.source_slug(source)}.html"
 
@@ -150,6 +160,11 @@ class Site:
         return f"{edition}/feeds.opml"
 
     @staticmethod
+    def json_opml_path(edition: Edition) -> str:
+        """The same list of feeds in JSON Feed, apart: importing both would subscribe twice."""
+        return f"{edition}/feeds-json.opml"
+
+    @staticmethod
     def search_path(edition: Edition) -> str:
         return f"{edition}/search.html"
 
@@ -162,6 +177,10 @@ class Site:
         return f"{edition}/digests/atom.xml"
 
     @staticmethod
+    def digest_json_path(edition: Edition) -> str:
+        return f"{edition}/digests/feed.json"
+
+    @staticmethod
     def weekly_digest_path(edition: Edition, monday: dt.date) -> str:
         """The weekly digest of the ISO week that begins on `monday`: …/weekly/2026-W48.html."""
         year, week, _ = monday.isocalendar()
@@ -170,6 +189,10 @@ class Site:
     @staticmethod
     def weekly_digest_feed_path(edition: Edition) -> str:
         return f"{edition}/digests/weekly/atom.xml"
+
+    @staticmethod
+    def weekly_digest_json_path(edition: Edition) -> str:
+        return f"{edition}/digests/weekly/feed.json"
 
     def entry_id(self, edition: Edition, article: Article) -> str:
         """RFC 4151 tag URI: stable across rebuilds, distinct per script."""

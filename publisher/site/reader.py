@@ -61,7 +61,8 @@ def outputs(
             made += [output for output in sources if isinstance(output, Output)]
             paths += [output if isinstance(output, str) else output.path for output in sources]
         made.append(discovery.opml(site, env, edition, by_source, per_source))
-        paths.append(made[-1].path)
+        made.append(discovery.opml(site, env, edition, by_source, per_source, json=True))
+        paths += [made[-2].path, made[-1].path]
         plan += made
     return plan + discovery.outputs(site, env, default, paths, days)
 
@@ -124,6 +125,9 @@ def _source_pages(
     def feed(path: str) -> str:
         return site.relative(site.source_feed_path(edition, source), path)
 
+    def json_feed(path: str) -> str:
+        return site.relative(site.source_json_path(edition, source), path)
+
     def listing(
         path: str,
         path_in: Callable[[Edition], str],
@@ -138,8 +142,12 @@ def _source_pages(
             # streamed: the page reads the first edition, then the rest once (OnePass).
             streamed = not marks
             return _page(pages, edition, path, path_in, "source.html", (*shown, *marks),
-                         streamed=streamed, source_feed=feed(path), **values)  # fmt: skip
-        render = pages.page_renderer("source.html", path, path_in, source_feed=feed(path), **values)
+                         streamed=streamed, source_feed=feed(path),
+                         source_json=json_feed(path), **values)  # fmt: skip
+        render = pages.page_renderer(
+            "source.html", path, path_in, source_feed=feed(path), source_json=json_feed(path),
+            **values,
+        )  # fmt: skip
         previous = added.root / path
 
         def kept(chosen: Sequence[Rendition]) -> bytes:

@@ -23,7 +23,9 @@ READER_WORDS: dict[Script, dict[str, str]] = {
         "digests": "每日摘要",
         "digest_of": "{date} 摘要",
         "all_feeds": "全部訂閱源（OPML）",
+        "all_json_feeds": "全部訂閱源（OPML，JSON Feed 格式）",
         "feed_list": "{site}的訂閱源",
+        "json_feed_list": "{site}的訂閱源（JSON Feed）",
         "main_feed": "全部文章",
     },
     Script.HANS: {
@@ -42,7 +44,9 @@ READER_WORDS: dict[Script, dict[str, str]] = {
         "digests": "每日摘要",
         "digest_of": "{date} 摘要",
         "all_feeds": "全部订阅源（OPML）",
+        "all_json_feeds": "全部订阅源（OPML，JSON Feed 格式）",
         "feed_list": "{site}的订阅源",
+        "json_feed_list": "{site}的订阅源（JSON Feed）",
         "main_feed": "全部文章",
     },
 }
