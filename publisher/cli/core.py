@@ -70,15 +70,20 @@ def _ingest(args: argparse.Namespace, config: Config) -> int:
 
 
 def _build(args: argparse.Namespace, config: Config) -> int:
+    from publisher.run.hubs import notify_hubs
     from publisher.site.build import build
     from publisher.store import Store
 
+    now = config.now()
     with Store(config.storage) as store:
-        report = build(config, store, config.now(), progress=_bar("build", "file"), full=args.full)
+        report = build(config, store, now, progress=_bar("build", "file"), full=args.full)
+        pinged = notify_hubs(config, store, now)
     print(
         f"{config.output_dir}: {report.written} files written, {report.unchanged} unchanged "
         f"({report.seconds:.2f} s)"
     )
+    if pinged is not None:
+        print(pinged.summary())
     return 0
 
 

@@ -238,11 +238,15 @@ def _erase(args: argparse.Namespace, config: Config) -> int:
 def _digest(args: argparse.Namespace, config: Config) -> int:
     # Here, not at the top: only this command needs the renderers (jinja2, premailer, feedgen).
     from publisher.mail.archive import write_archive
+    from publisher.run.hubs import notify_hubs
 
     now = config.now()
     day = args.date or now.date()
     with Store(config.storage) as store:
         paths = write_archive(config, store, day)
+        pinged = notify_hubs(config, store, now)
+    if pinged is not None:
+        print(pinged.summary())
     if not paths:
         print(f"no articles for {day.isoformat()}: no digest", file=sys.stderr)
         return 0

@@ -24,11 +24,13 @@ from publisher.config import Config
 from publisher.delivery import engine as delivery
 from publisher.delivery.engine import SendReport
 from publisher.delivery.transport import Transport
+from publisher.delivery.websub import PingReport
 from publisher.errors import InputError
 from publisher.files import unreadable, write_atomic
 from publisher.mail import returns, tokens
 from publisher.mail.archive import write_archive
 from publisher.mail.bounces import BounceError
+from publisher.run.hubs import notify_hubs
 from publisher.site.build import BuildReport, build
 from publisher.store import Store
 
@@ -160,6 +162,7 @@ class RunReport:
     send: SendReport | None = None
     seconds: float = 0.0
     already_complete: bool = False  # the day was complete before: nothing was done
+    pings: PingReport | None = None  # WebSub, when hubs are set
 
     @property
     def complete(self) -> bool:
@@ -178,6 +181,8 @@ class RunReport:
         parts = [f"{self.day}: {files} files ({rejected} rejected), {added} articles added"]
         if self.build is not None:
             parts.append(f"{self.build.written} outputs written")
+        if self.pings is not None:
+            parts.append(self.pings.summary())
         if self.send is not None:
             send = self.send
             parts.extend(_mails(each) for each in (send, send.weekly) if each is not None)
@@ -272,7 +277,10 @@ def run_day(
     read_bounces(config, store, now)
     built = build(config, store, now)
     archive = tuple(write_archive(config, store, day))
+    pings = notify_hubs(config, store, now)
     sent = delivery.send_day(config, store, day, now, stop=stop, transport=transport)
-    report = RunReport(day, ingested, built, archive, sent, seconds=time.monotonic() - started)
+    report = RunReport(
+        day, ingested, built, archive, sent, seconds=time.monotonic() - started, pings=pings
+    )
     _record_end(store, report, now)
     return report

@@ -28,6 +28,8 @@ TABLES = (
     "erased",
     "runs",
     "form_posts",
+    "feed_states",
+    "websub_pings",
 )
 # Tables whose `id` the database hands out: on PostgreSQL its sequence must move on past
 # the copied ids, or the next insert would collide.

@@ -388,6 +388,23 @@ def _times_in_batch_order(db: Database) -> None:
     )
 
 
+# WebSub: each subscription feed's hash when last looked at (a feed whose hash moved has
+# changed), and the publish pings a hub has not acknowledged yet, tried again next time.
+_WEBSUB_ANY = """
+CREATE TABLE feed_states (
+    topic TEXT PRIMARY KEY,
+    digest TEXT NOT NULL
+);
+CREATE TABLE websub_pings (
+    hub TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    since TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (hub, topic)
+)
+"""
+
 STEPS: tuple[Step, ...] = (
     Step(1, "the first release's schema", {"sqlite": _V1_SQLITE, "postgresql": _V1_POSTGRESQL}),
     Step(
@@ -419,6 +436,11 @@ STEPS: tuple[Step, ...] = (
         "each article its own time, in its day's order",
         {ANY: ""},
         rows=_times_in_batch_order,
+    ),
+    Step(
+        14,
+        "WebSub: the feeds' last contents and the pings not yet acknowledged",
+        {ANY: _WEBSUB_ANY},
     ),
 )
 
