@@ -201,6 +201,23 @@ class BouncesConfig:
 
 
 @dataclass(frozen=True)
+class TelegramConfig:
+    # The Bot API's address; a test or a local Bot API server (telegram-bot-api) sets its own.
+    api_url: str = "https://api.telegram.org"
+    # Edition (its tag or path) → the chat its articles are posted to: "@channel" or the
+    # channel's numeric id ("-100…"). The bot must be an administrator of each channel.
+    # The bot's token comes from $PUBLISHER_TELEGRAM_TOKEN, never from this file.
+    channels: dict[str, str] = field(default_factory=dict)
+    # Telegram's limits for bots: some 20 messages a minute to one chat, 30 a second in all.
+    per_channel_per_minute: float = 20.0
+    per_second: float = 30.0
+    timeout: float = 30.0  # seconds to wait for one answer
+    # Seconds one run may wait (rate limits, 429s, a Bot API that is down) before it leaves
+    # the rest queued for the next run.
+    max_wait_seconds: float = 900.0
+
+
+@dataclass(frozen=True)
 class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
@@ -212,6 +229,7 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     bounces: BouncesConfig = field(default_factory=BouncesConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
     # The site's editions ([[editions]] tables); none means today's zh-Hant and zh-Hans.
     editions: tuple[EditionConfig, ...] = ()
     # The folder relative paths in the file are taken from: the config file's own.
@@ -379,6 +397,11 @@ _CHECKS: dict[str, typing.Callable[[Any], str | None]] = {
     "web.subscribe_limit": _positive,
     "web.subscribe_window_seconds": _positive,
     "web.confirm_expiry_days": _positive,
+    "telegram.api_url": _check_url,
+    "telegram.per_channel_per_minute": _positive,
+    "telegram.per_second": _positive,
+    "telegram.timeout": _positive,
+    "telegram.max_wait_seconds": _not_negative,
 }
 
 
@@ -448,6 +471,13 @@ def _convert(path: Path, key: str, kind: Any, value: Any) -> Any:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise ConfigError(path, key, "must be a list of strings")
         return tuple(value)
+    if typing.get_origin(kind) is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(path, key, f"must be a table [{key}] of names and strings")
+        for name, item in value.items():
+            if not isinstance(item, str) or not item.strip():
+                raise ConfigError(path, f'{key}."{name}"', f"must be a string, not {item!r}")
+        return dict(value)
     ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value, ok = float(value), True
@@ -490,7 +520,18 @@ def parse(text: str, path: Path) -> Config:
         raise ConfigError(path, None, f"not valid TOML: {error}") from None
     config: Config = _build(path, "", Config, table, root=path.parent)
     _check_editions(path, config.editions)
+    _check_channels(path, config)
     return config
+
+
+def _check_channels(path: Path, config: Config) -> None:
+    """Each telegram.channels key names an edition (its tag or path)."""
+    tables = config.editions or (EditionConfig("zh-Hant"), EditionConfig("zh-Hans"))
+    names = {name.lower() for each in tables for name in (each.tag, each.path or each.tag)}
+    for name in config.telegram.channels:
+        if name.lower() not in names:
+            known = ", ".join(each.tag for each in tables)
+            raise ConfigError(path, f'telegram.channels."{name}"', f"names no edition ({known})")
 
 
 def load(path: Path = DEFAULT_PATH) -> Config:

@@ -193,6 +193,32 @@ class DeliveryStatus(StrEnum):
     SKIPPED = "skipped"  # final: the reader's sources published nothing in the digest
 
 
+class PostStatus(StrEnum):
+    """A Telegram post's states: a mail's (DeliveryStatus), but for skipped."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNCERTAIN = "uncertain"
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One article to post to one chat, as the store keeps it."""
+
+    id: int
+    day: dt.date
+    position: int
+    article: str  # its key
+    edition: str  # the edition's tag
+    chat: str
+    status: PostStatus
+    attempts: int = 0
+    message_id: str = ""  # Telegram's, once sent
+    error: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class Letter:
     """One finished mail, ready for a transport."""

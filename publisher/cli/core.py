@@ -92,7 +92,20 @@ def _status(_: argparse.Namespace, config: Config) -> int:
         print(f"store: {config.storage}")
         _print_articles(store)
         _print_mail(store, Editions.from_config(config))
+        _print_posts(store)
     return 0
+
+
+def _print_posts(store: Store) -> None:
+    counts = store.post_counts(DATES_SHOWN)
+    if not counts:
+        return
+    print("telegram posts:")
+    days: dict[str, list[str]] = {}
+    for day, edition, chat, state, count in counts:
+        days.setdefault(f"{day}  {edition} {chat}", []).append(f"{count} {state}")
+    for name, states in days.items():
+        print(f"  {name}: {', '.join(states)}")
 
 
 def _print_articles(store: Store) -> None:

@@ -23,13 +23,15 @@ from publisher.articles.ingest import IngestOutcome, ingest_files
 from publisher.config import Config
 from publisher.delivery import engine as delivery
 from publisher.delivery.engine import SendReport
+from publisher.delivery.posts import PostReport
 from publisher.delivery.transport import Transport
 from publisher.delivery.websub import PingReport
-from publisher.errors import InputError
+from publisher.errors import InputError, PublisherError
 from publisher.files import unreadable, write_atomic
 from publisher.mail import returns, tokens
 from publisher.mail.archive import write_archive
 from publisher.mail.bounces import BounceError
+from publisher.run import posting
 from publisher.run.hubs import notify_hubs
 from publisher.site.build import BuildReport, build
 from publisher.store import Store
@@ -163,6 +165,7 @@ class RunReport:
     seconds: float = 0.0
     already_complete: bool = False  # the day was complete before: nothing was done
     pings: PingReport | None = None  # WebSub, when hubs are set
+    posts: PostReport | None = None  # Telegram, when channels are set
 
     @property
     def complete(self) -> bool:
@@ -170,7 +173,8 @@ class RunReport:
         (sent, failed for good or uncertain); only a stop or deferred mail leave work."""
         if self.already_complete:
             return True
-        return self.send is not None and not self.send.unfinished
+        posting = self.posts is not None and self.posts.unfinished
+        return self.send is not None and not self.send.unfinished and not posting
 
     def summary(self) -> str:
         if self.already_complete:
@@ -186,6 +190,8 @@ class RunReport:
         if self.send is not None:
             send = self.send
             parts.extend(_mails(each) for each in (send, send.weekly) if each is not None)
+        if self.posts is not None:
+            parts.append(self.posts.summary())
         parts.append(f"{self.seconds:.1f} s")
         return ", ".join(parts) + ("" if self.complete else "; not complete")
 
@@ -247,7 +253,8 @@ def finish_earlier(
             break
         started = time.monotonic()
         sent = delivery.send_day(config, store, day, now, stop=stop, transport=transport)
-        report = RunReport(day, send=sent, seconds=time.monotonic() - started)
+        posts = post_to_channels(config, store, day, now, stop)
+        report = RunReport(day, send=sent, seconds=time.monotonic() - started, posts=posts)
         _record_end(store, report, now)
         log.info("finished an earlier day: %s", report.summary())
 
@@ -279,8 +286,22 @@ def run_day(
     archive = tuple(write_archive(config, store, day))
     pings = notify_hubs(config, store, now)
     sent = delivery.send_day(config, store, day, now, stop=stop, transport=transport)
-    report = RunReport(
-        day, ingested, built, archive, sent, seconds=time.monotonic() - started, pings=pings
-    )
+    posts = post_to_channels(config, store, day, now, stop)
+    seconds = time.monotonic() - started
+    report = RunReport(day, ingested, built, archive, sent, seconds, pings=pings, posts=posts)
     _record_end(store, report, now)
     return report
+
+
+def post_to_channels(
+    config: Config, store: Store, day: dt.date, now: dt.datetime, stop: threading.Event | None
+) -> PostReport | None:
+    """The day's Telegram posts, after its mail (it may take minutes at Telegram's pace).
+    Channels without a token are a warning: the day's mail is not held up by them."""
+    if stop is not None and stop.is_set():
+        return None
+    try:
+        return posting.post(config, store, day, now, stop=stop)
+    except PublisherError as error:
+        log.warning("telegram: nothing posted: %s", error)
+        return None

@@ -20,6 +20,7 @@ from publisher.store.database import Database, SqliteDatabase
 from publisher.store.deliveries import DeliveryQueries
 from publisher.store.limits import LimitQueries
 from publisher.store.pings import PingQueries
+from publisher.store.posts import PostQueries
 from publisher.store.runs import RunQueries
 from publisher.store.subscribers import SubscriberQueries
 
@@ -32,6 +33,7 @@ class Store(
     RunQueries,
     LimitQueries,
     PingQueries,
+    PostQueries,
 ):
     """One connection to the store. Use one per thread.
 

@@ -30,10 +30,11 @@ TABLES = (
     "form_posts",
     "feed_states",
     "websub_pings",
+    "posts",
 )
 # Tables whose `id` the database hands out: on PostgreSQL its sequence must move on past
 # the copied ids, or the next insert would collide.
-IDENTITIES = ("builds", "subscribers", "deliveries", "bounces")
+IDENTITIES = ("builds", "subscribers", "deliveries", "bounces", "posts")
 ROWS_PER_COPY = 1000
 
 
