@@ -166,6 +166,19 @@ def news_path() -> Path:
     return NEWS
 
 
+@contextmanager
+def reading(folder: Path) -> Iterator[Any]:
+    """A `reader` (lemon24/reader) that reads the output folder's files as feeds, as it
+    would over HTTP (feed_root); its feeds are named by their path in the folder."""
+    import reader
+
+    opened = reader.make_reader(":memory:", feed_root=str(folder))
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
 def make_config(root: Path, text: str = "") -> Config:
     """A config as a user writes it, anchored in `root` (database, output, outbox there)."""
     path = root / "config.toml"

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import feedparser
 import pytest
-import reader
 
-from conftest import EXAMPLES, NOW, make_config
+from conftest import EXAMPLES, NOW, make_config, reading
 from publisher.articles import ingest
 from publisher.articles.conversion import Scripts
 from publisher.articles.ingest import Place, ingest_file
@@ -132,14 +131,11 @@ def test_reader_lists_a_days_entries_in_batch_order(tmp_path: Path, seed_path: P
         batch_order = [a.original.title for a in store.articles(day=DAY)]
     sources = sorted((config.output_dir / "zh-Hant" / "sources").glob("*.xml"))
     assert len(sources) > 2
-    feed_reader = reader.make_reader(":memory:", feed_root=str(config.output_dir))
-    try:
+    with reading(config.output_dir) as feed_reader:
         for path in sources:
             feed_reader.add_feed(path.relative_to(config.output_dir).as_posix())
         feed_reader.update_feeds()
         listed = [entry.title for entry in feed_reader.get_entries()]
-    finally:
-        feed_reader.close()
     assert listed == batch_order
 
 

@@ -21,7 +21,7 @@ import pytest
 import reader
 from lxml import etree
 
-from conftest import DAY, EXAMPLES, NOW, make_config, with_feeds
+from conftest import DAY, EXAMPLES, NOW, make_config, reading, with_feeds
 from publisher.articles.ingest import ingest_file
 from publisher.config import Config
 from publisher.mail.archive import write_archive
@@ -185,11 +185,8 @@ def test_a_converted_item_carries_its_note_and_original(site: Config) -> None:
 
 @pytest.fixture
 def feed_reader(site: Config) -> Iterator[reader.Reader]:
-    opened = reader.make_reader(":memory:", feed_root=str(site.output_dir))
-    try:
+    with reading(site.output_dir) as opened:
         yield opened
-    finally:
-        opened.close()
 
 
 def test_a_feed_reader_reads_the_same_entries_from_both(

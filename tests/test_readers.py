@@ -11,7 +11,7 @@ import feedparser
 import pytest
 import reader
 
-from conftest import EXAMPLES, NOW, make_config
+from conftest import EXAMPLES, NOW, make_config, reading
 from publisher.articles.ingest import ingest_file
 from publisher.config import Config
 from publisher.mail.archive import write_archive
@@ -68,12 +68,8 @@ def test_feedparser_links_each_entry_to_its_own_script(site: Config) -> None:
 
 @pytest.fixture
 def feed_reader(site: Config) -> Iterator[reader.Reader]:
-    # feed_root lets reader read the output folder's files as feeds, as it would over HTTP.
-    opened = reader.make_reader(":memory:", feed_root=str(site.output_dir))
-    try:
+    with reading(site.output_dir) as opened:
         yield opened
-    finally:
-        opened.close()
 
 
 def test_reader_links_each_entry_to_its_own_script(
