@@ -72,7 +72,9 @@ def test_a_new_protected_term_bumps_updated_of_exactly_the_entries_it_changes(
     assert rewritten == {
         site.atom_path(Script.HANS),
         site.rss_path(Script.HANS),
+        site.json_feed_path(Script.HANS),
         site.source_feed_path(Script.HANS, CHIP[2]),
+        site.source_json_path(Script.HANS, CHIP[2]),
         site.index_path(Script.HANS),
         site.day_path(Script.HANS, article.batch_date),
         site.article_path(Script.HANS, article),

@@ -362,9 +362,9 @@ def _times_in_batch_order(db: Database) -> None:
     first ingested (on the batch's date, in the offset its time was stored with) for the
     day's first article, a second less for each after it, as an ingest now gives them
     (publisher.articles.ingest.Place). Before this step every article of a day had the
-    day's midnight: feed readers sorted a day's entries as they liked. The fingerprints
-    of the outputs are forgotten and the generation moves on, so the next build writes
-    every feed and page again with the new times."""
+    day's midnight: feed readers sorted a day's entries as they liked. When a time moved,
+    the fingerprints of the outputs are forgotten and the generation moves on, so the next
+    build writes every feed and page again with the new times."""
     rows = db.execute(
         "SELECT key, batch_date, published, ingested FROM articles ORDER BY batch_date, position"
     ).fetchall()
@@ -381,6 +381,8 @@ def _times_in_batch_order(db: Database) -> None:
             time = max(top - second * n, start).isoformat()
             if time != published:
                 changed.append((time, key))
+    if not changed:
+        return  # no article to show anew: the outputs are as they were
     db.executemany("UPDATE articles SET published = ? WHERE key = ?", changed)
     db.execute("DELETE FROM outputs")
     db.execute(
