@@ -161,11 +161,17 @@ class FileBatch:
             os.replace(temp, path)
             folders.add(path.parent)
         for folder in folders:
-            fd = os.open(folder, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            sync(folder)
+
+
+def sync(path: Path) -> None:
+    """fsync a file (its data) or a folder (the names in it: a rename into it survives a
+    power cut only once its folder is synced)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def cache_home() -> Path:

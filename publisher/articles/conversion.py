@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import hashlib
 import re
 import signal
 from dataclasses import dataclass
@@ -32,19 +33,22 @@ _DETECTION_WINDOWS = (64, 512)
 def _changed_by(config: str) -> frozenset[str]:
     """The characters `config` changes. Working them out converts every Han character (0.15
     s, at every start of every command), so the answer is kept in the cache folder, named
-    by the OpenCC it came from; without a usable folder it is worked out each time."""
-    kept = phrasebook.cache_folder() / f"changed-{phrasebook.stock_inputs(config)}.txt"
-    try:
-        return frozenset(kept.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        pass
+    by the OpenCC it came from, after the digest of what follows it (a file a crash or a
+    hand cut short is worked out again); without a usable folder it is worked out each time."""
+    kept = phrasebook.cache_folder() / f"changes-{phrasebook.stock_inputs(config)}.txt"
+    with contextlib.suppress(OSError, UnicodeDecodeError, ValueError):
+        digest, chars = kept.read_text(encoding="utf-8").split("\n", 1)
+        if digest == hashlib.sha256(chars.encode()).hexdigest():
+            return frozenset(chars)
     # One character per line, so that no phrase spans two of them.
     candidates = [chr(code) for low, high in _HAN_RANGES for code in range(low, high + 1)]
     converted = opencc.OpenCC(config).convert("\n".join(candidates)).split("\n")
     changed = frozenset(c for c, out in zip(candidates, converted, strict=True) if c != out)
+    chars = "".join(sorted(changed))
     with contextlib.suppress(OSError):
         kept.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(kept, "".join(sorted(changed)).encode("utf-8"))
+        digest = hashlib.sha256(chars.encode()).hexdigest()
+        write_atomic(kept, f"{digest}\n{chars}".encode())
     return changed
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from publisher.config import Config
 from publisher.errors import ConfigError, TokenError
+from publisher.files import sync
 
 # "bounce": the VERP envelope sender, bounce+<token>@domain, names the subscriber a
 # returned mail was for.
@@ -147,6 +148,7 @@ def _create_key_file(path: Path) -> bytes:
             os.link(temp, path)
         except FileExistsError:
             return path.read_bytes().strip()
+        sync(path.parent)  # the new name too, or a power cut could lose the key just used
     finally:
         os.unlink(temp)
     log.info("created the link-signing key %s (mode 0600); back it up", path)

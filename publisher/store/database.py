@@ -64,8 +64,9 @@ class SqliteDatabase:
 
     def __init__(self, path: Path) -> None:
         self.label = str(path)
+        self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        _create_private(path)
+        create_private(path)
         try:
             # isolation_level=None: we open every transaction ourselves, so none is left open.
             # check_same_thread=False: a sender commits its hand-overs on a thread of their
@@ -117,21 +118,11 @@ class SqliteDatabase:
         except sqlite3.Error as error:
             raise StorageError(f"{self.label}: cannot commit: {error}") from None
 
-    def copy_to(self, target: Path) -> None:
-        """A consistent copy of the whole database (WAL included), private to its owner."""
-        _create_private(target)
-        try:
-            with sqlite3.connect(target) as copy:
-                self._db.backup(copy)
-            copy.close()
-        except sqlite3.Error as error:
-            raise StorageError(f"{target}: cannot copy the store: {error}") from None
-
     def close(self) -> None:
         self._db.close()
 
 
-def _create_private(path: Path) -> None:
+def create_private(path: Path) -> None:
     """The database holds the subscriber list: create it readable by its owner only. An
     existing file keeps the mode its owner gave it."""
     try:
