@@ -21,6 +21,8 @@ from publisher.files import unreadable
 from publisher.records import Script
 
 DEFAULT_PATH = Path("config.toml")
+# Fields of Config that say where the file was, not what it says.
+NOT_KEYS = frozenset({"root", "file"})
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,8 @@ class Config:
     editions: tuple[EditionConfig, ...] = ()
     # The folder relative paths in the file are taken from: the config file's own.
     root: Path = Path(".")
+    # The config file itself, when one was read: private like the store (`private_paths`).
+    file: Path | None = None
 
     def __post_init__(self) -> None:
         """A SQLite path in storage.url is taken from `root` (the config file's folder):
@@ -234,6 +238,25 @@ class Config:
     @property
     def output_dir(self) -> Path:
         return self.path(self.site.output_dir)
+
+    def private_paths(self) -> dict[str, Path]:
+        """What the site must never hold or serve, by the key that names it: the store,
+        the link-signing key, the config file, the folders of batches and mail, the log."""
+        found = {}
+        if self.storage.engine == "sqlite":
+            found["storage.url"] = self.storage.path
+        found["digest.secret_file"] = self.path(self.digest.secret_file)
+        if self.file is not None:
+            found["the config file"] = self.file.resolve()
+        for key, value in (
+            ("schedule.inbox_dir", self.schedule.inbox_dir),
+            ("delivery.outbox_dir", self.delivery.outbox_dir),
+            ("bounces.maildir", self.bounces.maildir),
+            ("schedule.log_file", self.schedule.log_file),
+        ):
+            if value:
+                found[key] = self.path(value)
+        return found
 
 
 def _check_choice(allowed: tuple[str, ...]) -> typing.Callable[[Any], str | None]:
@@ -398,6 +421,24 @@ def _check_editions(path: Path, editions: tuple[EditionConfig, ...]) -> None:
         )
 
 
+def _check_output_dir(path: Path, config: Config) -> None:
+    """The output folder is served as it is (`publisher serve`, nginx) and swept of a killed
+    build's temporaries: it must hold nothing private, so it may not be, or lie above, the
+    store, the key, the config or the folders of mail and batches."""
+    output = config.output_dir
+    if output == Path(output.anchor):
+        raise ConfigError(path, "site.output_dir", "must not be the root folder: use e.g. 'feeds'")
+    for key, private in config.private_paths().items():
+        if private == output or output in private.parents:
+            what = f"is {private}" if private == output else f"holds {private}"
+            raise ConfigError(
+                path,
+                "site.output_dir",
+                f"{output} {what} ({key}), which would be served with the site: give the site "
+                "a folder of its own, e.g. 'feeds'",
+            )
+
+
 # Keys people may write where they are not (or no longer) read, with where they went.
 _MOVED = {
     "scripts.editions": "editions are [[editions]] tables at the top level of the file",
@@ -439,7 +480,7 @@ def _convert(path: Path, key: str, kind: Any, value: Any) -> Any:
 
 def _build(path: Path, prefix: str, cls: Any, table: dict[str, Any], **fixed: Any) -> Any:
     hints = typing.get_type_hints(cls)
-    known = {f.name for f in dataclasses.fields(cls) if f.name != "root"}
+    known = {f.name for f in dataclasses.fields(cls) if f.name not in NOT_KEYS}
     for name in table:
         key = f"{prefix}.{name}" if prefix else name
         moved = _MOVED.get(re.sub(r"\[\d+\]", "", key))
@@ -469,8 +510,9 @@ def parse(text: str, path: Path) -> Config:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(path, None, f"not valid TOML: {error}") from None
-    config: Config = _build(path, "", Config, table, root=path.parent)
+    config: Config = _build(path, "", Config, table, root=path.parent, file=path)
     _check_editions(path, config.editions)
+    _check_output_dir(path, config)
     return config
 
 

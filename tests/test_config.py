@@ -17,7 +17,7 @@ from publisher.errors import ConfigError
 def keys_of(cls: type, prefix: str = "") -> set[str]:
     found = set()
     for field in dataclasses.fields(cls):
-        if field.name == "root":
+        if field.name in config_module.NOT_KEYS:
             continue
         name = f"{prefix}{field.name}"
         if dataclasses.is_dataclass(field.default_factory):
@@ -41,9 +41,11 @@ def test_shipped_config_is_the_starter_and_equals_the_defaults() -> None:
     shipped = REPO / "config.toml"
     assert shipped.read_bytes() == (REPO / "templates" / "config.toml").read_bytes()
     loaded = config_module.load(shipped)
-    # The one difference: the store's SQLite path, taken from each one's folder.
+    # The one difference: the store's SQLite path, taken from each one's folder (and the
+    # file it was read from).
     assert loaded.storage.path == REPO / "publisher.db"
-    assert dataclasses.replace(loaded, root=Path("."), storage=Config().storage) == Config()
+    defaults = dataclasses.replace(loaded, root=Path("."), storage=Config().storage, file=None)
+    assert defaults == Config()
 
 
 def test_every_key_is_in_the_shipped_config_with_a_comment() -> None:
@@ -94,6 +96,54 @@ def test_mistakes_name_the_key(tmp_path: Path, text: str, key: str, words: str) 
     assert caught.value.key == key
     assert words in caught.value.problem
     assert str(caught.value).startswith(f"{path}: {key}: ")
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("[site]\noutput_dir = '.'\n", "holds {root}/publisher.db (storage.url)"),
+        ("[site]\noutput_dir = '..'\n", "holds {root}/publisher.db (storage.url)"),
+        ("[site]\noutput_dir = '/'\n", "must not be the root folder"),
+        ("[storage]\nurl = 'sqlite:///feeds/news.db'\n", "holds {root}/feeds/news.db"),
+        ("[digest]\nsecret_file = 'feeds/site.key'\n", "(digest.secret_file)"),
+        ("[site]\noutput_dir = 'inbox'\n", "is {root}/inbox (schedule.inbox_dir)"),
+        ("[delivery]\noutbox_dir = 'feeds/mail'\n", "(delivery.outbox_dir)"),
+        ("[schedule]\nlog_file = 'feeds/run.log'\n", "(schedule.log_file)"),
+        (
+            "[storage]\nurl = 'postgresql://db/news'\n[site]\noutput_dir = '.'\n",
+            "holds {root}/",
+        ),
+    ],
+)
+def test_an_output_folder_that_holds_what_is_private_is_refused(
+    tmp_path: Path, text: str, words: str
+) -> None:
+    """The output folder is served and swept: the store, the key, the config, the log and
+    the mail and batch folders must not be in it (issue 26.2)."""
+    root = tmp_path / "site"
+    root.mkdir()
+    path = root / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        config_module.load(path)
+    assert caught.value.key == "site.output_dir"
+    assert words.format(root=root.resolve()) in caught.value.problem
+    assert "\n" not in str(caught.value)
+
+
+def test_a_config_in_a_folder_the_output_folder_holds_is_refused(tmp_path: Path) -> None:
+    """The config itself is private: an output folder above it would serve it."""
+    path = tmp_path / "site" / "config.toml"
+    path.parent.mkdir()
+    path.write_text(
+        "[site]\noutput_dir = '..'\n[storage]\nurl = 'postgresql://db/news'\n"
+        "[digest]\nsecret_file = '/elsewhere/publisher.key'\n"
+        "[schedule]\ninbox_dir = '/elsewhere/inbox'\n"
+        "[delivery]\noutbox_dir = '/elsewhere/outbox'\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"holds .*config.toml \(the config file\)"):
+        config_module.load(path)
 
 
 def test_a_file_that_is_not_toml_is_named_with_the_problem(tmp_path: Path) -> None:
