@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import hashlib
+import os
 import re
 import signal
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ import opencc
 
 from publisher.articles import phrasebook
 from publisher.config import CONVERSIONS, Config
-from publisher.files import write_atomic
+from publisher.files import LIBC, write_atomic
 from publisher.records import Edition, Script, Text
 
 _HAN_RANGES = ((0x2E80, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x323AF))
@@ -189,6 +190,18 @@ def convert_elsewhere(
     return convert_all(pair, texts)
 
 
-def ignore_interrupts() -> None:
-    """A worker's start: Ctrl-C is for the command, which stops its workers itself."""
+# prctl(2): the signal a process gets when the thread that started it ends.
+_PR_SET_PDEATHSIG = 1
+
+
+def start_worker(parent: int) -> None:
+    """A worker's start. It ends with `parent`, the process that started it, however that
+    one ends: after a kill -9 of an ingest (cron's `timeout -s KILL`, the OOM killer) the
+    worker stayed for ever, blocked writing to a pipe it holds both ends of, and kept
+    multiprocessing's resource tracker alive with it. On Linux the kernel sends it SIGKILL
+    (the ingest's thread that started it outlives it: the pool is shut down before the
+    ingest returns). Ctrl-C is for the command, which stops its workers itself."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watched = LIBC is not None and LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) == 0
+    if watched and os.getppid() != parent:  # it died before the line above
+        os._exit(1)
