@@ -7,7 +7,8 @@ import argparse
 import dataclasses
 
 from publisher.cli.options import changes_store
-from publisher.config import Config, StorageConfig, check_storage
+from publisher.config import Config, StorageConfig
+from publisher.config_checks import check_storage
 from publisher.errors import StorageError
 
 

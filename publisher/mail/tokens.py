@@ -28,7 +28,7 @@ from pathlib import Path
 
 from publisher.config import Config
 from publisher.errors import ConfigError, TokenError
-from publisher.files import sync
+from publisher.files import sync, unreadable
 
 # "bounce": the VERP envelope sender, bounce+<token>@domain, names the subscriber a
 # returned mail was for.
@@ -125,6 +125,8 @@ def _key_file(path: Path) -> bytes:
         key = path.read_bytes().strip()
     except FileNotFoundError:
         key = _create_key_file(path)
+    except OSError as error:  # a folder, or not ours to read: checked at load, changed since
+        raise ConfigError(path, "digest.secret_file", unreadable(error)) from None
     if len(key) < MIN_SECRET_BYTES:
         raise ConfigError(path, "digest.secret_file", "the key file is empty or too short")
     if path.stat().st_mode & 0o077:
