@@ -379,3 +379,33 @@ def test_a_relay_that_is_down_leaves_the_day_incomplete_and_due_again(
     daemon.scheduled_run(scheduled)  # nothing listens on the SMTP port
     assert retry_in(scheduled) is not None
     assert not day_finished(config)
+
+
+def test_a_relay_that_does_not_speak_the_tls_setting_is_attention_not_a_retry(
+    scheduled: daemon.Daemon,
+    smtp: SmtpServer,
+    news_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """TLS against a plaintext relay: no retry mends it (issue 26.9). `run --once` says 1,
+    not 75, and the daemon does not try again within the day; the day stays unfinished,
+    for the run after the setting is fixed."""
+    config = write_config(
+        scheduled.config.root,
+        zone="UTC",
+        time="07:00",
+        smtp_port=smtp.port,
+        smtp_extra='security = "tls"',
+    )
+    scheduled.config = config
+    inbox = config.path(config.schedule.inbox_dir)
+    inbox.mkdir()
+    (inbox / "news.txt").write_bytes(news_path.read_bytes())
+    with Store(config.storage) as store:
+        subscribers.add(store, "reader@example.org", Script.HANT, dt.datetime.now(dt.UTC))
+    assert exits.of_day(daemon.run_once(config)) == exits.ATTENTION
+    daemon.scheduled_run(scheduled)
+    assert retry_in(scheduled) is None
+    assert "delivery.smtp.security" in caplog.text
+    assert not day_finished(config)
+    assert smtp.handler.count() == 0

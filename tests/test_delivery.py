@@ -722,6 +722,33 @@ def test_send_command_exit_status_says_the_state_of_the_day(
     assert server.handler.count("reader4@example.org") == 1
 
 
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_a_tls_setting_the_relay_does_not_speak_exits_1_naming_it_and_keeps_everyone_queued(
+    tmp_path: Path,
+    server: SmtpServer,
+    news_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    security: str,
+) -> None:
+    """TLS against a plaintext port, STARTTLS from a relay that offers none: permanent,
+    not "try again later" (issue 26.9). Nobody is failed: fixed, the next send mails all."""
+    config = smtp_config(tmp_path, server.port, security=security)
+    with Store(config.storage) as store:
+        ingest_file(config, store, news_path, day=DAY, now=NOW)
+        people = add_people(store, 3)
+    code, out = cli(config, capsys, "--date", DAY.isoformat())
+    assert code == 1
+    assert "stopped: the server refuses every mail" in out and "delivery.smtp.security" in out
+    with Store(config.storage) as store:
+        assert {row["status"] for row in rows(store).values()} == {"queued"}
+    assert server.handler.count() == 0
+
+    fixed = smtp_config(tmp_path, server.port, security="none")
+    code, out = cli(fixed, capsys, "--date", DAY.isoformat())
+    assert code == 0, out
+    assert sorted(i.rcpt_tos[0] for i in server.handler.received) == [p.email for p in people]
+
+
 def test_settling_a_name_that_is_not_uncertain_changes_nothing(
     setup: tuple[Config, Store], server: SmtpServer, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -107,7 +107,7 @@ class SqliteDatabase:
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as error:
-            raise StorageError(f"{self.label}: cannot start a transaction: {error}") from None
+            raise TransactionError(self.label, "cannot start a transaction", error) from None
         try:
             yield
         except BaseException:
@@ -116,7 +116,7 @@ class SqliteDatabase:
         try:
             self._db.execute("COMMIT")
         except sqlite3.Error as error:
-            raise StorageError(f"{self.label}: cannot commit: {error}") from None
+            raise TransactionError(self.label, "cannot commit", error) from None
 
     def close(self) -> None:
         self._db.close()
@@ -131,6 +131,15 @@ def create_private(path: Path) -> None:
         pass
     except OSError as error:
         raise StorageError(f"{path}: cannot create the database: {error.strerror}") from None
+
+
+class TransactionError(StorageError):
+    """BEGIN or COMMIT failed (the server gone, the disk full): `operation` names the
+    operation it was for, which is what a reader of the message needs to know."""
+
+    def __init__(self, label: str, step: str, error: object) -> None:
+        self.label, self.step, self.error = label, step, error
+        super().__init__(f"{label}: {step}: {error}")
 
 
 P = ParamSpec("P")
@@ -156,6 +165,10 @@ def operation(
                 return method(self, *args, **kwargs)
             except self.db.driver_errors as error:
                 raise StorageError(f"{self.db.label}: cannot {what}: {error}") from error
+            except TransactionError as error:
+                step = error.step.removeprefix("cannot ")
+                text = f"{error.label}: cannot {what} ({step}): {error.error}"
+                raise StorageError(text) from None
 
         return run
 
