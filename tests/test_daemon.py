@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -26,7 +28,7 @@ from publisher.cli import exits, parser
 from publisher.config import Config
 from publisher.mail import subscribers
 from publisher.records import Script
-from publisher.run import daemon
+from publisher.run import daemon, logs
 from publisher.store import Store
 
 pytestmark = pytest.mark.engines
@@ -409,3 +411,23 @@ def test_a_relay_that_does_not_speak_the_tls_setting_is_attention_not_a_retry(
     assert "delivery.smtp.security" in caplog.text
     assert not day_finished(config)
     assert smtp.handler.count() == 0
+
+
+def test_the_log_file_is_made_readable_by_its_owner_only_and_again_after_rotation(
+    tmp_path: Path,
+) -> None:
+    """Issue 26.11: its warnings are about subscribers; it was created 0644."""
+    config = write_config(tmp_path, zone="UTC", time="07:00", smtp_port=free_port())
+    handler = logs.add_log_file(config)
+    assert handler is not None
+    path = config.path(config.schedule.log_file)
+    try:
+        logging.getLogger("publisher").warning("first")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        path.rename(path.with_name("publisher.log.1"))  # as logrotate does
+        logging.getLogger("publisher").warning("second")
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "second" in path.read_text(encoding="utf-8")

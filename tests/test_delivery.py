@@ -186,6 +186,21 @@ def test_a_rejected_recipient_fails_with_the_reply_and_the_rest_go_on(
     assert len(attempts) == 1, "a permanent failure is not retried"
 
 
+def test_the_log_names_a_refused_reader_by_id_and_domain_never_by_address(
+    setup: tuple[Config, Store], server: SmtpServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 26.11: the run's log (schedule.log_file) carries no subscriber's address, not
+    even inside the relay's reply; the store keeps the whole reply."""
+    config, store = setup
+    people = add_people(store, 3)
+    server.handler.reject_reply = "550 5.1.1 <{address}>: Recipient address rejected"
+    server.handler.plan("Reader1@example.org", REJECT)
+    run(config, store)
+    assert f"subscriber {people[1].id} (…@example.org): 550 5.1.1 <…@example.org>" in caplog.text
+    assert "reader1" not in caplog.text.lower()
+    assert "<reader1@example.org>" in rows(store)["reader1@example.org"]["last_error"]
+
+
 def test_a_connection_dropped_mid_list_is_reopened_and_nobody_is_lost(
     setup: tuple[Config, Store], server: SmtpServer
 ) -> None:

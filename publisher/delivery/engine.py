@@ -329,7 +329,8 @@ class _Run:
     def _failed(
         self, delivery_id: int, subscriber_id: int, tries: int, recipient: str, failure: SendFailure
     ) -> None:
-        log.warning("%s: %s", recipient, failure.reply)
+        reply = subscribers.unnamed(failure.reply, recipient)
+        log.warning("subscriber %d (%s): %s", subscriber_id, subscribers.logged(recipient), reply)
         if failure.scope is FailureScope.RECIPIENT:
             self.in_a_row = 0  # the server is working: it judged this address
         else:
