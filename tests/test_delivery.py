@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -312,11 +312,12 @@ def test_a_sender_address_the_server_cannot_take_stops_the_run(
             assert {row["status"] for row in rows(store).values()} == {"queued"}
 
 
-class StopAfter(Managed):
-    """A real Smtp transport that asks the run to stop while its n-th mail is in flight."""
+class AtMail(Managed):
+    """A real Smtp transport that does `then` as its n-th mail begins: asks the run to stop
+    (as SIGTERM would, in the middle of this mail), cuts the store's connection…"""
 
-    def __init__(self, inner: Smtp, n: int, stop: threading.Event) -> None:
-        self.inner, self.n, self.stop = inner, n, stop
+    def __init__(self, inner: Smtp, n: int, then: Callable[[], object]) -> None:
+        self.inner, self.n, self.then = inner, n, then
 
     def open(self) -> None:
         self.inner.open()
@@ -329,7 +330,7 @@ class StopAfter(Managed):
     ) -> None:
         self.n -= 1
         if self.n == 0:
-            self.stop.set()  # as SIGTERM would, in the middle of this mail
+            self.then()
         self.inner.send(letter, on_handover, meanwhile)
 
 
@@ -339,7 +340,7 @@ def test_a_stop_request_finishes_the_mail_in_flight_then_stops(
     config, store = setup
     people = add_people(store, 7)
     stop = threading.Event()
-    transport = StopAfter(Smtp(config.delivery.smtp), 3, stop)
+    transport = AtMail(Smtp(config.delivery.smtp), 3, stop.set)
     report = run(config, store, stop=stop, transport=transport)
     assert (report.sent, report.deferred, report.stopped) == (3, 4, True)
     assert report.reason == "stop requested"

@@ -10,21 +10,28 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from smtpserver import SmtpServer
-from test_delivery import DAY, NOW, SMTPSERVER, add_people, received_by, rows, smtp_config
+from test_delivery import (
+    DAY,
+    NOW,
+    SMTPSERVER,
+    AtMail,
+    add_people,
+    received_by,
+    rows,
+    smtp_config,
+)
 
 from conftest import PostgresServer
 from publisher.articles.ingest import ingest_file
 from publisher.config import Config
 from publisher.delivery.engine import send_day
 from publisher.delivery.smtp import Smtp
-from publisher.delivery.transport import Handover, Managed, Meanwhile, nothing
 from publisher.errors import StorageError
-from publisher.records import Letter
 from publisher.store import Store
 
 pytestmark = pytest.mark.usefixtures("postgres_only")
@@ -159,28 +166,6 @@ def test_two_daemons_started_at_once_run_the_day_once(
     assert_exactly_once(config, maildir, people, kills=0)
 
 
-class CutsTheStoreAt(Managed):
-    """The real SMTP transport; before its n-th mail the sender's database connection is
-    cut, as a PostgreSQL outage would (the server ends the session)."""
-
-    def __init__(self, inner: Smtp, n: int, cut: Callable[[], None]) -> None:
-        self.inner, self.n, self.cut = inner, n, cut
-
-    def open(self) -> None:
-        self.inner.open()
-
-    def close(self) -> None:
-        self.inner.close()
-
-    def send(
-        self, letter: Letter, on_handover: Handover = nothing, meanwhile: Meanwhile = nothing
-    ) -> None:
-        self.n -= 1
-        if self.n == 0:
-            self.cut()
-        self.inner.send(letter, on_handover, meanwhile)
-
-
 def test_a_database_outage_mid_send_reports_the_step_that_failed_not_the_clean_up(
     tmp_path: Path, news_path: Path, postgres_url: str
 ) -> None:
@@ -198,7 +183,7 @@ def test_a_database_outage_mid_send_reports_the_step_that_failed_not_the_clean_u
                 with psycopg.connect(postgres_url, autocommit=True) as admin:
                     admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
 
-            transport = CutsTheStoreAt(Smtp(config.delivery.smtp), 3, cut)
+            transport = AtMail(Smtp(config.delivery.smtp), 3, cut)  # the outage
             with pytest.raises(StorageError) as caught:
                 send_day(config, store, DAY, NOW, transport=transport)
     said = str(caught.value)
