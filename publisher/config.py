@@ -302,7 +302,6 @@ def _check_paths(path: Path, config: Config) -> None:
     }
     folders = {
         "site.output_dir": config.site.output_dir,
-        "site.templates_dir": config.site.templates_dir,
         "schedule.inbox_dir": config.schedule.inbox_dir,
         "delivery.outbox_dir": config.delivery.outbox_dir,
         "bounces.maildir": config.bounces.maildir,
@@ -313,10 +312,9 @@ def _check_paths(path: Path, config: Config) -> None:
         if value and config.path(value).is_dir():
             raise ConfigError(path, key, f"{config.path(value)} is a folder, not a file")
     for key, value in folders.items():
-        found = config.path(value)
-        if value and found.exists() and not found.is_dir():
-            raise ConfigError(path, key, f"{found} is a file, not a folder")
-    templates = config.site.templates_dir
+        if value and config.path(value).exists() and not config.path(value).is_dir():
+            raise ConfigError(path, key, f"{config.path(value)} is a file, not a folder")
+    templates = config.site.templates_dir  # read at start-up: it must be there
     if templates and not config.path(templates).is_dir():
         raise ConfigError(path, "site.templates_dir", f"no such folder: {config.path(templates)}")
 

@@ -249,7 +249,7 @@ def test_sources_with_parentheses_of_their_own_read_back(
         for title, body, name, inner, pair in items
     )
     parsed = parse(text)
-    expected = [(t.strip(), b.strip(), f"{n.strip()} {p[0]}{i}{p[1]}") for t, b, n, i, p in items]
+    expected = [(t.strip(), b.strip(), f"{n} {p[0]}{i}{p[1]}".strip()) for t, b, n, i, p in items]
     assert [(a.title, a.body, a.source) for a in parsed] == expected
 
 

@@ -99,7 +99,8 @@ def bidi_problem(value: str, what: str) -> str | None:
 
 
 def _hidden_problem(value: str, what: str) -> str | None:
-    """Why a title or a source may not carry `value`'s invisible characters, or None."""
+    """Why `value`, a title or a source, is refused for an invisible character in it
+    (zero-width, or a bidirectional control); None when it has none."""
     found = ZERO_WIDTH.search(value)
     if found is None:
         return bidi_problem(value, what)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -38,7 +39,7 @@ def backup_path(store: Path, version: int) -> Path:
 
 def restore_command(store: Path, version: int) -> str:
     """What puts the store back as it was (with the release that wrote it installed)."""
-    return f"sqlite3 {store} \".restore '{backup_path(store, version)}'\""
+    return shlex.join(["sqlite3", str(store), f".restore '{backup_path(store, version)}'"])
 
 
 def keep(db: SqliteDatabase, version: int) -> Path | None:
