@@ -11,16 +11,17 @@ import types
 import typing
 import zoneinfo
 from dataclasses import dataclass, field
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from publisher.config_checks import CHECKS, one_line
 from publisher.errors import ConfigError
 from publisher.files import unreadable
-from publisher.records import Script
 
 DEFAULT_PATH = Path("config.toml")
+# Fields of Config that say where the file was, not what it says.
+NOT_KEYS = frozenset({"root", "file"})
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,8 @@ class Config:
     editions: tuple[EditionConfig, ...] = ()
     # The folder relative paths in the file are taken from: the config file's own.
     root: Path = Path(".")
+    # The config file itself, when one was read: private like the store (`private_paths`).
+    file: Path | None = None
 
     def __post_init__(self) -> None:
         """A SQLite path in storage.url is taken from `root` (the config file's folder):
@@ -256,153 +259,24 @@ class Config:
     def output_dir(self) -> Path:
         return self.path(self.site.output_dir)
 
-
-def _check_choice(allowed: tuple[str, ...]) -> typing.Callable[[Any], str | None]:
-    named = f"{', '.join(allowed[:-1])} or {allowed[-1]}"
-
-    def check(value: Any) -> str | None:
-        return None if value in allowed else f"must be {named}, not {value!r}"
-
-    return check
-
-
-def _check_zone(value: str) -> str | None:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return f"unknown time zone {value!r} (use an IANA name such as 'Asia/Taipei')"
-    return None
-
-
-def _check_base_url(value: str) -> str | None:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "must be an absolute http(s) URL such as 'https://news.example.org/'"
-    if not value.endswith("/"):
-        return "must end with '/'"
-    if not parts.hostname.isascii():
-        # Mail headers (Message-ID, List-Id) and tokens' URLs need the ASCII form.
-        ascii_host = parts.hostname.encode("idna").decode("ascii")
-        return f"write the host in its ASCII form: {value.replace(parts.hostname, ascii_host)!r}"
-    return None
-
-
-def check_storage(value: str) -> str | None:
-    if value.startswith("sqlite:"):
-        if not value.startswith("sqlite:///") or value == "sqlite:///":
-            return "a SQLite store is 'sqlite:///PATH' (a path relative to config.toml)"
-        return None
-    parts = urlsplit(value)
-    if parts.scheme not in ("postgresql", "postgres") or not parts.path.strip("/"):
-        return (
-            "must be 'sqlite:///PATH' or 'postgresql://USER@HOST/DATABASE', "
-            f"not {value.split('://')[0]!r}://…"
-        )
-    if parts.password is not None or "password=" in parts.query:
-        return (
-            "keep the password out of the file: set it in the variable storage.password_env names"
-        )
-    return None
-
-
-def _check_time(value: str) -> str | None:
-    match = re.fullmatch(r"(\d{2}):(\d{2})", value)
-    if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        return "must be a time of day as 'HH:MM', e.g. '07:00'"
-    return None
-
-
-def _check_from(value: str) -> str | None:
-    address = parseaddr(value)[1]
-    local, at, domain = address.rpartition("@")
-    if not at or not local or not domain:
-        return "must hold an address, e.g. '科技新聞 <digest@news.example.org>'"
-    if not address.isascii():
-        # Relays without SMTPUTF8 refuse a non-ASCII sender for every mail of the run.
-        ascii_domain = domain.encode("idna").decode("ascii") if local.isascii() else domain
-        return f"the address must be ASCII (a domain in its xn-- form: {local}@{ascii_domain})"
-    return None
-
-
-def _check_mailto(value: str) -> str | None:
-    if value and ("@" not in value or any(char in value for char in " <>?\r\n")):
-        return "must be a bare address such as 'unsubscribe@news.example.org', or \"\""
-    return None
-
-
-def _positive(value: float) -> str | None:
-    return None if value > 0 else "must be greater than 0"
-
-
-def _not_negative(value: float) -> str | None:
-    return None if value >= 0 else "must not be negative"
-
-
-def _not_blank(value: str) -> str | None:
-    return None if value.strip() else "must not be empty"
-
-
-def _hubs(value: tuple[str, ...]) -> str | None:
-    for hub in value:
-        problem = _check_url(hub)
-        if problem:
-            return f"{hub!r}: {problem}"
-    return None
-
-
-def _check_url(value: str) -> str | None:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "must be an absolute http(s) URL such as 'https://hub.example.org/'"
-    return None
-
-
-def _terms(value: tuple[str, ...]) -> str | None:
-    return None if all(term.strip() for term in value) else "terms must not be empty"
-
-
-_CHECKS: dict[str, typing.Callable[[Any], str | None]] = {
-    "site.title": _not_blank,
-    "site.base_url": _check_base_url,
-    "site.timezone": _check_zone,
-    "site.output_dir": _not_blank,
-    "storage.url": check_storage,
-    "storage.pool_size": _positive,
-    "feeds.max_entries": _positive,
-    "feeds.summary_chars": _positive,
-    "feeds.websub_hubs": _hubs,
-    "ingest.max_title_chars": _positive,
-    "ingest.max_body_chars": _positive,
-    "scripts.hant_variant": _check_choice(("tw", "hk", "generic")),
-    "scripts.default": _check_choice(tuple(script.value for script in Script)),
-    "scripts.protected_terms": _terms,
-    "digest.from_address": _check_from,
-    "digest.unsubscribe_mailto": _check_mailto,
-    "digest.excerpt_chars": _positive,
-    "digest.weekly_per_day": _positive,
-    "delivery.backend": _check_choice(("outbox", "smtp")),
-    "delivery.lease_seconds": _positive,
-    "delivery.smtp.port": _positive,
-    "delivery.smtp.security": _check_choice(("none", "starttls", "tls")),
-    "delivery.smtp.timeout": _positive,
-    "delivery.smtp.rate_per_second": _not_negative,
-    "delivery.smtp.max_attempts": _positive,
-    "delivery.smtp.max_consecutive_failures": _positive,
-    "delivery.smtp.max_wait_seconds": _not_negative,
-    "schedule.time": _check_time,
-    "schedule.misfire_grace_seconds": _positive,
-    "bounces.soft_limit": _positive,
-    "bounces.soft_days": _positive,
-    "web.confirm_cooldown_seconds": _not_negative,
-    "web.subscribe_limit": _positive,
-    "web.subscribe_window_seconds": _positive,
-    "web.confirm_expiry_days": _positive,
-    "telegram.api_url": _check_url,
-    "telegram.per_channel_per_minute": _positive,
-    "telegram.per_second": _positive,
-    "telegram.timeout": _positive,
-    "telegram.max_wait_seconds": _not_negative,
-}
+    def private_paths(self) -> dict[str, Path]:
+        """What the site must never hold or serve, by the key that names it: the store,
+        the link-signing key, the config file, the folders of batches and mail, the log."""
+        found = {}
+        if self.storage.engine == "sqlite":
+            found["storage.url"] = self.storage.path
+        found["digest.secret_file"] = self.path(self.digest.secret_file)
+        if self.file is not None:
+            found["the config file"] = self.file.resolve()
+        for key, value in (
+            ("schedule.inbox_dir", self.schedule.inbox_dir),
+            ("delivery.outbox_dir", self.delivery.outbox_dir),
+            ("bounces.maildir", self.bounces.maildir),
+            ("schedule.log_file", self.schedule.log_file),
+        ):
+            if value:
+                found[key] = self.path(value)
+        return found
 
 
 def _check_edition(value: EditionConfig) -> tuple[str, str] | None:
@@ -440,6 +314,50 @@ def _check_editions(path: Path, editions: tuple[EditionConfig, ...]) -> None:
         )
 
 
+def _check_paths(path: Path, config: Config) -> None:
+    """Files are not folders and folders not files, where they are there already: a folder
+    as digest.secret_file was a traceback at the first `send`."""
+    files = {
+        "digest.secret_file": config.digest.secret_file,
+        "schedule.log_file": config.schedule.log_file,
+    }
+    folders = {
+        "site.output_dir": config.site.output_dir,
+        "schedule.inbox_dir": config.schedule.inbox_dir,
+        "delivery.outbox_dir": config.delivery.outbox_dir,
+        "bounces.maildir": config.bounces.maildir,
+    }
+    if config.storage.engine == "sqlite":
+        files["storage.url"] = str(config.storage.path)
+    for key, value in files.items():
+        if value and config.path(value).is_dir():
+            raise ConfigError(path, key, f"{config.path(value)} is a folder, not a file")
+    for key, value in folders.items():
+        if value and config.path(value).exists() and not config.path(value).is_dir():
+            raise ConfigError(path, key, f"{config.path(value)} is a file, not a folder")
+    templates = config.site.templates_dir  # read at start-up: it must be there
+    if templates and not config.path(templates).is_dir():
+        raise ConfigError(path, "site.templates_dir", f"no such folder: {config.path(templates)}")
+
+
+def _check_output_dir(path: Path, config: Config) -> None:
+    """The output folder is served as it is (`publisher serve`, nginx) and swept of a killed
+    build's temporaries: it must hold nothing private, so it may not be, or lie above, the
+    store, the key, the config or the folders of mail and batches."""
+    output = config.output_dir
+    if output == Path(output.anchor):
+        raise ConfigError(path, "site.output_dir", "must not be the root folder: use e.g. 'feeds'")
+    for key, private in config.private_paths().items():
+        if private == output or output in private.parents:
+            what = f"is {private}" if private == output else f"holds {private}"
+            raise ConfigError(
+                path,
+                "site.output_dir",
+                f"{output} {what} ({key}), which would be served with the site: give the site "
+                "a folder of its own, e.g. 'feeds'",
+            )
+
+
 # Keys people may write where they are not (or no longer) read, with where they went.
 _MOVED = {
     "scripts.editions": "editions are [[editions]] tables at the top level of the file",
@@ -470,6 +388,9 @@ def _convert(path: Path, key: str, kind: Any, value: Any) -> Any:
     if typing.get_origin(kind) is tuple:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise ConfigError(path, key, "must be a list of strings")
+        problem = next(filter(None, map(one_line, value)), None)
+        if problem:
+            raise ConfigError(path, key, problem)
         return tuple(value)
     if typing.get_origin(kind) is dict:
         if not isinstance(value, dict):
@@ -483,12 +404,15 @@ def _convert(path: Path, key: str, kind: Any, value: Any) -> Any:
         value, ok = float(value), True
     if not ok:
         raise ConfigError(path, key, f"must be {_type_name(kind)}, not {value!r}")
+    problem = one_line(value) if kind is str else None
+    if problem:
+        raise ConfigError(path, key, problem)
     return value
 
 
 def _build(path: Path, prefix: str, cls: Any, table: dict[str, Any], **fixed: Any) -> Any:
     hints = typing.get_type_hints(cls)
-    known = {f.name for f in dataclasses.fields(cls) if f.name != "root"}
+    known = {f.name for f in dataclasses.fields(cls) if f.name not in NOT_KEYS}
     for name in table:
         key = f"{prefix}.{name}" if prefix else name
         moved = _MOVED.get(re.sub(r"\[\d+\]", "", key))
@@ -506,7 +430,7 @@ def _build(path: Path, prefix: str, cls: Any, table: dict[str, Any], **fixed: An
         if isinstance(kind, types.UnionType):
             kind = typing.get_args(kind)[0]
         values[name] = _convert(path, key, kind, table[name])
-        problem = _CHECKS.get(key, lambda _: None)(values[name])
+        problem = CHECKS.get(key, lambda _: None)(values[name])
         if problem:
             raise ConfigError(path, key, problem)
     return cls(**values, **fixed)
@@ -518,9 +442,11 @@ def parse(text: str, path: Path) -> Config:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(path, None, f"not valid TOML: {error}") from None
-    config: Config = _build(path, "", Config, table, root=path.parent)
+    config: Config = _build(path, "", Config, table, root=path.parent, file=path)
     _check_editions(path, config.editions)
     _check_channels(path, config)
+    _check_paths(path, config)
+    _check_output_dir(path, config)
     return config
 
 

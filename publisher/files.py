@@ -7,9 +7,10 @@ files of a batch are written without an fsync each; one `syncfs` then makes all 
 durable, every rename follows, and each folder that got a rename is fsynced once. The
 guarantee is the same as one fsync per file, at any kill or power cut: every target holds
 its old bytes or its new bytes entirely (the data is on disk before any rename can be), and
-once `commit()` returns every rename is on disk too. Only a stray `.NAME.*.tmp` file can be
-left behind, never under a target's name. (An fsync of the folder alone would not do: it
-makes the names durable, not the data behind them.)
+once `commit()` returns every rename is on disk too. Only a stray
+`.NAME.publisher-XXXXXXXX.tmp` file can be left behind, never under a target's name; the
+sweep after a killed build takes those and nothing else. (An fsync of the folder alone
+would not do: it makes the names durable, not the data behind them.)
 """
 
 from __future__ import annotations
@@ -54,13 +55,16 @@ def read_input(path: Path) -> bytes:
             raise InputError(path, unreadable(error)) from None
 
 
-# What mkstemp makes of write_atomic's prefix and suffix: .<name>.<8 random characters>.tmp
-_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
+# What mkstemp makes of write_atomic's prefix and suffix:
+# .<name>.publisher-<8 random characters>.tmp. The word is ours, so that the sweep of a
+# killed build's temporaries (`remove_temporaries`) never takes another program's.
+_MARK = "publisher-"
+_TEMPORARY = re.compile(rf"\..+\.{_MARK}[a-z0-9_]{{8}}\.tmp")
 
 
 def _temporary(path: Path, data: bytes, *, sync: bool) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{_MARK}", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -161,11 +165,17 @@ class FileBatch:
             os.replace(temp, path)
             folders.add(path.parent)
         for folder in folders:
-            fd = os.open(folder, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            sync(folder)
+
+
+def sync(path: Path) -> None:
+    """fsync a file (its data) or a folder (the names in it: a rename into it survives a
+    power cut only once its folder is synced)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def cache_home() -> Path:
@@ -211,4 +221,4 @@ def temporary_folder(root: Path, name: str) -> Path:
     """A new private folder in `root` (made if missing) named as a temporary, so that what a
     killed process leaves there goes with its other temporaries (`remove_temporaries`)."""
     root.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(dir=root, prefix=f".{name}.", suffix=".tmp"))
+    return Path(tempfile.mkdtemp(dir=root, prefix=f".{name}.{_MARK}", suffix=".tmp"))

@@ -77,6 +77,8 @@ class Handler:
         self.pipelining = True  # offer PIPELINING (RFC 2920) in the EHLO reply, as Postfix does
         self.total = 0
         self.mail_reply = ""  # e.g. "553 5.7.1 Sender refused": answer MAIL FROM so
+        # The answer to a REJECT (RCPT); Postfix quotes the address: "550 5.1.1 <{address}>: …"
+        self.reject_reply = "550 5.1.1 No such user here"
         self.delay = delay  # seconds to think before answering the end of DATA
         self.received: list[Received] = []
         self.attempts: list[tuple[str, str]] = []  # (recipient, action) per RCPT
@@ -147,7 +149,7 @@ class Handler:
         if action == DEFER:
             return "451 4.3.0 Try again later"
         if action == REJECT:
-            return "550 5.1.1 No such user here"
+            return self.reject_reply.format(address=address)
         if action == DROP:
             _hang_up(server)
             return "421 4.4.2 Closing"  # never arrives: the connection is gone

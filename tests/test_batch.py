@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,11 @@ def test_blank_lines_between_articles_and_line_numbers() -> None:
         # Bidirectional controls reorder what a reader sees: refused in titles and sources.
         ("標題\u202e反轉\n內文。 (來源)\n".encode(), 1, "U+202E in the title at column 3"),
         ("標題\n內文。 (來\u2067源)\n".encode(), 2, "U+2067 in the source"),
+        # Issue 26.10: bidi controls in bodies too; zero-width characters in titles, sources.
+        ("標題\n內文\u202e反轉。 (來源)\n".encode(), 2, "U+202E in the body at column 3"),
+        ("標題\u200b\n內文。 (來源)\n".encode(), 1, "U+200B in the title at column 3"),
+        ("標\ufeff題\n內文。 (來源)\n".encode(), 1, "U+FEFF in the title at column 2"),
+        ("標題\n內文。 (來源\u2060)\n".encode(), 2, "U+2060 in the source"),
     ],
 )
 def test_errors_name_file_line_and_problem(data: bytes, line: int, words: str) -> None:
@@ -193,10 +199,20 @@ def test_written_articles_read_back(items: list[tuple[str, str, str]], crlf: boo
 _ANYWHERE = re.compile(r"\s*[(（]([^()（）]*)[)）]\s*$")
 
 
+def _pairs_up(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += 1 if char in "(（" else -1 if char in ")）" else 0
+        if depth < 0:
+            return False
+    return depth == 0
+
+
 @given(st.text(alphabet="新聞稿a1 \u3000()（）", min_size=1, max_size=40))
-def test_the_source_is_the_last_parenthesised_name_at_the_end(body: str) -> None:
-    """The parser starts at the last opening parenthesis instead of searching the body; it
-    splits every line as the search along the whole line does."""
+def test_the_source_is_the_parenthesised_group_that_ends_the_line(body: str) -> None:
+    """Where the first rule (a group without parentheses of its own, at the end) finds a
+    source, the parser finds the same; where it found none, the parser finds one only in a
+    group whose own parentheses pair up (路透社 (Reuters)), and splits the line there."""
     line = body.strip()  # as every line is read
     found = _ANYWHERE.search(line)
     expected = (line[: found.start()], found[1].strip()) if found else None
@@ -204,5 +220,75 @@ def test_the_source_is_the_last_parenthesised_name_at_the_end(body: str) -> None
         (article,) = parse(f"標題\n{body}\n")
     except BatchError:
         assert expected is None or not expected[1] or not re.search(r"\w", expected[0])
-    else:
+        return
+    if expected is not None:
         assert (article.body, article.source) == expected
+        return
+    assert _pairs_up(article.source) and re.search("[(（]", article.source)
+    group = line[len(article.body) :].strip()
+    assert line.startswith(article.body) and group[1:-1].strip() == article.source
+    assert _pairs_up(group)
+
+
+_inner = st.text(alphabet="路透社新華abc ", min_size=1, max_size=8).filter(str.strip)
+
+
+@given(
+    st.lists(
+        st.tuples(_word, _word, _word, _inner, st.sampled_from(["()", "（）", "(）"])),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_sources_with_parentheses_of_their_own_read_back(
+    items: list[tuple[str, str, str, str, str]],
+) -> None:
+    """路透社 (Reuters), 新華社（Xinhua）: the source is the whole group that ends the line."""
+    text = "".join(
+        f"{title}\n{body} ({name} {pair[0]}{inner}{pair[1]})\n"
+        for title, body, name, inner, pair in items
+    )
+    parsed = parse(text)
+    expected = [(t.strip(), b.strip(), f"{n} {p[0]}{i}{p[1]}".strip()) for t, b, n, i, p in items]
+    assert [(a.title, a.body, a.source) for a in parsed] == expected
+
+
+_HIDDEN = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
+
+
+@given(_word, st.sampled_from(_HIDDEN), st.integers(min_value=1, max_value=30))
+def test_a_zero_width_character_in_a_title_or_a_source_is_refused_with_its_column(
+    word: str, hidden: str, at: int
+) -> None:
+    at = min(at, len(word))
+    marked = word[:at] + hidden + word[at:]
+    for text, line, what in [
+        (f"{marked}\n內文。 (來源)\n", 1, "title"),
+        (f"標題\n內文。 ({marked})\n", 2, "source"),
+    ]:
+        error = error_of(text)
+        assert error.line == line
+        assert f"U+{ord(hidden):04X} in the {what}" in error.problem
+
+
+def test_a_byte_order_mark_that_starts_a_later_line_is_a_joined_file_not_text() -> None:
+    joined = "標題一\n內文一。 (甲)\n\ufeff標題二\n內文二。 (乙)\n"
+    assert [a.title for a in parse(joined)] == ["標題一", "標題二"]
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_characters="".join(_HIDDEN))))
+def test_text_without_zero_width_characters_normalises_as_before(text: str) -> None:
+    """The identity of every article stored before (whose text has none of them) is kept:
+    its key, and so its Atom id."""
+    assert batch.normalise(text) == " ".join(unicodedata.normalize("NFC", text).split())
+
+
+@given(_word, st.lists(st.sampled_from(_HIDDEN), min_size=1, max_size=3), st.data())
+def test_zero_width_characters_leave_the_identity_alone(
+    word: str, hidden: list[str], data: st.DataObject
+) -> None:
+    marked = word
+    for char in hidden:
+        at = data.draw(st.integers(min_value=0, max_value=len(marked)))
+        marked = marked[:at] + char + marked[at:]
+    assert batch.normalise(marked) == batch.normalise(word)

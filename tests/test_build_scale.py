@@ -119,6 +119,22 @@ with Store(settings.storage) as store:
 """
 
 
+def test_parts_the_index_split_anew_no_longer_names_are_removed(
+    config: Config, store: Store, tmp_path: Path
+) -> None:
+    """Past part_count's step the index is written under search/terms/16/: the build then
+    removes search/terms/8/, so the folder is what a clean build writes (issue 26.12)."""
+    step = 8 * search.TARGET_PER_PART
+    ingest_file(config, store, write_day(tmp_path, DAY, step, 0), now=NOW)
+    build(config, store, NOW)
+    assert (config.output_dir / "search" / "terms" / "8").is_dir()
+    later = DAY + dt.timedelta(days=1)
+    ingest_file(config, store, write_day(tmp_path, later, 5, step), now=NOW)
+    build(config, store, NOW)
+    assert sorted(p.name for p in (config.output_dir / "search" / "terms").iterdir()) == ["16"]
+    assert files_of(config.output_dir) == made_whole(config, store)
+
+
 def test_a_build_killed_midway_leaves_whole_files_and_the_next_build_finishes(
     tmp_path: Path, news_path: Path
 ) -> None:

@@ -320,6 +320,16 @@ def test_without_a_usable_cache_folder_conversion_still_works(tmp_path: Path) ->
     ]
 
 
+def test_a_cached_config_file_left_empty_or_cut_short_is_made_again(tmp_path: Path) -> None:
+    """A power cut (or a hand) can leave a file of the cache empty: the next process checks
+    each file against the digest kept beside it, and makes the folder again."""
+    first = _convert_in_a_new_process(tmp_path)
+    (targets,) = [p for p in tmp_path.rglob("targets.txt") if p.parent.name.startswith("s2twp")]
+    targets.write_bytes(b"")
+    assert _convert_in_a_new_process(tmp_path) == first
+    assert targets.stat().st_size > 0
+
+
 _DETECT = (
     "from publisher.articles.conversion import Scripts; s = Scripts.for_site();"
     " print(s.detect('新廠的記憶體晶片開始量產'), s.detect('新厂的内存芯片开始量产'))"
@@ -339,14 +349,24 @@ def test_the_characters_each_script_changes_are_worked_out_once_then_read(tmp_pa
     cache folder instead of converting every Han character again (0.15 s at every start)."""
     assert _detect_in_a_new_process(tmp_path).split() == ["zh-Hant", "zh-Hans"]
     kept = {
-        path: stamp for path, stamp in _cached_files(tmp_path).items() if "changed-" in path.name
+        path: stamp for path, stamp in _cached_files(tmp_path).items() if "changes-" in path.name
     }
     assert len(kept) == 2
     assert _detect_in_a_new_process(tmp_path).split() == ["zh-Hant", "zh-Hans"]
-    assert {p: s for p, s in _cached_files(tmp_path).items() if "changed-" in p.name} == kept
+    assert {p: s for p, s in _cached_files(tmp_path).items() if "changes-" in p.name} == kept
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder", encoding="utf-8")
     assert _detect_in_a_new_process(blocked).split() == ["zh-Hant", "zh-Hans"]
+
+
+def test_a_kept_list_of_changed_characters_that_is_cut_short_is_worked_out_again(
+    tmp_path: Path,
+) -> None:
+    assert _detect_in_a_new_process(tmp_path).split() == ["zh-Hant", "zh-Hans"]
+    for path in _cached_files(tmp_path):
+        if path.name.startswith("chang"):
+            path.write_bytes(b"")
+    assert _detect_in_a_new_process(tmp_path).split() == ["zh-Hant", "zh-Hans"]
 
 
 @given(data=st.data())

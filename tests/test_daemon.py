@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -26,7 +28,7 @@ from publisher.cli import exits, parser
 from publisher.config import Config
 from publisher.mail import subscribers
 from publisher.records import Script
-from publisher.run import daemon
+from publisher.run import daemon, logs
 from publisher.store import Store
 
 pytestmark = pytest.mark.engines
@@ -379,3 +381,53 @@ def test_a_relay_that_is_down_leaves_the_day_incomplete_and_due_again(
     daemon.scheduled_run(scheduled)  # nothing listens on the SMTP port
     assert retry_in(scheduled) is not None
     assert not day_finished(config)
+
+
+def test_a_relay_that_does_not_speak_the_tls_setting_is_attention_not_a_retry(
+    scheduled: daemon.Daemon,
+    smtp: SmtpServer,
+    news_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """TLS against a plaintext relay: no retry mends it (issue 26.9). `run --once` says 1,
+    not 75, and the daemon does not try again within the day; the day stays unfinished,
+    for the run after the setting is fixed."""
+    config = write_config(
+        scheduled.config.root,
+        zone="UTC",
+        time="07:00",
+        smtp_port=smtp.port,
+        smtp_extra='security = "tls"',
+    )
+    scheduled.config = config
+    inbox = config.path(config.schedule.inbox_dir)
+    inbox.mkdir()
+    (inbox / "news.txt").write_bytes(news_path.read_bytes())
+    with Store(config.storage) as store:
+        subscribers.add(store, "reader@example.org", Script.HANT, dt.datetime.now(dt.UTC))
+    assert exits.of_day(daemon.run_once(config)) == exits.ATTENTION
+    daemon.scheduled_run(scheduled)
+    assert retry_in(scheduled) is None
+    assert "delivery.smtp.security" in caplog.text
+    assert not day_finished(config)
+    assert smtp.handler.count() == 0
+
+
+def test_the_log_file_is_made_readable_by_its_owner_only_and_again_after_rotation(
+    tmp_path: Path,
+) -> None:
+    """Issue 26.11: its warnings are about subscribers; it was created 0644."""
+    config = write_config(tmp_path, zone="UTC", time="07:00", smtp_port=free_port())
+    handler = logs.add_log_file(config)
+    assert handler is not None
+    path = config.path(config.schedule.log_file)
+    try:
+        logging.getLogger("publisher").warning("first")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        path.rename(path.with_name("publisher.log.1"))  # as logrotate does
+        logging.getLogger("publisher").warning("second")
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "second" in path.read_text(encoding="utf-8")

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -186,6 +186,21 @@ def test_a_rejected_recipient_fails_with_the_reply_and_the_rest_go_on(
     assert len(attempts) == 1, "a permanent failure is not retried"
 
 
+def test_the_log_names_a_refused_reader_by_id_and_domain_never_by_address(
+    setup: tuple[Config, Store], server: SmtpServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 26.11: the run's log (schedule.log_file) carries no subscriber's address, not
+    even inside the relay's reply; the store keeps the whole reply."""
+    config, store = setup
+    people = add_people(store, 3)
+    server.handler.reject_reply = "550 5.1.1 <{address}>: Recipient address rejected"
+    server.handler.plan("Reader1@example.org", REJECT)
+    run(config, store)
+    assert f"subscriber {people[1].id} (…@example.org): 550 5.1.1 <…@example.org>" in caplog.text
+    assert "reader1" not in caplog.text.lower()
+    assert "<reader1@example.org>" in rows(store)["reader1@example.org"]["last_error"]
+
+
 def test_a_connection_dropped_mid_list_is_reopened_and_nobody_is_lost(
     setup: tuple[Config, Store], server: SmtpServer
 ) -> None:
@@ -297,11 +312,12 @@ def test_a_sender_address_the_server_cannot_take_stops_the_run(
             assert {row["status"] for row in rows(store).values()} == {"queued"}
 
 
-class StopAfter(Managed):
-    """A real Smtp transport that asks the run to stop while its n-th mail is in flight."""
+class AtMail(Managed):
+    """A real Smtp transport that does `then` as its n-th mail begins: asks the run to stop
+    (as SIGTERM would, in the middle of this mail), cuts the store's connection…"""
 
-    def __init__(self, inner: Smtp, n: int, stop: threading.Event) -> None:
-        self.inner, self.n, self.stop = inner, n, stop
+    def __init__(self, inner: Smtp, n: int, then: Callable[[], object]) -> None:
+        self.inner, self.n, self.then = inner, n, then
 
     def open(self) -> None:
         self.inner.open()
@@ -314,7 +330,7 @@ class StopAfter(Managed):
     ) -> None:
         self.n -= 1
         if self.n == 0:
-            self.stop.set()  # as SIGTERM would, in the middle of this mail
+            self.then()
         self.inner.send(letter, on_handover, meanwhile)
 
 
@@ -324,7 +340,7 @@ def test_a_stop_request_finishes_the_mail_in_flight_then_stops(
     config, store = setup
     people = add_people(store, 7)
     stop = threading.Event()
-    transport = StopAfter(Smtp(config.delivery.smtp), 3, stop)
+    transport = AtMail(Smtp(config.delivery.smtp), 3, stop.set)
     report = run(config, store, stop=stop, transport=transport)
     assert (report.sent, report.deferred, report.stopped) == (3, 4, True)
     assert report.reason == "stop requested"
@@ -720,6 +736,33 @@ def test_send_command_exit_status_says_the_state_of_the_day(
     assert code == 1 and "1 sent" in out  # reader1's 550 stays on the day's record
     assert server.handler.count("reader2@example.org") == 2
     assert server.handler.count("reader4@example.org") == 1
+
+
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_a_tls_setting_the_relay_does_not_speak_exits_1_naming_it_and_keeps_everyone_queued(
+    tmp_path: Path,
+    server: SmtpServer,
+    news_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    security: str,
+) -> None:
+    """TLS against a plaintext port, STARTTLS from a relay that offers none: permanent,
+    not "try again later" (issue 26.9). Nobody is failed: fixed, the next send mails all."""
+    config = smtp_config(tmp_path, server.port, security=security)
+    with Store(config.storage) as store:
+        ingest_file(config, store, news_path, day=DAY, now=NOW)
+        people = add_people(store, 3)
+    code, out = cli(config, capsys, "--date", DAY.isoformat())
+    assert code == 1
+    assert "stopped: the server refuses every mail" in out and "delivery.smtp.security" in out
+    with Store(config.storage) as store:
+        assert {row["status"] for row in rows(store).values()} == {"queued"}
+    assert server.handler.count() == 0
+
+    fixed = smtp_config(tmp_path, server.port, security="none")
+    code, out = cli(fixed, capsys, "--date", DAY.isoformat())
+    assert code == 0, out
+    assert sorted(i.rcpt_tos[0] for i in server.handler.received) == [p.email for p in people]
 
 
 def test_settling_a_name_that_is_not_uncertain_changes_nothing(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -318,3 +320,44 @@ def test_the_command_converts_too_rather_than_wait_for_the_worker(config: Config
     assert not converter.sent
     for chunk, made in zip(chunks, twins, strict=True):
         assert made == convert_all(scripts, [(a.script.twin, a.original) for a in chunk])
+
+
+def test_the_same_visible_article_with_zero_width_characters_is_stored_once(
+    config: Config, store: Store
+) -> None:
+    """Issue 26.10: zero-width characters in a body are no part of the article's identity."""
+    plain = config.root / "plain-2025-12-14.txt"
+    plain.write_text("記憶體廠擴產\n新的記憶體工廠開始量產。 (範例通訊社)\n", encoding="utf-8")
+    hidden = config.root / "hidden-2025-12-14.txt"
+    hidden.write_text(
+        "記憶體廠擴產\n新的記\u200b憶體\u2060工廠開始\ufeff量產\u200c。 (範例通訊社)\n",
+        encoding="utf-8",
+    )
+    assert ingest_file(config, store, plain, now=NOW).added == 1
+    again = ingest_file(config, store, hidden, now=NOW)
+    assert (again.added, again.duplicates, again.error) == (0, 1, None)
+    assert len(store.articles()) == 1
+
+
+KEYS = Path(__file__).parent / "data" / "article_keys.json"
+
+
+def test_the_keys_of_every_example_and_fixture_article_are_those_of_earlier_releases() -> None:
+    """Keys (and the Atom ids made from them) were recorded from main before zero-width
+    characters left the identity; a text without them keeps its key."""
+    recorded = json.loads(KEYS.read_text(encoding="utf-8"))
+    repo = KEYS.parents[2]
+    keys = {}
+    for name in {name.rpartition(":")[0] for name in recorded}:
+        for article in batch.parse((repo / name).read_bytes(), Path(name)):
+            keys[f"{name}:{article.line}"] = ingest.article_key(article.title, article.body)
+    assert keys == recorded
+
+
+def test_the_keys_stored_by_the_first_release_are_the_keys_of_their_text(tmp_path: Path) -> None:
+    dump = Path(__file__).parent / "data" / "store-0.1.0.sql"
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        db.executescript(dump.read_text(encoding="utf-8"))
+        rows = db.execute("SELECT key, title, body FROM articles").fetchall()
+    db.close()
+    assert rows and all(key == ingest.article_key(title, body) for key, title, body in rows)

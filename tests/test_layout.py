@@ -77,7 +77,7 @@ def test_only_the_store_package_speaks_sql() -> None:
 # The flow, lowest first: a package may import those below it, never one above.
 LAYERS = [
     {"__version__", "records", "errors", "text", "words", "files"},
-    {"config", "editions"},
+    {"config", "config_checks", "editions"},
     {"store"},
     {"articles"},
     {"site"},

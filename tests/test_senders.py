@@ -4,6 +4,7 @@ SMTP relay; only PostgreSQL (SQLite keeps one sender under its file lock)."""
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -13,11 +14,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_delivery import DAY, NOW, SMTPSERVER, add_people, received_by, rows, smtp_config
+from smtpserver import SmtpServer
+from test_delivery import (
+    DAY,
+    NOW,
+    SMTPSERVER,
+    AtMail,
+    add_people,
+    received_by,
+    rows,
+    smtp_config,
+)
 
 from conftest import PostgresServer
 from publisher.articles.ingest import ingest_file
 from publisher.config import Config
+from publisher.delivery.engine import send_day
+from publisher.delivery.smtp import Smtp
+from publisher.errors import StorageError
 from publisher.store import Store
 
 pytestmark = pytest.mark.usefixtures("postgres_only")
@@ -150,3 +164,28 @@ def test_two_daemons_started_at_once_run_the_day_once(
     assert sum("leading the run of" in log for log in logs) == 1, logs
     assert all(daemon.returncode == 0 for daemon in daemons), logs
     assert_exactly_once(config, maildir, people, kills=0)
+
+
+def test_a_database_outage_mid_send_reports_the_step_that_failed_not_the_clean_up(
+    tmp_path: Path, news_path: Path, postgres_url: str
+) -> None:
+    """The step that met the outage is what the sender reports; giving back the rows it
+    claimed fails too, and used to hide it ("cannot give back claimed deliveries")."""
+    import psycopg
+
+    with SmtpServer() as server:
+        config = smtp_config(tmp_path, server.port)
+        day_with_people(config, news_path, 10)
+        with Store(config.storage) as store:
+            backend = store.db.execute("SELECT pg_backend_pid()").fetchone()[0]
+
+            def cut() -> None:
+                with psycopg.connect(postgres_url, autocommit=True) as admin:
+                    admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+
+            transport = AtMail(Smtp(config.delivery.smtp), 3, cut)  # the outage
+            with pytest.raises(StorageError) as caught:
+                send_day(config, store, DAY, NOW, transport=transport)
+    said = str(caught.value)
+    assert re.search(r": cannot (record a hand-over|settle (and claim )?deliveries)\b", said), said
+    assert "give back" not in said

@@ -3,6 +3,7 @@ nothing private (dot-files, a killed build's temporaries) ever served, no token 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import signal
@@ -87,6 +88,60 @@ def test_dot_files_and_temporaries_are_not_served(client: Client, site: Config) 
     assert client.get("/.well-known/security.txt").status == 200
 
 
+def test_only_files_the_build_writes_are_served_never_the_store_key_or_config(
+    client: Client, site: Config
+) -> None:
+    """Whatever else lies in the output folder (a copy, a link to the store or the key)
+    answers 404, and no path leads out of the folder (issue 26.2)."""
+    output, root = site.output_dir, site.root
+    tokens.load_secret(site)  # the key file exists
+    planted = {
+        "zh-Hant/subscribers.json": site.storage.path,  # hard links: the store itself
+        "robots-old.txt": root / "publisher.key",
+        "zh-Hans/site.xml": root / "config.toml",
+    }
+    for name, target in planted.items():
+        (output / name).hardlink_to(target)
+    copies = ["config.toml", "publisher.db", "publisher.key", "index.html~", "notes.bak"]
+    for name in copies:
+        (output / name).write_bytes(b"not the build's")
+    traversals = [
+        "/../publisher.db",
+        "/%2e%2e/publisher.key",
+        "/zh-Hant/..%2f..%2fconfig.toml",
+        "/zh-Hant/%2e%2e/%2e%2e/publisher.db",
+        "//" + str(root / "publisher.db"),
+        "/..%5cpublisher.db",
+    ]
+    try:
+        for path in [*(f"/{name}" for name in [*planted, *copies]), *traversals]:
+            reply = client.get(path)
+            assert reply.status == 404, path
+            assert b"SQLite format" not in reply.body and b"not the build's" not in reply.body
+    finally:
+        for name in [*planted, *copies]:
+            (output / name).unlink()
+    assert client.get("/zh-Hant/atom.xml").status == 200
+
+
+def test_serve_never_hands_out_the_store_key_or_config_whatever_they_are_named(
+    tmp_path: Path,
+) -> None:
+    """Even with the output folder around them (a config not loaded from a file, where
+    nothing checked site.output_dir), under names the build could have written."""
+    config = make_config(
+        tmp_path, "[storage]\nurl = 'sqlite:///store.json'\n[digest]\nsecret_file = 'key.txt'\n"
+    )
+    build_examples(config)
+    around = dataclasses.replace(config, site=dataclasses.replace(config.site, output_dir="."))
+    with serving(web.create_app(around, now=lambda: NOW)) as port:
+        client = Client(port)
+        for name in ("store.json", "key.txt", "config.toml"):
+            assert (tmp_path / name).exists()
+            assert client.get(f"/{name}").status == 404, name
+        assert client.get("/feeds/zh-Hant/atom.xml").status == 200
+
+
 KILLED_BUILD = """
 import datetime as dt, os, sys
 from pathlib import Path
@@ -118,13 +173,19 @@ def test_a_rebuild_removes_the_temporaries_a_killed_build_left(tmp_path: Path) -
     assert killed.returncode == -signal.SIGKILL
     left = list(config.output_dir.rglob(".*.tmp"))
     assert left, "the killed build left its temporaries"
-    # A temporary of a name write_atomic would not choose is not ours to delete.
-    foreign = config.output_dir / "zh-Hant" / ".atom.xml.backup.tmp"
-    foreign.write_bytes(b"keep")
+    # A temporary of a name write_atomic would not choose is not ours to delete, nor one
+    # of another program that names its temporaries as mkstemp does (issue 26.2).
+    foreign = [
+        config.output_dir / "zh-Hant" / ".atom.xml.backup.tmp",
+        config.output_dir / ".notes.txt.k2x9q7a1.tmp",
+        config.output_dir / "zh-Hant" / ".draft.a1b2c3d4.tmp",
+    ]
+    for path in foreign:
+        path.write_bytes(b"keep")
     with Store(config.storage) as store:
         build(config, store, NOW)
     assert [path for path in left if path.exists()] == []
-    assert foreign.exists()
+    assert [path.read_bytes() for path in foreign] == [b"keep"] * 3
 
 
 @contextmanager

@@ -19,16 +19,22 @@ from typing import BinaryIO
 from publisher.errors import BatchError
 from publisher.records import ParsedArticle
 
-# The source: the last parenthesised group, half- or full-width, a space before it or not.
-# The source: the last opening parenthesis (no other can be inside it), the name, the close.
-_SOURCE = re.compile(r"[(（]([^()（）]*)[)）]\s*$")
+# The source: the parenthesised group that ends the body, half- or full-width, a space before
+# it or not; it may hold parentheses of its own, in pairs (路透社 (Reuters)).
+_OPENING, _CLOSING = "(（", ")）"
 # Unicode category Cc except TAB; a lone CR (old Mac line ends) lands here too.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 # Embeddings, overrides and isolates: in a headline or a source name they make the text
 # display in another order than it is stored (a "Trojan Source" title), and no news
 # headline needs them.
 BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Zero-width space, non-joiner, joiner, word joiner and no-break space: invisible, so two
+# titles that read the same could differ (and the same article be stored twice). Refused in
+# titles and sources; in a body, where a joiner can belong (emoji sequences), they are kept
+# and left out of the article's identity (`normalise`).
+ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
 _EXAMPLE = "the body must end with its source in parentheses, e.g. '… (智藥局)'"
+_BOM = "\ufeff"
 # UTF-8 takes at most 4 bytes a character.
 _BYTES_PER_CHAR = 4
 
@@ -60,7 +66,8 @@ def _lines(stream: BinaryIO, path: Path, limits: Limits) -> Iterator[tuple[int, 
                 path, number, f"line longer than {limit:,} bytes: not a title or a body line"
             )
         try:
-            line = raw.decode("utf-8").removesuffix("\n").removesuffix("\r")
+            # A byte order mark that starts a later line came with a file joined on (cat).
+            line = raw.decode("utf-8").removesuffix("\n").removesuffix("\r").removeprefix(_BOM)
         except UnicodeDecodeError as error:
             raise BatchError(
                 path,
@@ -91,6 +98,36 @@ def bidi_problem(value: str, what: str) -> str | None:
     )
 
 
+def _hidden_problem(value: str, what: str) -> str | None:
+    """Why `value`, a title or a source, is refused for an invisible character in it
+    (zero-width, or a bidirectional control); None when it has none."""
+    found = ZERO_WIDTH.search(value)
+    if found is None:
+        return bidi_problem(value, what)
+    return (
+        f"zero-width character U+{ord(found[0]):04X} in the {what} at column "
+        f"{found.start() + 1}: invisible, it would make a {what} that reads the same differ"
+    )
+
+
+def _source_start(body: str) -> int | None:
+    """Where the parenthesised source that ends `body` opens: the parenthesis that pairs
+    with the last one, looked for from the end over the parentheses alone (a body of
+    200,000 characters is not walked for it). None when the body ends otherwise or the last
+    parenthesis has no pair."""
+    if not body.endswith(tuple(_CLOSING)):
+        return None
+    depth, end = 0, len(body)
+    while True:
+        at = max(body.rfind(mark, 0, end) for mark in _OPENING + _CLOSING)
+        if at < 0:
+            return None
+        depth += 1 if body[at] in _CLOSING else -1
+        if depth == 0:
+            return at
+        end = at
+
+
 def _too_long(value: str, what: str, limit: int, key: str) -> str | None:
     if len(value) <= limit:
         return None
@@ -104,21 +141,22 @@ def _article(
         raise BatchError(path, title_line, "empty title (no letters or digits)")
     problem = _too_long(
         title, "a title", limits.title_chars, "ingest.max_title_chars"
-    ) or bidi_problem(title, "title")
+    ) or _hidden_problem(title, "title")
     if problem:
         raise BatchError(path, title_line, problem)
-    # Matched where it can only start, not searched for along the whole body.
-    match = _SOURCE.match(body, max(body.rfind("("), body.rfind("（"), 0))
-    if match is None:
+    start = _source_start(body)
+    if start is None:
         raise BatchError(path, body_line, f"no source: {_EXAMPLE}")
-    source = match[1].strip()
+    source = body[start + 1 : -1].strip()
     if not source:
         raise BatchError(path, body_line, "empty source: the parentheses at the end hold no name")
-    text = body[: match.start()].rstrip()
+    text = body[:start].rstrip()
     if not _has_text(text):
         raise BatchError(path, body_line, "empty body: only the source is on this line")
-    problem = _too_long(text, "a body", limits.body_chars, "ingest.max_body_chars") or bidi_problem(
-        source, "source"
+    problem = (
+        _too_long(text, "a body", limits.body_chars, "ingest.max_body_chars")
+        or bidi_problem(text, "body")
+        or _hidden_problem(source, "source")
     )
     if problem:
         raise BatchError(path, body_line, problem)
@@ -155,5 +193,8 @@ def parse(data: bytes, path: Path, limits: Limits = Limits()) -> list[ParsedArti
 
 
 def normalise(text: str) -> str:
-    """The form that decides whether two articles are the same: NFC, white space folded."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    """The form that decides whether two articles are the same: NFC, white space folded,
+    zero-width characters left out (the same visible text is the same article). A text
+    without zero-width characters normalises as it always did, so stored articles keep
+    their keys, and their Atom ids."""
+    return " ".join(unicodedata.normalize("NFC", ZERO_WIDTH.sub("", text)).split())

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import hashlib
+import os
 import re
 import signal
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ import opencc
 
 from publisher.articles import phrasebook
 from publisher.config import CONVERSIONS, Config
-from publisher.files import write_atomic
+from publisher.files import LIBC, write_atomic
 from publisher.records import Edition, Script, Text
 
 _HAN_RANGES = ((0x2E80, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x323AF))
@@ -32,19 +34,22 @@ _DETECTION_WINDOWS = (64, 512)
 def _changed_by(config: str) -> frozenset[str]:
     """The characters `config` changes. Working them out converts every Han character (0.15
     s, at every start of every command), so the answer is kept in the cache folder, named
-    by the OpenCC it came from; without a usable folder it is worked out each time."""
-    kept = phrasebook.cache_folder() / f"changed-{phrasebook.stock_inputs(config)}.txt"
-    try:
-        return frozenset(kept.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        pass
+    by the OpenCC it came from, after the digest of what follows it (a file a crash or a
+    hand cut short is worked out again); without a usable folder it is worked out each time."""
+    kept = phrasebook.cache_folder() / f"changes-{phrasebook.stock_inputs(config)}.txt"
+    with contextlib.suppress(OSError, UnicodeDecodeError, ValueError):
+        digest, chars = kept.read_text(encoding="utf-8").split("\n", 1)
+        if digest == hashlib.sha256(chars.encode()).hexdigest():
+            return frozenset(chars)
     # One character per line, so that no phrase spans two of them.
     candidates = [chr(code) for low, high in _HAN_RANGES for code in range(low, high + 1)]
     converted = opencc.OpenCC(config).convert("\n".join(candidates)).split("\n")
     changed = frozenset(c for c, out in zip(candidates, converted, strict=True) if c != out)
+    chars = "".join(sorted(changed))
     with contextlib.suppress(OSError):
         kept.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(kept, "".join(sorted(changed)).encode("utf-8"))
+        digest = hashlib.sha256(chars.encode()).hexdigest()
+        write_atomic(kept, f"{digest}\n{chars}".encode())
     return changed
 
 
@@ -185,6 +190,18 @@ def convert_elsewhere(
     return convert_all(pair, texts)
 
 
-def ignore_interrupts() -> None:
-    """A worker's start: Ctrl-C is for the command, which stops its workers itself."""
+# prctl(2): the signal a process gets when the thread that started it ends.
+_PR_SET_PDEATHSIG = 1
+
+
+def start_worker(parent: int) -> None:
+    """A worker's start. It ends with `parent`, the process that started it, however that
+    one ends: after a kill -9 of an ingest (cron's `timeout -s KILL`, the OOM killer) the
+    worker stayed for ever, blocked writing to a pipe it holds both ends of, and kept
+    multiprocessing's resource tracker alive with it. On Linux the kernel sends it SIGKILL
+    (the ingest's thread that started it outlives it: the pool is shut down before the
+    ingest returns). Ctrl-C is for the command, which stops its workers itself."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watched = LIBC is not None and LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) == 0
+    if watched and os.getppid() != parent:  # it died before the line above
+        os._exit(1)

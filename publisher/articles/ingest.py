@@ -26,6 +26,7 @@ import hashlib
 import itertools
 import logging
 import multiprocessing
+import os
 import re
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
@@ -39,7 +40,7 @@ from publisher.articles.conversion import (
     Scripts,
     convert_all,
     convert_elsewhere,
-    ignore_interrupts,
+    start_worker,
 )
 from publisher.config import Config
 from publisher.errors import BatchError, InputError, PublisherError
@@ -365,7 +366,7 @@ class _Converter:
         try:
             if self.pool is None:
                 context = multiprocessing.get_context("spawn")
-                self.pool = ProcessPoolExecutor(1, context, ignore_interrupts)
+                self.pool = ProcessPoolExecutor(1, context, start_worker, (os.getpid(),))
             return self.pool.submit(convert_elsewhere, self.scripts.recipe(), texts)
         except (OSError, ImportError, NotImplementedError, BrokenProcessPool) as error:
             log.info("converting in this process, no worker could start: %s", error)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import shutil
 import tempfile
 from dataclasses import dataclass
 from functools import cache
@@ -33,7 +34,7 @@ from typing import Any
 import opencc
 
 from publisher.errors import DictionaryError
-from publisher.files import cache_home
+from publisher.files import cache_home, sync
 
 # Which shipped dictionaries each config reads, lowest precedence first; names come last.
 DICTIONARIES: dict[str, tuple[str, ...]] = {
@@ -198,9 +199,10 @@ def stock_inputs(config: str) -> str:
 
 
 def _inputs(config: str, protected: tuple[str, ...]) -> str:
-    """Names everything the config files are made from; a change to any makes a new name."""
+    """Names everything the config files are made from; a change to any makes a new name.
+    The "2" is the folder's layout: its `signature` file lists each file's digest."""
     made_of = hashlib.sha256(
-        json.dumps([opencc.__version__, str(_OPENCC_SHARE), config, protected]).encode()
+        json.dumps([opencc.__version__, str(_OPENCC_SHARE), config, protected, 2]).encode()
     )
     paired = ("taiwan",) if config in _PAIRED else ()
     for name in (*DICTIONARIES[config], *paired, "names"):
@@ -209,27 +211,57 @@ def _inputs(config: str, protected: tuple[str, ...]) -> str:
 
 
 def _write(config: str, protected: tuple[str, ...], folder: Path) -> Prepared:
+    """The config's files in `folder`, and last the `signature` file: the table's signature,
+    then the digest of each other file, by which a reader checks them (`_trusted`)."""
     table = phrase_table(config, protected)
     made = Prepared(news_config(config, table, folder), signature(config, table))
-    (folder / "signature").write_text(made.signature, encoding="utf-8")
+    sums = [f"{_digest(path)} {path.name}\n" for path in sorted(folder.iterdir())]
+    (folder / "signature").write_text("".join([made.signature, "\n", *sums]), encoding="utf-8")
     return made
 
 
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _trusted(folder: Path, config: str) -> Prepared | None:
+    """The config's files in the cache `folder` when each reads as it was written: a folder
+    a power cut or a hand damaged (a file empty, cut short or gone) is not used."""
+    try:
+        table_signature, *sums = (folder / "signature").read_text("utf-8").splitlines()
+        listed = dict(line.split(" ", 1)[::-1] for line in sums)
+        whole = all(_digest(folder / name) == digest for name, digest in listed.items())
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not whole or f"{config}.json" not in listed or not table_signature.startswith(f"{config}:"):
+        return None
+    return Prepared(folder / f"{config}.json", table_signature)
+
+
 def _cached(config: str, protected: tuple[str, ...]) -> Prepared:
-    """The config's files from the cache, made and put there first when missing. A folder is
-    renamed into place whole, so a reader never sees half of one; racing processes each make
-    their own and the first rename wins. Raises OSError when the cache cannot be used."""
+    """The config's files from the cache, made and put there first when missing or not
+    whole. A folder is made durable before it is renamed into place whole, so a reader
+    never sees half of one; racing processes each make their own and the first rename
+    wins. Raises OSError when the cache cannot be used."""
     folder = cache_folder() / _inputs(config, protected)
-    if not (folder / "signature").exists():
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".new-") as new:
-            _write(config, protected, Path(new))
-            try:
-                Path(new).rename(folder)
-            except OSError:
-                if not (folder / "signature").exists():  # not a race lost: a real failure
-                    raise
-    return Prepared(folder / f"{config}.json", (folder / "signature").read_text("utf-8"))
+    found = _trusted(folder, config)
+    if found is not None:
+        return found
+    shutil.rmtree(folder, ignore_errors=True)  # damaged: made again
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".new-") as new:
+        made = _write(config, protected, Path(new))
+        for path in [*Path(new).iterdir(), Path(new)]:
+            sync(path)
+        try:
+            Path(new).rename(folder)
+        except OSError:
+            found = _trusted(folder, config)
+            if found is None:  # not a race lost: a real failure
+                raise
+            return found
+        sync(folder.parent)
+    return Prepared(folder / made.path.name, made.signature)
 
 
 class Engine:

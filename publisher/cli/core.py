@@ -16,6 +16,7 @@ from publisher.cli.options import changes_store, date_argument, existing_store
 from publisher.config import Config
 from publisher.editions import Editions
 from publisher.errors import PublisherError
+from publisher.files import write_atomic
 from publisher.records import DigestKind
 
 if TYPE_CHECKING:
@@ -42,7 +43,8 @@ def _init(args: argparse.Namespace, _: Config) -> int:
     target: Path = args.config
     if target.exists() and not args.force:
         raise PublisherError(f"{target} exists already; use --force to overwrite it")
-    target.write_bytes((templating.builtin_templates() / "config.toml").read_bytes())
+    # Whole or not at all: a config cut short by a kill would load with defaults for the rest.
+    write_atomic(target, (templating.builtin_templates() / "config.toml").read_bytes())
     print(f"wrote {target}; edit site.title and site.base_url, then run: publisher ingest FILE")
     return 0
 

@@ -7,7 +7,8 @@ import argparse
 import dataclasses
 
 from publisher.cli.options import changes_store
-from publisher.config import Config, StorageConfig, check_storage
+from publisher.config import Config, StorageConfig
+from publisher.config_checks import check_storage
 from publisher.errors import StorageError
 
 
@@ -35,7 +36,7 @@ def _status(_: argparse.Namespace, config: Config) -> int:
 
 
 def _upgrade(_: argparse.Namespace, config: Config) -> int:
-    from publisher.store import Store
+    from publisher.store import Store, backups
 
     if not config.storage.exists():
         raise _missing(config)
@@ -48,10 +49,13 @@ def _upgrade(_: argparse.Namespace, config: Config) -> int:
     print(f"{config.storage}: upgraded from schema version {before} to {version}")
     for step in steps:
         print(f"  {step.version}: {step.summary}")
-    path = config.storage.path
-    backup = path.with_name(f"{path.name}.schema-{before}.bak")
-    if config.storage.engine == "sqlite" and backup.exists():
-        print(f"the store as it was is kept in {backup}")
+    if config.storage.engine == "sqlite" and before > 0:
+        path = config.storage.path
+        print(f"the store as it was is kept in {backups.backup_path(path, before)}")
+        print(
+            "to undo: stop publisher, install the release you had, then run: "
+            + backups.restore_command(path, before)
+        )
     return 0
 
 

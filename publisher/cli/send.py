@@ -70,6 +70,8 @@ def _send(args: argparse.Namespace, config: Config) -> int:
                 _print(each)
         for line in _uncertain_help(store, day):
             print(line)
+        if report.turned_away:
+            return exits.ATTENTION  # not "try again later": no retry mends a setting
         # The day's state, not this run's: a second send must not hide an earlier failure.
         counts = Counter(store.delivery_counts(day))
         if report.weekly is not None:
@@ -85,7 +87,9 @@ def _print(report: SendReport) -> None:
         print(f"no articles for {report.day}: nothing to send")
         return
     print(_summary(report))
-    if report.stopped:
+    if report.refused:
+        print(f"stopped: {report.reason}; fix that, then run the same command again")
+    elif report.stopped:
         print(f"stopped early: {report.reason}; run the same command again to go on")
     elif report.deferred:
         print(f"{report.deferred} deferred: run the same command again later to retry them")

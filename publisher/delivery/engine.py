@@ -83,11 +83,19 @@ class SendReport:
     skipped: int = 0  # skipped in this run: none of the reader's sources is in the digest
     kind: DigestKind = DigestKind.DAILY  # weekly: `day` is the week's Monday
     weekly: SendReport | None = None  # the weekly digest, sent the same day
+    # Stopped by a failure that no retry mends (a login or a TLS setting the relay does not
+    # take, an untrusted certificate): a setting must change before any mail can go.
+    refused: bool = False
 
     @property
     def complete(self) -> bool:
         mine = not (self.failed or self.uncertain or self.deferred or self.stopped)
         return mine and (self.weekly is None or self.weekly.complete)
+
+    @property
+    def turned_away(self) -> bool:
+        """This digest or the weekly was `refused`: someone must change a setting."""
+        return self.refused or (self.weekly is not None and self.weekly.refused)
 
     @property
     def unfinished(self) -> bool:
@@ -162,6 +170,7 @@ class _Run:
         self.pause_until = 0.0
         self.waited = 0.0  # seconds spent waiting for the relay, against policy.max_wait
         self.halt = ""  # why the run must stop, once it must
+        self.refused = False  # it must stop because the server takes no mail at all
         self.retries: list[_Retry] = []
         self.claimed: deque[ClaimedDelivery] = deque()  # claimed rows not yet sent
         # The next claimed row's letter, made while the relay read the mail before it.
@@ -177,11 +186,27 @@ class _Run:
                 if item is None:
                     break
                 self._deliver(item)
-        finally:
-            self.queue.flush()  # the last settles, held back for a next write
-            self.claimed.clear()
-            self.queue.release(deferred=True)
-            self.queue.close()
+        except BaseException:
+            self._end(failing=True)
+            raise
+        self._end(failing=False)
+
+    def _end(self, *, failing: bool) -> None:
+        """Write the settles held back, give back the rows claimed and not sent, end the
+        hand-over thread: each step tried. After a failure they meet the same trouble (the
+        store gone in a PostgreSQL outage): the step that failed first is what the run
+        reports, and theirs are only logged ("cannot give back claimed deliveries" hid it)."""
+        self.claimed.clear()
+        problems: list[PublisherError] = []
+        for step in (self.queue.flush, self.queue.release_all, self.queue.close):
+            try:
+                step()
+            except PublisherError as error:
+                problems.append(error)
+        if problems and not failing:
+            raise problems[0]
+        for problem in problems:
+            log.warning("after the failure, also: %s", problem)
 
     def _halted(self) -> bool:
         if self.stop.is_set() and not self.halt:
@@ -304,7 +329,8 @@ class _Run:
     def _failed(
         self, delivery_id: int, subscriber_id: int, tries: int, recipient: str, failure: SendFailure
     ) -> None:
-        log.warning("%s: %s", recipient, failure.reply)
+        reply = subscribers.unnamed(failure.reply, recipient)
+        log.warning("subscriber %d (%s): %s", subscriber_id, subscribers.logged(recipient), reply)
         if failure.scope is FailureScope.RECIPIENT:
             self.in_a_row = 0  # the server is working: it judged this address
         else:
@@ -322,6 +348,7 @@ class _Run:
                 # Refused login, untrusted certificate, sender refused: no mail can go until
                 # the configuration changes, so retrying only hammers the server.
                 self.halt = f"the server refuses every mail: {failure.reply}"
+                self.refused = True
             elif tries < self.policy.max_attempts:
                 due = self.clock() + self.policy.delay(tries)
                 heapq.heappush(self.retries, _Retry(due, delivery_id, subscriber_id, tries))
@@ -397,6 +424,7 @@ def deliver(
         renders=digest.renders,
         skipped=run.skipped,
         kind=kind,
+        refused=run.refused,
     )
     log.debug("send %s: %s", day, report)
     return report

@@ -16,6 +16,7 @@ from pathlib import Path
 from publisher.delivery import transport
 from publisher.delivery.transport import Handover, Managed, Meanwhile, SendFailure, nothing
 from publisher.errors import DeliveryError
+from publisher.files import sync
 from publisher.records import Letter
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ class Outbox(Managed):
             temp.unlink(missing_ok=True)
             raise
         try:
-            _sync_folder(final.parent)
+            sync(final.parent)
         except OSError as error:
             # The mail is in new/ already: reporting a failure would have it sent again.
             log.warning("%s: the mail is in place but the folder was not synced: %s", final, error)
@@ -89,15 +90,6 @@ def _write_synced(path: Path, data: bytes) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _sync_folder(folder: Path) -> None:
-    """fsync the folder, so the rename itself survives a power cut."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
         os.fsync(fd)
     finally:
         os.close(fd)

@@ -153,6 +153,10 @@ class Queue:
             self.day, self.worker, self.wall(), deferred=deferred, kind=self.kind
         )
 
+    def release_all(self) -> None:
+        """The run ends: give back the rows claimed and the deferred rows kept for a retry."""
+        self.release(deferred=True)
+
     def _lease(self, now: dt.datetime) -> float:
         return now.timestamp() + self.lease_seconds
 

@@ -343,6 +343,10 @@ def _lost(error: BaseException, progress: _Progress) -> SendFailure:
     return SendFailure(text, temporary=True, scope=FailureScope.SERVER)
 
 
+# A TLS connection that ended early: the network's doing, worth another try.
+_TLS_CUT_SHORT = (ssl.SSLEOFError, ssl.SSLZeroReturnError)
+
+
 def _connect_failure(s: SmtpConfig, error: BaseException) -> SendFailure:
     where = f"{s.host}:{s.port}"
     if isinstance(error, smtplib.SMTPAuthenticationError):
@@ -350,6 +354,14 @@ def _connect_failure(s: SmtpConfig, error: BaseException) -> SendFailure:
         return SendFailure(text, temporary=False, scope=FailureScope.SERVER)
     if isinstance(error, ssl.SSLCertVerificationError):
         text = f"{where}: the server's certificate is not trusted: {error.verify_message}"
+        return SendFailure(text, temporary=False, scope=FailureScope.SERVER)
+    if isinstance(error, ssl.SSLError) and not isinstance(error, _TLS_CUT_SHORT):
+        # TLS spoken to a port that does not (or the other way round): no retry mends that.
+        text = (
+            f"{where}: cannot speak TLS with the server ({error.reason or error}): check "
+            "delivery.smtp.security ('tls' is TLS from the first byte, usually port 465; "
+            "'starttls' upgrades a plain connection, usually port 587)"
+        )
         return SendFailure(text, temporary=False, scope=FailureScope.SERVER)
     if isinstance(error, smtplib.SMTPNotSupportedError):
         text = f"{where}: {error} (check delivery.smtp.security and username)"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,18 @@ def normalise_address(email: str) -> str:
     except EmailNotValidError as error:
         raise AddressError(email, str(error)) from None
     return str(result.ascii_email)
+
+
+def logged(address: str) -> str:
+    """An address as a log line shows it: its domain alone (…@example.org). A log travels
+    further and lives longer than the store; the subscriber's id says who it was."""
+    return "…@" + address.rpartition("@")[2]
+
+
+def unnamed(text: str, address: str) -> str:
+    """`text` (a relay's reply often quotes the address it refuses) with `address` as
+    `logged` shows it."""
+    return re.sub(re.escape(address), logged(address), text, flags=re.IGNORECASE)
 
 
 def _key(address: str) -> str:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from publisher.config import Config
 from publisher.errors import ConfigError, TokenError
+from publisher.files import sync, unreadable
 
 # "bounce": the VERP envelope sender, bounce+<token>@domain, names the subscriber a
 # returned mail was for.
@@ -124,6 +125,8 @@ def _key_file(path: Path) -> bytes:
         key = path.read_bytes().strip()
     except FileNotFoundError:
         key = _create_key_file(path)
+    except OSError as error:  # a folder, or not ours to read: checked at load, changed since
+        raise ConfigError(path, "digest.secret_file", unreadable(error)) from None
     if len(key) < MIN_SECRET_BYTES:
         raise ConfigError(path, "digest.secret_file", "the key file is empty or too short")
     if path.stat().st_mode & 0o077:
@@ -147,6 +150,7 @@ def _create_key_file(path: Path) -> bytes:
             os.link(temp, path)
         except FileExistsError:
             return path.read_bytes().strip()
+        sync(path.parent)  # the new name too, or a power cut could lose the key just used
     finally:
         os.unlink(temp)
     log.info("created the link-signing key %s (mode 0600); back it up", path)

@@ -123,6 +123,9 @@ class Daemon:
         try:
             report = run_locked(self.config, wait=self.wait, stop=self.stop)
             unfinished = report is not None and not report.complete
+            if report is not None and report.send is not None and report.send.turned_away:
+                log.error("the relay takes no mail until a setting changes: not retried today")
+                return
         except PublisherError as error:
             log.error("run failed: %s", error)
             unfinished = True
@@ -205,6 +208,8 @@ def run_once(config: Config, *, wait: bool = True) -> DayState:
         report = run_locked(config, wait=wait, stop=stop)
     if report is None:
         return DayState.UNFINISHED  # stopped while waiting for the lock
+    if report.send is not None and report.send.turned_away:
+        return DayState.ATTENTION  # a setting must change: trying again later mends nothing
     with Store(config.storage) as store:
         state = day_state(store.delivery_counts(report.day))
     if state is DayState.COMPLETE and not report.complete:

@@ -32,7 +32,7 @@ from publisher.articles.renditions import convert_missing, renditions
 from publisher.config import Config
 from publisher.files import LIBC, FileBatch, remove_temporaries
 from publisher.records import ArticleRef, BuildRecord, Edition, Rendition, Script
-from publisher.site import feeds, history, jsonfeed, reader, templating
+from publisher.site import feeds, history, jsonfeed, reader, search, templating
 from publisher.site.discovery import og_locales
 from publisher.site.grouping import Groups, month_of
 from publisher.site.outputs import Added, Output, Scope
@@ -418,6 +418,8 @@ def build(
         written = _render(store, scripts, config.output_dir, progress(todo))
     finally:
         gc.unfreeze()  # a daemon builds again in this process: its cycles are collected
+    # Every build looks: what one killed while removing left half removed goes next time.
+    search.remove_unnamed_parts(config.output_dir)
     seconds = time.perf_counter() - started
     # Made again rather than kept through the render: at 100,000 articles a first build's
     # fingerprints are 36 MB, held while the largest outputs render.

@@ -326,6 +326,34 @@ def outputs(
     return plan
 
 
+def remove_unnamed_parts(root: Path) -> list[Path]:
+    """Remove the folders of parts under search/terms/ and search/recent/ that the index's
+    meta.json (the one in place) no longer names: an index split anew (the archive doubled)
+    is written under a new folder, and the old one would stay for ever. Called once the new
+    index is in place; what a kill leaves half removed is still unnamed, and the next
+    build removes it. Returns what it removed."""
+    folder = root / "search"
+    try:
+        meta = json.loads((folder / "meta.json").read_bytes())
+    except (OSError, ValueError):  # no index yet, or not ours: touch nothing
+        return []
+    if not isinstance(meta, dict):
+        return []
+    recent = meta.get("recent")
+    named = {
+        folder / "terms" / str(meta.get("parts")),
+        folder / "recent" / str(recent.get("parts") if isinstance(recent, dict) else None),
+    }
+    removed = []
+    for segment in (folder / "terms", folder / "recent"):
+        found = list(segment.iterdir()) if segment.is_dir() else []
+        for parts in found:
+            if parts.name.isdigit() and parts.is_dir() and parts not in named:
+                shutil.rmtree(parts)
+                removed.append(parts)
+    return removed
+
+
 def stored_order(index: Iterable[ArticleRef]) -> tuple[str, ...]:
     """The keys of an index (newest first) in stored order: by generation, the oldest day
     first within one, each day in batch order; ids only append. A stable sort of the

@@ -7,13 +7,14 @@ store brings its schema up to date (publisher.store.migrations).
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from publisher.config import StorageConfig
-from publisher.store import migrations, postgres
+from publisher.store import backups, migrations, postgres
 from publisher.store.articles import ArticleQueries
 from publisher.store.builds import BuildQueries
 from publisher.store.database import Database, SqliteDatabase
@@ -47,7 +48,7 @@ class Store(
         self.db: Database = pool.database() if pool else _connect(self.storage)
         try:
             # The migration steps this open applied (a pooled one: checked when the pool began).
-            self.upgraded = [] if pool else _upgrade(self.db, self.storage)
+            self.upgraded = [] if pool else _upgrade(self.db)
         except BaseException:
             self.db.close()
             raise
@@ -137,18 +138,12 @@ def _connect(storage: StorageConfig) -> Database:
     return SqliteDatabase(storage.path)
 
 
-def _upgrade(db: Database, storage: StorageConfig) -> list[migrations.Step]:
+def _upgrade(db: Database) -> list[migrations.Step]:
     """Apply pending migrations; before changing a SQLite store that holds data, copy it
-    aside (publisher.db → publisher.db.schema-N.bak), so an upgrade can always be undone.
-    A PostgreSQL server's backups are its operator's (pg_dump: docs/deploy.md)."""
-    steps = migrations.pending(db)
-    if not steps:
+    aside (publisher.db → publisher.db.schema-N.bak, publisher.store.backups), so an
+    upgrade can always be undone. A PostgreSQL server's backups are its operator's
+    (pg_dump: docs/deploy.md)."""
+    if not migrations.pending(db):
         return []
-    version = migrations.current_version(db)
-    if isinstance(db, SqliteDatabase):
-        path = storage.path
-        backup = path.with_name(f"{path.name}.schema-{version}.bak")
-        # An earlier attempt's copy is of the same version: keep it.
-        if version > 0 and not backup.exists():
-            db.copy_to(backup)
-    return migrations.upgrade(db)
+    keep = functools.partial(backups.keep, db) if isinstance(db, SqliteDatabase) else None
+    return migrations.upgrade(db, before=keep)

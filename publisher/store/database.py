@@ -64,8 +64,9 @@ class SqliteDatabase:
 
     def __init__(self, path: Path) -> None:
         self.label = str(path)
+        self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        _create_private(path)
+        create_private(path)
         try:
             # isolation_level=None: we open every transaction ourselves, so none is left open.
             # check_same_thread=False: a sender commits its hand-overs on a thread of their
@@ -106,7 +107,7 @@ class SqliteDatabase:
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as error:
-            raise StorageError(f"{self.label}: cannot start a transaction: {error}") from None
+            raise TransactionError(self.label, "cannot start a transaction", error) from None
         try:
             yield
         except BaseException:
@@ -115,23 +116,13 @@ class SqliteDatabase:
         try:
             self._db.execute("COMMIT")
         except sqlite3.Error as error:
-            raise StorageError(f"{self.label}: cannot commit: {error}") from None
-
-    def copy_to(self, target: Path) -> None:
-        """A consistent copy of the whole database (WAL included), private to its owner."""
-        _create_private(target)
-        try:
-            with sqlite3.connect(target) as copy:
-                self._db.backup(copy)
-            copy.close()
-        except sqlite3.Error as error:
-            raise StorageError(f"{target}: cannot copy the store: {error}") from None
+            raise TransactionError(self.label, "cannot commit", error) from None
 
     def close(self) -> None:
         self._db.close()
 
 
-def _create_private(path: Path) -> None:
+def create_private(path: Path) -> None:
     """The database holds the subscriber list: create it readable by its owner only. An
     existing file keeps the mode its owner gave it."""
     try:
@@ -140,6 +131,15 @@ def _create_private(path: Path) -> None:
         pass
     except OSError as error:
         raise StorageError(f"{path}: cannot create the database: {error.strerror}") from None
+
+
+class TransactionError(StorageError):
+    """BEGIN or COMMIT failed (the server gone, the disk full): `operation` names the
+    operation it was for, which is what a reader of the message needs to know."""
+
+    def __init__(self, label: str, step: str, error: object) -> None:
+        self.label, self.step, self.error = label, step, error
+        super().__init__(f"{label}: {step}: {error}")
 
 
 P = ParamSpec("P")
@@ -165,6 +165,10 @@ def operation(
                 return method(self, *args, **kwargs)
             except self.db.driver_errors as error:
                 raise StorageError(f"{self.db.label}: cannot {what}: {error}") from error
+            except TransactionError as error:
+                step = error.step.removeprefix("cannot ")
+                text = f"{error.label}: cannot {what} ({step}): {error.error}"
+                raise StorageError(text) from None
 
         return run
 

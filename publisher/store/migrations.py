@@ -519,14 +519,18 @@ def pending(db: Database) -> list[Step]:
     return [step for step in STEPS if step.version > version]
 
 
-def upgrade(db: Database) -> list[Step]:
-    """Apply every pending step, all in one transaction; returns the steps applied."""
+def upgrade(db: Database, before: Callable[[int], object] | None = None) -> list[Step]:
+    """Apply every pending step, all in one transaction; returns the steps applied.
+    `before` is called with the version the steps start from, inside the transaction and
+    before the first of them, when there are steps to apply (a backup of the store)."""
     with db.transaction():
         if db.engine == "postgresql":
             # Nodes starting together would otherwise race to create the same tables; the
             # lock ends with the transaction. SQLite's BEGIN IMMEDIATE serialises already.
             db.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
         steps = pending(db)  # read again inside: another process may have upgraded meanwhile
+        if steps and before is not None:
+            before(current_version(db))
         for step in steps:
             for statement in step.statements(db.engine):
                 try:

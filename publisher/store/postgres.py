@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from publisher.errors import StorageError
-from publisher.store.database import Params
+from publisher.store.database import Params, TransactionError
 
 if TYPE_CHECKING:
     import psycopg_pool
@@ -146,8 +146,8 @@ class PostgresDatabase:
         try:
             self._db.execute("BEGIN")
         except self.driver_errors as error:
-            raise StorageError(
-                f"{self.label}: cannot start a transaction: {describe(error)}"
+            raise TransactionError(
+                self.label, "cannot start a transaction", describe(error)
             ) from None
         try:
             yield
@@ -158,7 +158,7 @@ class PostgresDatabase:
         try:
             self._db.execute("COMMIT")
         except self.driver_errors as error:
-            raise StorageError(f"{self.label}: cannot commit: {describe(error)}") from None
+            raise TransactionError(self.label, "cannot commit", describe(error)) from None
 
     def close(self) -> None:
         if self._give_back is not None:

@@ -190,7 +190,9 @@ class Web:
             location = base_path(self.config) + self.site.index_path(edition)
             return RedirectResponse(location, status_code=302, headers=FRONT_DOOR_VARY)
         # The root page as the file server sends it: validators, caching headers, 304s.
-        files = OutputFiles(directory=self.config.output_dir)
+        files = OutputFiles(
+            directory=self.config.output_dir, private=self.config.private_paths().values()
+        )
         response = await files.get_response("index.html", request.scope)
         response.headers.update(FRONT_DOOR_VARY)
         return response
@@ -469,7 +471,12 @@ def routes(web: Web, output_dir: Path) -> list[BaseRoute]:
         Route(prefix + "unsubscribe", web.unsubscribe, methods=["POST"]),
         Route(prefix, web.front_door, methods=["GET", "HEAD"]),
         *PreferencesPages(web).routes(prefix),
-        Mount(prefix.rstrip("/"), app=OutputFiles(directory=output_dir, html=True)),
+        Mount(
+            prefix.rstrip("/"),
+            app=OutputFiles(
+                directory=output_dir, html=True, private=web.config.private_paths().values()
+            ),
+        ),
     ]
     if prefix != "/":
         found.insert(0, Route("/", RedirectResponse(prefix), methods=["GET"]))

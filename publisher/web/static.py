@@ -2,14 +2,17 @@
 
 Starlette's StaticFiles does the serving (path containment, ETag, Last-Modified, 304,
 ranges); what is ours is the Content-Type of a feed, the caching headers, the ETag of a
-gzipped answer, and keeping dot-files and temporaries private.
+gzipped answer, and serving only what the build writes: no dot-file or temporary, no kind
+of file the build does not make, and never the store, the key or the config, whatever name
+or link they are reached by.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from functools import lru_cache
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
@@ -58,15 +61,38 @@ def is_private(path: str) -> bool:
     return hidden or path.endswith((".tmp", "~"))
 
 
+# The kinds of file the build and the digest archive write (pages, feeds, OPML, sitemaps,
+# the stylesheet, search.js and the search index, robots.txt): nothing else is served.
+WRITTEN_SUFFIXES = (".html", ".xml", ".css", ".js", ".json", ".opml", ".txt")
+
+
 class OutputFiles(StaticFiles):
-    """StaticFiles with the feed content types and caching headers, which keeps dot-files and
-    temporaries private. StaticFiles already keeps every path inside the folder (..,
-    encoded dots, absolute paths, symlinks out) and answers conditional GETs."""
+    """StaticFiles with the feed content types and caching headers, serving only the kinds
+    of file the build writes, never a dot-file, a temporary or one of the `private` files
+    (the store, the key, the config: by identity, so no hard link in the folder reaches
+    them). StaticFiles already keeps every path inside the folder (.., encoded dots,
+    absolute paths, symlinks out) and answers conditional GETs."""
+
+    def __init__(self, *, directory: Path, html: bool = False, private: Iterable[Path] = ()):
+        super().__init__(directory=directory, html=html)
+        self.private = tuple(private)
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         if is_private(path):
             raise HTTPException(status_code=404)
         return await super().get_response(path, scope)
+
+    def _written(self, path: str, found: os.stat_result) -> bool:
+        if not path.endswith(WRITTEN_SUFFIXES):
+            return False
+        for private in self.private:
+            try:
+                held = os.stat(private)
+            except OSError:
+                continue
+            if (held.st_dev, held.st_ino) == (found.st_dev, found.st_ino):
+                return False
+        return True
 
     def file_response(
         self,
@@ -75,6 +101,8 @@ class OutputFiles(StaticFiles):
         scope: Scope,
         status_code: int = 200,
     ) -> Response:
+        if not self._written(os.fspath(full_path), stat_result):
+            raise HTTPException(status_code=404)
         response = FileResponse(
             full_path,
             status_code=status_code,
