@@ -135,9 +135,13 @@ class SmtpConfig:
     rate_per_second: float = 0.0  # 0 means no limit
     max_attempts: int = 5
     max_consecutive_failures: int = 10
-    # Seconds one run may spend waiting for the relay (back-off) before it leaves the rest
-    # queued: an unreachable relay must not hold the store lock for minutes.
+    # Seconds one run may spend waiting for the relay (back-off, and attempts that timed
+    # out) before it leaves the rest queued: a relay that is down or hangs must not hold
+    # the store lock for minutes.
     max_wait_seconds: float = 120.0
+    # Refusals in a row that are the sender's problem (5.7.x: DKIM, SPF, DMARC, blocked)
+    # before the run stops, leaving the rest queued (publisher.mail.refusals).
+    max_sender_refusals: int = 3
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,11 @@ class DeliveryConfig:
     # PostgreSQL, several senders: how long a sender holds the rows it claimed without
     # renewing; a sender that dies leaves them to the others after this long.
     lease_seconds: float = 120.0
+    # Mails per minute at most to a receiving domain ("*": any other); none: no limit.
+    per_domain_per_minute: dict[str, int] = field(default_factory=dict)
+    # Mails a day at most, all digests together (0: no cap): a new sending domain warms
+    # up; the rest stays queued for the next day's run.
+    daily_cap: int = 0
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
 
 
@@ -194,7 +203,7 @@ class BouncesConfig:
     verp: bool = False
     # This many temporary (4.x.x) bounces within soft_days days mark a subscriber bounced.
     soft_limit: int = 3
-    soft_days: int = 14
+    soft_days: int = 15
 
 
 @dataclass(frozen=True)
@@ -321,6 +330,15 @@ def _not_blank(value: str) -> str | None:
     return None if value.strip() else "must not be empty"
 
 
+def _per_minute(value: dict[str, int]) -> str | None:
+    for domain, limit in value.items():
+        if domain != "*" and not re.fullmatch(r"[a-z0-9.-]+\.[a-z0-9-]+", domain):
+            return f'{domain!r}: a receiving domain in lower case (qq.com), or "*"'
+        if limit <= 0:
+            return f"{domain}: mails per minute must be greater than 0 (leave it out: no limit)"
+    return None
+
+
 def _terms(value: tuple[str, ...]) -> str | None:
     return None if all(term.strip() for term in value) else "terms must not be empty"
 
@@ -345,6 +363,8 @@ _CHECKS: dict[str, typing.Callable[[Any], str | None]] = {
     "digest.weekly_per_day": _positive,
     "delivery.backend": _check_choice(("outbox", "smtp")),
     "delivery.lease_seconds": _positive,
+    "delivery.per_domain_per_minute": _per_minute,
+    "delivery.daily_cap": _not_negative,
     "delivery.smtp.port": _positive,
     "delivery.smtp.security": _check_choice(("none", "starttls", "tls")),
     "delivery.smtp.timeout": _positive,
@@ -352,6 +372,7 @@ _CHECKS: dict[str, typing.Callable[[Any], str | None]] = {
     "delivery.smtp.max_attempts": _positive,
     "delivery.smtp.max_consecutive_failures": _positive,
     "delivery.smtp.max_wait_seconds": _not_negative,
+    "delivery.smtp.max_sender_refusals": _positive,
     "schedule.time": _check_time,
     "schedule.misfire_grace_seconds": _positive,
     "bounces.soft_limit": _positive,
@@ -429,6 +450,12 @@ def _convert(path: Path, key: str, kind: Any, value: Any) -> Any:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise ConfigError(path, key, "must be a list of strings")
         return tuple(value)
+    if typing.get_origin(kind) is dict:
+        if not isinstance(value, dict) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value.values()
+        ):
+            raise ConfigError(path, key, f"must be a table of integers [{key}]")
+        return dict(value)
     ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value, ok = float(value), True

@@ -30,7 +30,7 @@ def keys_of(cls: type, prefix: str = "") -> set[str]:
 def flatten(table: dict, prefix: str = "") -> set[str]:
     found = set()
     for key, value in table.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and value:
             found |= flatten(value, f"{prefix}{key}.")
         else:
             found.add(f"{prefix}{key}")

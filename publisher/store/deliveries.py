@@ -269,6 +269,17 @@ class DeliveryQueries:
         found = {DeliveryStatus(row[0]): int(row[1]) for row in rows}
         return {status: found.get(status, 0) for status in DeliveryStatus}
 
+    @operation("count the mails sent on a day")
+    def sent_on(self, day: dt.date) -> int:
+        """Mails of any digest that went out on `day` (by the site's clock): the daily cap's
+        count. Every stamp is written in the site's zone, so its first ten characters are
+        the local date."""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM deliveries WHERE status = 'sent' AND substr(updated, 1, 10) = ?",
+            (day.isoformat(),),
+        ).fetchone()
+        return int(row[0])
+
     @operation("read the days with deliveries")
     def delivery_days(self, limit: int, *, kind: DigestKind = DigestKind.DAILY) -> list[dt.date]:
         """The latest `limit` digests (days, or weeks' Mondays) that have deliveries."""
