@@ -128,12 +128,24 @@ def _print_mail(store: Store, editions: Editions) -> None:
             states = ", ".join(f"{n} {state}" for state, n in counts.items() if n)
             name = f"{day}" if kind is DigestKind.DAILY else f"week of {day}"
             print(f"  {name}  {states}")
+            for reply, n in store.waiting_reasons(day, kind=kind):
+                print(f"    waiting: {n} × {_explained(reply)}")
             for row in store.uncertain_deliveries(day, kind=kind):
                 print(f"    uncertain: {row.email} {row.message_id} ({row.reason})")
     run = store.last_run()
     if run is not None:
         done = f"finished {run.finished.isoformat()}: {run.summary}" if run.finished else ""
         print(f"last daily run: {run.day}, " + (done or "not finished"))
+
+
+def _explained(reply: str) -> str:
+    from publisher.mail.refusals import Verdict, of_reply
+
+    refusal = of_reply(reply)
+    if refusal is None:
+        return reply
+    fix = " (fix it, then send again)" if refusal.verdict is Verdict.SENDER else ""
+    return f"{reply} — {refusal.verdict}: {refusal.meaning}{fix}"
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

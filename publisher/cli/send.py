@@ -27,6 +27,10 @@ def _summary(report: SendReport) -> str:
         f"{report.uncertain} uncertain, {report.deferred} deferred"
     )
     extra = []
+    if report.bounced:
+        extra.append(f"{report.bounced} bounced: the address is bad, never mailed again")
+    if report.refused:
+        extra.append(f"{report.refused} refused for the sender's problem, still queued")
     if report.skipped:
         extra.append(f"{report.skipped} skipped: nothing from their sources")
     if report.done_before:
@@ -74,6 +78,8 @@ def _send(args: argparse.Namespace, config: Config) -> int:
         counts = Counter(store.delivery_counts(day))
         if report.weekly is not None:
             counts.update(store.delivery_counts(report.weekly.day, kind=report.weekly.kind))
+        if report.needs_attention:
+            return exits.ATTENTION  # nothing more goes until the operator fixes the cause
         return exits.of_day(settle.day_state(counts))
 
 
@@ -85,7 +91,9 @@ def _print(report: SendReport) -> None:
         print(f"no articles for {report.day}: nothing to send")
         return
     print(_summary(report))
-    if report.stopped:
+    if report.blocked:
+        print(f"stopped: the receivers refuse our mail: {report.blocked}")
+    elif report.stopped:
         print(f"stopped early: {report.reason}; run the same command again to go on")
     elif report.deferred:
         print(f"{report.deferred} deferred: run the same command again later to retry them")

@@ -164,6 +164,14 @@ def classify(text: str, basic: int | None = None) -> Refusal:
     )
 
 
+def of_reply(reply: str) -> Refusal | None:
+    """A stored reply ("550 5.7.26 Unauthenticated …") read again; None for a note that is
+    no server reply (a lost connection, the operator's word)."""
+    if not (reply[:3].isdigit() and reply[:1] in "45"):
+        return None
+    return classify(reply[3:].lstrip(" -"), int(reply[:3]))
+
+
 def _fits(match: str, code: str) -> bool:
     """ "5.7." is a prefix of 5.7.26; "5.7.1" is one code, not a prefix of 5.7.15."""
     return code.startswith(match) if match.endswith(".") else code == match

@@ -207,6 +207,8 @@ def run_once(config: Config, *, wait: bool = True) -> DayState:
         return DayState.UNFINISHED  # stopped while waiting for the lock
     with Store(config.storage) as store:
         state = day_state(store.delivery_counts(report.day))
+    if report.send is not None and report.send.needs_attention:
+        return DayState.ATTENTION  # stopped for the sender's problem: the operator must fix it
     if state is DayState.COMPLETE and not report.complete:
         return DayState.UNFINISHED  # stopped before any mail was queued
     return state

@@ -280,6 +280,20 @@ class DeliveryQueries:
         ).fetchone()
         return int(row[0])
 
+    @operation("read why mail waits")
+    def waiting_reasons(
+        self, day: dt.date, *, kind: DigestKind = DigestKind.DAILY
+    ) -> list[tuple[str, int]]:
+        """The last answers of the day's queued rows that were refused or deferred, with how
+        many rows each, most first."""
+        rows = self.db.execute(
+            "SELECT last_error, COUNT(*) AS n FROM deliveries WHERE digest_date = ? AND kind = ?"
+            " AND status = 'queued' AND last_error <> '' GROUP BY last_error"
+            " ORDER BY n DESC, last_error LIMIT 5",
+            (day.isoformat(), kind.value),
+        )
+        return [(row[0], int(row[1])) for row in rows]
+
     @operation("read the days with deliveries")
     def delivery_days(self, limit: int, *, kind: DigestKind = DigestKind.DAILY) -> list[dt.date]:
         """The latest `limit` digests (days, or weeks' Mondays) that have deliveries."""
