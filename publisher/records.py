@@ -265,11 +265,14 @@ class ClaimedDelivery:
 
 @dataclass(frozen=True, slots=True)
 class UncertainDelivery:
-    """A mail whose fate cannot be known: look its Message-ID up in the relay's log."""
+    """A mail whose fate cannot be known: look its Message-ID up in the relay's log. Or,
+    with `failed`, one the server refused for good, which the operator may send again
+    once they fixed the cause."""
 
     email: str
     message_id: str
     reason: str
+    failed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -745,7 +745,8 @@ def test_settling_a_name_that_is_not_uncertain_changes_nothing(
         ]
     )
     assert code == 1
-    assert "not an uncertain delivery of 2025-12-14: reader0@example.org" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "not an uncertain or failed delivery of 2025-12-14: reader0@example.org" in error
     assert store.delivery_counts(DAY)[DeliveryStatus.UNCERTAIN] == 1
 
 

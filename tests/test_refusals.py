@@ -189,3 +189,20 @@ def test_a_relay_that_never_answers_is_left_within_the_cap_and_one_timeout(
     assert report.stopped and "max_wait_seconds" in report.reason
     assert clock.sleeps == [], "after one time-out a 1 s back-off would pass the 1.5 s cap"
     assert (report.sent, report.deferred) == (0, 3)
+
+
+def test_a_failed_mail_can_be_settled_to_resend(
+    setup: tuple[Config, Store], server: SmtpServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, store = setup
+    add_people(store, 3)
+    server.handler.plan("reader1@example.org", "550 5.9.1 Refused for an unknown reason")
+    assert run(config, store).failed == 1
+    assert rows(store)["reader1@example.org"]["status"] == "failed"
+    settle = ["deliveries", "settle", "--date", str(DAY)]
+    config_args = ["--config", str(config.root / "config.toml")]
+    assert main([*config_args, *settle, "--sent", "reader1@example.org"]) == 1
+    assert main([*config_args, *settle, "--resend", "reader1@example.org"]) == 75
+    assert "reader1@example.org queued again" in capsys.readouterr().out
+    assert run(config, store).sent == 1
+    assert server.handler.count("reader1@example.org") == 1

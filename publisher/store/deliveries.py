@@ -306,18 +306,18 @@ class DeliveryQueries:
 
     @operation("read the uncertain deliveries")
     def uncertain_deliveries(
-        self, day: dt.date, *, kind: DigestKind = DigestKind.DAILY
+        self, day: dt.date, *, kind: DigestKind = DigestKind.DAILY, failed: bool = False
     ) -> list[UncertainDelivery]:
+        """The day's uncertain rows; with `failed`, the failed ones after them."""
+        states = "('uncertain', 'failed')" if failed else "('uncertain')"
         rows = self.db.execute(
-            "SELECT s.email, d.message_id, d.last_error FROM deliveries d"
+            "SELECT s.email, d.message_id, d.last_error, d.status FROM deliveries d"
             " JOIN subscribers s ON s.id = d.subscriber_id"
-            " WHERE d.digest_date = ? AND d.kind = ? AND d.status = 'uncertain' ORDER BY d.id",
-            (
-                day.isoformat(),
-                kind.value,
-            ),
+            f" WHERE d.digest_date = ? AND d.kind = ? AND d.status IN {states}"
+            " ORDER BY d.status DESC, d.id",
+            (day.isoformat(), kind.value),
         )
-        return [UncertainDelivery(row[0], row[1], row[2]) for row in rows]
+        return [UncertainDelivery(r[0], r[1], r[2], r[3] == "failed") for r in rows]
 
     @operation("settle an uncertain delivery")
     def settle_uncertain(
@@ -331,12 +331,14 @@ class DeliveryQueries:
         kind: DigestKind = DigestKind.DAILY,
     ) -> bool:
         """The operator's verdict on one uncertain row of `day`, found by its subscriber:
-        sent (it did arrive) or queued (send it again). Returns whether a row moved."""
+        sent (it did arrive) or queued (send it again; a failed row too). Returns whether a
+        row moved."""
+        states = "('uncertain', 'failed')" if status is DeliveryStatus.QUEUED else "('uncertain')"
         with self.db.transaction():
             cursor = self.db.execute(
                 # A row settled to resend is nobody's claim (several senders: see claim).
                 "UPDATE deliveries SET status = ?, last_error = ?, claimed_by = '', updated = ?"
-                " WHERE digest_date = ? AND kind = ? AND status = 'uncertain' AND subscriber_id ="
+                f" WHERE digest_date = ? AND kind = ? AND status IN {states} AND subscriber_id ="
                 " (SELECT id FROM subscribers WHERE email_key = ?)",
                 (status.value, note, now.isoformat(), day.isoformat(), kind.value, email_key),
             )
