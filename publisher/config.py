@@ -122,6 +122,8 @@ class DigestConfig:
     weekly_per_day: int = 5
     # Where the HMAC key lives when PUBLISHER_SECRET is not set; created on first use.
     secret_file: str = "publisher.key"
+    # RFC 9477: where receivers that take part send complaint reports (ARF); "" = none.
+    cfbl_address: str = ""
 
 
 @dataclass(frozen=True)
@@ -359,6 +361,7 @@ _CHECKS: dict[str, typing.Callable[[Any], str | None]] = {
     "scripts.protected_terms": _terms,
     "digest.from_address": _check_from,
     "digest.unsubscribe_mailto": _check_mailto,
+    "digest.cfbl_address": _check_mailto,
     "digest.excerpt_chars": _positive,
     "digest.weekly_per_day": _positive,
     "delivery.backend": _check_choice(("outbox", "smtp")),

@@ -123,14 +123,22 @@ class PreparedDigest:
 
 
 def _headers(
-    config: Config, sources: DigestSources, view: DigestView, now: dt.datetime
+    config: Config, sources: DigestSources, view: DigestView, label: str, now: dt.datetime
 ) -> list[tuple[str, object]]:
     """The headers every subscriber of one script gets. Article text never goes here."""
     list_label = f"{view.edition.tag.lower()}.digest.{mail_domain(sources.site)}"  # RFC 2919
+    # Gmail's feedback loop groups complaints by these fields (campaign, edition, kind,
+    # sender): never anything about the reader. RFC 9477's CFBL reports carry it too.
+    sender = envelope_sender(config).rpartition("@")[2]
+    feedback = f"{label}:{view.edition.tag}:digest:{sender}"
     headers = [
         *sender_headers(config, sources.scripts, view.edition, view.subject, now),
         ("List-Id", f"{view.feed_title} <{list_label}>"),
+        ("Feedback-ID", feedback),
     ]
+    if config.digest.cfbl_address:
+        headers.append(("CFBL-Address", f"{config.digest.cfbl_address}; report=arf"))
+        headers.append(("CFBL-Feedback-ID", feedback))
     # RFC 8058 3.1: one-click only with an HTTPS URI in List-Unsubscribe (receivers will not
     # POST to plain http), so a site on http:// offers the link and the mailto, not this.
     if urlsplit(sources.site.base_url).scheme == "https":
@@ -179,13 +187,15 @@ def _prepared(
     sources = DigestSources.of(config)
     by_edition = sources.renditions(store, articles)
 
-    def render(edition: Edition, chosen: frozenset[str]) -> LetterTemplate:
-        shown = [e for e in by_edition[edition] if e.article.original.source in chosen]
-        return _template(config, sources, sources.view(edition, day, shown, weekly_from), now)
-
     label = (
         f"weekly.{weekly.week_label(weekly_from)}" if weekly_from else f"digest.{day.isoformat()}"
     )
+
+    def render(edition: Edition, chosen: frozenset[str]) -> LetterTemplate:
+        shown = [e for e in by_edition[edition] if e.article.original.source in chosen]
+        view = sources.view(edition, day, shown, weekly_from)
+        return _template(config, sources, view, label, now)
+
     return PreparedDigest(
         label,
         render,
@@ -200,7 +210,7 @@ def _prepared(
 
 
 def _template(
-    config: Config, sources: DigestSources, view: DigestView, now: dt.datetime
+    config: Config, sources: DigestSources, view: DigestView, label: str, now: dt.datetime
 ) -> LetterTemplate:
     text, html = render_mail(sources.env, view)
-    return LetterTemplate(_headers(config, sources, view, now), text, inline_css(html))
+    return LetterTemplate(_headers(config, sources, view, label, now), text, inline_css(html))
