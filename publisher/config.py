@@ -162,6 +162,20 @@ class DeliveryConfig:
 
 
 @dataclass(frozen=True)
+class DkimConfig:
+    # Sign each digest mail with DKIM here. Most relays sign for you: turn it on only when
+    # yours does not (publisher doctor tells). Needs pip install 'publisher[dkim]'.
+    sign: bool = False
+    # The selector: the key's record is the TXT at <selector>._domainkey.<domain>. Also
+    # what `publisher doctor` checks when the relay signs.
+    selector: str = ""
+    # The signing domain (d=); "" = the domain of digest.from_address (DMARC alignment).
+    domain: str = ""
+    # The private key (PEM, RSA 2048), readable by its owner only (mode 0600).
+    key_file: str = "dkim.key"
+
+
+@dataclass(frozen=True)
 class IngestConfig:
     # Far beyond any headline or article: past these a line is a mistake (files joined
     # without line breaks) or an attack, and the batch is refused at that line.
@@ -219,6 +233,7 @@ class Config:
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     bounces: BouncesConfig = field(default_factory=BouncesConfig)
+    dkim: DkimConfig = field(default_factory=DkimConfig)
     web: WebConfig = field(default_factory=WebConfig)
     # The site's editions ([[editions]] tables); none means today's zh-Hant and zh-Hans.
     editions: tuple[EditionConfig, ...] = ()
@@ -320,6 +335,12 @@ def _check_mailto(value: str) -> str | None:
     return None
 
 
+def _check_label(value: str) -> str | None:
+    if value and not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", value):
+        return f"must be a DNS name of letters, digits, dots and dashes, not {value!r}"
+    return None
+
+
 def _positive(value: float) -> str | None:
     return None if value > 0 else "must be greater than 0"
 
@@ -378,6 +399,8 @@ _CHECKS: dict[str, typing.Callable[[Any], str | None]] = {
     "delivery.smtp.max_sender_refusals": _positive,
     "schedule.time": _check_time,
     "schedule.misfire_grace_seconds": _positive,
+    "dkim.selector": _check_label,
+    "dkim.domain": _check_label,
     "bounces.soft_limit": _positive,
     "bounces.soft_days": _positive,
     "web.confirm_cooldown_seconds": _not_negative,
@@ -501,6 +524,8 @@ def parse(text: str, path: Path) -> Config:
         raise ConfigError(path, None, f"not valid TOML: {error}") from None
     config: Config = _build(path, "", Config, table, root=path.parent)
     _check_editions(path, config.editions)
+    if config.dkim.sign and not config.dkim.selector:
+        raise ConfigError(path, "dkim.selector", "must be set when dkim.sign = true")
     return config
 
 

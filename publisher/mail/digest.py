@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from publisher.config import Config
 from publisher.mail import tokens, weekly
+from publisher.mail.dkim import Signer
 from publisher.mail.headers import envelope_sender, mail_domain, sender_headers
 from publisher.mail.letters import LetterTemplate
 from publisher.mail.sources import DigestSources, week_articles
@@ -187,6 +188,7 @@ def _prepared(
     sources = DigestSources.of(config)
     by_edition = sources.renditions(store, articles)
 
+    signer = dkim_signer(config)
     label = (
         f"weekly.{weekly.week_label(weekly_from)}" if weekly_from else f"digest.{day.isoformat()}"
     )
@@ -194,7 +196,7 @@ def _prepared(
     def render(edition: Edition, chosen: frozenset[str]) -> LetterTemplate:
         shown = [e for e in by_edition[edition] if e.article.original.source in chosen]
         view = sources.view(edition, day, shown, weekly_from)
-        return _template(config, sources, view, label, now)
+        return _template(config, sources, view, label, now, signer)
 
     return PreparedDigest(
         label,
@@ -210,7 +212,21 @@ def _prepared(
 
 
 def _template(
-    config: Config, sources: DigestSources, view: DigestView, label: str, now: dt.datetime
+    config: Config,
+    sources: DigestSources,
+    view: DigestView,
+    label: str,
+    now: dt.datetime,
+    signer: Signer | None,
 ) -> LetterTemplate:
     text, html = render_mail(sources.env, view)
-    return LetterTemplate(_headers(config, sources, view, label, now), text, inline_css(html))
+    headers = _headers(config, sources, view, label, now)
+    return LetterTemplate(headers, text, inline_css(html), signer)
+
+
+def dkim_signer(config: Config) -> Signer | None:
+    """The DKIM signer dkim.* asks for, or None (off, the default: the relay signs)."""
+    if not config.dkim.sign:
+        return None
+    domain = config.dkim.domain or envelope_sender(config).rpartition("@")[2]
+    return Signer.load(config.path(config.dkim.key_file), config.dkim.selector, domain)
