@@ -162,6 +162,20 @@ class DeliveryConfig:
 
 
 @dataclass(frozen=True)
+class RatesConfig:
+    # Complaints (ARF reports) and hard bounces, in percent of a digest day's mail: over a
+    # warning level `send` warns, over a stop level it sends nothing new until
+    # `send --accept-rates`. Gmail and Yahoo want complaints under 0.3%, better 0.1%.
+    complaint_warn: float = 0.1
+    complaint_stop: float = 0.3
+    bounce_warn: float = 2.0
+    bounce_stop: float = 5.0
+    # Digest days judged, back from the day sent; a day with fewer mails is not judged.
+    days: int = 7
+    min_mails: int = 100
+
+
+@dataclass(frozen=True)
 class DkimConfig:
     # Sign each digest mail with DKIM here. Most relays sign for you: turn it on only when
     # yours does not (publisher doctor tells). Needs pip install 'publisher[dkim]'.
@@ -234,6 +248,7 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     bounces: BouncesConfig = field(default_factory=BouncesConfig)
     dkim: DkimConfig = field(default_factory=DkimConfig)
+    rates: RatesConfig = field(default_factory=RatesConfig)
     web: WebConfig = field(default_factory=WebConfig)
     # The site's editions ([[editions]] tables); none means today's zh-Hant and zh-Hans.
     editions: tuple[EditionConfig, ...] = ()
@@ -399,6 +414,12 @@ _CHECKS: dict[str, typing.Callable[[Any], str | None]] = {
     "delivery.smtp.max_sender_refusals": _positive,
     "schedule.time": _check_time,
     "schedule.misfire_grace_seconds": _positive,
+    "rates.complaint_warn": _not_negative,
+    "rates.complaint_stop": _not_negative,
+    "rates.bounce_warn": _not_negative,
+    "rates.bounce_stop": _not_negative,
+    "rates.days": _positive,
+    "rates.min_mails": _not_negative,
     "dkim.selector": _check_label,
     "dkim.domain": _check_label,
     "bounces.soft_limit": _positive,

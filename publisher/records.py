@@ -256,6 +256,19 @@ class SubscriberTally:
 
 
 @dataclass(frozen=True, slots=True)
+class OutcomeTally:
+    """What became of one digest day's mail to the readers of one script and edition."""
+
+    day: dt.date
+    script: Script
+    edition: str  # the tag they chose; "" for their script's first
+    sent: int
+    failed: int  # refused at send for good
+    hard: int  # hard bounces that came back about the mail sent
+    complaints: int
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimedDelivery:
     """A delivery row a sender has claimed (queued → sending, under its lease)."""
 

@@ -68,7 +68,9 @@ def _send(args: argparse.Namespace, config: Config) -> int:
                 "queued again; uncertain mail nobody settled stays as it is"
             )
         with stop_on_signals(stop):
-            report = delivery.send_day(config, store, day, now, stop=stop)
+            report = delivery.send_day(
+                config, store, day, now, stop=stop, accept_rates=args.accept_rates
+            )
         for each in (report, report.weekly):
             if each is not None:
                 _print(each)
@@ -120,6 +122,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="kept for old scripts: resends only the uncertain deliveries marked with "
         "`publisher deliveries settle --resend`, like any send",
+    )
+    send.add_argument(
+        "--accept-rates",
+        action="store_true",
+        help="send although the complaint or bounce rate of earlier digests is over its stop "
+        "level ([rates]): you looked into it; those days are not judged again",
     )
     changes_store(send, shared=True)
     send.set_defaults(handler=_send)

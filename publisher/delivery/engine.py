@@ -40,11 +40,13 @@ import time
 from dataclasses import dataclass
 
 from publisher.config import Config
+from publisher.delivery import reputation
 from publisher.delivery.backends import open_transport
 from publisher.delivery.pacing import Pacing
 from publisher.delivery.queue import LEASE_SECONDS, Queue
 from publisher.delivery.runner import Clock, Digest, RetryPolicy, Runner, SendRules, Sleep
 from publisher.delivery.transport import Transport
+from publisher.editions import Editions
 from publisher.mail import preferences, returns, subscribers
 from publisher.mail.digest import prepare_digest, prepare_weekly
 from publisher.mail.weekly import last_complete_week
@@ -113,6 +115,25 @@ def send_rules(config: Config, store: Store, now: dt.datetime) -> SendRules:
         max(cap - store.sent_on(now.date()), 0) if cap else None,
         returns.SoftBounceLimit(config.bounces.soft_limit, config.bounces.soft_days),
     )
+
+
+def _rates_stop(config: Config, store: Store, day: dt.date, accept: bool) -> SendReport | None:
+    """A report that sends nothing, when the recent figures are over the stop level and not
+    acknowledged; `accept` acknowledges the days before `day`."""
+    if accept:
+        store.accept_rates(day - dt.timedelta(days=1))
+    levels = reputation.Levels(**dataclasses.asdict(config.rates))
+    recent = reputation.recent(store, Editions.from_config(config), day, levels.days)
+    judged = reputation.judge(recent, levels, store.rates_accepted_through())
+    if judged.level is reputation.Level.WARN:
+        log.warning("%s", judged.message(levels))
+    if judged.level is not reputation.Level.STOP:
+        return None
+    why = (
+        f"{judged.message(levels)}; nothing new is sent until you acknowledge it: "
+        "publisher send --accept-rates (after finding the cause: publisher status)"
+    )
+    return SendReport(day, stopped=True, reason=why, blocked=why)
 
 
 # -- the engine ---------------------------------------------------------------------------
@@ -202,10 +223,16 @@ def send_day(
     transport: Transport | None = None,
     clock: Clock = time.monotonic,
     sleep: Sleep | None = None,
+    accept_rates: bool = False,
 ) -> SendReport:
     """Send the digest of `day` to every active, unpaused daily reader who has not had it
     yet, and the last complete week's digest to the weekly readers who chose `day`'s
-    weekday (publisher.mail.weekly); the weekly's report rides along as `weekly`."""
+    weekday (publisher.mail.weekly); the weekly's report rides along as `weekly`. Nothing
+    is sent while the complaint or bounce rate is over its stop level (publisher.delivery
+    .reputation), unless `accept_rates` acknowledges the figures so far."""
+    stopped = _rates_stop(config, store, day, accept_rates)
+    if stopped is not None:
+        return stopped
     started = clock()
     stop = stop or threading.Event()
     sleep = sleep or stop.wait

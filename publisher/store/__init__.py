@@ -19,12 +19,19 @@ from publisher.store.builds import BuildQueries
 from publisher.store.database import Database, SqliteDatabase
 from publisher.store.deliveries import DeliveryQueries
 from publisher.store.limits import LimitQueries
+from publisher.store.outcomes import OutcomeQueries
 from publisher.store.runs import RunQueries
 from publisher.store.subscribers import SubscriberQueries
 
 
 class Store(
-    ArticleQueries, BuildQueries, SubscriberQueries, DeliveryQueries, RunQueries, LimitQueries
+    ArticleQueries,
+    BuildQueries,
+    SubscriberQueries,
+    DeliveryQueries,
+    RunQueries,
+    LimitQueries,
+    OutcomeQueries,
 ):
     """One connection to the store. Use one per thread.
 
