@@ -10,7 +10,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from publisher import __version__, config
-from publisher.cli import bounces, conversions, core, daemon, db, deliveries, exits, mail, send
+from publisher.cli import (
+    bounces,
+    conversions,
+    core,
+    daemon,
+    db,
+    deliveries,
+    doctor,
+    exits,
+    mail,
+    send,
+)
 from publisher.errors import LockError, PublisherError
 from publisher.run import lock
 from publisher.run.logs import LOG_FORMAT
@@ -20,7 +31,7 @@ from publisher.run.logs import LOG_FORMAT
 SERVICES = frozenset({"run", "serve"})
 
 # Each module adds its commands; every command sets `handler(args, config) -> exit code`.
-COMMAND_MODULES = (core, mail, bounces, send, deliveries, daemon, db, conversions)
+COMMAND_MODULES = (core, mail, bounces, send, deliveries, daemon, db, conversions, doctor)
 
 
 def parser() -> argparse.ArgumentParser:
