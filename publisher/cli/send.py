@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING
 
 from publisher.cli import exits
 from publisher.cli.deliveries import uncertain_lines
-from publisher.cli.options import changes_store, date_argument, existing_store
+from publisher.cli.options import (
+    changes_store,
+    date_argument,
+    edition_argument,
+    existing_store,
+)
 from publisher.config import Config
 from publisher.delivery import settle
 from publisher.run.signals import stop_on_signals
@@ -54,12 +59,33 @@ def _uncertain_help(store: Store, day: dt.date) -> list[str]:
     ]
 
 
+def _proof(args: argparse.Namespace, config: Config, day: dt.date) -> int:
+    from publisher.delivery.transport import SendFailure
+    from publisher.mail.refusals import of_reply
+    from publisher.run.proof import proof_letter, send_proof
+
+    edition = edition_argument(config, args.edition or config.scripts.default)
+    with existing_store(config) as store:
+        letter = proof_letter(config, store, args.test, day, edition, config.now())
+    try:
+        send_proof(config, letter)
+    except SendFailure as failure:
+        refusal = of_reply(failure.reply)
+        meaning = f" ({refusal.explain()})" if refusal else ""
+        print(f"publisher: error: the test mail was not sent: {failure.reply}{meaning}")
+        return exits.ATTENTION
+    print(f"test mail of {day} ({edition.tag}) sent to {letter.recipient}: {letter.message_id}")
+    return exits.OK
+
+
 def _send(args: argparse.Namespace, config: Config) -> int:
     # Here, not at the top: only sending needs the mail stack (premailer, feedgen, smtplib).
     from publisher.delivery import engine as delivery
 
     now = config.now()
     day: dt.date = args.date or now.date()
+    if args.test:
+        return _proof(args, config, day)
     stop = threading.Event()
     with existing_store(config) as store:
         if args.retry_uncertain:
@@ -128,6 +154,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="send although the complaint or bounce rate of earlier digests is over its stop "
         "level ([rates]): you looked into it; those days are not judged again",
+    )
+    send.add_argument(
+        "--test",
+        metavar="ADDR",
+        help="send the day's digest to this address only, marked as a test in its subject, "
+        "to see the real mail before readers do; records nothing",
+    )
+    send.add_argument(
+        "--edition",
+        metavar="EDITION",
+        help="with --test: the edition to send (default: scripts.default)",
     )
     changes_store(send, shared=True)
     send.set_defaults(handler=_send)

@@ -30,6 +30,7 @@ from publisher.site.paths import Site
 from publisher.store import Store
 
 LetterRender = Callable[[Edition, frozenset[str]], LetterTemplate]
+PROOF = "proof."  # the label of a proof copy begins so (send --test)
 
 
 class PreparedDigest:
@@ -126,14 +127,18 @@ class PreparedDigest:
 def _headers(
     config: Config, sources: DigestSources, view: DigestView, label: str, now: dt.datetime
 ) -> list[tuple[str, object]]:
-    """The headers every subscriber of one script gets. Article text never goes here."""
+    """The headers every subscriber of one script gets. Article text never goes here. A
+    proof copy (its label begins with "proof.") says so in its subject."""
+    subject = view.subject
+    if label.startswith(PROOF):
+        subject = view.words["test_subject"].format(subject=subject)
     list_label = f"{view.edition.tag.lower()}.digest.{mail_domain(sources.site)}"  # RFC 2919
     # Gmail's feedback loop groups complaints by these fields (campaign, edition, kind,
     # sender): never anything about the reader. RFC 9477's CFBL reports carry it too.
     sender = envelope_sender(config).rpartition("@")[2]
     feedback = f"{label}:{view.edition.tag}:digest:{sender}"
     headers = [
-        *sender_headers(config, sources.scripts, view.edition, view.subject, now),
+        *sender_headers(config, sources.scripts, view.edition, subject, now),
         ("List-Id", f"{view.feed_title} <{list_label}>"),
         ("Feedback-ID", feedback),
     ]
@@ -153,12 +158,16 @@ def prepare_digest(
     day: dt.date,
     now: dt.datetime,
     opted_out: Mapping[int, frozenset[str]] | None = None,
+    *,
+    proof: bool = False,
 ) -> PreparedDigest | None:
     """The day's digest, ready to render per edition and source choice and to fill per
     subscriber; None when the day has no articles (nothing is sent). `opted_out`: each
-    reader's opted-out sources (Store.source_optouts), read once for the whole send."""
+    reader's opted-out sources (Store.source_optouts), read once for the whole send.
+    `proof`: a copy for the editor (`send --test`), marked as a test in its subject and
+    its Message-IDs."""
     articles = store.articles(day=day)
-    return _prepared(config, store, articles, day, None, now, opted_out or {})
+    return _prepared(config, store, articles, day, None, now, opted_out or {}, proof)
 
 
 def prepare_weekly(
@@ -182,6 +191,7 @@ def _prepared(
     weekly_from: dt.date | None,
     now: dt.datetime,
     opted_out: Mapping[int, frozenset[str]],
+    proof: bool = False,
 ) -> PreparedDigest | None:
     if not articles:
         return None
@@ -192,6 +202,7 @@ def _prepared(
     label = (
         f"weekly.{weekly.week_label(weekly_from)}" if weekly_from else f"digest.{day.isoformat()}"
     )
+    label = PROOF + label if proof else label
 
     def render(edition: Edition, chosen: frozenset[str]) -> LetterTemplate:
         shown = [e for e in by_edition[edition] if e.article.original.source in chosen]
