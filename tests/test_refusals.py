@@ -18,8 +18,9 @@ from conftest import NOW
 from publisher.articles.ingest import ingest_file
 from publisher.cli import main
 from publisher.config import Config
+from publisher.mail import subscribers
 from publisher.mail.refusals import RULES, Verdict, classify
-from publisher.records import SubscriberStatus
+from publisher.records import Script, SubscriberStatus
 from publisher.store import Store
 
 pytestmark = pytest.mark.engines
@@ -115,9 +116,6 @@ def test_a_throttled_domain_waits_while_other_domains_go_on(
     config = smtp_config(tmp_path, server.port, max_attempts=5)
     with Store(config.storage) as store:
         ingest_file(config, store, news_path, day=DAY, now=NOW)
-        from publisher.mail import subscribers
-        from publisher.records import Script
-
         for name in ("a@qq.com", "b@qq.com", "c@example.org", "d@example.org"):
             subscribers.add(store, name, Script.HANS, NOW)
         server.handler.plan("a@qq.com", QQ_THROTTLE, "accept")
@@ -206,3 +204,25 @@ def test_a_failed_mail_can_be_settled_to_resend(
     assert "reader1@example.org queued again" in capsys.readouterr().out
     assert run(config, store).sent == 1
     assert server.handler.count("reader1@example.org") == 1
+
+
+def test_a_domain_that_keeps_deferring_is_backed_off_whole(
+    tmp_path: Path, server: SmtpServer, news_path: Path
+) -> None:
+    """One deferral is about its reader (greylisting); three in a row from one domain are
+    about the domain: its other readers wait too, other domains go on."""
+    config = smtp_config(tmp_path, server.port, max_attempts=5)
+    with Store(config.storage) as store:
+        ingest_file(config, store, news_path, day=DAY, now=NOW)
+        for name in ("a", "b", "c", "d"):
+            subscribers.add(store, f"{name}@slow.example", Script.HANT, NOW)
+        subscribers.add(store, "e@example.org", Script.HANT, NOW)
+        for name in ("a", "b", "c"):
+            server.handler.plan(f"{name}@slow.example", "451 4.3.0 Try again later", "accept")
+        clock = FakeClock()
+        report = run(config, store, clock=clock, sleep=clock.sleep)
+    assert (report.sent, report.deferred) == (5, 0)
+    order = [item.rcpt_tos[0] for item in server.handler.received]
+    assert order[0] == "e@example.org", "the other domain went on"
+    assert [a for a, _ in server.handler.attempts].count("d@slow.example") == 1, "d waited"
+    assert sum(clock.sleeps) == 60.0, "one back-off from the domain"

@@ -3,8 +3,10 @@
 Two reasons to hold a domain back. A limit the operator set (delivery.per_domain_per_minute:
 big receivers such as QQ Mail and NetEase throttle a new sender hard), kept by spacing the
 mails evenly; and a receiver that said "slow down" (a throttle, see publisher.mail.refusals),
-answered by backing off from the whole domain, longer each time it says so again, until a
-mail to it goes through. Pure: the engine passes the time in.
+or deferred DEFERRALS mails to it in a row, answered by backing off from the whole domain,
+longer each time, until a mail to it goes through. One plain deferral (greylisting, one
+full mailbox) is about its recipient only: the domain's other readers go on. Pure: the
+engine passes the time in.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 ANY_DOMAIN = "*"
+DEFERRALS = 3  # plain deferrals in a row from one domain that mean the domain, not a reader
 
 
 def domain_of(address: str) -> str:
@@ -27,6 +30,7 @@ class Pacing:
     _next: dict[str, float] = field(default_factory=dict)  # domain → earliest next start
     _strikes: dict[str, int] = field(default_factory=dict)  # throttles since the last success
     _backing_off: dict[str, float] = field(default_factory=dict)  # domain → end of back-off
+    _deferrals: dict[str, int] = field(default_factory=dict)  # plain deferrals in a row
 
     def _interval(self, domain: str) -> float:
         limit = self.per_minute.get(domain, self.per_minute.get(ANY_DOMAIN, 0))
@@ -47,6 +51,14 @@ class Pacing:
 
     def delivered(self, domain: str) -> None:
         self._strikes.pop(domain, None)
+        self._deferrals.pop(domain, None)
+
+    def deferred(self, domain: str, now: float) -> float | None:
+        """A mail to `domain` was deferred: after DEFERRALS in a row, back off from the
+        domain (returns until when); before, None."""
+        count = self._deferrals.get(domain, 0) + 1
+        self._deferrals[domain] = count
+        return self.throttled(domain, now) if count >= DEFERRALS else None
 
     def throttled(self, domain: str, now: float) -> float:
         """The receiver said slow down: back off from the domain; returns until when."""

@@ -330,6 +330,8 @@ class Runner:
             due = self.clock() + self.policy.delay(attempt.tries + 1)
             if refusal is not None and refusal.verdict is Verdict.THROTTLE:
                 due = self.rules.pacing.throttled(domain, self.clock())
+            elif failure.scope is not FailureScope.SERVER:
+                due = max(due, self.rules.pacing.deferred(domain, self.clock()) or 0.0)
             if attempt.tries + 1 < self.policy.max_attempts:
                 retry = _Retry(due, delivery_id, attempt.subscriber_id, attempt.tries + 1)
                 heapq.heappush(self.retries, retry)
