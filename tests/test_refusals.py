@@ -20,6 +20,7 @@ from publisher.cli import main
 from publisher.config import Config
 from publisher.mail import subscribers
 from publisher.mail.refusals import RULES, Verdict, classify
+from publisher.mail.refusals import table as refusals_table
 from publisher.records import Script, SubscriberStatus
 from publisher.store import Store
 
@@ -226,3 +227,10 @@ def test_a_domain_that_keeps_deferring_is_backed_off_whole(
     assert order[0] == "e@example.org", "the other domain went on"
     assert [a for a, _ in server.handler.attempts].count("d@slow.example") == 1, "d waited"
     assert sum(clock.sleeps) == 60.0, "one back-off from the domain"
+
+
+def test_the_readme_shows_the_whole_table() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    for match, verdict, meaning, _ in refusals_table():
+        shown = f'text "{match[6:]}"' if match.startswith("text: ") else match
+        assert f"| `{shown}` | {verdict} | {meaning} |" in readme, match
