@@ -120,7 +120,7 @@ def _print(report: SendReport) -> None:
         return
     print(_summary(report))
     if report.blocked:
-        print(f"stopped: the receivers refuse our mail: {report.blocked}")
+        print(f"stopped: {report.blocked}")
     elif report.stopped:
         print(f"stopped early: {report.reason}; run the same command again to go on")
     elif report.deferred:

@@ -130,7 +130,8 @@ def _rates_stop(config: Config, store: Store, day: dt.date, accept: bool) -> Sen
     if judged.level is not reputation.Level.STOP:
         return None
     why = (
-        f"{judged.message(levels)}; nothing new is sent until you acknowledge it: "
+        f"the receivers' complaints or bounces are too many: {judged.message(levels)}; "
+        "nothing new is sent until you acknowledge it: "
         "publisher send --accept-rates (after finding the cause: publisher status)"
     )
     return SendReport(day, stopped=True, reason=why, blocked=why)

@@ -348,8 +348,11 @@ class Runner:
         every = failure.scope is FailureScope.SERVER
         if every or self.sender_in_a_row >= self.policy.max_sender_refusals:
             times = "" if every else f"{self.sender_in_a_row} refusals in a row, the last: "
-            self.blocked = f"{times}{failure.reply} — {refusal.meaning}; {ADVICE}"
-            self.halt = f"the receivers refuse our mail: {self.blocked}"
+            self.blocked = (
+                f"the receivers refuse our mail: {times}{failure.reply} — {refusal.meaning}; "
+                f"{ADVICE}"
+            )
+            self.halt = self.blocked
 
     def _bounce(self, subscriber_id: int, refusal: Refusal, message_id: str) -> None:
         """A refusal that is about the reader's address, recorded as a DSN would be."""
