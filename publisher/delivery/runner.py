@@ -328,15 +328,20 @@ class Runner:
                 self.halt = f"the server refuses every mail: {failure.reply}"
                 return
             due = self.clock() + self.policy.delay(attempt.tries + 1)
-            if refusal is not None and refusal.verdict is Verdict.THROTTLE:
-                due = self.rules.pacing.throttled(domain, self.clock())
-            elif failure.scope is not FailureScope.SERVER:
-                due = max(due, self.rules.pacing.deferred(domain, self.clock()) or 0.0)
+            if failure.scope is not FailureScope.SERVER:  # the receiver's word, not the relay's
+                due = max(due, self._domain_backoff(domain, refusal) or 0.0)
             if attempt.tries + 1 < self.policy.max_attempts:
                 retry = _Retry(due, delivery_id, attempt.subscriber_id, attempt.tries + 1)
                 heapq.heappush(self.retries, retry)
         if self.waited >= self.policy.max_wait and not self.halt:
             self._out_of_patience()
+
+    def _domain_backoff(self, domain: str, refusal: Refusal | None) -> float | None:
+        """Until when the domain waits after a deferral: a throttle backs it off at once,
+        plain deferrals only a few in a row (publisher.delivery.pacing)."""
+        if refusal is not None and refusal.verdict is Verdict.THROTTLE:
+            return self.rules.pacing.throttled(domain, self.clock())
+        return self.rules.pacing.deferred(domain, self.clock())
 
     def _sender_problem(self, delivery_id: int, failure: SendFailure, refusal: Refusal) -> None:
         """Refused for a reason of ours (authentication, policy, a block): the reader is
