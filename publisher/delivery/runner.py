@@ -203,9 +203,9 @@ class Runner:
 
     def _out_of_patience(self) -> None:
         self.halt = (
-            f"the relay kept failing; waited {self.waited:.0f} s of the "
-            f"{self.policy.max_wait:g} s allowed (delivery.smtp.max_wait_seconds), "
-            "the rest stays queued"
+            f"the relay, or a receiver that asked us to slow down, would keep us waiting past "
+            f"delivery.smtp.max_wait_seconds ({self.waited:.0f} s of {self.policy.max_wait:g} "
+            "s waited so far); the rest stays queued"
         )
 
     def _give_back(self) -> None:
