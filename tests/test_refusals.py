@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import test_delivery
 from hypothesis import given
 from hypothesis import strategies as st
 from smtpserver import FakeClock, SmtpServer
@@ -26,25 +26,15 @@ from publisher.store import Store
 
 pytestmark = pytest.mark.engines
 
+# The relay and the site the delivery tests use, as this module's fixtures too.
+server = test_delivery.server
+setup = test_delivery.setup
+
 DAY = NOW.date()
 GMAIL_DMARC = (
     "550 5.7.26 Unauthenticated email from example.org is not accepted due to domain's DMARC policy"
 )
 QQ_THROTTLE = "550 Mailbox unavailable or access denied [MRW...] frequency limited"
-
-
-@pytest.fixture
-def server() -> Iterator[SmtpServer]:
-    with SmtpServer() as running:
-        yield running
-
-
-@pytest.fixture
-def setup(tmp_path: Path, server: SmtpServer, news_path: Path) -> Iterator[tuple[Config, Store]]:
-    config = smtp_config(tmp_path, server.port)
-    with Store(config.storage) as store:
-        ingest_file(config, store, news_path, day=DAY, now=NOW)
-        yield config, store
 
 
 def statuses(store: Store) -> dict[str, SubscriberStatus]:
