@@ -126,6 +126,8 @@ class DigestConfig:
     weekly_per_day: int = 5
     # Where the HMAC key lives when PUBLISHER_SECRET is not set; created on first use.
     secret_file: str = "publisher.key"
+    # RFC 9477: where receivers that take part send complaint reports (ARF); "" = none.
+    cfbl_address: str = ""
 
 
 @dataclass(frozen=True)
@@ -139,9 +141,13 @@ class SmtpConfig:
     rate_per_second: float = 0.0  # 0 means no limit
     max_attempts: int = 5
     max_consecutive_failures: int = 10
-    # Seconds one run may spend waiting for the relay (back-off) before it leaves the rest
-    # queued: an unreachable relay must not hold the store lock for minutes.
+    # Seconds one run may spend waiting for the relay (back-off, and attempts that timed
+    # out) before it leaves the rest queued: a relay that is down or hangs must not hold
+    # the store lock for minutes.
     max_wait_seconds: float = 120.0
+    # Refusals in a row that are the sender's problem (5.7.x: DKIM, SPF, DMARC, blocked)
+    # before the run stops, leaving the rest queued (publisher.mail.refusals).
+    max_sender_refusals: int = 3
 
 
 @dataclass(frozen=True)
@@ -151,7 +157,40 @@ class DeliveryConfig:
     # PostgreSQL, several senders: how long a sender holds the rows it claimed without
     # renewing; a sender that dies leaves them to the others after this long.
     lease_seconds: float = 120.0
+    # Mails per minute at most to a receiving domain ("*": any other); none: no limit.
+    per_domain_per_minute: dict[str, int] = field(default_factory=dict)
+    # Mails a day at most, all digests together (0: no cap): a new sending domain warms
+    # up; the rest stays queued for the next day's run.
+    daily_cap: int = 0
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+
+
+@dataclass(frozen=True)
+class RatesConfig:
+    # Complaints (ARF reports) and hard bounces, in percent of a digest day's mail: over a
+    # warning level `send` warns, over a stop level it sends nothing new until
+    # `send --accept-rates`. Gmail and Yahoo want complaints under 0.3%, better 0.1%.
+    complaint_warn: float = 0.1
+    complaint_stop: float = 0.3
+    bounce_warn: float = 2.0
+    bounce_stop: float = 5.0
+    # Digest days judged, back from the day sent; a day with fewer mails is not judged.
+    days: int = 7
+    min_mails: int = 100
+
+
+@dataclass(frozen=True)
+class DkimConfig:
+    # Sign each digest mail with DKIM here. Most relays sign for you: turn it on only when
+    # yours does not (publisher doctor tells). Needs pip install 'publisher[dkim]'.
+    sign: bool = False
+    # The selector: the key's record is the TXT at <selector>._domainkey.<domain>. Also
+    # what `publisher doctor` checks when the relay signs.
+    selector: str = ""
+    # The signing domain (d=); "" = the domain of digest.from_address (DMARC alignment).
+    domain: str = ""
+    # The private key (PEM, RSA 2048), readable by its owner only (mode 0600).
+    key_file: str = "dkim.key"
 
 
 @dataclass(frozen=True)
@@ -198,7 +237,7 @@ class BouncesConfig:
     verp: bool = False
     # This many temporary (4.x.x) bounces within soft_days days mark a subscriber bounced.
     soft_limit: int = 3
-    soft_days: int = 14
+    soft_days: int = 15
 
 
 @dataclass(frozen=True)
@@ -229,6 +268,8 @@ class Config:
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     bounces: BouncesConfig = field(default_factory=BouncesConfig)
+    dkim: DkimConfig = field(default_factory=DkimConfig)
+    rates: RatesConfig = field(default_factory=RatesConfig)
     web: WebConfig = field(default_factory=WebConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     # The site's editions ([[editions]] tables); none means today's zh-Hant and zh-Hans.
@@ -374,6 +415,15 @@ def _type_name(kind: Any) -> str:
     return names.get(kind, "a table")
 
 
+def _item_problem(kind: Any, item: Any) -> str | None:
+    """What is wrong with one value of a table of strings or of integers."""
+    if kind is str:
+        return None if isinstance(item, str) and item.strip() else f"must be a string, not {item!r}"
+    if isinstance(item, int) and not isinstance(item, bool):
+        return None
+    return f"must be an integer, not {item!r}"
+
+
 def _convert(path: Path, key: str, kind: Any, value: Any) -> Any:
     """Check one value against its declared type; ints pass where floats are asked."""
     if dataclasses.is_dataclass(kind):
@@ -393,11 +443,13 @@ def _convert(path: Path, key: str, kind: Any, value: Any) -> Any:
             raise ConfigError(path, key, problem)
         return tuple(value)
     if typing.get_origin(kind) is dict:
+        item_kind = typing.get_args(kind)[1]
         if not isinstance(value, dict):
-            raise ConfigError(path, key, f"must be a table [{key}] of names and strings")
+            raise ConfigError(path, key, f"must be a table [{key}]")
         for name, item in value.items():
-            if not isinstance(item, str) or not item.strip():
-                raise ConfigError(path, f'{key}."{name}"', f"must be a string, not {item!r}")
+            problem = _item_problem(item_kind, item)
+            if problem:
+                raise ConfigError(path, f'{key}."{name}"', problem)
         return dict(value)
     ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
@@ -447,6 +499,8 @@ def parse(text: str, path: Path) -> Config:
     _check_channels(path, config)
     _check_paths(path, config)
     _check_output_dir(path, config)
+    if config.dkim.sign and not config.dkim.selector:
+        raise ConfigError(path, "dkim.selector", "must be set when dkim.sign = true")
     return config
 
 

@@ -177,6 +177,23 @@ def _hubs(value: tuple[str, ...]) -> str | None:
     return None
 
 
+def _dns_name(value: str) -> str | None:
+    if value and not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", value):
+        return f"must be a DNS name of letters, digits, dots and dashes, not {value!r}"
+    return None
+
+
+def _per_minute(value: dict[str, int]) -> str | None:
+    for domain, limit in value.items():
+        if domain != "*" and not re.fullmatch(r"[a-z0-9.-]+\.[a-z0-9-]+", domain):
+            return f'{domain!r}: a receiving domain in lower case (qq.com), or "*"'
+        if not 1 <= limit <= 1_000_000:
+            return (
+                f"{domain}: mails per minute must be from 1 to 1,000,000 (leave it out: no limit)"
+            )
+    return None
+
+
 def _terms(value: tuple[str, ...]) -> str | None:
     return None if all(term.strip() for term in value) else "terms must not be empty"
 
@@ -232,4 +249,16 @@ CHECKS: dict[str, Check] = {
     "telegram.per_second": _between(1, 1_000),
     "telegram.timeout": _between(1, DAY),
     "telegram.max_wait_seconds": _between(0, DAY),
+    "digest.cfbl_address": _mailto,
+    "delivery.per_domain_per_minute": _per_minute,
+    "delivery.daily_cap": _between(0, 100_000_000),  # 0: no cap
+    "delivery.smtp.max_sender_refusals": _between(1, 1_000),
+    "rates.complaint_warn": _between(0, 100),  # percent
+    "rates.complaint_stop": _between(0, 100),
+    "rates.bounce_warn": _between(0, 100),
+    "rates.bounce_stop": _between(0, 100),
+    "rates.days": _between(1, 366),
+    "rates.min_mails": _between(0, 100_000_000),
+    "dkim.selector": _dns_name,
+    "dkim.domain": _dns_name,
 }

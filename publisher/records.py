@@ -282,6 +282,19 @@ class SubscriberTally:
 
 
 @dataclass(frozen=True, slots=True)
+class OutcomeTally:
+    """What became of one digest day's mail to the readers of one script and edition."""
+
+    day: dt.date
+    script: Script
+    edition: str  # the tag they chose; "" for their script's first
+    sent: int
+    failed: int  # refused at send for good
+    hard: int  # hard bounces that came back about the mail sent
+    complaints: int
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimedDelivery:
     """A delivery row a sender has claimed (queued → sending, under its lease)."""
 
@@ -291,11 +304,14 @@ class ClaimedDelivery:
 
 @dataclass(frozen=True, slots=True)
 class UncertainDelivery:
-    """A mail whose fate cannot be known: look its Message-ID up in the relay's log."""
+    """A mail whose fate cannot be known: look its Message-ID up in the relay's log. Or,
+    with `failed`, one the server refused for good, which the operator may send again
+    once they fixed the cause."""
 
     email: str
     message_id: str
     reason: str
+    failed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

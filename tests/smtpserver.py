@@ -50,6 +50,12 @@ REJECT_DATA = "reject-data"  # take the whole message, then answer 554
 # without answering: the client cannot know whether the message was accepted.
 DROP_AFTER_DATA = "drop-after-data"
 ACTIONS = (ACCEPT, DEFER, REJECT, DROP, DEFER_DATA, REJECT_DATA, DROP_AFTER_DATA)
+# Any other action that starts with a reply code ("550 5.7.26 Unauthenticated") is said, as
+# it is, in answer to RCPT: a real provider's refusal.
+
+
+def is_reply(action: str) -> bool:
+    return action[:3].isdigit()
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,7 @@ class Handler:
 
     def plan(self, recipient: str, *actions: str) -> None:
         """Answer this recipient's next attempts with `actions`, in order, then `default`."""
-        unknown = set(actions) - set(ACTIONS)
+        unknown = {a for a in actions if not is_reply(a)} - set(ACTIONS)
         assert not unknown, f"unknown actions {unknown}"
         with self._lock:
             self._plans.setdefault(recipient.lower(), deque()).extend(actions)
@@ -146,6 +152,8 @@ class Handler:
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         action = self._next_action(address)
+        if is_reply(action):
+            return action
         if action == DEFER:
             return "451 4.3.0 Try again later"
         if action == REJECT:

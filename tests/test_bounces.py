@@ -171,3 +171,69 @@ def test_any_bytes_parse_or_fail_with_a_reason(noise: bytes, cut: int) -> None:
             bounces.parse(data)
         except bounces.BounceError as error:
             assert str(error)
+
+
+def dsn(number: int, recipient: str, message_id: str, status: str, diagnostic: str) -> bytes:
+    """A DSN as a relay writes one after the receiver refused `recipient` (RFC 3464)."""
+    action = "delayed" if status.startswith("4") else "failed"
+    boundary = f"dsn-{number}"
+    return (
+        f"From: Mail Delivery System <MAILER-DAEMON@relay.example.net>\r\n"
+        f"To: digest@localhost\r\nMessage-ID: <dsn.{number}@relay.example.net>\r\n"
+        f"Date: Mon, {15 + number % 10} Dec 2025 09:00:00 +0800\r\nMIME-Version: 1.0\r\n"
+        f'Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"\r\n'
+        f"\r\n--{boundary}\r\nContent-Type: text/plain\r\n\r\nNot delivered.\r\n"
+        f"\r\n--{boundary}\r\nContent-Type: message/delivery-status\r\n\r\n"
+        f"Reporting-MTA: dns; relay.example.net\r\n\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\nAction: {action}\r\nStatus: {status}\r\n"
+        f"Diagnostic-Code: smtp; {diagnostic}\r\n"
+        f"\r\n--{boundary}\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"Message-ID: {message_id}\r\nTo: {recipient}\r\n\r\n--{boundary}--\r\n"
+    ).encode()
+
+
+def message_id_of(store: Store, email: str) -> str:
+    (person,) = [p for p in store.subscribers() if p.email == email]
+    return store.deliveries_of(person.id)[0].message_id
+
+
+def test_refusals_for_the_senders_problem_mark_nobody_and_are_named(
+    sent: tuple[Config, Store], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, store = sent
+    refused = dsn(
+        1,
+        "ann@example.org",
+        message_id_of(store, "ann@example.org"),
+        "5.7.1",
+        "550 5.7.1 Service unavailable, Client host blocked using a blocklist",
+    )
+    bad = dsn(2, "cy@example.org", message_id_of(store, "cy@example.org"), "5.1.1", "550 5.1.1 no")
+    (tmp_path / "refused.eml").write_bytes(refused)
+    (tmp_path / "bad.eml").write_bytes(bad)
+    assert cli(config, "bounces", str(tmp_path / "refused.eml"), str(tmp_path / "bad.eml")) == 0
+    assert status_of(store)["ann@example.org"] is SubscriberStatus.ACTIVE, "5.7.1: not ann's"
+    assert status_of(store)["cy@example.org"] is SubscriberStatus.BOUNCED, "5.1.1: bounced"
+    captured = capsys.readouterr()
+    assert "1 refused for a reason of the sender's" in captured.out
+    assert "5.7.1" in captured.err and "blocklist" in captured.err
+
+
+def test_three_full_mailboxes_within_the_window_suppress_at_the_third(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The defaults: 3 soft bounces within 15 days."""
+    monkeypatch.setenv("PUBLISHER_SECRET", SECRET)
+    config = make_config(tmp_path)
+    assert (config.bounces.soft_limit, config.bounces.soft_days) == (3, 15)
+    with Store(config.storage) as store:
+        subscribers.add(store, "bo@example.org", Script.HANS, NOW)
+        store_day(config, store, [("測試標題一", "這是一段測試內文。", "範例報")])
+        send_day(config, store, DAY, NOW)
+        message_id = message_id_of(store, "bo@example.org")
+        for number in (1, 2, 3):
+            path = tmp_path / f"full-{number}.eml"
+            path.write_bytes(dsn(number, "bo@example.org", message_id, "4.2.2", "452 4.2.2 Full"))
+            assert cli(config, "bounces", str(path)) == 0
+            expected = SubscriberStatus.BOUNCED if number == 3 else SubscriberStatus.ACTIVE
+            assert status_of(store)["bo@example.org"] is expected, number

@@ -37,7 +37,9 @@ from conftest import NOW, make_config
 from publisher.articles.ingest import ingest_file
 from publisher.cli import main
 from publisher.config import Config
-from publisher.delivery.engine import RetryPolicy, SendReport, deliver, send_day
+from publisher.delivery import engine
+from publisher.delivery.engine import SendReport, deliver, send_day
+from publisher.delivery.runner import RetryPolicy
 from publisher.delivery.settle import settle
 from publisher.delivery.smtp import Smtp
 from publisher.delivery.transport import Handover, Managed, Meanwhile, nothing
@@ -693,7 +695,7 @@ def test_send_command_exit_status_says_the_state_of_the_day(
     server.handler.plan("reader3@example.org", DEFER, DEFER, DEFER)
     server.handler.plan("reader4@example.org", DROP_AFTER_DATA)
     quick = RetryPolicy(max_attempts=3, max_consecutive_failures=10, backoff=0.01)
-    monkeypatch.setattr(RetryPolicy, "from_config", lambda config: quick)  # it really waits
+    monkeypatch.setattr(engine, "retry_policy", lambda config: quick)  # it really waits
 
     code, out = cli(config, capsys, "--date", DAY.isoformat())
     assert code == 1
@@ -786,7 +788,8 @@ def test_settling_a_name_that_is_not_uncertain_changes_nothing(
         ]
     )
     assert code == 1
-    assert "not an uncertain delivery of 2025-12-14: reader0@example.org" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "not an uncertain or failed delivery of 2025-12-14: reader0@example.org" in error
     assert store.delivery_counts(DAY)[DeliveryStatus.UNCERTAIN] == 1
 
 

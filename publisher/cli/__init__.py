@@ -17,6 +17,7 @@ from publisher.cli import (
     daemon,
     db,
     deliveries,
+    doctor,
     exits,
     mail,
     post,
@@ -31,7 +32,7 @@ from publisher.run.logs import LOG_FORMAT
 SERVICES = frozenset({"run", "serve"})
 
 # Each module adds its commands; every command sets `handler(args, config) -> exit code`.
-COMMAND_MODULES = (core, mail, bounces, send, deliveries, post, daemon, db, conversions)
+COMMAND_MODULES = (core, mail, bounces, send, deliveries, post, daemon, db, conversions, doctor)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from publisher.cli.options import changes_store
@@ -14,9 +15,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "bounces",
         help="read bounce reports (DSN) and complaints (ARF) from files, Maildirs or mboxes",
         description="Read delivery status notifications (RFC 3464) and complaint reports "
-        "(ARF, RFC 5965). A hard bounce (5.x.x) marks the subscriber bounced, so they are "
-        "never mailed again; soft bounces (4.x.x) are counted, and bounces.soft_limit of "
-        "them within bounces.soft_days days do the same; a complaint unsubscribes. Mail "
+        "(ARF, RFC 5965). A bad address (5.1.x, 5.2.1) marks the subscriber bounced, so "
+        "they are never mailed again; soft bounces (4.x.x, a full mailbox 5.2.2) are "
+        "counted, and bounces.soft_limit of them within bounces.soft_days days do the same; "
+        "a refusal that is the sender's problem (5.7.x: DKIM, SPF, DMARC, a blocklist; "
+        "5.3.x, 5.4.x) marks nobody and is named in a warning; a complaint unsubscribes. Mail "
         "that is no report, or matches no mail of ours, is skipped with a warning. Reading "
         "the same mail twice changes nothing.",
     )
@@ -42,4 +45,6 @@ def _bounces(args: argparse.Namespace, config: Config) -> int:
             config.now(),
         )
     print(counted.describe())
+    for line in counted.warnings():
+        print(f"publisher: warning: {line}", file=sys.stderr)
     return 1 if counted.counts["skipped"] else 0

@@ -94,6 +94,7 @@ def _status(_: argparse.Namespace, config: Config) -> int:
         print(f"store: {config.storage}")
         _print_articles(store)
         _print_mail(store, Editions.from_config(config))
+        _print_rates(store, Editions.from_config(config), config)
         _print_posts(store)
     return 0
 
@@ -148,12 +149,50 @@ def _print_mail(store: Store, editions: Editions) -> None:
             states = ", ".join(f"{n} {state}" for state, n in counts.items() if n)
             name = f"{day}" if kind is DigestKind.DAILY else f"week of {day}"
             print(f"  {name}  {states}")
+            for reply, n in store.waiting_reasons(day, kind=kind):
+                print(f"    waiting: {n} × {_explained(reply)}")
             for row in store.uncertain_deliveries(day, kind=kind):
                 print(f"    uncertain: {row.email} {row.message_id} ({row.reason})")
     run = store.last_run()
     if run is not None:
         done = f"finished {run.finished.isoformat()}: {run.summary}" if run.finished else ""
         print(f"last daily run: {run.day}, " + (done or "not finished"))
+
+
+def _print_rates(store: Store, editions: Editions, config: Config) -> None:
+    """Complaints and hard bounces per digest day, in all and per edition, back from the
+    latest digest sent, and how the days not yet acknowledged stand against the levels."""
+    import dataclasses
+
+    from publisher.delivery import reputation
+
+    latest = store.delivery_days(1)
+    if not latest:
+        return
+    levels = reputation.Levels(**dataclasses.asdict(config.rates))
+    days = reputation.recent(store, editions, latest[0], levels.days)
+    print(f"complaints and bounces ({levels.days} days back from the latest digest):")
+    for day, (total, shown) in days.items():
+        print(f"  {day}  {total.describe()}")
+        for each in shown if len(shown) > 1 else []:
+            print(f"    {each.edition}: {each.describe()}")
+    judged = reputation.judge(days, levels, store.rates_accepted_through())
+    if judged.level is reputation.Level.STOP:
+        print(
+            f"  send stops: {judged.message(levels)}; see why, then publisher send --accept-rates"
+        )
+    elif judged.level is reputation.Level.WARN:
+        print(f"  warning: {judged.message(levels)}")
+
+
+def _explained(reply: str) -> str:
+    from publisher.mail.refusals import Verdict, of_reply
+
+    refusal = of_reply(reply)
+    if refusal is None:
+        return reply
+    fix = " (fix it, then send again)" if refusal.verdict is Verdict.SENDER else ""
+    return f"{reply} — {refusal.verdict}: {refusal.meaning}{fix}"
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -11,7 +11,7 @@ from publisher.config import Config
 from publisher.delivery import settle
 from publisher.mail import subscribers
 from publisher.mail.weekly import sending_day, week_label
-from publisher.records import DeliveryStatus, DigestKind
+from publisher.records import DeliveryStatus, DigestKind, SubscriberStatus
 from publisher.store import Store
 
 
@@ -57,10 +57,13 @@ def _settle(args: argparse.Namespace, config: Config) -> int:
         )
         counts = store.delivery_counts(day, kind=kind)
         again = _resend_days(store, day, kind, done.resend)
+        gone = [e for e in done.resend if _status(store, e) is not SubscriberStatus.ACTIVE]
     for email in done.sent:
         print(f"{name}: {email} marked as sent")
     for email in done.resend:
         print(f"{name}: {email} queued again")
+    for email in gone:
+        print(f"{email} is not active (bounced or unsubscribed): the next send leaves them out")
     for when in again:
         print(f"the next send mails them: publisher send --date {when}")
     left = counts[DeliveryStatus.UNCERTAIN]
@@ -68,6 +71,11 @@ def _settle(args: argparse.Namespace, config: Config) -> int:
         weekly = " --weekly" if args.weekly else ""
         print(f"{left} uncertain left: publisher deliveries list --date {day}{weekly} --uncertain")
     return exits.of_day(settle.day_state(counts))
+
+
+def _status(store: Store, email: str) -> SubscriberStatus | None:
+    person = subscribers.by_email(store, email)
+    return None if person is None else person.status
 
 
 def _resend_days(
@@ -111,11 +119,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     settling = actions.add_parser(
         "settle",
-        help="mark uncertain deliveries as sent, or queue them to be sent again",
+        help="mark uncertain deliveries as sent, or queue them (or failed ones) again",
         description="Mark uncertain deliveries of a day, each named by address or "
         "Message-ID: --sent for those the relay's log shows delivered, --resend for those it "
-        "does not (the next send mails them). Nothing changes if a name is not an uncertain "
-        f"delivery of the day. {exits.HELP}",
+        "does not (the next send mails them). --resend also takes failed deliveries, for "
+        "when what made them fail is fixed. Nothing changes if a name is not an uncertain or "
+        f"failed delivery of the day. {exits.HELP}",
     )
     settling.add_argument(
         "--date", type=date_argument, metavar="YYYY-MM-DD", required=True, help="the day"

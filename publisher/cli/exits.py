@@ -15,9 +15,11 @@ UNFINISHED = 75
 
 HELP = (
     "Exit status: 0 the day's mail is all sent; 1 a mail of the day failed or is uncertain, "
-    "or the relay refuses every mail until a setting changes (or the command failed); 75 "
-    "mail is still queued (deferred, or the run stopped early: run it again later); 69 "
-    "another publisher process holds the store (nothing was done)."
+    "or sending stopped for a problem of the sender's (refusals such as 5.7.x, complaint and "
+    "bounce rates over the stop level, or a relay that refuses every mail until a setting "
+    "changes), or the command failed; 75 mail is still queued (deferred, or the run stopped "
+    "early: run it again later); 69 another publisher process holds the store (nothing was "
+    "done)."
 )
 
 _OF_DAY = {DayState.COMPLETE: OK, DayState.ATTENTION: ATTENTION, DayState.UNFINISHED: UNFINISHED}

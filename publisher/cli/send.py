@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING
 
 from publisher.cli import exits
 from publisher.cli.deliveries import uncertain_lines
-from publisher.cli.options import changes_store, date_argument, existing_store
+from publisher.cli.options import (
+    changes_store,
+    date_argument,
+    edition_argument,
+    existing_store,
+)
 from publisher.config import Config
 from publisher.delivery import settle
 from publisher.run.signals import stop_on_signals
@@ -27,6 +32,10 @@ def _summary(report: SendReport) -> str:
         f"{report.uncertain} uncertain, {report.deferred} deferred"
     )
     extra = []
+    if report.bounced:
+        extra.append(f"{report.bounced} bounced: the address is bad, never mailed again")
+    if report.refused:
+        extra.append(f"{report.refused} refused for the sender's problem, still queued")
     if report.skipped:
         extra.append(f"{report.skipped} skipped: nothing from their sources")
     if report.done_before:
@@ -50,12 +59,33 @@ def _uncertain_help(store: Store, day: dt.date) -> list[str]:
     ]
 
 
+def _proof(args: argparse.Namespace, config: Config, day: dt.date) -> int:
+    from publisher.delivery.transport import SendFailure
+    from publisher.mail.refusals import of_reply
+    from publisher.run.proof import proof_letter, send_proof
+
+    edition = edition_argument(config, args.edition or config.scripts.default)
+    with existing_store(config) as store:
+        letter = proof_letter(config, store, args.test, day, edition, config.now())
+    try:
+        send_proof(config, letter)
+    except SendFailure as failure:
+        refusal = of_reply(failure.reply)
+        meaning = f" ({refusal.explain()})" if refusal else ""
+        print(f"publisher: error: the test mail was not sent: {failure.reply}{meaning}")
+        return exits.ATTENTION
+    print(f"test mail of {day} ({edition.tag}) sent to {letter.recipient}: {letter.message_id}")
+    return exits.OK
+
+
 def _send(args: argparse.Namespace, config: Config) -> int:
     # Here, not at the top: only sending needs the mail stack (premailer, feedgen, smtplib).
     from publisher.delivery import engine as delivery
 
     now = config.now()
     day: dt.date = args.date or now.date()
+    if args.test:
+        return _proof(args, config, day)
     stop = threading.Event()
     with existing_store(config) as store:
         if args.retry_uncertain:
@@ -64,18 +94,20 @@ def _send(args: argparse.Namespace, config: Config) -> int:
                 "queued again; uncertain mail nobody settled stays as it is"
             )
         with stop_on_signals(stop):
-            report = delivery.send_day(config, store, day, now, stop=stop)
+            report = delivery.send_day(
+                config, store, day, now, stop=stop, accept_rates=args.accept_rates
+            )
         for each in (report, report.weekly):
             if each is not None:
                 _print(each)
         for line in _uncertain_help(store, day):
             print(line)
-        if report.turned_away:
-            return exits.ATTENTION  # not "try again later": no retry mends a setting
         # The day's state, not this run's: a second send must not hide an earlier failure.
         counts = Counter(store.delivery_counts(day))
         if report.weekly is not None:
             counts.update(store.delivery_counts(report.weekly.day, kind=report.weekly.kind))
+        if report.needs_attention:
+            return exits.ATTENTION  # nothing more goes until the operator fixes the cause
         return exits.of_day(settle.day_state(counts))
 
 
@@ -87,8 +119,8 @@ def _print(report: SendReport) -> None:
         print(f"no articles for {report.day}: nothing to send")
         return
     print(_summary(report))
-    if report.refused:
-        print(f"stopped: {report.reason}; fix that, then run the same command again")
+    if report.blocked:
+        print(f"stopped: {report.blocked}")
     elif report.stopped:
         print(f"stopped early: {report.reason}; run the same command again to go on")
     elif report.deferred:
@@ -116,6 +148,23 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="kept for old scripts: resends only the uncertain deliveries marked with "
         "`publisher deliveries settle --resend`, like any send",
+    )
+    send.add_argument(
+        "--accept-rates",
+        action="store_true",
+        help="send although the complaint or bounce rate of earlier digests is over its stop "
+        "level ([rates]): you looked into it; those days are not judged again",
+    )
+    send.add_argument(
+        "--test",
+        metavar="ADDR",
+        help="send the day's digest to this address only, marked as a test in its subject, "
+        "to see the real mail before readers do; records nothing",
+    )
+    send.add_argument(
+        "--edition",
+        metavar="EDITION",
+        help="with --test: the edition to send (default: scripts.default)",
     )
     changes_store(send, shared=True)
     send.set_defaults(handler=_send)

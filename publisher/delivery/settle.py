@@ -60,26 +60,29 @@ def settle(
     kind: DigestKind = DigestKind.DAILY,
 ) -> Settled:
     """Mark uncertain rows of `day` (a weekly's: the Monday of its week) as sent or to
-    resend. All or nothing: a name that is not an uncertain delivery of the day changes no
-    row and is reported."""
-    rows = store.uncertain_deliveries(day, kind=kind)
+    resend, and failed rows to resend (the operator fixed what made them fail). All or
+    nothing: a name that is not an uncertain or failed delivery of the day changes no row
+    and is reported."""
+    rows = store.uncertain_deliveries(day, kind=kind, failed=True)
     verdicts: dict[str, DeliveryStatus] = {}
     unknown = []
     for names, status in ((sent, DeliveryStatus.SENT), (resend, DeliveryStatus.QUEUED)):
         for name in names:
             row = _match(rows, name)
+            if row is not None and row.failed and status is DeliveryStatus.SENT:
+                raise DeliveryError(f"{name}: refused by the server, it cannot have arrived")
             if row is None:
                 unknown.append(name)
             elif verdicts.setdefault(row.email, status) is not status:
                 raise DeliveryError(f"{name}: marked both as sent and to resend")
     if unknown:
         raise DeliveryError(
-            f"not an uncertain delivery of {day}: {', '.join(unknown)} "
+            f"not an uncertain or failed delivery of {day}: {', '.join(unknown)} "
             f"(see: publisher deliveries list --date {day} --uncertain)"
         )
     notes = {
         DeliveryStatus.SENT: "the operator found it delivered",
-        DeliveryStatus.QUEUED: "the operator found it not delivered: to send again",
+        DeliveryStatus.QUEUED: "the operator settled it: to send again",
     }
     with store.transaction():
         for email, status in verdicts.items():

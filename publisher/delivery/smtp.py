@@ -32,6 +32,7 @@ from publisher.delivery.transport import (
     nothing,
 )
 from publisher.errors import DeliveryError
+from publisher.mail import refusals
 from publisher.records import Letter
 
 log = logging.getLogger(__name__)
@@ -326,8 +327,11 @@ def _reply_failure(code: int, reply: bytes | str, scope: FailureScope) -> SendFa
     text = f"{code} {_text(reply)}".strip()
     if code == 421:
         scope = FailureScope.SERVER  # "service not available, closing": about the server, not us
-    # Only 5xx is final; anything else unexpected (4xx, -1 for garbage) may pass.
-    return SendFailure(text, temporary=not 500 <= code <= 599, scope=scope)
+    # Only 5xx is final, and not every 5xx: some receivers say "slow down" with one
+    # (publisher.mail.refusals). Anything else unexpected (4xx, -1 for garbage) may pass.
+    refusal = refusals.classify(_text(reply), code if 200 <= code <= 599 else None)
+    temporary = not 500 <= code <= 599 or not refusal.permanent
+    return SendFailure(text, temporary=temporary, scope=scope, refusal=refusal)
 
 
 def _lost(error: BaseException, progress: _Progress) -> SendFailure:

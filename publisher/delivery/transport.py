@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Protocol, Self
 
 from publisher.errors import DeliveryError
+from publisher.mail.refusals import Refusal
 from publisher.records import Letter
 
 Handover = Callable[[], None]
@@ -42,6 +43,8 @@ class SendFailure(DeliveryError):
     temporary: worth another try later (4xx, dropped connection, timeout).
     maybe_delivered: the failure came after the whole message was handed over and before
     the server's answer, so it may have been accepted: retrying could send it twice.
+    refusal: what the server's reply means (publisher.mail.refusals); None when there was
+    no reply (cannot connect, dropped, timed out, a Maildir that cannot be written).
     """
 
     def __init__(
@@ -51,12 +54,14 @@ class SendFailure(DeliveryError):
         temporary: bool,
         scope: FailureScope,
         maybe_delivered: bool = False,
+        refusal: Refusal | None = None,
     ) -> None:
         super().__init__(reply)
         self.reply = reply
         self.temporary = temporary
         self.scope = scope
         self.maybe_delivered = maybe_delivered
+        self.refusal = refusal
 
 
 class Transport(Protocol):

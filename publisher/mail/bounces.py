@@ -24,6 +24,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
 from publisher.errors import PublisherError
+from publisher.mail.refusals import Refusal, Verdict, classify, enhanced_code
 from publisher.records import BounceKind
 
 
@@ -33,6 +34,7 @@ class BounceError(PublisherError):
 
 # RFC 3463: class.subject.detail; a comment may follow ("5.1.1 (user unknown)").
 _STATUS = re.compile(r"\s*([245])\.(\d{1,3})\.(\d{1,3})\b")
+_REPLY = re.compile(r"\s*smtp\s*;\s*([245]\d\d)[ -]?(.*)", re.IGNORECASE | re.DOTALL)
 _VERP = re.compile(r"bounce\+([^@\s]+)@", re.IGNORECASE)
 # Where an MTA leaves the envelope address a report was delivered to.
 _ENVELOPE_HEADERS = ("X-Original-To", "Delivered-To", "Envelope-To", "X-Envelope-To", "To")
@@ -46,12 +48,35 @@ class RecipientStatus:
     diagnostic: str
 
     @property
-    def kind(self) -> BounceKind | None:
-        """Hard for a permanent failure, soft for a temporary one; None when the mail got
-        through (delivered, relayed, expanded) and there is nothing to count."""
+    def refusal(self) -> Refusal | None:
+        """What the status means (publisher.mail.refusals); None when the mail got through
+        (delivered, relayed, expanded)."""
         if self.action in {"delivered", "relayed", "expanded"}:
             return None
-        return BounceKind.HARD if self.status.startswith("5") else BounceKind.SOFT
+        # "smtp; 550 5.1.1 No such user": the receiver's own reply, the most precise word.
+        reply = _REPLY.match(self.diagnostic)
+        if reply is None:
+            return classify(f"{self.status} {self.diagnostic}")
+        basic, text = int(reply[1]), reply[2]
+        return classify(text if enhanced_code(text) else f"{self.status} {text}", basic)
+
+    @property
+    def kind(self) -> BounceKind | None:
+        """Hard for a bad address (5.1.x, 5.2.1), soft for a full mailbox or any temporary
+        failure (4.x.x) or another permanent one; None when the mail got through, or when
+        the refusal is about the sender (5.7.x, 5.3.x, 5.4.x, a throttle): never the
+        reader's to count."""
+        refusal = self.refusal
+        if refusal is None or refusal.verdict in {Verdict.SENDER, Verdict.THROTTLE}:
+            return None
+        if self.status.startswith("4"):
+            return BounceKind.SOFT
+        return BounceKind.HARD if refusal.verdict is Verdict.BAD_ADDRESS else BounceKind.SOFT
+
+    @property
+    def senders_problem(self) -> bool:
+        refusal = self.refusal
+        return refusal is not None and refusal.verdict in {Verdict.SENDER, Verdict.THROTTLE}
 
 
 @dataclass(frozen=True)

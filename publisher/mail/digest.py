@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from publisher.config import Config
 from publisher.mail import tokens, weekly
+from publisher.mail.dkim import Signer
 from publisher.mail.headers import envelope_sender, mail_domain, sender_headers
 from publisher.mail.letters import LetterTemplate
 from publisher.mail.sources import DigestSources, week_articles
@@ -29,6 +30,7 @@ from publisher.site.paths import Site
 from publisher.store import Store
 
 LetterRender = Callable[[Edition, frozenset[str]], LetterTemplate]
+PROOF = "proof."  # the label of a proof copy begins so (send --test)
 
 
 class PreparedDigest:
@@ -123,14 +125,26 @@ class PreparedDigest:
 
 
 def _headers(
-    config: Config, sources: DigestSources, view: DigestView, now: dt.datetime
+    config: Config, sources: DigestSources, view: DigestView, label: str, now: dt.datetime
 ) -> list[tuple[str, object]]:
-    """The headers every subscriber of one script gets. Article text never goes here."""
+    """The headers every subscriber of one script gets. Article text never goes here. A
+    proof copy (its label begins with "proof.") says so in its subject."""
+    subject = view.subject
+    if label.startswith(PROOF):
+        subject = view.words["test_subject"].format(subject=subject)
     list_label = f"{view.edition.tag.lower()}.digest.{mail_domain(sources.site)}"  # RFC 2919
+    # Gmail's feedback loop groups complaints by these fields (campaign, edition, kind,
+    # sender): never anything about the reader. RFC 9477's CFBL reports carry it too.
+    sender = envelope_sender(config).rpartition("@")[2]
+    feedback = f"{label}:{view.edition.tag}:digest:{sender}"
     headers = [
-        *sender_headers(config, sources.scripts, view.edition, view.subject, now),
+        *sender_headers(config, sources.scripts, view.edition, subject, now),
         ("List-Id", f"{view.feed_title} <{list_label}>"),
+        ("Feedback-ID", feedback),
     ]
+    if config.digest.cfbl_address:
+        headers.append(("CFBL-Address", f"{config.digest.cfbl_address}; report=arf"))
+        headers.append(("CFBL-Feedback-ID", feedback))
     # RFC 8058 3.1: one-click only with an HTTPS URI in List-Unsubscribe (receivers will not
     # POST to plain http), so a site on http:// offers the link and the mailto, not this.
     if urlsplit(sources.site.base_url).scheme == "https":
@@ -144,12 +158,16 @@ def prepare_digest(
     day: dt.date,
     now: dt.datetime,
     opted_out: Mapping[int, frozenset[str]] | None = None,
+    *,
+    proof: bool = False,
 ) -> PreparedDigest | None:
     """The day's digest, ready to render per edition and source choice and to fill per
     subscriber; None when the day has no articles (nothing is sent). `opted_out`: each
-    reader's opted-out sources (Store.source_optouts), read once for the whole send."""
+    reader's opted-out sources (Store.source_optouts), read once for the whole send.
+    `proof`: a copy for the editor (`send --test`), marked as a test in its subject and
+    its Message-IDs."""
     articles = store.articles(day=day)
-    return _prepared(config, store, articles, day, None, now, opted_out or {})
+    return _prepared(config, store, articles, day, None, now, opted_out or {}, proof)
 
 
 def prepare_weekly(
@@ -173,19 +191,24 @@ def _prepared(
     weekly_from: dt.date | None,
     now: dt.datetime,
     opted_out: Mapping[int, frozenset[str]],
+    proof: bool = False,
 ) -> PreparedDigest | None:
     if not articles:
         return None
     sources = DigestSources.of(config)
     by_edition = sources.renditions(store, articles)
 
-    def render(edition: Edition, chosen: frozenset[str]) -> LetterTemplate:
-        shown = [e for e in by_edition[edition] if e.article.original.source in chosen]
-        return _template(config, sources, sources.view(edition, day, shown, weekly_from), now)
-
+    signer = dkim_signer(config)
     label = (
         f"weekly.{weekly.week_label(weekly_from)}" if weekly_from else f"digest.{day.isoformat()}"
     )
+    label = PROOF + label if proof else label
+
+    def render(edition: Edition, chosen: frozenset[str]) -> LetterTemplate:
+        shown = [e for e in by_edition[edition] if e.article.original.source in chosen]
+        view = sources.view(edition, day, shown, weekly_from)
+        return _template(config, sources, view, label, now, signer)
+
     return PreparedDigest(
         label,
         render,
@@ -200,7 +223,21 @@ def _prepared(
 
 
 def _template(
-    config: Config, sources: DigestSources, view: DigestView, now: dt.datetime
+    config: Config,
+    sources: DigestSources,
+    view: DigestView,
+    label: str,
+    now: dt.datetime,
+    signer: Signer | None,
 ) -> LetterTemplate:
     text, html = render_mail(sources.env, view)
-    return LetterTemplate(_headers(config, sources, view, now), text, inline_css(html))
+    headers = _headers(config, sources, view, label, now)
+    return LetterTemplate(headers, text, inline_css(html), signer)
+
+
+def dkim_signer(config: Config) -> Signer | None:
+    """The DKIM signer dkim.* asks for, or None (off, the default: the relay signs)."""
+    if not config.dkim.sign:
+        return None
+    domain = config.dkim.domain or envelope_sender(config).rpartition("@")[2]
+    return Signer.load(config.path(config.dkim.key_file), config.dkim.selector, domain)

@@ -25,6 +25,8 @@ from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP
 
 from publisher.errors import AddressError, TemplateError
+from publisher.mail import dkim
+from publisher.mail.dkim import Signer
 
 # Stand-ins the templates render where a subscriber's own values go. Plain ASCII letters
 # and dashes, so autoescaping and premailer leave them exactly as they are.
@@ -69,12 +71,13 @@ class _Body:
         head = base64_lines(data[:cut])
         return cls(head + _CRLF if head else b"", data[cut:])
 
-    def encode(self, values: Sequence[bytes]) -> bytes:
-        """The body with `values`, in the order of PLACEHOLDERS, in place of the stand-ins."""
+    def encode_tail(self, values: Sequence[bytes]) -> bytes:
+        """The tail with `values`, in the order of PLACEHOLDERS, in place of the stand-ins,
+        encoded; the whole body is `head` and this."""
         tail = self.tail
         for mark, value in zip(PLACEHOLDERS, values, strict=True):
             tail = tail.replace(mark.encode(), value)
-        return self.head + base64_lines(tail)
+        return base64_lines(tail)
 
 
 _TEXT_MARK = "publisher-text-part"
@@ -107,16 +110,48 @@ def _boundary(*parts: str) -> str:
     return "=_" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 
-class LetterTemplate:
-    """A digest mail for one script, ready to be filled per subscriber."""
+class _Signing:
+    """What a DKIM signature needs of a template, made once: the shared headers, and the
+    body hash begun over the start every reader's body shares (publisher.mail.dkim)."""
 
-    def __init__(self, headers: Sequence[tuple[str, object]], text: str, html_text: str) -> None:
+    def __init__(self, signer: Signer, pieces: tuple[bytes, bytes, bytes], text: _Body) -> None:
+        before_text, between, after_html = pieces
+        head, _, start = before_text.partition(_CRLF * 2)
+        # Relaxed body canonicalisation drops the empty lines at the end.
+        self.after = after_html.rstrip(_CRLF) + _CRLF
+        for chunk in (start, text.head, between, self.after):
+            if not dkim.relaxed_body_ok(chunk):
+                raise TemplateError("the mail's MIME structure has white space DKIM would change")
+        self.headers = signer.prepare(dkim.parse_headers(head))
+        self.begun = dkim.body_hasher(start + text.head)
+
+    def sign(self, own: bytes, rest: Sequence[bytes]) -> bytes:
+        """The DKIM-Signature line for one letter: `own` its header lines, `rest` its body
+        from the text part's tail to the end of the HTML part's."""
+        body = self.begun.copy()
+        for chunk in (*rest, self.after):
+            body.update(chunk)
+        return self.headers.sign(dkim.parse_headers(own), body.digest())
+
+
+class LetterTemplate:
+    """A digest mail for one script, ready to be filled per subscriber; signed with DKIM
+    per subscriber when a `signer` is given."""
+
+    def __init__(
+        self,
+        headers: Sequence[tuple[str, object]],
+        text: str,
+        html_text: str,
+        signer: Signer | None = None,
+    ) -> None:
         data = skeleton(headers, _boundary(text, html_text))
         before_text, rest = data.split(_TEXT_MARK.encode())
         between, after_html = rest.split(_HTML_MARK.encode())
         self._pieces = (before_text, between, after_html)
         self._text = _Body.split(text)
         self._html = _Body.split(html_text)
+        self._signing = _Signing(signer, self._pieces, self._text) if signer else None
 
     def fill(
         self,
@@ -138,15 +173,25 @@ class LetterTemplate:
         ).encode("ascii")
         before_text, between, after_html = self._pieces
         values = (unsubscribe_url, preferences_url, recipient)
+        tails = (
+            self._text.encode_tail([value.encode("ascii") for value in values]),
+            # In HTML they go into markup, so they are escaped there (an address may hold &
+            # or ', a base URL &).
+            self._html.encode_tail([html.escape(value).encode("ascii") for value in values]),
+        )
+        signature = b""
+        if self._signing is not None:
+            signature = self._signing.sign(own, (tails[0], between, self._html.head, tails[1]))
         return b"".join(
             (
+                signature,
                 own,
                 before_text,
-                self._text.encode([value.encode("ascii") for value in values]),
+                self._text.head,
+                tails[0],
                 between,
-                # In HTML they go into markup, so they are escaped there (an address may
-                # hold & or ', a base URL &).
-                self._html.encode([html.escape(value).encode("ascii") for value in values]),
+                self._html.head,
+                tails[1],
                 after_html,
             )
         )

@@ -123,8 +123,8 @@ class Daemon:
         try:
             report = run_locked(self.config, wait=self.wait, stop=self.stop)
             unfinished = report is not None and not report.complete
-            if report is not None and report.send is not None and report.send.turned_away:
-                log.error("the relay takes no mail until a setting changes: not retried today")
+            if report is not None and report.send is not None and report.send.needs_attention:
+                log.error("sending stopped until the operator fixes its cause: not retried today")
                 return
         except PublisherError as error:
             log.error("run failed: %s", error)
@@ -208,10 +208,10 @@ def run_once(config: Config, *, wait: bool = True) -> DayState:
         report = run_locked(config, wait=wait, stop=stop)
     if report is None:
         return DayState.UNFINISHED  # stopped while waiting for the lock
-    if report.send is not None and report.send.turned_away:
-        return DayState.ATTENTION  # a setting must change: trying again later mends nothing
     with Store(config.storage) as store:
         state = day_state(store.delivery_counts(report.day))
+    if report.send is not None and report.send.needs_attention:
+        return DayState.ATTENTION  # a setting or the sender's problem: the operator must fix it
     if state is DayState.COMPLETE and not report.complete:
         return DayState.UNFINISHED  # stopped before any mail was queued
     return state

@@ -150,6 +150,8 @@ def read_bounces(config: Config, store: Store, now: dt.datetime) -> None:
         log.warning("bounces not read: %s", error)
         return
     log.info("bounces: %s", counted.describe())
+    for line in counted.warnings():
+        log.warning("bounces: %s", line)
 
 
 # -- the run --------------------------------------------------------------------------------

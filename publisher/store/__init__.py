@@ -20,6 +20,7 @@ from publisher.store.builds import BuildQueries
 from publisher.store.database import Database, SqliteDatabase
 from publisher.store.deliveries import DeliveryQueries
 from publisher.store.limits import LimitQueries
+from publisher.store.outcomes import OutcomeQueries
 from publisher.store.pings import PingQueries
 from publisher.store.posts import PostQueries
 from publisher.store.runs import RunQueries
@@ -35,6 +36,7 @@ class Store(
     LimitQueries,
     PingQueries,
     PostQueries,
+    OutcomeQueries,
 ):
     """One connection to the store. Use one per thread.
 

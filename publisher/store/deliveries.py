@@ -269,6 +269,31 @@ class DeliveryQueries:
         found = {DeliveryStatus(row[0]): int(row[1]) for row in rows}
         return {status: found.get(status, 0) for status in DeliveryStatus}
 
+    @operation("count the mails sent on a day")
+    def sent_on(self, day: dt.date) -> int:
+        """Mails of any digest that went out on `day` (by the site's clock): the daily cap's
+        count. Every stamp is written in the site's zone, so its first ten characters are
+        the local date."""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM deliveries WHERE status = 'sent' AND substr(updated, 1, 10) = ?",
+            (day.isoformat(),),
+        ).fetchone()
+        return int(row[0])
+
+    @operation("read why mail waits")
+    def waiting_reasons(
+        self, day: dt.date, *, kind: DigestKind = DigestKind.DAILY
+    ) -> list[tuple[str, int]]:
+        """The last answers of the day's queued rows that were refused or deferred, with how
+        many rows each, most first."""
+        rows = self.db.execute(
+            "SELECT last_error, COUNT(*) AS n FROM deliveries WHERE digest_date = ? AND kind = ?"
+            " AND status = 'queued' AND last_error <> '' GROUP BY last_error"
+            " ORDER BY n DESC, last_error LIMIT 5",
+            (day.isoformat(), kind.value),
+        )
+        return [(row[0], int(row[1])) for row in rows]
+
     @operation("read the days with deliveries")
     def delivery_days(self, limit: int, *, kind: DigestKind = DigestKind.DAILY) -> list[dt.date]:
         """The latest `limit` digests (days, or weeks' Mondays) that have deliveries."""
@@ -281,18 +306,18 @@ class DeliveryQueries:
 
     @operation("read the uncertain deliveries")
     def uncertain_deliveries(
-        self, day: dt.date, *, kind: DigestKind = DigestKind.DAILY
+        self, day: dt.date, *, kind: DigestKind = DigestKind.DAILY, failed: bool = False
     ) -> list[UncertainDelivery]:
+        """The day's uncertain rows; with `failed`, the failed ones after them."""
+        states = "('uncertain', 'failed')" if failed else "('uncertain')"
         rows = self.db.execute(
-            "SELECT s.email, d.message_id, d.last_error FROM deliveries d"
+            "SELECT s.email, d.message_id, d.last_error, d.status FROM deliveries d"
             " JOIN subscribers s ON s.id = d.subscriber_id"
-            " WHERE d.digest_date = ? AND d.kind = ? AND d.status = 'uncertain' ORDER BY d.id",
-            (
-                day.isoformat(),
-                kind.value,
-            ),
+            f" WHERE d.digest_date = ? AND d.kind = ? AND d.status IN {states}"
+            " ORDER BY d.status DESC, d.id",
+            (day.isoformat(), kind.value),
         )
-        return [UncertainDelivery(row[0], row[1], row[2]) for row in rows]
+        return [UncertainDelivery(r[0], r[1], r[2], r[3] == "failed") for r in rows]
 
     @operation("settle an uncertain delivery")
     def settle_uncertain(
@@ -306,12 +331,14 @@ class DeliveryQueries:
         kind: DigestKind = DigestKind.DAILY,
     ) -> bool:
         """The operator's verdict on one uncertain row of `day`, found by its subscriber:
-        sent (it did arrive) or queued (send it again). Returns whether a row moved."""
+        sent (it did arrive) or queued (send it again; a failed row too). Returns whether a
+        row moved."""
+        states = "('uncertain', 'failed')" if status is DeliveryStatus.QUEUED else "('uncertain')"
         with self.db.transaction():
             cursor = self.db.execute(
                 # A row settled to resend is nobody's claim (several senders: see claim).
                 "UPDATE deliveries SET status = ?, last_error = ?, claimed_by = '', updated = ?"
-                " WHERE digest_date = ? AND kind = ? AND status = 'uncertain' AND subscriber_id ="
+                f" WHERE digest_date = ? AND kind = ? AND status IN {states} AND subscriber_id ="
                 " (SELECT id FROM subscribers WHERE email_key = ?)",
                 (status.value, note, now.isoformat(), day.isoformat(), kind.value, email_key),
             )
