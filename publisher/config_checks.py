@@ -245,7 +245,7 @@ CHECKS: dict[str, Check] = {
     "web.confirm_expiry_days": _between(1, 3_650),
     "feeds.websub_hubs": _hubs,
     "telegram.api_url": _url,
-    "telegram.per_channel_per_minute": _between(1, 1_000),
+    "telegram.per_channel_per_minute": _between(1, 60_000),
     "telegram.per_second": _between(1, 1_000),
     "telegram.timeout": _between(1, DAY),
     "telegram.max_wait_seconds": _between(0, DAY),
