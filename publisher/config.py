@@ -212,6 +212,21 @@ class WebConfig:
     subscribe_window_seconds: int = 600
     # A confirm link is good for the sign-up it was mailed for, for this many days.
     confirm_expiry_days: int = 7
+    # Confirmation mails per hour at most, all clients together: spread over many
+    # addresses, the per-client limit alone still lets a botnet mail thousands.
+    confirm_mails_per_hour: int = 300
+    # Addresses (or networks, "10.0.0.0/8") of the reverse proxies whose X-Forwarded-For
+    # names the client. None by default: the connection's own address is the client's.
+    trusted_proxies: tuple[str, ...] = ()
+    # The server's limits (uvicorn, publisher.web.server): a request's headers must arrive
+    # within header_timeout_seconds and its body within body_timeout_seconds of them; an
+    # idle kept-alive connection closes after keep_alive_seconds; past max_connections
+    # open at once, requests get 503; `backlog` connections may wait to be accepted.
+    header_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 30.0
+    keep_alive_seconds: int = 5
+    max_connections: int = 1000
+    backlog: int = 2048
 
 
 @dataclass(frozen=True)

@@ -335,3 +335,24 @@ class RunRecord:
     started: dt.datetime
     finished: dt.datetime | None
     summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedConfirmation:
+    """A confirmation mail a sender claimed; `queued` (seconds since the epoch) is when the
+    reader asked for it, and the mail's Date."""
+
+    id: int
+    subscriber_id: int
+    queued: float
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmationBacklog:
+    """The confirmation mails not sent yet, and the latest reason why."""
+
+    waiting: int  # queued or being sent
+    oldest: float | None  # when the oldest of them was asked for
+    last_error: str  # of the waiting ones, the most recent attempt's ('' before any)
+    uncertain: int  # handed over when the connection broke: never sent again on their own

@@ -109,6 +109,13 @@ def test_every_key_is_in_the_shipped_config_with_a_comment() -> None:
         ('[site]\ntitle = "科技\\n新聞"\n', "site.title", "control character U+000A"),
         ('[scripts]\nprotected_terms = ["A\\tB"]\n', "scripts.protected_terms", "U+0009"),
         ("[digest]\nsecret_file = ''\n", "digest.secret_file", "must not be empty"),
+        # Issue 26.6 and 26.7: the server's limits and whom it trusts.
+        ("[web]\ntrusted_proxies = ['nginx']\n", "web.trusted_proxies", "'nginx' is not an IP"),
+        ("[web]\ntrusted_proxies = '127.0.0.1'\n", "web.trusted_proxies", "list of strings"),
+        ("[web]\nheader_timeout_seconds = 0\n", "web.header_timeout_seconds", "from 0.1"),
+        ("[web]\nmax_connections = 0\n", "web.max_connections", "from 1 to 100,000"),
+        ("[web]\nbacklog = 100000\n", "web.backlog", "from 1 to 65,535"),
+        ("[web]\nconfirm_mails_per_hour = 0\n", "web.confirm_mails_per_hour", "from 1"),
     ],
 )
 def test_mistakes_name_the_key(tmp_path: Path, text: str, key: str, words: str) -> None:

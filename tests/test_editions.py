@@ -18,6 +18,7 @@ import pytest
 from conftest import NOW, make_config, store_day
 from publisher.cli import main
 from publisher.config import Config
+from publisher.delivery import confirmations
 from publisher.errors import ConfigError
 from publisher.mail import subscribers
 from publisher.mail.archive import write_archive
@@ -130,6 +131,9 @@ def test_the_sitemap_names_each_page_in_all_three(site: Config) -> None:
 
 
 def outbox(config: Config) -> dict[str, EmailMessage]:
+    """The outbox, the confirmation mails the pages queued sent first (as `serve` would)."""
+    with Store(config.storage) as store:
+        confirmations.send_due(config, store)
     mails = {}
     for path in (config.root / "outbox" / "new").iterdir():
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)

@@ -236,12 +236,8 @@ def claim_confirmation_mail(
 ) -> bool:
     """Whether a confirmation mail may go to `subscriber` now: not if one went within the
     cool-down (a form flood must not become a mail flood). A True is a promise kept in the
-    store: call `release_confirmation_mail` if the mail then cannot be sent."""
+    store, kept with the mail's row in the queue (publisher.delivery.confirmations)."""
     return store.claim_confirmation_mail(subscriber.id, now, now - cooldown)
-
-
-def release_confirmation_mail(store: Store, subscriber: Subscriber, now: dt.datetime) -> None:
-    store.release_confirmation_mail(subscriber.id, now)
 
 
 def _get(store: Store, subscriber_id: int) -> Subscriber:

@@ -17,6 +17,7 @@ from publisher.config import StorageConfig
 from publisher.store import backups, migrations, postgres
 from publisher.store.articles import ArticleQueries
 from publisher.store.builds import BuildQueries
+from publisher.store.confirmations import ConfirmationQueries
 from publisher.store.database import Database, SqliteDatabase
 from publisher.store.deliveries import DeliveryQueries
 from publisher.store.limits import LimitQueries
@@ -37,6 +38,7 @@ class Store(
     PingQueries,
     PostQueries,
     OutcomeQueries,
+    ConfirmationQueries,
 ):
     """One connection to the store. Use one per thread.
 

@@ -170,15 +170,6 @@ class SubscriberQueries:
             )
             return bool(cursor.rowcount)
 
-    @operation("note a confirmation mail")
-    def release_confirmation_mail(self, subscriber_id: int, now: dt.datetime) -> None:
-        """The mail claimed at `now` could not be sent: the next request may try again."""
-        with self.db.transaction():
-            self.db.execute(
-                "UPDATE subscribers SET confirm_mailed = NULL WHERE id = ? AND confirm_mailed = ?",
-                (subscriber_id, now.isoformat()),
-            )
-
     @operation("change a subscriber's edition")
     def set_subscriber_edition(self, subscriber_id: int, edition: Script | Edition) -> None:
         with self.db.transaction():

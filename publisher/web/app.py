@@ -8,14 +8,15 @@ Starlette's StaticFiles (path containment, ETag, Last-Modified, 304, ranges) and
 GZipMiddleware are maintained, tested code we would otherwise write again. python-multipart
 parses form bodies, including the multipart/form-data that RFC 8058 one-click POSTs use.
 
-Store and mail work is blocking (sqlite3, smtplib), so it runs in Starlette's thread pool.
+Store work is blocking (sqlite3), so it runs in Starlette's thread pool. No request talks to
+the mail relay: a sign-up queues its confirmation mail in the store, and a thread of `serve`
+sends the queue (publisher.delivery.confirmations).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import smtplib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -34,16 +35,15 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from publisher.config import Config
-from publisher.delivery.backends import open_transport
+from publisher.delivery import confirmations
+from publisher.delivery.confirmations import Asked
 from publisher.errors import (
     AddressError,
-    DeliveryError,
     StaleLinkError,
     SubscriberError,
     TokenError,
 )
 from publisher.mail import subscribers, tokens
-from publisher.mail.confirmation import confirmation_letter
 from publisher.records import Edition, Script, Subscriber, SubscriberStatus
 from publisher.run import signals
 from publisher.site import templating
@@ -118,6 +118,8 @@ class Web:
     secret: bytes
     now: Callable[[], dt.datetime]
     stores: Pool  # several `serve` processes share one PostgreSQL store through it
+    # Called when a sign-up queued a mail: wakes the sender (publisher.delivery.confirmations).
+    mail_queued: Callable[[], None] = lambda: None
 
     @cached_property
     def site(self) -> Site:
@@ -281,9 +283,10 @@ class Web:
 
     def _subscribe(self, host: str, email: str, edition: Edition) -> tuple[Subscriber, bool]:
         """Count the post of the client at `host` (429 past its limit, before anything
-        else), then sign up; and whether the mail was left out for the cool-down. Someone
-        already active gets no mail either, and the same page as a new sign-up: a stranger
-        typing their address changes nothing, and learns nothing."""
+        else), then sign up and queue the mail for the sender (never sent here: a relay
+        that hangs must not hold the page); and whether the mail was left out for the
+        cool-down. Someone already active gets no mail either, and the same page as a new
+        sign-up: a stranger typing their address changes nothing, and learns nothing."""
         limits, now = self.config.web, self.now()
         with self.stores.store() as store:
             client = client_key(self.secret, host)
@@ -294,18 +297,16 @@ class Web:
             if subscriber.status is not SubscriberStatus.PENDING:
                 return subscriber, False
             cooldown = dt.timedelta(seconds=limits.confirm_cooldown_seconds)
-            if not subscribers.claim_confirmation_mail(store, subscriber, now, cooldown):
-                return subscriber, True
-        letter = confirmation_letter(self.config, subscriber, now)
-        try:
-            with open_transport(self.config) as outgoing:
-                outgoing.send(letter)
-        except (DeliveryError, OSError, smtplib.SMTPException) as error:
-            log.warning("confirmation mail to %s not sent: %s", subscriber.email, error)
-            with self.stores.store() as store:
-                subscribers.release_confirmation_mail(store, subscriber, now)
-            raise Problem(503, "send_failed") from None
-        return subscriber, False
+            asking = confirmations.queue(
+                store, subscriber, now, cooldown, limits.confirm_mails_per_hour
+            )
+        if asking.asked is Asked.CEILING:
+            minutes = str(-(-asking.wait // 60))
+            headers = {"Retry-After": str(asking.wait)}
+            raise Problem(503, "too_busy", headers=headers, minutes=minutes)
+        if asking.asked is Asked.QUEUED:
+            self.mail_queued()
+        return subscriber, asking.asked is Asked.COOLING_DOWN
 
     # -- confirm and unsubscribe -------------------------------------------------------------
 
@@ -483,9 +484,16 @@ def routes(web: Web, output_dir: Path) -> list[BaseRoute]:
     return found
 
 
-def create_app(config: Config, *, now: Callable[[], dt.datetime] | None = None) -> Starlette:
+def create_app(
+    config: Config,
+    *,
+    now: Callable[[], dt.datetime] | None = None,
+    mail_queued: Callable[[], None] = lambda: None,
+) -> Starlette:
     """The ASGI application for `config`. Before the first build the output folder is
-    empty: pages answer 404 until `publisher build` (or the daily run) writes them."""
+    empty: pages answer 404 until `publisher build` (or the daily run) writes them. The
+    confirmation mails it queues go when a sender sends them (`serve` runs one, woken by
+    `mail_queued`)."""
     output_dir = config.output_dir
     output_dir.mkdir(parents=True, exist_ok=True)
     stores = Pool(config.storage)
@@ -497,13 +505,18 @@ def create_app(config: Config, *, now: Callable[[], dt.datetime] | None = None) 
         finally:
             stores.close()
 
-    web = Web(config, tokens.load_secret(config), now or config.now, stores)
+    web = Web(config, tokens.load_secret(config), now or config.now, stores, mail_queued)
     return Starlette(
         routes=routes(web, output_dir),
         middleware=[Middleware(WeakETagWhenEncoded), Middleware(GZipMiddleware)],
         exception_handlers={HTTPException: web.problem, Problem: web.problem},
         lifespan=lifespan,
     )
+
+
+# Seconds `serve` waits at its end for a confirmation mail in flight; one cut off is safe
+# (publisher.delivery.confirmations.Sender.stop).
+STOP_WAIT = 5.0
 
 
 def _stopped(signum: int, frame: FrameType | None) -> None:
@@ -513,16 +526,29 @@ def _stopped(signum: int, frame: FrameType | None) -> None:
 
 
 def serve(config: Config, host: str, port: int) -> None:
-    """Serve until SIGINT/SIGTERM; uvicorn finishes the open requests first."""
+    """Serve until SIGINT/SIGTERM; uvicorn finishes the open requests first, then the
+    confirmation mail in flight is given a moment to finish."""
     import uvicorn  # only `serve` needs the server; the app itself is plain ASGI
 
-    app = create_app(config)
+    from publisher.web import server
+
+    sender = confirmations.Sender(config, Pool(config.storage))
+    app = create_app(config, mail_queued=sender.wake)
     log.info("serving %s and the subscription pages on %s:%d", config.output_dir, host, port)
     redacting = RedactTokens()
     logging.getLogger(ACCESS_LOGGER).addFilter(redacting)
+    sender.start()
     try:
         with signals.handling(_stopped):
             # log_config=None: keep the CLI's logging (stderr, timestamps) for uvicorn's too.
-            uvicorn.run(app, host=host, port=port, log_config=None, server_header=False)
+            uvicorn.run(
+                app,
+                host=host,
+                port=port,
+                log_config=None,
+                server_header=False,
+                **server.settings(config.web),
+            )
     finally:
+        sender.stop(wait=STOP_WAIT)
         logging.getLogger(ACCESS_LOGGER).removeFilter(redacting)
