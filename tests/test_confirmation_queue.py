@@ -246,3 +246,37 @@ def test_a_forged_forwarded_header_does_not_dodge_the_per_client_limit(tmp_path:
         ]
     assert [status for status, _ in answers] == [200] * 3 + [429] * 3
     assert len(mails(config)) == 3
+
+
+def test_a_client_that_never_finishes_its_headers_is_cut_off(tmp_path: Path) -> None:
+    """Issue 26.6: one client that never ends its headers, one that trickles a header line
+    at a time: `serve` closes both once web.header_timeout_seconds have passed, and
+    answers everyone else meanwhile."""
+    config = make_config(tmp_path, "[web]\nheader_timeout_seconds = 1\n")
+    build_examples(config)
+    with publisher_serve(config) as (client, _):
+        silent = socket.create_connection(("127.0.0.1", client.port), timeout=60)
+        silent.sendall(b"GET /zh-Hant/index.html HTTP/1.1\r\nHost: news\r\n")
+        trickling = socket.create_connection(("127.0.0.1", client.port), timeout=60)
+        trickling.sendall(b"GET /zh-Hant/index.html HTTP/1.1\r\n")
+        stop = threading.Event()
+
+        def trickle() -> None:
+            n = 0
+            while not stop.wait(0.2):  # a slow client's pace, not the test's timing
+                try:
+                    trickling.sendall(f"X-Slow-{n}: 1\r\n".encode())
+                except OSError:
+                    return
+                n += 1
+
+        slowly = threading.Thread(target=trickle, daemon=True)
+        slowly.start()
+        assert client.get("/zh-Hant/index.html").status == 200
+        with silent, trickling:
+            # recv() returns b"" when the server closes; a socket left open times out.
+            assert silent.recv(1024) == b""
+            assert trickling.recv(1024) == b""
+        stop.set()
+        slowly.join()
+        assert client.get("/zh-Hant/index.html").status == 200

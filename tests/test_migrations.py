@@ -449,3 +449,25 @@ def test_a_store_before_the_rowid_step_keeps_every_conversion_and_its_times(
     assert "WITHOUT ROWID" in ddl[0] and "WITHOUT ROWID" not in sql[0]
     assert set(before) < set(after) and any(row[-1] for row in before)
     assert "COVERING INDEX conversions_corrected" in str(plan)
+
+
+def test_a_store_before_the_confirmation_queue_upgrades_and_its_pending_sign_up_is_mailed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Step 16 adds the queue of confirmation mails: every row stays, and the frozen
+    store's pending sign-up (eve) can be queued a mail and have it sent once."""
+    from publisher.delivery import confirmations
+
+    config = make_config(tmp_path)
+    step = store_before(config, monkeypatch, "confirmation mails queued")
+    before = rows_of(config.storage.path)
+    with Store(config.storage) as store:
+        assert [each.version for each in store.upgraded] == [step.version]
+        eve = next(p for p in store.subscribers() if p.email == "eve@example.org")
+        asked = confirmations.queue(store, eve, NOW, dt.timedelta(hours=1), 10)
+        assert asked.asked is confirmations.Asked.QUEUED
+        assert confirmations.send_due(config, store).sent == 1
+        assert confirmations.send_due(config, store).sent == 0
+    assert rows_of(config.storage.path) == before
+    outbox = config.path(config.delivery.outbox_dir) / "new"
+    assert [path.read_text().count("To: eve@example.org") for path in outbox.iterdir()] == [1]
