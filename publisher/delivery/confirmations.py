@@ -61,11 +61,6 @@ class Asking:
     wait: int = 0  # with CEILING: seconds until the hour's first mail leaves the count
 
 
-class _Full(Exception):
-    def __init__(self, wait: int) -> None:
-        self.wait = wait
-
-
 def queue(
     store: Store,
     subscriber: Subscriber,
@@ -73,20 +68,17 @@ def queue(
     cooldown: dt.timedelta,
     per_hour: int,
 ) -> Asking:
-    """Queue a confirmation mail for `subscriber`, unless one went within the cool-down or
-    the hour's ceiling is reached; both decided with the row, in one transaction."""
+    """Queue a confirmation mail for `subscriber`, unless the hour's ceiling is reached or
+    one went within the cool-down; both decided with the row, in one transaction (the
+    caller's, when it has one open)."""
     moment = now.timestamp()
-    try:
-        with store.transaction():
-            if not subscribers.claim_confirmation_mail(store, subscriber, now, cooldown):
-                return Asking(Asked.COOLING_DOWN)
-            count, first = store.confirmations_since(moment - HOUR)
-            if count >= per_hour:
-                # Raised to undo the cool-down's claim with the transaction: no mail went.
-                raise _Full(max(1, int((first or moment) + HOUR - moment) + 1))
-            store.queue_confirmation(subscriber.id, moment)
-    except _Full as full:
-        return Asking(Asked.CEILING, full.wait)
+    with store.transaction():
+        count, first = store.confirmations_since(moment - HOUR)
+        if count >= per_hour:
+            return Asking(Asked.CEILING, max(1, int((first or moment) + HOUR - moment) + 1))
+        if not subscribers.claim_confirmation_mail(store, subscriber, now, cooldown):
+            return Asking(Asked.COOLING_DOWN)
+        store.queue_confirmation(subscriber.id, moment)
     return Asking(Asked.QUEUED)
 
 

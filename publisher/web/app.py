@@ -293,13 +293,14 @@ class Web:
             window = limits.subscribe_window_seconds
             count_post(store, client, now.timestamp(), limits.subscribe_limit, window)
             expiry = dt.timedelta(days=limits.confirm_expiry_days)
-            subscriber = subscribers.subscribe_pending(store, email, edition, now, expiry)
-            if subscriber.status is not SubscriberStatus.PENDING:
-                return subscriber, False
             cooldown = dt.timedelta(seconds=limits.confirm_cooldown_seconds)
-            asking = confirmations.queue(
-                store, subscriber, now, cooldown, limits.confirm_mails_per_hour
-            )
+            with store.transaction():  # one commit, where each step alone would make one
+                subscriber = subscribers.subscribe_pending(store, email, edition, now, expiry)
+                if subscriber.status is not SubscriberStatus.PENDING:
+                    return subscriber, False
+                asking = confirmations.queue(
+                    store, subscriber, now, cooldown, limits.confirm_mails_per_hour
+                )
         if asking.asked is Asked.CEILING:
             minutes = str(-(-asking.wait // 60))
             headers = {"Retry-After": str(asking.wait)}
