@@ -219,7 +219,7 @@ def test_the_hours_ceiling_holds_for_all_clients_together(tmp_path: Path) -> Non
         "trusted_proxies = ['127.0.0.1']\n",
     )
     clock = {"now": NOW}
-    with serving(web.create_app(config, now=lambda: clock["now"])) as port:
+    with serving(web.create_app(config, now=lambda: clock["now"]), config.web) as port:
         client = Client(port)
         answers = [
             sign_up(client, f"r{n}@example.org", X_Forwarded_For=f"203.0.113.{n}") for n in range(6)

@@ -32,7 +32,7 @@ from starlette.applications import Starlette
 from conftest import NOW, make_config
 from publisher import config as config_module
 from publisher.articles.ingest import ingest_file
-from publisher.config import Config
+from publisher.config import Config, WebConfig
 from publisher.delivery import confirmations
 from publisher.mail import subscribers, tokens
 from publisher.records import Script, SubscriberStatus
@@ -41,6 +41,7 @@ from publisher.site.build import build
 from publisher.store import Store
 from publisher.web import app as web
 from publisher.web import forms
+from publisher.web.server import settings as server_settings
 
 pytestmark = pytest.mark.engines
 
@@ -51,11 +52,13 @@ DAY = NOW.date()
 
 
 @contextmanager
-def serving(app: Starlette) -> Iterator[int]:
-    """uvicorn on a free port of 127.0.0.1 in a thread; yields the port."""
+def serving(app: Starlette, limits: WebConfig | None = None) -> Iterator[int]:
+    """uvicorn on a free port of 127.0.0.1 in a thread, with the limits `publisher serve`
+    takes from `limits` (its defaults: no forwarded header believed); yields the port."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on"))
+    settings = server_settings(limits or WebConfig())
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on", **settings))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
