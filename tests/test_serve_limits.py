@@ -4,6 +4,7 @@ client cannot name itself someone else with X-Forwarded-For."""
 
 from __future__ import annotations
 
+import http.client
 import socket
 import threading
 from pathlib import Path
@@ -57,11 +58,18 @@ def test_a_client_that_never_finishes_its_headers_is_cut_off(tmp_path: Path) -> 
 
         slowly = threading.Thread(target=trickle, daemon=True)
         slowly.start()
+        # A kept-alive connection's next request has the same deadline for its headers.
+        kept = http.client.HTTPConnection("127.0.0.1", client.port, timeout=60)
+        kept.request("GET", "/zh-Hant/index.html")
+        assert kept.getresponse().read() and kept.sock is not None
+        kept.sock.sendall(b"GET /zh-Hant/index.html HTTP/1.1\r\n")
         assert client.get("/zh-Hant/index.html").status == 200
         with silent, trickling:
             # recv() returns b"" when the server closes; a socket left open times out.
             assert silent.recv(1024) == b""
             assert trickling.recv(1024) == b""
+            assert kept.sock.recv(1024) == b""
+        kept.close()
         stop.set()
         slowly.join()
         assert client.get("/zh-Hant/index.html").status == 200
