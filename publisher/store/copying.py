@@ -31,10 +31,11 @@ TABLES = (
     "feed_states",
     "websub_pings",
     "posts",
+    "confirmation_mails",
 )
 # Tables whose `id` the database hands out: on PostgreSQL its sequence must move on past
 # the copied ids, or the next insert would collide.
-IDENTITIES = ("builds", "subscribers", "deliveries", "bounces", "posts")
+IDENTITIES = ("builds", "subscribers", "deliveries", "bounces", "posts", "confirmation_mails")
 ROWS_PER_COPY = 1000
 
 
