@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,7 +47,6 @@ class HeldRelay:
         self.released = threading.Event()
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self.listener.getsockname()[1])
-        self._threads: list[threading.Thread] = []
 
     def serve(self) -> None:
         while True:
@@ -56,20 +55,15 @@ class HeldRelay:
             except OSError:
                 return  # closed
             self.accepted.set()
-            self._start(self._hold, client)
+            threading.Thread(target=self._hold, args=(client,), daemon=True).start()
 
     def release(self) -> None:
         self.released.set()
 
-    def _start(self, target: object, *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)  # type: ignore[arg-type]
-        self._threads.append(thread)
-        thread.start()
-
     def _hold(self, client: socket.socket) -> None:
         self.released.wait()
         server = socket.create_connection(("127.0.0.1", self.behind))
-        self._start(_pipe, server, client)
+        threading.Thread(target=_pipe, args=(server, client), daemon=True).start()
         _pipe(client, server)
 
 
@@ -92,10 +86,10 @@ def held_relay(behind: int) -> Iterator[HeldRelay]:
         thread.join(timeout=10)
 
 
-def until(condition: object, what: str, seconds: float = 60) -> None:
+def until(condition: Callable[[], object], what: str, seconds: float = 60) -> None:
     """Wait for `condition()` (a state another process reaches), failing after `seconds`."""
     deadline = time.monotonic() + seconds
-    while not condition():  # type: ignore[operator]
+    while not condition():
         assert time.monotonic() < deadline, f"still waiting for {what}"
         time.sleep(0.05)
 
