@@ -13,7 +13,7 @@ import pytest
 from conftest import EXAMPLES, REPO, make_config
 from publisher import config as config_module
 from publisher.cli import main, parser
-from publisher.run.lock import StoreLock, lock_path
+from publisher.store.locks import FileLock, lock_path
 
 pytestmark = pytest.mark.engines
 
@@ -117,7 +117,7 @@ def test_one_shot_commands_respect_the_store_lock(tmp_path: Path) -> None:
     assert run(tmp_path, "init").returncode == 0
     assert run(tmp_path, "ingest", str(EXAMPLES / "2025-12-15-simplified.txt")).returncode == 0
     settings = config_module.load(tmp_path / "config.toml")
-    holder = StoreLock(lock_path(settings), "publisher run")
+    holder = FileLock(lock_path(settings.storage), "publisher run")
     assert holder.acquire(wait=False)
     try:
         for command in (["ingest", str(EXAMPLES / "2025-12-14.txt")], ["build"], ["send"]):
