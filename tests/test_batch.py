@@ -179,9 +179,13 @@ def test_any_bytes_parse_or_fail_with_a_line_inside_the_file(data: bytes) -> Non
 @given(st.text(max_size=300))
 def test_any_text_parses_or_fails_with_a_line_inside_the_file(text: str) -> None:
     try:
-        batch.parse(text.encode("utf-8", "surrogatepass"), HERE)
+        articles = batch.parse(text.encode("utf-8", "surrogatepass"), HERE)
     except BatchError as error:
         assert 1 <= error.line <= text.count("\n") + 1
+    else:  # what parsed is whole articles, each part on one line
+        for article in articles:
+            parts = (article.title, article.body, article.source)
+            assert all(part.strip() and "\n" not in part for part in parts), article
 
 
 @given(st.lists(st.tuples(_word, _word, _word), min_size=1, max_size=5), st.booleans())

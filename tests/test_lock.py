@@ -115,8 +115,8 @@ def _announced(message: str) -> Iterator[threading.Event]:
 
 def test_a_stop_request_ends_the_wait_without_the_lock(config: Config) -> None:
     stop = threading.Event()
-    with hold(config.storage, wait=False):
-        threading.Timer(0.2, stop.set).start()
+    with hold(config.storage, wait=False), _announced("waiting for the store lock") as waiting:
+        threading.Thread(target=lambda: (waiting.wait(30), stop.set())).start()
         waiter = FileLock(lock_path(config.storage))
         assert waiter.acquire(wait=True, stop=stop) is False
     # The waiter holds nothing: a third process takes the lock at once.

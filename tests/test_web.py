@@ -236,10 +236,15 @@ def test_nothing_outside_the_output_folder(client: Client, site: Config, path: s
 
 
 def test_a_link_inside_the_folder_is_served(client: Client, site: Config) -> None:
-    link = site.output_dir / "latest.xml"
-    if not link.exists():
-        link.symlink_to(site.output_dir / "zh-Hant" / "atom.xml")
-    assert client.get("/latest.xml").status == 200
+    output = site.output_dir
+    target = output / "zh-Hant" / "atom.xml"
+    if not (output / "latest.xml").exists():
+        (output / "latest.xml").symlink_to(target)  # a file link
+        (output / "current").symlink_to(output / "zh-Hant")  # a folder link
+    for path in ("/latest.xml", "/current/atom.xml"):
+        reply = client.get(path)
+        assert (reply.status, reply.body) == (200, target.read_bytes()), path
+        assert reply.headers["Content-Type"].startswith("application/atom+xml"), path
 
 
 def test_missing_page_and_wrong_method_get_a_page_not_a_traceback(client: Client) -> None:
