@@ -101,7 +101,7 @@ def test_the_web_form_path_pending_then_confirmed(store: Store) -> None:
     assert confirm(store, pending, LATER + LATER.resolution) == confirmed
 
 
-def test_a_pending_subscriber_may_change_script_an_active_one_is_left_alone(store) -> None:
+def test_a_pending_subscriber_may_change_script_an_active_one_is_left_alone(store: Store) -> None:
     pending = pend(store, "a@example.org", Script.HANS, NOW)
     again = pend(store, "a@example.org", Script.HANT, NOW)
     assert (again.id, again.script, again.status) == (pending.id, Script.HANT, PENDING)
@@ -257,7 +257,9 @@ def test_names_that_would_mislead_are_refused_by_line(store: Store, tmp_path: Pa
         subscribers.add(store, "e@example.org", Script.HANT, NOW, name="\u202e王")
 
 
-def test_empty_cells_a_spreadsheet_adds_at_the_end_of_rows_are_ignored(store, tmp_path) -> None:
+def test_empty_cells_a_spreadsheet_adds_at_the_end_of_rows_are_ignored(
+    store: Store, tmp_path: Path
+) -> None:
     text = "email,script,name,,\none@example.org,zh-Hant,王小明,,\ntwo@example.org,zh-Hans,, \n"
     report = subscribers.import_csv(store, write(tmp_path / "people.csv", text), NOW, secret=SECRET)
     assert report.errors == ()
@@ -290,7 +292,9 @@ def test_an_unreadable_file_is_an_error(store: Store, tmp_path: Path) -> None:
         subscribers.import_csv(store, tmp_path / "missing.csv", NOW, secret=SECRET)
 
 
-def test_a_file_not_in_utf8_imports_nothing_and_names_the_line(store, tmp_path) -> None:
+def test_a_file_not_in_utf8_imports_nothing_and_names_the_line(
+    store: Store, tmp_path: Path
+) -> None:
     path = tmp_path / "people.csv"
     path.write_bytes("one@example.org,zh-Hant,王\ntwo@example.org,zh-Hant,陳\n".encode("big5"))
     with pytest.raises(subscribers.PublisherError, match=r"people.csv:1: not valid UTF-8"):
@@ -349,7 +353,9 @@ def test_cli_errors_are_messages(config: Config, capsys: pytest.CaptureFixture[s
     assert "'zh-Latn': no such edition; this site has zh-Hant or zh-Hans" in capsys.readouterr().err
 
 
-def test_cli_import_reports_bad_rows(config: Config, tmp_path: Path, capsys) -> None:
+def test_cli_import_reports_bad_rows(
+    config: Config, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = write(tmp_path / "people.csv", PEOPLE)
     assert run(config, "subscribers", "import", str(path)) == 1
     out, err = capsys.readouterr()
@@ -361,7 +367,9 @@ def test_cli_import_reports_bad_rows(config: Config, tmp_path: Path, capsys) -> 
 @pytest.mark.parametrize(
     "command", [[], ["add"], ["import"], ["list"], ["remove"]], ids=lambda c: " ".join(c)
 )
-def test_every_subscribers_command_has_help(command: list[str], capsys) -> None:
+def test_every_subscribers_command_has_help(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as exit:
         main(["subscribers", *command, "--help"])
     assert exit.value.code == 0
