@@ -32,7 +32,7 @@ from collections import deque
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
@@ -203,15 +203,15 @@ class Handler:
 
 def _hang_up(server: SMTP) -> None:
     if server.transport is not None:
-        server.transport.abort()
+        cast(asyncio.Transport, server.transport).abort()
 
 
 class _Controller(Controller):
     def _trigger_server(self) -> None:
         # Bound to port 0: learn the real port before aiosmtpd connects to check readiness.
         assert self.server is not None
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
+        self.port = cast(asyncio.Server, self.server).sockets[0].getsockname()[1]
+        super()._trigger_server()  # type: ignore[no-untyped-call]
 
 
 class SmtpServer:
@@ -269,7 +269,7 @@ class SmtpServer:
         async def hang_up() -> None:
             for connection in self.handler.open_connections():
                 if reply and connection.transport is not None:
-                    connection.transport.write(reply.encode() + b"\r\n")
+                    cast(asyncio.Transport, connection.transport).write(reply.encode() + b"\r\n")
                     connection.transport.close()  # unlike abort(), sends the reply first
                 else:
                     _hang_up(connection)

@@ -156,7 +156,9 @@ def test_with_verp_the_envelope_sender_names_the_subscriber(sent: tuple[Config, 
     digest = prepare_digest(config, store, DAY, NOW)
     assert digest is not None
     (bo,) = [p for p in store.subscribers() if p.email == "bo@example.org"]
-    sender = digest.letter(bo).sender
+    letter = digest.letter(bo)
+    assert letter is not None
+    sender = letter.sender
     assert sender.startswith("bounce+") and sender.endswith("@localhost")
     token = sender.removeprefix("bounce+").partition("@")[0]
     assert tokens.verify(SECRET.encode(), "bounce", token) == bo.id

@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 from test_web import link_in, local_path, mail_to, mails, serving
 
-from conftest import EXAMPLES, NOW, make_config
+from conftest import EXAMPLES, NOW, body_of, make_config
 from publisher.articles.ingest import ingest_file
 from publisher.config import Config
 from publisher.delivery.engine import send_day
+from publisher.editions import HANT
 from publisher.mail import subscribers
 from publisher.mail.archive import write_archive
 from publisher.records import Frequency, Script
@@ -94,7 +95,7 @@ def test_a_digest_archive_page_shows_the_days_articles(
     base: str, site: Config, news_path: Path, tmp_path: Path
 ) -> None:
     first_title = news_path.read_text(encoding="utf-8-sig").strip().splitlines()[0].strip()
-    path = Site.digest_path(Script.HANT, NOW.date())
+    path = Site.digest_path(HANT, NOW.date())
     dom = chromium(tmp_path, "--dump-dom", base + path)
     assert first_title in dom
 
@@ -227,6 +228,6 @@ def test_a_reader_changes_script_and_frequency_from_the_digest_link(
     later = [m for m in mails(mailing) if m["To"] == address and str(DAY) not in m["Message-ID"]]
     assert len(later) == 1, "on Monday the weekly, and no daily mail"
     assert later[0]["Message-ID"].startswith(f"<weekly.2025-W50.{script.twin}.{person.id}@")
-    text = later[0].get_body(("plain",)).get_content()
+    text = body_of(later[0])
     assert WORDS[script.twin]["unsubscribe"] in text and WORDS[script]["unsubscribe"] not in text
     assert "星系" in text and "記憶體展" not in text and "内存展" not in text, "no tech news"

@@ -31,13 +31,15 @@ def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def commands(command_parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> list:
-    found = []
+def commands(
+    command_parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> list[tuple[str, ...]]:
+    found: list[tuple[str, ...]] = []
     for action in command_parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             helps = {choice.dest: choice.help for choice in action._choices_actions}
             for name, sub in action.choices.items():
-                found.append((*path, name, helps.get(name) or sub.description))
+                found.append((*path, name, helps.get(name) or sub.description or ""))
                 found += commands(sub, (*path, name))
     return found
 

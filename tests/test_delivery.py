@@ -384,7 +384,8 @@ class Letters:
 
     def letter(self, subscriber: Subscriber) -> Letter | None:
         self.events.append(f"made {subscriber.email}")
-        return self.inner.letter(subscriber)
+        made: Letter | None = self.inner.letter(subscriber)
+        return made
 
 
 def test_the_next_letter_is_made_while_the_relay_decides_on_the_last(
@@ -427,7 +428,11 @@ def test_a_stop_request_cuts_a_backoff_wait_short(
         waiting.set()
         waits.append((seconds, stop.wait(seconds)))  # stop.wait: what the engine does by default
 
-    stopper = threading.Thread(target=lambda: waiting.wait(60) and stop.set())
+    def stop_once_waiting() -> None:
+        waiting.wait(60)
+        stop.set()
+
+    stopper = threading.Thread(target=stop_once_waiting)
     stopper.start()
     digest = prepare_digest(config, store, DAY, NOW)
     assert digest is not None
@@ -539,7 +544,8 @@ class OneBadAddress:
     def letter(self, subscriber: Subscriber) -> Letter:
         if subscriber.email == self.bad:
             raise AddressError(subscriber.email, "cannot go into a header")
-        return self.real.letter(subscriber)  # type: ignore[attr-defined]
+        made: Letter = self.real.letter(subscriber)  # type: ignore[attr-defined]
+        return made
 
 
 def test_a_mail_that_cannot_be_built_fails_alone(
@@ -576,7 +582,7 @@ def test_nothing_is_written_while_the_server_talks(
     seen: list[bool] = []
 
     class Probe(Handler):
-        async def handle_DATA(self, *args: object) -> str:  # type: ignore[override]
+        async def handle_DATA(self, *args: object) -> str:
             seen.append(not store.db.in_transaction)
             return await super().handle_DATA(*args)  # type: ignore[arg-type]
 

@@ -116,7 +116,12 @@ def _announced(message: str) -> Iterator[threading.Event]:
 def test_a_stop_request_ends_the_wait_without_the_lock(config: Config) -> None:
     stop = threading.Event()
     with hold(config.storage, wait=False), _announced("waiting for the store lock") as waiting:
-        threading.Thread(target=lambda: (waiting.wait(30), stop.set())).start()
+
+        def stop_once_waiting() -> None:
+            waiting.wait(30)
+            stop.set()
+
+        threading.Thread(target=stop_once_waiting).start()
         waiter = FileLock(lock_path(config.storage))
         assert waiter.acquire(wait=True, stop=stop) is False
     # The waiter holds nothing: a third process takes the lock at once.

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pytest
 from test_web import Client, link_in, local_path, mail_to, mails, serving
 
-from conftest import EXAMPLES, NOW
+from conftest import EXAMPLES, NOW, body_of
 from conftest import make_config as new_config
 from publisher.articles.ingest import ingest_file
 from publisher.config import Config
@@ -95,7 +95,7 @@ def test_the_digest_link_opens_the_form_and_the_next_digest_follows_it(
     later = [m for m in mine if f"digest.{DAY}." not in m["Message-ID"]]
     assert len(later) == 1, "on Monday the weekly, and no daily mail"
     assert later[0]["Message-ID"].startswith(f"<weekly.2025-W50.{Script.HANS}.{person.id}@")
-    text = later[0].get_body(("plain",)).get_content()
+    text = body_of(later[0])
     assert WORDS[Script.HANS]["unsubscribe"] in text
     assert "遥远星系" in text and "记忆体展" not in text and "内存展" not in text
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 from smtpserver import (
@@ -47,7 +48,7 @@ def make_letter(recipient: str) -> Letter:
     return Letter(recipient, SENDER, f"<test.{recipient}>", data)
 
 
-def settings(port: int, **changes: object) -> SmtpConfig:
+def settings(port: int, **changes: Any) -> SmtpConfig:
     return dataclasses.replace(SmtpConfig(host="127.0.0.1", port=port, timeout=5.0), **changes)
 
 

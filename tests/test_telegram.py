@@ -27,7 +27,7 @@ from publisher.cli import main
 from publisher.config import Config
 from publisher.delivery import posts as posting
 from publisher.delivery.telegram import BotApi, RateLimit
-from publisher.records import Article, PostStatus, Rendition, Script, Text
+from publisher.records import Article, Post, PostStatus, Rendition, Script, Text
 from publisher.run import daily
 from publisher.site.paths import Site
 from publisher.store import Store
@@ -364,7 +364,8 @@ def test_ten_kills_while_posting_lose_nothing_and_post_nothing_twice(
     site_paths = Site.from_config(site)
     arrived = set(urls_in(fake.posted))
     by_edition = {edition.tag: edition for edition in site_paths.editions}
-    there, missing = [], []
+    there: list[Post] = []
+    missing: list[Post] = []
     for post in uncertain:
         url = site_paths.url(site_paths.article_path(by_edition[post.edition], pages[post.article]))
         (there if (post.chat, url) in arrived else missing).append(post)

@@ -40,6 +40,7 @@ from publisher.site.build import build
 from publisher.store import Store
 from publisher.web import app as web
 from publisher.web import forms
+from publisher.words import WORDS
 
 pytestmark = pytest.mark.engines
 
@@ -302,7 +303,7 @@ def test_script_from_accept_language(header: str, script: Script | None) -> None
 
 
 def test_both_scripts_have_the_same_words() -> None:
-    assert web.WORDS[Script.HANT].keys() == web.WORDS[Script.HANS].keys()
+    assert WORDS[Script.HANT].keys() == WORDS[Script.HANS].keys()
 
 
 # -- the forms ------------------------------------------------------------------------------

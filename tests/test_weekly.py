@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
@@ -90,7 +91,7 @@ def text_of(message: EmailMessage) -> str:
     return str(body.get_content())
 
 
-def reader(store: Store, address: str, **change: object) -> Subscriber:
+def reader(store: Store, address: str, **change: Any) -> Subscriber:
     person = subscribers.add(store, address, Script.HANT, NOW)
     return preferences.apply(store, person, preferences.Change(**change), NOW.date())
 
