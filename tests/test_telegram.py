@@ -302,9 +302,10 @@ def test_ten_kills_while_posting_lose_nothing_and_post_nothing_twice(
 ) -> None:
     """SIGKILL a real `publisher post` ten times while it posts: five times as the Bot API
     receives a request (killed between the hand-over and the answer), five racing the
-    answer to that request or the next. Then it runs to the end; the uncertain posts are settled as an
-    operator would, by looking in the channel (the fake's record); the next run posts the
-    ones that are not there. Every article is then in each channel exactly once."""
+    answer to that request or the next. Then it runs to the end; the uncertain posts are
+    settled as an operator would, by looking in the channel (the fake's record); the next
+    run posts the ones that are not there. Every article is then in each channel exactly
+    once."""
     env = {**os.environ, "PUBLISHER_TELEGRAM_TOKEN": TOKEN}
     command = [sys.executable, "-m", "publisher", "--config", str(site.root / "config.toml")]
     chance = random.Random(29)
