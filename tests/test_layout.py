@@ -114,3 +114,66 @@ def test_dependencies_point_down_the_flow() -> None:
                 if target.startswith("publisher.") and _layer(target) > _layer(name):
                     wrong.append(f"{name} imports {target}")
     assert wrong == []
+
+
+def _imports_of(path: Path, modules: set[str]) -> set[str]:
+    """The project modules `path` imports anywhere in it (a function's import as well: a
+    circle hidden in a function is still a circle)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            # `from publisher.web import app` imports the module publisher.web.app.
+            named = {f"{node.module}.{alias.name}" for alias in node.names}
+            found |= (named & modules) or {node.module}
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+    return found & modules
+
+
+def import_circles(package: Path) -> list[list[str]]:
+    """Every group of modules that import each other round a circle (Tarjan's strongly
+    connected components with more than one module)."""
+    paths = {
+        ".".join(path.relative_to(package.parent).with_suffix("").parts).removesuffix(
+            ".__init__"
+        ): path
+        for path in sorted(package.rglob("*.py"))
+    }
+    graph = {name: _imports_of(path, set(paths)) - {name} for name, path in paths.items()}
+    order: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    circles = []
+
+    def visit(name: str) -> None:
+        order[name] = low[name] = len(order)
+        stack.append(name)
+        for target in sorted(graph[name]):
+            if target not in order:
+                visit(target)
+                low[name] = min(low[name], low[target])
+            elif target in stack:
+                low[name] = min(low[name], order[target])
+        if low[name] == order[name]:
+            group = []
+            while not group or group[-1] != name:
+                group.append(stack.pop())
+            if len(group) > 1:
+                circles.append(sorted(group))
+
+    for name in sorted(graph):
+        if name not in order:
+            visit(name)
+    return circles
+
+
+def test_no_modules_import_each_other_round_a_circle() -> None:
+    assert import_circles(PACKAGE) == []
+
+
+def test_the_circle_check_sees_a_circle(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "a.py").write_text("from pkg import b\n")
+    (tmp_path / "pkg" / "b.py").write_text("def late() -> None:\n    from pkg.a import x\n")
+    assert import_circles(tmp_path / "pkg") == [["pkg.a", "pkg.b"]]

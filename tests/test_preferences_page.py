@@ -23,12 +23,14 @@ from publisher.store import Store
 from publisher.web import app as web
 from publisher.words import WORDS
 
+pytestmark = pytest.mark.engines
+
 DAY = NOW.date()
 NEXT_DAY = DAY + dt.timedelta(days=1)
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Config:
+def site(tmp_path_factory: pytest.TempPathFactory, engine: str) -> Config:
     config = new_config(tmp_path_factory.mktemp("preferences"))
     with Store(config.storage) as store:
         for batch in sorted(EXAMPLES.glob("*.txt")):

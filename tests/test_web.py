@@ -39,7 +39,7 @@ from publisher.run import daily
 from publisher.site.build import build
 from publisher.store import Store
 from publisher.web import app as web
-from publisher.web import forms
+from publisher.web import forms, pages
 
 pytestmark = pytest.mark.engines
 
@@ -293,7 +293,7 @@ def with_base(root: Path, base_url: str) -> Config:
     ],
 )
 def test_script_from_accept_language(header: str, script: Script | None) -> None:
-    assert web.script_from_language(header) == script
+    assert pages.script_from_language(header) == script
 
 
 def test_both_scripts_have_the_same_words() -> None:

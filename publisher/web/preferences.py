@@ -27,19 +27,18 @@ from starlette.routing import BaseRoute, Route
 from publisher.errors import SubscriberError, TokenError
 from publisher.mail import preferences, privacy, subscribers, tokens
 from publisher.records import Frequency, Subscriber
-from publisher.store import Store
-from publisher.web.app import PAGE_HEADERS, Web
 from publisher.web.forms import Problem, field, read_form
 from publisher.web.logs import token_id
+from publisher.web.pages import PAGE_HEADERS, Pages
 from publisher.words import WORDS
 
 log = logging.getLogger(__name__)
 
 
 class PreferencesPages:
-    """The routes of /preferences, on top of the Web that renders the other pages."""
+    """The routes of /preferences, on top of what every page shares."""
 
-    def __init__(self, web: Web) -> None:
+    def __init__(self, web: Pages) -> None:
         self.web = web
 
     def routes(self, prefix: str) -> list[BaseRoute]:
@@ -58,7 +57,7 @@ class PreferencesPages:
         except TokenError:
             log.info("refused a preferences token that is not ours (id %s)", token_id(token))
             raise Problem(403, "bad_token") from None
-        with Store(self.web.config.storage) as store:
+        with self.web.stores.store() as store:
             person = subscribers.get(store, subscriber_id)
         if person is None:
             raise Problem(404, "unknown_subscriber")
@@ -68,7 +67,7 @@ class PreferencesPages:
 
     def _sources(self, person: Subscriber) -> list[tuple[str, bool]]:
         """The known sources, each with whether this reader gets it."""
-        with Store(self.web.config.storage) as store:
+        with self.web.stores.store() as store:
             known = [tally.name for tally in store.counts_by_source()]
             opted_out = store.opted_out_sources(person.id)
         return [(name, name not in opted_out) for name in sorted(known)]
@@ -139,11 +138,11 @@ class PreferencesPages:
         return await self._form(request, changed, token, notice=WORDS[changed.script]["saved"])
 
     def _apply(self, person: Subscriber, change: preferences.Change) -> Subscriber:
-        with Store(self.web.config.storage) as store:
+        with self.web.stores.store() as store:
             return preferences.apply(store, person, change, self.web.now().date())
 
     def _export(self, person: Subscriber) -> Response:
-        with Store(self.web.config.storage) as store:
+        with self.web.stores.store() as store:
             data = privacy.export(store, person)
         body = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
         disposition = f'attachment; filename="publisher-data-{person.id}.json"'
@@ -154,15 +153,15 @@ class PreferencesPages:
         )
 
     def _erase(self, person: Subscriber) -> None:
-        with Store(self.web.config.storage) as store:
+        with self.web.stores.store() as store:
             privacy.erase(store, person, self.web.secret)
 
     def _unsubscribe(self, person: Subscriber) -> None:
-        with Store(self.web.config.storage) as store:
+        with self.web.stores.store() as store:
             subscribers.unsubscribe(store, person.id, self.web.now())
 
 
-def _change_of(form: FormData, web: Web) -> preferences.Change:
+def _change_of(form: FormData, web: Pages) -> preferences.Change:
     """The choices of the save form; an empty pause date clears the pause."""
     frequency = field(form, "frequency") or Frequency.DAILY
     weekday = field(form, "weekday")
