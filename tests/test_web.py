@@ -246,7 +246,8 @@ def test_missing_page_and_wrong_method_get_a_page_not_a_traceback(client: Client
     missing = client.get("/zh-Hant/nothing.html", Accept_Language="zh-CN")
     assert missing.status == 404
     assert missing.headers["Content-Type"] == "text/html; charset=utf-8"
-    assert "找不到这个页面" in missing.text
+    assert "找不到這個頁面" in missing.text, "the URL's edition, not the browser's language"
+    assert "找不到这个页面" in client.get("/nothing.html", Accept_Language="zh-CN").text
     wrong = client.post("/zh-Hant/atom.xml", "x=1")
     assert wrong.status == 405 and "GET" in wrong.headers["Allow"]
 

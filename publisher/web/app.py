@@ -99,7 +99,8 @@ class Web(Pages):
             sign_up = self._subscribe
             subscriber, mailed_lately = await run_in_threadpool(sign_up, host, email, chosen)
         except AddressError as error:
-            text = WORDS[script]["bad_email"].format(problem=error.problem)
+            words = WORDS[script]
+            text = words["bad_email"].format(problem=words[f"bad_email_{error.reason}"])
             return self.render(
                 request, "web_subscribe.html", script, 400, email=email[:254], error=text
             )
@@ -253,7 +254,7 @@ class Web(Pages):
             except StaleLinkError:
                 raise
             except SubscriberError:
-                raise Problem(409, "was_unsubscribed") from None
+                raise Problem(409, "was_unsubscribed", script=subscriber.script) from None
 
     def _done(self, request: Request, outcome: str, subscriber: Subscriber) -> Response:
         script = self.page_script(request, subscriber.script)
@@ -273,14 +274,10 @@ class Web(Pages):
             key = {404: "not_found", 405: "not_allowed", 400: "bad_form"}.get(status, "")
             if not key:
                 return Response(exc.detail, status_code=status, headers=exc.headers)
-        try:
-            script = self.page_script(request)
-        except Problem:
-            script = Script(self.config.scripts.default)
+        script = self.error_script(request, exc.script if isinstance(exc, Problem) else None)
         words = WORDS[script]
-        response = self.message(
-            request, script, status, words["error_title"], words[key].format(**values)
-        )
+        title = words.get(f"{key}_title", words["error_title"])
+        response = self.message(request, script, status, title, words[key].format(**values))
         if isinstance(exc, HTTPException) and exc.headers:
             response.headers.update(exc.headers)
         if isinstance(exc, Problem):

@@ -14,6 +14,7 @@ from urllib.parse import urlencode, urlsplit
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from publisher.articles.conversion import Scripts
 from publisher.config import Config
 from publisher.records import Edition, Script, Subscriber
 from publisher.site import templating
@@ -86,6 +87,11 @@ class Pages:
         return Site.from_config(self.config)
 
     @cached_property
+    def scripts(self) -> Scripts:
+        """The site's conversions, for names shown in the page's edition (sources)."""
+        return Scripts.from_config(self.config)
+
+    @cached_property
     def base_path(self) -> str:
         return base_path(self.config)
 
@@ -107,14 +113,37 @@ class Pages:
             raise Problem(400, "unknown_script", value=value[:40]) from None
 
     def page_edition(self, request: Request, script: Script, person: Subscriber | None) -> Edition:
-        """The edition a form shows chosen: the link's, else the subscriber's, else the
-        first of the page's script."""
-        named = request.query_params.get("script")
-        if named is not None:
-            return self.edition_named(named)
+        """The edition a form shows chosen: the link's (when it names one of `script`), else
+        the subscriber's, else the first of the page's script."""
+        named = self.edition_in_query(request)
+        if named is not None and named.script is script:
+            return named
         if person is not None and person.script is script:
             return self.site.editions.of(person.script, person.edition)
         return self.site.editions.default(script)
+
+    def edition_in_query(self, request: Request) -> Edition | None:
+        """The edition ?script= names; None for none, or a name no edition has."""
+        try:
+            return self.site.editions.named(request.query_params.get("script") or "")
+        except ValueError:
+            return None
+
+    def edition_in_path(self, request: Request) -> Edition | None:
+        """The edition whose folder the URL is in (/zh-Hans/… below the base path)."""
+        path = request.url.path.removeprefix(self.base_path).lstrip("/")
+        folder = path.partition("/")[0]
+        return next((each for each in self.site.editions if each.path == folder), None)
+
+    def error_script(self, request: Request, reader: Script | None) -> Script:
+        """An error page's script: the edition the URL names (?script=, else its folder),
+        else the `reader`'s whose token the link carried, else the reader's remembered
+        choice or browser language, else the site's. Never fails: the request may be the
+        error."""
+        named = self.edition_in_query(request) or self.edition_in_path(request)
+        if named is not None:
+            return named.script
+        return reader or self.asked_script(request) or Script(self.config.scripts.default)
 
     def asked_script(self, request: Request) -> Script | None:
         """The reader's choice from the switcher, which wins, else their browser's language."""
@@ -191,8 +220,6 @@ class Pages:
         return self.render(
             request, "web_message.html", script, status, title=title, text=text, link=link_text
         )
-
-    # -- subscribe ---------------------------------------------------------------------------
 
 
 def base_path(config: Config) -> str:
