@@ -19,6 +19,7 @@ from pathlib import Path
 import opencc
 
 from publisher.records import Script
+from publisher.words import WORDS
 
 NAMES = Path(__file__).parents[2] / "publisher" / "articles" / "dictionaries" / "names.txt"
 # Four or more Latin words in a row: a sentence, not a name, a unit or a MIME type.
@@ -43,7 +44,10 @@ def pinned_names() -> tuple[str, ...]:
 
 def other_script(text: str, script: Script, protected: Iterable[str] = ()) -> list[str]:
     """The phrases of `text` (a page of `script`) that are written in the other script."""
-    for term in (*sorted(protected, key=len, reverse=True), *pinned_names()):
+    # A link to the other edition names it in its own script on purpose (publisher.words);
+    # in a mail's plain text it has no `lang` to say so.
+    named = [WORDS[each][key] for each in Script for key in ("other", "name")]
+    for term in (*sorted(protected, key=len, reverse=True), *pinned_names(), *named):
         text = text.replace(term, " ")
     converted = _converter(_TO[script]).convert(text)
     if converted == text:
