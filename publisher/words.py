@@ -13,6 +13,7 @@ WORDS: dict[Script, dict[str, str]] = {
     Script.HANT: {
         "name": "繁體中文",
         "home": "首頁",
+        "home_link": "回到首頁",
         "latest": "最新文章",
         "archive": "依日期瀏覽",
         "source": "來源",
@@ -109,6 +110,7 @@ WORDS: dict[Script, dict[str, str]] = {
         "erase_title": "確定要刪除嗎？",
         "erase_text": "{email} 的訂閱、寄送紀錄和退信紀錄會全部刪除，無法復原。",
         "erase_confirm": "確定刪除",
+        "erase_cancel": "不刪除，回到訂閱設定",
         "erased_title": "資料已刪除",
         "erased_text": "我們已刪除 {email} 的資料，不會再寄信給這個地址。",
         "revoked_link": "這個設定連結已經失效。請使用最新一封摘要郵件中的連結。",
@@ -118,6 +120,7 @@ WORDS: dict[Script, dict[str, str]] = {
     Script.HANS: {
         "name": "简体中文",
         "home": "首页",
+        "home_link": "回到首页",
         "latest": "最新文章",
         "archive": "按日期浏览",
         "source": "来源",
@@ -214,6 +217,7 @@ WORDS: dict[Script, dict[str, str]] = {
         "erase_title": "确定要删除吗？",
         "erase_text": "{email} 的订阅、发送记录和退信记录会全部删除，无法恢复。",
         "erase_confirm": "确定删除",
+        "erase_cancel": "不删除，回到订阅设置",
         "erased_title": "数据已删除",
         "erased_text": "我们已删除 {email} 的数据，不会再向这个地址发送邮件。",
         "revoked_link": "这个设置链接已经失效。请使用最新一封摘要邮件中的链接。",

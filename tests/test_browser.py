@@ -13,13 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_web import link_in, local_path, mail_to, mails, serving
+from test_web import Client, link_in, local_path, mail_to, mails, serving
 
 from conftest import EXAMPLES, NOW, make_config
 from publisher.articles.ingest import ingest_file
 from publisher.config import Config
 from publisher.delivery.engine import send_day
-from publisher.mail import subscribers
+from publisher.mail import subscribers, tokens
 from publisher.mail.archive import write_archive
 from publisher.records import Frequency, Script
 from publisher.site.build import build
@@ -282,3 +282,75 @@ def test_the_preferences_page_saves_with_two_hundred_sources(
         assert person is not None and person.script is Script.HANS
         assert (person.frequency, person.weekday) == (Frequency.WEEKLY, 0)
         assert store.opted_out_sources(person.id) == set(dropped)
+
+
+# Beside a copy of a preferences page (the page itself may not be framed), it lays the copy
+# out at a phone's width and reports which choices wrap inside their label, and the colours
+# of the save button and of the buttons that unsubscribe or erase.
+PHONE_PROBE = """<!DOCTYPE html>
+<iframe id="page" src="%s" style="width: 390px; height: 3000px; border: 0"></iframe>
+<pre id="out"></pre>
+<script>
+window.onload = () => {
+  const doc = document.getElementById("page").contentDocument;
+  const broken = [];
+  for (const label of doc.querySelectorAll("fieldset label")) {
+    const line = parseFloat(getComputedStyle(label).lineHeight);
+    if (label.getBoundingClientRect().height > 1.5 * line) broken.push(label.textContent.trim());
+  }
+  const look = (selector) => {
+    const style = getComputedStyle(doc.querySelector(selector));
+    return [style.backgroundColor, style.color, style.borderColor].join(" ");
+  };
+  const buttons = ["save", "unsubscribe", "erase", "export"].map(
+    (value) => look(`button[value=${value}]`));
+  document.getElementById("out").textContent = JSON.stringify({broken, buttons});
+};
+</script>
+"""
+
+
+def test_on_a_phone_no_choice_breaks_and_destructive_buttons_stand_apart(
+    base: str, site: Config, tmp_path: Path
+) -> None:
+    with Store(site.storage) as store:
+        person = subscribers.add(store, "phone@example.org", Script.HANS, NOW)
+    token = tokens.make_bound(tokens.load_secret(site), tokens.PREFERENCES, person.id, 0)
+    port = int(base.rstrip("/").rpartition(":")[2])
+    page = Client(port).get(f"/preferences?token={token}")
+    assert page.status == 200 and page.text.count('name="sources"') == 8
+    (site.output_dir / "phone-copy.html").write_text(page.text, encoding="utf-8")
+    probe = site.output_dir / "phone-probe.html"
+    probe.write_text(PHONE_PROBE % "phone-copy.html", encoding="utf-8")
+    dom = chromium(tmp_path, "--window-size=500,900", "--dump-dom", base + probe.name)
+    found = re.search(r'<pre id="out">(.*?)</pre>', dom)
+    assert found, dom[-2000:]
+    layout = json.loads(html.unescape(found[1]))
+    assert layout["broken"] == [], "labels broken across lines at 390 px"
+    save, unsubscribe, erase, export = layout["buttons"]
+    assert unsubscribe == erase, "the two destructive buttons look alike"
+    assert len({save, unsubscribe, export}) == 3, "save, destroy and download look different"
+
+
+ROOT_PROBE = """<!DOCTYPE html>
+<iframe id="page" src="index.html" style="width: 390px; height: 900px"></iframe>
+<pre id="out"></pre>
+<script>
+window.onload = () => {
+  const doc = document.getElementById("page").contentDocument;
+  const choice = getComputedStyle(doc.querySelector("li"));
+  const font = getComputedStyle(doc.body).fontFamily;
+  document.getElementById("out").textContent = JSON.stringify(
+    [choice.borderTopStyle, choice.listStyleType, font.includes("Noto Sans CJK")]);
+};
+</script>
+"""
+
+
+def test_the_root_chooser_is_styled_like_the_site(base: str, site: Config, tmp_path: Path) -> None:
+    """Each edition a card of its own, in the site's fonts; not a bare bulleted list."""
+    (site.output_dir / "root-probe.html").write_text(ROOT_PROBE, encoding="utf-8")
+    dom = chromium(tmp_path, "--dump-dom", base + "root-probe.html")
+    found = re.search(r'<pre id="out">(.*?)</pre>', dom)
+    assert found, dom[-2000:]
+    assert json.loads(html.unescape(found[1])) == ["solid", "none", True]

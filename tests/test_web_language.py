@@ -5,14 +5,16 @@ the server log a traceback. Over real HTTP on 127.0.0.1."""
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from checkers.scripts import problems
-from test_web import Client, serving
+from test_web import Client, link_in, local_path, mail_to, serving
 
 from conftest import NOW, make_config
 from publisher.config import Config
@@ -190,3 +192,28 @@ def test_nothing_a_stranger_sends_logs_a_traceback(
     assert client.get("/subscribe").status == 200, "the server still answers"
     tracebacks = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
     assert tracebacks == [], [record.getMessage() for record in tracebacks]
+
+
+# -- ways onward ------------------------------------------------------------------------------
+
+
+def test_the_subscribed_page_leads_on_to_preferences_and_home(client: Client, site: Config) -> None:
+    address = "onward@example.org"
+    assert client.post("/subscribe", _fields(email=address, script="zh-Hans")).status == 200
+    done = client.post(local_path(link_in(mail_to(site, address), "confirm")))
+    assert done.status == 200 and WORDS[Script.HANS]["confirmed_title"] in done.text
+    onward = re.findall(r'<a href="([^"]+)" class="button[^"]*">([^<]+)</a>', done.text)
+    assert [text for _, text in onward] == ["管理订阅设置", "回到首页"]
+    preferences = client.get(html.unescape(onward[0][0]))
+    assert preferences.status == 200 and address in preferences.text
+    assert client.get(onward[1][0]).status == 200
+
+
+def test_the_erase_question_offers_a_way_back(client: Client, site: Config) -> None:
+    with Store(site.storage) as store:
+        person = subscribers.add(store, "second-thoughts@example.org", Script.HANT, NOW)
+    token = tokens.make_bound(tokens.load_secret(site), tokens.PREFERENCES, person.id, 0)
+    ask = client.post("/preferences", _fields(token=token, do="erase"))
+    back = re.search(r'class="button secondary" href="([^"]+)">不刪除，回到訂閱設定<', ask.text)
+    assert back, ask.text
+    assert client.get("/" + html.unescape(back[1])).status == 200

@@ -215,6 +215,7 @@ class Web(Pages):
             "web_action.html",
             script,
             status,
+            danger=words_of == "unsubscribe",
             title=words[f"{words_of}_title"],
             text=words[f"{words_of}_text"].format(email=subscriber.email),
             button=words[f"{words_of}_button"],
@@ -261,7 +262,15 @@ class Web(Pages):
         words = WORDS[script]
         text = words[f"{outcome}_text"].format(email=subscriber.email)
         link = "resubscribe" if outcome == "unsubscribed" else ""
-        return self.message(request, script, 200, words[f"{outcome}_title"], text, link)
+        onward = []
+        if outcome == "confirmed":  # a new reader's next question: can I choose what I get?
+            token = tokens.make_bound(
+                self.secret, tokens.PREFERENCES, subscriber.id, subscriber.link_generation
+            )
+            query = urlencode({"token": token, "script": str(script)})
+            onward.append((f"{self.base_path}preferences?{query}", words["preferences"]))
+        title = words[f"{outcome}_title"]
+        return self.message(request, script, 200, title, text, link, onward)
 
     # -- errors ------------------------------------------------------------------------------
 
@@ -277,7 +286,10 @@ class Web(Pages):
         script = self.error_script(request, exc.script if isinstance(exc, Problem) else None)
         words = WORDS[script]
         title = words.get(f"{key}_title", words["error_title"])
-        response = self.message(request, script, status, title, words[key].format(**values))
+        # A page that is not there or not for this method: home is the way on, not the form.
+        link = "" if key in ("not_found", "not_allowed") else "subscribe_title"
+        text = words[key].format(**values)
+        response = self.message(request, script, status, title, text, link)
         if isinstance(exc, HTTPException) and exc.headers:
             response.headers.update(exc.headers)
         if isinstance(exc, Problem):

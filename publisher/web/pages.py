@@ -6,7 +6,7 @@ both build on `Pages`."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlencode, urlsplit
@@ -214,11 +214,17 @@ class Pages:
         title: str,
         text: str,
         link: str = "subscribe_title",
+        onward: Sequence[tuple[str, str]] = (),
     ) -> HTMLResponse:
-        """A title and a sentence; `link` names the words of a link to the form ("": none)."""
-        link_text = WORDS[script][link] if link else ""
+        """A title and a sentence, and ways onward: `onward` (url, words) first, then a link
+        to the form (`link` names its words; "": none), then the edition's home page."""
+        words, edition = WORDS[script], self.site.editions.default(script)
+        links = list(onward)
+        if link:
+            links.append((self.base_path + self.site.subscribe_path(edition), words[link]))
+        links.append((self.base_path + self.site.index_path(edition), words["home_link"]))
         return self.render(
-            request, "web_message.html", script, status, title=title, text=text, link=link_text
+            request, "web_message.html", script, status, title=title, text=text, onward=links
         )
 
 
