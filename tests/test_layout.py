@@ -143,7 +143,7 @@ def import_circles(package: Path) -> list[list[str]]:
     order: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
-    circles = []
+    circles: list[list[str]] = []
 
     def visit(name: str) -> None:
         order[name] = low[name] = len(order)
@@ -155,7 +155,7 @@ def import_circles(package: Path) -> list[list[str]]:
             elif target in stack:
                 low[name] = min(low[name], order[target])
         if low[name] == order[name]:
-            group = []
+            group: list[str] = []
             while not group or group[-1] != name:
                 group.append(stack.pop())
             if len(group) > 1:
