@@ -193,11 +193,6 @@ def _circles(graph: dict[str, set[str]]) -> set[frozenset[str]]:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="web.app ↔ web.preferences: issue 23 §3 (branch i24-web) breaks it; "
-    "remove this mark when that lands",
-)
 def test_no_module_imports_itself_round_a_circle() -> None:
     assert sorted(sorted(circle) for circle in _circles(_imports())) == []
 

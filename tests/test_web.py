@@ -39,7 +39,7 @@ from publisher.run import daily
 from publisher.site.build import build
 from publisher.store import Store
 from publisher.web import app as web
-from publisher.web import forms
+from publisher.web import forms, pages
 from publisher.words import WORDS
 
 pytestmark = pytest.mark.engines
@@ -252,7 +252,8 @@ def test_missing_page_and_wrong_method_get_a_page_not_a_traceback(client: Client
     missing = client.get("/zh-Hant/nothing.html", Accept_Language="zh-CN")
     assert missing.status == 404
     assert missing.headers["Content-Type"] == "text/html; charset=utf-8"
-    assert "找不到这个页面" in missing.text
+    assert "找不到這個頁面" in missing.text, "the URL's edition, not the browser's language"
+    assert "找不到这个页面" in client.get("/nothing.html", Accept_Language="zh-CN").text
     wrong = client.post("/zh-Hant/atom.xml", "x=1")
     assert wrong.status == 405 and "GET" in wrong.headers["Allow"]
 
@@ -299,7 +300,7 @@ def with_base(root: Path, base_url: str) -> Config:
     ],
 )
 def test_script_from_accept_language(header: str, script: Script | None) -> None:
-    assert web.script_from_language(header) == script
+    assert pages.script_from_language(header) == script
 
 
 def test_both_scripts_have_the_same_words() -> None:
