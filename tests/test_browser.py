@@ -8,6 +8,7 @@ import datetime as dt
 import html
 import json
 import re
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -311,6 +312,16 @@ window.onload = () => {
 """
 
 
+def _has_cjk_font() -> bool:
+    listed = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False)
+    return bool(listed.stdout.strip())
+
+
+@pytest.mark.skipif(
+    shutil.which("fc-list") is None or not _has_cjk_font(),
+    reason="no CJK font: Chromium would measure empty boxes, not Chinese text; on Debian: "
+    "apt-get install fonts-noto-cjk",
+)
 def test_on_a_phone_no_choice_breaks_and_destructive_buttons_stand_apart(
     base: str, site: Config, tmp_path: Path
 ) -> None:
