@@ -27,6 +27,7 @@ from conftest import EXAMPLES, make_config
 from publisher.cli import main
 from publisher.config import Config
 from publisher.records import Script
+from publisher.store import Store
 
 READER = "reader@example.org"
 
@@ -45,6 +46,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Config:
 
 
 def outbox(config: Config) -> list[EmailMessage]:
+    """The outbox, once `serve`'s mail thread has sent the confirmation mails the pages
+    queued (it runs beside the requests, so a sign-up's answer may come first)."""
+    with Store(config.storage) as store:
+        deadline = time.monotonic() + 30
+        while store.confirmation_backlog().waiting:
+            assert time.monotonic() < deadline, "serve did not send the confirmation mails"
+            time.sleep(0.05)
     found = []
     for message in mailbox.Maildir(config.path(config.delivery.outbox_dir)):
         parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
