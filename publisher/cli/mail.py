@@ -209,10 +209,15 @@ def _import(args: argparse.Namespace, config: Config) -> int:
 
 
 def _list(args: argparse.Namespace, config: Config) -> int:
+    from publisher.editions import Editions
+
+    editions = Editions.from_config(config)
     with existing_store(config) as store:
         everyone = subscribers.everyone(store)
     for person in everyone:
-        print(f"{person.email}\t{person.script}\t{person.status}\t{person.name}".rstrip())
+        # The edition they get: a stored "" (or one since removed) is the script's first.
+        edition = editions.of(person.script, person.edition).tag
+        print(f"{person.email}\t{edition}\t{person.status}\t{person.name}".rstrip())
     return 0
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import smtplib
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -37,6 +39,7 @@ from publisher.delivery.backends import open_transport
 from publisher.errors import (
     AddressError,
     DeliveryError,
+    PublisherError,
     StaleLinkError,
     SubscriberError,
     TokenError,
@@ -349,17 +352,41 @@ def _stopped(signum: int, frame: FrameType | None) -> None:
     this one, so a requested stop ends with exit code 0, not death by signal."""
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before anything says it serves: a port in use is one line
+    naming it (uvicorn would log an error and exit on its own, after our "serving" line)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as error:
+        # create_server's own text repeats the address; a resolver's error has no errno > 0.
+        reason = os.strerror(error.errno) if error.errno and error.errno > 0 else str(error)
+        raise PublisherError(f"cannot listen on {host}:{port}: {reason} (--host, --port)") from None
+
+
 def serve(config: Config, host: str, port: int) -> None:
     """Serve until SIGINT/SIGTERM; uvicorn finishes the open requests first."""
+    listening = _listen(host, port)
+    with listening:
+        app = create_app(config)
+        log.info(
+            "serving %s and the subscription pages on %s:%d",
+            config.output_dir,
+            host,
+            listening.getsockname()[1],
+        )
+        _serve(app, listening)
+
+
+def _serve(app: Starlette, listening: socket.socket) -> None:
     import uvicorn  # only `serve` needs the server; the app itself is plain ASGI
 
-    app = create_app(config)
-    log.info("serving %s and the subscription pages on %s:%d", config.output_dir, host, port)
     redacting = RedactTokens()
     logging.getLogger(ACCESS_LOGGER).addFilter(redacting)
     try:
         with signals.handling(_stopped):
             # log_config=None: keep the CLI's logging (stderr, timestamps) for uvicorn's too.
-            uvicorn.run(app, host=host, port=port, log_config=None, server_header=False)
+            settings = uvicorn.Config(app, log_config=None, server_header=False)
+            uvicorn.Server(settings).run(sockets=[listening])
     finally:
         logging.getLogger(ACCESS_LOGGER).removeFilter(redacting)
