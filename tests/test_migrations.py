@@ -140,7 +140,7 @@ def test_a_failing_step_leaves_the_store_as_it_was(
     broken = migrations.Step(
         migrations.LATEST + 1,
         "a step that fails halfway",
-        {migrations.ANY: "CREATE TABLE extra (x INTEGER); SELECT * FROM no_such_table"},
+        {migrations.ANY: ("CREATE TABLE extra (x INTEGER)", "SELECT * FROM no_such_table")},
     )
     monkeypatch.setattr(migrations, "STEPS", (*migrations.STEPS, broken))
     monkeypatch.setattr(migrations, "LATEST", broken.version)
@@ -152,6 +152,27 @@ def test_a_failing_step_leaves_the_store_as_it_was(
     db.close()
     assert version == ("1",)
     assert "extra" not in tables
+    assert rows_of(config.storage.path) == before
+
+
+def test_a_step_that_leaves_rows_pointing_at_nothing_is_refused_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Deferred, the reference is checked only at COMMIT, which would fail without saying
+    # which step or table: the check after each step names both.
+    config = make_config(tmp_path)
+    before = first_release_store(config.storage.path)
+    careless = migrations.Step(
+        migrations.LATEST + 1,
+        "a step that drops subscribers who still have deliveries",
+        {migrations.ANY: ("PRAGMA defer_foreign_keys = ON", "DELETE FROM subscribers")},
+    )
+    monkeypatch.setattr(migrations, "STEPS", (*migrations.STEPS, careless))
+    monkeypatch.setattr(migrations, "LATEST", careless.version)
+    with pytest.raises(StorageError) as refused:
+        Store(config.storage)
+    assert f"cannot upgrade the schema to version {careless.version}" in str(refused.value)
+    assert "point at no row, the first deliveries 1 → subscribers" in str(refused.value)
     assert rows_of(config.storage.path) == before
 
 

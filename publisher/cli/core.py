@@ -81,6 +81,14 @@ def _build(args: argparse.Namespace, config: Config) -> int:
     with Store(config.storage) as store:
         report = build(config, store, now, progress=_bar("build", "file"), full=args.full)
         pinged = notify_hubs(config, store, now)
+        empty = not store.articles(limit=1)
+    if empty:
+        # Not an error (a new site's first build), but a site with no news is rarely meant.
+        print(
+            f"publisher: warning: no articles stored yet in {config.storage}, so the site "
+            "has none; store a batch first: publisher ingest FILE",
+            file=sys.stderr,
+        )
     print(
         f"{config.output_dir}: {report.written} files written, {report.unchanged} unchanged "
         f"({report.seconds:.2f} s)"

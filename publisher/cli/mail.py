@@ -209,10 +209,15 @@ def _import(args: argparse.Namespace, config: Config) -> int:
 
 
 def _list(args: argparse.Namespace, config: Config) -> int:
+    from publisher.editions import Editions
+
+    editions = Editions.from_config(config)
     with existing_store(config) as store:
         everyone = subscribers.everyone(store)
     for person in everyone:
-        print(f"{person.email}\t{person.script}\t{person.status}\t{person.name}".rstrip())
+        # The edition they get: a stored "" (or one since removed) is the script's first.
+        edition = editions.of(person.script, person.edition).tag
+        print(f"{person.email}\t{edition}\t{person.status}\t{person.name}".rstrip())
     return 0
 
 
@@ -236,8 +241,15 @@ def _export(args: argparse.Namespace, config: Config) -> int:
 def _erase(args: argparse.Namespace, config: Config) -> int:
     with Store(config.storage) as store:
         person = privacy.find(store, args.email)
-        privacy.erase(store, person, tokens.load_secret(config))
+        cleared = privacy.erase(store, person, tokens.load_secret(config))
     print(f"erased {person.email}: only a keyed hash of the address is kept")
+    if not cleared:
+        print(
+            f"publisher: warning: another process kept reading the store, so the old pages "
+            f"stay in {config.storage}-wal until its next checkpoint (when the last "
+            "publisher process using the store ends)",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -121,6 +121,8 @@ def _explain(outcome: IngestOutcome) -> str:
 def ingest_inbox(config: Config, store: Store, now: dt.datetime) -> list[IngestOutcome]:
     """Ingest every waiting file, then move it to done/ or, with the reason, rejected/."""
     inbox = config.path(config.schedule.inbox_dir)
+    if not inbox.exists():
+        log.warning("%s: no inbox folder (schedule.inbox_dir): no batch file to ingest", inbox)
     outcomes = []
     # A file is moved only once its articles are committed: a crash before leaves it in
     # the inbox, and ingesting it again adds nothing twice.

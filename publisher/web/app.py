@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -38,6 +40,7 @@ from publisher.delivery import confirmations
 from publisher.delivery.confirmations import Asked
 from publisher.errors import (
     AddressError,
+    PublisherError,
     StaleLinkError,
     SubscriberError,
     TokenError,
@@ -364,30 +367,51 @@ def _stopped(signum: int, frame: FrameType | None) -> None:
     this one, so a requested stop ends with exit code 0, not death by signal."""
 
 
+def _listen(host: str, port: int, backlog: int) -> socket.socket:
+    """The server's socket, bound before anything says it serves: a port in use is one line
+    naming it (uvicorn would log an error and exit on its own, after our "serving" line)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family, backlog=backlog)
+    except OSError as error:
+        # create_server's own text repeats the address; a resolver's error has no errno > 0.
+        reason = os.strerror(error.errno) if error.errno and error.errno > 0 else str(error)
+        raise PublisherError(f"cannot listen on {host}:{port}: {reason} (--host, --port)") from None
+
+
 def serve(config: Config, host: str, port: int) -> None:
     """Serve until SIGINT/SIGTERM; uvicorn finishes the open requests first, then the
     confirmation mail in flight is given a moment to finish."""
+    listening = _listen(host, port, config.web.backlog)
+    with listening:
+        sender = confirmations.Sender(config, Pool(config.storage))
+        app = create_app(config, mail_queued=sender.wake)
+        log.info(
+            "serving %s and the subscription pages on %s:%d",
+            config.output_dir,
+            host,
+            listening.getsockname()[1],
+        )
+        _serve(app, listening, config, sender)
+
+
+def _serve(
+    app: Starlette, listening: socket.socket, config: Config, sender: confirmations.Sender
+) -> None:
     import uvicorn  # only `serve` needs the server; the app itself is plain ASGI
 
     from publisher.web import server
 
-    sender = confirmations.Sender(config, Pool(config.storage))
-    app = create_app(config, mail_queued=sender.wake)
-    log.info("serving %s and the subscription pages on %s:%d", config.output_dir, host, port)
     redacting = RedactTokens()
     logging.getLogger(ACCESS_LOGGER).addFilter(redacting)
     sender.start()
     try:
         with signals.handling(_stopped):
             # log_config=None: keep the CLI's logging (stderr, timestamps) for uvicorn's too.
-            uvicorn.run(
-                app,
-                host=host,
-                port=port,
-                log_config=None,
-                server_header=False,
-                **server.settings(config.web),
+            settings = uvicorn.Config(
+                app, log_config=None, server_header=False, **server.settings(config.web)
             )
+            uvicorn.Server(settings).run(sockets=[listening])
     finally:
         sender.stop(wait=STOP_WAIT)
         logging.getLogger(ACCESS_LOGGER).removeFilter(redacting)
