@@ -90,6 +90,9 @@ class ScriptsConfig:
     default: str = "zh-Hant"
     # Terms kept verbatim in both scripts: names OpenCC must not touch.
     protected_terms: tuple[str, ...] = ()
+    # "full-width": converted texts take the edition's quotation marks (「」 or “”) and
+    # half-width , : ; ? ! ( ) beside CJK are shown full-width; "as-is": as written.
+    punctuation: str = "full-width"
     # The note on converted entries, pages and digest items, in the script it is shown in.
     converted_note_hant: str = "由簡體原文自動轉換"
     converted_note_hans: str = "由繁体原文自动转换"

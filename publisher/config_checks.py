@@ -216,6 +216,7 @@ CHECKS: dict[str, Check] = {
     "scripts.hant_variant": _choice(("tw", "hk", "generic")),
     "scripts.default": _choice(tuple(script.value for script in Script)),
     "scripts.protected_terms": _terms,
+    "scripts.punctuation": _choice(("full-width", "as-is")),
     "digest.from_address": _sender,
     "digest.reply_to": _reply_to,
     "digest.unsubscribe_mailto": _mailto,

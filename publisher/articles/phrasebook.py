@@ -44,6 +44,8 @@ DICTIONARIES: dict[str, tuple[str, ...]] = {
     "s2twp": ("s2t", "s2twp"),
     "s2hk": ("s2t",),
     "s2t": ("s2t",),
+    "s2tw": ("s2t",),
+    "tw2s": (),
 }
 TO_SIMPLIFIED = frozenset({"tw2sp", "hk2s", "t2s"})
 # Taiwan ⇄ mainland word pairs (`Taiwan<TAB>mainland`), read both ways: the mainland form is
@@ -55,7 +57,7 @@ _PLAIN = {"tw2sp": "tw2s", "s2twp": "s2tw"}
 # The first step of a config from Simplified is s2t, whose 49,000 phrases can take a segment
 # longer than our word (联合声明 → 聯合聲明): the last step then sees the word in Traditional
 # form, so it gets our target under that form too.
-_FIRST_STEP = {"s2twp": "s2t", "s2hk": "s2t"}
+_FIRST_STEP = {"s2twp": "s2t", "s2hk": "s2t", "s2tw": "s2t"}
 _OPENCC_SHARE = Path(opencc.__file__).parent / "clib" / "share" / "opencc"
 
 
