@@ -449,3 +449,20 @@ def test_a_store_before_the_rowid_step_keeps_every_conversion_and_its_times(
     assert "WITHOUT ROWID" in ddl[0] and "WITHOUT ROWID" not in sql[0]
     assert set(before) < set(after) and any(row[-1] for row in before)
     assert "COVERING INDEX conversions_corrected" in str(plan)
+
+
+def test_a_store_before_the_reports_step_upgrades_with_its_rows_kept_and_takes_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Step 17 adds readers' reports of a wrong conversion: every row stays, the store
+    starts with none, and the first report gets number 1 and goes with its article."""
+    config = make_config(tmp_path)
+    step = store_before(config, monkeypatch, "readers' reports")
+    before = rows_of(config.storage.path)
+    with Store(config.storage) as store:
+        assert store.upgraded[-1] == step and step.version == 17
+        assert store.open_reports() == []
+        key = store.articles()[0].key
+        made = store.add_report(key, "zh-Hans", "内存", "", NOW, 5, dt.timedelta(days=1))
+        assert made == 1 and [r.phrase for r in store.open_reports()] == ["内存"]
+    assert rows_of(config.storage.path) == before

@@ -21,13 +21,16 @@ from functools import cache
 import opencc
 
 from publisher.articles import phrasebook, punctuation
+from publisher.articles.phrasebook import SitePairs
+from publisher.articles.sitephrases import site_phrases
 from publisher.config import CONVERSIONS, Config
 from publisher.files import LIBC, write_atomic
 from publisher.records import Edition, Script, Text
 
 _HAN_RANGES = ((0x2E80, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x323AF))
-# (to Simplified, from Simplified, protected terms, punctuation): what makes a pair of converters.
-Recipe = tuple[str, str, tuple[str, ...], str]
+# (to Simplified, from Simplified, protected terms, punctuation, the site's pairs): what makes
+# a pair of converters.
+Recipe = tuple[str, str, tuple[str, ...], str, SitePairs]
 # A text's script shows in its first characters (the title); more is read only on a tie.
 _DETECTION_WINDOWS = (64, 512)
 
@@ -69,14 +72,18 @@ class Converter:
     article's text (`convert_text`) also takes the target's punctuation (`scripts.punctuation`)."""
 
     def __init__(
-        self, config: str, protected: tuple[str, ...] = (), punctuation: str = "as-is"
+        self,
+        config: str,
+        protected: tuple[str, ...] = (),
+        punctuation: str = "as-is",
+        site: SitePairs = (),
     ) -> None:
         self.config = config
         self.target = Script.HANS if config in phrasebook.TO_SIMPLIFIED else Script.HANT
         self.punctuation = punctuation
         # The signature names the exact conversion, so a stored result is reused only for
         # the same one; "as-is" keeps the signature stores made before punctuation was set.
-        self._engine = phrasebook.engine(config, protected)
+        self._engine = phrasebook.engine(config, protected, site)
         suffix = "" if punctuation == "as-is" else f"+{punctuation}"
         self.signature = self._engine.signature + suffix
         # No phrase of OpenCC's, the news table's or the site's spans a line end, so texts
@@ -124,8 +131,10 @@ def changed_phrases(before: str, after: str, context: int = 2) -> list[tuple[str
 
 
 @cache
-def _converter(config: str, protected: tuple[str, ...], punctuation: str) -> Converter:
-    return Converter(config, protected, punctuation)
+def _converter(
+    config: str, protected: tuple[str, ...], punctuation: str, site: SitePairs
+) -> Converter:
+    return Converter(config, protected, punctuation, site)
 
 
 @dataclass(frozen=True)
@@ -138,6 +147,7 @@ class Scripts:
     default: Script
     protected: tuple[str, ...] = ()
     punctuation: str = "full-width"
+    site: SitePairs = ()
 
     @classmethod
     def for_site(
@@ -146,14 +156,16 @@ class Scripts:
         protected: tuple[str, ...] = (),
         default: Script = Script.HANT,
         punctuation: str = "full-width",
+        site: SitePairs = (),
     ) -> Scripts:
         to_hans, to_hant = CONVERSIONS[variant]
         return cls(
-            to_hans=_converter(to_hans, protected, punctuation),
-            to_hant=_converter(to_hant, protected, punctuation),
+            to_hans=_converter(to_hans, protected, punctuation, site),
+            to_hant=_converter(to_hant, protected, punctuation, site),
             default=default,
             protected=protected,
             punctuation=punctuation,
+            site=site,
         )
 
     @classmethod
@@ -163,11 +175,18 @@ class Scripts:
             protected=config.scripts.protected_terms,
             default=Script(config.scripts.default),
             punctuation=config.scripts.punctuation,
+            site=site_phrases(config),
         )
 
     def recipe(self) -> Recipe:
         """What another process needs to make the same pair (convert_elsewhere)."""
-        return self.to_hans.config, self.to_hant.config, self.protected, self.punctuation
+        return (
+            self.to_hans.config,
+            self.to_hant.config,
+            self.protected,
+            self.punctuation,
+            self.site,
+        )
 
     def into(self, text: str, target: Script | Edition) -> str:
         """`text` in `target`: names from the config (site title, sender) read in all."""
@@ -183,7 +202,7 @@ class Scripts:
 
     def converter_for(self, edition: Edition) -> Converter:
         """The edition's converter from the other script, with the site's protected terms."""
-        return _converter(edition.conversion, self.protected, self.punctuation)
+        return _converter(edition.conversion, self.protected, self.punctuation, self.site)
 
     def original(self, text: Text, edition: Edition) -> Text:
         """An original in the edition's script as the edition shows it."""
@@ -210,9 +229,11 @@ def convert_all(scripts: Scripts, texts: list[tuple[Script, Text]]) -> list[Text
 
 def convert_elsewhere(recipe: Recipe, texts: list[tuple[Script, Text]]) -> list[Text]:
     """convert_all in a worker process, which makes its pair once (publisher.articles.ingest)."""
-    to_hans, to_hant, protected, marks = recipe
+    to_hans, to_hant, protected, marks, site = recipe
     pair = Scripts(
-        _converter(to_hans, protected, marks), _converter(to_hant, protected, marks), Script.HANT
+        _converter(to_hans, protected, marks, site),
+        _converter(to_hant, protected, marks, site),
+        Script.HANT,
     )
     return convert_all(pair, texts)
 

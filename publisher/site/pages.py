@@ -242,6 +242,7 @@ class Pages:
             rendition=rendition,
             original=original,
             original_url=site.relative(site.article_path(original, article), path),
+            report_url=site.relative(site.report_path(self.edition, article), path),
         )
 
 

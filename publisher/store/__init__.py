@@ -23,6 +23,7 @@ from publisher.store.limits import LimitQueries
 from publisher.store.outcomes import OutcomeQueries
 from publisher.store.pings import PingQueries
 from publisher.store.posts import PostQueries
+from publisher.store.reports import ReportQueries
 from publisher.store.runs import RunQueries
 from publisher.store.subscribers import SubscriberQueries
 
@@ -37,6 +38,7 @@ class Store(
     PingQueries,
     PostQueries,
     OutcomeQueries,
+    ReportQueries,
 ):
     """One connection to the store. Use one per thread.
 

@@ -460,6 +460,7 @@ def base_path(config: Config) -> str:
 def routes(web: Web, output_dir: Path) -> list[BaseRoute]:
     # Here, not at the top: publisher.web.preferences builds on this module's Web.
     from publisher.web.preferences import PreferencesPages
+    from publisher.web.reports import ReportPages
 
     prefix = base_path(web.config)
     found: list[BaseRoute] = [
@@ -471,6 +472,7 @@ def routes(web: Web, output_dir: Path) -> list[BaseRoute]:
         Route(prefix + "unsubscribe", web.unsubscribe, methods=["POST"]),
         Route(prefix, web.front_door, methods=["GET", "HEAD"]),
         *PreferencesPages(web).routes(prefix),
+        *ReportPages(web).routes(prefix),
         Mount(
             prefix.rstrip("/"),
             app=OutputFiles(
