@@ -3,7 +3,6 @@ serve`, `conversions reports / accept / reject`, and the next build's correction
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -24,6 +23,8 @@ from publisher.site.build import build
 from publisher.site.paths import Site
 from publisher.store import Store
 from publisher.web import app as web
+
+pytestmark = pytest.mark.engines
 
 # Our own articles: two Traditional ones with 吊車 (crane), one without, one Simplified.
 CRANE = ("港口新設自動吊車", "港務局表示，新設的自動吊車讓貨櫃裝卸時間縮短三成。", "港務快訊")
@@ -156,9 +157,8 @@ def test_reports_are_limited_per_article_and_per_client_and_keep_nothing_of_the_
     # The client has sent three; a fourth, on another article, is one too many.
     per_client = client.post("/report", _form(article=other, edition="zh-Hans", phrase="图书馆"))
     assert per_client.status == 429 and per_client.headers["Retry-After"]
-    with sqlite3.connect(site.storage.path) as db:
-        rows = db.execute("SELECT * FROM conversion_reports").fetchall()
-    db.close()
+    with Store(site.storage) as store:
+        rows = store.db.execute("SELECT * FROM conversion_reports").fetchall()
     assert len(rows) == 2
     assert not any("127.0.0.1" in str(value) for row in rows for value in row)
 
