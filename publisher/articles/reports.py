@@ -62,10 +62,18 @@ def _edition(editions: Editions, tag: str) -> Edition:
 
 
 def _rendition(store: Store, scripts: Scripts, key: str, edition: Edition) -> Rendition:
-    found = store.articles_by_keys([key])
+    found = store.articles_by_keys([key]) if key else []
     if not found:
         raise ReportError("unknown_article", f"no article {key!r} in the store")
     return renditions(store, scripts, found, edition)[0]
+
+
+def converted(store: Store, scripts: Scripts, key: str, edition: Edition) -> Rendition:
+    """The article's text in `edition`, which must be a conversion: what a report is about."""
+    rendition = _rendition(store, scripts, key, edition)
+    if not rendition.converted:
+        raise ReportError("not_converted", "this text is the original, not a conversion")
+    return rendition
 
 
 def _clean(value: str, name: str) -> str:
@@ -87,10 +95,7 @@ def file_report(
     sent them. The phrase must be one the converted text shows; ReportError otherwise, or
     when the article has had its `limits` of reports lately."""
     key, tag, phrase, suggestion = asked
-    edition = _edition(editions, tag)
-    rendition = _rendition(store, scripts, key, edition)
-    if not rendition.converted:
-        raise ReportError("not_converted", "this text is the original, not a conversion")
+    rendition = converted(store, scripts, key, _edition(editions, tag))
     phrase, suggestion = _clean(phrase, "phrase"), _clean(suggestion, "suggestion")
     if not phrase or not _shows(rendition, phrase):
         raise ReportError("phrase_not_shown", f"{phrase!r} is not in the converted text")

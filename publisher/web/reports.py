@@ -18,8 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from publisher.articles.conversion import Scripts
-from publisher.articles.renditions import renditions
-from publisher.articles.reports import Limits, file_report
+from publisher.articles.reports import Limits, converted, file_report
 from publisher.errors import ReportError
 from publisher.records import Edition, Rendition
 from publisher.web.app import Web
@@ -52,13 +51,10 @@ class ReportPages:
     def _rendition(self, key: str, edition: Edition) -> Rendition:
         scripts = Scripts.from_config(self.web.config)
         with self.web.stores.store() as store:
-            articles = store.articles_by_keys([key]) if key else []
-            if not articles:
-                raise Problem(404, "unknown_article")
-            rendition = renditions(store, scripts, articles, edition)[0]
-        if not rendition.converted:
-            raise Problem(400, "not_converted")
-        return rendition
+            try:
+                return converted(store, scripts, key, edition)
+            except ReportError as error:
+                raise Problem(_STATUS.get(error.key, 400), error.key) from None
 
     async def page(self, request: Request) -> Response:
         edition = self._edition(request.query_params.get("edition", ""))
