@@ -60,17 +60,31 @@ class StorageConfig:
         """The SQLite file (an absolute path in a Config, which resolves it)."""
         return Path(self.url.removeprefix("sqlite:///"))
 
+    # What the rest of publisher asks of a store's kind; which engine it is stays the
+    # store's business (publisher.store), so no one else compares engine names.
+    @property
+    def file(self) -> Path | None:
+        """The file the store lives in, to keep private and to resolve from the config's
+        folder; None for a store on a database server."""
+        return self.path if self.url.startswith("sqlite:") else None
+
+    @property
+    def shared(self) -> bool:
+        """Whether processes on several machines may work on the store at once (a database
+        server): they take turns through the database, not through a file beside it."""
+        return self.file is None
+
     def exists(self) -> bool:
-        """Whether there may be a store to read: a SQLite file that is there; a PostgreSQL
-        server, which only connecting can tell."""
-        return self.engine != "sqlite" or self.path.exists()
+        """Whether there may be a store to read: a file that is there; a database server,
+        which only connecting can tell."""
+        return self.file is None or self.file.exists()
 
     @property
     def password(self) -> str | None:
         return os.environ.get(self.password_env) if self.password_env else None
 
     def __str__(self) -> str:
-        return str(self.path) if self.engine == "sqlite" else self.url
+        return self.url if self.file is None else str(self.file)
 
 
 @dataclass(frozen=True)
@@ -293,8 +307,8 @@ class Config:
     def __post_init__(self) -> None:
         """A SQLite path in storage.url is taken from `root` (the config file's folder):
         made absolute once, here, so that `storage` names the one store wherever it is read."""
-        if self.storage.engine == "sqlite":
-            url = f"sqlite:///{self.path(str(self.storage.path))}"
+        if self.storage.file is not None:
+            url = f"sqlite:///{self.path(str(self.storage.file))}"
             if url != self.storage.url:
                 object.__setattr__(self, "storage", dataclasses.replace(self.storage, url=url))
 
@@ -315,8 +329,8 @@ class Config:
         """What the site must never hold or serve, by the key that names it: the store,
         the link-signing key, the config file, the folders of batches and mail, the log."""
         found = {}
-        if self.storage.engine == "sqlite":
-            found["storage.url"] = self.storage.path
+        if self.storage.file is not None:
+            found["storage.url"] = self.storage.file
         found["digest.secret_file"] = self.path(self.digest.secret_file)
         if self.file is not None:
             found["the config file"] = self.file.resolve()
@@ -379,8 +393,8 @@ def _check_paths(path: Path, config: Config) -> None:
         "delivery.outbox_dir": config.delivery.outbox_dir,
         "bounces.maildir": config.bounces.maildir,
     }
-    if config.storage.engine == "sqlite":
-        files["storage.url"] = str(config.storage.path)
+    if config.storage.file is not None:
+        files["storage.url"] = str(config.storage.file)
     for key, value in files.items():
         if value and config.path(value).is_dir():
             raise ConfigError(path, key, f"{config.path(value)} is a folder, not a file")

@@ -22,13 +22,13 @@ def keys_of(cls: type, prefix: str = "") -> set[str]:
             continue
         name = f"{prefix}{field.name}"
         if dataclasses.is_dataclass(field.default_factory):
-            found |= keys_of(field.default_factory, f"{name}.")  # type: ignore[arg-type]
+            found |= keys_of(field.default_factory, f"{name}.")
         else:
             found.add(name)
     return found
 
 
-def flatten(table: dict, prefix: str = "") -> set[str]:
+def flatten(table: dict[str, object], prefix: str = "") -> set[str]:
     found = set()
     for key, value in table.items():
         if isinstance(value, dict) and value:  # an empty table ({}) is a value
@@ -234,3 +234,13 @@ def test_a_config_built_in_code_takes_its_store_from_its_root(tmp_path: Path) ->
 def test_a_named_config_file_must_exist(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such file"):
         config_module.load(tmp_path / "missing.toml")
+
+
+def test_the_storage_says_what_it_can_do(tmp_path: Path) -> None:
+    """What the code outside the store asks instead of the engine's name."""
+    local = Config(root=tmp_path).storage
+    assert (local.file, local.shared) == ((tmp_path / "publisher.db").resolve(), False)
+    assert local.exists() is False and str(local) == str(local.file)
+    server = StorageConfig(url="postgresql://news@db.example.org/news")
+    assert (server.file, server.shared, str(server)) == (None, True, server.url)
+    assert server.exists(), "only connecting can tell"

@@ -39,7 +39,8 @@ from publisher.run import daily
 from publisher.site.build import build
 from publisher.store import Store
 from publisher.web import app as web
-from publisher.web import forms
+from publisher.web import forms, pages
+from publisher.words import WORDS
 
 pytestmark = pytest.mark.engines
 
@@ -236,17 +237,23 @@ def test_nothing_outside_the_output_folder(client: Client, site: Config, path: s
 
 
 def test_a_link_inside_the_folder_is_served(client: Client, site: Config) -> None:
-    link = site.output_dir / "latest.xml"
-    if not link.exists():
-        link.symlink_to(site.output_dir / "zh-Hant" / "atom.xml")
-    assert client.get("/latest.xml").status == 200
+    output = site.output_dir
+    target = output / "zh-Hant" / "atom.xml"
+    if not (output / "latest.xml").exists():
+        (output / "latest.xml").symlink_to(target)  # a file link
+        (output / "current").symlink_to(output / "zh-Hant")  # a folder link
+    for path in ("/latest.xml", "/current/atom.xml"):
+        reply = client.get(path)
+        assert (reply.status, reply.body) == (200, target.read_bytes()), path
+        assert reply.headers["Content-Type"].startswith("application/atom+xml"), path
 
 
 def test_missing_page_and_wrong_method_get_a_page_not_a_traceback(client: Client) -> None:
     missing = client.get("/zh-Hant/nothing.html", Accept_Language="zh-CN")
     assert missing.status == 404
     assert missing.headers["Content-Type"] == "text/html; charset=utf-8"
-    assert "找不到这个页面" in missing.text
+    assert "找不到這個頁面" in missing.text, "the URL's edition, not the browser's language"
+    assert "找不到这个页面" in client.get("/nothing.html", Accept_Language="zh-CN").text
     wrong = client.post("/zh-Hant/atom.xml", "x=1")
     assert wrong.status == 405 and "GET" in wrong.headers["Allow"]
 
@@ -293,11 +300,11 @@ def with_base(root: Path, base_url: str) -> Config:
     ],
 )
 def test_script_from_accept_language(header: str, script: Script | None) -> None:
-    assert web.script_from_language(header) == script
+    assert pages.script_from_language(header) == script
 
 
 def test_both_scripts_have_the_same_words() -> None:
-    assert web.WORDS[Script.HANT].keys() == web.WORDS[Script.HANS].keys()
+    assert WORDS[Script.HANT].keys() == WORDS[Script.HANS].keys()
 
 
 # -- the forms ------------------------------------------------------------------------------

@@ -24,8 +24,8 @@ from publisher.cli import (
     send,
 )
 from publisher.errors import LockError, PublisherError
-from publisher.run import lock
 from publisher.run.logs import LOG_FORMAT
+from publisher.store import locks
 
 # The long-running commands: their log is their output (the daemon's runs, the server's
 # requests), so they log at INFO with time stamps.
@@ -95,9 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = config.load(args.config)
         else:
             settings = config.Config()
-        shared = getattr(args, "shared", False) and settings.storage.engine == "postgresql"
+        shared = getattr(args, "shared", False) and settings.storage.shared
         if getattr(args, "locks", False) and not shared:
-            with lock.hold(settings, wait=args.wait, purpose=f"publisher {args.command}"):
+            purpose = f"publisher {args.command}"
+            with locks.hold(settings.storage, wait=args.wait, purpose=purpose):
                 code: int = args.handler(args, settings)
         else:
             code = args.handler(args, settings)

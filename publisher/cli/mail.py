@@ -16,6 +16,7 @@ from publisher.cli.options import (
     existing_store,
 )
 from publisher.config import Config
+from publisher.editions import Editions
 from publisher.errors import SubscriberError
 from publisher.mail import preferences, privacy, subscribers, tokens
 from publisher.records import Frequency
@@ -160,7 +161,7 @@ def _set(args: argparse.Namespace, config: Config) -> int:
             weekday=preferences.WEEKDAYS.index(args.weekday) if args.weekday else None,
             paused_until=args.pause_until,
             resume=args.resume,
-            opted_out=_opted_out(store, args),
+            opted_out=_opted_out(config, store, args),
         )
         person = privacy.find(store, args.email)
         person = preferences.apply(store, person, change, now.date())
@@ -173,13 +174,18 @@ def _set(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _opted_out(store: Store, args: argparse.Namespace) -> frozenset[str] | None:
+def _opted_out(config: Config, store: Store, args: argparse.Namespace) -> frozenset[str] | None:
     if args.all_sources:
         return frozenset()
     if args.sources is None:
         return None
     known = [tally.name for tally in store.counts_by_source()]
-    return preferences.opt_outs(known, args.sources.split(","))
+    from publisher.articles.conversion import Scripts  # OpenCC: only where names are read
+
+    # A name in either script: the operator may copy it from any edition's page.
+    editions = Editions.from_config(config)
+    spelt = preferences.spellings(known, Scripts.from_config(config), editions)
+    return preferences.opt_outs(known, args.sources.split(","), spelt)
 
 
 def _add(args: argparse.Namespace, config: Config) -> int:

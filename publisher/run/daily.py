@@ -5,7 +5,7 @@ scheduler only decides when. Every step is safe to repeat: ingest skips stored a
 build rewrites only what changed, delivery resumes from its table. So a run cut short (a
 crash, SIGTERM) is finished by simply running again, and `due` says when that is needed.
 
-The caller holds the store lock (publisher.run.lock) around a run.
+The caller holds the store lock (publisher.store.locks) around a run.
 """
 
 from __future__ import annotations

@@ -21,8 +21,8 @@ from publisher.articles.conversion import Scripts
 from publisher.articles.reports import Limits, converted, file_report
 from publisher.errors import ReportError
 from publisher.records import Edition, Rendition
-from publisher.web.app import Web
 from publisher.web.forms import Problem, client_key, count_post, field, read_form
+from publisher.web.pages import Pages
 from publisher.words import WORDS
 
 # Refusals the reader can fix in the form; the others get the error page.
@@ -31,9 +31,9 @@ _STATUS = {"unknown_article": 404, "unknown_edition": 404, "article_reported": 4
 
 
 class ReportPages:
-    """The routes of /report, on top of the Web that renders the other pages."""
+    """The routes of /report, on top of what every page shares."""
 
-    def __init__(self, web: Web) -> None:
+    def __init__(self, web: Pages) -> None:
         self.web = web
 
     def routes(self, prefix: str) -> list[BaseRoute]:
