@@ -214,3 +214,20 @@ def test_the_report_link_is_on_converted_digest_items(site: Config) -> None:
     _, html = render_mail(sources.env, hant)
     # Only the one converted item of zh-Hant (the Simplified original) links to the form.
     assert html.count("report?article=") == 1 and f"article={_key(site, HANS[0])}" in html
+
+
+def test_accepting_a_pair_that_a_longer_phrase_still_overrides_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """資料庫 is one OpenCC phrase (数据库): a pair for 資料 alone changes nothing in it, and
+    the editor learns that at once rather than from an unchanged build."""
+    config = make_config(tmp_path)
+    with Store(config.storage) as store:
+        store_day(config, store, [("資料庫管理新制", "新制上路。", "科技日報")])
+        key = store.articles()[0].key
+    with serving(web.create_app(config, now=lambda: NOW)) as port:
+        fields = _form(article=key, edition="zh-Hans", phrase="数据", suggestion="资料")
+        assert Client(port).post("/report", fields).status == 200
+    code, said = _cli(config, capsys, "conversions", "accept", "1")
+    assert code == 1 and "資料 ⇄ 资料 added" in said
+    assert "still does not show it: a longer phrase of OpenCC's around it wins" in said

@@ -11,6 +11,7 @@ has that phrase, and re-issues exactly those articles as corrections.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 from publisher.articles import punctuation
 from publisher.articles.conversion import Converter, Scripts
 from publisher.articles.renditions import renditions
-from publisher.articles.sitephrases import add_pair
+from publisher.articles.sitephrases import add_pair, read_pairs
 from publisher.editions import Editions
 from publisher.errors import ReportError
 from publisher.records import (
@@ -46,6 +47,16 @@ class Listed:
     report: ConversionReport
     title: str  # the article's title in the reported edition
     context: str  # the phrase in its sentence, marked; "" when no longer shown
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The pair an accepted report added, and whether the article's conversion now shows
+    the right form (OpenCC's longer phrase around it may still win)."""
+
+    traditional: str
+    simplified: str
+    shows: bool
 
 
 @dataclass(frozen=True)
@@ -154,7 +165,7 @@ def accept(
     report_id: int,
     right: str,
     now: dt.datetime,
-) -> tuple[str, str]:
+) -> Accepted:
     """Add the report's pair to the site's phrase file and close the report: the phrase's
     source in the original and `right` (else the reader's suggestion), as (Traditional,
     Simplified). Writing the same pair again changes nothing, so a retry is safe."""
@@ -176,7 +187,9 @@ def accept(
     pair = (right, source) if edition.script is Script.HANT else (source, right)
     add_pair(phrases_file, *pair)
     store.close_report(report_id, ReportStatus.ACCEPTED, right, now)
-    return pair
+    now_converted = dataclasses.replace(scripts, site=read_pairs(phrases_file))
+    text = now_converted.converter_for(edition).convert_text(rendition.article.original)
+    return Accepted(*pair, shows=right in text.title or right in text.body)
 
 
 def reject(store: Store, report_id: int, now: dt.datetime) -> None:

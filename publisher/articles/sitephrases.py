@@ -27,10 +27,11 @@ def phrases_path(config: Config) -> Path:
 
 def site_phrases(config: Config) -> SitePairs:
     """The site's pairs; none when it has no phrase file."""
-    path = phrases_path(config)
-    if not path.is_file():
-        return ()
-    return tuple(read_dictionary(path))
+    return read_pairs(phrases_path(config))
+
+
+def read_pairs(path: Path) -> SitePairs:
+    return tuple(read_dictionary(path)) if path.is_file() else ()
 
 
 def add_pair(path: Path, traditional: str, simplified: str) -> None:

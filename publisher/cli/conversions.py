@@ -4,6 +4,7 @@ conversions reports / accept / reject: readers' reports of a wrong conversion.""
 from __future__ import annotations
 
 import argparse
+import sys
 
 from publisher.cli.options import changes_store, date_argument, existing_store
 from publisher.config import Config
@@ -62,8 +63,15 @@ def _accept(args: argparse.Namespace, config: Config) -> int:
     path = phrases_path(config)
     with Store(config.storage) as store:
         scripts, editions = Scripts.from_config(config), Editions.from_config(config)
-        pair = accept(store, scripts, editions, path, args.id, args.right, config.now())
-    print(f"report {args.id} accepted: {pair[0]} ⇄ {pair[1]} added to {path}")
+        done = accept(store, scripts, editions, path, args.id, args.right, config.now())
+    print(f"report {args.id} accepted: {done.traditional} ⇄ {done.simplified} added to {path}")
+    if not done.shows:
+        print(
+            "but the article's conversion still does not show it: a longer phrase of "
+            f"OpenCC's around it wins; add that whole phrase to {path}",
+            file=sys.stderr,
+        )
+        return 1
     print("see what it changes: publisher conversions diff; the next build re-issues them")
     return 0
 
