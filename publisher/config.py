@@ -104,6 +104,12 @@ class ScriptsConfig:
     default: str = "zh-Hant"
     # Terms kept verbatim in both scripts: names OpenCC must not touch.
     protected_terms: tuple[str, ...] = ()
+    # "full-width": converted texts take the edition's quotation marks (「」 or “”) and
+    # half-width , : ; ? ! ( ) beside CJK are shown full-width; "as-is": as written.
+    punctuation: str = "full-width"
+    # The site's own phrase pairs (Traditional<TAB>Simplified), ahead of publisher's; where
+    # `publisher conversions accept` writes. Relative to the config file's folder.
+    phrases_file: str = "phrases.txt"
     # The note on converted entries, pages and digest items, in the script it is shown in.
     converted_note_hant: str = "由簡體原文自動轉換"
     converted_note_hans: str = "由繁体原文自动转换"
@@ -241,6 +247,11 @@ class WebConfig:
     keep_alive_seconds: int = 5
     max_connections: int = 1000
     backlog: int = 2048
+    # The "wrong conversion?" form: so many reports per client address per window (then
+    # 429), and at most so many per article a day, counted in the store like the above.
+    report_limit: int = 10
+    report_window_seconds: int = 600
+    reports_per_article_per_day: int = 20
 
 
 @dataclass(frozen=True)

@@ -107,3 +107,12 @@ class LockError(PublisherError):
 
 class DeliveryError(PublisherError):
     pass
+
+
+class ReportError(PublisherError):
+    """A conversion report that cannot be filed or closed. `key` names the reader-facing
+    words (publisher.words) the web form shows; the text is the editor's."""
+
+    def __init__(self, key: str, text: str) -> None:
+        self.key = key
+        super().__init__(text)

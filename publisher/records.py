@@ -110,6 +110,27 @@ class Rendition:
         return latest.astimezone(self.article.published.tzinfo)  # in the site's offset
 
 
+class ReportStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class ConversionReport:
+    """A reader's report of a wrongly converted phrase in one edition of an article. It
+    holds what the form asks and nothing about who sent it."""
+
+    id: int
+    article: str  # the article's key
+    edition: str  # the edition's tag
+    phrase: str  # as the edition showed it
+    suggestion: str  # the reader's right form, or ""
+    reported: dt.datetime
+    status: ReportStatus = ReportStatus.OPEN
+    accepted_as: str = ""
+
+
 class SubscriberStatus(StrEnum):
     PENDING = "pending"
     ACTIVE = "active"

@@ -15,6 +15,7 @@ import pytest
 from conftest import NOW, with_feeds
 from publisher.articles.conversion import Scripts
 from publisher.articles.ingest import ingest_file
+from publisher.articles.punctuation import full_width
 from publisher.articles.renditions import renditions
 from publisher.config import Config
 from publisher.editions import HANS, HANT, PAIR
@@ -197,7 +198,7 @@ def test_feed_window_is_the_newest_entries(config: Config, store: Store, news_pa
     feed = feedparser.parse((small.output_dir / "zh-Hant" / "atom.xml").read_bytes())
     titles = [e.title for e in feed.entries]
     assert titles[:2] == ["甲", "乙"] and len(titles) == 3
-    assert titles[2] == store.articles(day=DAY)[0].original.title
+    assert titles[2] == full_width(store.articles(day=DAY)[0].original.title)
 
 
 def test_pages_for_each_script(built: Config, store: Store) -> None:
@@ -261,7 +262,10 @@ def test_simplified_batch_gives_traditional_hant_and_verbatim_hans(
     [article] = store.articles()
     hans = feedparser.parse((config.output_dir / "zh-Hans" / "atom.xml").read_bytes()).entries[0]
     hant = feedparser.parse((config.output_dir / "zh-Hant" / "atom.xml").read_bytes()).entries[0]
-    assert hans.title == article.original.title  # verbatim
-    assert visible_text(hans.content[0].value).replace("\n", "") == article.original.body
-    assert hant.title == opencc.OpenCC("s2twp").convert(article.original.title)
+    # Verbatim, but for full-width sentence punctuation (scripts.punctuation).
+    assert hans.title == full_width(article.original.title)
+    assert visible_text(hans.content[0].value).replace("\n", "") == full_width(
+        article.original.body
+    )
+    assert hant.title == full_width(opencc.OpenCC("s2twp").convert(article.original.title))
     assert "筆記型電腦" in hant.content[0].value  # Taiwan phrasing of 笔记本电脑

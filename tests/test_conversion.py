@@ -397,7 +397,7 @@ def test_opencc_is_made_at_the_first_conversion_even_after_the_cache_is_emptied(
 
     monkeypatch.setattr(opencc, "OpenCC", counted)
     engine = phrasebook.Engine("s2twp")
-    assert engine.signature == SCRIPTS.to_hant.signature
+    assert SCRIPTS.to_hant.signature.startswith(engine.signature)
     assert made == []
     shutil.rmtree(tmp_path / "publisher")
     assert engine.convert("项目的内存芯片") == "項目的記憶體晶片"

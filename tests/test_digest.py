@@ -18,6 +18,7 @@ import pytest
 
 from conftest import DAY, NOW, make_config, store_day
 from publisher.articles import batch
+from publisher.articles.punctuation import full_width
 from publisher.cli import main
 from publisher.config import Config
 from publisher.editions import HANS, HANT, PAIR
@@ -68,10 +69,11 @@ def test_the_view_holds_the_days_articles_in_batch_order(
     store_day(config, store, items[:1], DAY - dt.timedelta(days=1))
     view = DigestSources.of(config).views(store, DAY)[HANT]
     site = Site.from_config(config)
-    assert [item.title for item in view.items] == [title for title, _, _ in items]
+    # Shown with full-width sentence punctuation (scripts.punctuation's default).
+    assert [item.title for item in view.items] == [full_width(title) for title, _, _ in items]
     first = view.items[0]
     assert first.source == items[0][2]
-    assert first.excerpt == excerpt(items[0][1], config.digest.excerpt_chars)
+    assert first.excerpt == excerpt(full_width(items[0][1]), config.digest.excerpt_chars)
     assert first.date == "2025年12月14日"
     assert first.url.startswith(site.url("zh-Hant/articles/2025-12-14/"))
     assert view.archive_url == "https://news.example.org/zh-Hant/digests/2025-12-14.html"

@@ -483,7 +483,7 @@ def test_a_store_before_the_confirmation_queue_upgrades_and_its_pending_sign_up_
     step = store_before(config, monkeypatch, "confirmation mails queued")
     before = rows_of(config.storage.path)
     with Store(config.storage) as store:
-        assert [each.version for each in store.upgraded] == [step.version]
+        assert store.upgraded[0] == step and step.version == 16
         eve = next(p for p in store.subscribers() if p.email == "eve@example.org")
         asked = confirmations.queue(store, eve, NOW, dt.timedelta(hours=1), 10)
         assert asked.asked is confirmations.Asked.QUEUED
@@ -492,3 +492,20 @@ def test_a_store_before_the_confirmation_queue_upgrades_and_its_pending_sign_up_
     assert rows_of(config.storage.path) == before
     outbox = config.path(config.delivery.outbox_dir) / "new"
     assert [path.read_text().count("To: eve@example.org") for path in outbox.iterdir()] == [1]
+
+
+def test_a_store_before_the_reports_step_upgrades_with_its_rows_kept_and_takes_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Step 17 adds readers' reports of a wrong conversion: every row stays, the store
+    starts with none, and the first report gets number 1 and goes with its article."""
+    config = make_config(tmp_path)
+    step = store_before(config, monkeypatch, "readers' reports")
+    before = rows_of(config.storage.path)
+    with Store(config.storage) as store:
+        assert store.upgraded[-1] == step and step.version == 17
+        assert store.open_reports() == []
+        key = store.articles()[0].key
+        made = store.add_report(key, "zh-Hans", "内存", "", NOW, 5, dt.timedelta(days=1))
+        assert made == 1 and [r.phrase for r in store.open_reports()] == ["内存"]
+    assert rows_of(config.storage.path) == before

@@ -24,6 +24,7 @@ from publisher.store.limits import LimitQueries
 from publisher.store.outcomes import OutcomeQueries
 from publisher.store.pings import PingQueries
 from publisher.store.posts import PostQueries
+from publisher.store.reports import ReportQueries
 from publisher.store.runs import RunQueries
 from publisher.store.subscribers import SubscriberQueries
 
@@ -39,6 +40,7 @@ class Store(
     PostQueries,
     OutcomeQueries,
     ConfirmationQueries,
+    ReportQueries,
 ):
     """One connection to the store. Use one per thread.
 

@@ -53,6 +53,7 @@ from publisher.web.forms import Problem, client_key, count_post, field, read_for
 from publisher.web.logs import ACCESS_LOGGER, RedactTokens, token_id
 from publisher.web.pages import Pages, base_path
 from publisher.web.preferences import PreferencesPages
+from publisher.web.reports import ReportPages
 from publisher.web.static import OutputFiles, WeakETagWhenEncoded
 from publisher.words import WORDS
 
@@ -314,6 +315,7 @@ def routes(web: Web, output_dir: Path) -> list[BaseRoute]:
         Route(prefix + "unsubscribe", web.unsubscribe, methods=["POST"]),
         Route(prefix, web.front_door, methods=["GET", "HEAD"]),
         *PreferencesPages(web).routes(prefix),
+        *ReportPages(web).routes(prefix),
         Mount(
             prefix.rstrip("/"),
             app=OutputFiles(
