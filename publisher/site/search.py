@@ -39,6 +39,7 @@ import hashlib
 import itertools
 import json
 import logging
+import operator
 import pickle
 import re
 import shutil
@@ -76,7 +77,7 @@ def terms(text: str) -> set[str]:
     found: set[str] = set()
     for run in _TOKEN.findall(unicodedata.normalize("NFKC", text).lower()):
         if _HAN_RUN.match(run):
-            found.update(run[i : i + 2] for i in range(len(run) - 1))
+            found.update(map(operator.add, run, run[1:]))  # each character and the next
         else:
             found.add(run)
     return found
@@ -186,23 +187,27 @@ class _Postings:
         return found
 
     def _compute(self, slices: Slices) -> Split:
-        split: Split = _split()
+        # A batch's postings by term alone: a term is put in its part once per batch, not
+        # once per article that has it.
+        postings: dict[str, Ids] = defaultdict(lambda: array.array("I"))
         held = 0
-        part_of: dict[str, int] = {}  # a term's part, hashed once per batch, not per article
         texts_of = (texts for chosen in slices for texts in _columns(chosen, self.texts))
         for number, texts in enumerate(texts_of, start=self.first):
             words = set[str]()
             for text in (each.text for each in texts):
                 words |= terms(text.title) | terms(text.body) | terms(text.source)
             for term in words:
-                part = part_of.get(term)
-                if part is None:
-                    part = part_of[term] = fnv1a(term) % self.parts
-                split[part][term].append(number)
+                postings[term].append(number)
             held += len(words)
             if held >= SPILL_POSTINGS:
-                self._spill(split)
-                split, held, part_of = _split(), 0, {}
+                self._spill(self._parts(postings))
+                postings, held = defaultdict(lambda: array.array("I")), 0
+        return self._parts(postings)
+
+    def _parts(self, postings: dict[str, Ids]) -> Split:
+        split: Split = _split()
+        for term, ids in postings.items():
+            split[fnv1a(term) % self.parts][term] = ids
         return split
 
     def _spill(self, split: Split) -> None:
@@ -293,7 +298,7 @@ def outputs(
         meta["recent"] = {"from": base, "parts": recent_parts}
     first, *others = site.editions
     editions = (first, *others)
-    plan = [Output("search/meta.json", (repr(meta),), first, lambda _: _json(meta))]
+    plan = [Output("search/meta.json", (repr(meta),), first, lambda _: _json(meta), templates=())]
     # The base takes appends only while it is the whole index; once a recent segment
     # exists, the base changes when a span of RECENT_SPAN joins it, and is then made whole.
     appendable = old is not None and base == count and part_count(old) == parts
@@ -320,6 +325,7 @@ def outputs(
                 edition,
                 lambda chosen: _docs(site, chosen),
                 twin,
+                templates=(),
             )
             for start in range(since_chunk, len(keys), DOCS_PER_FILE)
         ]
@@ -390,12 +396,13 @@ def _segment(
                 _appended(postings, n, root / path, lasts),
                 tuple(others),
                 made_of=keys,
+                templates=(),
             )
             for n, path in enumerate(paths)
         ]
     whole = _Postings(parts, len(editions), first=first_id, spill_to=root)
     return [
-        Output(path, keys, first, _part(whole, n), tuple(others), _streamed(whole, n))
+        Output(path, keys, first, _part(whole, n), tuple(others), _streamed(whole, n), templates=())
         for n, path in enumerate(paths)
     ]
 
