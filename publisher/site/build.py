@@ -3,7 +3,8 @@
 Two phases, as in pelican: plan every output with a fingerprint of what it is made from,
 then render and write only the outputs whose fingerprint changed. Articles never change
 (their key is the hash of their text), so a fingerprint is the keys an output shows, when
-their conversions were last corrected, the templates and the settings. Writes are atomic;
+their conversions were last corrected, the templates it uses and the settings. A whole
+re-render runs on worker processes (publisher.site.workers). Writes are atomic;
 identical bytes leave a file untouched. Rendering goes group by group (`GROUP_KEYS`), so a
 100,000-article first build holds one group in memory; files are made durable together,
 COMMIT_FILES at a time (publisher.files.FileBatch), and all of them before the build records
