@@ -395,7 +395,8 @@ def profile(articles: int, per_day: int) -> None:
     with tempfile.TemporaryDirectory() as name, contextlib.ExitStack() as patches:
         folder = Path(name)
         settings = archive(folder, articles, per_day)
-        settings = dataclasses.replace(settings, build=config.BuildConfig(workers=1))
+        if hasattr(settings, "build"):  # a checkout before build.workers has one process
+            settings = dataclasses.replace(settings, build=config.BuildConfig(workers=1))
         for phase, places in PHASES.items():
             for owner, attribute in places:
                 wrapped = phases.timed(phase, getattr(owner, attribute))

@@ -125,6 +125,7 @@ class Pages:
         self.edition = edition
         self.summary_chars = summary_chars
         self.per_source = per_source  # whether per-source feeds exist to link to
+        self.words = WORDS[edition.script] | READER_WORDS[edition.script]  # once, not per page
         # Open Graph's names of the editions
         self.og_names = og_names or og_locales("tw", site.editions)
 
@@ -148,7 +149,7 @@ class Pages:
             site_title=site.titles[edition],
             edition=edition,
             others=others,
-            words=WORDS[edition.script] | READER_WORDS[edition.script],
+            words=self.words,
             url=site.url(path),
             home_url=link(site.index_path(edition)),
             atom_url=link(site.atom_path(edition)),
