@@ -412,10 +412,10 @@ def profile(articles: int, per_day: int) -> None:
         print(f"  {phase:20} {spent:8.2f} s {spent / seconds:7.1%}")
 
 
-def archive(folder: Path, articles: int, per_day: int) -> config.Config:
-    """A store of `articles` generated articles in `folder`, with its config.toml."""
+def archive(folder: Path, articles: int, per_day: int, text: str = "") -> config.Config:
+    """A store of `articles` generated articles in `folder`, with its config.toml (`text`)."""
     config_path = folder / "config.toml"
-    config_path.write_text("", encoding="utf-8")
+    config_path.write_text(text, encoding="utf-8")
     settings = config.load(config_path)
     paths = make_batches(folder, articles, per_day, random.Random(1))
     now = dt.datetime(2026, 12, 31, tzinfo=settings.site.zone)
@@ -424,12 +424,14 @@ def archive(folder: Path, articles: int, per_day: int) -> config.Config:
     return settings
 
 
-def rerender_command(code: Path, folder: Path) -> tuple[float, float]:
+def rerender_command(code: Path, folder: Path, *, whole: bool = True) -> tuple[float, float]:
     """Seconds of `publisher build --full` by the checkout `code` of the archive in `folder`
     from an empty output folder (every output made anew, as after a change to a template
-    every page uses), and the peak RSS in MB of its largest process (workers included)."""
-    shutil.rmtree(folder / "feeds", ignore_errors=True)
-    os.sync()  # the removal's writes are not the next build's to pay
+    every page uses), and the peak RSS in MB of its largest process (workers included).
+    Not `whole`: `publisher build` of the folder as it is."""
+    if whole:
+        shutil.rmtree(folder / "feeds", ignore_errors=True)
+        os.sync()  # the removal's writes are not the next build's to pay
     build_command = [sys.executable, "-m", "publisher", "--config", "config.toml", "build"]
     measured = (
         "import resource, subprocess, sys, time; started = time.perf_counter(); "
@@ -437,7 +439,7 @@ def rerender_command(code: Path, folder: Path) -> tuple[float, float]:
         "print(time.perf_counter() - started, "
         "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)"
     )
-    command = [sys.executable, "-c", measured, *build_command, "--full"]
+    command = [sys.executable, "-c", measured, *build_command, *(["--full"] if whole else [])]
     # PYTHONPATH comes before the installed (editable) publisher.
     environment = {**os.environ, "PYTHONPATH": str(code)}
     done = subprocess.run(
@@ -449,22 +451,31 @@ def rerender_command(code: Path, folder: Path) -> tuple[float, float]:
 
 def rerender_beside(tree: Path, sizes: list[int], runs: int, per_day: int) -> None:
     """The whole re-render of each size by the checkout `tree` and by this one, in turns,
-    on the same store."""
+    on the same store; then, by this one, the build after `search.html` is edited in the
+    site's own templates folder."""
     for size in sizes:
         with tempfile.TemporaryDirectory() as name:
             folder = Path(name)
-            archive(folder, size, per_day)
+            own = folder / "own"
+            own.mkdir()
+            search_page = (REPO / "templates" / "search.html").read_text(encoding="utf-8")
+            (own / "search.html").write_text(search_page, encoding="utf-8")
+            archive(folder, size, per_day, '[site]\ntemplates_dir = "own"\n')
             figures: dict[Path, list[tuple[float, float]]] = {tree: [], REPO: []}
             for _ in range(runs):
                 for code, each in figures.items():
                     each.append(rerender_command(code, folder))
+            edited = search_page.replace("{% block main %}", "{% block main %}<p>搜尋</p>", 1)
+            (own / "search.html").write_text(edited, encoding="utf-8")
+            search_edit, _ = rerender_command(REPO, folder, whole=False)
         before, now = (statistics.median(s for s, _ in figures[code]) for code in (tree, REPO))
         rss = {code: max(r for _, r in figures[code]) for code in figures}
         print(
             f"whole re-render of {size:,} (build --full, output folder emptied): {tree} "
             f"{before:.2f} s ({rss[tree]:.0f} MB), this checkout {now:.2f} s "
             f"({rss[REPO]:.0f} MB per process at most), ratio {now / before:.2f} "
-            f"(median of {runs}, in turns)"
+            f"(median of {runs}, in turns); then search.html edited: {search_edit:.2f} s, "
+            f"{search_edit / now:.2f} of the whole re-render"
         )
 
 
