@@ -461,12 +461,13 @@ def build(
             config, store, site, settings, now, full=full, added=added, before=before
         )
     try:
+        written = None
         count = workers.worker_count(config.build.workers)
         if whole and count > 1 and len(todo) >= PARALLEL_OUTPUTS:
             job = workers.Job(plan_whole, _render, config, whole.index)
             places = [(whole.places[id(output)], output) for output in todo]
             written = workers.render(job, places, count, GROUP_KEYS, progress)
-        else:
+        if written is None:  # one process: a small build, or no worker could start
             written = _render(store, scripts, config.output_dir, progress(todo))
     finally:
         gc.unfreeze()  # a daemon builds again in this process: its cycles are collected

@@ -12,6 +12,7 @@ temporaries the next build sweeps. Workers die with the build (`start_worker`)."
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -28,6 +29,8 @@ from publisher.records import ArticleRef
 from publisher.site.outputs import Output
 from publisher.site.paths import Site
 from publisher.store import Store
+
+log = logging.getLogger(__name__)
 
 Plan = Callable[[Config, Site, Sequence[ArticleRef]], list[Output]]
 Render = Callable[[Store, Scripts, Path, Iterable[Output]], int]
@@ -92,20 +95,29 @@ def render(
     workers: int,
     limit: int,
     progress: Callable[[list[Output]], Iterable[Output]],
-) -> int:
+) -> int | None:
     """Render and write `todo` (outputs with their places in `job`'s plan) on `workers`
-    processes; returns how many files were written. `progress` goes one output on as each
-    is done. A worker's error is raised here; a worker that died ends the build."""
-    ticks = iter(progress([output for _, output in todo]))
-    context = multiprocessing.get_context("spawn")
-    written = 0
-    pool = ProcessPoolExecutor(workers, context, _start, (os.getpid(), job))
+    processes; returns how many files were written, or None when no process could be
+    started (no /dev/shm, a process limit): then the caller renders them itself. `progress`
+    goes one output on as each is done. A worker's error is raised here; a worker that
+    died ends the build."""
+    pool: ProcessPoolExecutor | None = None
+    running: dict[Future[int], int] = {}
     try:
-        running: dict[Future[int], int] = {}
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(workers, context, _start, (os.getpid(), job))
         for task in tasks(todo, limit):
             places = [place for place, _ in task]
             paths = [output.path for _, output in task]
             running[pool.submit(_render_task, places, paths)] = len(task)
+    except (OSError, ImportError, NotImplementedError) as error:
+        log.info("rendering in this process, no worker could start: %s", error)
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        return None  # what a worker wrote already, the caller writes again: the same bytes
+    written = 0
+    ticks = iter(progress([output for _, output in todo]))
+    try:
         while running:
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
