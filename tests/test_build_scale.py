@@ -149,6 +149,7 @@ def die(chosen):
     signal.pause()  # until the build's death ends this worker too
 
 def dying_plan(config, site, index):
+    site_build.COMMIT_FILES = 4  # in the worker too: files go in place as they come
     outputs = site_build.plan(config, site, index)
     first = next(n for n, output in enumerate(outputs) if "/articles/" in output.path)
     outputs[first] = dataclasses.replace(outputs[first], render=die)

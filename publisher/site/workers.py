@@ -21,10 +21,13 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing.util import Finalize
 from pathlib import Path
+from threading import Barrier
+from typing import TypeVar
 
 from publisher.articles.conversion import Scripts, start_worker
 from publisher.config import Config
 from publisher.errors import PublisherError
+from publisher.files import FileBatch
 from publisher.records import ArticleRef
 from publisher.site.outputs import Output
 from publisher.site.paths import Site
@@ -32,8 +35,9 @@ from publisher.store import Store
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 Plan = Callable[[Config, Site, Sequence[ArticleRef]], list[Output]]
-Render = Callable[[Store, Scripts, Path, Iterable[Output]], int]
+Render = Callable[[Store, Scripts, Path, Iterable[Output], FileBatch], int]
 
 
 def cores() -> int:
@@ -105,7 +109,10 @@ def render(
     running: dict[Future[int], int] = {}
     try:
         context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(workers, context, _start, (os.getpid(), job))
+        # Each worker waits there once its files are in place, so that each takes one of
+        # the build's last tasks (`_put_in_place`).
+        barrier = context.Barrier(workers)
+        pool = ProcessPoolExecutor(workers, context, _start, (os.getpid(), job, barrier))
         for task in tasks(todo, limit):
             places = [place for place, _ in task]
             paths = [output.path for _, output in task]
@@ -124,6 +131,8 @@ def render(
                 written += _result(future)
                 for _ in range(running.pop(future)):
                     next(ticks, None)
+        for last in [pool.submit(_put_in_place) for _ in range(workers)]:
+            _result(last)
     finally:
         pool.shutdown(cancel_futures=True)
     for _ in ticks:  # a progress that records what was rendered sees all of it
@@ -131,7 +140,7 @@ def render(
     return written
 
 
-def _result(future: Future[int]) -> int:
+def _result(future: Future[T]) -> T:
     try:
         return future.result()
     except BrokenProcessPool:
@@ -147,18 +156,29 @@ class _Worker:
     store: Store
     scripts: Scripts
     outputs: list[Output]
+    files: FileBatch  # staged across tasks, put in place COMMIT_FILES at a time
+    barrier: Barrier
 
 
 _held: list[_Worker] = []  # this worker process's, once started
 
 
-def _start(parent: int, job: Job) -> None:
+def _start(parent: int, job: Job, barrier: Barrier) -> None:
     start_worker(parent)
     store = Store(job.config.storage)
     Finalize(store, store.close, exitpriority=10)
     scripts = Scripts.from_config(job.config)
     site = Site.from_config(job.config, scripts)
-    _held.append(_Worker(job, store, scripts, job.plan(job.config, site, job.index)))
+    outputs = job.plan(job.config, site, job.index)
+    _held.append(_Worker(job, store, scripts, outputs, FileBatch(), barrier))
+
+
+def _put_in_place() -> None:
+    """The last task of each worker: its staged files in place (durable, renamed), then a
+    wait until every worker's are, so that no worker takes two of these."""
+    worker = _held[0]
+    worker.files.commit()
+    worker.barrier.wait()
 
 
 def _render_task(places: list[int], paths: list[str]) -> int:
@@ -167,9 +187,8 @@ def _render_task(places: list[int], paths: list[str]) -> int:
     if [output.path for output in outputs] != paths:  # the same plan, or nothing is written
         raise PublisherError("a build process planned other outputs than the build")
     try:
-        return worker.job.render(
-            worker.store, worker.scripts, worker.job.config.output_dir, outputs
-        )
+        root = worker.job.config.output_dir
+        return worker.job.render(worker.store, worker.scripts, root, outputs, worker.files)
     except PublisherError as error:
         # Sent back as its message: an error's own arguments do not always survive the pipe.
         raise PublisherError(str(error)) from None
