@@ -6,6 +6,9 @@
     python bench/build.py --ingest-only            # ingest of 10,000 beside its baseline, median
     python bench/build.py --ingest-only --tree ../old  # and the whole command beside that
                                                    # checkout's (e.g. an older release)
+    python bench/build.py --profile                # each phase's share of a whole build
+    python bench/build.py --tree /tmp/main-base --articles 10000,100000 --runs 3
+        # whole re-render (build --full, output emptied) beside that checkout's, in turns
 
 With --kept DIR, the archive is built once into DIR (and kept as DIR.first); each later
 run puts DIR back as DIR.first left it (same path: the output folder is part of the build's
@@ -26,6 +29,8 @@ reports its own peak RSS; times are those inside build(), without interpreter st
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -48,7 +53,8 @@ from publisher import config  # noqa: E402
 from publisher.articles import batch  # noqa: E402
 from publisher.articles.conversion import Scripts  # noqa: E402
 from publisher.articles.ingest import ingest_file, ingest_files  # noqa: E402
-from publisher.files import cache_home  # noqa: E402
+from publisher.files import FileBatch, cache_home  # noqa: E402
+from publisher.site import build as site_build  # noqa: E402
 from publisher.site import search  # noqa: E402
 from publisher.site.build import build  # noqa: E402
 from publisher.store import Store  # noqa: E402
@@ -337,6 +343,142 @@ def ingest_beside(tree: Path, runs: int, per_day: int) -> None:
     print(f"this checkout {now:.2f} s, ratio {now / before:.2f} (median of {runs})")
 
 
+# The phases of a build, each the functions whose time is its own (a phase's time leaves
+# out the phases it calls: a streamed output reads the store while it renders).
+PHASES = {
+    "planning": [(site_build, "plan")],
+    "reading the store": [
+        (site_build, "_renditions_for"),
+        (site_build, "convert_missing"),
+        (Store, "article_index"),
+        (Store, "corrections"),
+        (Store, "output_fingerprints"),
+    ],
+    "rendering": [(site_build, "_render")],
+    "fingerprinting": [(site_build._Fingerprints, "__call__")],
+    "writing": [(FileBatch, "write_if_changed")],
+    "syncing": [(FileBatch, "commit"), (Store, "record_build")],
+}
+
+
+class Phases:
+    """Time spent in each phase, exclusive of the phases nested in it."""
+
+    def __init__(self) -> None:
+        self.spent = dict.fromkeys(PHASES, 0.0)
+        self.stack: list[tuple[str, float]] = []
+
+    def timed(self, phase: str, function: Callable[..., object]) -> Callable[..., object]:
+        def wrapped(*args: object, **kwargs: object) -> object:
+            now = time.perf_counter()
+            if self.stack:  # the enclosing phase pauses
+                outer, since = self.stack[-1]
+                self.spent[outer] += now - since
+            self.stack.append((phase, now))
+            try:
+                return function(*args, **kwargs)
+            finally:
+                now = time.perf_counter()
+                _, since = self.stack.pop()
+                self.spent[phase] += now - since
+                if self.stack:
+                    self.stack[-1] = (self.stack[-1][0], now)
+
+        return wrapped
+
+
+def profile(articles: int, per_day: int) -> None:
+    """A whole build of `articles` in this process, on one core (build.workers = 1): the
+    share of each phase; what no phase holds is 'other' (opening, the sweep of the search
+    index's old parts)."""
+    phases = Phases()
+    with tempfile.TemporaryDirectory() as name, contextlib.ExitStack() as patches:
+        folder = Path(name)
+        settings = archive(folder, articles, per_day)
+        if hasattr(settings, "build"):  # a checkout before build.workers has one process
+            settings = dataclasses.replace(settings, build=config.BuildConfig(workers=1))
+        for phase, places in PHASES.items():
+            for owner, attribute in places:
+                wrapped = phases.timed(phase, getattr(owner, attribute))
+                patches.enter_context(mock.patch.object(owner, attribute, wrapped))
+        now = dt.datetime(2026, 12, 31, tzinfo=settings.site.zone)
+        with Store(settings.storage) as store:
+            started = time.perf_counter()
+            report = build(settings, store, now)
+            seconds = time.perf_counter() - started
+    print(f"whole build of {articles:,} articles on one core: {seconds:.2f} s, ", end="")
+    print(f"{report.written:,} files")
+    for phase, spent in [*phases.spent.items(), ("other", seconds - sum(phases.spent.values()))]:
+        print(f"  {phase:20} {spent:8.2f} s {spent / seconds:7.1%}")
+
+
+def archive(folder: Path, articles: int, per_day: int, text: str = "") -> config.Config:
+    """A store of `articles` generated articles in `folder`, with its config.toml (`text`)."""
+    config_path = folder / "config.toml"
+    config_path.write_text(text, encoding="utf-8")
+    settings = config.load(config_path)
+    paths = make_batches(folder, articles, per_day, random.Random(1))
+    now = dt.datetime(2026, 12, 31, tzinfo=settings.site.zone)
+    with Store(settings.storage) as store:
+        [*ingest_files(settings, store, paths, now=now)]
+    return settings
+
+
+def rerender_command(code: Path, folder: Path, *, whole: bool = True) -> tuple[float, float]:
+    """Seconds of `publisher build --full` by the checkout `code` of the archive in `folder`
+    from an empty output folder (every output made anew, as after a change to a template
+    every page uses), and the peak RSS in MB of its largest process (workers included).
+    Not `whole`: `publisher build` of the folder as it is."""
+    if whole:
+        shutil.rmtree(folder / "feeds", ignore_errors=True)
+        os.sync()  # the removal's writes are not the next build's to pay
+    build_command = [sys.executable, "-m", "publisher", "--config", "config.toml", "build"]
+    measured = (
+        "import resource, subprocess, sys, time; started = time.perf_counter(); "
+        "subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+        "print(time.perf_counter() - started, "
+        "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)"
+    )
+    command = [sys.executable, "-c", measured, *build_command, *(["--full"] if whole else [])]
+    # PYTHONPATH comes before the installed (editable) publisher.
+    environment = {**os.environ, "PYTHONPATH": str(code)}
+    done = subprocess.run(
+        command, cwd=folder, env=environment, check=True, capture_output=True, text=True
+    )
+    seconds, rss = done.stdout.split()
+    return float(seconds), float(rss)
+
+
+def rerender_beside(tree: Path, sizes: list[int], runs: int, per_day: int) -> None:
+    """The whole re-render of each size by the checkout `tree` and by this one, in turns,
+    on the same store; then, by this one, the build after `search.html` is edited in the
+    site's own templates folder."""
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as name:
+            folder = Path(name)
+            own = folder / "own"
+            own.mkdir()
+            search_page = (REPO / "templates" / "search.html").read_text(encoding="utf-8")
+            (own / "search.html").write_text(search_page, encoding="utf-8")
+            archive(folder, size, per_day, '[site]\ntemplates_dir = "own"\n')
+            figures: dict[Path, list[tuple[float, float]]] = {tree: [], REPO: []}
+            for _ in range(runs):
+                for code, each in figures.items():
+                    each.append(rerender_command(code, folder))
+            edited = search_page.replace("{% block main %}", "{% block main %}<p>搜尋</p>", 1)
+            (own / "search.html").write_text(edited, encoding="utf-8")
+            search_edit, _ = rerender_command(REPO, folder, whole=False)
+        before, now = (statistics.median(s for s, _ in figures[code]) for code in (tree, REPO))
+        rss = {code: max(r for _, r in figures[code]) for code in figures}
+        print(
+            f"whole re-render of {size:,} (build --full, output folder emptied): {tree} "
+            f"{before:.2f} s ({rss[tree]:.0f} MB), this checkout {now:.2f} s "
+            f"({rss[REPO]:.0f} MB per process at most), ratio {now / before:.2f} "
+            f"(median of {runs}, in turns); then search.html edited: {search_edit:.2f} s, "
+            f"{search_edit / now:.2f} of the whole re-render"
+        )
+
+
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument(
@@ -347,7 +489,13 @@ def main() -> None:
     options.add_argument("--kept", type=Path, help="time 'add a day' on an archive kept here")
     options.add_argument("--ingest-only", action="store_true", help="time only the ingest")
     options.add_argument(
-        "--tree", type=Path, help="with --ingest-only: time that checkout's ingest command too"
+        "--tree",
+        type=Path,
+        help="time that checkout's ingest command (with --ingest-only) or whole re-render "
+        "(else) beside this one's, in turns",
+    )
+    options.add_argument(
+        "--profile", action="store_true", help="the share of each phase of a whole build"
     )
     options.add_argument("--child", choices=("build", "rebuild"), help=argparse.SUPPRESS)
     options.add_argument("config", nargs="?", type=Path, help=argparse.SUPPRESS)
@@ -360,6 +508,12 @@ def main() -> None:
         ingest_only(args.runs, args.per_day)
         if args.tree:
             ingest_beside(args.tree.resolve(), args.runs, args.per_day)
+        return
+    if args.profile:
+        profile(sizes[0], args.per_day)
+        return
+    if args.tree:
+        rerender_beside(args.tree.resolve(), sizes, args.runs, args.per_day)
         return
     if args.kept:
         add_a_day(args.kept, sizes[0], args.per_day, args.runs)

@@ -222,6 +222,14 @@ class IngestConfig:
 
 
 @dataclass(frozen=True)
+class BuildConfig:
+    # Processes a whole re-render (a first build, `build --full`, a template or setting
+    # every page uses) renders on: 0 is one per core; 1 renders in the build's own process.
+    # A build that adds a day stays in one process whatever this says.
+    workers: int = 0
+
+
+@dataclass(frozen=True)
 class WebConfig:
     # The subscribe form mails whatever address a stranger types in: at most one
     # confirmation mail per address per cool-down, and so many form posts per client
@@ -303,6 +311,7 @@ class Config:
     storage: StorageConfig = field(default_factory=StorageConfig)
     feeds: FeedsConfig = field(default_factory=FeedsConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
+    build: BuildConfig = field(default_factory=BuildConfig)
     scripts: ScriptsConfig = field(default_factory=ScriptsConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)

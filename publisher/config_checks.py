@@ -222,6 +222,7 @@ CHECKS: dict[str, Check] = {
     "feeds.summary_chars": _between(1, 2_000),  # an excerpt: the whole text is the content
     "ingest.max_title_chars": _between(1, 100_000),
     "ingest.max_body_chars": _between(1, 10_000_000),
+    "build.workers": _between(0, 1_024),  # 0: one per core
     "scripts.hant_variant": _choice(("tw", "hk", "generic")),
     "scripts.default": _choice(tuple(script.value for script in Script)),
     "scripts.protected_terms": _terms,

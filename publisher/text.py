@@ -9,19 +9,16 @@ from __future__ import annotations
 import re
 
 # A sentence ends at 。！？!?； or an ellipsis, plus any closing quotes or brackets after it.
-_SENTENCE_END = re.compile(r"(?:[。！？!?；;]+|…+)[”’」』）)\"'》】]*")
+_SENTENCE_END = r"(?:[。！？!?；;]+|…+)[”’」』）)\"'》】]*"
+# A sentence: up to the first end, or what is left after the last. One findall at C speed
+# (feeds and pages cut every body they show).
+_SENTENCE = re.compile(rf"(?s).*?{_SENTENCE_END}|.+")
 
 PARAGRAPH_CHARS = 160
 
 
 def sentences(body: str) -> list[str]:
-    pieces = []
-    start = 0
-    for match in _SENTENCE_END.finditer(body):
-        pieces.append(body[start : match.end()])
-        start = match.end()
-    if start < len(body):
-        pieces.append(body[start:])
+    pieces: list[str] = _SENTENCE.findall(body)
     return pieces
 
 

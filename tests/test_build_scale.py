@@ -135,8 +135,41 @@ def test_parts_the_index_split_anew_no_longer_names_are_removed(
     assert files_of(config.output_dir) == made_whole(config, store)
 
 
+# The same on the worker processes of a whole re-render: the worker rendering the first
+# article page kills the build, and dies with it (its files staged, others' committed).
+_KILLED_WORKERS = """
+import dataclasses, datetime as dt, os, signal, sys
+from pathlib import Path
+from publisher import config as config_module
+from publisher.site import build as site_build
+from publisher.store import Store
+
+def die(chosen):
+    os.kill(os.getppid(), signal.SIGKILL)
+    signal.pause()  # until the build's death ends this worker too
+
+def dying_plan(config, site, index):
+    site_build.COMMIT_FILES = 4  # in the worker too: files go in place as they come
+    outputs = site_build.plan(config, site, index)
+    first = next(n for n, output in enumerate(outputs) if "/articles/" in output.path)
+    outputs[first] = dataclasses.replace(outputs[first], render=die)
+    return outputs
+
+if __name__ == "__main__":
+    site_build.GROUP_KEYS = site_build.COMMIT_FILES = 4
+    site_build.PARALLEL_OUTPUTS = 1
+    site_build.plan_whole = dying_plan  # the plan each worker makes
+    settings = config_module.load(Path(sys.argv[1]))
+    settings = dataclasses.replace(settings, build=config_module.BuildConfig(workers=2))
+    now = dt.datetime(2025, 12, 15, 8, tzinfo=settings.site.zone)
+    with Store(settings.storage) as store:
+        site_build.build(settings, store, now)
+"""
+
+
+@pytest.mark.parametrize("killed_build", [_KILLED_BUILD, _KILLED_WORKERS], ids=["one", "workers"])
 def test_a_build_killed_midway_leaves_whole_files_and_the_next_build_finishes(
-    tmp_path: Path, news_path: Path
+    tmp_path: Path, news_path: Path, killed_build: str
 ) -> None:
     (tmp_path / "reference").mkdir()
     (tmp_path / "killed").mkdir()
@@ -149,8 +182,11 @@ def test_a_build_killed_midway_leaves_whole_files_and_the_next_build_finishes(
     config = make_config(tmp_path / "killed")
     with Store(config.storage) as store:
         ingest_file(config, store, news_path, day=DAY, now=NOW)
+    # A file, so that the workers (fresh interpreters) can import its `dying_plan`.
+    script = tmp_path / "killed_build.py"
+    script.write_text(killed_build, encoding="utf-8")
     killed = subprocess.run(
-        [sys.executable, "-c", _KILLED_BUILD, str(config.root / "config.toml")],
+        [sys.executable, str(script), str(config.root / "config.toml")],
         cwd=REPO,
         check=False,
     )
@@ -163,6 +199,7 @@ def test_a_build_killed_midway_leaves_whole_files_and_the_next_build_finishes(
         assert store.last_build() is None  # nothing recorded: the next build redoes it all
         build(config, store, NOW)
     assert files_of(config.output_dir) == complete
+    assert not [path for path in config.output_dir.rglob("*.tmp")]
 
 
 def write_day(folder: Path, day: dt.date, count: int, first: int) -> Path:

@@ -42,6 +42,18 @@ def test_terms_are_han_bigrams_and_whole_words() -> None:
     assert terms("") == set() and terms("，。") == set()
 
 
+# A title, body or source: one line, with letters, a combining mark and compatibility forms.
+LINE = st.text(st.sampled_from("記憶體晶片ab1２Ａ ，。ǅﬁ①\u0301e"), max_size=30)
+
+
+@given(LINE, LINE, LINE)
+def test_the_terms_of_lines_joined_are_the_terms_of_each(
+    title: str, body: str, source: str
+) -> None:
+    """The index takes an article's terms from its texts joined by line breaks, at once."""
+    assert terms("\n".join((title, body, source))) == terms(title) | terms(body) | terms(source)
+
+
 def test_parts_grow_with_the_archive_in_powers_of_two() -> None:
     assert part_count(0) == part_count(100) == 8
     assert part_count(10_000) == 256 and part_count(100_000) == 4096

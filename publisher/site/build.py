@@ -3,7 +3,8 @@
 Two phases, as in pelican: plan every output with a fingerprint of what it is made from,
 then render and write only the outputs whose fingerprint changed. Articles never change
 (their key is the hash of their text), so a fingerprint is the keys an output shows, when
-their conversions were last corrected, the templates and the settings. Writes are atomic;
+their conversions were last corrected, the templates it uses and the settings. A whole
+re-render runs on worker processes (publisher.site.workers). Writes are atomic;
 identical bytes leave a file untouched. Rendering goes group by group (`GROUP_KEYS`), so a
 100,000-article first build holds one group in memory; files are made durable together,
 COMMIT_FILES at a time (publisher.files.FileBatch), and all of them before the build records
@@ -19,7 +20,7 @@ import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from itertools import chain, islice
 from operator import itemgetter
@@ -32,7 +33,7 @@ from publisher.articles.renditions import convert_missing, renditions
 from publisher.config import Config
 from publisher.files import LIBC, FileBatch, remove_temporaries
 from publisher.records import ArticleRef, BuildRecord, Edition, Rendition, Script
-from publisher.site import feeds, history, jsonfeed, reader, search, templating
+from publisher.site import feeds, history, jsonfeed, reader, search, templating, workers
 from publisher.site.discovery import og_locales
 from publisher.site.grouping import Groups, month_of
 from publisher.site.outputs import Added, Output, Scope
@@ -48,6 +49,10 @@ GROUP_KEYS = 1000
 # filesystem once (0.1–0.2 s here), so a build that adds a day and writes a hundred files
 # pays it once, and a first build of 200,000 files a few hundred times, not once per group.
 COMMIT_FILES = 1000
+# Outputs to render from which a build that plans them all uses worker processes
+# (build.workers): below it, starting them (an interpreter and a plan each) costs more
+# than they win.
+PARALLEL_OUTPUTS = 2000
 
 
 @dataclass(frozen=True)
@@ -62,15 +67,22 @@ class _Fingerprints:
     digest of its keys, made once per list: the search index's parts share the list of every
     article, which would otherwise be hashed once per part."""
 
-    def __init__(self, settings: str, corrected: dict[Edition, dict[str, dt.datetime]]) -> None:
+    def __init__(
+        self,
+        settings: str,
+        corrected: dict[Edition, dict[str, dt.datetime]],
+        templates: templating.Marks,
+    ) -> None:
         self.settings = settings
         self.corrected = corrected
+        self.templates = templates
         # By the id of a keys tuple (the plan keeps it alive) and what picks the corrections.
         self._digests: dict[tuple[int, Edition, tuple[Edition, ...]], str] = {}
 
     def __call__(self, output: Output) -> str:
         marks = self._digest(output) if len(output.shows) > GROUP_KEYS else self._marks(output)
-        made_of = "\0".join((self.settings, output.path, *marks))
+        used = self.templates.of(output.templates)
+        made_of = "\0".join((self.settings, used, output.path, *marks))
         return hashlib.sha256(made_of.encode()).hexdigest()
 
     def _digest(self, output: Output) -> list[str]:
@@ -91,13 +103,13 @@ class _Fingerprints:
 
 
 def _settings(config: Config, titles: Mapping[Edition, str]) -> str:
-    """Everything besides the articles that shapes an output (a changed key rebuilds all),
-    the output folder included: a new folder is built whole. The conversion settings are
-    left out: they reach an output through its articles' correction times, so a new
-    protected term rewrites only the entries it changes."""
-    templates = templating.fingerprint(templating.own_templates(config))
+    """Everything besides the articles and templates that shapes an output (a changed key
+    rebuilds all), the output folder included: a new folder is built whole. The conversion
+    settings are left out: they reach an output through its articles' correction times, so
+    a new protected term rewrites only the entries it changes; the templates reach it
+    through those it uses (`templating.Marks`)."""
     shown = dataclasses.replace(config.scripts, hant_variant="", protected_terms=())
-    made_of = repr((config.site, config.feeds, shown, titles, templates, str(config.output_dir)))
+    made_of = repr((config.site, config.feeds, shown, titles, str(config.output_dir)))
     return hashlib.sha256(made_of.encode()).hexdigest()
 
 
@@ -157,8 +169,16 @@ def _feed(
             return feeds.atom_kept(meta_of(chosen), keys, made, previous)
 
         # The link's target moves with the month, so it is part of what the feed is made from.
-        return Output(path, tuple(new), edition, kept, made_of=(*keys, prev_archive))
-    return Output(site.rss_path(edition) if rss else path, (*keys, prev_archive), edition, render)
+        return Output(
+            path,
+            tuple(new),
+            edition,
+            kept,
+            made_of=(*keys, prev_archive),
+            templates=feeds.ENTRY_TEMPLATES,
+        )
+    path = site.rss_path(edition) if rss else path
+    return Output(path, (*keys, prev_archive), edition, render, templates=feeds.ENTRY_TEMPLATES)
 
 
 def _feeds(
@@ -241,8 +261,20 @@ def plan(
     kept = Added(added, config.output_dir) if added else None
     new_keys = added or frozenset()
     outputs = [
-        Output("index.html", (), default, lambda _: root_index(env, site, default)),
-        Output(STYLESHEET, (), default, lambda _: env.get_template("site.css").render().encode()),
+        Output(
+            "index.html",
+            (),
+            default,
+            lambda _: root_index(env, site, default),
+            templates=("root.html",),
+        ),
+        Output(
+            STYLESHEET,
+            (),
+            default,
+            lambda _: env.get_template("site.css").render().encode(),
+            templates=("site.css",),
+        ),
     ]
     # Every output's path in plan order, and those a scope leaves out: the sitemap's pages.
     listed = [output.path for output in outputs]
@@ -263,11 +295,21 @@ def plan(
         day_marks = tuple(f"{day.isoformat()}:{count}" for day, count in days)
         outputs.append(
             Output(
-                site.index_path(edition), (*window, *day_marks), edition, pages.index_renderer(days)
+                site.index_path(edition),
+                (*window, *day_marks),
+                edition,
+                pages.index_renderer(days),
+                templates=("index.html",),
             )
         )
         outputs += [
-            Output(site.day_path(edition, day), tuple(keys), edition, pages.day_renderer(day))
+            Output(
+                site.day_path(edition, day),
+                tuple(keys),
+                edition,
+                pages.day_renderer(day),
+                templates=("day.html",),
+            )
             for day, keys in by_day.items()
             if scope is None or scope.has_month(day)
         ]
@@ -280,7 +322,7 @@ def plan(
             # Within a scope an older article's page shows what it showed: the sitemap
             # lists it, the plan leaves it out.
             if scope is None or key in new_keys:
-                outputs.append(Output(path, keys, edition, article))
+                outputs.append(Output(path, keys, edition, article, templates=("article.html",)))
     return outputs + reader.outputs(config, site, env, index, groups, listed, kept, scope)
 
 
@@ -342,14 +384,24 @@ def _groups(outputs: Iterable[Output], limit: int) -> Iterator[list[Output]]:
         yield group
 
 
-def _render(store: Store, scripts: Scripts, root: Path, todo: Iterable[Output]) -> int:
+def _render(
+    store: Store,
+    scripts: Scripts,
+    root: Path,
+    todo: Iterable[Output],
+    batch: FileBatch | None = None,
+) -> int:
     """Render and write `todo` group by group, so that memory holds one group's renditions
-    and pages, whatever the size of the archive; returns how many files were written."""
+    and pages, whatever the size of the archive; returns how many files were written.
+    Given the `batch` of a worker process, which it keeps across the parts of the build it
+    is given, the files are staged there: what is not in place yet when this returns goes
+    with its next commit, COMMIT_FILES at a time or when the build ends (one syncfs costs
+    0.1–0.2 s, and a part is often a few dozen files)."""
     written = 0
     # Outputs that show the same keys in a row (the search index's parts show them all)
     # share one load of their renditions.
     last: tuple[tuple[object, ...], list[Rendition]] | None = None
-    with FileBatch() as files:
+    with FileBatch() if batch is None else nullcontext(batch) as files:
         for group in _groups(todo, GROUP_KEYS):
             shared = last and all(_shows(output) == last[0] for output in group)
             loaded = {} if shared else _renditions_for(store, scripts, group)
@@ -398,24 +450,35 @@ def build(
     site = Site.from_config(config, scripts)
     settings = _settings(config, site.titles)
     # A build with other conversion settings must look for corrections even when the store
-    # has not changed: the shortcut's key holds the conversions' signatures too.
+    # has not changed, and one with an edited template for the outputs that use it: the
+    # shortcut's key holds the conversions' signatures and every template too.
     signatures = tuple(scripts.converter_for(edition).signature for edition in site.editions)
-    key = hashlib.sha256(repr((settings, signatures)).encode()).hexdigest()
+    templates = templating.fingerprint(templating.own_templates(config))
+    templating.forget_loaded(config)
+    key = hashlib.sha256(repr((settings, signatures, templates)).encode()).hexdigest()
     generation = store.generation()
     last = store.last_build()
     same = not full and last is not None and last.settings == key
     todo: list[Output] = []
     fingerprint: _Fingerprints | None = None
+    whole: _Whole | None = None
     if same and last and last.generation == generation:
         total = last.written + last.unchanged
     else:
         added = _added(store, last.generation, generation) if same and last else None
         before = last.written + last.unchanged if last else 0
-        todo, fingerprint, total = _plan_changes(
+        todo, fingerprint, total, whole = _plan_changes(
             config, store, site, settings, now, full=full, added=added, before=before
         )
     try:
-        written = _render(store, scripts, config.output_dir, progress(todo))
+        written = None
+        count = workers.worker_count(config.build.workers)
+        if whole and count > 1 and len(todo) >= PARALLEL_OUTPUTS:
+            job = workers.Job(plan_whole, _render, config, whole.index)
+            places = [(whole.places[id(output)], output) for output in todo]
+            written = workers.render(job, places, count, GROUP_KEYS, progress)
+        if written is None:  # one process: a small build, or no worker could start
+            written = _render(store, scripts, config.output_dir, progress(todo))
     finally:
         gc.unfreeze()  # a daemon builds again in this process: its cycles are collected
     # Every build looks: what one killed while removing left half removed goes next time.
@@ -462,6 +525,26 @@ def _may_change(output: Output, known: set[str], added: frozenset[str]) -> bool:
     return len(output.keys) != 1 or output.keys[0] in added or output.keys[0] not in known
 
 
+@dataclass(frozen=True)
+class _Whole:
+    """A plan of every output: the article index it was made from, and each output's place
+    in it (by the output's id), which is how the build names an output to a worker."""
+
+    index: Sequence[ArticleRef]
+    places: dict[int, int]
+
+    @classmethod
+    def of(cls, index: Sequence[ArticleRef], outputs: Sequence[Output]) -> _Whole:
+        return cls(index, {id(output): place for place, output in enumerate(outputs)})
+
+
+def plan_whole(config: Config, site: Site, index: Sequence[ArticleRef]) -> list[Output]:
+    """Every output of the site, as a build that looks at them all plans them (a worker
+    process's plan, the same as the build's)."""
+    with _collector_paused():
+        return plan(config, site, index)
+
+
 def _plan_changes(
     config: Config,
     store: Store,
@@ -472,8 +555,9 @@ def _plan_changes(
     full: bool,
     added: frozenset[str] | None,
     before: int,
-) -> tuple[list[Output], _Fingerprints, int]:
-    """The outputs to render, what fingerprints them, and how many outputs there are. The
+) -> tuple[list[Output], _Fingerprints, int, _Whole | None]:
+    """The outputs to render, what fingerprints them, how many outputs there are, and, when
+    every output was planned, what a worker process needs to plan them again. The
     conversions the current settings lack are made first; their corrections move the
     fingerprints of exactly the outputs that show them. Articles `added` since the last
     build under these settings were converted by the ingest (or are, in memory, by
@@ -502,7 +586,8 @@ def _plan_changes(
             known = set(map(itemgetter(0), index))
             looked_at = [output for output in outputs if _may_change(output, known, added)]
             previous = store.output_fingerprints(output.path for output in looked_at)
-        fingerprint = _Fingerprints(settings, corrected)
+        marks = templating.Marks(templating.for_site(config), templating.own_templates(config))
+        fingerprint = _Fingerprints(settings, corrected, marks)
         todo = [
             output
             for output in looked_at
@@ -510,6 +595,8 @@ def _plan_changes(
             or (full and not (root / output.path).exists())
         ]
         if scope is None:
-            return todo, fingerprint, len(outputs)
+            whole = _Whole.of(index, outputs) if added is None else None
+            return todo, fingerprint, len(outputs), whole
         # The outputs the last build had (`before`, as many as it counted) and the new ones.
-        return todo, fingerprint, before + sum(output.path not in previous for output in looked_at)
+        total = before + sum(output.path not in previous for output in looked_at)
+        return todo, fingerprint, total, None

@@ -65,10 +65,16 @@ def outputs(
     index = env.get_template("sitemap_index.xml")
     urls = [site.url(sitemap_part_path(name)) for name in names]
     plan.append(
-        Output(SITEMAP_INDEX, tuple(names), default, lambda _: index.render(urls=urls).encode())
+        Output(
+            SITEMAP_INDEX,
+            tuple(names),
+            default,
+            lambda _: index.render(urls=urls).encode(),
+            templates=("sitemap_index.xml",),
+        )
     )
     robots = env.get_template("robots.txt").render(sitemap=site.url(SITEMAP_INDEX)).encode()
-    plan.append(Output("robots.txt", (), default, lambda _: robots))
+    plan.append(Output("robots.txt", (), default, lambda _: robots, templates=("robots.txt",)))
     return plan
 
 
@@ -83,7 +89,7 @@ def _sitemap_part(
         template = env.get_template("sitemap.xml")
         return template.render(pages=pages, editions=editions, default=default).encode()
 
-    return Output(sitemap_part_path(name), paths, default, render)
+    return Output(sitemap_part_path(name), paths, default, render, templates=("sitemap.xml",))
 
 
 def opml(
@@ -135,4 +141,4 @@ def opml(
         )
 
     path = site.json_opml_path(edition) if json else site.opml_path(edition)
-    return Output(path, oldest, edition, render)
+    return Output(path, oldest, edition, render, templates=("feeds.opml",))

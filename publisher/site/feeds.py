@@ -321,6 +321,10 @@ def _add_rss_item(fg: FeedGenerator, entry: FeedEntry) -> None:
 # The article layer.
 
 
+# The templates an entry is made with (`article_entry`): an output of entries names them.
+ENTRY_TEMPLATES = ("_paragraphs.html", "_converted.html")
+
+
 def paragraphs_html(body: str, env: jinja2.Environment | None = None) -> str:
     """The body as escaped <p> paragraphs, rendered by the same template the pages use."""
     return (env or environment()).get_template("_paragraphs.html").render(body=body)

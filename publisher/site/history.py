@@ -160,10 +160,27 @@ class _Series:
                 previous = added.root / self.path(month)
                 render = self.appended(site, env, summary_chars, at, keys, previous)
                 made = (*name_keys, *new)
-                plan.append(Output(self.path(month), made, self.edition, render, made_of=shows))
+                plan.append(
+                    Output(
+                        self.path(month),
+                        made,
+                        self.edition,
+                        render,
+                        made_of=shows,
+                        templates=feeds.ENTRY_TEMPLATES,
+                    )
+                )
             else:
                 render = self.document(site, env, summary_chars, at)
-                plan.append(Output(self.path(month), shows, self.edition, render))
+                plan.append(
+                    Output(
+                        self.path(month),
+                        shows,
+                        self.edition,
+                        render,
+                        templates=feeds.ENTRY_TEMPLATES,
+                    )
+                )
         return plan
 
 

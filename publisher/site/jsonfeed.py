@@ -25,7 +25,14 @@ from typing import Any
 import jinja2
 
 from publisher.records import Edition, Rendition
-from publisher.site.feeds import FeedEntry, FeedMeta, Link, article_entry, edition_feed_meta
+from publisher.site.feeds import (
+    ENTRY_TEMPLATES,
+    FeedEntry,
+    FeedMeta,
+    Link,
+    article_entry,
+    edition_feed_meta,
+)
 from publisher.site.grouping import Groups
 from publisher.site.outputs import Added, Output, Scope, not_as_written, written_before
 from publisher.site.paths import Site
@@ -243,5 +250,7 @@ def _output(
             meta = meta_of(chosen)
             return json_kept(meta, keys, made, previous, feed_url=site.url(path), others=others)
 
-        return Output(path, tuple(new), edition, kept, made_of=tuple(keys))
-    return Output(path, tuple(keys), edition, render)
+        return Output(
+            path, tuple(new), edition, kept, made_of=tuple(keys), templates=ENTRY_TEMPLATES
+        )
+    return Output(path, tuple(keys), edition, render, templates=ENTRY_TEMPLATES)

@@ -34,7 +34,10 @@ class Output:
 
     With `made_of`, that is what it shows and is fingerprinted by, and `keys` the articles
     it makes anew (an output that adds them to its file, `Added`): its fingerprint is then
-    the one a plan of the whole output gives, and the next build finds it unchanged."""
+    the one a plan of the whole output gives, and the next build finds it unchanged.
+
+    `templates` are the templates its render gets (those they include or extend go with
+    them: `templating.Marks`); None, for an output that does not say, is every template."""
 
     path: str
     keys: tuple[str, ...]
@@ -43,6 +46,7 @@ class Output:
     twins: tuple[Edition, ...] = ()
     streamed: Callable[[Slices], bytes] | None = None
     made_of: tuple[str, ...] | None = None
+    templates: tuple[str, ...] | None = None
 
     @property
     def shows(self) -> tuple[str, ...]:

@@ -5,6 +5,7 @@ Jinja2 templates."""
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -125,6 +126,8 @@ class Pages:
         self.edition = edition
         self.summary_chars = summary_chars
         self.per_source = per_source  # whether per-source feeds exist to link to
+        self.words = WORDS[edition.script] | READER_WORDS[edition.script]  # once, not per page
+        self._folder_links: dict[str, dict[str, str]] = {}
         # Open Graph's names of the editions
         self.og_names = og_names or og_locales("tw", site.editions)
 
@@ -148,14 +151,9 @@ class Pages:
             site_title=site.titles[edition],
             edition=edition,
             others=others,
-            words=WORDS[edition.script] | READER_WORDS[edition.script],
+            words=self.words,
             url=site.url(path),
-            home_url=link(site.index_path(edition)),
-            atom_url=link(site.atom_path(edition)),
-            rss_url=link(site.rss_path(edition)),
-            json_url=link(site.json_feed_path(edition)),
-            style_url=link(STYLESHEET),
-            subscribe_url=link(site.subscribe_path(edition)),
+            **self._links(path),
             article_url=lambda article: link(site.article_path(edition, article)),
             day_url=lambda day: link(site.day_path(edition, day)),
             source_feed_url=self._source_feed_link(path, site.source_feed_path)
@@ -163,10 +161,6 @@ class Pages:
             else None,
             source_json_url=self._source_feed_link(path, site.source_json_path),
             summary_chars=self.summary_chars,
-            search_url=link(site.search_path(edition)),
-            digests_url=link(site.digest_index_path(edition)),
-            opml_url=link(site.opml_path(edition)),
-            json_opml_url=link(site.json_opml_path(edition)),
             source_page_url=lambda article: link(
                 site.source_page_path(edition, article.original.source)
             ),
@@ -175,6 +169,29 @@ class Pages:
             **values,
         )
         return page.encode("utf-8")
+
+    def _links(self, path: str) -> dict[str, str]:
+        """The links every page has, relative to the page at `path`: made once per folder
+        (a link depends on the page's folder alone), not once per page."""
+        folder = posixpath.dirname(path)
+        if folder not in self._folder_links:
+            site, edition = self.site, self.edition
+            targets = {
+                "home_url": site.index_path(edition),
+                "atom_url": site.atom_path(edition),
+                "rss_url": site.rss_path(edition),
+                "json_url": site.json_feed_path(edition),
+                "style_url": STYLESHEET,
+                "subscribe_url": site.subscribe_path(edition),
+                "search_url": site.search_path(edition),
+                "digests_url": site.digest_index_path(edition),
+                "opml_url": site.opml_path(edition),
+                "json_opml_url": site.json_opml_path(edition),
+            }
+            self._folder_links[folder] = {
+                name: site.relative(target, path) for name, target in targets.items()
+            }
+        return self._folder_links[folder]
 
     def _source_feed_link(
         self, page: str, feed_path: Callable[[Edition, str], str]

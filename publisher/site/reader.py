@@ -37,7 +37,9 @@ def outputs(
     build (and the folder it wrote) and the `scope` of it, as `build.plan` has them."""
     script_js = env.loader.get_source(env, "search.js")[0] if env.loader else ""
     default = site.editions.default(Script(config.scripts.default))
-    plan = [Output("search.js", (), default, lambda _: script_js.encode())]
+    plan = [
+        Output("search.js", (), default, lambda _: script_js.encode(), templates=("search.js",))
+    ]
     plan += search.outputs(site, index, added.keys if added else None, config.output_dir, scope)
     summary_chars, per_source = config.feeds.summary_chars, config.feeds.per_source
     plan += history.outputs(site, env, summary_chars, groups, per_source, added, scope)
@@ -80,9 +82,9 @@ def _page(
 ) -> Output:
     render = pages.page_renderer(template, path, path_in, **values)
     if not streamed:
-        return Output(path, keys, edition, render)
+        return Output(path, keys, edition, render, templates=(template,))
     stream = pages.page_streamer(template, path, path_in, **values)
-    return Output(path, keys, edition, render, streamed=stream)
+    return Output(path, keys, edition, render, streamed=stream, templates=(template,))
 
 
 def _pages(site: Site, pages: Pages, edition: Edition, days: tuple[str, ...]) -> list[Output]:
@@ -153,7 +155,9 @@ def _source_pages(
         def kept(chosen: Sequence[Rendition]) -> bytes:
             return kept_entries(render(chosen), written_before(previous), shown, added, previous)
 
-        return Output(path, tuple(new), edition, kept, made_of=(*shown, *marks))
+        return Output(
+            path, tuple(new), edition, kept, made_of=(*shown, *marks), templates=("source.html",)
+        )
 
     def page_in(other: Edition) -> str:
         return site.source_page_path(other, source)

@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import NoReturn
 
 import jinja2
+import jinja2.meta
 
 from publisher.config import Config
 from publisher.errors import TemplateRenderError
@@ -125,9 +126,71 @@ def for_site(config: Config) -> jinja2.Environment:
     return environment(own_templates(config))
 
 
+def forget_loaded(config: Config) -> None:
+    """Let the site's environment load its templates again. Jinja2 reloads a template whose
+    file changed, but not one that a file added since shadows: a template put in
+    site.templates_dir while the daemon runs was else never used by its builds."""
+    cache = for_site(config).cache
+    if cache is not None:
+        cache.clear()
+
+
 def own_templates(config: Config) -> Path | None:
     folder = config.site.templates_dir
     return config.path(folder) if folder else None
+
+
+class Marks:
+    """Fingerprints of the templates an output is made from: the templates it names and
+    every one they extend, include or import, as the site has them (its own before the
+    built-in ones). An edited template then re-renders only the outputs that use it. An
+    output that names none, or a template that names another by a variable, is made from
+    every template (`fingerprint`)."""
+
+    def __init__(self, env: jinja2.Environment, folder: Path | None) -> None:
+        self.env = env
+        self.every = fingerprint(folder)
+        self._marks: dict[tuple[str, ...], str] = {}
+
+    def of(self, names: tuple[str, ...] | None) -> str:
+        if names is None:
+            return self.every
+        if names not in self._marks:
+            used = self.used(names)
+            if used is None:
+                self._marks[names] = self.every
+            else:
+                digest = hashlib.sha256()
+                for name in sorted(used):
+                    digest.update(f"{name}\0{self._source(name)}\0".encode())
+                self._marks[names] = digest.hexdigest()[:16]
+        return self._marks[names]
+
+    def used(self, names: tuple[str, ...]) -> frozenset[str] | None:
+        """`names` and the templates they reach; None when one is named by a variable."""
+        found: set[str] = set()
+        todo = list(names)
+        while todo:
+            name = todo.pop()
+            if name in found:
+                continue
+            found.add(name)
+            try:
+                parsed = self.env.parse(self._source(name))
+            except jinja2.TemplateSyntaxError:  # read as it is (search.js), or its render says
+                continue
+            for other in jinja2.meta.find_referenced_templates(parsed):
+                if other is None:
+                    return None
+                todo.append(other)
+        return frozenset(found)
+
+    def _source(self, name: str) -> str:
+        assert self.env.loader is not None
+        try:
+            return self.env.loader.get_source(self.env, name)[0]
+        except jinja2.TemplateNotFound:  # its render names it
+            return ""
 
 
 def fingerprint(folder: Path | None = None) -> str:

@@ -1,4 +1,4 @@
--- publisher's store at schema version 16 (sqlite), as the steps in
+-- publisher's store at schema version 17 (sqlite), as the steps in
 -- publisher/store/migrations.py make it. Not edited by hand: rewritten by
 -- PUBLISHER_REGENERATE=1 python -m pytest tests/test_schema.py
 
@@ -26,6 +26,22 @@ CREATE TABLE builds (
     unchanged INTEGER NOT NULL,
     seconds REAL NOT NULL
 , generation INTEGER NOT NULL DEFAULT -1, settings TEXT NOT NULL DEFAULT '');
+
+CREATE TABLE conversion_reports (
+    id INTEGER PRIMARY KEY,
+    article TEXT NOT NULL REFERENCES articles (key) ON DELETE CASCADE,
+    edition TEXT NOT NULL,
+    phrase TEXT NOT NULL,
+    suggestion TEXT NOT NULL DEFAULT '',
+    reported TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'accepted', 'rejected')),
+    accepted_as TEXT NOT NULL DEFAULT '',
+    closed TEXT
+);
+
+CREATE INDEX conversion_reports_by_article ON conversion_reports (article, reported);
+
+CREATE INDEX conversion_reports_open ON conversion_reports (status, reported);
 
 CREATE TABLE "conversions" (
     key TEXT NOT NULL REFERENCES articles (key) ON DELETE CASCADE,
