@@ -412,10 +412,10 @@ def profile(articles: int, per_day: int) -> None:
         print(f"  {phase:20} {spent:8.2f} s {spent / seconds:7.1%}")
 
 
-def archive(folder: Path, articles: int, per_day: int, text: str = "") -> config.Config:
-    """A store of `articles` generated articles in `folder`, with its config.toml (`text`)."""
+def archive(folder: Path, articles: int, per_day: int) -> config.Config:
+    """A store of `articles` generated articles in `folder`, with an empty config.toml."""
     config_path = folder / "config.toml"
-    config_path.write_text(text, encoding="utf-8")
+    config_path.write_text("", encoding="utf-8")
     settings = config.load(config_path)
     paths = make_batches(folder, articles, per_day, random.Random(1))
     now = dt.datetime(2026, 12, 31, tzinfo=settings.site.zone)
@@ -440,34 +440,55 @@ def rerender_command(code: Path, folder: Path, *, whole: bool = True) -> tuple[f
         "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)"
     )
     command = [sys.executable, "-c", measured, *build_command, *(["--full"] if whole else [])]
+    seconds, rss = run_checkout(code, folder, command).split()
+    return float(seconds), float(rss)
+
+
+def checkout_archive(code: Path, folder: Path, paths: list[Path], text: str) -> None:
+    """`folder` made a site of the checkout `code`: its config and its own store of the
+    batches in `paths`, ingested by that checkout's `publisher ingest` (an older checkout
+    cannot open a store of a newer schema, so each has its own)."""
+    folder.mkdir()
+    (folder / "config.toml").write_text(text, encoding="utf-8")
+    command = [sys.executable, "-m", "publisher", "--config", "config.toml", "ingest", *paths]
+    run_checkout(code, folder, [str(each) for each in command])
+
+
+def run_checkout(code: Path, folder: Path, command: list[str]) -> str:
+    """`command`'s output, run in `folder` with the checkout `code` first on the path; a
+    failure says what the command printed."""
     # PYTHONPATH comes before the installed (editable) publisher.
     environment = {**os.environ, "PYTHONPATH": str(code)}
-    done = subprocess.run(
-        command, cwd=folder, env=environment, check=True, capture_output=True, text=True
-    )
-    seconds, rss = done.stdout.split()
-    return float(seconds), float(rss)
+    done = subprocess.run(command, cwd=folder, env=environment, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"{code}: {' '.join(command[:6])} …: {done.stderr.strip()[-2000:]}")
+    return done.stdout
 
 
 def rerender_beside(tree: Path, sizes: list[int], runs: int, per_day: int) -> None:
     """The whole re-render of each size by the checkout `tree` and by this one, in turns,
-    on the same store; then, by this one, the build after `search.html` is edited in the
-    site's own templates folder."""
+    each on its own store of the same batches; then, by this one, the build after
+    `search.html` is edited in the site's own templates folder."""
     for size in sizes:
         with tempfile.TemporaryDirectory() as name:
             folder = Path(name)
-            own = folder / "own"
-            own.mkdir()
+            batches = folder / "batches"
+            batches.mkdir()
+            paths = make_batches(batches, size, per_day, random.Random(1))
+            text = '[site]\ntemplates_dir = "own"\n'
             search_page = (REPO / "templates" / "search.html").read_text(encoding="utf-8")
-            (own / "search.html").write_text(search_page, encoding="utf-8")
-            archive(folder, size, per_day, '[site]\ntemplates_dir = "own"\n')
+            sites = {tree: folder / "tree", REPO: folder / "this"}
+            for code, site in sites.items():
+                checkout_archive(code, site, paths, text)
+                (site / "own").mkdir()
+                (site / "own" / "search.html").write_text(search_page, encoding="utf-8")
             figures: dict[Path, list[tuple[float, float]]] = {tree: [], REPO: []}
             for _ in range(runs):
                 for code, each in figures.items():
-                    each.append(rerender_command(code, folder))
+                    each.append(rerender_command(code, sites[code]))
             edited = search_page.replace("{% block main %}", "{% block main %}<p>搜尋</p>", 1)
-            (own / "search.html").write_text(edited, encoding="utf-8")
-            search_edit, _ = rerender_command(REPO, folder, whole=False)
+            (sites[REPO] / "own" / "search.html").write_text(edited, encoding="utf-8")
+            search_edit, _ = rerender_command(REPO, sites[REPO], whole=False)
         before, now = (statistics.median(s for s, _ in figures[code]) for code in (tree, REPO))
         rss = {code: max(r for _, r in figures[code]) for code in figures}
         print(
