@@ -18,7 +18,7 @@ from test_build import snapshot
 
 from conftest import NOW, make_config, store_day, with_feeds
 from publisher.config import Config
-from publisher.mail.archive import write_archive
+from publisher.mail.archive import build_site
 from publisher.records import SCRIPTS, Script
 from publisher.site import feeds
 from publisher.site.build import build
@@ -181,7 +181,7 @@ def test_a_digest_page_has_open_graph_tags_too(tmp_path: Path) -> None:
     day = dt.date(2025, 12, 14)
     with Store(config.storage) as store:
         store_day(config, store, articles_of(day))
-        write_archive(config, store, day)
+        build_site(config, store, NOW)
     page = config.output_dir / "zh-Hans" / "digests" / "2025-12-14.html"
     head = page.read_text(encoding="utf-8").split("</head>")[0]
     assert '<meta property="og:locale" content="zh_CN">' in head

@@ -72,13 +72,13 @@ def _ingest(args: argparse.Namespace, config: Config) -> int:
 
 
 def _build(args: argparse.Namespace, config: Config) -> int:
+    from publisher.mail.archive import build_site
     from publisher.run.hubs import notify_hubs
-    from publisher.site.build import build
     from publisher.store import Store
 
     now = config.now()
     with Store(config.storage) as store:
-        report = build(config, store, now, progress=_bar("build", "file"), full=args.full)
+        report = build_site(config, store, now, progress=_bar("build", "file"), full=args.full)
         pinged = notify_hubs(config, store, now)
     print(
         f"{config.output_dir}: {report.written} files written, {report.unchanged} unchanged "

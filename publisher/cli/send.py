@@ -66,6 +66,7 @@ def _proof(args: argparse.Namespace, config: Config, day: dt.date) -> int:
 
     edition = edition_argument(config, args.edition or config.scripts.default)
     with existing_store(config) as store:
+        _build_first(config, store)
         letter = proof_letter(config, store, args.test, day, edition, config.now())
     try:
         send_proof(config, letter)
@@ -78,6 +79,16 @@ def _proof(args: argparse.Namespace, config: Config, day: dt.date) -> int:
     return exits.OK
 
 
+def _build_first(config: Config, store: Store) -> None:
+    """Build before sending: a digest links its web copy, which the build writes (at once
+    when nothing changed since the last build)."""
+    from publisher.mail.archive import build_site
+
+    report = build_site(config, store, config.now())
+    if report.written:
+        print(f"{config.output_dir}: {report.written} files written before sending")
+
+
 def _send(args: argparse.Namespace, config: Config) -> int:
     # Here, not at the top: only sending needs the mail stack (premailer, feedgen, smtplib).
     from publisher.delivery import engine as delivery
@@ -88,6 +99,7 @@ def _send(args: argparse.Namespace, config: Config) -> int:
         return _proof(args, config, day)
     stop = threading.Event()
     with existing_store(config) as store:
+        _build_first(config, store)
         if args.retry_uncertain:
             print(
                 "--retry-uncertain resends only what `publisher deliveries settle --resend` "

@@ -35,7 +35,7 @@ from publisher.records import ArticleRef, BuildRecord, Edition, Rendition, Scrip
 from publisher.site import feeds, history, jsonfeed, reader, search, templating
 from publisher.site.discovery import og_locales
 from publisher.site.grouping import Groups, month_of
-from publisher.site.outputs import Added, Output, Scope
+from publisher.site.outputs import Added, Extra, Output, Scope
 from publisher.site.pages import STYLESHEET, Pages, root_index
 from publisher.site.paths import Site
 from publisher.store import Store
@@ -218,11 +218,13 @@ def plan(
     index: Sequence[ArticleRef],
     added: frozenset[str] | None = None,
     scope: Scope | None = None,
+    extra: Extra | None = None,
 ) -> list[Output]:
     """Every output of the site, from the article index newest first, or those in `scope`
-    (with the pages of its months, which the sitemap lists). Pure, but for a build whose
-    only change is the articles `added` since the last: then the search index's parts and
-    the archive documents render by appending to the files that build wrote."""
+    (with the pages of its months, which the sitemap lists), and those `extra` adds. Pure,
+    but for a build whose only change is the articles `added` since the last: then the
+    search index's parts and the archive documents render by appending to the files that
+    build wrote."""
     env = templating.for_site(config)
     window = [ref.key for ref in index[: config.feeds.max_entries]]
     groups = Groups.of(index)
@@ -281,7 +283,8 @@ def plan(
             # lists it, the plan leaves it out.
             if scope is None or key in new_keys:
                 outputs.append(Output(path, keys, edition, article))
-    return outputs + reader.outputs(config, site, env, index, groups, listed, kept, scope)
+    outputs += reader.outputs(config, site, env, index, groups, listed, kept, scope)
+    return outputs + (extra.outputs(groups, scope) if extra else [])
 
 
 def _renditions_for(
@@ -384,8 +387,10 @@ def build(
     progress: Callable[[list[Output]], Iterable[Output]] = iter,
     *,
     full: bool = False,
+    extra: Extra | None = None,
 ) -> BuildReport:
-    """Render and write what changed; `progress` wraps the outputs to render (a bar).
+    """Render and write what changed, the outputs `extra` plans too (the digest's pages);
+    `progress` wraps the outputs to render (a bar).
 
     What changed is told by the store: a build of the same store generation with the same
     settings has nothing to do and returns at once, whatever the size of the archive. When
@@ -400,7 +405,9 @@ def build(
     # A build with other conversion settings must look for corrections even when the store
     # has not changed: the shortcut's key holds the conversions' signatures too.
     signatures = tuple(scripts.converter_for(edition).signature for edition in site.editions)
-    key = hashlib.sha256(repr((settings, signatures)).encode()).hexdigest()
+    # And what the extra outputs depend on besides the store (the weeks that have ended).
+    shaped = (settings, signatures, extra.key) if extra else (settings, signatures)
+    key = hashlib.sha256(repr(shaped).encode()).hexdigest()
     generation = store.generation()
     last = store.last_build()
     same = not full and last is not None and last.settings == key
@@ -412,7 +419,7 @@ def build(
         added = _added(store, last.generation, generation) if same and last else None
         before = last.written + last.unchanged if last else 0
         todo, fingerprint, total = _plan_changes(
-            config, store, site, settings, now, full=full, added=added, before=before
+            config, store, site, settings, now, full=full, added=added, before=before, extra=extra
         )
     try:
         written = _render(store, scripts, config.output_dir, progress(todo))
@@ -472,6 +479,7 @@ def _plan_changes(
     full: bool,
     added: frozenset[str] | None,
     before: int,
+    extra: Extra | None,
 ) -> tuple[list[Output], _Fingerprints, int]:
     """The outputs to render, what fingerprints them, and how many outputs there are. The
     conversions the current settings lack are made first; their corrections move the
@@ -495,7 +503,7 @@ def _plan_changes(
         }
         index = store.article_index()
         scope = Scope.of(index, added) if added else None
-        outputs = plan(config, site, index, added, scope)
+        outputs = plan(config, site, index, added, scope, extra)
         if added is None:
             looked_at, previous = outputs, store.output_fingerprints()
         else:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from publisher.errors import PublisherError
 from publisher.records import ArticleRef, Edition, Rendition
-from publisher.site.grouping import month_label, month_of
+from publisher.site.grouping import Groups, month_label, month_of
 
 Render = Callable[[Sequence[Rendition]], bytes]
 # The renditions of an output's keys a slice at a time, each slice laid out as `Render` gets
@@ -48,6 +48,18 @@ class Output:
     def shows(self) -> tuple[str, ...]:
         """What the output is made from: its fingerprint's keys."""
         return self.keys if self.made_of is None else self.made_of
+
+
+@dataclass(frozen=True)
+class Extra:
+    """Outputs a later package adds to the build's plan (the digest's web archive, which
+    the mail package renders), so that one build writes the whole output folder. `outputs`
+    plans them from the article index's groups, within a build's scope as `build.plan`
+    does; `key` is what else they depend on (the build's shortcut holds it), such as the
+    weeks that have ended."""
+
+    key: str
+    outputs: Callable[[Groups, Scope | None], list[Output]]
 
 
 @dataclass(frozen=True)
