@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import threading
 from collections import Counter
@@ -66,7 +67,7 @@ def _proof(args: argparse.Namespace, config: Config, day: dt.date) -> int:
 
     edition = edition_argument(config, args.edition or config.scripts.default)
     with existing_store(config) as store:
-        _build_first(config, store)
+        _build_first(args, config, store)
         letter = proof_letter(config, store, args.test, day, edition, config.now())
     try:
         send_proof(config, letter)
@@ -79,12 +80,18 @@ def _proof(args: argparse.Namespace, config: Config, day: dt.date) -> int:
     return exits.OK
 
 
-def _build_first(config: Config, store: Store) -> None:
+def _build_first(args: argparse.Namespace, config: Config, store: Store) -> None:
     """Build before sending: a digest links its web copy, which the build writes (at once
-    when nothing changed since the last build)."""
+    when nothing changed since the last build). Senders that share a PostgreSQL store run
+    without the store lock; each takes it for the build, so one builds and the others find
+    nothing left to do."""
     from publisher.mail.archive import build_site
+    from publisher.run import lock
 
-    report = build_site(config, store, config.now())
+    with contextlib.ExitStack() as held:
+        if args.shared and config.storage.engine == "postgresql":
+            held.enter_context(lock.hold(config, wait=True, purpose="publisher send: build"))
+        report = build_site(config, store, config.now())
     if report.written:
         print(f"{config.output_dir}: {report.written} files written before sending")
 
@@ -99,7 +106,7 @@ def _send(args: argparse.Namespace, config: Config) -> int:
         return _proof(args, config, day)
     stop = threading.Event()
     with existing_store(config) as store:
-        _build_first(config, store)
+        _build_first(args, config, store)
         if args.retry_uncertain:
             print(
                 "--retry-uncertain resends only what `publisher deliveries settle --resend` "
