@@ -223,15 +223,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     build_parser = commands.add_parser(
         "build",
-        help="write the Atom/RSS feeds and static pages of both scripts",
-        description="Render feeds and pages under site.output_dir. Only what changed is "
-        "rendered; unchanged files keep their bytes and mtime. An unchanged store "
-        "returns at once: files are trusted to be as the last build left them.",
+        help="write the feeds, static pages and digest archive of every edition",
+        description="Render feeds, pages and the digest's web archive under "
+        "site.output_dir. Only what changed is rendered; unchanged files keep their bytes "
+        "and mtime. An unchanged store returns at once, unless files were deleted from the "
+        "output folder since the last build: those are made again.",
     )
     build_parser.add_argument(
         "--full",
         action="store_true",
-        help="plan every output and re-make any file that is missing from the folder",
+        help="plan every output, look at every file and re-make any that is missing",
     )
     build_parser.set_defaults(handler=_build)
     changes_store(build_parser)

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, islice
 from operator import itemgetter
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import jinja2
 
@@ -32,7 +32,7 @@ from publisher.articles.renditions import convert_missing, renditions
 from publisher.config import Config
 from publisher.files import LIBC, FileBatch, remove_temporaries
 from publisher.records import ArticleRef, BuildRecord, Edition, Rendition, Script
-from publisher.site import feeds, history, jsonfeed, reader, search, templating
+from publisher.site import feeds, history, jsonfeed, manifest, reader, search, templating
 from publisher.site.discovery import og_locales
 from publisher.site.grouping import Groups, month_of
 from publisher.site.outputs import Added, Extra, Output, Scope
@@ -396,8 +396,9 @@ def build(
     settings has nothing to do and returns at once, whatever the size of the archive. When
     only articles were added since, the outputs that may show them are fingerprinted (see
     `_may_change`); otherwise every output is. The outputs whose fingerprint moved are
-    rendered. Files are trusted to be as the last build left them; `full` also re-makes
-    every output file that is missing."""
+    rendered. Files are trusted to be as the last build left them while every folder it
+    wrote is as it left it (`manifest`); where one is not (files deleted by hand), or with
+    `full`, the outputs whose file is missing are re-made too."""
     started = time.perf_counter()
     scripts = Scripts.from_config(config)
     site = Site.from_config(config, scripts)
@@ -410,7 +411,10 @@ def build(
     key = hashlib.sha256(repr(shaped).encode()).hexdigest()
     generation = store.generation()
     last = store.last_build()
-    same = not full and last is not None and last.settings == key
+    root = config.output_dir
+    folders = manifest.recorded(root)
+    gone = None if full or folders is None else manifest.moved(root, folders)
+    same = gone == set() and last is not None and last.settings == key
     todo: list[Output] = []
     fingerprint: _Fingerprints | None = None
     if same and last and last.generation == generation:
@@ -419,7 +423,7 @@ def build(
         added = _added(store, last.generation, generation) if same and last else None
         before = last.written + last.unchanged if last else 0
         todo, fingerprint, total = _plan_changes(
-            config, store, site, settings, now, full=full, added=added, before=before, extra=extra
+            config, store, site, settings, now, added=added, before=before, extra=extra, gone=gone
         )
     try:
         written = _render(store, scripts, config.output_dir, progress(todo))
@@ -434,6 +438,10 @@ def build(
     store.record_build(
         changed, BuildRecord(now, written, total - written, seconds, generation, key)
     )
+    if folders is None or gone:  # looked through the folder: note all of it
+        manifest.record(root, manifest.every_folder(root))
+    elif todo:
+        manifest.record(root, folders.keys() | manifest.parents(output.path for output in todo))
     return BuildReport(written=written, unchanged=total - written, seconds=seconds)
 
 
@@ -469,6 +477,12 @@ def _may_change(output: Output, known: set[str], added: frozenset[str]) -> bool:
     return len(output.keys) != 1 or output.keys[0] in added or output.keys[0] not in known
 
 
+def _may_be_missing(path: str, gone: set[str] | None) -> bool:
+    """Whether an output's file may be missing: its folder changed since the last build
+    (`gone`), or there is nothing to go by (None)."""
+    return gone is None or (bool(gone) and str(PurePosixPath(path).parent) in gone)
+
+
 def _plan_changes(
     config: Config,
     store: Store,
@@ -476,22 +490,24 @@ def _plan_changes(
     settings: str,
     now: dt.datetime,
     *,
-    full: bool,
     added: frozenset[str] | None,
     before: int,
     extra: Extra | None,
+    gone: set[str] | None,
 ) -> tuple[list[Output], _Fingerprints, int]:
     """The outputs to render, what fingerprints them, and how many outputs there are. The
     conversions the current settings lack are made first; their corrections move the
     fingerprints of exactly the outputs that show them. Articles `added` since the last
     build under these settings were converted by the ingest (or are, in memory, by
-    `renditions`), so then only the outputs that may show them are looked at."""
+    `renditions`), so then only the outputs that may show them are looked at. The outputs
+    whose file is missing are rendered too, looked for in the folders `gone` (changed since
+    the last build), or everywhere when it is None."""
     scripts = Scripts.from_config(config)
     root = config.output_dir
     # A killed build's temporaries: the caller holds the store lock, so none is live. A
     # killed build recorded nothing, so the build after it always comes this way; looking
     # through every folder of the output is left to the builds after one that was killed.
-    if store.start_build() or full:
+    if store.start_build() or gone is None:
         remove_temporaries(root)
     if added is None:
         convert_missing(store, scripts, site.editions, now)
@@ -515,7 +531,7 @@ def _plan_changes(
             output
             for output in looked_at
             if previous.get(output.path) != fingerprint(output)
-            or (full and not (root / output.path).exists())
+            or (_may_be_missing(output.path, gone) and not (root / output.path).exists())
         ]
         if scope is None:
             return todo, fingerprint, len(outputs)
