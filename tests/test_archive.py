@@ -131,6 +131,59 @@ def test_a_new_day_rewrites_only_the_current_months_archives(
     assert build(config, store, NOW).written == 0
 
 
+def archive_names(config: Config, folder: str) -> list[str]:
+    return sorted(path.name for path in (config.output_dir / folder).glob("*.xml"))
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(root)): path.read_bytes() for path in root.rglob("*.*")}
+
+
+def test_a_gap_of_months_writes_no_empty_archive_and_the_chain_skips_it(tmp_path: Path) -> None:
+    config = with_feeds(make_config(tmp_path), max_entries=2)
+    site = Site.from_config(config)
+    with Store(config.storage) as store:
+        store_day(config, store, articles_of(dt.date(2025, 1, 10)), dt.date(2025, 1, 10))
+        store_day(config, store, articles_of(dt.date(2025, 12, 14)), dt.date(2025, 12, 14))
+        # A source with one month of articles, long before the site's newest.
+        store_day(
+            config, store, [("三月的消息", "只在三月出現的來源。", "丙刊")], dt.date(2025, 3, 2)
+        )
+        build(config, store, NOW)
+        assert archive_names(config, "zh-Hant/archive") == [
+            "2025-01.xml",
+            "2025-03.xml",
+            "2025-12.xml",
+        ]
+        _, *documents = walk(config, site.atom_path(Script.HANT))
+        assert [len(document.entries) for document in documents] == [3, 1, 3]
+        source = site.source_feed_path(Script.HANT, "丙刊")
+        _, *alone = walk(config, source)
+        assert [len(document.entries) for document in alone] == [1], "its one month"
+        slug = Site.source_slug("甲報")
+        months = archive_names(config, f"zh-Hant/archive/sources/{slug}")
+        assert months == ["2025-01.xml", "2025-12.xml"]
+
+
+def test_an_article_in_a_month_without_any_links_it_into_the_chain(tmp_path: Path) -> None:
+    """An article dated into a gap gives its month a document and the months beside it
+    their links to it: the build that adds it writes what a whole build does."""
+    config = make_config(tmp_path)
+    site = Site.from_config(config)
+    with Store(config.storage) as store:
+        for day in (dt.date(2025, 1, 10), dt.date(2025, 12, 14)):
+            store_day(config, store, articles_of(day), day)
+        build(config, store, NOW)
+        store_day(config, store, articles_of(dt.date(2025, 6, 1)), dt.date(2025, 6, 1))
+        build(config, store, NOW)
+        _, *documents = walk(config, site.source_feed_path(Script.HANS, "甲報"))
+        assert len(documents) == 3
+        added = files(config.output_dir)
+        shutil.rmtree(config.output_dir)
+        build(config, store, NOW, full=True)
+        assert files(config.output_dir) == added
+
+
 def test_sitemap_lists_existing_pages_with_their_twins(archive: tuple[Config, Store]) -> None:
     config, _ = archive
     robots = (config.output_dir / "robots.txt").read_text(encoding="utf-8")

@@ -343,7 +343,6 @@ def test_days_added_within_the_months_plan_only_their_outputs_and_equal_a_full_b
         (december, 2, 24),  # more on the newest day
         (december + dt.timedelta(days=1), 3, 26),  # the next day
         (october + dt.timedelta(days=3), 2, 29),  # an older day, in an older month
-        (dt.date(2025, 11, 2), 2, 31),  # a month that had no article yet
     ]
     planned: list[Output] = []
 
@@ -377,6 +376,13 @@ def test_days_added_within_the_months_plan_only_their_outputs_and_equal_a_full_b
         whole = build(config, store, NOW, full=True)
         assert files_of(config.output_dir) == added, day
         assert report.written + report.unchanged == whole.written + whole.unchanged, day
+    # A month that had no article yet gets its first archive documents, and the months
+    # beside them links to them: the whole site is planned, and reads as a full build.
+    ingest_file(config, store, write_day(tmp_path, dt.date(2025, 11, 2), 2, 31), now=NOW)
+    build(config, store, NOW)
+    assert scopes[-1] is None
+    added = files_of(config.output_dir)
+    assert made_whole(config, store) == added
 
 
 # A build after one more day that SIGKILLs itself once the search index's first parts are

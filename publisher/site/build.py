@@ -175,7 +175,9 @@ def _feeds(
     path = site.atom_path(edition)
 
     def prev_archive(source: str | None = None) -> str:
-        return history.archive_path(edition, month_of(newest), source) if newest else ""
+        """The archive document of the feed's newest month."""
+        last = next(iter(groups.sources[source])) if source is not None else newest
+        return history.archive_path(edition, month_of(last), source) if last else ""
 
     outputs = [
         _feed(
