@@ -127,7 +127,8 @@ def test_a_new_day_rewrites_only_the_current_months_archives(
     changed = {name for name in before if after[name] != before[name] and "/archive/" in name}
     assert changed and all(name.endswith("/2025-12.xml") for name in changed)
     sitemaps = {name for name in before if after[name] != before[name] and "sitemap" in name}
-    assert sitemaps == {"sitemaps/2025-12.xml"}
+    # The month's part, and the <lastmod> of the undated pages and of the two parts.
+    assert sitemaps == {"sitemaps/2025-12.xml", "sitemaps/pages.xml", "sitemap.xml"}
     assert build(config, store, NOW).written == 0
 
 
@@ -191,11 +192,15 @@ def test_sitemap_lists_existing_pages_with_their_twins(archive: tuple[Config, St
     index = ElementTree.parse(config.output_dir / "sitemap.xml").getroot()
     parts = [loc.text or "" for loc in index.iter(f"{SITEMAP}loc")]
     assert len(parts) == 4  # three months and the undated pages
+    changed = [each.text for each in index.iter(f"{SITEMAP}lastmod")]
+    assert changed == ["2025-10-20", "2025-11-11", "2025-12-14", "2025-12-14"]
     urls = 0
     for part in parts:
         for url in ElementTree.parse(local(config, part)).getroot().iter(f"{SITEMAP}url"):
             loc = url.findtext(f"{SITEMAP}loc") or ""
             assert local(config, loc).is_file(), loc
+            day = re.search(r"/(\d{4}-\d\d-\d\d)[/.]", loc)
+            assert url.findtext(f"{SITEMAP}lastmod") == (day[1] if day else "2025-12-14"), loc
             twins = {link.get("hreflang"): link.get("href") for link in url.iter(f"{XHTML}link")}
             assert set(twins) == {"zh-Hant", "zh-Hans", "x-default"} and loc in twins.values()
             assert all(local(config, href or "").is_file() for href in twins.values())
@@ -207,9 +212,11 @@ def test_opml_lists_every_feed_of_the_edition(archive: tuple[Config, Store]) -> 
     config, _ = archive
     opml = ElementTree.parse(config.output_dir / "zh-Hans" / "feeds.opml").getroot()
     outlines = {o.get("title"): o.get("xmlUrl") for o in opml.iter("outline")}
-    assert len(outlines) == 4  # main, digest, two sources
+    assert len(outlines) == 5  # main, daily and weekly digest, two sources
     assert outlines["科技新闻 · 全部文章"] == "https://news.example.org/zh-Hans/atom.xml"
     assert "https://news.example.org/zh-Hans/digests/atom.xml" in outlines.values()
+    weekly = "https://news.example.org/zh-Hans/digests/weekly/atom.xml"
+    assert outlines["科技新闻・每周新闻摘要"] == weekly
     assert "科技新闻 · 甲报" in outlines
     index = (config.output_dir / "zh-Hans" / "index.html").read_text(encoding="utf-8")
     assert '<a href="feeds.opml" type="text/x-opml">' in index

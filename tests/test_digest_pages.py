@@ -1,5 +1,5 @@
-"""The build writes the digest's web copy: every link a mailed digest gives into the site
-opens a file that the build wrote, after the README's main job as a new user runs it."""
+"""After the README's main job, as a new user runs it: every link a mailed digest gives into
+the site opens a file that the build wrote, and every page links the site's icon."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from test_cli_messages import readme_main_job
 
 from conftest import EXAMPLES, REPO
@@ -21,6 +22,7 @@ from conftest import EXAMPLES, REPO
 BASE = "http://127.0.0.1:8080/"
 ENDPOINTS = ("preferences", "unsubscribe", "subscribe", "confirm")
 LINK = re.compile(r"https?://[^\s\"'<>)]+")
+ICON = re.compile(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)">')
 
 
 def mailed_links(outbox: Path) -> set[str]:
@@ -36,13 +38,21 @@ def mailed_links(outbox: Path) -> set[str]:
     return links
 
 
-def test_every_site_link_in_the_readme_main_jobs_mail_opens_a_built_file(tmp_path: Path) -> None:
-    shutil.copytree(EXAMPLES, tmp_path / "examples")
+@pytest.fixture(scope="module")
+def main_job(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder where the README's main job ran, as a new user runs it."""
+    folder = tmp_path_factory.mktemp("main-job")
+    shutil.copytree(EXAMPLES, folder / "examples")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
-        readme_main_job(), shell=True, cwd=tmp_path, env=env, capture_output=True, text=True
+        readme_main_job(), shell=True, cwd=folder, env=env, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stdout + done.stderr
+    return folder
+
+
+def test_every_site_link_in_the_readme_main_jobs_mail_opens_a_built_file(main_job: Path) -> None:
+    tmp_path = main_job
     pages = {
         urlsplit(link).path.lstrip("/")
         for link in mailed_links(tmp_path / "outbox")
@@ -52,3 +62,14 @@ def test_every_site_link_in_the_readme_main_jobs_mail_opens_a_built_file(tmp_pat
     assert "zh-Hant/digests/2025-12-14.html" in pages, "and its other edition"
     missing = sorted(page for page in pages if not (tmp_path / "feeds" / page).is_file())
     assert missing == []
+
+
+def test_every_page_links_the_sites_icon(main_job: Path) -> None:
+    root = main_job / "feeds"
+    pages = sorted(root.rglob("*.html"))
+    assert len(pages) > 20 and any("/digests/" in str(page) for page in pages)
+    for page in pages:
+        found = ICON.search(page.read_text(encoding="utf-8"))
+        assert found, page
+        assert (page.parent / found[1]).resolve() == (root / "favicon.svg").resolve(), page
+    assert (root / "favicon.svg").read_text(encoding="utf-8").startswith("<svg")

@@ -27,6 +27,7 @@ from publisher.site.grouping import Groups
 from publisher.site.jsonfeed import json_feed, twins
 from publisher.site.outputs import Extra, Output, Scope
 from publisher.store import Store
+from publisher.words import WORDS
 
 
 def build_site(
@@ -115,9 +116,8 @@ class _Plan:
 
     def _feeds(self, edition: Edition, shown: list[list[str]], *, weekly: bool) -> list[Output]:
         """The digest feed of `shown` (each a day's or a week's keys, newest first), Atom
-        and JSON Feed."""
-        if not shown:
-            return []
+        and JSON Feed; without entries until there is a day (a week that has ended), so
+        that the feed lists (OPML) never name a feed that is not there."""
         site = self.site
         feed = site.weekly_digest_feed_path if weekly else site.digest_feed_path
         json_in = site.weekly_digest_json_path if weekly else site.digest_json_path
@@ -128,14 +128,19 @@ class _Plan:
                 self._view(edition, list(each), _monday(each[0]) if weekly else None)
                 for each in _split(chosen, weekly)
             ]
-            newest = views[0]
+            page = (
+                digest_page_path(site, edition, views[0].day, views[0].first_day)
+                if views
+                else site.digest_index_path(edition)
+            )
+            title = WORDS[edition.script]["weekly_feed_title" if weekly else "feed_title"]
             meta = edition_feed_meta(
                 site,
                 edition,
                 path=feed(edition),
                 path_in=feed,
-                page_path=digest_page_path(site, edition, newest.day, newest.first_day),
-                title=newest.feed_title,
+                page_path=page,
+                title=title.format(site=site.titles[edition]),
             )
             return meta, [self._entry(view) for view in views]
 

@@ -36,7 +36,7 @@ from publisher.site import feeds, history, jsonfeed, manifest, reader, search, t
 from publisher.site.discovery import og_locales
 from publisher.site.grouping import Groups, month_of
 from publisher.site.outputs import Added, Extra, Output, Scope
-from publisher.site.pages import STYLESHEET, Pages, root_index
+from publisher.site.pages import FAVICON, STYLESHEET, Pages, root_index
 from publisher.site.paths import Site
 from publisher.store import Store
 
@@ -247,6 +247,7 @@ def plan(
     outputs = [
         Output("index.html", (), default, lambda _: root_index(env, site, default)),
         Output(STYLESHEET, (), default, lambda _: env.get_template("site.css").render().encode()),
+        Output(FAVICON, (), default, lambda _: env.get_template(FAVICON).render().encode()),
     ]
     # Every output's path in plan order, and those a scope leaves out: the sitemap's pages.
     listed = [output.path for output in outputs]

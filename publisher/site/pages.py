@@ -21,6 +21,8 @@ from publisher.site.reader_words import READER_WORDS
 from publisher.words import WORDS
 
 STYLESHEET = "style.css"  # one for every page, so browsers and CDNs cache it once
+# The site's icon, in both scripts' colours: every page links it, browsers ask for it.
+FAVICON = "favicon.svg"
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,7 @@ class Pages:
             rss_url=link(site.rss_path(edition)),
             json_url=link(site.json_feed_path(edition)),
             style_url=link(STYLESHEET),
+            icon_url=link(FAVICON),
             subscribe_url=link(site.subscribe_path(edition)),
             article_url=lambda article: link(site.article_path(edition, article)),
             day_url=lambda day: link(site.day_path(edition, day)),
