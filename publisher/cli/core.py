@@ -78,7 +78,14 @@ def _build(args: argparse.Namespace, config: Config) -> int:
 
     now = config.now()
     with Store(config.storage) as store:
-        report = build_site(config, store, now, progress=_bar("build", "file"), full=args.full)
+        report = build_site(
+            config,
+            store,
+            now,
+            progress=_bar("writing", "file"),
+            full=args.full,
+            looking=_bar("looking", "file"),
+        )
         pinged = notify_hubs(config, store, now)
     print(
         f"{config.output_dir}: {report.written} files written, {report.unchanged} unchanged "

@@ -37,11 +37,12 @@ def build_site(
     progress: Callable[[list[Output]], Iterable[Output]] = iter,
     *,
     full: bool = False,
+    looking: Callable[[list[Output]], Iterable[Output]] = iter,
 ) -> build.BuildReport:
     """The site's build with the digest's web archive in its plan: what `publisher build`,
     `send` and the daily run write."""
     extra = digest_outputs(config, now)
-    return build.build(config, store, now, progress, full=full, extra=extra)
+    return build.build(config, store, now, progress, full=full, extra=extra, looking=looking)
 
 
 def digest_outputs(config: Config, now: dt.datetime) -> Extra:

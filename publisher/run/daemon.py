@@ -55,7 +55,7 @@ def run_locked(config: Config, *, wait: bool, stop: threading.Event) -> RunRepor
     several daemons share the store, see `run_shared`."""
     if config.storage.engine == "postgresql":
         return run_shared(config, stop=stop)
-    store_lock = StoreLock(lock_path(config), "publisher run")
+    store_lock = StoreLock(lock_path(config), "publisher run", config.site.zone)
     if not store_lock.acquire(wait=wait, stop=stop):
         log.info("stopped while waiting for the store lock; nothing was done")
         return None
@@ -78,7 +78,7 @@ def run_shared(
     safe to do again, and a finished one does nothing the second time. Returns the
     leader's report, or None for a daemon that followed until the day was done."""
     day = daily.today(config, config.now())
-    lead = AdvisoryLock(config.storage, leader_key(day), "publisher run (leader)")
+    lead = AdvisoryLock(config.storage, leader_key(day), "publisher run (leader)", config.site.zone)
     while not stop.is_set():
         if lead.try_acquire():
             try:

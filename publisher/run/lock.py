@@ -49,9 +49,10 @@ def describe_holder(path: Path) -> str:
 class StoreLock:
     """An exclusive, non-reentrant lock on one store. Use `hold()` for the usual case."""
 
-    def __init__(self, path: Path, purpose: str = "") -> None:
+    def __init__(self, path: Path, purpose: str = "", zone: dt.tzinfo = dt.UTC) -> None:
         self.path = path
         self.purpose = purpose or " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
+        self.zone = zone  # the site's: whoever waits reads the time as the site tells it
         self._fd: int | None = None
 
     def acquire(
@@ -104,7 +105,7 @@ class StoreLock:
         )
 
     def _write_holder(self, fd: int) -> None:
-        since = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        since = dt.datetime.now(self.zone).isoformat(timespec="seconds")
         text = f"{os.getpid()}\n{self.purpose}\n{since}\n".encode()
         os.ftruncate(fd, 0)
         os.pwrite(fd, text, 0)
@@ -146,8 +147,8 @@ def wait_for(
             raise LockError(
                 f"{name}: the store is busy: {who} is working on it; gave up after {timeout:g} s"
             )
-        if not announced:
-            log.info("waiting for the store lock %s, held by %s", name, who)
+        if not announced:  # said by every command that waits, not only the services
+            log.warning("waiting for the store lock %s, held by %s", name, who)
             announced = True
         if stop is None:
             time.sleep(POLL_SECONDS)
@@ -159,9 +160,11 @@ class DatabaseLock:
     """The store lock of a PostgreSQL store: an advisory lock in the database, so that it
     holds across every machine that shares it. Same calls as StoreLock."""
 
-    def __init__(self, storage: StorageConfig, key: int, purpose: str = "") -> None:
+    def __init__(
+        self, storage: StorageConfig, key: int, purpose: str = "", zone: dt.tzinfo = dt.UTC
+    ) -> None:
         purpose = purpose or " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
-        self._lock = AdvisoryLock(storage, key, purpose)
+        self._lock = AdvisoryLock(storage, key, purpose, zone)
 
     @property
     def held(self) -> bool:
@@ -186,8 +189,8 @@ def store_lock(config: Config, purpose: str = "") -> StoreLock | DatabaseLock:
     """The lock one-shot commands and the daemon share: a file beside a SQLite store, an
     advisory lock in a PostgreSQL one."""
     if config.storage.engine == "postgresql":
-        return DatabaseLock(config.storage, STORE_KEY, purpose)
-    return StoreLock(lock_path(config), purpose)
+        return DatabaseLock(config.storage, STORE_KEY, purpose, config.site.zone)
+    return StoreLock(lock_path(config), purpose, config.site.zone)
 
 
 @contextmanager

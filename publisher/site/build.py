@@ -391,9 +391,11 @@ def build(
     *,
     full: bool = False,
     extra: Extra | None = None,
+    looking: Callable[[list[Output]], Iterable[Output]] = iter,
 ) -> BuildReport:
     """Render and write what changed, the outputs `extra` plans too (the digest's pages);
-    `progress` wraps the outputs to render (a bar).
+    `progress` wraps the outputs to render (a bar), `looking` those whose fingerprint and
+    file are looked at first (all of them, for `full`: the long part of it).
 
     What changed is told by the store: a build of the same store generation with the same
     settings has nothing to do and returns at once, whatever the size of the archive. When
@@ -426,7 +428,16 @@ def build(
         added = _added(store, last.generation, generation) if same and last else None
         before = last.written + last.unchanged if last else 0
         todo, fingerprint, total = _plan_changes(
-            config, store, site, settings, now, added=added, before=before, extra=extra, gone=gone
+            config,
+            store,
+            site,
+            settings,
+            now,
+            added=added,
+            before=before,
+            extra=extra,
+            gone=gone,
+            looking=looking,
         )
     try:
         written = _render(store, scripts, config.output_dir, progress(todo))
@@ -497,6 +508,7 @@ def _plan_changes(
     before: int,
     extra: Extra | None,
     gone: set[str] | None,
+    looking: Callable[[list[Output]], Iterable[Output]],
 ) -> tuple[list[Output], _Fingerprints, int]:
     """The outputs to render, what fingerprints them, and how many outputs there are. The
     conversions the current settings lack are made first; their corrections move the
@@ -532,7 +544,7 @@ def _plan_changes(
         fingerprint = _Fingerprints(settings, corrected)
         todo = [
             output
-            for output in looked_at
+            for output in looking(looked_at)
             if previous.get(output.path) != fingerprint(output)
             or (_may_be_missing(output.path, gone) and not (root / output.path).exists())
         ]

@@ -32,8 +32,11 @@ class AdvisoryLock:
     """One advisory lock on its own connection (so that a store's own transactions never
     take it along or drop it)."""
 
-    def __init__(self, storage: StorageConfig, key: int, purpose: str) -> None:
+    def __init__(
+        self, storage: StorageConfig, key: int, purpose: str, zone: dt.tzinfo = dt.UTC
+    ) -> None:
         self.storage, self.key, self.purpose = storage, key, purpose
+        self.zone = zone  # of the times `holder` tells
         self._db: PostgresDatabase | None = None
 
     @property
@@ -87,7 +90,7 @@ class AdvisoryLock:
             db.close()
         if row is None:
             return "another process"
-        since = row[2].isoformat(timespec="seconds") if row[2] else "?"
+        since = row[2].astimezone(self.zone).isoformat(timespec="seconds") if row[2] else "?"
         where = f" on {row[3]}" if row[3] else ""
         return f"server pid {row[0]} ({row[1] or '?'}, since {since}){where}"
 
