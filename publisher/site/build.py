@@ -452,7 +452,7 @@ def build(
     store.record_build(
         changed, BuildRecord(now, written, total - written, seconds, generation, key)
     )
-    if folders is None or gone:  # looked through the folder: note all of it
+    if folders is None or gone is None or gone:  # looked through the folder: note all of it
         manifest.record(root, manifest.every_folder(root))
     elif todo:
         manifest.record(root, folders.keys() | manifest.parents(output.path for output in todo))
