@@ -60,17 +60,31 @@ class StorageConfig:
         """The SQLite file (an absolute path in a Config, which resolves it)."""
         return Path(self.url.removeprefix("sqlite:///"))
 
+    # What the rest of publisher asks of a store's kind; which engine it is stays the
+    # store's business (publisher.store), so no one else compares engine names.
+    @property
+    def file(self) -> Path | None:
+        """The file the store lives in, to keep private and to resolve from the config's
+        folder; None for a store on a database server."""
+        return self.path if self.url.startswith("sqlite:") else None
+
+    @property
+    def shared(self) -> bool:
+        """Whether processes on several machines may work on the store at once (a database
+        server): they take turns through the database, not through a file beside it."""
+        return self.file is None
+
     def exists(self) -> bool:
-        """Whether there may be a store to read: a SQLite file that is there; a PostgreSQL
-        server, which only connecting can tell."""
-        return self.engine != "sqlite" or self.path.exists()
+        """Whether there may be a store to read: a file that is there; a database server,
+        which only connecting can tell."""
+        return self.file is None or self.file.exists()
 
     @property
     def password(self) -> str | None:
         return os.environ.get(self.password_env) if self.password_env else None
 
     def __str__(self) -> str:
-        return str(self.path) if self.engine == "sqlite" else self.url
+        return self.url if self.file is None else str(self.file)
 
 
 @dataclass(frozen=True)
@@ -90,6 +104,12 @@ class ScriptsConfig:
     default: str = "zh-Hant"
     # Terms kept verbatim in both scripts: names OpenCC must not touch.
     protected_terms: tuple[str, ...] = ()
+    # "full-width": converted texts take the edition's quotation marks (「」 or “”) and
+    # half-width , : ; ? ! ( ) beside CJK are shown full-width; "as-is": as written.
+    punctuation: str = "full-width"
+    # The site's own phrase pairs (Traditional<TAB>Simplified), ahead of publisher's; where
+    # `publisher conversions accept` writes. Relative to the config file's folder.
+    phrases_file: str = "phrases.txt"
     # The note on converted entries, pages and digest items, in the script it is shown in.
     converted_note_hant: str = "由簡體原文自動轉換"
     converted_note_hans: str = "由繁体原文自动转换"
@@ -212,6 +232,26 @@ class WebConfig:
     subscribe_window_seconds: int = 600
     # A confirm link is good for the sign-up it was mailed for, for this many days.
     confirm_expiry_days: int = 7
+    # Confirmation mails per hour at most, all clients together: spread over many
+    # addresses, the per-client limit alone still lets a botnet mail thousands.
+    confirm_mails_per_hour: int = 300
+    # Addresses (or networks, "10.0.0.0/8") of the reverse proxies whose X-Forwarded-For
+    # names the client. None by default: the connection's own address is the client's.
+    trusted_proxies: tuple[str, ...] = ()
+    # The server's limits (uvicorn, publisher.web.server): a request's headers must arrive
+    # within header_timeout_seconds and its body within body_timeout_seconds of them; an
+    # idle kept-alive connection closes after keep_alive_seconds; past max_connections
+    # open at once, requests get 503; `backlog` connections may wait to be accepted.
+    header_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 30.0
+    keep_alive_seconds: int = 5
+    max_connections: int = 1000
+    backlog: int = 2048
+    # The "wrong conversion?" form: so many reports per client address per window (then
+    # 429), and at most so many per article a day, counted in the store like the above.
+    report_limit: int = 10
+    report_window_seconds: int = 600
+    reports_per_article_per_day: int = 20
 
 
 @dataclass(frozen=True)
@@ -282,8 +322,8 @@ class Config:
     def __post_init__(self) -> None:
         """A SQLite path in storage.url is taken from `root` (the config file's folder):
         made absolute once, here, so that `storage` names the one store wherever it is read."""
-        if self.storage.engine == "sqlite":
-            url = f"sqlite:///{self.path(str(self.storage.path))}"
+        if self.storage.file is not None:
+            url = f"sqlite:///{self.path(str(self.storage.file))}"
             if url != self.storage.url:
                 object.__setattr__(self, "storage", dataclasses.replace(self.storage, url=url))
 
@@ -304,8 +344,8 @@ class Config:
         """What the site must never hold or serve, by the key that names it: the store,
         the link-signing key, the config file, the folders of batches and mail, the log."""
         found = {}
-        if self.storage.engine == "sqlite":
-            found["storage.url"] = self.storage.path
+        if self.storage.file is not None:
+            found["storage.url"] = self.storage.file
         found["digest.secret_file"] = self.path(self.digest.secret_file)
         if self.file is not None:
             found["the config file"] = self.file.resolve()
@@ -368,8 +408,8 @@ def _check_paths(path: Path, config: Config) -> None:
         "delivery.outbox_dir": config.delivery.outbox_dir,
         "bounces.maildir": config.bounces.maildir,
     }
-    if config.storage.engine == "sqlite":
-        files["storage.url"] = str(config.storage.path)
+    if config.storage.file is not None:
+        files["storage.url"] = str(config.storage.file)
     for key, value in files.items():
         if value and config.path(value).is_dir():
             raise ConfigError(path, key, f"{config.path(value)} is a folder, not a file")

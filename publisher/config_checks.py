@@ -194,6 +194,15 @@ def _per_minute(value: dict[str, int]) -> str | None:
     return None
 
 
+def _networks(value: tuple[str, ...]) -> str | None:
+    for each in value:
+        try:
+            ipaddress.ip_network(each, strict=False)
+        except ValueError:
+            return f"{each!r} is not an IP address or network such as '10.0.0.0/8'"
+    return None
+
+
 def _terms(value: tuple[str, ...]) -> str | None:
     return None if all(term.strip() for term in value) else "terms must not be empty"
 
@@ -216,6 +225,8 @@ CHECKS: dict[str, Check] = {
     "scripts.hant_variant": _choice(("tw", "hk", "generic")),
     "scripts.default": _choice(tuple(script.value for script in Script)),
     "scripts.protected_terms": _terms,
+    "scripts.punctuation": _choice(("full-width", "as-is")),
+    "scripts.phrases_file": _not_blank,
     "digest.from_address": _sender,
     "digest.reply_to": _reply_to,
     "digest.unsubscribe_mailto": _mailto,
@@ -242,7 +253,17 @@ CHECKS: dict[str, Check] = {
     "web.confirm_cooldown_seconds": _between(0, 30 * DAY),
     "web.subscribe_limit": _between(1, 1_000_000),
     "web.subscribe_window_seconds": _between(1, 30 * DAY),
+    "web.report_limit": _between(1, 10_000),
+    "web.report_window_seconds": _between(1, DAY),
+    "web.reports_per_article_per_day": _between(1, 10_000),
     "web.confirm_expiry_days": _between(1, 3_650),
+    "web.confirm_mails_per_hour": _between(1, 100_000),
+    "web.trusted_proxies": _networks,
+    "web.header_timeout_seconds": _between(0.1, 3_600),
+    "web.body_timeout_seconds": _between(0.1, 3_600),
+    "web.keep_alive_seconds": _between(1, 3_600),
+    "web.max_connections": _between(1, 100_000),
+    "web.backlog": _between(1, 65_535),
     "feeds.websub_hubs": _hubs,
     "telegram.api_url": _url,
     "telegram.per_channel_per_minute": _between(1, 60_000),

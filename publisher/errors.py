@@ -55,15 +55,26 @@ class StorageError(PublisherError):
 
 
 class AddressError(PublisherError):
-    def __init__(self, address: str, problem: str) -> None:
+    """An address that cannot be used. `problem` is for operators (the validator's English);
+    `reason` names the kind of fault (`at`, `local`, `domain`, `long`, `other`), which the
+    web pages say in the reader's own words (publisher.words, `bad_email_<reason>`)."""
+
+    def __init__(self, address: str, problem: str, reason: str = "other") -> None:
         self.address = address
         self.problem = problem
+        self.reason = reason
         super().__init__(f"{address!r}: {problem}")
 
 
 class SubscriberError(PublisherError):
     """A change the subscriber list does not allow (unknown address, already on the list…),
-    or a subscriber's detail that cannot be stored (a name with control characters…)."""
+    or a subscriber's detail that cannot be stored (a name with control characters…).
+    `reason`, where a reader's own choice is refused, names the words that tell them
+    (publisher.words, `refused_<reason>`); "" leaves the page's general sentence."""
+
+    def __init__(self, problem: str, reason: str = "") -> None:
+        self.reason = reason
+        super().__init__(problem)
 
 
 class StaleLinkError(SubscriberError):
@@ -96,3 +107,12 @@ class LockError(PublisherError):
 
 class DeliveryError(PublisherError):
     pass
+
+
+class ReportError(PublisherError):
+    """A conversion report that cannot be filed or closed. `key` names the reader-facing
+    words (publisher.words) the web form shows; the text is the editor's."""
+
+    def __init__(self, key: str, text: str) -> None:
+        self.key = key
+        super().__init__(text)

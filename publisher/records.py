@@ -110,6 +110,27 @@ class Rendition:
         return latest.astimezone(self.article.published.tzinfo)  # in the site's offset
 
 
+class ReportStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class ConversionReport:
+    """A reader's report of a wrongly converted phrase in one edition of an article. It
+    holds what the form asks and nothing about who sent it."""
+
+    id: int
+    article: str  # the article's key
+    edition: str  # the edition's tag
+    phrase: str  # as the edition showed it
+    suggestion: str  # the reader's right form, or ""
+    reported: dt.datetime
+    status: ReportStatus = ReportStatus.OPEN
+    accepted_as: str = ""
+
+
 class SubscriberStatus(StrEnum):
     PENDING = "pending"
     ACTIVE = "active"
@@ -335,3 +356,24 @@ class RunRecord:
     started: dt.datetime
     finished: dt.datetime | None
     summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedConfirmation:
+    """A confirmation mail a sender claimed; `queued` (seconds since the epoch) is when the
+    reader asked for it, and the mail's Date."""
+
+    id: int
+    subscriber_id: int
+    queued: float
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmationBacklog:
+    """The confirmation mails not sent yet, and the latest reason why."""
+
+    waiting: int  # queued or being sent
+    oldest: float | None  # when the oldest of them was asked for
+    last_error: str  # of the waiting ones, the most recent attempt's ('' before any)
+    uncertain: int  # handed over when the connection broke: never sent again on their own

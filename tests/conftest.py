@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -221,5 +222,12 @@ def store_day(
     store.add_articles(rows, "test", NOW)
 
 
-def with_feeds(config: Config, **changes: object) -> Config:
+def with_feeds(config: Config, **changes: Any) -> Config:
     return dataclasses.replace(config, feeds=dataclasses.replace(config.feeds, **changes))
+
+
+def body_of(message: EmailMessage, kind: str = "plain") -> str:
+    """The text of a mail's plain (or html) part; a mail without one fails the test."""
+    part = message.get_body((kind,))
+    assert part is not None, f"the mail has a {kind} part"
+    return str(part.get_content())

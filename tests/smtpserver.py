@@ -32,7 +32,7 @@ from collections import deque
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
@@ -64,6 +64,7 @@ class Received:
     rcpt_tos: tuple[str, ...]
     data: bytes  # as the server read it, line ends included
     peer: tuple[str, int]  # the client's address: one per connection
+    tls: str  # the TLS version the mail came over ("TLSv1.3"), "" in the clear
 
     @property
     def message(self) -> EmailMessage:
@@ -177,18 +178,20 @@ class Handler:
             return "451 4.3.0 Message deferred"
         if REJECT_DATA in actions:
             return "554 5.7.1 Message refused"
-        self._keep(session, envelope)
+        self._keep(server, session, envelope)
         if DROP_AFTER_DATA in actions:
             _hang_up(server)
         return "250 2.0.0 OK queued"
 
-    def _keep(self, session: Session, envelope: Envelope) -> None:
+    def _keep(self, server: SMTP, session: Session, envelope: Envelope) -> None:
         data = envelope.original_content or b""
+        secured = server.transport.get_extra_info("ssl_object") if server.transport else None
         item = Received(
             mail_from=envelope.mail_from or "",
             rcpt_tos=tuple(envelope.rcpt_tos),
             data=data,
             peer=tuple(session.peer or ("", 0))[:2],  # type: ignore[arg-type]
+            tls=(secured.version() or "") if secured is not None else "",
         )
         with self._lock:
             self.total += 1
@@ -200,15 +203,15 @@ class Handler:
 
 def _hang_up(server: SMTP) -> None:
     if server.transport is not None:
-        server.transport.abort()
+        cast(asyncio.Transport, server.transport).abort()
 
 
 class _Controller(Controller):
     def _trigger_server(self) -> None:
         # Bound to port 0: learn the real port before aiosmtpd connects to check readiness.
         assert self.server is not None
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
+        self.port = cast(asyncio.Server, self.server).sockets[0].getsockname()[1]
+        super()._trigger_server()  # type: ignore[no-untyped-call]
 
 
 class SmtpServer:
@@ -266,7 +269,7 @@ class SmtpServer:
         async def hang_up() -> None:
             for connection in self.handler.open_connections():
                 if reply and connection.transport is not None:
-                    connection.transport.write(reply.encode() + b"\r\n")
+                    cast(asyncio.Transport, connection.transport).write(reply.encode() + b"\r\n")
                     connection.transport.close()  # unlike abort(), sends the reply first
                 else:
                     _hang_up(connection)

@@ -74,11 +74,12 @@ def test_walking_prev_archive_collects_every_article_once(
 ) -> None:
     config, store = archive
     site = Site.from_config(config)
-    subscription, *archives = walk(config, site.atom_path(script))
+    edition = site.editions.default(script)
+    subscription, *archives = walk(config, site.atom_path(edition))
     assert len(subscription.entries) == 4  # the subscription window stays small
     assert len(archives) == 3  # October, November, December
     in_archives = Counter(entry.id for document in archives for entry in document.entries)
-    expected = {site.entry_id(script, article) for article in store.articles()}
+    expected = {site.entry_id(edition, article) for article in store.articles()}
     assert set(in_archives) == expected and set(in_archives.values()) == {1}
     # The window's entries are the newest month's, which the client already holds by id.
     assert {entry.id for entry in subscription.entries} <= set(in_archives)
@@ -87,10 +88,11 @@ def test_walking_prev_archive_collects_every_article_once(
 def test_a_source_has_its_own_history(archive: tuple[Config, Store]) -> None:
     config, store = archive
     site = Site.from_config(config)
-    _, *archives = walk(config, site.source_feed_path(Script.HANS, "甲報"))
+    hans = site.editions.default(Script.HANS)
+    _, *archives = walk(config, site.source_feed_path(hans, "甲報"))
     ids = [entry.id for document in archives for entry in document.entries]
     expected = [a for a in store.articles() if a.original.source == "甲報"]
-    assert sorted(ids) == sorted(site.entry_id(Script.HANS, a) for a in expected)
+    assert sorted(ids) == sorted(site.entry_id(hans, a) for a in expected)
     assert all("甲报" in document.feed.title for document in archives)
 
 

@@ -110,3 +110,25 @@ def test_db_upgrade_shows_the_command_that_undoes_it_and_that_command_does(
 
     assert schema_version(path) == "1"
     assert rows_of(path) == before
+
+
+def test_the_sites_phrase_file_is_kept_with_the_backup_and_put_back_by_the_undo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if shutil.which("sqlite3") is None:
+        pytest.skip("the sqlite3 command is not installed")
+    config = make_config(tmp_path)
+    path = config.storage.path
+    first_release_store(path)
+    phrases = tmp_path / "phrases.txt"
+    phrases.write_text("吊車\t起重机\n", encoding="utf-8")
+    assert main(["--config", str(config.root / "config.toml"), "db", "upgrade"]) == 0
+    kept = path.with_name("publisher.db.schema-1.bak.phrases.txt")
+    assert kept.read_text(encoding="utf-8") == "吊車\t起重机\n"
+    command = capsys.readouterr().out.split("to undo: ", 1)[1].split("run: ", 1)[1].strip()
+    phrases.write_text("吊車\t吊车\n", encoding="utf-8")  # an editor's later change
+
+    subprocess.run(command, shell=True, check=True, cwd=tmp_path)
+
+    assert schema_version(path) == "1"
+    assert phrases.read_text(encoding="utf-8") == "吊車\t起重机\n"

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from publisher.articles import batch
 from publisher.errors import BatchError
+from publisher.records import ParsedArticle
 
 HERE = Path("day.txt")
 SEED_SOURCES = [
@@ -28,7 +29,7 @@ SEED_SOURCES = [
 ]
 
 
-def parse(text: str | bytes) -> list:
+def parse(text: str | bytes) -> list[ParsedArticle]:
     data = text.encode("utf-8") if isinstance(text, str) else text
     return batch.parse(data, HERE)
 
@@ -171,7 +172,7 @@ def test_any_bytes_parse_or_fail_with_a_line_inside_the_file(data: bytes) -> Non
     try:
         articles = batch.parse(data, HERE)
     except BatchError as error:
-        assert 1 <= error.line <= data.count(b"\n") + 1
+        assert error.line is not None and 1 <= error.line <= data.count(b"\n") + 1
     else:
         assert all(a.title and a.body and a.source for a in articles)
 
@@ -179,9 +180,13 @@ def test_any_bytes_parse_or_fail_with_a_line_inside_the_file(data: bytes) -> Non
 @given(st.text(max_size=300))
 def test_any_text_parses_or_fails_with_a_line_inside_the_file(text: str) -> None:
     try:
-        batch.parse(text.encode("utf-8", "surrogatepass"), HERE)
+        articles = batch.parse(text.encode("utf-8", "surrogatepass"), HERE)
     except BatchError as error:
-        assert 1 <= error.line <= text.count("\n") + 1
+        assert error.line is not None and 1 <= error.line <= text.count("\n") + 1
+    else:  # what parsed is whole articles, each part on one line
+        for article in articles:
+            parts = (article.title, article.body, article.source)
+            assert all(part.strip() and "\n" not in part for part in parts), article
 
 
 @given(st.lists(st.tuples(_word, _word, _word), min_size=1, max_size=5), st.booleans())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import mailbox
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -155,22 +156,62 @@ def test_with_verp_the_envelope_sender_names_the_subscriber(sent: tuple[Config, 
     digest = prepare_digest(config, store, DAY, NOW)
     assert digest is not None
     (bo,) = [p for p in store.subscribers() if p.email == "bo@example.org"]
-    sender = digest.letter(bo).sender
+    letter = digest.letter(bo)
+    assert letter is not None
+    sender = letter.sender
     assert sender.startswith("bounce+") and sender.endswith("@localhost")
     token = sender.removeprefix("bounce+").partition("@")[0]
     assert tokens.verify(SECRET.encode(), "bounce", token) == bo.id
 
 
+REAL = (DATA / "postfix-hard.eml").read_bytes()
+# Where the parser looks (each header line, Status above all): a cut anywhere rarely lands
+# inside one of them, so cuts are drawn near them too.
+FIELDS = [found.start() for found in re.finditer(rb"^[A-Za-z-]+:", REAL, re.MULTILINE)]
+CUTS = st.one_of(
+    st.integers(min_value=0, max_value=len(REAL)),
+    st.builds(sum, st.tuples(st.sampled_from(FIELDS), st.integers(min_value=0, max_value=40))),
+)
+
+
 @settings(max_examples=200)
-@given(st.binary(max_size=400), st.integers(min_value=0, max_value=2000))
+@given(st.binary(max_size=400), CUTS)
 def test_any_bytes_parse_or_fail_with_a_reason(noise: bytes, cut: int) -> None:
-    """Garbage, and real reports cut or spliced anywhere, never crash the parser."""
-    real = (DATA / "postfix-hard.eml").read_bytes()
+    """Garbage, and real reports cut or spliced anywhere, never crash the parser; what
+    parses is a report the bounce handling can act on."""
+    real = REAL
     for data in (noise, real[:cut] + noise, real[:cut] + noise + real[cut:]):
         try:
-            bounces.parse(data)
+            report = bounces.parse(data)
         except bounces.BounceError as error:
             assert str(error)
+        else:
+            assert_sound(report)
+
+
+def assert_sound(report: bounces.Report) -> None:
+    """What the bounce handling relies on in a report that parsed: an identity to count it
+    once by, and for a DSN at least one recipient with an RFC 3463 status it can act on."""
+    assert report.report_id.startswith(("<", "sha256:")), report.report_id
+    assert report.message_id == "" or report.message_id.startswith("<")
+    assert report.complaint or report.recipients, "a DSN names whom it is about"
+    for status in report.recipients:
+        assert re.fullmatch(r"[245]\.\d{1,3}\.\d{1,3}", status.status), status
+        assert status.action == status.action.strip().lower()
+        got_through = status.action in {"delivered", "relayed", "expanded"}
+        assert (status.refusal is None) == got_through, "a refusal reads as one, with a code"
+        assert status.refusal is None or status.refusal.code
+    assert report.date is None or report.date.tzinfo is not None
+
+
+def test_the_soundness_check_fails_a_report_without_a_status() -> None:
+    real = bounces.parse((DATA / "postfix-hard.eml").read_bytes())
+    assert_sound(real)
+    broken = dataclasses.replace(
+        real, recipients=(dataclasses.replace(real.recipients[0], status="5.1"),)
+    )
+    with pytest.raises(AssertionError):
+        assert_sound(broken)
 
 
 def dsn(number: int, recipient: str, message_id: str, status: str, diagnostic: str) -> bytes:

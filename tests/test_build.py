@@ -15,6 +15,7 @@ import pytest
 from conftest import NOW, store_day, with_feeds
 from publisher.articles.conversion import Scripts
 from publisher.articles.ingest import ingest_file
+from publisher.articles.punctuation import full_width
 from publisher.articles.renditions import renditions
 from publisher.config import Config
 from publisher.editions import HANS, HANT, PAIR
@@ -72,7 +73,7 @@ def test_feed_reads_back_field_for_field(built: Config, store: Store, edition: E
         note = site.converted_note(edition.script) if rendition.converted else ""
         assert visible_text(entry.content[0].value).replace("\n", "") == text.body + note
         via = [link for link in entry.links if link.rel == "via"]
-        original = site.url(site.article_path(article.script, article))
+        original = site.url(site.article_path(site.editions.default(article.script), article))
         assert [(v.href, v.hreflang) for v in via] == ([(original, article.script)] if note else [])
         assert entry.link == site.url(site.article_path(edition, article))
         assert entry.published_parsed[:4] == (2025, 12, 14, 1)  # feedparser gives UTC
@@ -104,7 +105,7 @@ def test_feed_links_self_and_twin(built: Config) -> None:
         (link.get("rel"), link.get("type"), link.get("hreflang")): link.get("href")
         for link in root.findall(f"{ATOM}link")
     }
-    assert links[("self", "application/atom+xml", None)].endswith("/zh-Hans/atom.xml")
+    assert str(links[("self", "application/atom+xml", None)]).endswith("/zh-Hans/atom.xml")
     assert links[("alternate", "application/atom+xml", "zh-Hant")] == (
         "https://news.example.org/zh-Hant/atom.xml"
     )
@@ -120,7 +121,7 @@ def test_feed_links_self_and_twin(built: Config) -> None:
         ]
         # Entries converted from Traditional also point, rel="via", at the original.
         assert entry_links in (alternates, [*alternates, ("via", "text/html", "zh-Hant")])
-        hrefs = [link.get("href") for link in entry.findall(f"{ATOM}link")]
+        hrefs = [link.get("href", "") for link in entry.findall(f"{ATOM}link")]
         assert hrefs[0] == hrefs[2] != hrefs[1] and "/zh-Hans/" in hrefs[0]
 
 
@@ -197,7 +198,7 @@ def test_feed_window_is_the_newest_entries(config: Config, store: Store, news_pa
     feed = feedparser.parse((small.output_dir / "zh-Hant" / "atom.xml").read_bytes())
     titles = [e.title for e in feed.entries]
     assert titles[:2] == ["甲", "乙"] and len(titles) == 3
-    assert titles[2] == store.articles(day=DAY)[0].original.title
+    assert titles[2] == full_width(store.articles(day=DAY)[0].original.title)
 
 
 def test_pages_for_each_script(built: Config, store: Store) -> None:
@@ -261,9 +262,12 @@ def test_simplified_batch_gives_traditional_hant_and_verbatim_hans(
     [article] = store.articles()
     hans = feedparser.parse((config.output_dir / "zh-Hans" / "atom.xml").read_bytes()).entries[0]
     hant = feedparser.parse((config.output_dir / "zh-Hant" / "atom.xml").read_bytes()).entries[0]
-    assert hans.title == article.original.title  # verbatim
-    assert visible_text(hans.content[0].value).replace("\n", "") == article.original.body
-    assert hant.title == opencc.OpenCC("s2twp").convert(article.original.title)
+    # Verbatim, but for full-width sentence punctuation (scripts.punctuation).
+    assert hans.title == full_width(article.original.title)
+    assert visible_text(hans.content[0].value).replace("\n", "") == full_width(
+        article.original.body
+    )
+    assert hant.title == full_width(opencc.OpenCC("s2twp").convert(article.original.title))
     assert "筆記型電腦" in hant.content[0].value  # Taiwan phrasing of 笔记本电脑
 
 

@@ -240,7 +240,12 @@ def test_a_month_given_more_articles_makes_only_their_entries_and_equals_a_full_
     ingest_file(config, store, write_day(later, DAY, 3, 40), now=NOW)  # among the old ones
     ingest_file(config, store, write_day(tmp_path, DAY + dt.timedelta(days=1), 2, 43), now=NOW)
     planned: list[Output] = []
-    build(config, store, NOW, lambda todo: planned.extend(todo) or iter(todo))
+
+    def plan(todo: list[Output]) -> list[Output]:
+        planned.extend(todo)
+        return todo
+
+    build(config, store, NOW, plan)
     atom = [
         output
         for output in planned
@@ -332,9 +337,12 @@ def test_days_added_within_the_months_plan_only_their_outputs_and_equal_a_full_b
     monkeypatch.setattr(search, "RECENT_SPAN", recent)
     scopes: list[Scope | None] = []
     real = Scope.of
-    monkeypatch.setattr(
-        Scope, "of", lambda index, added: scopes.append(real(index, added)) or scopes[-1]
-    )
+
+    def of(index: Any, added: Any) -> Scope | None:
+        scopes.append(real(index, added))
+        return scopes[-1]
+
+    monkeypatch.setattr(Scope, "of", of)
     october, december = dt.date(2025, 10, 5), dt.date(2025, 12, 14)
     ingest_file(config, store, write_day(tmp_path, october, 12, 0), now=NOW)
     ingest_file(config, store, write_day(tmp_path, december, 12, 12), now=NOW)

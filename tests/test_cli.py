@@ -13,7 +13,7 @@ import pytest
 from conftest import EXAMPLES, REPO, make_config
 from publisher import config as config_module
 from publisher.cli import main, parser
-from publisher.run.lock import StoreLock, lock_path
+from publisher.store.locks import FileLock, lock_path
 
 pytestmark = pytest.mark.engines
 
@@ -31,13 +31,15 @@ def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def commands(command_parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> list:
-    found = []
+def commands(
+    command_parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> list[tuple[str, ...]]:
+    found: list[tuple[str, ...]] = []
     for action in command_parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             helps = {choice.dest: choice.help for choice in action._choices_actions}
             for name, sub in action.choices.items():
-                found.append((*path, name, helps.get(name) or sub.description))
+                found.append((*path, name, helps.get(name) or sub.description or ""))
                 found += commands(sub, (*path, name))
     return found
 
@@ -117,7 +119,7 @@ def test_one_shot_commands_respect_the_store_lock(tmp_path: Path) -> None:
     assert run(tmp_path, "init").returncode == 0
     assert run(tmp_path, "ingest", str(EXAMPLES / "2025-12-15-simplified.txt")).returncode == 0
     settings = config_module.load(tmp_path / "config.toml")
-    holder = StoreLock(lock_path(settings), "publisher run")
+    holder = FileLock(lock_path(settings.storage), "publisher run")
     assert holder.acquire(wait=False)
     try:
         for command in (["ingest", str(EXAMPLES / "2025-12-14.txt")], ["build"], ["send"]):

@@ -10,6 +10,7 @@ import pty
 import re
 import shlex
 import shutil
+import socket
 import struct
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import pytest
 from test_cli import run
 
 from conftest import EXAMPLES, NEWS, REPO
+from publisher.cli import parser
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
 
@@ -163,6 +165,125 @@ def test_an_own_template_that_does_not_compile_names_its_line(tmp_path: Path) ->
     assert built.returncode == 1
     assert built.stderr.startswith(f"publisher: error: {own / 'index.html'}:2: ")
     assert built.stderr.count("\n") == 1 and "renamed" not in built.stderr
+
+
+EDITIONS = """
+[[editions]]
+tag = "zh-Hant-TW"
+conversion = "s2twp"
+[[editions]]
+tag = "zh-Hant-HK"
+conversion = "s2hk"
+path = "hk"
+[[editions]]
+tag = "zh-Hans-CN"
+conversion = "tw2sp"
+"""
+
+
+def into_a_closed_pipe(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command with stdout a pipe whose reader is gone before it starts: what
+    `publisher status | head -2` is once head has its lines, with no race to lose."""
+    reading, writing = os.pipe()
+    os.close(reading)
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "publisher", *args],
+            cwd=cwd,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=writing,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(writing)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["status"], ["conversions", "diff"], ["subscribers", "list"], ["db", "status"]],
+    ids=" ".join,
+)
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path, command: list[str]) -> None:
+    assert run(tmp_path, "ingest", str(NEWS)).returncode == 0
+    assert run(tmp_path, "subscribers", "add", "r@example.org").returncode == 0
+    done = into_a_closed_pipe(tmp_path, *command)
+    assert (done.returncode, done.stderr) == (141, "")  # as a shell shows an end by SIGPIPE
+
+
+def test_a_port_out_of_range_is_one_usage_line(tmp_path: Path) -> None:
+    done = run(tmp_path, "serve", "--port", "99999")
+    assert done.returncode == 2
+    assert done.stderr == (
+        "publisher serve: error: argument --port: not a port number (0 to 65535): '99999'"
+        " (see publisher serve --help)\n"
+    )
+
+
+def test_serve_on_a_busy_port_says_so_before_serving(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = run(tmp_path, "serve", "--port", str(port))
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"publisher: error: cannot listen on 127.0.0.1:{port}: Address already in use"
+        " (--host, --port)\n"
+    )
+
+
+def test_global_options_are_taken_after_the_command_too(tmp_path: Path) -> None:
+    (tmp_path / "x.toml").write_text('[site]\noutput_dir = "site"\n', encoding="utf-8")
+    assert run(tmp_path, "ingest", str(NEWS), "--config", "x.toml").returncode == 0
+    done = run(tmp_path, "build", "--config", "x.toml")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"{tmp_path / 'site'}: ")
+    assert (tmp_path / "site" / "zh-Hant" / "atom.xml").is_file()
+    assert not (tmp_path / "feeds").exists()
+    # Before the command, as ever; after it, the command's own word wins.
+    (tmp_path / "y.toml").write_text('[site]\noutput_dir = "other"\n', encoding="utf-8")
+    both = run(tmp_path, "--config", "x.toml", "build", "--config", "y.toml")
+    assert both.stdout.startswith(f"{tmp_path / 'other'}: ")
+    for args in (["-v", "subscribers", "list"], ["subscribers", "list", "-v"]):
+        assert parser().parse_args(args).verbose is True
+    assert parser().parse_args(["subscribers", "list"]).verbose is False
+
+
+def test_subscribers_list_shows_the_edition(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text(EDITIONS, encoding="utf-8")
+    added = run(tmp_path, "subscribers", "add", "hk@example.org", "--edition", "zh-HK")
+    assert added.returncode == 0, added.stderr
+    assert run(tmp_path, "subscribers", "list").stdout == "hk@example.org\tzh-Hant-HK\tactive\n"
+
+
+def test_settling_with_no_delivery_named_says_what_it_needs(tmp_path: Path) -> None:
+    done = run(tmp_path, "deliveries", "settle", "--date", "2025-12-14")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == (
+        "publisher deliveries settle: error: name the deliveries to settle: --sent ADDR… "
+        "(the relay's log shows them delivered) or --resend ADDR… (to send again), by "
+        "address or Message-ID (see publisher deliveries settle --help)\n"
+    )
+
+
+def test_a_run_with_no_inbox_folder_says_so(tmp_path: Path) -> None:
+    done = run(tmp_path, "run", "--once")
+    inbox = tmp_path / "inbox"
+    assert f"{inbox}: no inbox folder (schedule.inbox_dir): no batch file to ingest" in done.stderr
+    assert not inbox.exists()
+
+
+def test_a_build_with_nothing_stored_says_so(tmp_path: Path) -> None:
+    done = run(tmp_path, "build")
+    assert done.returncode == 0
+    assert done.stderr == (
+        f"publisher: warning: no articles stored yet in {tmp_path / 'publisher.db'}, so the "
+        "site has none; store a batch first: publisher ingest FILE\n"
+    )
+    assert run(tmp_path, "ingest", str(NEWS)).returncode == 0
+    assert run(tmp_path, "build").stderr == ""
 
 
 def test_build_full_shows_its_progress_on_a_terminal_only(tmp_path: Path) -> None:

@@ -22,13 +22,13 @@ def keys_of(cls: type, prefix: str = "") -> set[str]:
             continue
         name = f"{prefix}{field.name}"
         if dataclasses.is_dataclass(field.default_factory):
-            found |= keys_of(field.default_factory, f"{name}.")  # type: ignore[arg-type]
+            found |= keys_of(field.default_factory, f"{name}.")
         else:
             found.add(name)
     return found
 
 
-def flatten(table: dict, prefix: str = "") -> set[str]:
+def flatten(table: dict[str, object], prefix: str = "") -> set[str]:
     found = set()
     for key, value in table.items():
         if isinstance(value, dict) and value:  # an empty table ({}) is a value
@@ -109,6 +109,13 @@ def test_every_key_is_in_the_shipped_config_with_a_comment() -> None:
         ('[site]\ntitle = "科技\\n新聞"\n', "site.title", "control character U+000A"),
         ('[scripts]\nprotected_terms = ["A\\tB"]\n', "scripts.protected_terms", "U+0009"),
         ("[digest]\nsecret_file = ''\n", "digest.secret_file", "must not be empty"),
+        # Issue 26.6 and 26.7: the server's limits and whom it trusts.
+        ("[web]\ntrusted_proxies = ['nginx']\n", "web.trusted_proxies", "'nginx' is not an IP"),
+        ("[web]\ntrusted_proxies = '127.0.0.1'\n", "web.trusted_proxies", "list of strings"),
+        ("[web]\nheader_timeout_seconds = 0\n", "web.header_timeout_seconds", "from 0.1"),
+        ("[web]\nmax_connections = 0\n", "web.max_connections", "from 1 to 100,000"),
+        ("[web]\nbacklog = 100000\n", "web.backlog", "from 1 to 65,535"),
+        ("[web]\nconfirm_mails_per_hour = 0\n", "web.confirm_mails_per_hour", "from 1"),
     ],
 )
 def test_mistakes_name_the_key(tmp_path: Path, text: str, key: str, words: str) -> None:
@@ -234,3 +241,13 @@ def test_a_config_built_in_code_takes_its_store_from_its_root(tmp_path: Path) ->
 def test_a_named_config_file_must_exist(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such file"):
         config_module.load(tmp_path / "missing.toml")
+
+
+def test_the_storage_says_what_it_can_do(tmp_path: Path) -> None:
+    """What the code outside the store asks instead of the engine's name."""
+    local = Config(root=tmp_path).storage
+    assert (local.file, local.shared) == ((tmp_path / "publisher.db").resolve(), False)
+    assert local.exists() is False and str(local) == str(local.file)
+    server = StorageConfig(url="postgresql://news@db.example.org/news")
+    assert (server.file, server.shared, str(server)) == (None, True, server.url)
+    assert server.exists(), "only connecting can tell"

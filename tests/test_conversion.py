@@ -390,9 +390,14 @@ def test_opencc_is_made_at_the_first_conversion_even_after_the_cache_is_emptied(
     phrasebook.Engine("s2twp")  # its files made in the cache folder
     made: list[str] = []
     real = opencc.OpenCC
-    monkeypatch.setattr(opencc, "OpenCC", lambda path: made.append(path) or real(path))
+
+    def counted(path: str) -> opencc.OpenCC:
+        made.append(path)
+        return real(path)
+
+    monkeypatch.setattr(opencc, "OpenCC", counted)
     engine = phrasebook.Engine("s2twp")
-    assert engine.signature == SCRIPTS.to_hant.signature
+    assert SCRIPTS.to_hant.signature.startswith(engine.signature)
     assert made == []
     shutil.rmtree(tmp_path / "publisher")
     assert engine.convert("项目的内存芯片") == "項目的記憶體晶片"

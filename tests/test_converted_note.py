@@ -31,21 +31,22 @@ def built(config: Config, store: Store) -> Config:
 
 def page(config: Config, store: Store, script: Script, title: str) -> str:
     article = next(a for a in store.articles() if a.original.title == title)
-    path = config.output_dir / Site.from_config(config).article_path(script, article)
+    site = Site.from_config(config)
+    path = config.output_dir / site.article_path(site.editions.default(script), article)
     return path.read_text(encoding="utf-8")
 
 
 def original_url(config: Config, store: Store, title: str) -> str:
     article = next(a for a in store.articles() if a.original.title == title)
-    return Site.from_config(config).url(
-        Site.from_config(config).article_path(article.script, article)
-    )
+    site = Site.from_config(config)
+    return site.url(site.article_path(site.editions.default(article.script), article))
 
 
 def original_link(config: Config, store: Store, title: str) -> str:
     """The original's page as the converted page links it: relative, from the same day."""
     article = next(a for a in store.articles() if a.original.title == title)
-    return f"../../../{Site.from_config(config).article_path(article.script, article)}"
+    site = Site.from_config(config)
+    return f"../../../{site.article_path(site.editions.default(article.script), article)}"
 
 
 def test_a_converted_page_says_so_in_its_script_and_links_the_original(

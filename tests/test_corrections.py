@@ -45,7 +45,8 @@ def files(root: Path) -> dict[str, tuple[bytes, int]]:
 
 
 def updated(config: Config, script: Script) -> dict[str, str]:
-    raw = (config.output_dir / Site.from_config(config).atom_path(script)).read_bytes()
+    site = Site.from_config(config)
+    raw = (config.output_dir / site.atom_path(site.editions.default(script))).read_bytes()
     return {entry.title: entry.updated for entry in feedparser.parse(raw).entries}
 
 
@@ -69,19 +70,20 @@ def test_a_new_protected_term_bumps_updated_of_exactly_the_entries_it_changes(
     rewritten = {path for path in after if after[path] != before.get(path)}
     site = Site.from_config(built)
     article = next(a for a in store.articles() if a.original.title == CHIP[0])
+    hans = site.editions.default(Script.HANS)
     assert rewritten == {
-        site.atom_path(Script.HANS),
-        site.rss_path(Script.HANS),
-        site.json_feed_path(Script.HANS),
-        site.source_feed_path(Script.HANS, CHIP[2]),
-        site.source_json_path(Script.HANS, CHIP[2]),
-        site.index_path(Script.HANS),
-        site.day_path(Script.HANS, article.batch_date),
-        site.article_path(Script.HANS, article),
+        site.atom_path(hans),
+        site.rss_path(hans),
+        site.json_feed_path(hans),
+        site.source_feed_path(hans, CHIP[2]),
+        site.source_json_path(hans, CHIP[2]),
+        site.index_path(hans),
+        site.day_path(hans, article.batch_date),
+        site.article_path(hans, article),
         # The archive's outputs that show the article's Simplified text.
-        site.source_page_path(Script.HANS, CHIP[2]),
-        history.archive_path(Script.HANS, (2025, 12)),
-        history.archive_path(Script.HANS, (2025, 12), CHIP[2]),
+        site.source_page_path(hans, CHIP[2]),
+        history.archive_path(hans, (2025, 12)),
+        history.archive_path(hans, (2025, 12), CHIP[2]),
         "search/zh-Hans/docs/0.json",
         "search/zh-Hant/docs/0.json",  # its edits into the other script
         *(path for path in rewritten if path.startswith("search/terms/")),

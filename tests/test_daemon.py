@@ -28,7 +28,7 @@ from publisher.cli import exits, parser
 from publisher.config import Config
 from publisher.mail import subscribers
 from publisher.records import Script
-from publisher.run import daemon, logs
+from publisher.run import daemon, daily, logs
 from publisher.store import Store
 
 pytestmark = pytest.mark.engines
@@ -336,7 +336,8 @@ def retry_in(runner: daemon.Daemon) -> dt.timedelta | None:
     job = runner.scheduler.get_job(daemon.RETRY_ID)
     if job is None:
         return None
-    return job.next_run_time - dt.datetime.now(dt.UTC)
+    left: dt.timedelta = job.next_run_time - dt.datetime.now(dt.UTC)
+    return left
 
 
 def test_a_run_that_raises_is_logged_and_tried_again_later(
@@ -345,7 +346,7 @@ def test_a_run_that_raises_is_logged_and_tried_again_later(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(daemon.daily, "run_day", broken)
+    monkeypatch.setattr(daily, "run_day", broken)
     daemon.scheduled_run(scheduled)
     assert "disk on fire" in caplog.text
     wait = retry_in(scheduled)
@@ -358,7 +359,7 @@ def test_no_retry_when_stopping_or_when_the_next_run_comes_first(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("again")
 
-    monkeypatch.setattr(daemon.daily, "run_day", broken)
+    monkeypatch.setattr(daily, "run_day", broken)
     scheduled.stop.set()
     daemon.scheduled_run(scheduled)
     assert retry_in(scheduled) is None

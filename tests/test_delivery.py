@@ -384,7 +384,8 @@ class Letters:
 
     def letter(self, subscriber: Subscriber) -> Letter | None:
         self.events.append(f"made {subscriber.email}")
-        return self.inner.letter(subscriber)
+        made: Letter | None = self.inner.letter(subscriber)
+        return made
 
 
 def test_the_next_letter_is_made_while_the_relay_decides_on_the_last(
@@ -418,33 +419,47 @@ def test_a_stop_request_cuts_a_backoff_wait_short(
     setup: tuple[Config, Store], server: SmtpServer
 ) -> None:
     config, store = setup
-    add_people(store, 1)
+    reader = add_people(store, 1)[0]
     server.handler.default = DEFER
     stop, waiting = threading.Event(), threading.Event()
+    waits: list[tuple[float, bool]] = []  # (seconds asked, whether a stop ended the wait)
 
     def sleep(seconds: float) -> None:
         waiting.set()
-        stop.wait(seconds)  # what the engine does by default
+        waits.append((seconds, stop.wait(seconds)))  # stop.wait: what the engine does by default
 
-    stopper = threading.Thread(target=lambda: waiting.wait(10) and stop.set())
+    def stop_once_waiting() -> None:
+        waiting.wait(60)
+        stop.set()
+
+    stopper = threading.Thread(target=stop_once_waiting)
     stopper.start()
     digest = prepare_digest(config, store, DAY, NOW)
     assert digest is not None
-    started = time.monotonic()
-    report = deliver(
-        store,
-        DAY,
-        digest,
-        subscribers.active(store),
-        Smtp(config.delivery.smtp),
-        now=NOW,
-        policy=RetryPolicy(backoff=3600.0),
-        stop=stop,
-        sleep=sleep,
-    )
-    stopper.join()
-    assert time.monotonic() - started < 60
-    assert report.stopped and report.deferred == 1
+    # An hour's back-off the run is willing to wait (max_wait above it): only the stop
+    # request can end it.
+    policy = RetryPolicy(backoff=3600.0, max_backoff=3600.0, max_wait=7200.0)
+    try:
+        report = deliver(
+            store,
+            DAY,
+            digest,
+            subscribers.active(store),
+            Smtp(config.delivery.smtp),
+            now=NOW,
+            policy=policy,
+            stop=stop,
+            sleep=sleep,
+        )
+    finally:
+        stop.set()
+        stopper.join()
+    assert len(waits) == 1, "one back-off wait"
+    seconds, cut_short = waits[0]
+    assert seconds == pytest.approx(3600.0, abs=60) and cut_short, "the stop request ended it"
+    assert (report.stopped, report.reason) == (True, "stop requested")
+    assert server.handler.attempts == [(reader.email, DEFER)], "no retry after the stop"
+    assert report.deferred == 1 and rows(store)[reader.email]["status"] == "queued"
 
 
 def test_someone_who_unsubscribed_after_queueing_is_not_mailed(
@@ -529,7 +544,8 @@ class OneBadAddress:
     def letter(self, subscriber: Subscriber) -> Letter:
         if subscriber.email == self.bad:
             raise AddressError(subscriber.email, "cannot go into a header")
-        return self.real.letter(subscriber)  # type: ignore[attr-defined]
+        made: Letter = self.real.letter(subscriber)  # type: ignore[attr-defined]
+        return made
 
 
 def test_a_mail_that_cannot_be_built_fails_alone(
@@ -566,7 +582,7 @@ def test_nothing_is_written_while_the_server_talks(
     seen: list[bool] = []
 
     class Probe(Handler):
-        async def handle_DATA(self, *args: object) -> str:  # type: ignore[override]
+        async def handle_DATA(self, *args: object) -> str:
             seen.append(not store.db.in_transaction)
             return await super().handle_DATA(*args)  # type: ignore[arg-type]
 

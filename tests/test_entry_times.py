@@ -21,6 +21,7 @@ from conftest import EXAMPLES, NOW, make_config, reading
 from publisher.articles import ingest
 from publisher.articles.conversion import Scripts
 from publisher.articles.ingest import Place, ingest_file
+from publisher.articles.punctuation import full_width
 from publisher.config import Config
 from publisher.records import ParsedArticle
 from publisher.site.build import build
@@ -128,7 +129,7 @@ def test_reader_lists_a_days_entries_in_batch_order(tmp_path: Path, seed_path: P
     with Store(config.storage) as store:
         assert ingest_file(config, store, seed_path, day=DAY, now=NOW).error is None
         build(config, store, NOW)
-        batch_order = [a.original.title for a in store.articles(day=DAY)]
+        batch_order = [full_width(a.original.title) for a in store.articles(day=DAY)]
     sources = sorted((config.output_dir / "zh-Hant" / "sources").glob("*.xml"))
     assert len(sources) > 2
     with reading(config.output_dir) as feed_reader:

@@ -43,8 +43,8 @@ class Clock:
 def two_servers(config: Config, clock: Clock) -> Iterator[tuple[Client, Client]]:
     """Two web processes' worth of application over the one store, as behind nginx."""
     with (
-        serving(web.create_app(config, now=clock)) as a,
-        serving(web.create_app(config, now=clock)) as b,
+        serving(web.create_app(config, now=clock), config.web) as a,
+        serving(web.create_app(config, now=clock), config.web) as b,
     ):
         yield Client(a), Client(b)
 
@@ -86,7 +86,11 @@ def test_a_flood_for_one_address_sends_one_mail(tmp_path: Path) -> None:
 
 
 def test_a_flood_from_one_client_is_cut_off_with_retry_after(tmp_path: Path) -> None:
-    config = make_config(tmp_path, "[web]\nsubscribe_limit = 5\nsubscribe_window_seconds = 600\n")
+    config = make_config(
+        tmp_path,
+        "[web]\nsubscribe_limit = 5\nsubscribe_window_seconds = 600\n"
+        "trusted_proxies = ['127.0.0.1']\n",  # nginx on this machine
+    )
     clock = Clock()
     with two_servers(config, clock) as clients:
         replies = [sign_up(clients[n % 2], f"person{n}@example.org") for n in range(40)]

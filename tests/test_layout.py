@@ -114,3 +114,89 @@ def test_dependencies_point_down_the_flow() -> None:
                 if target.startswith("publisher.") and _layer(target) > _layer(name):
                     wrong.append(f"{name} imports {target}")
     assert wrong == []
+
+
+ENGINES = {"sqlite", "postgresql", "postgres"}
+
+
+def _engine_checks(tree: ast.AST) -> list[int]:
+    """Lines that compare with an engine's name or read `.engine` to decide something."""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            if any(
+                (isinstance(side, ast.Constant) and side.value in ENGINES)
+                or (isinstance(side, ast.Attribute) and side.attr == "engine")
+                for side in sides
+            ):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_only_the_store_package_knows_the_engines() -> None:
+    """Everything else asks the storage what it can do (`storage.file`, `storage.shared`,
+    publisher.store.locks), so that a third engine would be added in one package."""
+    offenders = [
+        f"{path.relative_to(REPO)}:{line}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if not path.is_relative_to(PACKAGE / "store")
+        for line in _engine_checks(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert offenders == []
+
+
+def test_the_engine_check_finds_one() -> None:
+    """The check above can fail."""
+    sample = "if config.storage.engine == 'postgresql': pass\nok = 'sqlite' != kind\n"
+    assert _engine_checks(ast.parse(sample)) == [1, 2]
+
+
+def _imports() -> dict[str, set[str]]:
+    """Each publisher module → the publisher modules it imports, anywhere in its text (a
+    function's late import and a TYPE_CHECKING one tie two modules as much as any)."""
+    paths = {
+        ".".join(path.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__"): path
+        for path in PACKAGE.rglob("*.py")
+    }
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:
+                    whole = f"{node.module}.{alias.name}"
+                    targets.add(whole if whole in paths else node.module)
+            elif isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+        graph[name] = {target for target in targets if target in paths and target != name}
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> set[frozenset[str]]:
+    """The groups of modules that import each other, directly or round a longer path."""
+
+    def reachable(start: str) -> set[str]:
+        seen: set[str] = set()
+        todo = [start]
+        while todo:
+            for target in graph[todo.pop()] - seen:
+                seen.add(target)
+                todo.append(target)
+        return seen
+
+    reach = {name: reachable(name) for name in graph}
+    return {
+        frozenset({name} | {other for other in reach[name] if name in reach[other]})
+        for name in graph
+        if name in reach[name]
+    }
+
+
+def test_no_module_imports_itself_round_a_circle() -> None:
+    assert sorted(sorted(circle) for circle in _circles(_imports())) == []
+
+
+def test_the_circle_check_finds_one() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert _circles(graph) == {frozenset({"a", "b", "c"})}

@@ -33,13 +33,14 @@ from conftest import DAY, NOW, store_day
 from publisher.articles import batch
 from publisher.articles.conversion import Scripts
 from publisher.config import Config
-from publisher.errors import AddressError
+from publisher.editions import HANT
+from publisher.errors import AddressError, TokenError
 from publisher.mail import subscribers, tokens
 from publisher.mail.confirmation import confirmation_letter
 from publisher.mail.digest import PreparedDigest, prepare_digest
 from publisher.mail.letters import LetterTemplate
 from publisher.mail.view import DigestItem, DigestView
-from publisher.records import SCRIPTS, Script, Subscriber
+from publisher.records import SCRIPTS, Letter, Script, Subscriber
 from publisher.store import Store
 from publisher.words import WORDS
 
@@ -95,6 +96,14 @@ def people(store: Store) -> dict[Script, Subscriber]:
     }
 
 
+def letter_for(digest: PreparedDigest | None, person: Subscriber) -> Letter:
+    """The digest's mail to `person`: every reader in these tests gets one."""
+    assert digest is not None
+    letter = digest.letter(person)
+    assert letter is not None
+    return letter
+
+
 def parse(data: bytes) -> EmailMessage:
     message = email.message_from_bytes(data, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
@@ -102,8 +111,10 @@ def parse(data: bytes) -> EmailMessage:
 
 
 def parts(message: EmailMessage) -> tuple[str, str]:
-    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
-    html = message.get_body(("html",)).get_content().replace("\r\n", "\n")
+    plain, marked_up = message.get_body(("plain",)), message.get_body(("html",))
+    assert plain is not None and marked_up is not None
+    text = plain.get_content().replace("\r\n", "\n")
+    html = marked_up.get_content().replace("\r\n", "\n")
     return text, html
 
 
@@ -119,9 +130,11 @@ def token_of(url: str) -> str:
 # -- headers and structure ----------------------------------------------------------------------
 
 
-def test_a_digest_mail_has_every_header(prepared, people) -> None:
+def test_a_digest_mail_has_every_header(
+    prepared: PreparedDigest, people: dict[Script, Subscriber]
+) -> None:
     person = people[Script.HANS]
-    letter = prepared.letter(person)
+    letter = letter_for(prepared, person)
     message = parse(letter.data)
     assert message.defects == []
     assert letter.recipient == message["To"] == "duzhe@example.org"
@@ -141,29 +154,33 @@ def test_a_digest_mail_has_every_header(prepared, people) -> None:
 
 
 def test_list_unsubscribe_has_an_https_url_and_a_mailto_with_the_own_token(
-    prepared, people
+    prepared: PreparedDigest, people: dict[Script, Subscriber]
 ) -> None:
     for person in people.values():
-        value = parse(prepared.letter(person).data)["List-Unsubscribe"]
-        https, mailto = re.fullmatch(r"<(https://[^>]+)>,\s*<(mailto:[^>]+)>", value).groups()
+        value = parse(letter_for(prepared, person).data)["List-Unsubscribe"]
+        both = re.fullmatch(r"<(https://[^>]+)>,\s*<(mailto:[^>]+)>", value)
+        assert both is not None, value
+        https, mailto = both.groups()
         token = token_of(https)
         assert https == f"https://news.example.org/unsubscribe?token={token}"
         assert mailto == f"mailto:unsubscribe@localhost?subject=unsubscribe-{token}"
         assert tokens.verify(SECRET.encode(), "unsubscribe", token) == person.id
 
 
-def test_one_click_is_offered_only_with_an_https_link(config, store) -> None:
+def test_one_click_is_offered_only_with_an_https_link(config: Config, store: Store) -> None:
     site = dataclasses.replace(config.site, base_url="http://127.0.0.1:8080/")
     config = dataclasses.replace(config, site=site)
     store_day(config, store, EXAMPLE[:1])
     person = subscribers.add(store, "reader@example.org", Script.HANT, NOW)
-    message = parse(prepare_digest(config, store, DAY, NOW).letter(person).data)
+    message = parse(letter_for(prepare_digest(config, store, DAY, NOW), person).data)
     assert message["List-Unsubscribe"].startswith("<http://127.0.0.1:8080/unsubscribe?token=")
     assert "List-Unsubscribe-Post" not in message  # RFC 8058 3.1 needs an HTTPS URI
 
 
-def test_multipart_alternative_text_then_html_both_utf8(prepared, people) -> None:
-    message = parse(prepared.letter(people[Script.HANT]).data)
+def test_multipart_alternative_text_then_html_both_utf8(
+    prepared: PreparedDigest, people: dict[Script, Subscriber]
+) -> None:
+    message = parse(letter_for(prepared, people[Script.HANT]).data)
     assert message.get_content_type() == "multipart/alternative"
     text_part, html_part = message.iter_parts()
     assert text_part.get_content_type() == "text/plain"
@@ -174,8 +191,10 @@ def test_multipart_alternative_text_then_html_both_utf8(prepared, people) -> Non
         assert part.defects == []
 
 
-def test_the_bytes_are_ready_for_smtp(prepared, people) -> None:
-    data = prepared.letter(people[Script.HANT]).data
+def test_the_bytes_are_ready_for_smtp(
+    prepared: PreparedDigest, people: dict[Script, Subscriber]
+) -> None:
+    data = letter_for(prepared, people[Script.HANT]).data
     assert b"\n" not in data.replace(b"\r\n", b""), "CRLF line ends only, no bare LF or CR"
     lines = data.split(b"\r\n")
     assert max(len(line) for line in lines) <= 998  # RFC 5322's limit
@@ -184,7 +203,7 @@ def test_the_bytes_are_ready_for_smtp(prepared, people) -> None:
     assert data.endswith(b"\r\n")
 
 
-def test_reply_to_comes_from_the_config(config, store) -> None:
+def test_reply_to_comes_from_the_config(config: Config, store: Store) -> None:
     reply_to = "編輯部 <editors@example.org>"
     config = dataclasses.replace(
         config, digest=dataclasses.replace(config.digest, reply_to=reply_to)
@@ -192,14 +211,16 @@ def test_reply_to_comes_from_the_config(config, store) -> None:
     store_day(config, store, EXAMPLE[:1])
     person = subscribers.add(store, "reader@example.org", Script.HANT, NOW)
     for letter in (
-        prepare_digest(config, store, DAY, NOW).letter(person),
+        letter_for(prepare_digest(config, store, DAY, NOW), person),
         confirmation_letter(config, person, NOW),
     ):
         assert str(parse(letter.data)["Reply-To"]) == "編輯部 <editors@example.org>"
 
 
 @pytest.mark.parametrize("name", ["Tech News, Daily", 'The "Daily" News', "科技新聞, 每日"])
-def test_a_from_name_with_a_comma_or_quotes_stays_one_address(config, store, name) -> None:
+def test_a_from_name_with_a_comma_or_quotes_stays_one_address(
+    config: Config, store: Store, name: str
+) -> None:
     quoted = name.replace('"', '\\"')
     config = dataclasses.replace(
         config,
@@ -208,7 +229,7 @@ def test_a_from_name_with_a_comma_or_quotes_stays_one_address(config, store, nam
     store_day(config, store, EXAMPLE[:1])
     person = subscribers.add(store, "reader@example.org", Script.HANT, NOW)
     for letter in (
-        prepare_digest(config, store, DAY, NOW).letter(person),
+        letter_for(prepare_digest(config, store, DAY, NOW), person),
         confirmation_letter(config, person, NOW),
     ):
         message = parse(letter.data)
@@ -217,21 +238,25 @@ def test_a_from_name_with_a_comma_or_quotes_stays_one_address(config, store, nam
         assert message["From"].defects == ()
 
 
-def test_the_footer_carries_the_subscribers_address_and_own_token(prepared, people) -> None:
+def test_the_footer_carries_the_subscribers_address_and_own_token(
+    prepared: PreparedDigest, people: dict[Script, Subscriber]
+) -> None:
     for person in people.values():
-        text, html = parts(parse(prepared.letter(person).data))
+        text, html = parts(parse(letter_for(prepared, person).data))
         (url,) = re.findall(r'href="(https://news\.example\.org/unsubscribe\?[^"]+)"', html)
         assert tokens.verify(SECRET.encode(), "unsubscribe", token_of(url)) == person.id
         assert url in text and person.email in text and person.email in html
         assert WORDS[person.script]["unsubscribe"] in visible(html)
 
 
-def test_the_footer_links_the_readers_own_preferences_page(prepared, store, people) -> None:
+def test_the_footer_links_the_readers_own_preferences_page(
+    prepared: PreparedDigest, store: Store, people: dict[Script, Subscriber]
+) -> None:
     person = people[Script.HANS]
     store.next_link_generation(person.id)  # a reader whose earlier links were revoked
-    person = store.subscriber(person.id)
+    person = store.subscriber(person.id) or pytest.fail("the reader is still there")
     for reader in (people[Script.HANT], person):
-        text, html = parts(parse(prepared.letter(reader).data))
+        text, html = parts(parse(letter_for(prepared, reader).data))
         (url,) = re.findall(r'href="(https://news\.example\.org/preferences\?[^"]+)"', html)
         found = tokens.verify_bound(SECRET.encode(), tokens.PREFERENCES, token_of(url))
         assert found == (reader.id, reader.link_generation)
@@ -242,13 +267,15 @@ def test_the_footer_links_the_readers_own_preferences_page(prepared, store, peop
 def first_text(html: str) -> str:
     """The first text of the body, as a mail client takes it for the inbox preview."""
     body = lxml.html.document_fromstring(html).body
-    return next(text for text in body.itertext() if text.strip())
+    return str(next(text for text in body.itertext() if text.strip()))
 
 
-def test_the_inbox_preview_is_the_first_headlines_in_the_readers_script(prepared, people):
+def test_the_inbox_preview_is_the_first_headlines_in_the_readers_script(
+    prepared: PreparedDigest, people: dict[Script, Subscriber]
+) -> None:
     own = {Script.HANT: "國產新能源汽車出口量創新高", Script.HANS: "国产新能源汽车出口量创新高"}
     for script, person in people.items():
-        text, html = parts(parse(prepared.letter(person).data))
+        text, html = parts(parse(letter_for(prepared, person).data))
         preview = first_text(html)
         assert own[script] in preview
         titles = [line.split(". ", 1)[1] for line in text.split("\n") if re.match(r"\d+\. ", line)]
@@ -268,30 +295,38 @@ def test_the_inbox_preview_keeps_whole_headlines_within_its_length() -> None:
         DigestItem(title=f"第{n}則標題" + "字" * 30, source="", date="", excerpt="", url="")
         for n in range(5)
     )
-    view = DigestView(DAY, Script.HANT, "站", items, NOW, "", "", "", "", "")
+    view = DigestView(DAY, HANT, "站", items, NOW, "", (), "", "", "")
     assert view.preheader == "｜".join(item.title for item in items[:2])
     one = dataclasses.replace(view, items=(DigestItem("長" * 200, "", "", "", ""),))
     assert one.preheader == "長" * 200  # the first headline, even when it is long
 
 
-def test_each_article_appears_in_the_readers_script(prepared, people, config, store) -> None:
+def test_each_article_appears_in_the_readers_script(
+    prepared: PreparedDigest, people: dict[Script, Subscriber], config: Config, store: Store
+) -> None:
     scripts = Scripts.from_config(config)
     for script, person in people.items():
-        text, html = parts(parse(prepared.letter(person).data))
+        text, html = parts(parse(letter_for(prepared, person).data))
         for title, body, _ in EXAMPLE:
             converted = scripts.converter_to(script).convert(title)
             shown = title if scripts.detect(title + body) is script else converted
             assert shown in text
             assert shown.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in html
-    hans, _ = parts(parse(prepared.letter(people[Script.HANS]).data))
-    hant, _ = parts(parse(prepared.letter(people[Script.HANT]).data))
+    hans, _ = parts(parse(letter_for(prepared, people[Script.HANS]).data))
+    hant, _ = parts(parse(letter_for(prepared, people[Script.HANT]).data))
     assert "国产新能源汽车出口量创新高" in hans and "國產新能源汽車出口量創新高" in hant
 
 
-def test_a_zh_hans_mail_is_entirely_simplified(prepared, people, store, config, news_path):
+def test_a_zh_hans_mail_is_entirely_simplified(
+    prepared: PreparedDigest,
+    people: dict[Script, Subscriber],
+    store: Store,
+    config: Config,
+    news_path: Path,
+) -> None:
     items = [(a.title, a.body, a.source) for a in batch.parse(news_path.read_bytes(), news_path)]
     store_day(config, store, items)  # Taiwan-phrased Traditional originals
-    message = parse(prepare_digest(config, store, DAY, NOW).letter(people[Script.HANS]).data)
+    message = parse(letter_for(prepare_digest(config, store, DAY, NOW), people[Script.HANS]).data)
     text, html = parts(message)
     # The link to the other script's copy names it in that script, on purpose.
     other = WORDS[Script.HANS]["other"]
@@ -301,8 +336,10 @@ def test_a_zh_hans_mail_is_entirely_simplified(prepared, people, store, config, 
         assert T2S.convert(shown) == shown
 
 
-def test_a_zh_hant_mail_uses_the_traditional_words(prepared, people) -> None:
-    message = parse(prepared.letter(people[Script.HANT]).data)
+def test_a_zh_hant_mail_uses_the_traditional_words(
+    prepared: PreparedDigest, people: dict[Script, Subscriber]
+) -> None:
+    message = parse(letter_for(prepared, people[Script.HANT]).data)
     text, html = parts(message)
     assert S2TWP.convert(message["Subject"]) == message["Subject"]
     assert message["From"].addresses[0].display_name == "科技新聞"
@@ -329,10 +366,10 @@ def test_the_words_are_written_in_their_script(script: Script) -> None:
     assert WORDS[Script.HANT].keys() == WORDS[Script.HANS].keys()
 
 
-def test_a_title_with_a_line_break_never_becomes_a_header(config, store) -> None:
+def test_a_title_with_a_line_break_never_becomes_a_header(config: Config, store: Store) -> None:
     store_day(config, store, [("標題\r\nBcc: victim@example.org\r\n\r\n<b>", "內文。", "來源")])
     person = subscribers.add(store, "reader@example.org", Script.HANT, NOW)
-    data = prepare_digest(config, store, DAY, NOW).letter(person).data
+    data = letter_for(prepare_digest(config, store, DAY, NOW), person).data
     message = parse(data)
     assert "Bcc" not in message and b"victim" not in data.split(b"\r\n\r\n")[0]
     text, html = parts(message)
@@ -352,16 +389,20 @@ def test_a_title_with_a_line_break_never_becomes_a_header(config, store) -> None
         "a@例子.公司",
     ],
 )
-def test_an_unsafe_recipient_is_refused_not_written(prepared, people, address) -> None:
+def test_an_unsafe_recipient_is_refused_not_written(
+    prepared: PreparedDigest, people: dict[Script, Subscriber], address: str
+) -> None:
     # Addresses are validated when stored; this is the second line of defence.
     person = dataclasses.replace(people[Script.HANT], email=address)
     with pytest.raises(AddressError):
-        prepared.letter(person)
+        letter_for(prepared, person)
 
 
-def test_addresses_with_markup_characters_are_escaped_in_html(store, prepared) -> None:
+def test_addresses_with_markup_characters_are_escaped_in_html(
+    store: Store, prepared: PreparedDigest
+) -> None:
     person = subscribers.add(store, "o'neil&co@example.org", Script.HANS, NOW)
-    text, html = parts(parse(prepared.letter(person).data))
+    text, html = parts(parse(letter_for(prepared, person).data))
     assert "o'neil&co@example.org" in text
     assert "o&#x27;neil&amp;co@example.org" in html
 
@@ -369,14 +410,16 @@ def test_addresses_with_markup_characters_are_escaped_in_html(store, prepared) -
 # -- many subscribers ---------------------------------------------------------------------------
 
 
-def test_every_letter_parses_and_carries_its_own_token(prepared, store) -> None:
+def test_every_letter_parses_and_carries_its_own_token(
+    prepared: PreparedDigest, store: Store
+) -> None:
     people = [subscribers.add(store, f"p{n}@example.org", SCRIPTS[n % 2], NOW) for n in range(200)]
     ids = set()
     for person in people:
-        letter = prepared.letter(person)
+        letter = letter_for(prepared, person)
         message = parse(letter.data)
         assert message.defects == [] and message["To"] == person.email
-        url = re.search(r"<(https://[^>]+)>", message["List-Unsubscribe"])[1]
+        (url,) = re.findall(r"<(https://[^>]+)>", message["List-Unsubscribe"])
         assert tokens.verify(SECRET.encode(), "unsubscribe", token_of(url)) == person.id
         text, _ = parts(message)
         assert WORDS[person.script]["unsubscribe"] in text
@@ -385,7 +428,9 @@ def test_every_letter_parses_and_carries_its_own_token(prepared, store) -> None:
     assert prepared.renders == 2
 
 
-def test_a_letter_renders_nothing(prepared, people, monkeypatch) -> None:
+def test_a_letter_renders_nothing(
+    prepared: PreparedDigest, people: dict[Script, Subscriber], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Per subscriber only their own parts are filled in: no template, no CSS inlining.
     (bench/send.py measures what that buys: microseconds a letter.)"""
 
@@ -394,7 +439,7 @@ def test_a_letter_renders_nothing(prepared, people, monkeypatch) -> None:
 
     monkeypatch.setattr(jinja2.Environment, "get_template", rendered)
     monkeypatch.setattr(premailer.Premailer, "transform", rendered)
-    letters = [prepared.letter(person) for person in people.values() for _ in range(50)]
+    letters = [letter_for(prepared, person) for person in people.values() for _ in range(50)]
     assert len({letter.data for letter in letters}) == len(people)
     assert prepared.renders == 2
 
@@ -408,7 +453,7 @@ def test_a_template_without_the_unsubscribe_link_is_refused() -> None:
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
-def test_the_confirmation_mail(config, store, script: Script) -> None:
+def test_the_confirmation_mail(config: Config, store: Store, script: Script) -> None:
     person = subscribers.subscribe_pending(
         store, "new@example.org", script, NOW, dt.timedelta(days=7)
     )
@@ -428,7 +473,7 @@ def test_the_confirmation_mail(config, store, script: Script) -> None:
     assert WORDS[script]["confirm_valid"].format(days=7) in text
     found = tokens.verify_bound(SECRET.encode(), tokens.CONFIRM, token_of(url))
     assert found == (person.id, subscribers.sign_up_stamp(person))
-    with pytest.raises(tokens.TokenError):
+    with pytest.raises(TokenError):
         tokens.verify(SECRET.encode(), "unsubscribe", token_of(url))
     # It links the site in the other edition, named in that edition's own script.
     other = "简体中文版" if script is Script.HANT else "繁體中文版"
@@ -457,8 +502,10 @@ def readable(data: bytes) -> list[str]:
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
-def test_golden_digest_mail(prepared, people, script: Script) -> None:
-    data = prepared.letter(people[script]).data
+def test_golden_digest_mail(
+    prepared: PreparedDigest, people: dict[Script, Subscriber], script: Script
+) -> None:
+    data = letter_for(prepared, people[script]).data
     path = GOLDEN / f"digest.{script}.eml"
     if REGENERATE:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -470,10 +517,12 @@ def test_golden_digest_mail(prepared, people, script: Script) -> None:
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
-def test_each_item_of_the_plain_part_has_its_own_lines(prepared, people, script) -> None:
+def test_each_item_of_the_plain_part_has_its_own_lines(
+    prepared: PreparedDigest, people: dict[Script, Subscriber], script: Script
+) -> None:
     """Title, then source and date (and a converted item's note), then the excerpt: a note
     must not glue two of them into one line."""
-    text, _ = parts(parse(prepared.letter(people[script]).data))
+    text, _ = parts(parse(letter_for(prepared, people[script]).data))
     lines = text.split("\n")
     titles = [line for line in lines if re.match(r"\d+\. ", line)]
     assert len(titles) == len(EXAMPLE)

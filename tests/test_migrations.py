@@ -140,7 +140,7 @@ def test_a_failing_step_leaves_the_store_as_it_was(
     broken = migrations.Step(
         migrations.LATEST + 1,
         "a step that fails halfway",
-        {migrations.ANY: "CREATE TABLE extra (x INTEGER); SELECT * FROM no_such_table"},
+        {migrations.ANY: ("CREATE TABLE extra (x INTEGER)", "SELECT * FROM no_such_table")},
     )
     monkeypatch.setattr(migrations, "STEPS", (*migrations.STEPS, broken))
     monkeypatch.setattr(migrations, "LATEST", broken.version)
@@ -152,6 +152,27 @@ def test_a_failing_step_leaves_the_store_as_it_was(
     db.close()
     assert version == ("1",)
     assert "extra" not in tables
+    assert rows_of(config.storage.path) == before
+
+
+def test_a_step_that_leaves_rows_pointing_at_nothing_is_refused_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Deferred, the reference is checked only at COMMIT, which would fail without saying
+    # which step or table: the check after each step names both.
+    config = make_config(tmp_path)
+    before = first_release_store(config.storage.path)
+    careless = migrations.Step(
+        migrations.LATEST + 1,
+        "a step that drops subscribers who still have deliveries",
+        {migrations.ANY: ("PRAGMA defer_foreign_keys = ON", "DELETE FROM subscribers")},
+    )
+    monkeypatch.setattr(migrations, "STEPS", (*migrations.STEPS, careless))
+    monkeypatch.setattr(migrations, "LATEST", careless.version)
+    with pytest.raises(StorageError) as refused:
+        Store(config.storage)
+    assert f"cannot upgrade the schema to version {careless.version}" in str(refused.value)
+    assert "point at no row, the first deliveries 1 → subscribers" in str(refused.value)
     assert rows_of(config.storage.path) == before
 
 
@@ -449,3 +470,42 @@ def test_a_store_before_the_rowid_step_keeps_every_conversion_and_its_times(
     assert "WITHOUT ROWID" in ddl[0] and "WITHOUT ROWID" not in sql[0]
     assert set(before) < set(after) and any(row[-1] for row in before)
     assert "COVERING INDEX conversions_corrected" in str(plan)
+
+
+def test_a_store_before_the_confirmation_queue_upgrades_and_its_pending_sign_up_is_mailed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Step 16 adds the queue of confirmation mails: every row stays, and the frozen
+    store's pending sign-up (eve) can be queued a mail and have it sent once."""
+    from publisher.delivery import confirmations
+
+    config = make_config(tmp_path)
+    step = store_before(config, monkeypatch, "confirmation mails queued")
+    before = rows_of(config.storage.path)
+    with Store(config.storage) as store:
+        assert store.upgraded[0] == step and step.version == 16
+        eve = next(p for p in store.subscribers() if p.email == "eve@example.org")
+        asked = confirmations.queue(store, eve, NOW, dt.timedelta(hours=1), 10)
+        assert asked.asked is confirmations.Asked.QUEUED
+        assert confirmations.send_due(config, store).sent == 1
+        assert confirmations.send_due(config, store).sent == 0
+    assert rows_of(config.storage.path) == before
+    outbox = config.path(config.delivery.outbox_dir) / "new"
+    assert [path.read_text().count("To: eve@example.org") for path in outbox.iterdir()] == [1]
+
+
+def test_a_store_before_the_reports_step_upgrades_with_its_rows_kept_and_takes_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Step 17 adds readers' reports of a wrong conversion: every row stays, the store
+    starts with none, and the first report gets number 1 and goes with its article."""
+    config = make_config(tmp_path)
+    step = store_before(config, monkeypatch, "readers' reports")
+    before = rows_of(config.storage.path)
+    with Store(config.storage) as store:
+        assert store.upgraded[-1] == step and step.version == 17
+        assert store.open_reports() == []
+        key = store.articles()[0].key
+        made = store.add_report(key, "zh-Hans", "内存", "", NOW, 5, dt.timedelta(days=1))
+        assert made == 1 and [r.phrase for r in store.open_reports()] == ["内存"]
+    assert rows_of(config.storage.path) == before

@@ -60,7 +60,7 @@ def test_send_fills_a_maildir_once_per_subscriber(
     assert list((outbox / "tmp").iterdir()) == [], "no half-written mail is left behind"
     files = sorted((outbox / "new").iterdir())
     assert len(files) == 6
-    recipients = Counter()
+    recipients: Counter[str] = Counter()
     for path in files:
         raw = path.read_bytes()
         assert b"\r\n" not in raw, "Maildir files use the local (LF) line ends"

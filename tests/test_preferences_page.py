@@ -12,23 +12,26 @@ from urllib.parse import urlencode
 import pytest
 from test_web import Client, link_in, local_path, mail_to, mails, serving
 
-from conftest import EXAMPLES, NOW
+from conftest import EXAMPLES, NOW, body_of
 from conftest import make_config as new_config
 from publisher.articles.ingest import ingest_file
 from publisher.config import Config
 from publisher.delivery.engine import send_day
 from publisher.mail import subscribers, tokens
 from publisher.records import Frequency, Script, Subscriber, SubscriberStatus
+from publisher.site.paths import Site
 from publisher.store import Store
 from publisher.web import app as web
 from publisher.words import WORDS
+
+pytestmark = pytest.mark.engines
 
 DAY = NOW.date()
 NEXT_DAY = DAY + dt.timedelta(days=1)
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Config:
+def site(tmp_path_factory: pytest.TempPathFactory, engine: str) -> Config:
     config = new_config(tmp_path_factory.mktemp("preferences"))
     with Store(config.storage) as store:
         for batch in sorted(EXAMPLES.glob("*.txt")):
@@ -74,7 +77,7 @@ def test_the_digest_link_opens_the_form_and_the_next_digest_follows_it(
     page = client.get(link)
     assert page.status == 200 and "訂閱設定" in page.text and person.email in page.text
     for source in SOURCES:
-        assert f'name="sources" value="{source}" checked' in page.text, "all ticked at first"
+        assert f'name="sources" value="{slug(source)}" checked' in page.text, "all ticked"
     assert page.headers["Referrer-Policy"] == "no-referrer"
     assert reader(site, person) == person, "a GET changes nothing"
 
@@ -82,7 +85,7 @@ def test_the_digest_link_opens_the_form_and_the_next_digest_follows_it(
     weekly = {**SAVE, "frequency": "weekly", "weekday": "mon"}
     saved = client.post("/preferences", form(token, "save", **weekly) + only(SCIENCE))
     assert saved.status == 200 and "已保存" in saved.text, "the answer is in the new script"
-    assert f'name="sources" value="{TECH}">' in saved.text, "the page shows the choice"
+    assert f'name="sources" value="{slug(TECH)}">' in saved.text, "the page shows the choice"
     changed = reader(site, person)
     assert (changed.script, changed.frequency, changed.weekday) == (
         Script.HANS,
@@ -95,20 +98,57 @@ def test_the_digest_link_opens_the_form_and_the_next_digest_follows_it(
     later = [m for m in mine if f"digest.{DAY}." not in m["Message-ID"]]
     assert len(later) == 1, "on Monday the weekly, and no daily mail"
     assert later[0]["Message-ID"].startswith(f"<weekly.2025-W50.{Script.HANS}.{person.id}@")
-    text = later[0].get_body(("plain",)).get_content()
+    text = body_of(later[0])
     assert WORDS[Script.HANS]["unsubscribe"] in text
     assert "遥远星系" in text and "记忆体展" not in text and "内存展" not in text
 
 
+def slug(source: str) -> str:
+    return Site.source_slug(source)
+
+
 def only(*ticked: str) -> str:
-    """The source fields of the save form with only `ticked` ticked."""
-    return "&" + urlencode([*(("shown", s) for s in SOURCES), *(("sources", s) for s in ticked)])
+    """The source fields of the save form with only `ticked` ticked, as the page sends them."""
+    shown = " ".join(slug(source) for source in SOURCES)
+    return "&" + urlencode([("shown", shown), *(("sources", slug(s)) for s in ticked)])
+
+
+def test_source_names_are_in_the_pages_script(client: Client, site: Config) -> None:
+    _, hans = add_reader(site, "source-names-hans@example.org", Script.HANS)
+    _, hant = add_reader(site, "source-names-hant@example.org", Script.HANT)
+    simplified = client.get(f"/preferences?token={hans}").text
+    traditional = client.get(f"/preferences?token={hant}").text
+    assert "范例科技周报" in simplified and TECH not in simplified
+    assert "範例城市報" in traditional and "范例城市报" not in traditional
+    assert f'value="{slug(TECH)}" checked> 范例科技周报' in simplified
+
+
+def test_a_form_naming_sources_in_either_script_is_read(client: Client, site: Config) -> None:
+    """A page opened before an upgrade sends the names, one field each, in its script."""
+    person, token = add_reader(site, "old-page@example.org", Script.HANS)
+    shown = ["范例科技周报", "开源观察", "范例科学日报", "範例城市報"]
+    fields = [*(("shown", name) for name in shown), ("sources", "范例科学日报")]
+    reply = client.post("/preferences", form(token, "save", **SAVE) + "&" + urlencode(fields))
+    assert reply.status == 200
+    with Store(site.storage) as store:
+        assert store.opted_out_sources(person.id) == {TECH, "開源觀察", "范例城市报"}
+
+
+def test_a_form_larger_than_the_sites_sources_allow_is_refused(
+    client: Client, site: Config
+) -> None:
+    person, token = add_reader(site, "stuffed@example.org", Script.HANT)
+    stuffed = "&" + urlencode([("sources", f"{n:012x}") for n in range(200)])
+    reply = client.post("/preferences", form(token, "save", **SAVE) + only(TECH) + stuffed)
+    assert reply.status == 400 and "無法讀取送出的表單" in reply.text
+    with Store(site.storage) as store:
+        assert store.opted_out_sources(person.id) == frozenset()
 
 
 def test_unticking_every_source_is_refused(client: Client, site: Config) -> None:
     person, token = add_reader(site, "nosource@example.org", Script.HANT)
     reply = client.post("/preferences", form(token, "save", **SAVE) + only())
-    assert reply.status == 400 and "無法處理這個設定" in reply.text
+    assert reply.status == 400 and "無法處理這個設定：請至少勾選一個新聞來源" in reply.text
     with Store(site.storage) as store:
         assert store.opted_out_sources(person.id) == frozenset()
 
@@ -153,7 +193,8 @@ def test_a_pause_must_end_after_today_and_a_bad_date_is_a_page(
 ) -> None:
     person, token = add_reader(site, "pause@example.org", Script.HANT)
     past = client.post("/preferences", form(token, "save", **{**SAVE, "paused_until": str(DAY)}))
-    assert past.status == 400 and "暫停" in past.text and "無法處理這個設定" in past.text
+    assert past.status == 400 and "無法處理這個設定：暫停要在今天之後結束" in past.text
+    assert "after today" not in past.text
     nonsense = client.post("/preferences", form(token, "save", **{**SAVE, "paused_until": "soon"}))
     assert nonsense.status == 400 and "soon" in nonsense.text
     until = NEXT_DAY + dt.timedelta(days=3)

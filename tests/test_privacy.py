@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -11,9 +12,9 @@ from conftest import DAY, NOW, make_config, store_day
 from publisher.cli import main
 from publisher.config import Config
 from publisher.delivery.engine import send_day
-from publisher.mail import subscribers
-from publisher.records import Script
-from publisher.store import Store
+from publisher.mail import preferences, subscribers
+from publisher.records import Frequency, Script
+from publisher.store import Pool, Store
 
 pytestmark = pytest.mark.engines
 
@@ -81,3 +82,34 @@ def test_import_never_brings_back_a_bounced_address(config: Config, tmp_path: Pa
     with Store(config.storage) as store:
         statuses = {p.email: p.status for p in store.subscribers()}
     assert statuses["ann@example.org"] == "bounced"
+
+
+def test_erase_leaves_the_address_in_no_file_while_serve_holds_the_store(
+    config: Config, engine: str
+) -> None:
+    """As in real life: the reader signed up on the form, confirmed, changed their choices
+    (each change rewrote their row, leaving its old bytes behind), was mailed; and
+    `publisher serve` holds a connection to the store the whole time, so no close of the
+    last connection ever folds the write-ahead log away."""
+    if engine != "sqlite":
+        pytest.skip("a PostgreSQL server's files are its own: see the README's erasure note")
+    address = "cleo.erasure@example.org"
+    serving = Pool(config.storage)
+    try:
+        with serving.store() as store:
+            expiry = dt.timedelta(days=2)
+            person = subscribers.subscribe_pending(store, address, Script.HANT, NOW, expiry)
+            stamp = int(person.signed_up.timestamp()) if person.signed_up else 0
+            person = subscribers.confirm(store, person.id, stamp, NOW, expiry)
+            weekly = preferences.Change(frequency=Frequency.WEEKLY, weekday=2)
+            person = preferences.apply(store, person, weekly, DAY)
+            preferences.apply(store, person, preferences.Change(resume=True), DAY)
+        assert cli(config, "subscribers", "erase", address) == 0
+        folder = config.storage.path.parent
+        files = [path for path in folder.rglob("*") if path.is_file()]
+        assert any(path.name == "publisher.db-wal" for path in files), "serve holds the store"
+        holding = [p.name for p in files if address.encode() in p.read_bytes().lower()]
+        assert holding == []
+        assert any(b"bo@example.org" in path.read_bytes() for path in files)
+    finally:
+        serving.close()

@@ -17,7 +17,6 @@ import pytest
 from smtpserver import SmtpServer
 from test_delivery import (
     DAY,
-    NOW,
     SMTPSERVER,
     AtMail,
     add_people,
@@ -26,7 +25,7 @@ from test_delivery import (
     smtp_config,
 )
 
-from conftest import PostgresServer
+from conftest import NOW, PostgresServer
 from publisher.articles.ingest import ingest_file
 from publisher.config import Config
 from publisher.delivery.engine import send_day

@@ -219,11 +219,11 @@ def publisher_serve(config: Config) -> Iterator[tuple[Client, list[str]]]:
     log: list[str] = []
     try:
         assert server.stderr is not None
-        # The CLI logs this line just before uvicorn binds; uvicorn's own "Uvicorn running"
-        # line follows once it listens.
+        # The CLI logs this line once its socket listens: a request from then on waits in
+        # the socket's queue until uvicorn takes it.
         for line in server.stderr:
             log.append(line)
-            if "Uvicorn running on" in line:
+            if " INFO publisher.web.app: serving " in line:
                 break
         assert server.poll() is None, "".join(log)
         yield Client(port), log

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 from smtpserver import (
@@ -47,7 +48,7 @@ def make_letter(recipient: str) -> Letter:
     return Letter(recipient, SENDER, f"<test.{recipient}>", data)
 
 
-def settings(port: int, **changes: object) -> SmtpConfig:
+def settings(port: int, **changes: Any) -> SmtpConfig:
     return dataclasses.replace(SmtpConfig(host="127.0.0.1", port=port, timeout=5.0), **changes)
 
 
@@ -89,6 +90,7 @@ def test_one_connection_carries_many_mails(server: SmtpServer) -> None:
     received = server.handler.received
     assert [item.rcpt_tos for item in received] == [(x.recipient,) for x in letters]
     assert len({item.peer for item in received}) == 1, "the connection was not reused"
+    assert {item.tls for item in received} == {""}, "security = 'none': in the clear"
     for item, letter in zip(received, letters, strict=True):
         assert item.mail_from == SENDER
         assert_whole(item.data, letter.recipient)
@@ -369,6 +371,7 @@ def test_starttls_with_login(
         letters = [make_letter(f"r{i}@example.org") for i in range(3)]
         assert send_all(transport, letters) == [None, None, None]
         assert len({item.peer for item in server.handler.received}) == 1
+        assert {item.tls for item in server.handler.received} <= {"TLSv1.2", "TLSv1.3"}
         assert_whole(server.handler.received[0].data, "r0@example.org")
 
 
@@ -398,7 +401,10 @@ def test_implicit_tls(authority: object) -> None:
         config = settings(server.port, security="tls")
         transport = Smtp(config, ssl_context=client_context(authority))
         assert send_all(transport, [make_letter("a@example.org")]) == [None]
-        assert_whole(server.handler.received[0].data, "a@example.org")
+    (received,) = server.handler.received
+    assert received.tls in {"TLSv1.2", "TLSv1.3"}, "the mail came over TLS"
+    assert (received.mail_from, received.rcpt_tos) == (SENDER, ("a@example.org",))
+    assert_whole(received.data, "a@example.org")
 
 
 def test_tls_with_an_untrusted_certificate_is_refused_for_good(authority: object) -> None:

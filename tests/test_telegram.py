@@ -27,7 +27,7 @@ from publisher.cli import main
 from publisher.config import Config
 from publisher.delivery import posts as posting
 from publisher.delivery.telegram import BotApi, RateLimit
-from publisher.records import Article, PostStatus, Rendition, Script, Text
+from publisher.records import Article, Post, PostStatus, Rendition, Script, Text
 from publisher.run import daily
 from publisher.site.paths import Site
 from publisher.store import Store
@@ -302,9 +302,10 @@ def test_ten_kills_while_posting_lose_nothing_and_post_nothing_twice(
 ) -> None:
     """SIGKILL a real `publisher post` ten times while it posts: five times as the Bot API
     receives a request (killed between the hand-over and the answer), five racing the
-    answer to that request or the next. Then it runs to the end; the uncertain posts are settled as an
-    operator would, by looking in the channel (the fake's record); the next run posts the
-    ones that are not there. Every article is then in each channel exactly once."""
+    answer to that request or the next. Then it runs to the end; the uncertain posts are
+    settled as an operator would, by looking in the channel (the fake's record); the next
+    run posts the ones that are not there. Every article is then in each channel exactly
+    once."""
     env = {**os.environ, "PUBLISHER_TELEGRAM_TOKEN": TOKEN}
     command = [sys.executable, "-m", "publisher", "--config", str(site.root / "config.toml")]
     chance = random.Random(29)
@@ -364,7 +365,8 @@ def test_ten_kills_while_posting_lose_nothing_and_post_nothing_twice(
     site_paths = Site.from_config(site)
     arrived = set(urls_in(fake.posted))
     by_edition = {edition.tag: edition for edition in site_paths.editions}
-    there, missing = [], []
+    there: list[Post] = []
+    missing: list[Post] = []
     for post in uncertain:
         url = site_paths.url(site_paths.article_path(by_edition[post.edition], pages[post.article]))
         (there if (post.chat, url) in arrived else missing).append(post)

@@ -79,7 +79,9 @@ def test_a_token_made_with_another_secret_is_refused(subscriber_id: int, action:
 
 
 @given(ids, actions, st.data())
-def test_any_altered_character_is_refused(subscriber_id: int, action: str, data) -> None:
+def test_any_altered_character_is_refused(
+    subscriber_id: int, action: str, data: st.DataObject
+) -> None:
     token = tokens.make(SECRET, action, subscriber_id)
     position = data.draw(st.integers(0, len(token) - 1))
     replacement = data.draw(st.characters().filter(lambda char: char != token[position]))
@@ -89,7 +91,9 @@ def test_any_altered_character_is_refused(subscriber_id: int, action: str, data)
 
 
 @given(ids, actions, st.text(min_size=1, max_size=3))
-def test_extended_or_truncated_tokens_are_refused(subscriber_id: int, action: str, extra) -> None:
+def test_extended_or_truncated_tokens_are_refused(
+    subscriber_id: int, action: str, extra: str
+) -> None:
     token = tokens.make(SECRET, action, subscriber_id)
     for altered in (token + extra, token[: -len(extra)], extra + token):
         with pytest.raises(TokenError):
@@ -136,7 +140,9 @@ def test_the_environment_wins(config: Config, monkeypatch: pytest.MonkeyPatch) -
     assert not config.path(config.digest.secret_file).exists()
 
 
-def test_a_short_environment_secret_is_refused(config: Config, monkeypatch) -> None:
+def test_a_short_environment_secret_is_refused(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(tokens.ENVIRONMENT_VARIABLE, "short")
     with pytest.raises(ConfigError, match="PUBLISHER_SECRET"):
         tokens.load_secret(config)

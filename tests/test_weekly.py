@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
@@ -90,7 +91,7 @@ def text_of(message: EmailMessage) -> str:
     return str(body.get_content())
 
 
-def reader(store: Store, address: str, **change: object) -> Subscriber:
+def reader(store: Store, address: str, **change: Any) -> Subscriber:
     person = subscribers.add(store, address, Script.HANT, NOW)
     return preferences.apply(store, person, preferences.Change(**change), NOW.date())
 
@@ -229,6 +230,21 @@ def test_subscribers_set_chooses_sources_and_export_shows_every_choice(
     }
     assert main([*args, "subscribers", "set", "cli@example.org", "--all-sources"]) == 0
     assert capsys.readouterr().out.endswith(", all sources\n")
+
+
+def test_subscribers_set_reads_a_source_named_in_either_script(
+    site: Config, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The zh-Hans pages name 測試科學報 as 测试科学报; an operator may copy either."""
+    args = ["--config", str(site.root / "config.toml")]
+    with Store(site.storage) as store:
+        subscribers.add(store, "either@example.org", Script.HANS, NOW)
+    chosen = [*args, "subscribers", "set", "either@example.org", "--sources", "测试科学报"]
+    assert main(chosen) == 0, capsys.readouterr().err
+    with Store(site.storage) as store:
+        person = subscribers.by_email(store, "either@example.org")
+        assert person is not None and SCIENCE not in store.opted_out_sources(person.id)
+        assert TECH in store.opted_out_sources(person.id)
 
 
 def test_the_weekly_has_its_own_archive_pages_and_feed(site: Config) -> None:

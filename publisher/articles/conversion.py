@@ -20,12 +20,17 @@ from functools import cache
 
 import opencc
 
-from publisher.articles import phrasebook
+from publisher.articles import phrasebook, punctuation
+from publisher.articles.phrasebook import SitePairs
+from publisher.articles.sitephrases import site_phrases
 from publisher.config import CONVERSIONS, Config
 from publisher.files import LIBC, write_atomic
 from publisher.records import Edition, Script, Text
 
 _HAN_RANGES = ((0x2E80, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x323AF))
+# (to Simplified, from Simplified, protected terms, punctuation, the site's pairs): what makes
+# a pair of converters.
+Recipe = tuple[str, str, tuple[str, ...], str, SitePairs]
 # A text's script shows in its first characters (the title); more is read only on a tie.
 _DETECTION_WINDOWS = (64, 512)
 
@@ -63,14 +68,24 @@ def _counter(config: str) -> re.Pattern[str]:
 
 
 class Converter:
-    """One OpenCC config with the news phrase table and the site's protected terms."""
+    """One OpenCC config with the news phrase table and the site's protected terms; an
+    article's text (`convert_text`) also takes the target's punctuation (`scripts.punctuation`)."""
 
-    def __init__(self, config: str, protected: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        config: str,
+        protected: tuple[str, ...] = (),
+        punctuation: str = "as-is",
+        site: SitePairs = (),
+    ) -> None:
         self.config = config
+        self.target = Script.HANS if config in phrasebook.TO_SIMPLIFIED else Script.HANT
+        self.punctuation = punctuation
         # The signature names the exact conversion, so a stored result is reused only for
-        # the same one.
-        self._engine = phrasebook.engine(config, protected)
-        self.signature = self._engine.signature
+        # the same one; "as-is" keeps the signature stores made before punctuation was set.
+        self._engine = phrasebook.engine(config, protected, site)
+        suffix = "" if punctuation == "as-is" else f"+{punctuation}"
+        self.signature = self._engine.signature + suffix
         # No phrase of OpenCC's, the news table's or the site's spans a line end, so texts
         # joined by one convert as each alone (`convert_text`).
         self._lines_apart = not any("\n" in term for term in protected)
@@ -84,8 +99,16 @@ class Converter:
         if self._lines_apart and not any("\n" in part for part in parts):
             # One call for the three: each call costs a tenth of an article's conversion.
             title, body, source = self.convert("\n".join(parts)).split("\n")
-            return Text(title, body, source)
-        return Text(*(self.convert(part) for part in parts))
+            converted = Text(title, body, source)
+        else:
+            converted = Text(*(self.convert(part) for part in parts))
+        return shown(converted, self.target, self.punctuation, converted=True)
+
+
+def shown(text: Text, script: Script, mode: str, converted: bool) -> Text:
+    """An article's text with the punctuation an edition in `script` shows (`punctuation`)."""
+    parts = (text.title, text.body, text.source)
+    return Text(*(punctuation.shown(part, script, mode, converted) for part in parts))
 
 
 def changed_phrases(before: str, after: str, context: int = 2) -> list[tuple[str, str]]:
@@ -108,8 +131,10 @@ def changed_phrases(before: str, after: str, context: int = 2) -> list[tuple[str
 
 
 @cache
-def _converter(config: str, protected: tuple[str, ...]) -> Converter:
-    return Converter(config, protected)
+def _converter(
+    config: str, protected: tuple[str, ...], punctuation: str, site: SitePairs
+) -> Converter:
+    return Converter(config, protected, punctuation, site)
 
 
 @dataclass(frozen=True)
@@ -121,17 +146,26 @@ class Scripts:
     to_hant: Converter
     default: Script
     protected: tuple[str, ...] = ()
+    punctuation: str = "full-width"
+    site: SitePairs = ()
 
     @classmethod
     def for_site(
-        cls, variant: str = "tw", protected: tuple[str, ...] = (), default: Script = Script.HANT
+        cls,
+        variant: str = "tw",
+        protected: tuple[str, ...] = (),
+        default: Script = Script.HANT,
+        punctuation: str = "full-width",
+        site: SitePairs = (),
     ) -> Scripts:
         to_hans, to_hant = CONVERSIONS[variant]
         return cls(
-            to_hans=_converter(to_hans, protected),
-            to_hant=_converter(to_hant, protected),
+            to_hans=_converter(to_hans, protected, punctuation, site),
+            to_hant=_converter(to_hant, protected, punctuation, site),
             default=default,
             protected=protected,
+            punctuation=punctuation,
+            site=site,
         )
 
     @classmethod
@@ -140,11 +174,19 @@ class Scripts:
             variant=config.scripts.hant_variant,
             protected=config.scripts.protected_terms,
             default=Script(config.scripts.default),
+            punctuation=config.scripts.punctuation,
+            site=site_phrases(config),
         )
 
-    def recipe(self) -> tuple[str, str, tuple[str, ...]]:
+    def recipe(self) -> Recipe:
         """What another process needs to make the same pair (convert_elsewhere)."""
-        return self.to_hans.config, self.to_hant.config, self.protected
+        return (
+            self.to_hans.config,
+            self.to_hant.config,
+            self.protected,
+            self.punctuation,
+            self.site,
+        )
 
     def into(self, text: str, target: Script | Edition) -> str:
         """`text` in `target`: names from the config (site title, sender) read in all."""
@@ -160,7 +202,11 @@ class Scripts:
 
     def converter_for(self, edition: Edition) -> Converter:
         """The edition's converter from the other script, with the site's protected terms."""
-        return _converter(edition.conversion, self.protected)
+        return _converter(edition.conversion, self.protected, self.punctuation, self.site)
+
+    def original(self, text: Text, edition: Edition) -> Text:
+        """An original in the edition's script as the edition shows it."""
+        return shown(text, edition.script, self.punctuation, converted=False)
 
     def detect(self, text: str) -> Script:
         """The script a text is written in: the side with more characters unique to it, in
@@ -181,12 +227,14 @@ def convert_all(scripts: Scripts, texts: list[tuple[Script, Text]]) -> list[Text
     return [scripts.converter_to(script).convert_text(text) for script, text in texts]
 
 
-def convert_elsewhere(
-    recipe: tuple[str, str, tuple[str, ...]], texts: list[tuple[Script, Text]]
-) -> list[Text]:
+def convert_elsewhere(recipe: Recipe, texts: list[tuple[Script, Text]]) -> list[Text]:
     """convert_all in a worker process, which makes its pair once (publisher.articles.ingest)."""
-    to_hans, to_hant, protected = recipe
-    pair = Scripts(_converter(to_hans, protected), _converter(to_hant, protected), Script.HANT)
+    to_hans, to_hant, protected, marks, site = recipe
+    pair = Scripts(
+        _converter(to_hans, protected, marks, site),
+        _converter(to_hant, protected, marks, site),
+        Script.HANT,
+    )
     return convert_all(pair, texts)
 
 

@@ -25,6 +25,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -44,6 +45,8 @@ DICTIONARIES: dict[str, tuple[str, ...]] = {
     "s2twp": ("s2t", "s2twp"),
     "s2hk": ("s2t",),
     "s2t": ("s2t",),
+    "s2tw": ("s2t",),
+    "tw2s": (),
 }
 TO_SIMPLIFIED = frozenset({"tw2sp", "hk2s", "t2s"})
 # Taiwan ⇄ mainland word pairs (`Taiwan<TAB>mainland`), read both ways: the mainland form is
@@ -55,7 +58,7 @@ _PLAIN = {"tw2sp": "tw2s", "s2twp": "s2tw"}
 # The first step of a config from Simplified is s2t, whose 49,000 phrases can take a segment
 # longer than our word (联合声明 → 聯合聲明): the last step then sees the word in Traditional
 # form, so it gets our target under that form too.
-_FIRST_STEP = {"s2twp": "s2t", "s2hk": "s2t"}
+_FIRST_STEP = {"s2twp": "s2t", "s2hk": "s2t", "s2tw": "s2t"}
 _OPENCC_SHARE = Path(opencc.__file__).parent / "clib" / "share" / "opencc"
 
 
@@ -78,10 +81,14 @@ def read_dictionary(path: Path) -> list[tuple[str, str | None]]:
     return pairs
 
 
-def _names(config: str) -> dict[str, str]:
-    """Each name written in either script comes out in the target script's listed form."""
+# A site's own pairs (`scripts.phrases_file`, `Traditional<TAB>Simplified` lines as in names.txt).
+SitePairs = tuple[tuple[str, str | None], ...]
+
+
+def _both_ways(config: str, pairs: Iterable[tuple[str, str | None]]) -> dict[str, str]:
+    """Each pair written in either script comes out in the target script's listed form."""
     table: dict[str, str] = {}
-    for traditional, simplified in read_dictionary(dictionary_path("names")):
+    for traditional, simplified in pairs:
         written = {traditional, simplified or traditional}
         target = (simplified or traditional) if config in TO_SIMPLIFIED else traditional
         table |= dict.fromkeys(written, target)
@@ -100,14 +107,18 @@ def _pairs(config: str) -> dict[str, str]:
 
 
 @cache
-def phrase_table(config: str, protected: tuple[str, ...] = ()) -> dict[str, str]:
-    """Source phrase → its form in the target script, for one OpenCC config."""
+def phrase_table(
+    config: str, protected: tuple[str, ...] = (), site: SitePairs = ()
+) -> dict[str, str]:
+    """Source phrase → its form in the target script, for one OpenCC config; the site's own
+    pairs (editors' accepted reports) over ours, its protected terms over all."""
     plain = opencc.OpenCC(_PLAIN.get(config, config))
     table: dict[str, str] = {}
     for name in DICTIONARIES[config]:
         for source, target in read_dictionary(dictionary_path(name)):
             table[source] = target if target is not None else plain.convert(source)
-    table |= _pairs(config) | _names(config)
+    names = read_dictionary(dictionary_path("names"))
+    table |= _pairs(config) | _both_ways(config, names) | _both_ways(config, site)
     # A target is a fixed point, so converting a result again changes nothing more: 支援災區 →
     # 支援灾区 must not read 支援 as OpenCC's software word (支持) once 災區 is 灾区.
     table = {target: target for target in table.values()} | table
@@ -198,22 +209,24 @@ def stock_inputs(config: str) -> str:
     return f"{config}-{hashlib.sha256(made_of).hexdigest()[:20]}"
 
 
-def _inputs(config: str, protected: tuple[str, ...]) -> str:
+def _inputs(config: str, protected: tuple[str, ...], site: SitePairs) -> str:
     """Names everything the config files are made from; a change to any makes a new name.
     The "2" is the folder's layout: its `signature` file lists each file's digest."""
     made_of = hashlib.sha256(
         json.dumps([opencc.__version__, str(_OPENCC_SHARE), config, protected, 2]).encode()
     )
+    if site:
+        made_of.update(json.dumps(site, ensure_ascii=False).encode())
     paired = ("taiwan",) if config in _PAIRED else ()
     for name in (*DICTIONARIES[config], *paired, "names"):
         made_of.update(dictionary_path(name).read_bytes())
     return f"{config}-{made_of.hexdigest()[:20]}"
 
 
-def _write(config: str, protected: tuple[str, ...], folder: Path) -> Prepared:
+def _write(config: str, protected: tuple[str, ...], site: SitePairs, folder: Path) -> Prepared:
     """The config's files in `folder`, and last the `signature` file: the table's signature,
     then the digest of each other file, by which a reader checks them (`_trusted`)."""
-    table = phrase_table(config, protected)
+    table = phrase_table(config, protected, site)
     made = Prepared(news_config(config, table, folder), signature(config, table))
     sums = [f"{_digest(path)} {path.name}\n" for path in sorted(folder.iterdir())]
     (folder / "signature").write_text("".join([made.signature, "\n", *sums]), encoding="utf-8")
@@ -238,19 +251,19 @@ def _trusted(folder: Path, config: str) -> Prepared | None:
     return Prepared(folder / f"{config}.json", table_signature)
 
 
-def _cached(config: str, protected: tuple[str, ...]) -> Prepared:
+def _cached(config: str, protected: tuple[str, ...], site: SitePairs) -> Prepared:
     """The config's files from the cache, made and put there first when missing or not
     whole. A folder is made durable before it is renamed into place whole, so a reader
     never sees half of one; racing processes each make their own and the first rename
     wins. Raises OSError when the cache cannot be used."""
-    folder = cache_folder() / _inputs(config, protected)
+    folder = cache_folder() / _inputs(config, protected, site)
     found = _trusted(folder, config)
     if found is not None:
         return found
     shutil.rmtree(folder, ignore_errors=True)  # damaged: made again
     folder.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".new-") as new:
-        made = _write(config, protected, Path(new))
+        made = _write(config, protected, site, Path(new))
         for path in [*Path(new).iterdir(), Path(new)]:
             sync(path)
         try:
@@ -270,11 +283,11 @@ class Engine:
     a build that shows stored conversions needs the signatures alone. Without a usable
     cache the files are made for this process only, and OpenCC at once."""
 
-    def __init__(self, config: str, protected: tuple[str, ...] = ()) -> None:
-        self._config, self._protected = config, protected
+    def __init__(self, config: str, protected: tuple[str, ...] = (), site: SitePairs = ()) -> None:
+        self._config, self._protected, self._site = config, protected, site
         self._opencc: opencc.OpenCC | None = None
         try:
-            self._made = _cached(config, protected)
+            self._made = _cached(config, protected, site)
         except OSError:
             self._opencc = self._made_apart()
         self.signature = self._made.signature
@@ -290,10 +303,10 @@ class Engine:
 
     def _made_apart(self) -> opencc.OpenCC:
         with tempfile.TemporaryDirectory(prefix="publisher-opencc-") as folder:
-            self._made = _write(self._config, self._protected, Path(folder))
+            self._made = _write(self._config, self._protected, self._site, Path(folder))
             return opencc.OpenCC(str(self._made.path))
 
 
 @cache
-def engine(config: str, protected: tuple[str, ...] = ()) -> Engine:
-    return Engine(config, protected)
+def engine(config: str, protected: tuple[str, ...] = (), site: SitePairs = ()) -> Engine:
+    return Engine(config, protected, site)

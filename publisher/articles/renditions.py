@@ -33,7 +33,7 @@ def renditions(
     result = []
     for article in articles:
         if article.script is edition.script:
-            result.append(Rendition(article, edition, article.original))
+            result.append(Rendition(article, edition, scripts.original(article.original, edition)))
             continue
         stored = conversions.get(article.key)
         if stored is None:

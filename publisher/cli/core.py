@@ -6,6 +6,7 @@ renderers (jinja2, feedgen) or OpenCC."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -87,6 +88,14 @@ def _build(args: argparse.Namespace, config: Config) -> int:
             looking=_bar("looking", "file"),
         )
         pinged = notify_hubs(config, store, now)
+        empty = not store.articles(limit=1)
+    if empty:
+        # Not an error (a new site's first build), but a site with no news is rarely meant.
+        print(
+            f"publisher: warning: no articles stored yet in {config.storage}, so the site "
+            "has none; store a batch first: publisher ingest FILE",
+            file=sys.stderr,
+        )
     print(
         f"{config.output_dir}: {report.written} files written, {report.unchanged} unchanged "
         f"({report.seconds:.2f} s)"
@@ -101,9 +110,27 @@ def _status(_: argparse.Namespace, config: Config) -> int:
         print(f"store: {config.storage}")
         _print_articles(store)
         _print_mail(store, Editions.from_config(config))
+        _print_confirmations(store, config)
         _print_rates(store, Editions.from_config(config), config)
         _print_posts(store)
     return 0
+
+
+def _print_confirmations(store: Store, config: Config) -> None:
+    """The confirmation mails `serve` has not sent yet, and why: a relay that is down
+    shows here long before a reader writes to say no mail came."""
+    backlog = store.confirmation_backlog()
+    if not backlog.waiting and not backlog.uncertain:
+        return
+    line = f"confirmation mails: {backlog.waiting} waiting"
+    if backlog.oldest is not None:
+        since = dt.datetime.fromtimestamp(backlog.oldest, config.site.zone)
+        line += f", the oldest since {since.isoformat(timespec='seconds')}"
+    print(line)
+    if backlog.last_error:
+        print(f"  last attempt: {backlog.last_error} (is the relay down?)")
+    if backlog.uncertain:
+        print(f"  {backlog.uncertain} uncertain: cut off after the relay had the mail")
 
 
 def _print_posts(store: Store) -> None:

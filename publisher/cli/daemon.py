@@ -20,6 +20,16 @@ def time_argument(value: str) -> dt.time:
     return parsed
 
 
+def port_argument(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (0 to 65535): {value!r}")
+    return port
+
+
 def _run(args: argparse.Namespace, config: Config) -> int:
     # Imported here: `publisher --help` should not pay for APScheduler and the mail stack.
     from publisher.run import daemon
@@ -71,8 +81,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="serve the output folder and the subscribe/confirm/unsubscribe pages over HTTP",
         description="Serve site.output_dir (conditional GET, gzip) and the subscribe, confirm "
         "and unsubscribe pages at the paths below site.base_url that feeds, pages and mails "
-        "link to. Put it behind a reverse proxy (nginx) for HTTPS; see docs/deploy.md.",
+        "link to; a thread sends the confirmation mails the sign-ups queue, trying again "
+        "while the relay is down. Limits and trusted proxies are in [web]. Put it behind a "
+        "reverse proxy (nginx) for HTTPS; see docs/deploy.md.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="port to listen on (8080)")
+    serve.add_argument("--port", type=port_argument, default=8080, help="port to listen on (8080)")
     serve.set_defaults(handler=_serve)

@@ -49,8 +49,8 @@ def _upgrade(_: argparse.Namespace, config: Config) -> int:
     print(f"{config.storage}: upgraded from schema version {before} to {version}")
     for step in steps:
         print(f"  {step.version}: {step.summary}")
-    if config.storage.engine == "sqlite" and before > 0:
-        path = config.storage.path
+    path = config.storage.file
+    if path is not None and before > 0:
         print(f"the store as it was is kept in {backups.backup_path(path, before)}")
         print(
             "to undo: stop publisher, install the release you had, then run: "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 
 from publisher.cli import exits
 from publisher.cli.options import changes_store, date_argument, existing_store
@@ -49,7 +50,12 @@ def _list(args: argparse.Namespace, config: Config) -> int:
     return exits.of_day(settle.day_state(counts))
 
 
-def _settle(args: argparse.Namespace, config: Config) -> int:
+def _settle(command: argparse.ArgumentParser, args: argparse.Namespace, config: Config) -> int:
+    if not (args.sent or args.resend):
+        command.error(
+            "name the deliveries to settle: --sent ADDR… (the relay's log shows them "
+            "delivered) or --resend ADDR… (to send again), by address or Message-ID"
+        )
     day, kind, name = _digest(args, args.date)
     with existing_store(config) as store:
         done = settle.settle(
@@ -137,7 +143,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     _weekly_option(settling)
     changes_store(settling)
-    settling.set_defaults(handler=_settle)
+    settling.set_defaults(handler=functools.partial(_settle, settling))
 
 
 def _weekly_option(parser: argparse.ArgumentParser) -> None:

@@ -12,6 +12,9 @@ USAGE = 2  # argparse's own
 BUSY = 69  # EX_UNAVAILABLE: another publisher process holds the store; nothing was done
 # EX_TEMPFAIL, as sendmail uses it: mail deferred or the run stopped early; run again later.
 UNFINISHED = 75
+# What a shell shows for a command killed by SIGPIPE (128 + 13): stdout was a pipe whose
+# reader had gone (`publisher status | head -2`).
+CLOSED_PIPE = 141
 
 HELP = (
     "Exit status: 0 the day's mail is all sent; 1 a mail of the day failed or is uncertain, "

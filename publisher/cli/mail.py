@@ -16,6 +16,7 @@ from publisher.cli.options import (
     existing_store,
 )
 from publisher.config import Config
+from publisher.editions import Editions
 from publisher.errors import SubscriberError
 from publisher.mail import preferences, privacy, subscribers, tokens
 from publisher.records import Frequency
@@ -160,7 +161,7 @@ def _set(args: argparse.Namespace, config: Config) -> int:
             weekday=preferences.WEEKDAYS.index(args.weekday) if args.weekday else None,
             paused_until=args.pause_until,
             resume=args.resume,
-            opted_out=_opted_out(store, args),
+            opted_out=_opted_out(config, store, args),
         )
         person = privacy.find(store, args.email)
         person = preferences.apply(store, person, change, now.date())
@@ -173,13 +174,18 @@ def _set(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _opted_out(store: Store, args: argparse.Namespace) -> frozenset[str] | None:
+def _opted_out(config: Config, store: Store, args: argparse.Namespace) -> frozenset[str] | None:
     if args.all_sources:
         return frozenset()
     if args.sources is None:
         return None
     known = [tally.name for tally in store.counts_by_source()]
-    return preferences.opt_outs(known, args.sources.split(","))
+    from publisher.articles.conversion import Scripts  # OpenCC: only where names are read
+
+    # A name in either script: the operator may copy it from any edition's page.
+    editions = Editions.from_config(config)
+    spelt = preferences.spellings(known, Scripts.from_config(config), editions)
+    return preferences.opt_outs(known, args.sources.split(","), spelt)
 
 
 def _add(args: argparse.Namespace, config: Config) -> int:
@@ -203,10 +209,15 @@ def _import(args: argparse.Namespace, config: Config) -> int:
 
 
 def _list(args: argparse.Namespace, config: Config) -> int:
+    from publisher.editions import Editions
+
+    editions = Editions.from_config(config)
     with existing_store(config) as store:
         everyone = subscribers.everyone(store)
     for person in everyone:
-        print(f"{person.email}\t{person.script}\t{person.status}\t{person.name}".rstrip())
+        # The edition they get: a stored "" (or one since removed) is the script's first.
+        edition = editions.of(person.script, person.edition).tag
+        print(f"{person.email}\t{edition}\t{person.status}\t{person.name}".rstrip())
     return 0
 
 
@@ -230,8 +241,15 @@ def _export(args: argparse.Namespace, config: Config) -> int:
 def _erase(args: argparse.Namespace, config: Config) -> int:
     with Store(config.storage) as store:
         person = privacy.find(store, args.email)
-        privacy.erase(store, person, tokens.load_secret(config))
+        cleared = privacy.erase(store, person, tokens.load_secret(config))
     print(f"erased {person.email}: only a keyed hash of the address is kept")
+    if not cleared:
+        print(
+            f"publisher: warning: another process kept reading the store, so the old pages "
+            f"stay in {config.storage}-wal until its next checkpoint (when the last "
+            "publisher process using the store ends)",
+            file=sys.stderr,
+        )
     return 0
 
 

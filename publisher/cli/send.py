@@ -86,11 +86,12 @@ def _build_first(args: argparse.Namespace, config: Config, store: Store) -> None
     without the store lock; each takes it for the build, so one builds and the others find
     nothing left to do."""
     from publisher.mail.archive import build_site
-    from publisher.run import lock
+    from publisher.store import locks
 
     with contextlib.ExitStack() as held:
-        if args.shared and config.storage.engine == "postgresql":
-            held.enter_context(lock.hold(config, wait=True, purpose="publisher send: build"))
+        if args.shared and config.storage.shared:
+            purpose, zone = "publisher send: build", config.site.zone
+            held.enter_context(locks.hold(config.storage, wait=True, purpose=purpose, zone=zone))
         report = build_site(config, store, config.now())
     if report.written:
         print(f"{config.output_dir}: {report.written} files written before sending")

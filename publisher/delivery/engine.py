@@ -251,7 +251,7 @@ def send_day(
         clock=clock,
         sleep=sleep,
         active=active,
-        shared=config.storage.engine == "postgresql",
+        shared=config.storage.shared,
         lease_seconds=config.delivery.lease_seconds,
     )
     digest = prepare_digest(config, store, day, now, opted_out)

@@ -25,8 +25,9 @@ import datetime as dt
 import os
 import socket
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Generic, Protocol, TypeVar
 
 from publisher.errors import PublisherError
 from publisher.records import (
@@ -37,7 +38,6 @@ from publisher.records import (
     Subscriber,
     SubscriberStatus,
 )
-from publisher.store import Store
 
 BATCH = 20  # rows one claim takes: few enough that a stop gives little back
 LEASE_SECONDS = 120.0
@@ -53,7 +53,91 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-class Queue:
+class DeliveryRows(Protocol):
+    """What the queue asks of the store (publisher.store.deliveries): the rows of one
+    digest, each change its own transaction, and the reader a row is for."""
+
+    def enqueue(
+        self,
+        day: dt.date,
+        people: Iterable[Subscriber],
+        now: dt.datetime,
+        *,
+        kind: DigestKind = ...,
+    ) -> None: ...
+
+    def recover_deliveries(
+        self,
+        day: dt.date,
+        now: dt.datetime,
+        *,
+        leased_until: float | None = ...,
+        kind: DigestKind = ...,
+    ) -> int: ...
+
+    def withdraw_inactive(self, day: dt.date, *, kind: DigestKind = ...) -> int: ...
+
+    def claim_deliveries(
+        self,
+        day: dt.date,
+        worker: str,
+        limit: int,
+        lease_until: float,
+        now: dt.datetime,
+        *,
+        kind: DigestKind = ...,
+    ) -> list[ClaimedDelivery]: ...
+
+    def in_flight(self, day: dt.date, *, kind: DigestKind = ...) -> tuple[int, float]: ...
+
+    def renew_lease(
+        self, day: dt.date, worker: str, lease_until: float, *, kind: DigestKind = ...
+    ) -> None: ...
+
+    def release_deliveries(
+        self,
+        day: dt.date,
+        worker: str,
+        now: dt.datetime,
+        *,
+        deferred: bool,
+        kind: DigestKind = ...,
+    ) -> None: ...
+
+    def delivery_counts(
+        self, day: dt.date, *, kind: DigestKind = ...
+    ) -> dict[DeliveryStatus, int]: ...
+
+    def settle_and_claim(
+        self,
+        settled: Sequence[Settlement],
+        claim: int,
+        worker: str,
+        lease_until: float,
+        now: dt.datetime,
+    ) -> bool: ...
+
+    def withdraw_delivery(self, delivery_id: int) -> bool: ...
+
+    def settle_and_hand_over(
+        self,
+        settled: Sequence[Settlement],
+        delivery_id: int,
+        worker: str,
+        message_id: str,
+        now: dt.datetime,
+    ) -> bool: ...
+
+    def settle_deliveries(self, settled: Sequence[Settlement], now: dt.datetime) -> None: ...
+
+    def subscriber(self, subscriber_id: int) -> Subscriber | None: ...
+
+
+# The store as its user holds it: the engine's runner also records bounces through it.
+S = TypeVar("S", bound=DeliveryRows)
+
+
+class Queue(Generic[S]):
     """The deliveries of one digest (the daily one of `day`, or with `kind` weekly the one
     of the week beginning on `day`), stamped with the wall clock as they change.
 
@@ -64,7 +148,7 @@ class Queue:
 
     def __init__(
         self,
-        store: Store,
+        store: S,
         day: dt.date,
         wall: Callable[[], dt.datetime],
         *,
@@ -85,7 +169,7 @@ class Queue:
         self._pending: Future[bool] | None = None
 
     @property
-    def store(self) -> Store:
+    def store(self) -> S:
         """The store, once the hand-over under way (if any) is committed: one connection,
         used by one thread at a time."""
         self._sync()

@@ -27,6 +27,7 @@ from publisher.errors import PublisherError
 from publisher.mail import returns, subscribers
 from publisher.mail.refusals import Refusal, Verdict
 from publisher.records import ClaimedDelivery, DeliveryStatus, Letter, Subscriber
+from publisher.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ class Runner:
 
     def __init__(
         self,
-        queue: Queue,
+        queue: Queue[Store],
         digest: Digest,
         people: dict[int, Subscriber],
         transport: Transport,

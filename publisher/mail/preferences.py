@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from publisher.errors import SubscriberError
 from publisher.records import DigestKind, Edition, Frequency, Script, Subscriber
 from publisher.store import Store
+
+if TYPE_CHECKING:  # OpenCC is for the callers that convert, not for `status` or `--help`
+    from publisher.articles.conversion import Scripts
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -31,18 +35,32 @@ class Change:
     opted_out: frozenset[str] | None = None
 
 
-def opt_outs(known: Iterable[str], wanted: Iterable[str]) -> frozenset[str]:
+def spellings(
+    known: Iterable[str], scripts: Scripts, editions: Iterable[Edition]
+) -> dict[str, str]:
+    """Every way a reader may write a known source, to the source as stored: as stored, and
+    as each edition shows it (a Simplified reader writes the Simplified form of a name
+    stored in Traditional, and the page shows them that form)."""
+    names = list(known)
+    found = {scripts.into(name, edition): name for edition in editions for name in names}
+    return found | {name: name for name in names}
+
+
+def opt_outs(
+    known: Iterable[str], wanted: Iterable[str], spelt: Mapping[str, str] | None = None
+) -> frozenset[str]:
     """The opt-outs of a reader who wants only `wanted` of the `known` sources: every other
-    known source. Sources that appear later are theirs too, unless they opt out then."""
+    known source. Sources that appear later are theirs too, unless they opt out then.
+    `spelt` maps other spellings of a source (`spellings`) to the source as stored."""
     names = set(known)
-    chosen = {name.strip() for name in wanted if name.strip()}
+    chosen = {(spelt or {}).get(name.strip(), name.strip()) for name in wanted if name.strip()}
     unknown = chosen - names
     if unknown:
         raise SubscriberError(
             f"no such source: {', '.join(sorted(unknown))} (known: {', '.join(sorted(names))})"
         )
     if not chosen:
-        raise SubscriberError("choose at least one source")
+        raise SubscriberError("choose at least one source", "no_source")
     return frozenset(names - chosen)
 
 
@@ -54,10 +72,10 @@ def apply(store: Store, person: Subscriber, change: Change, today: dt.date) -> S
     if frequency is Frequency.DAILY:
         weekday = None
     elif weekday is None:
-        raise SubscriberError("weekly needs a weekday (--weekday mon … sun)")
+        raise SubscriberError("weekly needs a weekday (--weekday mon … sun)", "no_weekday")
     paused = None if change.resume else (change.paused_until or person.paused_until)
     if change.paused_until is not None and change.paused_until <= today:
-        raise SubscriberError(f"a pause must end after today ({today.isoformat()})")
+        raise SubscriberError(f"a pause must end after today ({today.isoformat()})", "pause")
     with store.transaction():
         opted_out = change.opted_out
         if opted_out is None:

@@ -65,9 +65,10 @@ def export(store: Store, person: Subscriber) -> dict[str, Any]:
     }
 
 
-def erase(store: Store, person: Subscriber, secret: bytes) -> None:
-    """Forget the subscriber; keep only the keyed hash of their address."""
-    store.erase_subscriber(person.id, tokens.address_hash(secret, person.email))
+def erase(store: Store, person: Subscriber, secret: bytes) -> bool:
+    """Forget the subscriber; keep only the keyed hash of their address. False when the
+    store could not yet clear the old copies from its log (Store.erase_subscriber)."""
+    return store.erase_subscriber(person.id, tokens.address_hash(secret, person.email))
 
 
 def is_erased(store: Store, address: str, secret: bytes) -> bool:

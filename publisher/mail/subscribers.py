@@ -37,8 +37,23 @@ def normalise_address(email: str) -> str:
     try:
         result = validate_email(email.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
-        raise AddressError(email, str(error)) from None
+        raise AddressError(email, str(error), address_fault(str(error))) from None
     return str(result.ascii_email)
+
+
+# email-validator raises one class with an English sentence; these are the kinds of its
+# sentences (version 2.x), first match wins, so a reader is told in their own script.
+_FAULTS = (
+    ("at", ("must have an @-sign", "instead of a regular at-sign", "something before the @")),
+    ("long", ("too long",)),
+    ("local", ("before the @-sign", "Quoting the part", "two periods", "period and a hyphen")),
+    ("domain", ("after the @-sign", "domain name", "something after the @")),
+)
+
+
+def address_fault(problem: str) -> str:
+    """The kind of fault email-validator's sentence `problem` describes (AddressError)."""
+    return next((kind for kind, signs in _FAULTS if any(s in problem for s in signs)), "other")
 
 
 def logged(address: str) -> str:
@@ -236,12 +251,8 @@ def claim_confirmation_mail(
 ) -> bool:
     """Whether a confirmation mail may go to `subscriber` now: not if one went within the
     cool-down (a form flood must not become a mail flood). A True is a promise kept in the
-    store: call `release_confirmation_mail` if the mail then cannot be sent."""
+    store, kept with the mail's row in the queue (publisher.delivery.confirmations)."""
     return store.claim_confirmation_mail(subscriber.id, now, now - cooldown)
-
-
-def release_confirmation_mail(store: Store, subscriber: Subscriber, now: dt.datetime) -> None:
-    store.release_confirmation_mail(subscriber.id, now)
 
 
 def _get(store: Store, subscriber_id: int) -> Subscriber:

@@ -45,6 +45,7 @@ class DigestItem:
     url: str
     note: str = ""  # for a converted text: the note that links to the original
     original_url: str = ""
+    report_url: str = ""  # for a converted text: the "wrong conversion?" form
     original_tag: str = ""  # the original's edition, BCP 47
 
 
@@ -122,6 +123,7 @@ def _item(site: Site, rendition: Rendition, excerpt_chars: int) -> DigestItem:
         note=note,
         original_url=site.url(site.article_path(original, article)) if note else "",
         original_tag=original.tag if note else "",
+        report_url=site.url(site.report_path(edition, article)) if rendition.converted else "",
     )
 
 
@@ -196,7 +198,12 @@ def render_archive(
     local = dataclasses.replace(
         view,
         items=tuple(
-            dataclasses.replace(item, url=link(item.url), original_url=link(item.original_url))
+            dataclasses.replace(
+                item,
+                url=link(item.url),
+                original_url=link(item.original_url),
+                report_url=link(item.report_url),
+            )
             for item in view.items
         ),
         others=tuple((each, link(url)) for each, url in view.others),

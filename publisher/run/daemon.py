@@ -26,10 +26,8 @@ from publisher.delivery.settle import DayState, day_state
 from publisher.errors import PublisherError
 from publisher.run import daily
 from publisher.run.daily import RunReport
-from publisher.run.lock import StoreLock, lock_path
 from publisher.run.signals import stop_on_signals
-from publisher.store import Store
-from publisher.store.locks import AdvisoryLock, leader_key
+from publisher.store import Store, locks
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +49,11 @@ def trigger(config: Config, at: dt.time | None = None) -> CronTrigger:
 
 def run_locked(config: Config, *, wait: bool, stop: threading.Event) -> RunReport | None:
     """Today's run under the store lock. None when `stop` came while waiting for the lock;
-    LockError when another process holds it and `wait` is False. On PostgreSQL, where
-    several daemons share the store, see `run_shared`."""
-    if config.storage.engine == "postgresql":
+    LockError when another process holds it and `wait` is False. Where several daemons
+    share the store (on a database server), see `run_shared`."""
+    if config.storage.shared:
         return run_shared(config, stop=stop)
-    store_lock = StoreLock(lock_path(config), "publisher run", config.site.zone)
+    store_lock = locks.store_lock(config.storage, "publisher run", config.site.zone)
     if not store_lock.acquire(wait=wait, stop=stop):
         log.info("stopped while waiting for the store lock; nothing was done")
         return None
@@ -78,7 +76,9 @@ def run_shared(
     safe to do again, and a finished one does nothing the second time. Returns the
     leader's report, or None for a daemon that followed until the day was done."""
     day = daily.today(config, config.now())
-    lead = AdvisoryLock(config.storage, leader_key(day), "publisher run (leader)", config.site.zone)
+    lead = locks.AdvisoryLock(
+        config.storage, locks.leader_key(day), "publisher run (leader)", config.site.zone
+    )
     while not stop.is_set():
         if lead.try_acquire():
             try:

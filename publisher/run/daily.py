@@ -5,7 +5,7 @@ scheduler only decides when. Every step is safe to repeat: ingest skips stored a
 build rewrites only what changed, delivery resumes from its table. So a run cut short (a
 crash, SIGTERM) is finished by simply running again, and `due` says when that is needed.
 
-The caller holds the store lock (publisher.run.lock) around a run.
+The caller holds the store lock (publisher.store.locks) around a run.
 """
 
 from __future__ import annotations
@@ -121,6 +121,8 @@ def _explain(outcome: IngestOutcome) -> str:
 def ingest_inbox(config: Config, store: Store, now: dt.datetime) -> list[IngestOutcome]:
     """Ingest every waiting file, then move it to done/ or, with the reason, rejected/."""
     inbox = config.path(config.schedule.inbox_dir)
+    if not inbox.exists():
+        log.warning("%s: no inbox folder (schedule.inbox_dir): no batch file to ingest", inbox)
     outcomes = []
     # A file is moved only once its articles are committed: a crash before leaves it in
     # the inbox, and ingesting it again adds nothing twice.

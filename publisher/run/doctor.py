@@ -66,8 +66,8 @@ def _store(config: Config) -> list[Finding]:
             "(or publisher db upgrade)",
         )
     ]
-    if storage.engine == "sqlite":
-        found.append(_private(storage.path, "store", "it holds the subscribers' addresses"))
+    if storage.file is not None:
+        found.append(_private(storage.file, "store", "it holds the subscribers' addresses"))
     return found
 
 

@@ -245,6 +245,7 @@ class Pages:
             rendition=rendition,
             original=original,
             original_url=site.relative(site.article_path(original, article), path),
+            report_url=site.relative(site.report_path(self.edition, article), path),
         )
 
 
@@ -276,6 +277,7 @@ def root_index(env: jinja2.Environment, site: Site, default: Edition) -> bytes:
     firsts = {script.name.lower(): str(site.editions.default(script)) for script in Script}
     page = env.get_template("root.html").render(
         site=site,
+        default=default,
         title=site.titles[default],
         choices=choices,
         pages=pages,

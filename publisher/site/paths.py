@@ -208,6 +208,11 @@ class Site:
         """The subscribe form, in `edition`."""
         return f"subscribe?script={edition}"
 
+    @staticmethod
+    def report_path(edition: Edition, article: Article) -> str:
+        """The form for reporting a wrong conversion of the article in `edition`."""
+        return f"report?article={article.key}&edition={edition.tag}"
+
     def confirm_url(self, token: str) -> str:
         return self.url(f"confirm?token={token}")
 

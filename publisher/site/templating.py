@@ -16,6 +16,7 @@ import jinja2
 from publisher.config import Config
 from publisher.errors import TemplateRenderError
 from publisher.files import cache_home, private_folder
+from publisher.site import fonts
 from publisher.text import excerpt, paragraphs
 
 
@@ -41,6 +42,7 @@ def environment(folder: Path | None = None) -> jinja2.Environment:
     )
     env.filters["paragraphs"] = paragraphs
     env.filters["excerpt"] = excerpt
+    env.globals |= {"font_rules": fonts.rules(), "font_stack": fonts.stack}
     return env
 
 

@@ -17,12 +17,14 @@ from publisher.config import StorageConfig
 from publisher.store import backups, migrations, postgres
 from publisher.store.articles import ArticleQueries
 from publisher.store.builds import BuildQueries
+from publisher.store.confirmations import ConfirmationQueries
 from publisher.store.database import Database, SqliteDatabase
 from publisher.store.deliveries import DeliveryQueries
 from publisher.store.limits import LimitQueries
 from publisher.store.outcomes import OutcomeQueries
 from publisher.store.pings import PingQueries
 from publisher.store.posts import PostQueries
+from publisher.store.reports import ReportQueries
 from publisher.store.runs import RunQueries
 from publisher.store.subscribers import SubscriberQueries
 
@@ -37,6 +39,8 @@ class Store(
     PingQueries,
     PostQueries,
     OutcomeQueries,
+    ConfirmationQueries,
+    ReportQueries,
 ):
     """One connection to the store. Use one per thread.
 

@@ -11,6 +11,10 @@ The copy is made inside the upgrade's transaction (BEGIN IMMEDIATE holds every o
 off), through a second connection that reads what is committed: so it is exactly the store
 the steps then change, and two processes never copy at once. The copy itself is in rollback
 journal mode: one self-contained file, which `sqlite3 publisher.db ".restore COPY"` puts back.
+
+The site's phrase file (`phrases.txt`, publisher.articles.sitephrases) goes with the store
+when it sits beside it, as it does by default: the store's accepted reports made its pairs,
+so the copy is kept as publisher.db.schema-N.bak.phrases.txt and the undo puts both back.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from publisher.errors import StorageError
-from publisher.files import sync
+from publisher.files import sync, write_atomic
 from publisher.store.database import SqliteDatabase, create_private
 
 log = logging.getLogger(__name__)
@@ -33,13 +37,27 @@ _Execute = Callable[[str], sqlite3.Cursor]
 _TABLES = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
 
 
+# Files beside the store that belong with it (see the module's docstring).
+COMPANIONS = ("phrases.txt",)
+
+
 def backup_path(store: Path, version: int) -> Path:
     return store.with_name(f"{store.name}.schema-{version}.bak")
 
 
+def companion_path(store: Path, version: int, name: str) -> Path:
+    return store.with_name(f"{backup_path(store, version).name}.{name}")
+
+
 def restore_command(store: Path, version: int) -> str:
-    """What puts the store back as it was (with the release that wrote it installed)."""
-    return shlex.join(["sqlite3", str(store), f".restore '{backup_path(store, version)}'"])
+    """What puts the store back as it was (with the release that wrote it installed), and
+    the files kept with it."""
+    steps = [shlex.join(["sqlite3", str(store), f".restore '{backup_path(store, version)}'"])]
+    for name in COMPANIONS:
+        kept = companion_path(store, version, name)
+        if kept.exists():
+            steps.append(shlex.join(["cp", str(kept), str(store.with_name(name))]))
+    return " && ".join(steps)
 
 
 def keep(db: SqliteDatabase, version: int) -> Path | None:
@@ -48,6 +66,7 @@ def keep(db: SqliteDatabase, version: int) -> Path | None:
     step has changed anything."""
     if version == 0:
         return None
+    _keep_companions(db.path, version)
     target = backup_path(db.path, version)
     counts = row_counts(db.execute)
     if target.exists():
@@ -57,6 +76,21 @@ def keep(db: SqliteDatabase, version: int) -> Path | None:
         log.warning("%s: %s; making a new copy", target, problem)
     _copy(db.path, target, version, counts)
     return target
+
+
+def _keep_companions(store: Path, version: int) -> None:
+    """Copy each companion file there is beside the store, atomically (a copy from an
+    earlier attempt is made again: the file may have changed since)."""
+    for name in COMPANIONS:
+        found = store.with_name(name)
+        try:
+            data = found.read_bytes()
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            message = f"{found}: cannot copy it beside the store: {error.strerror}"
+            raise StorageError(message) from None
+        write_atomic(companion_path(store, version, name), data)
 
 
 def row_counts(execute: _Execute) -> dict[str, int]:

@@ -31,10 +31,20 @@ TABLES = (
     "feed_states",
     "websub_pings",
     "posts",
+    "confirmation_mails",
+    "conversion_reports",
 )
 # Tables whose `id` the database hands out: on PostgreSQL its sequence must move on past
 # the copied ids, or the next insert would collide.
-IDENTITIES = ("builds", "subscribers", "deliveries", "bounces", "posts")
+IDENTITIES = (
+    "builds",
+    "subscribers",
+    "deliveries",
+    "bounces",
+    "posts",
+    "confirmation_mails",
+    "conversion_reports",
+)
 ROWS_PER_COPY = 1000
 
 

@@ -80,6 +80,10 @@ class SqliteDatabase:
             # FULL: a commit survives power loss too. The delivery states rely on it; with
             # NORMAL a committed hand-over could vanish and the mail be sent again.
             self._db.execute("PRAGMA synchronous = FULL")
+            # Freed bytes are zeroed, not left behind: a row rewritten by an UPDATE (a
+            # reader's changed choices) or deleted (an erased reader) leaves no old copy in
+            # the file's free space. The cost is writing zeros into pages written anyway.
+            self._db.execute("PRAGMA secure_delete = ON")
         except sqlite3.DatabaseError as error:
             raise StorageError(f"{path}: cannot open the database: {error}") from None
 

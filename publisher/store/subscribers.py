@@ -170,15 +170,6 @@ class SubscriberQueries:
             )
             return bool(cursor.rowcount)
 
-    @operation("note a confirmation mail")
-    def release_confirmation_mail(self, subscriber_id: int, now: dt.datetime) -> None:
-        """The mail claimed at `now` could not be sent: the next request may try again."""
-        with self.db.transaction():
-            self.db.execute(
-                "UPDATE subscribers SET confirm_mailed = NULL WHERE id = ? AND confirm_mailed = ?",
-                (subscriber_id, now.isoformat()),
-            )
-
     @operation("change a subscriber's edition")
     def set_subscriber_edition(self, subscriber_id: int, edition: Script | Edition) -> None:
         with self.db.transaction():
@@ -282,12 +273,13 @@ class SubscriberQueries:
         ]
 
     @operation("erase a subscriber")
-    def erase_subscriber(self, subscriber_id: int, address_hash: str) -> None:
-        """Delete the person and everything about them; keep only the keyed hash. With
-        secure_delete SQLite overwrites the freed bytes, so the address does not linger in
-        the file's free pages either."""
-        if self.db.engine == "sqlite":
-            self.db.execute("PRAGMA secure_delete = ON")
+    def erase_subscriber(self, subscriber_id: int, address_hash: str) -> bool:
+        """Delete the person and everything about them; keep only the keyed hash. SQLite
+        overwrites the freed bytes (secure_delete, on every connection), and the write-ahead
+        log, which still holds the pages as they were, is folded into the file and emptied
+        here rather than whenever the last connection closes (never, while `serve` runs).
+        False when a reader kept the log from being emptied: the old pages stay in it until
+        the next checkpoint. PostgreSQL keeps dead rows until VACUUM (README: Erasure)."""
         with self.db.transaction():
             self.db.execute(
                 "INSERT INTO erased (address_hash) VALUES (?)"
@@ -298,6 +290,11 @@ class SubscriberQueries:
             self.db.execute("DELETE FROM source_optouts WHERE subscriber_id = ?", (subscriber_id,))
             self.db.execute("DELETE FROM deliveries WHERE subscriber_id = ?", (subscriber_id,))
             self.db.execute("DELETE FROM subscribers WHERE id = ?", (subscriber_id,))
+        if self.db.engine != "sqlite":
+            return True
+        # TRUNCATE waits (the busy timeout) for readers of the old pages, then empties the log.
+        busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        return not busy
 
     @operation("look up an erased address")
     def is_erased(self, address_hash: str) -> bool:

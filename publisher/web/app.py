@@ -8,21 +8,23 @@ Starlette's StaticFiles (path containment, ETag, Last-Modified, 304, ranges) and
 GZipMiddleware are maintained, tested code we would otherwise write again. python-multipart
 parses form bodies, including the multipart/form-data that RFC 8058 one-click POSTs use.
 
-Store and mail work is blocking (sqlite3, smtplib), so it runs in Starlette's thread pool.
+Store work is blocking (sqlite3), so it runs in Starlette's thread pool. No request talks to
+the mail relay: a sign-up queues its confirmation mail in the store, and a thread of `serve`
+sends the queue (publisher.delivery.confirmations).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import smtplib
+import os
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from types import FrameType
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -30,28 +32,28 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from publisher.config import Config
-from publisher.delivery.backends import open_transport
+from publisher.delivery import confirmations
+from publisher.delivery.confirmations import Asked
 from publisher.errors import (
     AddressError,
-    DeliveryError,
+    PublisherError,
     StaleLinkError,
     SubscriberError,
     TokenError,
 )
 from publisher.mail import subscribers, tokens
-from publisher.mail.confirmation import confirmation_letter
 from publisher.records import Edition, Script, Subscriber, SubscriberStatus
 from publisher.run import signals
-from publisher.site import templating
-from publisher.site.pages import FAVICON
-from publisher.site.paths import Site
 from publisher.store import Pool
 from publisher.web.forms import Problem, client_key, count_post, field, read_form
 from publisher.web.logs import ACCESS_LOGGER, RedactTokens, token_id
+from publisher.web.pages import Pages, base_path
+from publisher.web.preferences import PreferencesPages
+from publisher.web.reports import ReportPages
 from publisher.web.static import OutputFiles, WeakETagWhenEncoded
 from publisher.words import WORDS
 
@@ -59,129 +61,19 @@ log = logging.getLogger(__name__)
 
 ONE_CLICK = ("List-Unsubscribe", "One-Click")  # RFC 8058 §3.1
 
-# Pages that carry a token must not leak it through Referer, be framed (a hidden
-# unsubscribe button), or be cached by a proxy.
-PAGE_HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-}
-
-
-# -- requests -------------------------------------------------------------------------------
-
-
-SCRIPT_COOKIE = "script"  # the name the pages' switcher script writes (templates/_remember.html)
 # The front door's answer depends on both: caches must keep one copy per value.
 FRONT_DOOR_VARY = {"Vary": "Accept-Language, Cookie"}
-
-
-def languages(header: str) -> list[list[str]]:
-    """The Chinese language ranges of Accept-Language, best first (by q, then order), each
-    as its lower-case subtags after `zh`."""
-    ranked = []
-    for position, item in enumerate(header.split(",")):
-        tag, _, params = item.strip().lower().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                continue
-        if tag.startswith("zh") and quality > 0:
-            ranked.append((-quality, position, tag.split("-")[1:]))
-    return [subtags for _, _, subtags in sorted(ranked)]
-
-
-def script_from_language(header: str) -> Script | None:
-    """The first Chinese language range of Accept-Language (by q) that names a script or a
-    region; plain `zh` says neither and so decides nothing."""
-    for subtags in languages(header):
-        # A script subtag says it outright (zh-Hant-CN is Traditional); else the region.
-        for hans, hant in ({"hans"}, {"hant"}), ({"cn", "sg", "my"}, {"tw", "hk", "mo"}):
-            if hans & set(subtags):
-                return Script.HANS
-            if hant & set(subtags):
-                return Script.HANT
-    return None
 
 
 # -- the application ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Web:
-    """The dynamic pages. `now` is the clock, a parameter so tests can fix it."""
+class Web(Pages):
+    """The subscription pages and the error pages, on top of what every page shares."""
 
-    config: Config
-    secret: bytes
-    now: Callable[[], dt.datetime]
-    stores: Pool  # several `serve` processes share one PostgreSQL store through it
-
-    @cached_property
-    def site(self) -> Site:
-        return Site.from_config(self.config)
-
-    @cached_property
-    def base_path(self) -> str:
-        return base_path(self.config)
-
-    def page_script(self, request: Request, fallback: Script | None = None) -> Script:
-        """?script=, else the subscriber's own script, else the reader's remembered choice,
-        else Accept-Language, else the site's."""
-        chosen = request.query_params.get("script")
-        if chosen is not None:
-            return self.edition_named(chosen).script
-        if fallback is not None:
-            return fallback
-        return self.asked_script(request) or Script(self.config.scripts.default)
-
-    def edition_named(self, value: str) -> Edition:
-        """The edition a form or link names (its path or tag, or zh-TW and the like)."""
-        try:
-            return self.site.editions.named(value)
-        except ValueError:
-            raise Problem(400, "unknown_script", value=value[:40]) from None
-
-    def page_edition(self, request: Request, script: Script, person: Subscriber | None) -> Edition:
-        """The edition a form shows chosen: the link's, else the subscriber's, else the
-        first of the page's script."""
-        named = request.query_params.get("script")
-        if named is not None:
-            return self.edition_named(named)
-        if person is not None and person.script is script:
-            return self.site.editions.of(person.script, person.edition)
-        return self.site.editions.default(script)
-
-    def asked_script(self, request: Request) -> Script | None:
-        """The reader's choice from the switcher, which wins, else their browser's language."""
-        remembered = self.remembered(request)
-        if remembered is not None:
-            return remembered.script
-        return script_from_language(request.headers.get("accept-language", ""))
-
-    def remembered(self, request: Request) -> Edition | None:
-        """The edition a reader chose with a page's switcher (the cookie names its path)."""
-        value = request.cookies.get(SCRIPT_COOKIE, "")
-        return next((each for each in self.site.editions if value == each.path), None)
-
-    def asked_edition(self, request: Request) -> Edition | None:
-        """The edition the switcher remembered (its path), else the first edition of the
-        browser's regions (zh-HK, zh-Hant-HK: a Hong Kong edition when there is one), else
-        the first edition of the script its languages name."""
-        remembered = self.remembered(request)
-        if remembered is not None:
-            return remembered
-        for subtags in languages(request.headers.get("accept-language", "")):
-            named = {"hant": Script.HANT, "hans": Script.HANS}.get(subtags[0] if subtags else "")
-            for edition in self.site.editions:
-                region = edition.tag.lower().split("-")[2:]
-                if region and subtags[-1:] == region and named in (None, edition.script):
-                    return edition
-        script = self.asked_script(request)
-        return self.site.editions.default(script) if script else None
+    # Called when a sign-up queued a mail: wakes the sender (publisher.delivery.confirmations).
+    mail_queued: Callable[[], None] = lambda: None
 
     async def front_door(self, request: Request) -> Response:
         """`/` leads to the edition the reader chose or their browser asks for; with neither,
@@ -197,57 +89,6 @@ class Web:
         response = await files.get_response("index.html", request.scope)
         response.headers.update(FRONT_DOOR_VARY)
         return response
-
-    def render(
-        self,
-        request: Request,
-        template: str,
-        script: Script,
-        status: int = 200,
-        **values: object,
-    ) -> HTMLResponse:
-        words = WORDS[script]
-        query = {**request.query_params, "script": str(script.twin)}
-        person = values.get("person")
-        person = person if isinstance(person, Subscriber) else None
-        edition = self.site.editions.default(script)
-        html = (
-            templating.for_site(self.config)
-            .get_template(template)
-            .render(
-                script=script,
-                twin=script.twin,
-                words=words,
-                site_title=self.site.titles[edition],
-                # Host-relative: right on any host and port, and on an error page at any depth.
-                home_url=self.base_path + self.site.index_path(edition),
-                subscribe_url=self.base_path + self.site.subscribe_path(edition),
-                icon_url=self.base_path + FAVICON,
-                twin_url=request.url.path + "?" + urlencode(query),
-                show_twin=request.method in ("GET", "HEAD"),
-                editions=self.site.editions,
-                edition=self.page_edition(request, script, person),
-                **values,
-            )
-        )
-        return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
-
-    def message(
-        self,
-        request: Request,
-        script: Script,
-        status: int,
-        title: str,
-        text: str,
-        link: str = "subscribe_title",
-    ) -> HTMLResponse:
-        """A title and a sentence; `link` names the words of a link to the form ("": none)."""
-        link_text = WORDS[script][link] if link else ""
-        return self.render(
-            request, "web_message.html", script, status, title=title, text=text, link=link_text
-        )
-
-    # -- subscribe ---------------------------------------------------------------------------
 
     async def subscribe_form(self, request: Request) -> Response:
         script = self.page_script(request)
@@ -265,7 +106,8 @@ class Web:
             sign_up = self._subscribe
             subscriber, mailed_lately = await run_in_threadpool(sign_up, host, email, chosen)
         except AddressError as error:
-            text = WORDS[script]["bad_email"].format(problem=error.problem)
+            words = WORDS[script]
+            text = words["bad_email"].format(problem=words[f"bad_email_{error.reason}"])
             return self.render(
                 request, "web_subscribe.html", script, 400, email=email[:254], error=text
             )
@@ -283,31 +125,31 @@ class Web:
 
     def _subscribe(self, host: str, email: str, edition: Edition) -> tuple[Subscriber, bool]:
         """Count the post of the client at `host` (429 past its limit, before anything
-        else), then sign up; and whether the mail was left out for the cool-down. Someone
-        already active gets no mail either, and the same page as a new sign-up: a stranger
-        typing their address changes nothing, and learns nothing."""
+        else), then sign up and queue the mail for the sender (never sent here: a relay
+        that hangs must not hold the page); and whether the mail was left out for the
+        cool-down. Someone already active gets no mail either, and the same page as a new
+        sign-up: a stranger typing their address changes nothing, and learns nothing."""
         limits, now = self.config.web, self.now()
         with self.stores.store() as store:
             client = client_key(self.secret, host)
             window = limits.subscribe_window_seconds
             count_post(store, client, now.timestamp(), limits.subscribe_limit, window)
             expiry = dt.timedelta(days=limits.confirm_expiry_days)
-            subscriber = subscribers.subscribe_pending(store, email, edition, now, expiry)
-            if subscriber.status is not SubscriberStatus.PENDING:
-                return subscriber, False
             cooldown = dt.timedelta(seconds=limits.confirm_cooldown_seconds)
-            if not subscribers.claim_confirmation_mail(store, subscriber, now, cooldown):
-                return subscriber, True
-        letter = confirmation_letter(self.config, subscriber, now)
-        try:
-            with open_transport(self.config) as outgoing:
-                outgoing.send(letter)
-        except (DeliveryError, OSError, smtplib.SMTPException) as error:
-            log.warning("confirmation mail to %s not sent: %s", subscriber.email, error)
-            with self.stores.store() as store:
-                subscribers.release_confirmation_mail(store, subscriber, now)
-            raise Problem(503, "send_failed") from None
-        return subscriber, False
+            with store.transaction():  # one commit, where each step alone would make one
+                subscriber = subscribers.subscribe_pending(store, email, edition, now, expiry)
+                if subscriber.status is not SubscriberStatus.PENDING:
+                    return subscriber, False
+                asking = confirmations.queue(
+                    store, subscriber, now, cooldown, limits.confirm_mails_per_hour
+                )
+        if asking.asked is Asked.CEILING:
+            minutes = str(-(-asking.wait // 60))
+            headers = {"Retry-After": str(asking.wait)}
+            raise Problem(503, "too_busy", headers=headers, minutes=minutes)
+        if asking.asked is Asked.QUEUED:
+            self.mail_queued()
+        return subscriber, asking.asked is Asked.COOLING_DOWN
 
     # -- confirm and unsubscribe -------------------------------------------------------------
 
@@ -380,6 +222,7 @@ class Web:
             "web_action.html",
             script,
             status,
+            danger=words_of == "unsubscribe",
             title=words[f"{words_of}_title"],
             text=words[f"{words_of}_text"].format(email=subscriber.email),
             button=words[f"{words_of}_button"],
@@ -419,14 +262,22 @@ class Web:
             except StaleLinkError:
                 raise
             except SubscriberError:
-                raise Problem(409, "was_unsubscribed") from None
+                raise Problem(409, "was_unsubscribed", script=subscriber.script) from None
 
     def _done(self, request: Request, outcome: str, subscriber: Subscriber) -> Response:
         script = self.page_script(request, subscriber.script)
         words = WORDS[script]
         text = words[f"{outcome}_text"].format(email=subscriber.email)
         link = "resubscribe" if outcome == "unsubscribed" else ""
-        return self.message(request, script, 200, words[f"{outcome}_title"], text, link)
+        onward = []
+        if outcome == "confirmed":  # a new reader's next question: can I choose what I get?
+            token = tokens.make_bound(
+                self.secret, tokens.PREFERENCES, subscriber.id, subscriber.link_generation
+            )
+            query = urlencode({"token": token, "script": str(script)})
+            onward.append((f"{self.base_path}preferences?{query}", words["preferences"]))
+        title = words[f"{outcome}_title"]
+        return self.message(request, script, 200, title, text, link, onward)
 
     # -- errors ------------------------------------------------------------------------------
 
@@ -439,14 +290,13 @@ class Web:
             key = {404: "not_found", 405: "not_allowed", 400: "bad_form"}.get(status, "")
             if not key:
                 return Response(exc.detail, status_code=status, headers=exc.headers)
-        try:
-            script = self.page_script(request)
-        except Problem:
-            script = Script(self.config.scripts.default)
+        script = self.error_script(request, exc.script if isinstance(exc, Problem) else None)
         words = WORDS[script]
-        response = self.message(
-            request, script, status, words["error_title"], words[key].format(**values)
-        )
+        title = words.get(f"{key}_title", words["error_title"])
+        # A page that is not there or not for this method: home is the way on, not the form.
+        link = "" if key in ("not_found", "not_allowed") else "subscribe_title"
+        text = words[key].format(**values)
+        response = self.message(request, script, status, title, text, link)
         if isinstance(exc, HTTPException) and exc.headers:
             response.headers.update(exc.headers)
         if isinstance(exc, Problem):
@@ -454,15 +304,7 @@ class Web:
         return response
 
 
-def base_path(config: Config) -> str:
-    """The path of site.base_url, e.g. "/" or "/news/": every route lives below it."""
-    return urlsplit(config.site.base_url).path or "/"
-
-
 def routes(web: Web, output_dir: Path) -> list[BaseRoute]:
-    # Here, not at the top: publisher.web.preferences builds on this module's Web.
-    from publisher.web.preferences import PreferencesPages
-
     prefix = base_path(web.config)
     found: list[BaseRoute] = [
         Route(prefix + "subscribe", web.subscribe_form, methods=["GET"]),
@@ -473,6 +315,7 @@ def routes(web: Web, output_dir: Path) -> list[BaseRoute]:
         Route(prefix + "unsubscribe", web.unsubscribe, methods=["POST"]),
         Route(prefix, web.front_door, methods=["GET", "HEAD"]),
         *PreferencesPages(web).routes(prefix),
+        *ReportPages(web).routes(prefix),
         Mount(
             prefix.rstrip("/"),
             app=OutputFiles(
@@ -485,9 +328,16 @@ def routes(web: Web, output_dir: Path) -> list[BaseRoute]:
     return found
 
 
-def create_app(config: Config, *, now: Callable[[], dt.datetime] | None = None) -> Starlette:
+def create_app(
+    config: Config,
+    *,
+    now: Callable[[], dt.datetime] | None = None,
+    mail_queued: Callable[[], None] = lambda: None,
+) -> Starlette:
     """The ASGI application for `config`. Before the first build the output folder is
-    empty: pages answer 404 until `publisher build` (or the daily run) writes them."""
+    empty: pages answer 404 until `publisher build` (or the daily run) writes them. The
+    confirmation mails it queues go when a sender sends them (`serve` runs one, woken by
+    `mail_queued`)."""
     output_dir = config.output_dir
     output_dir.mkdir(parents=True, exist_ok=True)
     stores = Pool(config.storage)
@@ -499,7 +349,7 @@ def create_app(config: Config, *, now: Callable[[], dt.datetime] | None = None) 
         finally:
             stores.close()
 
-    web = Web(config, tokens.load_secret(config), now or config.now, stores)
+    web = Web(config, tokens.load_secret(config), now or config.now, stores, mail_queued)
     return Starlette(
         routes=routes(web, output_dir),
         middleware=[Middleware(WeakETagWhenEncoded), Middleware(GZipMiddleware)],
@@ -508,23 +358,62 @@ def create_app(config: Config, *, now: Callable[[], dt.datetime] | None = None) 
     )
 
 
+# Seconds `serve` waits at its end for a confirmation mail in flight; one cut off is safe
+# (publisher.delivery.confirmations.Sender.stop).
+STOP_WAIT = 5.0
+
+
 def _stopped(signum: int, frame: FrameType | None) -> None:
     """Stands in for the default action while uvicorn serves: uvicorn stops gracefully on
     SIGTERM/SIGINT, then raises the signal again for the handler it found; that handler is
     this one, so a requested stop ends with exit code 0, not death by signal."""
 
 
+def _listen(host: str, port: int, backlog: int) -> socket.socket:
+    """The server's socket, bound before anything says it serves: a port in use is one line
+    naming it (uvicorn would log an error and exit on its own, after our "serving" line)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family, backlog=backlog)
+    except OSError as error:
+        # create_server's own text repeats the address; a resolver's error has no errno > 0.
+        reason = os.strerror(error.errno) if error.errno and error.errno > 0 else str(error)
+        raise PublisherError(f"cannot listen on {host}:{port}: {reason} (--host, --port)") from None
+
+
 def serve(config: Config, host: str, port: int) -> None:
-    """Serve until SIGINT/SIGTERM; uvicorn finishes the open requests first."""
+    """Serve until SIGINT/SIGTERM; uvicorn finishes the open requests first, then the
+    confirmation mail in flight is given a moment to finish."""
+    listening = _listen(host, port, config.web.backlog)
+    with listening:
+        sender = confirmations.Sender(config, Pool(config.storage))
+        app = create_app(config, mail_queued=sender.wake)
+        log.info(
+            "serving %s and the subscription pages on %s:%d",
+            config.output_dir,
+            host,
+            listening.getsockname()[1],
+        )
+        _serve(app, listening, config, sender)
+
+
+def _serve(
+    app: Starlette, listening: socket.socket, config: Config, sender: confirmations.Sender
+) -> None:
     import uvicorn  # only `serve` needs the server; the app itself is plain ASGI
 
-    app = create_app(config)
-    log.info("serving %s and the subscription pages on %s:%d", config.output_dir, host, port)
+    from publisher.web import server
+
     redacting = RedactTokens()
     logging.getLogger(ACCESS_LOGGER).addFilter(redacting)
+    sender.start()
     try:
         with signals.handling(_stopped):
             # log_config=None: keep the CLI's logging (stderr, timestamps) for uvicorn's too.
-            uvicorn.run(app, host=host, port=port, log_config=None, server_header=False)
+            settings = uvicorn.Config(
+                app, log_config=None, server_header=False, **server.settings(config.web)
+            )
+            uvicorn.Server(settings).run(sockets=[listening])
     finally:
+        sender.stop(wait=STOP_WAIT)
         logging.getLogger(ACCESS_LOGGER).removeFilter(redacting)

@@ -9,9 +9,10 @@ import ipaddress
 import math
 
 from starlette.datastructures import FormData
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import Message, Receive
 
+from publisher.records import Script
 from publisher.store import Store
 
 # A subscribe form is a few hundred bytes; anything near this is not a person filling it in.
@@ -20,15 +21,24 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class Problem(Exception):
-    """A request we refuse, with the status and the words that explain it to a person."""
+    """A request we refuse, with the status and the words that explain it to a person.
+    `script` is the script of the reader a link's token named, when it is known: their
+    error page is in it unless the URL names an edition."""
 
     def __init__(
-        self, status: int, key: str, *, headers: dict[str, str] | None = None, **values: str
+        self,
+        status: int,
+        key: str,
+        *,
+        headers: dict[str, str] | None = None,
+        script: Script | None = None,
+        **values: str,
     ) -> None:
         self.status = status
         self.key = key
         self.values = values
         self.headers = headers or {}
+        self.script = script
         super().__init__(f"{status} {key} {values}")
 
 
@@ -42,26 +52,34 @@ def _replay(body: bytes) -> Receive:
     return receive
 
 
-async def read_form(request: Request) -> FormData:
-    """The POSTed form, refusing bodies over MAX_BODY_BYTES before reading them whole."""
+async def read_form(
+    request: Request, *, max_fields: int = 20, max_bytes: int = MAX_BODY_BYTES
+) -> FormData:
+    """The POSTed form, refusing bodies over `max_bytes` before reading them whole, and
+    forms of more than `max_fields` fields. The defaults fit every form but the preferences
+    page's, whose size grows with the site's sources."""
     length = request.headers.get("content-length", "0")
     if not length.isdigit():
         raise Problem(400, "bad_form")
-    if int(length) > MAX_BODY_BYTES:
+    if int(length) > max_bytes:
         raise Problem(413, "too_large")
     body = bytearray()
-    async for chunk in request.stream():  # chunked bodies have no Content-Length to check
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise Problem(413, "too_large")
+    try:
+        async for chunk in request.stream():  # chunked bodies have no Content-Length to check
+            body += chunk
+            if len(body) > max_bytes:
+                raise Problem(413, "too_large")
+    except ClientDisconnect:
+        # The client went away mid-body: nobody reads the answer, and it is no fault of ours.
+        raise Problem(400, "bad_form") from None
     if not body:
         return FormData()
     kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if kind not in FORM_TYPES:
         raise Problem(415, "unsupported_type")
     replayed = Request(request.scope, _replay(bytes(body)))
-    # No file uploads, a handful of fields: a larger form is not one of ours.
-    return await replayed.form(max_files=0, max_fields=20, max_part_size=MAX_BODY_BYTES)
+    # No file uploads, a bounded number of fields: a larger form is not one of ours.
+    return await replayed.form(max_files=0, max_fields=max_fields, max_part_size=max_bytes)
 
 
 def field(form: FormData, name: str) -> str:

@@ -1,9 +1,12 @@
 """The reader's preferences page, linked from every digest's footer: the edition (script),
 the sources, daily or weekly, a pause, unsubscribing, downloading their data and erasing it.
 
-Sources are checkboxes of every source the store knows, all ticked unless opted out. The
-form names the sources it showed (`shown`), and only those unticked become opt-outs: a
-source that first appears after the page was opened stays in, as new sources do.
+Sources are checkboxes of every source the store knows, all ticked unless opted out, each
+named as the page's edition shows it and sent as its short id (the hash in its feed's
+file name), so the form stays small however many sources the site has. The form names the
+sources it showed (`shown`, one field), and only those unticked become opt-outs: a source
+that first appears after the page was opened stays in, as new sources do. The limits on
+the posted form grow with the site's sources, and with nothing else a stranger controls.
 
 The link's preferences token (publisher.mail.tokens) is the whole authority. GET only shows
 the forms; every change is a POST that carries the token in its body, never in the URL, so
@@ -26,20 +29,26 @@ from starlette.routing import BaseRoute, Route
 
 from publisher.errors import SubscriberError, TokenError
 from publisher.mail import preferences, privacy, subscribers, tokens
-from publisher.records import Frequency, Subscriber
-from publisher.store import Store
-from publisher.web.app import PAGE_HEADERS, Web
-from publisher.web.forms import Problem, field, read_form
+from publisher.records import Edition, Frequency, Subscriber
+from publisher.site.paths import Site
+from publisher.web.forms import MAX_BODY_BYTES, Problem, field, read_form
 from publisher.web.logs import token_id
+from publisher.web.pages import PAGE_HEADERS, Pages
 from publisher.words import WORDS
 
 log = logging.getLogger(__name__)
 
+# The save form's own fields (token, do, script, frequency, weekday, paused_until, shown)
+# with room to spare; each source adds one field (its ticked box) of at most this many
+# bytes ("sources=" and a 12-digit id, "&", and its share of the one `shown` field).
+FORM_FIELDS = 20
+BYTES_PER_SOURCE = 40
+
 
 class PreferencesPages:
-    """The routes of /preferences, on top of the Web that renders the other pages."""
+    """The routes of /preferences, on top of what every page shares."""
 
-    def __init__(self, web: Web) -> None:
+    def __init__(self, web: Pages) -> None:
         self.web = web
 
     def routes(self, prefix: str) -> list[BaseRoute]:
@@ -58,20 +67,27 @@ class PreferencesPages:
         except TokenError:
             log.info("refused a preferences token that is not ours (id %s)", token_id(token))
             raise Problem(403, "bad_token") from None
-        with Store(self.web.config.storage) as store:
+        with self.web.stores.store() as store:
             person = subscribers.get(store, subscriber_id)
         if person is None:
             raise Problem(404, "unknown_subscriber")
         if generation != person.link_generation:
-            raise Problem(403, "revoked_link")
+            raise Problem(403, "revoked_link", script=person.script)
         return person
 
-    def _sources(self, person: Subscriber) -> list[tuple[str, bool]]:
-        """The known sources, each with whether this reader gets it."""
-        with Store(self.web.config.storage) as store:
+    def _known(self) -> list[str]:
+        with self.web.stores.store() as store:
+            return [tally.name for tally in store.counts_by_source()]
+
+    def _sources(self, person: Subscriber, edition: Edition) -> list[tuple[str, str, bool]]:
+        """The known sources as (id, name in `edition`, whether this reader gets it), in
+        the order of their names."""
+        with self.web.stores.store() as store:
             known = [tally.name for tally in store.counts_by_source()]
             opted_out = store.opted_out_sources(person.id)
-        return [(name, name not in opted_out) for name in sorted(known)]
+        scripts = self.web.scripts
+        shown = [(Site.source_slug(n), scripts.into(n, edition), n not in opted_out) for n in known]
+        return sorted(shown, key=lambda source: source[1])
 
     async def _form(
         self, request: Request, person: Subscriber, token: str, *, notice: str = "", error: str = ""
@@ -79,7 +95,8 @@ class PreferencesPages:
         script = self.web.page_script(request, person.script)
         words = WORDS[script]
         today = self.web.now().date()
-        sources = await run_in_threadpool(self._sources, person)
+        edition = self.web.page_edition(request, script, person)
+        sources = await run_in_threadpool(self._sources, person, edition)
         return self.web.render(
             request,
             "web_preferences.html",
@@ -101,12 +118,26 @@ class PreferencesPages:
 
     async def change(self, request: Request) -> Response:
         """One POST endpoint; the button pressed (`do`) says what to do."""
-        form = await read_form(request)
+        known = await run_in_threadpool(self._known)
+        form = await read_form(
+            request,
+            max_fields=FORM_FIELDS + len(known),
+            max_bytes=MAX_BODY_BYTES + BYTES_PER_SOURCE * len(known),
+        )
         token = field(form, "token")  # the body only: see the module's docstring
         person = await run_in_threadpool(self._person, token)
+        try:
+            return await self._act(request, person, token, form, known)
+        except Problem as problem:
+            problem.script = problem.script or person.script  # their error page: their script
+            raise
+
+    async def _act(
+        self, request: Request, person: Subscriber, token: str, form: FormData, known: list[str]
+    ) -> Response:
         action = field(form, "do")
         if action == "save":
-            return await self._save(request, person, token, form)
+            return await self._save(request, person, token, form, known)
         if action == "export":
             return await run_in_threadpool(self._export, person)
         script = person.script
@@ -127,23 +158,32 @@ class PreferencesPages:
         return self.web.message(request, script, 200, words[f"{outcome}_title"], text, link)
 
     async def _save(
-        self, request: Request, person: Subscriber, token: str, form: FormData
+        self, request: Request, person: Subscriber, token: str, form: FormData, known: list[str]
     ) -> Response:
         try:
-            change = _change_of(form, self.web)
+            change = _change_of(form, self.web, self._spellings(known))
             changed = await run_in_threadpool(self._apply, person, change)
-        except SubscriberError as problem:
-            text = WORDS[person.script]["bad_choice"].format(problem=problem)
-            return await self._form(request, person, token, error=text)
+        except SubscriberError as refused:
+            words = WORDS[self.web.page_script(request, person.script)]
+            reason = words.get(f"refused_{refused.reason}", words["refused_other"])
+            return await self._form(
+                request, person, token, error=words["bad_choice"].format(problem=reason)
+            )
         # The page answers in the script just chosen, as the next mail will be.
         return await self._form(request, changed, token, notice=WORDS[changed.script]["saved"])
 
+    def _spellings(self, known: list[str]) -> dict[str, str]:
+        """Each source's id, and its name in every edition, to the source as stored: the
+        form sends ids, and a page from before ids sent names."""
+        spelt = preferences.spellings(known, self.web.scripts, self.web.site.editions)
+        return spelt | {Site.source_slug(name): name for name in known}
+
     def _apply(self, person: Subscriber, change: preferences.Change) -> Subscriber:
-        with Store(self.web.config.storage) as store:
+        with self.web.stores.store() as store:
             return preferences.apply(store, person, change, self.web.now().date())
 
     def _export(self, person: Subscriber) -> Response:
-        with Store(self.web.config.storage) as store:
+        with self.web.stores.store() as store:
             data = privacy.export(store, person)
         body = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
         disposition = f'attachment; filename="publisher-data-{person.id}.json"'
@@ -154,15 +194,15 @@ class PreferencesPages:
         )
 
     def _erase(self, person: Subscriber) -> None:
-        with Store(self.web.config.storage) as store:
+        with self.web.stores.store() as store:
             privacy.erase(store, person, self.web.secret)
 
     def _unsubscribe(self, person: Subscriber) -> None:
-        with Store(self.web.config.storage) as store:
+        with self.web.stores.store() as store:
             subscribers.unsubscribe(store, person.id, self.web.now())
 
 
-def _change_of(form: FormData, web: Web) -> preferences.Change:
+def _change_of(form: FormData, web: Pages, spelt: dict[str, str]) -> preferences.Change:
     """The choices of the save form; an empty pause date clears the pause."""
     frequency = field(form, "frequency") or Frequency.DAILY
     weekday = field(form, "weekday")
@@ -179,16 +219,23 @@ def _change_of(form: FormData, web: Web) -> preferences.Change:
         weekday=preferences.WEEKDAYS.index(weekday) if weekday else None,
         paused_until=until,
         resume=until is None,
-        opted_out=_opted_out(form),
+        opted_out=_opted_out(form, spelt),
     )
 
 
-def _opted_out(form: FormData) -> frozenset[str] | None:
-    """The shown sources left unticked; None (no change) from a form that showed none."""
-    shown = {value for value in form.getlist("shown") if isinstance(value, str)}
+def _opted_out(form: FormData, spelt: dict[str, str]) -> frozenset[str] | None:
+    """The shown sources left unticked; None (no change) from a form that showed none.
+    Values the site does not know (a source gone since) are left out."""
+
+    def named(values: list[str]) -> set[str]:
+        return {spelt[value] for value in values if value in spelt}
+
+    fields = [value for value in form.getlist("shown") if isinstance(value, str)]
+    # One field of ids; a page from before ids sent a field per name (which may hold spaces).
+    shown = named([part for value in fields for part in value.split()]) | named(fields)
     if not shown:
         return None
-    ticked = {value for value in form.getlist("sources") if isinstance(value, str)}
+    ticked = named([value for value in form.getlist("sources") if isinstance(value, str)])
     if not ticked & shown:
-        raise SubscriberError("choose at least one source")
+        raise SubscriberError("choose at least one source", "no_source")
     return frozenset(shown - ticked)
