@@ -20,7 +20,7 @@ from conftest import EXAMPLES, REPO
 
 # The embedded default site.base_url, and the pages `publisher serve` answers itself.
 BASE = "http://127.0.0.1:8080/"
-ENDPOINTS = ("preferences", "unsubscribe", "subscribe", "confirm")
+ENDPOINTS = ("preferences", "unsubscribe", "subscribe", "confirm", "report")
 LINK = re.compile(r"https?://[^\s\"'<>)]+")
 ICON = re.compile(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)">')
 
