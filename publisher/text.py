@@ -1,7 +1,9 @@
 """Reading aids for bodies that arrive as one long line: paragraphs and excerpts.
 
 Both only cut at sentence ends and never drop or reorder a character: joining the
-paragraphs gives the body back exactly.
+paragraphs gives the body back exactly. A converted body is cut where its original is (the
+same sentences, as conversion changes no sentence end), so a reader who switches editions
+finds each paragraph where it was.
 """
 
 from __future__ import annotations
@@ -22,21 +24,35 @@ def sentences(body: str) -> list[str]:
     return pieces
 
 
-def paragraphs(body: str, size: int = PARAGRAPH_CHARS) -> list[str]:
-    """Group whole sentences into paragraphs of about `size` characters."""
-    result: list[str] = []
-    current = ""
-    for sentence in sentences(body):
-        current += sentence
-        if len(current) >= size:
-            result.append(current)
-            current = ""
-    if current:
-        if result and len(current) < size // 4:
-            result[-1] += current  # a short tail reads better with what it follows
-        else:
-            result.append(current)
+def paragraphs(body: str, size: int = PARAGRAPH_CHARS, *, like: str | None = None) -> list[str]:
+    """Group whole sentences into paragraphs of about `size` characters. With `like` (the
+    text `body` was converted from), as many sentences to a paragraph as that text has,
+    when the two have as many sentences (else `body` is cut by its own lengths)."""
+    own = sentences(body)
+    theirs = sentences(like) if like is not None else own
+    counts = _counts([len(each) for each in (theirs if len(theirs) == len(own) else own)], size)
+    result, start = [], 0
+    for count in counts:
+        result.append("".join(own[start : start + count]))
+        start += count
     return result
+
+
+def _counts(lengths: list[int], size: int) -> list[int]:
+    """How many sentences (of these lengths) go to each paragraph of about `size`."""
+    counts: list[int] = []
+    length = count = 0
+    for each in lengths:
+        length, count = length + each, count + 1
+        if length >= size:
+            counts.append(count)
+            length = count = 0
+    if count:
+        if counts and length < size // 4:
+            counts[-1] += count  # a short tail reads better with what it follows
+        else:
+            counts.append(count)
+    return counts
 
 
 def excerpt(body: str, size: int) -> str:

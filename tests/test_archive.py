@@ -18,7 +18,7 @@ from test_build import snapshot
 
 from conftest import NOW, make_config, store_day, with_feeds
 from publisher.config import Config
-from publisher.mail.archive import write_archive
+from publisher.mail.archive import build_site
 from publisher.records import SCRIPTS, Script
 from publisher.site import feeds
 from publisher.site.build import build
@@ -129,8 +129,64 @@ def test_a_new_day_rewrites_only_the_current_months_archives(
     changed = {name for name in before if after[name] != before[name] and "/archive/" in name}
     assert changed and all(name.endswith("/2025-12.xml") for name in changed)
     sitemaps = {name for name in before if after[name] != before[name] and "sitemap" in name}
-    assert sitemaps == {"sitemaps/2025-12.xml"}
+    # The month's part, and the <lastmod> of the undated pages and of the two parts.
+    assert sitemaps == {"sitemaps/2025-12.xml", "sitemaps/pages.xml", "sitemap.xml"}
     assert build(config, store, NOW).written == 0
+
+
+def archive_names(config: Config, folder: str) -> list[str]:
+    return sorted(path.name for path in (config.output_dir / folder).glob("*.xml"))
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(root)): path.read_bytes() for path in root.rglob("*.*")}
+
+
+def test_a_gap_of_months_writes_no_empty_archive_and_the_chain_skips_it(tmp_path: Path) -> None:
+    config = with_feeds(make_config(tmp_path), max_entries=2)
+    site = Site.from_config(config)
+    with Store(config.storage) as store:
+        store_day(config, store, articles_of(dt.date(2025, 1, 10)), dt.date(2025, 1, 10))
+        store_day(config, store, articles_of(dt.date(2025, 12, 14)), dt.date(2025, 12, 14))
+        # A source with one month of articles, long before the site's newest.
+        store_day(
+            config, store, [("三月的消息", "只在三月出現的來源。", "丙刊")], dt.date(2025, 3, 2)
+        )
+        build(config, store, NOW)
+        assert archive_names(config, "zh-Hant/archive") == [
+            "2025-01.xml",
+            "2025-03.xml",
+            "2025-12.xml",
+        ]
+        _, *documents = walk(config, site.atom_path(site.editions.default(Script.HANT)))
+        assert [len(document.entries) for document in documents] == [3, 1, 3]
+        source = site.source_feed_path(site.editions.default(Script.HANT), "丙刊")
+        _, *alone = walk(config, source)
+        assert [len(document.entries) for document in alone] == [1], "its one month"
+        slug = Site.source_slug("甲報")
+        months = archive_names(config, f"zh-Hant/archive/sources/{slug}")
+        assert months == ["2025-01.xml", "2025-12.xml"]
+
+
+def test_an_article_in_a_month_without_any_links_it_into_the_chain(tmp_path: Path) -> None:
+    """An article dated into a gap gives its month a document and the months beside it
+    their links to it: the build that adds it writes what a whole build does."""
+    config = make_config(tmp_path)
+    site = Site.from_config(config)
+    with Store(config.storage) as store:
+        for day in (dt.date(2025, 1, 10), dt.date(2025, 12, 14)):
+            store_day(config, store, articles_of(day), day)
+        build(config, store, NOW)
+        store_day(config, store, articles_of(dt.date(2025, 6, 1)), dt.date(2025, 6, 1))
+        build(config, store, NOW)
+        _, *documents = walk(
+            config, site.source_feed_path(site.editions.default(Script.HANS), "甲報")
+        )
+        assert len(documents) == 3
+        added = files(config.output_dir)
+        shutil.rmtree(config.output_dir)
+        build(config, store, NOW, full=True)
+        assert files(config.output_dir) == added
 
 
 def test_sitemap_lists_existing_pages_with_their_twins(archive: tuple[Config, Store]) -> None:
@@ -140,11 +196,15 @@ def test_sitemap_lists_existing_pages_with_their_twins(archive: tuple[Config, St
     index = ElementTree.parse(config.output_dir / "sitemap.xml").getroot()
     parts = [loc.text or "" for loc in index.iter(f"{SITEMAP}loc")]
     assert len(parts) == 4  # three months and the undated pages
+    changed = [each.text for each in index.iter(f"{SITEMAP}lastmod")]
+    assert changed == ["2025-10-20", "2025-11-11", "2025-12-14", "2025-12-14"]
     urls = 0
     for part in parts:
         for url in ElementTree.parse(local(config, part)).getroot().iter(f"{SITEMAP}url"):
             loc = url.findtext(f"{SITEMAP}loc") or ""
             assert local(config, loc).is_file(), loc
+            day = re.search(r"/(\d{4}-\d\d-\d\d)[/.]", loc)
+            assert url.findtext(f"{SITEMAP}lastmod") == (day[1] if day else "2025-12-14"), loc
             twins = {link.get("hreflang"): link.get("href") for link in url.iter(f"{XHTML}link")}
             assert set(twins) == {"zh-Hant", "zh-Hans", "x-default"} and loc in twins.values()
             assert all(local(config, href or "").is_file() for href in twins.values())
@@ -156,9 +216,11 @@ def test_opml_lists_every_feed_of_the_edition(archive: tuple[Config, Store]) -> 
     config, _ = archive
     opml = ElementTree.parse(config.output_dir / "zh-Hans" / "feeds.opml").getroot()
     outlines = {o.get("title"): o.get("xmlUrl") for o in opml.iter("outline")}
-    assert len(outlines) == 4  # main, digest, two sources
+    assert len(outlines) == 5  # main, daily and weekly digest, two sources
     assert outlines["科技新闻 · 全部文章"] == "https://news.example.org/zh-Hans/atom.xml"
     assert "https://news.example.org/zh-Hans/digests/atom.xml" in outlines.values()
+    weekly = "https://news.example.org/zh-Hans/digests/weekly/atom.xml"
+    assert outlines["科技新闻・每周新闻摘要"] == weekly
     assert "科技新闻 · 甲报" in outlines
     index = (config.output_dir / "zh-Hans" / "index.html").read_text(encoding="utf-8")
     assert '<a href="feeds.opml" type="text/x-opml">' in index
@@ -183,7 +245,7 @@ def test_a_digest_page_has_open_graph_tags_too(tmp_path: Path) -> None:
     day = dt.date(2025, 12, 14)
     with Store(config.storage) as store:
         store_day(config, store, articles_of(day))
-        write_archive(config, store, day)
+        build_site(config, store, NOW)
     page = config.output_dir / "zh-Hans" / "digests" / "2025-12-14.html"
     head = page.read_text(encoding="utf-8").split("</head>")[0]
     assert '<meta property="og:locale" content="zh_CN">' in head

@@ -23,9 +23,8 @@ from publisher.config import Config
 from publisher.delivery.engine import send_day
 from publisher.editions import HANT
 from publisher.mail import subscribers, tokens
-from publisher.mail.archive import write_archive
+from publisher.mail.archive import build_site
 from publisher.records import Frequency, Script
-from publisher.site.build import build
 from publisher.site.paths import Site
 from publisher.store import Store
 from publisher.web import app as web
@@ -73,8 +72,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, news_path: Path) -> Config:
     config = make_config(tmp_path_factory.mktemp("browser"))
     with Store(config.storage) as store:
         ingest_file(config, store, news_path, day=NOW.date(), now=NOW)
-        build(config, store, NOW)
-        write_archive(config, store, NOW.date())
+        build_site(config, store, NOW)
     return config
 
 

@@ -46,18 +46,32 @@ def files_of(root: Path) -> dict[str, bytes]:
     }
 
 
-def test_an_unchanged_store_builds_nothing_until_full_is_asked(
+def test_an_unchanged_store_builds_nothing_but_what_was_deleted(
     config: Config, store: Store, news_path: Path
 ) -> None:
     ingest_file(config, store, news_path, day=DAY, now=NOW)
     first = build(config, store, NOW)
+    assert build(config, store, NOW).written == 0
     feed = config.output_dir / "zh-Hant" / "atom.xml"
+    page = next((config.output_dir / "zh-Hans" / "articles").rglob("*.html"))
     feed.unlink()
+    page.unlink()
     again = build(config, store, NOW)
-    assert (again.written, again.unchanged) == (0, first.written)
-    assert not feed.exists()  # trusted, not looked at: the check costs a stat per output
-    assert build(config, store, NOW, full=True).written == 1
-    assert feed.exists()
+    assert (again.written, again.unchanged) == (2, first.written - 2)
+    assert feed.exists() and page.exists()
+    assert build(config, store, NOW).written == 0
+
+
+def test_a_build_after_the_output_folder_was_deleted_writes_it_again(
+    config: Config, store: Store, news_path: Path
+) -> None:
+    ingest_file(config, store, news_path, day=DAY, now=NOW)
+    first = build(config, store, NOW)
+    before = files_of(config.output_dir)
+    shutil.rmtree(config.output_dir)
+    again = build(config, store, NOW)
+    assert (again.written, again.unchanged) == (first.written, 0)
+    assert files_of(config.output_dir) == before
 
 
 def test_a_new_article_moves_the_generation_a_duplicate_does_not(
@@ -296,24 +310,24 @@ def test_a_build_leaves_the_cycle_collector_as_it_found_it(
     ingest_file(config, store, write_day(tmp_path, DAY, 40, 0), now=NOW)
     build(config, store, NOW)
     assert gc.isenabled() and gc.get_freeze_count() == 0
-    (config.output_dir / "zh-Hans/archive/2025-12.xml").unlink()
+    (config.output_dir / "zh-Hans/archive/2025-12.xml").write_bytes(b"edited by hand")
     ingest_file(config, store, write_day(tmp_path, DAY + dt.timedelta(days=1), 2, 40), now=NOW)
-    with pytest.raises(PublisherError, match="missing"):
+    with pytest.raises(PublisherError, match="not as the last build wrote it"):
         build(config, store, NOW)
     assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
-def test_a_document_the_last_build_wrote_gone_is_named_and_a_full_build_makes_it(
+def test_a_document_the_last_build_wrote_gone_is_made_whole_by_the_next(
     config: Config, store: Store, tmp_path: Path
 ) -> None:
+    """A build that would add entries to a document deleted by hand notices it is gone
+    (its folder changed) and makes it whole instead."""
     ingest_file(config, store, write_day(tmp_path, DAY, 40, 0), now=NOW)
     build(config, store, NOW)
     month = config.output_dir / "zh-Hans/archive/2025-12.xml"
     month.unlink()
     ingest_file(config, store, write_day(tmp_path, DAY + dt.timedelta(days=1), 2, 40), now=NOW)
-    with pytest.raises(PublisherError, match=r"2025-12\.xml: missing .* build --full"):
-        build(config, store, NOW)
-    build(config, store, NOW, full=True)
+    build(config, store, NOW)
     assert len(feedparser.parse(month.read_bytes()).entries) == 42
 
 
@@ -374,7 +388,6 @@ def test_days_added_within_the_months_plan_only_their_outputs_and_equal_a_full_b
         (december, 2, 24),  # more on the newest day
         (december + dt.timedelta(days=1), 3, 26),  # the next day
         (october + dt.timedelta(days=3), 2, 29),  # an older day, in an older month
-        (dt.date(2025, 11, 2), 2, 31),  # a month that had no article yet
     ]
     planned: list[Output] = []
 
@@ -408,6 +421,13 @@ def test_days_added_within_the_months_plan_only_their_outputs_and_equal_a_full_b
         whole = build(config, store, NOW, full=True)
         assert files_of(config.output_dir) == added, day
         assert report.written + report.unchanged == whole.written + whole.unchanged, day
+    # A month that had no article yet gets its first archive documents, and the months
+    # beside them links to them: the whole site is planned, and reads as a full build.
+    ingest_file(config, store, write_day(tmp_path, dt.date(2025, 11, 2), 2, 31), now=NOW)
+    build(config, store, NOW)
+    assert scopes[-1] is None
+    added = files_of(config.output_dir)
+    assert made_whole(config, store) == added
 
 
 # A build after one more day that SIGKILLs itself once the search index's first parts are

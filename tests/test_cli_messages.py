@@ -3,13 +3,18 @@ one line naming what is wrong, no Python in it, and the README's own commands sa
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import pty
 import re
 import shlex
 import shutil
 import socket
+import struct
 import subprocess
 import sys
+import termios
 from pathlib import Path
 
 import pytest
@@ -279,3 +284,31 @@ def test_a_build_with_nothing_stored_says_so(tmp_path: Path) -> None:
     )
     assert run(tmp_path, "ingest", str(NEWS)).returncode == 0
     assert run(tmp_path, "build").stderr == ""
+
+
+def test_build_full_shows_its_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    assert run(tmp_path, "ingest", str(EXAMPLES / "2025-12-14.txt")).returncode == 0
+    assert run(tmp_path, "build").returncode == 0
+    # stderr a terminal (a pseudo-terminal), as when someone runs it by hand.
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))  # 80 columns
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-m", "publisher", "build", "--full"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        timeout=120,
+        check=False,
+    )
+    os.close(follower)
+    shown = b""
+    with contextlib.suppress(OSError):  # EIO once everything written is read
+        while chunk := os.read(leader, 4096):
+            shown += chunk
+    os.close(leader)
+    assert done.returncode == 0
+    assert re.search(rb"looking: +\d+%\|.*\| \d+/\d+ \[", shown), shown
+    # Not a terminal (cron, a pipe): not a word on stderr.
+    assert run(tmp_path, "build", "--full").stderr == ""

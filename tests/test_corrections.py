@@ -157,3 +157,22 @@ def test_conversions_diff_shows_an_editor_what_a_new_term_changes(
     # Asked again, it still lists the correction, and converts nothing twice.
     assert main(["--config", str(path), "conversions", "diff"]) == 0
     assert "1 article read differently" in capsys.readouterr().out
+
+
+def test_conversions_diff_changes_nothing_the_build_dates_the_correction(
+    built: Config, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A review stores nothing: the entry's <updated> is the time of the build that
+    publishes the correction, not of the review before it."""
+    keys = [article.key for article in store.articles()]
+    before = {key: store.conversions_of(key) for key in keys}
+    path = built.root / "config.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8") + '[scripts]\nprotected_terms = ["晶片"]\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(path), "conversions", "diff"]) == 0
+    assert "  量产芯片 → 量产晶片" in capsys.readouterr().out
+    assert {key: store.conversions_of(key) for key in keys} == before
+    build(protecting(built, "晶片"), store, LATER)
+    assert updated(built, Script.HANS)["新厂量产晶片"] == LATER.isoformat()

@@ -813,7 +813,7 @@ def test_send_command_on_a_day_without_articles(
     config: Config, store: Store, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out = cli(config, capsys, "--date", "2020-01-01")
-    assert (code, out) == (0, "no articles for 2020-01-01: nothing to send\n")
+    assert code == 0 and out.endswith("\nno articles for 2020-01-01: nothing to send\n")
 
 
 def test_a_paused_reader_gets_nothing_until_the_pause_ends(

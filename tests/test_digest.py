@@ -24,7 +24,7 @@ from publisher.config import Config
 from publisher.editions import HANS, HANT, PAIR
 from publisher.mail import subscribers
 from publisher.mail import view as digest_view
-from publisher.mail.archive import write_archive
+from publisher.mail.archive import build_site, day_pages
 from publisher.mail.digest import prepare_digest
 from publisher.mail.letters import ADDRESS, PREFERENCES_URL, UNSUBSCRIBE_URL
 from publisher.mail.sources import DigestSources
@@ -206,7 +206,10 @@ def test_rendering_does_not_grow_with_the_list(
 
 def test_a_day_without_articles_has_no_digest(config: Config, store: Store) -> None:
     assert prepare_digest(config, store, DAY, NOW) is None
-    assert write_archive(config, store, DAY) == []
+    build_site(config, store, NOW)
+    digests = config.output_dir / "zh-Hant/digests"
+    assert not (digests / "2025-12-14.html").exists()
+    assert feedparser.parse((digests / "atom.xml").read_bytes()).entries == []
 
 
 # -- the web archive ----------------------------------------------------------------------------
@@ -216,9 +219,9 @@ def test_the_archive_pages_and_feeds(config: Config, store: Store, news_path: Pa
     items = news_articles(news_path)
     store_day(config, store, items[:3], DAY - dt.timedelta(days=1))
     store_day(config, store, items[3:])
-    paths = write_archive(config, store, DAY)
+    build_site(config, store, NOW)
     out = config.output_dir
-    assert paths == [
+    paths = [
         out / "zh-Hant/digests/2025-12-14.html",
         out / "zh-Hant/digests/atom.xml",
         out / "zh-Hant/digests/feed.json",
@@ -233,6 +236,7 @@ def test_the_archive_pages_and_feeds(config: Config, store: Store, news_path: Pa
         out / "zh-Hans/digests/weekly/atom.xml",
         out / "zh-Hans/digests/weekly/feed.json",
     ]
+    assert all(path.is_file() for path in paths)
     assert (out / "zh-Hans/digests/2025-12-13.html").exists(), "every feed entry has its page"
     page = paths[3].read_text(encoding="utf-8")
     assert '<html lang="zh-Hans">' in page
@@ -262,9 +266,10 @@ def test_a_rerun_leaves_the_archive_untouched(
     config: Config, store: Store, news_path: Path
 ) -> None:
     store_day(config, store, news_articles(news_path)[:2])
-    paths = write_archive(config, store, DAY)
+    build_site(config, store, NOW)
+    paths = sorted((config.output_dir / "zh-Hant/digests").rglob("*.*"))
     before = {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in paths}
-    assert write_archive(config, store, DAY) == paths
+    assert build_site(config, store, NOW).written == 0
     assert {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in paths} == before
 
 
@@ -275,13 +280,13 @@ def test_the_feed_window_follows_feeds_max_entries(
     items = news_articles(news_path)
     for offset in range(4):
         store_day(config, store, items[offset : offset + 1], DAY - dt.timedelta(days=offset))
-    write_archive(config, store, DAY - dt.timedelta(days=3))
+    build_site(config, store, NOW)
     feed = feedparser.parse((config.output_dir / "zh-Hant/digests/atom.xml").read_bytes())
     assert [entry.links[0].href[-15:] for entry in feed.entries] == [
         "2025-12-14.html",
         "2025-12-13.html",
     ]
-    assert (config.output_dir / "zh-Hant/digests/2025-12-11.html").exists(), "asked for"
+    assert (config.output_dir / "zh-Hant/digests/2025-12-11.html").exists(), "the index lists it"
 
 
 # -- the command --------------------------------------------------------------------------------
@@ -297,7 +302,8 @@ def test_cli_digest_prints_the_paths(
     store_day(config, store, [("標題", "內文。", "來源")])
     assert run(config, "digest", "--date", "2025-12-14") == 0
     printed = capsys.readouterr().out.split()
-    assert printed == [str(path) for path in write_archive(config, store, DAY)]
+    assert printed == [str(path) for path in day_pages(config, DAY)]
+    assert all(path.is_file() for path in day_pages(config, DAY))
 
 
 def test_cli_digest_says_when_there_is_nothing(

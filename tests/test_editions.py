@@ -21,8 +21,7 @@ from publisher.config import Config
 from publisher.delivery import confirmations
 from publisher.errors import ConfigError
 from publisher.mail import subscribers
-from publisher.mail.archive import write_archive
-from publisher.site.build import build
+from publisher.mail.archive import build_site
 from publisher.store import Store
 
 pytestmark = pytest.mark.engines
@@ -59,8 +58,7 @@ def site(tmp_path: Path, news_path: Path) -> Config:
     assert main([*args, "ingest", str(news_path), "--date", DAY.isoformat()]) == 0
     with Store(config.storage) as store:
         store_day(config, store, [SIMPLIFIED], DAY)
-        build(config, store, NOW)
-        write_archive(config, store, DAY)
+        build_site(config, store, NOW)
     for address, tag in READERS.items():
         assert main([*args, "subscribers", "add", address, "--edition", tag]) == 0
     assert main([*args, "send", "--date", DAY.isoformat()]) == 0

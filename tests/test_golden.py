@@ -1,4 +1,5 @@
-"""Golden files: the whole site built from examples/ must match tests/golden/site/ byte for byte.
+"""Golden files: the whole site built from examples/, the digest's web archive with it, must
+match tests/golden/site/ byte for byte.
 
 After an intended change to feeds or pages, regenerate and review the diff:
 
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from conftest import EXAMPLES, NOW, make_config
 from publisher.articles.ingest import ingest_file
-from publisher.site.build import build
+from publisher.mail.archive import build_site
 from publisher.store import Store
 
 GOLDEN = Path(__file__).parent / "golden" / "site"
@@ -33,7 +34,7 @@ def test_site_matches_golden_files(tmp_path: Path) -> None:
     with Store(config.storage) as store:
         for batch in sorted(EXAMPLES.glob("*.txt")):
             assert ingest_file(config, store, batch, now=NOW).error is None
-        build(config, store, NOW)
+        build_site(config, store, NOW)
     if os.environ.get("PUBLISHER_REGENERATE"):
         shutil.rmtree(GOLDEN, ignore_errors=True)
         shutil.copytree(config.output_dir, GOLDEN)

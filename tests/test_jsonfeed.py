@@ -24,7 +24,7 @@ from lxml import etree
 from conftest import DAY, EXAMPLES, NOW, make_config, reading, with_feeds
 from publisher.articles.ingest import ingest_file
 from publisher.config import Config
-from publisher.mail.archive import write_archive
+from publisher.mail.archive import build_site
 from publisher.site.build import build
 from publisher.site.paths import Site
 from publisher.store import Store
@@ -40,9 +40,7 @@ def make_site(root: Path, seed: Path | None = None) -> Config:
             assert ingest_file(config, store, seed, day=DAY, now=NOW).error is None
         for batch in sorted(EXAMPLES.glob("*.txt")):
             assert ingest_file(config, store, batch, now=NOW).error is None
-        build(config, store, NOW)
-        for day in store.counts_by_date():
-            write_archive(config, store, dt.date.fromisoformat(day.name))
+        build_site(config, store, NOW)
     return config
 
 

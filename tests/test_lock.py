@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -158,3 +159,34 @@ def test_a_killed_holder_does_not_block_for_ever(config: Config) -> None:
             holder.wait()
         if holder.stdout:
             holder.stdout.close()
+
+
+def test_the_holders_time_is_told_in_the_sites_zone(config: Config) -> None:
+    with (
+        hold(config.storage, wait=False, purpose="publisher build", zone=config.site.zone),
+        pytest.raises(LockError) as caught,
+    ):
+        FileLock(lock_path(config.storage)).acquire(wait=False)
+    # Asia/Taipei, the default site.timezone, as every other time a command shows.
+    assert re.search(r"since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00\)", str(caught.value))
+
+
+def test_a_command_that_waits_says_so_and_for_whom(config: Config, tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text("", encoding="utf-8")
+    command = [sys.executable, "-m", "publisher", "build", "--wait"]
+    with hold(config.storage, wait=False, purpose="publisher run"):
+        waiting = subprocess.Popen(
+            command, cwd=tmp_path, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        stderr = waiting.stderr
+        assert stderr is not None
+        first: list[str] = []  # the first thing it says, while it waits
+        reader = threading.Thread(target=lambda: first.append(stderr.readline()))
+        reader.start()
+        reader.join(timeout=60)  # a command that says nothing gets the lock after that
+    reader.join()
+    out, _ = waiting.communicate(timeout=120)
+    said = first[0]
+    assert said.startswith("publisher: warning: waiting for the store lock ")
+    assert f"held by pid {os.getpid()} (publisher run, since " in said
+    assert waiting.returncode == 0 and "files written" in out

@@ -4,7 +4,6 @@ script: a zh-Hant reader who lands on the zh-Hans page has followed the wrong li
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 
 import feedparser
@@ -14,9 +13,8 @@ import reader
 from conftest import EXAMPLES, NOW, make_config, reading
 from publisher.articles.ingest import ingest_file
 from publisher.config import Config
-from publisher.mail.archive import write_archive
+from publisher.mail.archive import build_site
 from publisher.records import SCRIPTS
-from publisher.site.build import build
 from publisher.store import Store
 
 BASE = "https://news.example.org/"
@@ -28,9 +26,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Config:
     with Store(config.storage) as store:
         for batch in sorted(EXAMPLES.glob("*.txt")):
             assert ingest_file(config, store, batch, now=NOW).error is None
-        build(config, store, NOW)
-        for day in store.counts_by_date():
-            write_archive(config, store, dt.date.fromisoformat(day.name))
+        build_site(config, store, NOW)
     return config
 
 

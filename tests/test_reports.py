@@ -16,10 +16,10 @@ from conftest import DAY, NOW, make_config, store_day
 from publisher.cli import main
 from publisher.config import Config
 from publisher.editions import HANS as HANS_EDITION
+from publisher.mail.archive import build_site
 from publisher.mail.sources import DigestSources
 from publisher.mail.view import render_mail
 from publisher.records import Article, Script
-from publisher.site.build import build
 from publisher.site.paths import Site
 from publisher.store import Store
 from publisher.web import app as web
@@ -37,7 +37,7 @@ def _site(root: Path, settings: str = "") -> Config:
     config = make_config(root, settings)
     with Store(config.storage) as store:
         store_day(config, store, [CRANE, CRANE_TOO, OTHER, HANS])
-        build(config, store, NOW)
+        build_site(config, store, NOW)  # as `publisher build` does
     return config
 
 

@@ -68,6 +68,22 @@ def test_files_are_cached_briefly_then_revalidated_and_never_sniffed(
     assert again.headers["Cache-Control"] == "max-age=300, must-revalidate"
 
 
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("/zh-Hans/feeds.opml", "text/x-opml; charset=utf-8"),
+        ("/zh-Hant/feeds-json.opml", "text/x-opml; charset=utf-8"),
+        ("/favicon.svg", "image/svg+xml"),
+    ],
+)
+def test_feed_lists_and_the_icon_are_served_as_what_they_are(
+    client: Client, path: str, kind: str
+) -> None:
+    reply = client.get(path)
+    assert reply.status == 200
+    assert reply.headers["Content-Type"] == kind
+
+
 def test_dot_files_and_temporaries_are_not_served(client: Client, site: Config) -> None:
     output = site.output_dir
     private = {
@@ -277,3 +293,10 @@ def test_a_request_never_closes_the_last_connection_to_the_store(tmp_path: Path)
         assert reply.status == 200
         assert wal.exists()
     assert not wal.exists()
+
+
+def test_the_dynamic_pages_link_the_sites_icon(client: Client) -> None:
+    for path in ("/subscribe?script=zh-Hans", "/subscribe?script=zh-Hant", "/nothing.html"):
+        page = client.get(path).text
+        assert '<link rel="icon" type="image/svg+xml" href="/favicon.svg">' in page, path
+    assert client.get("/favicon.svg").status == 200

@@ -27,7 +27,7 @@ from publisher.config import Config
 from publisher.delivery.engine import send_day
 from publisher.editions import Editions
 from publisher.mail import preferences, subscribers
-from publisher.mail.archive import write_archive
+from publisher.mail.archive import build_site
 from publisher.mail.weekly import last_complete_week, sending_day
 from publisher.records import DeliveryStatus, DigestKind, Frequency, Script, Subscriber
 from publisher.store import Store
@@ -249,9 +249,10 @@ def test_subscribers_set_reads_a_source_named_in_either_script(
 
 def test_the_weekly_has_its_own_archive_pages_and_feed(site: Config) -> None:
     with Store(site.storage) as store:
-        written = write_archive(site, store, NEXT_WEDNESDAY)
+        build_site(site, store, NOW)
     out = site.output_dir
-    assert out / "zh-Hant/digests/weekly/2025-W49.html" in written
+    assert (out / "zh-Hant/digests/weekly/2025-W49.html").is_file()
+    assert not (out / "zh-Hant/digests/weekly/2025-W50.html").exists(), "not ended yet"
     page = (out / "zh-Hans/digests/weekly/2025-W49.html").read_text(encoding="utf-8")
     assert "每周新闻摘要" in page and "2025年12月1日–2025年12月7日" in page
     assert (out / "zh-Hant/digests/2025-12-10.html").exists(), "the daily pages stay"
@@ -276,7 +277,7 @@ def test_a_regional_reader_gets_their_editions_weekly(
         change = preferences.Change(frequency=Frequency.WEEKLY, weekday=2)
         preferences.apply(store, person, change, NOW.date())
         report = send_day(regional, store, NEXT_WEDNESDAY, NOW)
-        write_archive(regional, store, NEXT_WEDNESDAY)
+        build_site(regional, store, NOW)
     assert report.weekly is not None and report.weekly.sent == 1
     (mail,) = messages(server)
     assert mail["Message-ID"].startswith(f"<weekly.2025-W49.zh-Hant-HK.{person.id}@")

@@ -69,12 +69,21 @@ def _store_conversion(
 ) -> bool:
     """Store the article's conversion under `converter` (made `now`); whether it corrects
     the last one (then its correction time is `at`)."""
-    text = converter.convert_text(article.original)
-    last = next(reversed(_others(store.conversions_of(article.key), converter.signature)), None)
+    text, last = _converted(store, converter, article)
     changed = last is not None and last.text != text
     corrected = at if changed else (last.corrected if last else None)
     store.put_conversion(article.key, converter.signature, text, now, corrected)
     return changed
+
+
+def _converted(
+    store: Store, converter: Converter, article: Article
+) -> tuple[Text, Conversion | None]:
+    """The article's text under `converter`, and the last conversion stored before it."""
+    text = converter.convert_text(article.original)
+    return text, next(
+        reversed(_others(store.conversions_of(article.key), converter.signature)), None
+    )
 
 
 @dataclass(frozen=True)
@@ -88,9 +97,17 @@ class Correction:
     phrases: tuple[tuple[str, str], ...]
 
 
-def corrections(store: Store, scripts: Scripts, editions: Editions) -> Iterator[Correction]:
+def corrections(
+    store: Store, scripts: Scripts, editions: Editions, now: dt.datetime | None = None
+) -> Iterator[Correction]:
     """Every article whose current conversion corrected an earlier one, newest correction
-    first, with the phrases that changed from the conversion before it."""
+    first, with the phrases that changed from the conversion before it. Given `now`, the
+    conversions the current settings still lack are made in memory and come first, timed
+    as `convert_missing` would store them; nothing is stored (a review)."""
+    if now is not None:
+        yield from sorted(
+            _pending(store, scripts, editions, now), key=lambda c: c.corrected, reverse=True
+        )
     found: list[tuple[dt.datetime, int, str]] = []
     for at, edition in enumerate(editions):
         signature = scripts.converter_for(edition).signature
@@ -105,6 +122,23 @@ def corrections(store: Store, scripts: Scripts, editions: Editions) -> Iterator[
         before = _previous_text(_others(history, signature), current)
         phrases = _text_phrases(before, current.text) if before else []
         yield Correction(articles[key], edition, current.text.title, when, tuple(phrases))
+
+
+def _pending(
+    store: Store, scripts: Scripts, editions: Editions, now: dt.datetime
+) -> Iterator[Correction]:
+    """The corrections `convert_missing` would store now, made in memory."""
+    for edition in editions:
+        converter = scripts.converter_for(edition)
+        keys = store.unconverted(edition.script.twin, converter.signature)
+        changed = 0
+        for article in store.articles_by_keys(keys):  # newest first
+            text, last = _converted(store, converter, article)
+            if last is not None and last.text != text:
+                at = now - dt.timedelta(seconds=changed)
+                phrases = tuple(_text_phrases(last.text, text))
+                yield Correction(article, edition, text.title, at, phrases)
+                changed += 1
 
 
 def _others(history: list[Conversion], signature: str) -> list[Conversion]:

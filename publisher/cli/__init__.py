@@ -145,7 +145,8 @@ def _main(argv: Sequence[str] | None) -> int:
         shared = getattr(args, "shared", False) and settings.storage.shared
         if getattr(args, "locks", False) and not shared:
             purpose = f"publisher {args.command}"
-            with locks.hold(settings.storage, wait=args.wait, purpose=purpose):
+            zone = settings.site.zone
+            with locks.hold(settings.storage, wait=args.wait, purpose=purpose, zone=zone):
                 code: int = args.handler(args, settings)
         else:
             code = args.handler(args, settings)

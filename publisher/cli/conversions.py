@@ -12,15 +12,15 @@ from publisher.config import Config
 
 def _diff(args: argparse.Namespace, config: Config) -> int:
     from publisher.articles.conversion import Scripts
-    from publisher.articles.renditions import convert_missing, corrections
+    from publisher.articles.renditions import corrections
     from publisher.editions import Editions
     from publisher.store import Store
 
     scripts, editions = Scripts.from_config(config), Editions.from_config(config)
     with Store(config.storage) as store:
-        convert_missing(store, scripts, editions, config.now())
         shown = 0
-        for correction in corrections(store, scripts, editions):
+        # A review: what the current settings change is converted in memory, not stored.
+        for correction in corrections(store, scripts, editions, config.now()):
             if args.since and correction.corrected.date() < args.since:
                 break
             article = correction.article
@@ -93,9 +93,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     actions = conversions.add_subparsers(dest="action", metavar="ACTION", required=True)
     diff = actions.add_parser(
         "diff",
-        help="convert what the current settings (protected terms, dictionaries, OpenCC) "
-        "change and list, per article, the phrases before → after, newest correction first; "
-        "the next build publishes them with a newer <updated>",
+        help="list, per article, the phrases that the current conversion settings "
+        "(protected terms, dictionaries, OpenCC) change before → after, newest correction "
+        "first; changes nothing: the next build stores and publishes them with a newer "
+        "<updated>",
     )
     diff.add_argument(
         "--since", type=date_argument, metavar="YYYY-MM-DD", help="only corrections since then"

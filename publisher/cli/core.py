@@ -73,13 +73,20 @@ def _ingest(args: argparse.Namespace, config: Config) -> int:
 
 
 def _build(args: argparse.Namespace, config: Config) -> int:
+    from publisher.mail.archive import build_site
     from publisher.run.hubs import notify_hubs
-    from publisher.site.build import build
     from publisher.store import Store
 
     now = config.now()
     with Store(config.storage) as store:
-        report = build(config, store, now, progress=_bar("build", "file"), full=args.full)
+        report = build_site(
+            config,
+            store,
+            now,
+            progress=_bar("writing", "file"),
+            full=args.full,
+            looking=_bar("looking", "file"),
+        )
         pinged = notify_hubs(config, store, now)
         empty = not store.articles(limit=1)
     if empty:
@@ -250,15 +257,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     build_parser = commands.add_parser(
         "build",
-        help="write the Atom/RSS feeds and static pages of both scripts",
-        description="Render feeds and pages under site.output_dir. Only what changed is "
-        "rendered; unchanged files keep their bytes and mtime. An unchanged store "
-        "returns at once: files are trusted to be as the last build left them.",
+        help="write the feeds, static pages and digest archive of every edition",
+        description="Render feeds, pages and the digest's web archive under "
+        "site.output_dir. Only what changed is rendered; unchanged files keep their bytes "
+        "and mtime. An unchanged store returns at once, unless files were deleted from the "
+        "output folder since the last build: those are made again.",
     )
     build_parser.add_argument(
         "--full",
         action="store_true",
-        help="plan every output and re-make any file that is missing from the folder",
+        help="plan every output, look at every file and re-make any that is missing",
     )
     build_parser.set_defaults(handler=_build)
     changes_store(build_parser)

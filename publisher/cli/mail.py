@@ -27,10 +27,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     _register_subscribers(commands)
     digest = commands.add_parser(
         "digest",
-        help="render a day's digest: write its web archive pages and the digest feeds",
-        description="Render the digest of one day in both scripts and write the archive "
-        "pages and digest feeds next to the other static pages; prints their paths. Sends "
-        "nothing.",
+        help="build the site, the digest's web archive with it, and print a day's digest pages",
+        description="A shortcut: `publisher build` (which writes every day's digest pages "
+        "and the digest feeds with the other static pages), then the paths of one day's "
+        "digest page in each edition. Sends nothing.",
     )
     digest.add_argument(
         "--date", type=date_argument, metavar="YYYY-MM-DD", help="default: today in the site's zone"
@@ -255,19 +255,20 @@ def _erase(args: argparse.Namespace, config: Config) -> int:
 
 def _digest(args: argparse.Namespace, config: Config) -> int:
     # Here, not at the top: only this command needs the renderers (jinja2, premailer, feedgen).
-    from publisher.mail.archive import write_archive
+    from publisher.mail.archive import build_site, day_pages
     from publisher.run.hubs import notify_hubs
 
     now = config.now()
     day = args.date or now.date()
     with Store(config.storage) as store:
-        paths = write_archive(config, store, day)
+        build_site(config, store, now)
         pinged = notify_hubs(config, store, now)
+        stored = bool(store.articles(day=day, limit=1))
     if pinged is not None:
         print(pinged.summary())
-    if not paths:
+    if not stored:
         print(f"no articles for {day.isoformat()}: no digest", file=sys.stderr)
         return 0
-    for path in paths:
+    for path in day_pages(config, day):
         print(path)
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import threading
 from collections import Counter
@@ -66,6 +67,7 @@ def _proof(args: argparse.Namespace, config: Config, day: dt.date) -> int:
 
     edition = edition_argument(config, args.edition or config.scripts.default)
     with existing_store(config) as store:
+        _build_first(args, config, store)
         letter = proof_letter(config, store, args.test, day, edition, config.now())
     try:
         send_proof(config, letter)
@@ -78,6 +80,23 @@ def _proof(args: argparse.Namespace, config: Config, day: dt.date) -> int:
     return exits.OK
 
 
+def _build_first(args: argparse.Namespace, config: Config, store: Store) -> None:
+    """Build before sending: a digest links its web copy, which the build writes (at once
+    when nothing changed since the last build). Senders that share a PostgreSQL store run
+    without the store lock; each takes it for the build, so one builds and the others find
+    nothing left to do."""
+    from publisher.mail.archive import build_site
+    from publisher.store import locks
+
+    with contextlib.ExitStack() as held:
+        if args.shared and config.storage.shared:
+            purpose, zone = "publisher send: build", config.site.zone
+            held.enter_context(locks.hold(config.storage, wait=True, purpose=purpose, zone=zone))
+        report = build_site(config, store, config.now())
+    if report.written:
+        print(f"{config.output_dir}: {report.written} files written before sending")
+
+
 def _send(args: argparse.Namespace, config: Config) -> int:
     # Here, not at the top: only sending needs the mail stack (premailer, feedgen, smtplib).
     from publisher.delivery import engine as delivery
@@ -88,6 +107,7 @@ def _send(args: argparse.Namespace, config: Config) -> int:
         return _proof(args, config, day)
     stop = threading.Event()
     with existing_store(config) as store:
+        _build_first(args, config, store)
         if args.retry_uncertain:
             print(
                 "--retry-uncertain resends only what `publisher deliveries settle --resend` "

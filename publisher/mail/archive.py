@@ -1,119 +1,193 @@
-"""The digest's web archive: a page per day and script and each script's digest feed, and
-beside them the weekly digest's: a page per complete week (…/digests/weekly/2026-W48.html)
-and its feed (…/digests/weekly/atom.xml)."""
+"""The digest's web archive, planned into the site's build: a page per day and edition and
+each edition's digest feed, and beside them the weekly digest's: a page per complete week
+(…/digests/weekly/2026-W48.html) and its feed (…/digests/weekly/atom.xml).
+
+The build writes them with the rest of the output folder, for every day the digest index
+lists and every week that has ended, so a mailed digest never links a page that is not
+there. Pages and feeds depend on the stored articles only; the clock decides only which
+weeks have ended."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
+from itertools import chain, groupby
 from pathlib import Path
 
-import jinja2
-
 from publisher.config import Config
-from publisher.files import write_if_changed
 from publisher.mail import weekly
 from publisher.mail.sources import DigestSources
 from publisher.mail.view import DigestView, digest_page_path, render_archive
-from publisher.records import Edition
+from publisher.records import Edition, Rendition
+from publisher.site import build
 from publisher.site.discovery import og_locales
-from publisher.site.feeds import FeedEntry, atom_feed, edition_feed_meta, page_links
+from publisher.site.feeds import FeedEntry, FeedMeta, atom_feed, edition_feed_meta, page_links
+from publisher.site.grouping import Groups
 from publisher.site.jsonfeed import json_feed, twins
-from publisher.site.paths import Site
+from publisher.site.outputs import Extra, Output, Scope
 from publisher.store import Store
+from publisher.words import WORDS
+
+# The templates the digest's outputs are rendered with (a build re-renders an output when
+# one it uses changes): its pages, and its feeds' entries.
+PAGE_TEMPLATES = ("digest_archive.html",)
+FEED_TEMPLATES = ("digest_entry.html",)
 
 
-def _feed_entry(env: jinja2.Environment, site: Site, view: DigestView) -> FeedEntry:
-    return FeedEntry(
-        id=site.feed_id(digest_page_path(site, view.edition, view.day, view.first_day)),
-        title=view.subject,
-        published=view.updated,
-        updated=view.updated,
-        author="",
-        categories=(),
-        summary=view.heading,
-        content_html=env.get_template("digest_entry.html").render(view=view),
-        links=page_links(view.edition, view.archive_url, view.others),
-        lang=view.edition.tag,
-    )
-
-
-def _digest_feeds(
-    sources: DigestSources, edition: Edition, views: Sequence[DigestView]
-) -> dict[str, bytes]:
-    """The digest feed of one edition, Atom and JSON Feed, by path; `views` newest first."""
-    site = sources.site
-    newest = views[0]
-    weekly = newest.first_day is not None
-    feed = site.weekly_digest_feed_path if weekly else site.digest_feed_path
-    json_in = site.weekly_digest_json_path if weekly else site.digest_json_path
-    meta = edition_feed_meta(
-        site,
-        edition,
-        path=feed(edition),
-        path_in=feed,
-        page_path=digest_page_path(site, edition, newest.day, newest.first_day),
-        title=newest.feed_title,
-    )
-    entries = [_feed_entry(sources.env, site, view) for view in views]
-    others = twins(site, edition, json_in)
-    made = json_feed(meta, entries, feed_url=site.url(json_in(edition)), others=others)
-    return {feed(edition): atom_feed(meta, entries), json_in(edition): made}
-
-
-def write_archive(config: Config, store: Store, day: dt.date) -> list[Path]:
-    """Write the day's archive page per script and each script's digest feed, which holds
-    the newest `feeds.max_entries` days (their pages are written too, so no entry links to
-    nothing). The same for the weekly digest: the newest complete weeks (ended by `day`)
-    with articles, a page each, and its feed. Atomic; files whose bytes are unchanged are
-    left untouched. Returns the day's pages (and the last complete week's) and the feeds;
-    [] when the day has no articles. The output depends on the stored
-    data only (no clock), so a rerun gives the same bytes."""
-    dates = [dt.date.fromisoformat(each.name) for each in store.counts_by_date()]
-    if day not in dates:
-        return []
-    window = dates[: config.feeds.max_entries]
-    sources = DigestSources.of(config)
-    # The window's days, and the day asked for when it is older; each read once.
-    views = {each: sources.views(store, each) for each in dict.fromkeys([*window, day])}
-    paths = _write(config, sources, views, window, day)
-    mondays = _complete_weeks(dates, day)[: config.feeds.max_entries]
-    weeks = {monday: sources.weekly_views(store, monday) for monday in mondays}
-    return paths + _write(config, sources, weeks, mondays, weekly.last_complete_week(day))
-
-
-def _complete_weeks(dates: list[dt.date], day: dt.date) -> list[dt.date]:
-    """The Mondays of the weeks, newest first, that have articles and have ended by `day`."""
-    last = weekly.last_complete_week(day)
-    mondays = {each - dt.timedelta(days=each.weekday()) for each in dates}
-    return sorted((monday for monday in mondays if monday <= last), reverse=True)
-
-
-def _write(
+def build_site(
     config: Config,
-    sources: DigestSources,
-    views: dict[dt.date, dict[Edition, DigestView]],
-    window: list[dt.date],
-    day: dt.date,
-) -> list[Path]:
-    """Write the pages of `views` and the feed of `window` (keys of views, newest first);
-    returns the paths of `day`'s pages and the feeds."""
-    og_names = og_locales(config.scripts.hant_variant, sources.site.editions)
-    paths: list[Path] = []
-    if not window:
-        return paths
-    for edition in sources.site.editions:
-        for each, by_edition in views.items():
-            view = by_edition[edition]
-            path = digest_page_path(sources.site, edition, view.day, view.first_day)
-            write_if_changed(
-                config.output_dir / path,
-                render_archive(sources.env, sources.site, view, og_names),
+    store: Store,
+    now: dt.datetime,
+    progress: Callable[[list[Output]], Iterable[Output]] = iter,
+    *,
+    full: bool = False,
+    looking: Callable[[list[Output]], Iterable[Output]] = iter,
+) -> build.BuildReport:
+    """The site's build with the digest's web archive in its plan: what `publisher build`,
+    `send` and the daily run write."""
+    extra = digest_outputs(config, now)
+    return build.build(config, store, now, progress, full=full, extra=extra, looking=looking)
+
+
+def digest_outputs(config: Config, now: dt.datetime) -> Extra:
+    """The digest archive's outputs for the build's plan, with the weeks ended by `now`."""
+    sources = DigestSources.of(config)
+    last_week = weekly.last_complete_week(now.astimezone(sources.site.zone).date())
+    plan = _Plan(sources, og_locales(config.scripts.hant_variant, sources.site.editions))
+    planned = partial(plan.outputs, config.feeds.max_entries, last_week)
+    # The digest settings shape every page; the fingerprints hold them through `_Plan.mark`.
+    return Extra(f"digests until {last_week} {plan.mark}", planned)
+
+
+def day_pages(config: Config, day: dt.date) -> list[Path]:
+    """The day's digest page in each edition, where the build writes it."""
+    site = DigestSources.of(config).site
+    return [config.output_dir / site.digest_path(edition, day) for edition in site.editions]
+
+
+class _Plan:
+    def __init__(self, sources: DigestSources, og_names: dict[Edition, str]) -> None:
+        self.sources = sources
+        self.site = sources.site
+        self.og_names = og_names
+        # Among every output's keys: a change of these settings renders every page again.
+        self.mark = f"digest:{sources.excerpt_chars}:{sources.weekly_per_day}"
+
+    def outputs(
+        self, max_entries: int, last_week: dt.date, groups: Groups, scope: Scope | None
+    ) -> list[Output]:
+        """Every day's page, every ended week's page with articles, and the feeds of the
+        newest `max_entries` of each, in every edition; within a `scope`, the pages of its
+        months (the feeds always)."""
+        days = groups.days
+        weeks: dict[dt.date, list[str]] = {}
+        for day, keys in days.items():  # newest day first, so newest week first
+            monday = day - dt.timedelta(days=day.weekday())
+            if monday <= last_week:
+                weeks.setdefault(monday, [])
+                weeks[monday][:0] = keys  # a week's days in calendar order, as `pick` wants
+        shown_days = [day for day in days if scope is None or scope.has_month(day)]
+        shown_weeks = [
+            monday
+            for monday in weeks
+            if scope is None or any(scope.has_month(day) for day in weekly.days_of(monday))
+        ]
+        window = list(days)[:max_entries]
+        week_window = list(weeks)[:max_entries]
+        planned: list[Output] = []
+        for edition in self.site.editions:
+            planned += [self._page(edition, day, None, days[day]) for day in shown_days]
+            planned += [self._page(edition, m, m, weeks[m]) for m in shown_weeks]
+            planned += self._feeds(edition, [days[day] for day in window], weekly=False)
+            planned += self._feeds(edition, [weeks[m] for m in week_window], weekly=True)
+        return planned
+
+    def _page(
+        self, edition: Edition, day: dt.date, monday: dt.date | None, keys: list[str]
+    ) -> Output:
+        path = digest_page_path(self.site, edition, day, monday)
+
+        def render(chosen: Sequence[Rendition]) -> bytes:
+            view = self._view(edition, list(chosen), monday)
+            return render_archive(self.sources.env, self.site, view, self.og_names)
+
+        return Output(path, (*keys, self.mark), edition, render, templates=PAGE_TEMPLATES)
+
+    def _view(
+        self, edition: Edition, chosen: list[Rendition], monday: dt.date | None
+    ) -> DigestView:
+        day = weekly.days_of(monday)[-1] if monday else chosen[0].article.batch_date
+        return self.sources.view(edition, day, chosen, monday)
+
+    def _feeds(self, edition: Edition, shown: list[list[str]], *, weekly: bool) -> list[Output]:
+        """The digest feed of `shown` (each a day's or a week's keys, newest first), Atom
+        and JSON Feed; without entries until there is a day (a week that has ended), so
+        that the feed lists (OPML) never name a feed that is not there."""
+        site = self.site
+        feed = site.weekly_digest_feed_path if weekly else site.digest_feed_path
+        json_in = site.weekly_digest_json_path if weekly else site.digest_json_path
+        keys = (*chain.from_iterable(shown), self.mark)
+
+        def parts(chosen: Sequence[Rendition]) -> tuple[FeedMeta, list[FeedEntry]]:
+            views = [
+                self._view(edition, list(each), _monday(each[0]) if weekly else None)
+                for each in _split(chosen, weekly)
+            ]
+            page = (
+                digest_page_path(site, edition, views[0].day, views[0].first_day)
+                if views
+                else site.digest_index_path(edition)
             )
-            if each == day:
-                paths.append(config.output_dir / path)
-        shown = [views[each][edition] for each in window]
-        for path, data in _digest_feeds(sources, edition, shown).items():
-            write_if_changed(config.output_dir / path, data)
-            paths.append(config.output_dir / path)
-    return paths
+            title = WORDS[edition.script]["weekly_feed_title" if weekly else "feed_title"]
+            meta = edition_feed_meta(
+                site,
+                edition,
+                path=feed(edition),
+                path_in=feed,
+                page_path=page,
+                title=title.format(site=site.titles[edition]),
+            )
+            return meta, [self._entry(view) for view in views]
+
+        def atom(chosen: Sequence[Rendition]) -> bytes:
+            return atom_feed(*parts(chosen))
+
+        def json(chosen: Sequence[Rendition]) -> bytes:
+            meta, entries = parts(chosen)
+            others = twins(site, edition, json_in)
+            return json_feed(meta, entries, feed_url=site.url(json_in(edition)), others=others)
+
+        return [
+            Output(feed(edition), keys, edition, atom, templates=FEED_TEMPLATES),
+            Output(json_in(edition), keys, edition, json, templates=FEED_TEMPLATES),
+        ]
+
+    def _entry(self, view: DigestView) -> FeedEntry:
+        page = digest_page_path(self.site, view.edition, view.day, view.first_day)
+        return FeedEntry(
+            id=self.site.feed_id(page),
+            title=view.subject,
+            published=view.updated,
+            updated=view.updated,
+            author="",
+            categories=(),
+            summary=view.heading,
+            content_html=self.sources.env.get_template("digest_entry.html").render(view=view),
+            links=page_links(view.edition, view.archive_url, view.others),
+            lang=view.edition.tag,
+        )
+
+
+def _monday(rendition: Rendition) -> dt.date:
+    day = rendition.article.batch_date
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _split(chosen: Sequence[Rendition], weekly: bool) -> Iterator[list[Rendition]]:
+    """A feed's renditions (its days' or weeks' in order) cut into its days or weeks."""
+    cut: Callable[[Rendition], dt.date] = (
+        _monday if weekly else (lambda rendition: rendition.article.batch_date)
+    )
+    for _, same in groupby(chosen, cut):
+        yield list(same)

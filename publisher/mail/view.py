@@ -19,6 +19,7 @@ import premailer
 
 from publisher.mail.letters import ADDRESS, PREFERENCES_URL, UNSUBSCRIBE_URL
 from publisher.records import Edition, Rendition, Script
+from publisher.site.pages import FAVICON
 from publisher.site.paths import Site
 from publisher.text import excerpt
 from publisher.words import WORDS
@@ -215,6 +216,7 @@ def render_archive(
         view=local,
         canonical_others=view.others,
         canonical_url=view.archive_url,
+        icon_url=site.relative(FAVICON, page),
         og_locale=og_names[view.edition],
         og_twin_locales=[og_names[each] for each, _ in view.others],
     )

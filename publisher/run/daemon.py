@@ -53,7 +53,7 @@ def run_locked(config: Config, *, wait: bool, stop: threading.Event) -> RunRepor
     share the store (on a database server), see `run_shared`."""
     if config.storage.shared:
         return run_shared(config, stop=stop)
-    store_lock = locks.store_lock(config.storage, "publisher run")
+    store_lock = locks.store_lock(config.storage, "publisher run", config.site.zone)
     if not store_lock.acquire(wait=wait, stop=stop):
         log.info("stopped while waiting for the store lock; nothing was done")
         return None
@@ -76,7 +76,9 @@ def run_shared(
     safe to do again, and a finished one does nothing the second time. Returns the
     leader's report, or None for a daemon that followed until the day was done."""
     day = daily.today(config, config.now())
-    lead = locks.AdvisoryLock(config.storage, locks.leader_key(day), "publisher run (leader)")
+    lead = locks.AdvisoryLock(
+        config.storage, locks.leader_key(day), "publisher run (leader)", config.site.zone
+    )
     while not stop.is_set():
         if lead.try_acquire():
             try:

@@ -1,4 +1,4 @@
-"""One daily run: ingest the inbox, build, write the digest archive, send today's digest.
+"""One daily run: ingest the inbox, build (the site and the digest archive), send today's digest.
 
 `run_day` is what both `publisher run --once` (cron) and the daemon's cron trigger call; the
 scheduler only decides when. Every step is safe to repeat: ingest skips stored articles,
@@ -29,11 +29,11 @@ from publisher.delivery.websub import PingReport
 from publisher.errors import InputError, PublisherError
 from publisher.files import unreadable, write_atomic
 from publisher.mail import returns, tokens
-from publisher.mail.archive import write_archive
+from publisher.mail.archive import build_site
 from publisher.mail.bounces import BounceError
 from publisher.run import posting
 from publisher.run.hubs import notify_hubs
-from publisher.site.build import BuildReport, build
+from publisher.site.build import BuildReport
 from publisher.store import Store
 
 log = logging.getLogger(__name__)
@@ -164,7 +164,6 @@ class RunReport:
     day: dt.date
     ingested: tuple[IngestOutcome, ...] = ()
     build: BuildReport | None = None
-    archive: tuple[Path, ...] = ()
     send: SendReport | None = None
     seconds: float = 0.0
     already_complete: bool = False  # the day was complete before: nothing was done
@@ -286,13 +285,12 @@ def run_day(
     store.record_run_start(day, now)
     ingested = tuple(ingest_inbox(config, store, now))
     read_bounces(config, store, now)
-    built = build(config, store, now)
-    archive = tuple(write_archive(config, store, day))
+    built = build_site(config, store, now)
     pings = notify_hubs(config, store, now)
     sent = delivery.send_day(config, store, day, now, stop=stop, transport=transport)
     posts = post_to_channels(config, store, day, now, stop)
     seconds = time.monotonic() - started
-    report = RunReport(day, ingested, built, archive, sent, seconds, pings=pings, posts=posts)
+    report = RunReport(day, ingested, built, sent, seconds, pings=pings, posts=posts)
     _record_end(store, report, now)
     return report
 

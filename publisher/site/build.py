@@ -24,7 +24,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from itertools import chain, islice
 from operator import itemgetter
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import jinja2
 
@@ -33,11 +33,11 @@ from publisher.articles.renditions import convert_missing, renditions
 from publisher.config import Config
 from publisher.files import LIBC, FileBatch, remove_temporaries
 from publisher.records import ArticleRef, BuildRecord, Edition, Rendition, Script
-from publisher.site import feeds, history, jsonfeed, reader, search, templating, workers
+from publisher.site import feeds, history, jsonfeed, manifest, reader, search, templating, workers
 from publisher.site.discovery import og_locales
 from publisher.site.grouping import Groups, month_of
-from publisher.site.outputs import Added, Output, Scope
-from publisher.site.pages import STYLESHEET, Pages, root_index
+from publisher.site.outputs import Added, Extra, Output, Scope
+from publisher.site.pages import FAVICON, STYLESHEET, Pages, root_index
 from publisher.site.paths import Site
 from publisher.store import Store
 
@@ -195,7 +195,9 @@ def _feeds(
     path = site.atom_path(edition)
 
     def prev_archive(source: str | None = None) -> str:
-        return history.archive_path(edition, month_of(newest), source) if newest else ""
+        """The archive document of the feed's newest month."""
+        last = next(iter(groups.sources[source])) if source is not None else newest
+        return history.archive_path(edition, month_of(last), source) if last else ""
 
     outputs = [
         _feed(
@@ -238,11 +240,25 @@ def plan(
     index: Sequence[ArticleRef],
     added: frozenset[str] | None = None,
     scope: Scope | None = None,
+    extra: Extra | None = None,
 ) -> list[Output]:
     """Every output of the site, from the article index newest first, or those in `scope`
-    (with the pages of its months, which the sitemap lists). Pure, but for a build whose
-    only change is the articles `added` since the last: then the search index's parts and
-    the archive documents render by appending to the files that build wrote."""
+    (with the pages of its months, which the sitemap lists), and those `extra` adds. Pure,
+    but for a build whose only change is the articles `added` since the last: then the
+    search index's parts and the archive documents render by appending to the files that
+    build wrote."""
+    outputs, groups = _site_plan(config, site, index, added, scope)
+    return outputs + (extra.outputs(groups, scope) if extra else [])
+
+
+def _site_plan(
+    config: Config,
+    site: Site,
+    index: Sequence[ArticleRef],
+    added: frozenset[str] | None,
+    scope: Scope | None,
+) -> tuple[list[Output], Groups]:
+    """`plan` but for the extra outputs, and the groups it made them from."""
     env = templating.for_site(config)
     window = [ref.key for ref in index[: config.feeds.max_entries]]
     groups = Groups.of(index)
@@ -274,6 +290,13 @@ def plan(
             default,
             lambda _: env.get_template("site.css").render().encode(),
             templates=("site.css",),
+        ),
+        Output(
+            FAVICON,
+            (),
+            default,
+            lambda _: env.get_template(FAVICON).render().encode(),
+            templates=(FAVICON,),
         ),
     ]
     # Every output's path in plan order, and those a scope leaves out: the sitemap's pages.
@@ -323,7 +346,8 @@ def plan(
             # lists it, the plan leaves it out.
             if scope is None or key in new_keys:
                 outputs.append(Output(path, keys, edition, article, templates=("article.html",)))
-    return outputs + reader.outputs(config, site, env, index, groups, listed, kept, scope)
+    outputs += reader.outputs(config, site, env, index, groups, listed, kept, scope)
+    return outputs, groups
 
 
 def _renditions_for(
@@ -436,15 +460,20 @@ def build(
     progress: Callable[[list[Output]], Iterable[Output]] = iter,
     *,
     full: bool = False,
+    extra: Extra | None = None,
+    looking: Callable[[list[Output]], Iterable[Output]] = iter,
 ) -> BuildReport:
-    """Render and write what changed; `progress` wraps the outputs to render (a bar).
+    """Render and write what changed, the outputs `extra` plans too (the digest's pages);
+    `progress` wraps the outputs to render (a bar), `looking` those whose fingerprint and
+    file are looked at first (all of them, for `full`: the long part of it).
 
     What changed is told by the store: a build of the same store generation with the same
     settings has nothing to do and returns at once, whatever the size of the archive. When
     only articles were added since, the outputs that may show them are fingerprinted (see
     `_may_change`); otherwise every output is. The outputs whose fingerprint moved are
-    rendered. Files are trusted to be as the last build left them; `full` also re-makes
-    every output file that is missing."""
+    rendered. Files are trusted to be as the last build left them while every folder it
+    wrote is as it left it (`manifest`); where one is not (files deleted by hand), or with
+    `full`, the outputs whose file is missing are re-made too."""
     started = time.perf_counter()
     scripts = Scripts.from_config(config)
     site = Site.from_config(config, scripts)
@@ -455,10 +484,15 @@ def build(
     signatures = tuple(scripts.converter_for(edition).signature for edition in site.editions)
     templates = templating.fingerprint(templating.own_templates(config))
     templating.forget_loaded(config)
-    key = hashlib.sha256(repr((settings, signatures, templates)).encode()).hexdigest()
+    # And what the extra outputs depend on besides the store (the weeks that have ended).
+    shaped = (settings, signatures, templates, extra.key if extra else None)
+    key = hashlib.sha256(repr(shaped).encode()).hexdigest()
     generation = store.generation()
     last = store.last_build()
-    same = not full and last is not None and last.settings == key
+    root = config.output_dir
+    folders = manifest.recorded(root)
+    gone = None if full or folders is None else manifest.moved(root, folders)
+    same = gone == set() and last is not None and last.settings == key
     todo: list[Output] = []
     fingerprint: _Fingerprints | None = None
     whole: _Whole | None = None
@@ -468,15 +502,27 @@ def build(
         added = _added(store, last.generation, generation) if same and last else None
         before = last.written + last.unchanged if last else 0
         todo, fingerprint, total, whole = _plan_changes(
-            config, store, site, settings, now, full=full, added=added, before=before
+            config,
+            store,
+            site,
+            settings,
+            now,
+            added=added,
+            before=before,
+            extra=extra,
+            gone=gone,
+            looking=looking,
         )
     try:
         written = None
         count = workers.worker_count(config.build.workers)
         if whole and count > 1 and len(todo) >= PARALLEL_OUTPUTS:
             job = workers.Job(plan_whole, _render, config, whole.index)
-            places = [(whole.places[id(output)], output) for output in todo]
+            places = [(whole.places[id(o)], o) for o in todo if id(o) in whole.places]
             written = workers.render(job, places, count, GROUP_KEYS, progress)
+            if written is not None:  # the extra outputs, which a worker does not plan
+                rest = [output for output in todo if id(output) not in whole.places]
+                written += _render(store, scripts, config.output_dir, progress(rest))
         if written is None:  # one process: a small build, or no worker could start
             written = _render(store, scripts, config.output_dir, progress(todo))
     finally:
@@ -490,6 +536,10 @@ def build(
     store.record_build(
         changed, BuildRecord(now, written, total - written, seconds, generation, key)
     )
+    if folders is None or gone is None or gone:  # looked through the folder: note all of it
+        manifest.record(root, manifest.every_folder(root))
+    elif todo:
+        manifest.record(root, folders.keys() | manifest.parents(output.path for output in todo))
     return BuildReport(written=written, unchanged=total - written, seconds=seconds)
 
 
@@ -527,8 +577,9 @@ def _may_change(output: Output, known: set[str], added: frozenset[str]) -> bool:
 
 @dataclass(frozen=True)
 class _Whole:
-    """A plan of every output: the article index it was made from, and each output's place
-    in it (by the output's id), which is how the build names an output to a worker."""
+    """A plan of every output of the site (the extra outputs aside, which the build renders
+    itself): the article index it was made from, and each output's place in it (by the
+    output's id), which is how the build names an output to a worker."""
 
     index: Sequence[ArticleRef]
     places: dict[int, int]
@@ -545,6 +596,12 @@ def plan_whole(config: Config, site: Site, index: Sequence[ArticleRef]) -> list[
         return plan(config, site, index)
 
 
+def _may_be_missing(path: str, gone: set[str] | None) -> bool:
+    """Whether an output's file may be missing: its folder changed since the last build
+    (`gone`), or there is nothing to go by (None)."""
+    return gone is None or (bool(gone) and str(PurePosixPath(path).parent) in gone)
+
+
 def _plan_changes(
     config: Config,
     store: Store,
@@ -552,22 +609,26 @@ def _plan_changes(
     settings: str,
     now: dt.datetime,
     *,
-    full: bool,
     added: frozenset[str] | None,
     before: int,
+    extra: Extra | None,
+    gone: set[str] | None,
+    looking: Callable[[list[Output]], Iterable[Output]],
 ) -> tuple[list[Output], _Fingerprints, int, _Whole | None]:
     """The outputs to render, what fingerprints them, how many outputs there are, and, when
     every output was planned, what a worker process needs to plan them again. The
     conversions the current settings lack are made first; their corrections move the
     fingerprints of exactly the outputs that show them. Articles `added` since the last
     build under these settings were converted by the ingest (or are, in memory, by
-    `renditions`), so then only the outputs that may show them are looked at."""
+    `renditions`), so then only the outputs that may show them are looked at. The outputs
+    whose file is missing are rendered too, looked for in the folders `gone` (changed since
+    the last build), or everywhere when it is None."""
     scripts = Scripts.from_config(config)
     root = config.output_dir
     # A killed build's temporaries: the caller holds the store lock, so none is live. A
     # killed build recorded nothing, so the build after it always comes this way; looking
     # through every folder of the output is left to the builds after one that was killed.
-    if store.start_build() or full:
+    if store.start_build() or gone is None:
         remove_temporaries(root)
     if added is None:
         convert_missing(store, scripts, site.editions, now)
@@ -579,7 +640,9 @@ def _plan_changes(
         }
         index = store.article_index()
         scope = Scope.of(index, added) if added else None
-        outputs = plan(config, site, index, added, scope)
+        outputs, groups = _site_plan(config, site, index, added, scope)
+        whole = _Whole.of(index, outputs) if added is None else None  # what workers plan
+        outputs += extra.outputs(groups, scope) if extra else []
         if added is None:
             looked_at, previous = outputs, store.output_fingerprints()
         else:
@@ -590,12 +653,11 @@ def _plan_changes(
         fingerprint = _Fingerprints(settings, corrected, marks)
         todo = [
             output
-            for output in looked_at
+            for output in looking(looked_at)
             if previous.get(output.path) != fingerprint(output)
-            or (full and not (root / output.path).exists())
+            or (_may_be_missing(output.path, gone) and not (root / output.path).exists())
         ]
         if scope is None:
-            whole = _Whole.of(index, outputs) if added is None else None
             return todo, fingerprint, len(outputs), whole
         # The outputs the last build had (`before`, as many as it counted) and the new ones.
         total = before + sum(output.path not in previous for output in looked_at)

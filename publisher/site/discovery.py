@@ -20,7 +20,7 @@ from publisher.words import WORDS
 # Open Graph names a locale, not a script: the Traditional edition's region follows the
 # configured variant ("generic" Traditional is read mostly in Taiwan).
 _HANT_LOCALES = {"tw": "zh_TW", "hk": "zh_HK", "generic": "zh_TW"}
-_DATED = re.compile(r"/(\d{4}-\d{2})-\d{2}[./]")
+_DATED = re.compile(r"/((\d{4}-\d{2})-\d{2})[./]")
 SITEMAP_INDEX = "sitemap.xml"
 
 
@@ -41,7 +41,15 @@ def sitemap_part_path(part: str) -> str:
 def _part_of(path: str) -> str:
     """Dated pages (articles, days) go in their month's part, the rest in "pages"."""
     found = _DATED.search(path)
-    return found.group(1) if found else "pages"
+    return found.group(2) if found else "pages"
+
+
+def _lastmod(path: str, newest: str) -> str:
+    """When a page last changed, as a sitemap's <lastmod> gives it (W3C date): a dated
+    page (an article, a day) its day, any other the newest day of the archive, whose
+    articles it lists."""
+    found = _DATED.search(path)
+    return found.group(1) if found else newest
 
 
 def outputs(
@@ -61,13 +69,20 @@ def outputs(
         if path.startswith(prefix) and path.endswith(".html"):
             parts[_part_of(path)].append(path.removeprefix(prefix))
     names = sorted({*parts, *(day[:7] for day in days)})
-    plan = [_sitemap_part(site, env, default, name, tuple(parts[name])) for name in sorted(parts)]
+    newest = days[0] if days else ""
+    plan = [
+        _sitemap_part(site, env, default, name, tuple(parts[name]), newest)
+        for name in sorted(parts)
+    ]
     index = env.get_template("sitemap_index.xml")
-    urls = [site.url(sitemap_part_path(name)) for name in names]
+    # A part changed last on the newest day among its pages (`days` is newest first).
+    changed = {day[:7]: day for day in reversed(days)} | {"pages": newest}
+    urls = [(site.url(sitemap_part_path(name)), changed.get(name, "")) for name in names]
+    shown = (*names, *(day for _, day in urls))
     plan.append(
         Output(
             SITEMAP_INDEX,
-            tuple(names),
+            shown,
             default,
             lambda _: index.render(urls=urls).encode(),
             templates=("sitemap_index.xml",),
@@ -79,17 +94,31 @@ def outputs(
 
 
 def _sitemap_part(
-    site: Site, env: jinja2.Environment, default: Edition, name: str, paths: tuple[str, ...]
+    site: Site,
+    env: jinja2.Environment,
+    default: Edition,
+    name: str,
+    paths: tuple[str, ...],
+    newest: str,
 ) -> Output:
-    """One part: a <url> per page in each edition, each naming all and an x-default."""
+    """One part: a <url> per page in each edition, each naming all and an x-default, with
+    its <lastmod> (`_lastmod`, given the archive's `newest` day)."""
     editions = tuple(site.editions)
 
     def render(_: Sequence[Rendition]) -> bytes:
-        pages = [{edition: site.url(f"{edition}/{path}") for edition in editions} for path in paths]
+        pages = [
+            (
+                {edition: site.url(f"{edition}/{path}") for edition in editions},
+                _lastmod(path, newest),
+            )
+            for path in paths
+        ]
         template = env.get_template("sitemap.xml")
         return template.render(pages=pages, editions=editions, default=default).encode()
 
-    return Output(sitemap_part_path(name), paths, default, render, templates=("sitemap.xml",))
+    # The undated pages change with the newest day, so their part's fingerprint holds it.
+    shown = (*paths, newest) if name == "pages" else paths
+    return Output(sitemap_part_path(name), shown, default, render, templates=("sitemap.xml",))
 
 
 def opml(
@@ -101,23 +130,25 @@ def opml(
     *,
     json: bool = False,
 ) -> Output:
-    """The edition's feeds as OPML 2.0: the main feed, the digest feed and, when they exist,
-    one per source named as this script writes the source (from its oldest article). With
-    `json`, the same feeds in JSON Feed, in a list of their own: a reader who imports both
-    lists would follow every feed twice."""
+    """The edition's feeds as OPML 2.0: the main feed, the daily and weekly digest feeds
+    and, when they exist, one per source named as this script writes the source (from its
+    oldest article). With `json`, the same feeds in JSON Feed, in a list of their own: a
+    reader who imports both lists would follow every feed twice."""
     oldest = tuple(keys[-1] for keys in by_source.values()) if per_source else ()
     words = WORDS[edition.script] | READER_WORDS[edition.script]
     title = site.titles[edition]
-    main, digests, source_feed = (
-        (site.json_feed_path, site.digest_json_path, site.source_json_path)
+    main, digests, weekly = (
+        (site.json_feed_path, site.digest_json_path, site.weekly_digest_json_path)
         if json
-        else (site.atom_path, site.digest_feed_path, site.source_feed_path)
+        else (site.atom_path, site.digest_feed_path, site.weekly_digest_feed_path)
     )
+    source_feed = site.source_json_path if json else site.source_feed_path
 
     def render(chosen: Sequence[Rendition]) -> bytes:
         feeds = [
             (f"{title} · {words['main_feed']}", main(edition), site.index_path(edition)),
             (words["feed_title"].format(site=title), digests(edition), ""),
+            (words["weekly_feed_title"].format(site=title), weekly(edition), ""),
         ]
         feeds += [
             (

@@ -325,9 +325,11 @@ def _add_rss_item(fg: FeedGenerator, entry: FeedEntry) -> None:
 ENTRY_TEMPLATES = ("_paragraphs.html", "_converted.html")
 
 
-def paragraphs_html(body: str, env: jinja2.Environment | None = None) -> str:
-    """The body as escaped <p> paragraphs, rendered by the same template the pages use."""
-    return (env or environment()).get_template("_paragraphs.html").render(body=body)
+def paragraphs_html(body: str, original: str, env: jinja2.Environment | None = None) -> str:
+    """The body as escaped <p> paragraphs, cut where its `original` is, rendered by the same
+    template the pages use."""
+    template = (env or environment()).get_template("_paragraphs.html")
+    return template.render(body=body, cut_like=original)
 
 
 def page_links(
@@ -400,7 +402,8 @@ def article_entry(
         author=text.source,
         categories=(text.source,),
         summary=excerpt(text.body, summary_chars),
-        content_html=paragraphs_html(text.body, env) + converted_note_html(site, rendition, env),
+        content_html=paragraphs_html(text.body, article.original.body, env)
+        + converted_note_html(site, rendition, env),
         links=article_links(site, edition, article),
         lang=edition.tag,
     )

@@ -1,12 +1,12 @@
 """Complete feed history (RFC 5005, section 4, "archived feeds"), one document per month.
 
 The subscription feeds keep only the newest `feeds.max_entries` entries; each links
-`prev-archive` to the archive document of the site's newest month, which links to the month
-before, and so on back to the first. Every calendar month from the first article to the
-newest gets a document, empty or not, so a month's `prev-archive` and `next-archive` are
-known in advance: a past month's document changes once, when the next month begins and its
-`next-archive` appears, and after that only if one of its own entries changes. Per edition
-and, when `feeds.per_source` is on, per source (from the source's first month on).
+`prev-archive` to the archive document of its newest month, which links to the month before
+that has entries, and so on back to the first. Only a month with entries gets a document (a
+year's gap adds no empty ones to walk through), at the path of its month: a past month's
+document changes when a later month with entries appears and its `next-archive` with it,
+and after that only if one of its own entries changes. Per edition and, when
+`feeds.per_source` is on, per source.
 
 Each article sits in exactly one month's document; the newest month's entries are also in
 the subscription feed, and a client keeps one copy by atom:id (RFC 5005, 4.2).
@@ -24,16 +24,9 @@ import jinja2
 from publisher.records import Edition, Rendition
 from publisher.site import feeds
 from publisher.site.feeds import ATOM_TYPE, Link
-from publisher.site.grouping import Groups, Month, by_month, month_label, month_of
+from publisher.site.grouping import Groups, Month, by_month, month_label
 from publisher.site.outputs import Added, Output, Render, Scope
 from publisher.site.paths import Site
-
-
-def months_between(first: Month, last: Month) -> list[Month]:
-    """Every calendar month from `first` to `last`, both included."""
-    count = (last[0] - first[0]) * 12 + last[1] - first[1] + 1
-    start = first[0] * 12 + first[1] - 1
-    return [(year, month + 1) for year, month in (divmod(start + n, 12) for n in range(count))]
 
 
 def archive_path(edition: Edition, month: Month, source: str | None = None) -> str:
@@ -60,6 +53,10 @@ class _Series:
 
     def path(self, month: Month, edition: Edition | None = None) -> str:
         return archive_path(edition or self.edition, month, self.source)
+
+    def _label(self, at: int) -> str:
+        """The month at `at` as YYYY-MM, or "" where there is none."""
+        return month_label(self.months[at]) if 0 <= at < len(self.months) else ""
 
     def links(self, site: Site, at: int) -> tuple[Link, ...]:
         month = self.months[at]
@@ -94,7 +91,7 @@ class _Series:
 
     def named(self, chosen: Sequence[Rendition]) -> tuple[str, Sequence[Rendition]]:
         """The feed's name and its entries' renditions: a source's document gets the source's
-        oldest rendition first, for its name, so that an empty month is named too."""
+        oldest rendition first, for its name, so that every month names it alike."""
         if self.source is None:
             return self.title, chosen
         return f"{self.title} · {chosen[0].text.source}", chosen[1:]
@@ -147,14 +144,13 @@ class _Series:
         """A document per month, or per month in `scope`. Given what was `added` since the
         last build, a month that had entries before gets only the new ones' renditions
         (`appended`)."""
-        last = len(self.months) - 1
         plan = []
         for at, month in enumerate(self.months):
             if scope and month not in scope.months:
                 continue
             keys = by_month.get(month, [])
-            # Whether prev/next links exist is part of what the document shows.
-            shows = (*name_keys, *keys, f"links:{at > 0}:{at < last}")
+            # The months its prev/next links name are part of what the document shows.
+            shows = (*name_keys, *keys, f"links:{self._label(at - 1)}:{self._label(at + 1)}")
             new = added.among(keys) if added else None
             if added and new:
                 previous = added.root / self.path(month)
@@ -197,9 +193,8 @@ def outputs(
     `scope` as in `_Series.outputs`."""
     if not groups.days:
         return []
-    newest = month_of(next(iter(groups.days)))
-    everything = months_between(month_of(next(reversed(groups.days))), newest)
     by_month_all = by_month(groups.days)
+    everything = sorted(by_month_all)
     plan: list[Output] = []
     for edition in site.editions:
         main = _Series(
@@ -215,15 +210,15 @@ def outputs(
             if scope and source not in scope.sources:
                 continue
             first = next(reversed(days))  # newest first: its oldest day
+            months = groups.source_months[source]
             series = _Series(
                 edition,
                 site.titles[edition],
                 site.source_feed_path(edition, source),
                 site.source_page_path(edition, source),
                 source,
-                months_between(month_of(first), newest),
+                sorted(months),
             )
             oldest = (days[first][-1],)  # the article that names the source
-            months = groups.source_months[source]
             plan += series.outputs(site, env, summary_chars, months, oldest, added, scope)
     return plan

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from publisher.errors import PublisherError
 from publisher.records import ArticleRef, Edition, Rendition
-from publisher.site.grouping import month_label, month_of
+from publisher.site.grouping import Groups, month_label, month_of
 
 Render = Callable[[Sequence[Rendition]], bytes]
 # The renditions of an output's keys a slice at a time, each slice laid out as `Render` gets
@@ -55,6 +55,18 @@ class Output:
 
 
 @dataclass(frozen=True)
+class Extra:
+    """Outputs a later package adds to the build's plan (the digest's web archive, which
+    the mail package renders), so that one build writes the whole output folder. `outputs`
+    plans them from the article index's groups, within a build's scope as `build.plan`
+    does; `key` is what else they depend on (the build's shortcut holds it), such as the
+    weeks that have ended."""
+
+    key: str
+    outputs: Callable[[Groups, Scope | None], list[Output]]
+
+
+@dataclass(frozen=True)
 class Added:
     """The keys stored since the last build, when that is all that changed, and the output
     folder that build wrote: an output of many articles may take those it showed then from
@@ -92,8 +104,9 @@ def not_as_written(previous: Path) -> PublisherError:
 @dataclass(frozen=True)
 class Scope:
     """What a build can change when all that changed since the last one is the articles
-    `added`, and they keep the archive's first and newest month and each source's first
-    article: the outputs of their days, months and sources. An output of other days,
+    `added`, and they keep the archive's first and newest month, each source's first
+    article and the months each source has articles in: the outputs of their days, months
+    and sources. An output of other days,
     months or sources shows the same articles, links and names as before, so the plan
     leaves it out (at 100,000 articles, most of the plan)."""
 
@@ -115,7 +128,7 @@ class Scope:
         for ref in index:  # newest first: the last one stays
             first[ref.source] = ref
         new = [ref for ref in index if ref.key in added]
-        if any(first[ref.source].key in added for ref in new):
+        if any(first[ref.source].key in added for ref in new) or _new_months(index, new, added):
             return None
         return cls(
             frozenset(ref.day for ref in new),
@@ -129,6 +142,22 @@ class Scope:
     def labels(self) -> frozenset[str]:
         """Its months as YYYY-MM."""
         return frozenset(map(month_label, self.months))
+
+
+def _new_months(
+    index: Sequence[ArticleRef], new: Sequence[ArticleRef], added: frozenset[str]
+) -> bool:
+    """Whether an added article is its source's first of a month: the feed history then
+    gains a document, and the months beside it their links to it (only months with entries
+    have one). Looks at the index only back to the added articles' first month."""
+    earliest = min(dt.date(*month_of(ref.day), 1) for ref in new)
+    before: set[tuple[str, tuple[int, int]]] = set()
+    for ref in index:  # newest first
+        if ref.day < earliest:
+            break
+        if ref.key not in added:
+            before.add((ref.source, month_of(ref.day)))
+    return any((ref.source, month_of(ref.day)) not in before for ref in new)
 
 
 def _months(index: Sequence[ArticleRef]) -> tuple[tuple[int, int], tuple[int, int]]:

@@ -22,6 +22,8 @@ from publisher.site.reader_words import READER_WORDS
 from publisher.words import WORDS
 
 STYLESHEET = "style.css"  # one for every page, so browsers and CDNs cache it once
+# The site's icon, in both scripts' colours: every page links it, browsers ask for it.
+FAVICON = "favicon.svg"
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,7 @@ class Pages:
                 "rss_url": site.rss_path(edition),
                 "json_url": site.json_feed_path(edition),
                 "style_url": STYLESHEET,
+                "icon_url": FAVICON,
                 "subscribe_url": site.subscribe_path(edition),
                 "search_url": site.search_path(edition),
                 "digests_url": site.digest_index_path(edition),

@@ -70,9 +70,10 @@ def describe_holder(path: Path) -> str:
 class FileLock:
     """An exclusive, non-reentrant lock on one store. Use `hold()` for the usual case."""
 
-    def __init__(self, path: Path, purpose: str = "") -> None:
+    def __init__(self, path: Path, purpose: str = "", zone: dt.tzinfo = dt.UTC) -> None:
         self.path = path
         self.purpose = purpose or " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
+        self.zone = zone  # the site's: whoever waits reads the time as the site tells it
         self._fd: int | None = None
 
     def acquire(
@@ -125,7 +126,7 @@ class FileLock:
         )
 
     def _write_holder(self, fd: int) -> None:
-        since = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        since = dt.datetime.now(self.zone).isoformat(timespec="seconds")
         text = f"{os.getpid()}\n{self.purpose}\n{since}\n".encode()
         os.ftruncate(fd, 0)
         os.pwrite(fd, text, 0)
@@ -167,8 +168,8 @@ def wait_for(
             raise LockError(
                 f"{name}: the store is busy: {who} is working on it; gave up after {timeout:g} s"
             )
-        if not announced:
-            log.info("waiting for the store lock %s, held by %s", name, who)
+        if not announced:  # said by every command that waits, not only the services
+            log.warning("waiting for the store lock %s, held by %s", name, who)
             announced = True
         if stop is None:
             time.sleep(POLL_SECONDS)
@@ -180,8 +181,11 @@ class AdvisoryLock:
     """One advisory lock on its own connection (so that a store's own transactions never
     take it along or drop it)."""
 
-    def __init__(self, storage: StorageConfig, key: int, purpose: str) -> None:
+    def __init__(
+        self, storage: StorageConfig, key: int, purpose: str, zone: dt.tzinfo = dt.UTC
+    ) -> None:
         self.storage, self.key, self.purpose = storage, key, purpose
+        self.zone = zone  # of the times `holder` tells
         self._db: PostgresDatabase | None = None
 
     @property
@@ -235,7 +239,7 @@ class AdvisoryLock:
             db.close()
         if row is None:
             return "another process"
-        since = row[2].isoformat(timespec="seconds") if row[2] else "?"
+        since = row[2].astimezone(self.zone).isoformat(timespec="seconds") if row[2] else "?"
         where = f" on {row[3]}" if row[3] else ""
         return f"server pid {row[0]} ({row[1] or '?'}, since {since}){where}"
 
@@ -261,9 +265,11 @@ class DatabaseLock:
     """The store lock of a PostgreSQL store: an advisory lock in the database, so that it
     holds across every machine that shares it. Same calls as FileLock."""
 
-    def __init__(self, storage: StorageConfig, key: int, purpose: str = "") -> None:
+    def __init__(
+        self, storage: StorageConfig, key: int, purpose: str = "", zone: dt.tzinfo = dt.UTC
+    ) -> None:
         purpose = purpose or " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
-        self._lock = AdvisoryLock(storage, key, purpose)
+        self._lock = AdvisoryLock(storage, key, purpose, zone)
 
     @property
     def held(self) -> bool:
@@ -284,21 +290,29 @@ class DatabaseLock:
         self._lock.release()
 
 
-def store_lock(storage: StorageConfig, purpose: str = "") -> FileLock | DatabaseLock:
+def store_lock(
+    storage: StorageConfig, purpose: str = "", zone: dt.tzinfo = dt.UTC
+) -> FileLock | DatabaseLock:
     """The lock one-shot commands and the daemon share: a file beside a store in a file, an
-    advisory lock in a store on a server."""
+    advisory lock in a store on a server. `zone`: the site's, in which it tells its holder's
+    time."""
     if storage.engine == "postgresql":
-        return DatabaseLock(storage, STORE_KEY, purpose)
-    return FileLock(lock_path(storage), purpose)
+        return DatabaseLock(storage, STORE_KEY, purpose, zone)
+    return FileLock(lock_path(storage), purpose, zone)
 
 
 @contextmanager
 def hold(
-    storage: StorageConfig, *, wait: bool, timeout: float | None = None, purpose: str = ""
+    storage: StorageConfig,
+    *,
+    wait: bool,
+    timeout: float | None = None,
+    purpose: str = "",
+    zone: dt.tzinfo = dt.UTC,
 ) -> Iterator[FileLock | DatabaseLock]:
     """`with locks.hold(config.storage, wait=args.wait):` around any command that changes
     the store."""
-    taken = store_lock(storage, purpose)
+    taken = store_lock(storage, purpose, zone)
     taken.acquire(wait=wait, timeout=timeout)
     try:
         yield taken

@@ -18,6 +18,7 @@ from publisher.articles.conversion import Scripts
 from publisher.config import Config
 from publisher.records import Edition, Script, Subscriber
 from publisher.site import templating
+from publisher.site.pages import FAVICON
 from publisher.site.paths import Site
 from publisher.store import Pool
 from publisher.web.forms import Problem
@@ -197,6 +198,7 @@ class Pages:
                 # Host-relative: right on any host and port, and on an error page at any depth.
                 home_url=self.base_path + self.site.index_path(edition),
                 subscribe_url=self.base_path + self.site.subscribe_path(edition),
+                icon_url=self.base_path + FAVICON,
                 twin_url=request.url.path + "?" + urlencode(query),
                 show_twin=request.method in ("GET", "HEAD"),
                 editions=self.site.editions,

@@ -41,6 +41,8 @@ def media_type(path: str, stat_result: os.stat_result) -> str | None:
         return _xml_type(path, stat_result.st_mtime_ns)
     if path.endswith((".html", ".htm")):
         return "text/html; charset=utf-8"
+    if path.endswith(".opml"):  # the type OPML readers know (mimetypes has none for it)
+        return "text/x-opml; charset=utf-8"
     return None  # Starlette guesses, and adds charset=utf-8 to every text/* type
 
 
@@ -62,8 +64,8 @@ def is_private(path: str) -> bool:
 
 
 # The kinds of file the build and the digest archive write (pages, feeds, OPML, sitemaps,
-# the stylesheet, search.js and the search index, robots.txt): nothing else is served.
-WRITTEN_SUFFIXES = (".html", ".xml", ".css", ".js", ".json", ".opml", ".txt")
+# the stylesheet, the icon, search.js and the search index, robots.txt): nothing else is served.
+WRITTEN_SUFFIXES = (".html", ".xml", ".css", ".js", ".json", ".opml", ".txt", ".svg")
 
 
 class OutputFiles(StaticFiles):

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-ENDPOINTS = frozenset({"subscribe", "confirm", "unsubscribe", "preferences"})
+ENDPOINTS = frozenset({"subscribe", "confirm", "unsubscribe", "preferences", "report"})
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"')）]+")
 
 
