@@ -176,9 +176,9 @@ class Marks:
                 continue
             found.add(name)
             try:
-                parsed = self.env.parse(self._source(name))
-            except jinja2.TemplateSyntaxError:  # read as it is (search.js), or its render says
-                continue
+                parsed = self.env.parse(self._source(name), name)
+            except (jinja2.TemplateSyntaxError, TemplateRenderError):
+                continue  # read as it is (search.js), or its render names the file and line
             for other in jinja2.meta.find_referenced_templates(parsed):
                 if other is None:
                     return None
