@@ -77,7 +77,7 @@ def test_only_the_store_package_speaks_sql() -> None:
 # The flow, lowest first: a package may import those below it, never one above.
 LAYERS = [
     {"__version__", "records", "errors", "text", "words", "files"},
-    {"config", "config_checks", "editions"},
+    {"config", "config_checks", "editions", "settings"},
     {"store"},
     {"articles"},
     {"site"},
@@ -200,3 +200,40 @@ def test_no_module_imports_itself_round_a_circle() -> None:
 def test_the_circle_check_finds_one() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert _circles(graph) == {frozenset({"a", "b", "c"})}
+
+
+# Below the commands (run/, web/, cli/) a module takes the settings it reads: a section of
+# publisher.settings or a narrow object built from them at the edge (`Site.from_config`),
+# never the whole Config, so that what each part depends on shows in its signature.
+BELOW_RUN = ("store", "articles", "site", "mail", "delivery")
+
+# Modules below run/ that still import publisher.config. This list may only shrink: a module
+# that stops importing it must leave the list (the test says so), and none may join it.
+STILL_IMPORT_CONFIG = {
+    "publisher.delivery.backends",
+    "publisher.delivery.confirmations",
+    "publisher.delivery.engine",
+    "publisher.delivery.smtp",
+    "publisher.mail.archive",
+    "publisher.mail.confirmation",
+    "publisher.mail.digest",
+    "publisher.mail.headers",
+    "publisher.mail.sources",
+    "publisher.mail.tokens",
+    "publisher.site.build",
+    "publisher.site.paths",
+    "publisher.site.reader",
+    "publisher.site.templating",
+    "publisher.site.workers",
+}
+
+
+def test_below_run_no_module_imports_the_whole_config() -> None:
+    importers = {
+        name
+        for name, targets in _imports().items()
+        if name.split(".")[1:2] and name.split(".")[1] in BELOW_RUN
+        if "publisher.config" in targets
+    }
+    assert sorted(importers - STILL_IMPORT_CONFIG) == [], "take the settings you read"
+    assert sorted(STILL_IMPORT_CONFIG - importers) == [], "no longer imports it: strike it"
