@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from email.headerregistry import Address
 from email.utils import format_datetime, parseaddr
+from typing import Protocol
 
 from publisher.articles.conversion import Scripts
-from publisher.config import Config
 from publisher.records import Edition
+from publisher.settings import DigestConfig
 from publisher.site.paths import Site
 
 
@@ -19,12 +20,19 @@ def mail_domain(site: Site) -> str:
     return site.domain
 
 
-def envelope_sender(config: Config) -> str:
+class SenderSettings(Protocol):
+    """What the sender's headers read of the configuration (a Config is one): [digest]."""
+
+    @property
+    def digest(self) -> DigestConfig: ...
+
+
+def envelope_sender(config: SenderSettings) -> str:
     """The bare address of digest.from_address: MAIL FROM, and the address in From."""
     return parseaddr(config.digest.from_address)[1]  # config.py checked it holds one
 
 
-def from_header(config: Config, scripts: Scripts, edition: Edition) -> Address:
+def from_header(config: SenderSettings, scripts: Scripts, edition: Edition) -> Address:
     """From, its display name shown in the reader's script (it is data, like the title). An
     Address, not a string: the email package then quotes a name that holds a comma or a
     quote and RFC 2047-encodes one that is not ASCII."""
@@ -33,7 +41,7 @@ def from_header(config: Config, scripts: Scripts, edition: Edition) -> Address:
 
 
 def sender_headers(
-    config: Config, scripts: Scripts, edition: Edition, subject: str, now: dt.datetime
+    config: SenderSettings, scripts: Scripts, edition: Edition, subject: str, now: dt.datetime
 ) -> list[tuple[str, object]]:
     """From, Reply-To (when configured), Subject and Date: what every mail we send has."""
     headers: list[tuple[str, object]] = [("From", from_header(config, scripts, edition))]
