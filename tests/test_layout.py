@@ -202,33 +202,31 @@ def test_the_circle_check_finds_one() -> None:
     assert _circles(graph) == {frozenset({"a", "b", "c"})}
 
 
-# Below the commands (run/, web/, cli/) a module takes the settings it reads: a section of
-# publisher.settings or a narrow object built from them at the edge (`Site.from_config`),
-# never the whole Config, so that what each part depends on shows in its signature.
+# Below the commands (run/, web/, cli/) a module takes the settings it reads, never the
+# whole Config: a section of publisher.settings, or a Protocol naming the sections it reads
+# (`SiteSettings`, `SendSettings`), which the Config the commands load satisfies. What each
+# part depends on then shows in its signature, and a test can hand it just that.
 BELOW_RUN = ("store", "articles", "site", "mail", "delivery")
 
-# Modules below run/ that still import publisher.config. This list may only shrink: a module
-# that stops importing it must leave the list (the test says so), and none may join it.
-STILL_IMPORT_CONFIG = {
-    "publisher.delivery.confirmations",
-    "publisher.delivery.engine",
-    "publisher.mail.archive",
-    "publisher.mail.confirmation",
-    "publisher.mail.digest",
-    "publisher.mail.sources",
-    "publisher.site.build",
-    "publisher.site.paths",
-    "publisher.site.reader",
-    "publisher.site.workers",
-}
+
+def _whole_config_below_run(graph: dict[str, set[str]]) -> list[str]:
+    return sorted(
+        name
+        for name, targets in graph.items()
+        if name.split(".")[1:2] and name.split(".")[1] in BELOW_RUN
+        if "publisher.config" in targets
+    )
 
 
 def test_below_run_no_module_imports_the_whole_config() -> None:
-    importers = {
-        name
-        for name, targets in _imports().items()
-        if name.split(".")[1:2] and name.split(".")[1] in BELOW_RUN
-        if "publisher.config" in targets
+    assert _whole_config_below_run(_imports()) == []
+
+
+def test_the_config_check_finds_one() -> None:
+    """The check above can fail, and lets the commands (run/ and up) import the Config."""
+    graph = {
+        "publisher.mail.digest": {"publisher.config"},
+        "publisher.run.daily": {"publisher.config"},
+        "publisher.site.paths": {"publisher.settings"},
     }
-    assert sorted(importers - STILL_IMPORT_CONFIG) == [], "take the settings you read"
-    assert sorted(STILL_IMPORT_CONFIG - importers) == [], "no longer imports it: strike it"
+    assert _whole_config_below_run(graph) == ["publisher.mail.digest"]

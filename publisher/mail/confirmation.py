@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Protocol
 
-from publisher.config import Config
 from publisher.mail import tokens
 from publisher.mail.headers import envelope_sender, mail_domain, sender_headers
 from publisher.mail.letters import simple_message
-from publisher.mail.sources import DigestSources
+from publisher.mail.sources import DigestSources, SourceSettings
 from publisher.mail.subscribers import sign_up_stamp
+from publisher.mail.tokens import SecretSettings
 from publisher.records import Letter, Subscriber
+from publisher.settings import WebConfig
 from publisher.words import WORDS
 
 
-def confirmation_letter(config: Config, subscriber: Subscriber, now: dt.datetime) -> Letter:
+class ConfirmationSettings(SourceSettings, SecretSettings, Protocol):
+    """What a confirmation mail is made from (a Config is one): the digest's ingredients,
+    the link key and web.confirm_expiry_days."""
+
+    @property
+    def web(self) -> WebConfig: ...
+
+
+def confirmation_letter(
+    config: ConfirmationSettings, subscriber: Subscriber, now: dt.datetime
+) -> Letter:
     """The confirmation mail for `subscriber`, in their script. One per request, so it is
     built the plain way (an EmailMessage), not from a prepared template."""
     sources = DigestSources.of(config)
