@@ -33,6 +33,7 @@ from publisher.errors import DeliveryError, PublisherError
 from publisher.mail import subscribers
 from publisher.mail.confirmation import ConfirmationSettings, confirmation_letter
 from publisher.records import DeliveryStatus, QueuedConfirmation, Subscriber, SubscriberStatus
+from publisher.settings import DeliveryConfig
 from publisher.store import Pool, Store
 
 log = logging.getLogger(__name__)
@@ -96,10 +97,10 @@ class ConfirmationSendSettings(ConfirmationSettings, TransportSettings, Protocol
     the mail's own part and the backend's."""
 
 
-def lease_seconds(config: ConfirmationSendSettings) -> float:
+def lease_seconds(delivery: DeliveryConfig) -> float:
     """How long a claimed row is a sender's: longer than one mail can take with the relay's
     time-out on each of its steps, so that no other sender takes a row still in flight."""
-    return max(config.delivery.lease_seconds, 10 * config.delivery.smtp.timeout)
+    return max(delivery.lease_seconds, 10 * delivery.smtp.timeout)
 
 
 def send_due(
@@ -116,7 +117,7 @@ def send_due(
     try:
         with open_transport(config) as outgoing:
             while not stopping():
-                mail = store.claim_confirmation(clock(), clock() + lease_seconds(config))
+                mail = store.claim_confirmation(clock(), clock() + lease_seconds(config.delivery))
                 if mail is None:
                     break
                 _send(config, store, outgoing, mail, clock, report)

@@ -51,7 +51,7 @@ from publisher.mail import preferences, returns, subscribers
 from publisher.mail.digest import DigestSettings, prepare_digest, prepare_weekly
 from publisher.mail.weekly import last_complete_week
 from publisher.records import DeliveryStatus, DigestKind, Subscriber
-from publisher.settings import RatesConfig, StorageConfig
+from publisher.settings import RatesConfig, SmtpConfig, StorageConfig
 from publisher.store import Store
 
 log = logging.getLogger(__name__)
@@ -108,8 +108,7 @@ class SendSettings(DigestSettings, TransportSettings, EditionSettings, Protocol)
     def storage(self) -> StorageConfig: ...
 
 
-def retry_policy(config: SendSettings) -> RetryPolicy:
-    smtp = config.delivery.smtp
+def retry_policy(smtp: SmtpConfig) -> RetryPolicy:
     return RetryPolicy(
         smtp.max_attempts,
         smtp.max_consecutive_failures,
@@ -260,7 +259,7 @@ def send_day(
         deliver,
         store,
         now=now,
-        policy=retry_policy(config),
+        policy=retry_policy(config.delivery.smtp),
         stop=stop,
         clock=clock,
         sleep=sleep,

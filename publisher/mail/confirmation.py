@@ -52,11 +52,11 @@ def confirmation_letter(
     html = sources.env.get_template("confirm_mail.html").render(values)
     message_id = f"<confirm.{subscriber.id}.{int(now.timestamp())}@{mail_domain(site)}>"
     headers = [
-        *sender_headers(config, sources.scripts, edition, subject, now),
+        *sender_headers(config.digest, sources.scripts, edition, subject, now),
         ("To", subscriber.email),
         ("Message-ID", message_id),
         # RFC 3834: generated on a request; tells autoresponders not to answer.
         ("Auto-Submitted", "auto-generated"),
     ]
     data = simple_message(headers, text, html)
-    return Letter(subscriber.email, envelope_sender(config), message_id, data)
+    return Letter(subscriber.email, envelope_sender(config.digest), message_id, data)

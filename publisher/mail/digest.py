@@ -148,10 +148,10 @@ def _headers(
     list_label = f"{view.edition.tag.lower()}.digest.{mail_domain(sources.site)}"  # RFC 2919
     # Gmail's feedback loop groups complaints by these fields (campaign, edition, kind,
     # sender): never anything about the reader. RFC 9477's CFBL reports carry it too.
-    sender = envelope_sender(config).rpartition("@")[2]
+    sender = envelope_sender(config.digest).rpartition("@")[2]
     feedback = f"{label}:{view.edition.tag}:digest:{sender}"
     headers = [
-        *sender_headers(config, sources.scripts, view.edition, subject, now),
+        *sender_headers(config.digest, sources.scripts, view.edition, subject, now),
         ("List-Id", f"{view.feed_title} <{list_label}>"),
         ("Feedback-ID", feedback),
     ]
@@ -229,7 +229,7 @@ def _prepared(
         opted_out,
         secret=tokens.load_secret(config),
         site=sources.site,
-        sender=envelope_sender(config),
+        sender=envelope_sender(config.digest),
         mailto=config.digest.unsubscribe_mailto.strip(),
         verp=config.bounces.verp,
     )
@@ -252,5 +252,5 @@ def dkim_signer(config: DigestSettings) -> Signer | None:
     """The DKIM signer dkim.* asks for, or None (off, the default: the relay signs)."""
     if not config.dkim.sign:
         return None
-    domain = config.dkim.domain or envelope_sender(config).rpartition("@")[2]
+    domain = config.dkim.domain or envelope_sender(config.digest).rpartition("@")[2]
     return Signer.load(config.path(config.dkim.key_file), config.dkim.selector, domain)
