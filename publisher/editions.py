@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
-from publisher.config import CONVERSIONS, Config, EditionConfig
 from publisher.records import Edition, Script
+from publisher.settings import CONVERSIONS, EditionConfig, ScriptsConfig
 
 _NAMES = {Script.HANT: "繁體中文", Script.HANS: "简体中文"}
 _REGIONS = {
@@ -64,6 +65,17 @@ def _locale(chosen: EditionConfig, variant: str) -> Edition:
     )
 
 
+class EditionSettings(Protocol):
+    """What the editions are made from (a Config is one): [[editions]], and
+    scripts.hant_variant for the two a site without them has."""
+
+    @property
+    def scripts(self) -> ScriptsConfig: ...
+
+    @property
+    def editions(self) -> tuple[EditionConfig, ...]: ...
+
+
 @dataclass(frozen=True)
 class Editions:
     """The site's editions in the config's order."""
@@ -71,9 +83,12 @@ class Editions:
     all: tuple[Edition, ...]
 
     @classmethod
-    def from_config(cls, config: Config) -> Editions:
-        variant = config.scripts.hant_variant
-        listed = config.editions or (EditionConfig("zh-Hant"), EditionConfig("zh-Hans"))
+    def from_config(cls, config: EditionSettings) -> Editions:
+        return cls.of_tables(config.editions, config.scripts.hant_variant)
+
+    @classmethod
+    def of_tables(cls, tables: tuple[EditionConfig, ...], variant: str) -> Editions:
+        listed = tables or (EditionConfig("zh-Hant"), EditionConfig("zh-Hans"))
         return cls(tuple(_locale(each, variant) for each in listed))
 
     def __iter__(self) -> Iterator[Edition]:
@@ -119,5 +134,5 @@ class Editions:
 
 
 # Today's two editions: a site without [[editions]] (with the default hant_variant).
-PAIR = Editions.from_config(Config())
+PAIR = Editions.of_tables((), ScriptsConfig().hant_variant)
 HANT, HANS = PAIR.all

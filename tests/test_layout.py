@@ -77,7 +77,7 @@ def test_only_the_store_package_speaks_sql() -> None:
 # The flow, lowest first: a package may import those below it, never one above.
 LAYERS = [
     {"__version__", "records", "errors", "text", "words", "files"},
-    {"config", "config_checks", "editions"},
+    {"config", "config_checks", "editions", "settings"},
     {"store"},
     {"articles"},
     {"site"},
@@ -200,3 +200,33 @@ def test_no_module_imports_itself_round_a_circle() -> None:
 def test_the_circle_check_finds_one() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert _circles(graph) == {frozenset({"a", "b", "c"})}
+
+
+# Below the commands (run/, web/, cli/) a module takes the settings it reads, never the
+# whole Config: a section of publisher.settings, or a Protocol naming the sections it reads
+# (`SiteSettings`, `SendSettings`), which the Config the commands load satisfies. What each
+# part depends on then shows in its signature, and a test can hand it just that.
+BELOW_RUN = ("store", "articles", "site", "mail", "delivery")
+
+
+def _whole_config_below_run(graph: dict[str, set[str]]) -> list[str]:
+    return sorted(
+        name
+        for name, targets in graph.items()
+        if name.split(".")[1:2] and name.split(".")[1] in BELOW_RUN
+        if "publisher.config" in targets
+    )
+
+
+def test_below_run_no_module_imports_the_whole_config() -> None:
+    assert _whole_config_below_run(_imports()) == []
+
+
+def test_the_config_check_finds_one() -> None:
+    """The check above can fail, and lets the commands (run/ and up) import the Config."""
+    graph = {
+        "publisher.mail.digest": {"publisher.config"},
+        "publisher.run.daily": {"publisher.config"},
+        "publisher.site.paths": {"publisher.settings"},
+    }
+    assert _whole_config_below_run(graph) == ["publisher.mail.digest"]

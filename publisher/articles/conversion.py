@@ -22,10 +22,10 @@ import opencc
 
 from publisher.articles import phrasebook, punctuation
 from publisher.articles.phrasebook import SitePairs
-from publisher.articles.sitephrases import site_phrases
-from publisher.config import CONVERSIONS, Config
+from publisher.articles.sitephrases import ScriptSettings, site_phrases
 from publisher.files import LIBC, write_atomic
 from publisher.records import Edition, Script, Text
+from publisher.settings import CONVERSIONS
 
 _HAN_RANGES = ((0x2E80, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x323AF))
 # (to Simplified, from Simplified, protected terms, punctuation, the site's pairs): what makes
@@ -169,7 +169,7 @@ class Scripts:
         )
 
     @classmethod
-    def from_config(cls, config: Config) -> Scripts:
+    def from_config(cls, config: ScriptSettings) -> Scripts:
         return cls.for_site(
             variant=config.scripts.hant_variant,
             protected=config.scripts.protected_terms,

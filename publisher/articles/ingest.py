@@ -34,6 +34,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from publisher.articles import batch
 from publisher.articles.conversion import (
@@ -42,10 +43,11 @@ from publisher.articles.conversion import (
     convert_elsewhere,
     start_worker,
 )
-from publisher.config import Config
+from publisher.articles.sitephrases import ScriptSettings
 from publisher.errors import BatchError, InputError, PublisherError
 from publisher.files import open_input
 from publisher.records import Article, ParsedArticle, Script, Text
+from publisher.settings import IngestConfig, SiteConfig
 from publisher.store import Store
 
 log = logging.getLogger(__name__)
@@ -159,15 +161,31 @@ class Place:
         return dataclasses.replace(self, position=last.position + 1, before=last.published)
 
 
+class IngestSettings(ScriptSettings, Protocol):
+    """What ingest reads of the configuration (a Config is one): the conversion's part,
+    [ingest]'s limits and the site's zone (a batch's day)."""
+
+    @property
+    def ingest(self) -> IngestConfig: ...
+
+    @property
+    def site(self) -> SiteConfig: ...
+
+
 def ingest_file(
-    config: Config, store: Store, path: Path, *, day: dt.date | None = None, now: dt.datetime
+    config: IngestSettings,
+    store: Store,
+    path: Path,
+    *,
+    day: dt.date | None = None,
+    now: dt.datetime,
 ) -> IngestOutcome:
     """Ingest one file; a bad file comes back with its error and has stored nothing."""
     return next(ingest_files(config, store, [path], day=day, now=now))
 
 
 def ingest_files(
-    config: Config,
+    config: IngestSettings,
     store: Store,
     paths: Iterable[Path],
     *,

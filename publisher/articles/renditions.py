@@ -13,16 +13,49 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Protocol
 
 from publisher.articles.conversion import Converter, Scripts, changed_phrases
 from publisher.editions import Editions
-from publisher.records import Article, Conversion, Edition, Rendition, Text
-from publisher.store import Store
+from publisher.records import Article, Conversion, Edition, Rendition, Script, Text
+
+
+class StoredConversions(Protocol):
+    """What an edition's text asks of the store (publisher.store.articles): the
+    conversions stored under one signature."""
+
+    def conversions(self, keys: Iterable[str], signature: str) -> dict[str, Conversion]: ...
+
+
+class ConversionRows(StoredConversions, Protocol):
+    """What converting, and the review of corrections, ask of it besides: the articles
+    with no conversion under a signature, each article's conversions and corrections, and
+    a new conversion stored in a transaction."""
+
+    def unconverted(self, script: Script, signature: str) -> list[str]: ...
+
+    def articles_by_keys(self, keys: Iterable[str]) -> list[Article]: ...
+
+    def conversions_of(self, key: str) -> list[Conversion]: ...
+
+    def corrections(self, signature: str) -> dict[str, dt.datetime]: ...
+
+    def put_conversion(
+        self,
+        key: str,
+        signature: str,
+        text: Text,
+        made: dt.datetime,
+        corrected: dt.datetime | None = ...,
+    ) -> None: ...
+
+    def transaction(self) -> AbstractContextManager[None]: ...
 
 
 def renditions(
-    store: Store, scripts: Scripts, articles: Iterable[Article], edition: Edition
+    store: StoredConversions, scripts: Scripts, articles: Iterable[Article], edition: Edition
 ) -> list[Rendition]:
     """The articles as the readers of `edition` see them: an original in the edition's script
     as written, any other by the edition's own conversion, stored per its signature."""
@@ -45,7 +78,9 @@ def renditions(
     return result
 
 
-def convert_missing(store: Store, scripts: Scripts, editions: Editions, now: dt.datetime) -> int:
+def convert_missing(
+    store: ConversionRows, scripts: Scripts, editions: Editions, now: dt.datetime
+) -> int:
     """Convert and store every article that has no conversion under the current settings
     of an edition; returns how many of them read differently from before. Their correction
     times are `now` for the newest, a second less for each older one: in a feed, as for
@@ -65,7 +100,7 @@ def convert_missing(store: Store, scripts: Scripts, editions: Editions, now: dt.
 
 
 def _store_conversion(
-    store: Store, converter: Converter, article: Article, now: dt.datetime, at: dt.datetime
+    store: ConversionRows, converter: Converter, article: Article, now: dt.datetime, at: dt.datetime
 ) -> bool:
     """Store the article's conversion under `converter` (made `now`); whether it corrects
     the last one (then its correction time is `at`)."""
@@ -77,7 +112,7 @@ def _store_conversion(
 
 
 def _converted(
-    store: Store, converter: Converter, article: Article
+    store: ConversionRows, converter: Converter, article: Article
 ) -> tuple[Text, Conversion | None]:
     """The article's text under `converter`, and the last conversion stored before it."""
     text = converter.convert_text(article.original)
@@ -98,7 +133,7 @@ class Correction:
 
 
 def corrections(
-    store: Store, scripts: Scripts, editions: Editions, now: dt.datetime | None = None
+    store: ConversionRows, scripts: Scripts, editions: Editions, now: dt.datetime | None = None
 ) -> Iterator[Correction]:
     """Every article whose current conversion corrected an earlier one, newest correction
     first, with the phrases that changed from the conversion before it. Given `now`, the
@@ -125,7 +160,7 @@ def corrections(
 
 
 def _pending(
-    store: Store, scripts: Scripts, editions: Editions, now: dt.datetime
+    store: ConversionRows, scripts: Scripts, editions: Editions, now: dt.datetime
 ) -> Iterator[Correction]:
     """The corrections `convert_missing` would store now, made in memory."""
     for edition in editions:

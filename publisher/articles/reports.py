@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from publisher.articles import punctuation
 from publisher.articles.conversion import Converter, Scripts
-from publisher.articles.renditions import renditions
+from publisher.articles.renditions import StoredConversions, renditions
 from publisher.articles.sitephrases import add_pair, read_pairs
 from publisher.editions import Editions
 from publisher.errors import ReportError
@@ -30,7 +32,6 @@ from publisher.records import (
     ReportStatus,
     Script,
 )
-from publisher.store import Store
 
 # A phrase is a few words: the form refuses sentences, and the file takes no white space.
 MAX_PHRASE = 30
@@ -72,14 +73,40 @@ def _edition(editions: Editions, tag: str) -> Edition:
     return found
 
 
-def _rendition(store: Store, scripts: Scripts, key: str, edition: Edition) -> Rendition:
+class ReportRows(StoredConversions, Protocol):
+    """What readers' reports ask of the store (publisher.store.reports): the reported
+    article in its edition, and the reports, each change its own transaction."""
+
+    def articles_by_keys(self, keys: Iterable[str]) -> list[Article]: ...
+
+    def add_report(
+        self,
+        article: str,
+        edition: str,
+        phrase: str,
+        suggestion: str,
+        now: dt.datetime,
+        per_article: int,
+        window: dt.timedelta,
+    ) -> int | None: ...
+
+    def open_reports(self) -> list[ConversionReport]: ...
+
+    def report(self, report_id: int) -> ConversionReport | None: ...
+
+    def close_report(
+        self, report_id: int, status: ReportStatus, accepted_as: str, now: dt.datetime
+    ) -> None: ...
+
+
+def _rendition(store: ReportRows, scripts: Scripts, key: str, edition: Edition) -> Rendition:
     found = store.articles_by_keys([key]) if key else []
     if not found:
         raise ReportError("unknown_article", f"no article {key!r} in the store")
     return renditions(store, scripts, found, edition)[0]
 
 
-def converted(store: Store, scripts: Scripts, key: str, edition: Edition) -> Rendition:
+def converted(store: ReportRows, scripts: Scripts, key: str, edition: Edition) -> Rendition:
     """The article's text in `edition`, which must be a conversion: what a report is about."""
     rendition = _rendition(store, scripts, key, edition)
     if not rendition.converted:
@@ -95,7 +122,7 @@ def _clean(value: str, name: str) -> str:
 
 
 def file_report(
-    store: Store,
+    store: ReportRows,
     scripts: Scripts,
     editions: Editions,
     asked: tuple[str, str, str, str],
@@ -120,7 +147,7 @@ def _shows(rendition: Rendition, phrase: str) -> bool:
     return phrase in rendition.text.title or phrase in rendition.text.body
 
 
-def open_reports(store: Store, scripts: Scripts, editions: Editions) -> list[Listed]:
+def open_reports(store: ReportRows, scripts: Scripts, editions: Editions) -> list[Listed]:
     """The open reports, newest first, each with its phrase in context."""
     listed = []
     for report in store.open_reports():
@@ -148,7 +175,7 @@ def _in_context(text: str, phrase: str) -> str:
     return f"{before}[{phrase}]{after}"
 
 
-def _open(store: Store, report_id: int) -> ConversionReport:
+def _open(store: ReportRows, report_id: int) -> ConversionReport:
     report = store.report(report_id)
     if report is None:
         raise ReportError("unknown_report", f"no report {report_id}")
@@ -158,7 +185,7 @@ def _open(store: Store, report_id: int) -> ConversionReport:
 
 
 def accept(
-    store: Store,
+    store: ReportRows,
     scripts: Scripts,
     editions: Editions,
     phrases_file: Path,
@@ -192,7 +219,7 @@ def accept(
     return Accepted(*pair, shows=right in text.title or right in text.body)
 
 
-def reject(store: Store, report_id: int, now: dt.datetime) -> None:
+def reject(store: ReportRows, report_id: int, now: dt.datetime) -> None:
     _open(store, report_id)
     store.close_report(report_id, ReportStatus.REJECTED, "", now)
 

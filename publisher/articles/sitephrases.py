@@ -10,10 +10,11 @@ re-converts and the next build re-issues the articles it changes as corrections.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 from publisher.articles.phrasebook import SitePairs, read_dictionary
-from publisher.config import Config
 from publisher.files import write_atomic
+from publisher.settings import ScriptsConfig
 
 _HEADER = (
     "# This site's own phrases: Traditional<TAB>Simplified, one pair a line, ahead of\n"
@@ -21,11 +22,21 @@ _HEADER = (
 )
 
 
-def phrases_path(config: Config) -> Path:
+class ScriptSettings(Protocol):
+    """What the conversion reads of the configuration (a Config is one): [scripts], and the
+    folder its phrase file is taken from."""
+
+    @property
+    def scripts(self) -> ScriptsConfig: ...
+
+    def path(self, value: str) -> Path: ...
+
+
+def phrases_path(config: ScriptSettings) -> Path:
     return config.path(config.scripts.phrases_file)
 
 
-def site_phrases(config: Config) -> SitePairs:
+def site_phrases(config: ScriptSettings) -> SitePairs:
     """The site's pairs; none when it has no phrase file."""
     return read_pairs(phrases_path(config))
 

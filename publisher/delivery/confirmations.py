@@ -25,14 +25,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
-from publisher.config import Config
-from publisher.delivery.backends import open_transport
+from publisher.delivery.backends import TransportSettings, open_transport
 from publisher.delivery.transport import FailureScope, SendFailure, Transport
 from publisher.errors import DeliveryError, PublisherError
 from publisher.mail import subscribers
-from publisher.mail.confirmation import confirmation_letter
+from publisher.mail.confirmation import ConfirmationSettings, confirmation_letter
 from publisher.records import DeliveryStatus, QueuedConfirmation, Subscriber, SubscriberStatus
+from publisher.settings import DeliveryConfig
 from publisher.store import Pool, Store
 
 log = logging.getLogger(__name__)
@@ -91,14 +92,19 @@ class Report:
     stopped: str = ""  # why the pass ended with mail still due: the relay's failure
 
 
-def lease_seconds(config: Config) -> float:
+class ConfirmationSendSettings(ConfirmationSettings, TransportSettings, Protocol):
+    """What sending the confirmation mails reads of the configuration (a Config is one):
+    the mail's own part and the backend's."""
+
+
+def lease_seconds(delivery: DeliveryConfig) -> float:
     """How long a claimed row is a sender's: longer than one mail can take with the relay's
     time-out on each of its steps, so that no other sender takes a row still in flight."""
-    return max(config.delivery.lease_seconds, 10 * config.delivery.smtp.timeout)
+    return max(delivery.lease_seconds, 10 * delivery.smtp.timeout)
 
 
 def send_due(
-    config: Config,
+    config: ConfirmationSendSettings,
     store: Store,
     clock: Clock = time.time,
     stopping: Callable[[], bool] = lambda: False,
@@ -111,7 +117,7 @@ def send_due(
     try:
         with open_transport(config) as outgoing:
             while not stopping():
-                mail = store.claim_confirmation(clock(), clock() + lease_seconds(config))
+                mail = store.claim_confirmation(clock(), clock() + lease_seconds(config.delivery))
                 if mail is None:
                     break
                 _send(config, store, outgoing, mail, clock, report)
@@ -124,7 +130,7 @@ def send_due(
 
 
 def _send(
-    config: Config,
+    config: ConfirmationSendSettings,
     store: Store,
     outgoing: Transport,
     mail: QueuedConfirmation,
@@ -189,7 +195,9 @@ class Sender:
     otherwise when the next retry is due (or every IDLE seconds: another process's
     sign-ups)."""
 
-    def __init__(self, config: Config, stores: Pool, clock: Clock = time.time) -> None:
+    def __init__(
+        self, config: ConfirmationSendSettings, stores: Pool, clock: Clock = time.time
+    ) -> None:
         """`stores` is the sender's own, closed by `stop`."""
         self.config = config
         self.stores = stores

@@ -38,19 +38,20 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
-from publisher.config import Config
 from publisher.delivery import reputation
-from publisher.delivery.backends import open_transport
+from publisher.delivery.backends import TransportSettings, open_transport
 from publisher.delivery.pacing import Pacing
 from publisher.delivery.queue import LEASE_SECONDS, Queue
 from publisher.delivery.runner import Clock, Digest, RetryPolicy, Runner, SendRules, Sleep
 from publisher.delivery.transport import Transport
-from publisher.editions import Editions
+from publisher.editions import Editions, EditionSettings
 from publisher.mail import preferences, returns, subscribers
-from publisher.mail.digest import prepare_digest, prepare_weekly
+from publisher.mail.digest import DigestSettings, prepare_digest, prepare_weekly
 from publisher.mail.weekly import last_complete_week
 from publisher.records import DeliveryStatus, DigestKind, Subscriber
+from publisher.settings import RatesConfig, SmtpConfig, StorageConfig
 from publisher.store import Store
 
 log = logging.getLogger(__name__)
@@ -96,8 +97,18 @@ class SendReport:
         return mine or (self.weekly is not None and self.weekly.unfinished)
 
 
-def retry_policy(config: Config) -> RetryPolicy:
-    smtp = config.delivery.smtp
+class SendSettings(DigestSettings, TransportSettings, EditionSettings, Protocol):
+    """What sending a day's digests reads of the configuration (a Config is one): the
+    digest's part, the backend's, [rates] and whether the store is shared."""
+
+    @property
+    def rates(self) -> RatesConfig: ...
+
+    @property
+    def storage(self) -> StorageConfig: ...
+
+
+def retry_policy(smtp: SmtpConfig) -> RetryPolicy:
     return RetryPolicy(
         smtp.max_attempts,
         smtp.max_consecutive_failures,
@@ -106,7 +117,7 @@ def retry_policy(config: Config) -> RetryPolicy:
     )
 
 
-def send_rules(config: Config, store: Store, now: dt.datetime) -> SendRules:
+def send_rules(config: SendSettings, store: Store, now: dt.datetime) -> SendRules:
     """The pace, the day's cap left (delivery.daily_cap less what went out today) and the
     soft-bounce limit, from the configuration."""
     cap = config.delivery.daily_cap
@@ -117,7 +128,9 @@ def send_rules(config: Config, store: Store, now: dt.datetime) -> SendRules:
     )
 
 
-def _rates_stop(config: Config, store: Store, day: dt.date, accept: bool) -> SendReport | None:
+def _rates_stop(
+    config: SendSettings, store: Store, day: dt.date, accept: bool
+) -> SendReport | None:
     """A report that sends nothing, when the recent figures are over the stop level and not
     acknowledged; `accept` acknowledges the days before `day`."""
     if accept:
@@ -215,7 +228,7 @@ def deliver(
 
 
 def send_day(
-    config: Config,
+    config: SendSettings,
     store: Store,
     day: dt.date,
     now: dt.datetime,
@@ -246,7 +259,7 @@ def send_day(
         deliver,
         store,
         now=now,
-        policy=retry_policy(config),
+        policy=retry_policy(config.delivery.smtp),
         stop=stop,
         clock=clock,
         sleep=sleep,

@@ -28,16 +28,16 @@ import datetime as dt
 import html
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from publisher.articles.conversion import Scripts
-from publisher.articles.renditions import renditions
+from publisher.articles.renditions import StoredConversions, renditions
 from publisher.delivery.telegram import BotApi, PostFailure, RateLimit
 from publisher.mail.view import human_date, one_line
-from publisher.records import Edition, Post, PostStatus, Rendition
+from publisher.records import Article, Edition, Post, PostStatus, Rendition
 from publisher.site.paths import Site
-from publisher.store import Store
 from publisher.words import WORDS
 
 log = logging.getLogger(__name__)
@@ -89,8 +89,37 @@ def message(site: Site, rendition: Rendition) -> str:
     return f"<b>{title}</b>\n{source} · {date}\n{link}"
 
 
+class PostRows(StoredConversions, Protocol):
+    """What posting asks of the store (publisher.store.posts): the day's articles in each
+    edition's text, and the rows of its posts, each change its own transaction."""
+
+    def articles(self, *, day: dt.date | None = ..., limit: int | None = ...) -> list[Article]: ...
+
+    def queue_posts(
+        self, day: dt.date, rows: Iterable[tuple[int, str, str, str]], now: dt.datetime
+    ) -> None: ...
+
+    def recover_posts(self, day: dt.date, now: dt.datetime) -> int: ...
+
+    def queued_posts(self, day: dt.date) -> list[Post]: ...
+
+    def claim_post(self, post_id: int, now: dt.datetime) -> bool: ...
+
+    def hand_over_post(self, post_id: int, now: dt.datetime) -> None: ...
+
+    def settle_post(
+        self,
+        post_id: int,
+        status: PostStatus,
+        now: dt.datetime,
+        *,
+        message_id: str = ...,
+        error: str = ...,
+    ) -> None: ...
+
+
 def post_day(
-    store: Store,
+    store: PostRows,
     site: Site,
     scripts: Scripts,
     day: dt.date,
@@ -135,7 +164,7 @@ def post_day(
 class _Run:
     def __init__(
         self,
-        store: Store,
+        store: PostRows,
         api: BotApi,
         limit: RateLimit,
         wall: Callable[[], dt.datetime],

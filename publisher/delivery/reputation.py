@@ -18,10 +18,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Protocol
 
 from publisher.editions import Editions
 from publisher.records import OutcomeTally
-from publisher.store import Store
 
 
 @dataclass(frozen=True)
@@ -107,8 +107,15 @@ def by_day(
     return days
 
 
+class OutcomeTallies(Protocol):
+    """What the rates ask of the store (publisher.store.outcomes): each digest day's mail
+    and what came back of it."""
+
+    def outcome_tallies(self, since: dt.date) -> list[OutcomeTally]: ...
+
+
 def recent(
-    store: Store, editions: Editions, day: dt.date, days: int
+    store: OutcomeTallies, editions: Editions, day: dt.date, days: int
 ) -> dict[dt.date, tuple[Rates, list[Rates]]]:
     """The figures of the `days` digest days before `day` (and `day` itself), in all and
     per edition."""

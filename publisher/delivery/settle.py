@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Protocol
 
 from publisher.errors import DeliveryError
 from publisher.records import DeliveryStatus, DigestKind, UncertainDelivery
-from publisher.store import Store
 
 
 class DayState(enum.Enum):
@@ -40,6 +41,28 @@ class Settled:
     resend: tuple[str, ...]  # addresses of the rows queued again
 
 
+class UncertainRows(Protocol):
+    """What settling asks of the store (publisher.store.deliveries): a day's uncertain and
+    failed rows, and the verdict on each, all in one transaction."""
+
+    def uncertain_deliveries(
+        self, day: dt.date, *, kind: DigestKind = ..., failed: bool = ...
+    ) -> list[UncertainDelivery]: ...
+
+    def settle_uncertain(
+        self,
+        day: dt.date,
+        email_key: str,
+        status: DeliveryStatus,
+        note: str,
+        now: dt.datetime,
+        *,
+        kind: DigestKind = ...,
+    ) -> bool: ...
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+
+
 def _match(rows: Sequence[UncertainDelivery], given: str) -> UncertainDelivery | None:
     """The uncertain row `given` names: its address (any case) or its Message-ID (with or
     without the angle brackets)."""
@@ -51,7 +74,7 @@ def _match(rows: Sequence[UncertainDelivery], given: str) -> UncertainDelivery |
 
 
 def settle(
-    store: Store,
+    store: UncertainRows,
     day: dt.date,
     now: dt.datetime,
     *,

@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from publisher.config import SmtpConfig
 from publisher.delivery.transport import (
     FailureScope,
     Handover,
@@ -34,6 +33,7 @@ from publisher.delivery.transport import (
 from publisher.errors import DeliveryError
 from publisher.mail import refusals
 from publisher.records import Letter
+from publisher.settings import SmtpConfig
 
 log = logging.getLogger(__name__)
 

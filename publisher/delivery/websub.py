@@ -22,13 +22,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from publisher.records import Edition
+from publisher.records import Edition, Tally
 from publisher.site.paths import Site
-from publisher.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,27 @@ def _edition_feeds(site: Site, edition: Edition) -> Iterator[str]:
     yield site.weekly_digest_json_path(edition)
 
 
-def changed_feeds(store: Store, site: Site, root: Path) -> dict[str, str]:
+class FeedStates(Protocol):
+    """What the pings ask of the store (publisher.store.pings): each feed's hash at the
+    last look, the pings waiting and their outcomes, and the sources (whose feeds to look
+    at)."""
+
+    def feed_digests(self) -> dict[str, str]: ...
+
+    def counts_by_source(self) -> list[Tally]: ...
+
+    def note_changed_feeds(
+        self, changed: Mapping[str, str], hubs: Iterable[str], now: dt.datetime
+    ) -> None: ...
+
+    def waiting_pings(self) -> list[tuple[str, str]]: ...
+
+    def ping_done(self, hub: str, topic: str) -> None: ...
+
+    def ping_failed(self, hub: str, topic: str, error: str) -> None: ...
+
+
+def changed_feeds(store: FeedStates, site: Site, root: Path) -> dict[str, str]:
     """Feed URL → hash of its bytes, for the feeds in `root` whose bytes differ from the
     last look (every feed, the first time)."""
     known = store.feed_digests()
@@ -106,7 +126,7 @@ def changed_feeds(store: Store, site: Site, root: Path) -> dict[str, str]:
 
 
 def notify(
-    store: Store,
+    store: FeedStates,
     site: Site,
     root: Path,
     now: dt.datetime,

@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import chain, groupby
 from pathlib import Path
+from typing import Protocol
 
-from publisher.config import Config
 from publisher.mail import weekly
-from publisher.mail.sources import DigestSources
+from publisher.mail.sources import DigestSources, SourceSettings
 from publisher.mail.view import DigestView, digest_page_path, render_archive
 from publisher.records import Edition, Rendition
 from publisher.site import build
@@ -26,6 +26,7 @@ from publisher.site.feeds import FeedEntry, FeedMeta, atom_feed, edition_feed_me
 from publisher.site.grouping import Groups
 from publisher.site.jsonfeed import json_feed, twins
 from publisher.site.outputs import Extra, Output, Scope
+from publisher.site.workers import BuildSettings
 from publisher.store import Store
 from publisher.words import WORDS
 
@@ -35,8 +36,13 @@ PAGE_TEMPLATES = ("digest_archive.html",)
 FEED_TEMPLATES = ("digest_entry.html",)
 
 
+class ArchiveSettings(BuildSettings, SourceSettings, Protocol):
+    """What the build with the digest's archive reads of the configuration (a Config is
+    one): the build's part and the digest's ingredients."""
+
+
 def build_site(
-    config: Config,
+    config: ArchiveSettings,
     store: Store,
     now: dt.datetime,
     progress: Callable[[list[Output]], Iterable[Output]] = iter,
@@ -50,7 +56,7 @@ def build_site(
     return build.build(config, store, now, progress, full=full, extra=extra, looking=looking)
 
 
-def digest_outputs(config: Config, now: dt.datetime) -> Extra:
+def digest_outputs(config: ArchiveSettings, now: dt.datetime) -> Extra:
     """The digest archive's outputs for the build's plan, with the weeks ended by `now`."""
     sources = DigestSources.of(config)
     last_week = weekly.last_complete_week(now.astimezone(sources.site.zone).date())
@@ -60,7 +66,7 @@ def digest_outputs(config: Config, now: dt.datetime) -> Extra:
     return Extra(f"digests until {last_week} {plan.mark}", planned)
 
 
-def day_pages(config: Config, day: dt.date) -> list[Path]:
+def day_pages(config: ArchiveSettings, day: dt.date) -> list[Path]:
     """The day's digest page in each edition, where the build writes it."""
     site = DigestSources.of(config).site
     return [config.output_dir / site.digest_path(edition, day) for edition in site.editions]

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Protocol
 
-from publisher.config import Config
 from publisher.mail import tokens
 from publisher.mail.headers import envelope_sender, mail_domain, sender_headers
 from publisher.mail.letters import simple_message
-from publisher.mail.sources import DigestSources
+from publisher.mail.sources import DigestSources, SourceSettings
 from publisher.mail.subscribers import sign_up_stamp
+from publisher.mail.tokens import SecretSettings
 from publisher.records import Letter, Subscriber
+from publisher.settings import WebConfig
 from publisher.words import WORDS
 
 
-def confirmation_letter(config: Config, subscriber: Subscriber, now: dt.datetime) -> Letter:
+class ConfirmationSettings(SourceSettings, SecretSettings, Protocol):
+    """What a confirmation mail is made from (a Config is one): the digest's ingredients,
+    the link key and web.confirm_expiry_days."""
+
+    @property
+    def web(self) -> WebConfig: ...
+
+
+def confirmation_letter(
+    config: ConfirmationSettings, subscriber: Subscriber, now: dt.datetime
+) -> Letter:
     """The confirmation mail for `subscriber`, in their script. One per request, so it is
     built the plain way (an EmailMessage), not from a prepared template."""
     sources = DigestSources.of(config)
@@ -40,11 +52,11 @@ def confirmation_letter(config: Config, subscriber: Subscriber, now: dt.datetime
     html = sources.env.get_template("confirm_mail.html").render(values)
     message_id = f"<confirm.{subscriber.id}.{int(now.timestamp())}@{mail_domain(site)}>"
     headers = [
-        *sender_headers(config, sources.scripts, edition, subject, now),
+        *sender_headers(config.digest, sources.scripts, edition, subject, now),
         ("To", subscriber.email),
         ("Message-ID", message_id),
         # RFC 3834: generated on a request; tells autoresponders not to answer.
         ("Auto-Submitted", "auto-generated"),
     ]
     data = simple_message(headers, text, html)
-    return Letter(subscriber.email, envelope_sender(config), message_id, data)
+    return Letter(subscriber.email, envelope_sender(config.digest), message_id, data)

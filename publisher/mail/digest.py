@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from typing import Protocol
 from urllib.parse import urlsplit
 
-from publisher.config import Config
 from publisher.mail import tokens, weekly
 from publisher.mail.dkim import Signer
 from publisher.mail.headers import envelope_sender, mail_domain, sender_headers
 from publisher.mail.letters import LetterTemplate
-from publisher.mail.sources import DigestSources, week_articles
+from publisher.mail.sources import DigestSources, SourceSettings, week_articles
+from publisher.mail.tokens import SecretSettings
 from publisher.mail.view import DigestView, inline_css, render_mail
 from publisher.records import Article, Edition, Letter, Subscriber
+from publisher.settings import BouncesConfig, DkimConfig
 from publisher.site.paths import Site
 from publisher.store import Store
 
@@ -124,8 +126,19 @@ class PreparedDigest:
         return f"bounce+{tokens.make(self._secret, 'bounce', subscriber.id)}@{domain}"
 
 
+class DigestSettings(SourceSettings, SecretSettings, Protocol):
+    """What a digest is made from (a Config is one): its ingredients, the link key, [dkim]
+    and bounces.verp."""
+
+    @property
+    def dkim(self) -> DkimConfig: ...
+
+    @property
+    def bounces(self) -> BouncesConfig: ...
+
+
 def _headers(
-    config: Config, sources: DigestSources, view: DigestView, label: str, now: dt.datetime
+    config: DigestSettings, sources: DigestSources, view: DigestView, label: str, now: dt.datetime
 ) -> list[tuple[str, object]]:
     """The headers every subscriber of one script gets. Article text never goes here. A
     proof copy (its label begins with "proof.") says so in its subject."""
@@ -135,10 +148,10 @@ def _headers(
     list_label = f"{view.edition.tag.lower()}.digest.{mail_domain(sources.site)}"  # RFC 2919
     # Gmail's feedback loop groups complaints by these fields (campaign, edition, kind,
     # sender): never anything about the reader. RFC 9477's CFBL reports carry it too.
-    sender = envelope_sender(config).rpartition("@")[2]
+    sender = envelope_sender(config.digest).rpartition("@")[2]
     feedback = f"{label}:{view.edition.tag}:digest:{sender}"
     headers = [
-        *sender_headers(config, sources.scripts, view.edition, subject, now),
+        *sender_headers(config.digest, sources.scripts, view.edition, subject, now),
         ("List-Id", f"{view.feed_title} <{list_label}>"),
         ("Feedback-ID", feedback),
     ]
@@ -153,7 +166,7 @@ def _headers(
 
 
 def prepare_digest(
-    config: Config,
+    config: DigestSettings,
     store: Store,
     day: dt.date,
     now: dt.datetime,
@@ -171,7 +184,7 @@ def prepare_digest(
 
 
 def prepare_weekly(
-    config: Config,
+    config: DigestSettings,
     store: Store,
     monday: dt.date,
     now: dt.datetime,
@@ -184,7 +197,7 @@ def prepare_weekly(
 
 
 def _prepared(
-    config: Config,
+    config: DigestSettings,
     store: Store,
     articles: list[Article],
     day: dt.date,
@@ -216,14 +229,14 @@ def _prepared(
         opted_out,
         secret=tokens.load_secret(config),
         site=sources.site,
-        sender=envelope_sender(config),
+        sender=envelope_sender(config.digest),
         mailto=config.digest.unsubscribe_mailto.strip(),
         verp=config.bounces.verp,
     )
 
 
 def _template(
-    config: Config,
+    config: DigestSettings,
     sources: DigestSources,
     view: DigestView,
     label: str,
@@ -235,9 +248,9 @@ def _template(
     return LetterTemplate(headers, text, inline_css(html), signer)
 
 
-def dkim_signer(config: Config) -> Signer | None:
+def dkim_signer(config: DigestSettings) -> Signer | None:
     """The DKIM signer dkim.* asks for, or None (off, the default: the relay signs)."""
     if not config.dkim.sign:
         return None
-    domain = config.dkim.domain or envelope_sender(config).rpartition("@")[2]
+    domain = config.dkim.domain or envelope_sender(config.digest).rpartition("@")[2]
     return Signer.load(config.path(config.dkim.key_file), config.dkim.selector, domain)

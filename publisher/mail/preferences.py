@@ -11,11 +11,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Protocol
 
 from publisher.errors import SubscriberError
 from publisher.records import DigestKind, Edition, Frequency, Script, Subscriber
-from publisher.store import Store
 
 if TYPE_CHECKING:  # OpenCC is for the callers that convert, not for `status` or `--help`
     from publisher.articles.conversion import Scripts
@@ -64,7 +64,28 @@ def opt_outs(
     return frozenset(names - chosen)
 
 
-def apply(store: Store, person: Subscriber, change: Change, today: dt.date) -> Subscriber:
+class PreferenceRows(Protocol):
+    """What changing a reader's choices asks of the store (publisher.store.subscribers):
+    the reader and their opted-out sources, read and written in one transaction."""
+
+    def subscriber(self, subscriber_id: int) -> Subscriber | None: ...
+
+    def opted_out_sources(self, subscriber_id: int) -> frozenset[str]: ...
+
+    def set_subscriber_preferences(
+        self,
+        subscriber_id: int,
+        edition: Script | Edition | None,
+        frequency: Frequency,
+        weekday: int | None,
+        paused_until: dt.date | None,
+        opted_out: frozenset[str],
+    ) -> None: ...
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+
+
+def apply(store: PreferenceRows, person: Subscriber, change: Change, today: dt.date) -> Subscriber:
     """Store the changed choices, all in one transaction. They take effect from the next
     digest: a digest already queued for this reader still goes (once, see `due`)."""
     frequency = change.frequency or person.frequency

@@ -5,18 +5,28 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Protocol
 
 import jinja2
 
 from publisher.articles.conversion import Scripts
 from publisher.articles.renditions import renditions
-from publisher.config import Config
 from publisher.mail import weekly
 from publisher.mail.view import DigestView, digest_view
 from publisher.records import Article, Edition, Rendition
+from publisher.settings import DigestConfig
 from publisher.site import templating
-from publisher.site.paths import Site
+from publisher.site.paths import Site, SiteSettings
+from publisher.site.templating import TemplateSettings
 from publisher.store import Store
+
+
+class SourceSettings(SiteSettings, TemplateSettings, Protocol):
+    """What the digest's ingredients are made from (a Config is one): the site's part,
+    its templates and [digest]."""
+
+    @property
+    def digest(self) -> DigestConfig: ...
 
 
 @dataclass(frozen=True)
@@ -30,7 +40,7 @@ class DigestSources:
     weekly_per_day: int
 
     @classmethod
-    def of(cls, config: Config) -> DigestSources:
+    def of(cls, config: SourceSettings) -> DigestSources:
         scripts = Scripts.from_config(config)
         return cls(
             Site.from_config(config, scripts),

@@ -25,10 +25,11 @@ import re
 import secrets
 import tempfile
 from pathlib import Path
+from typing import Protocol
 
-from publisher.config import Config
 from publisher.errors import ConfigError, TokenError
 from publisher.files import sync, unreadable
+from publisher.settings import DigestConfig
 
 # "bounce": the VERP envelope sender, bounce+<token>@domain, names the subscriber a
 # returned mail was for.
@@ -104,7 +105,17 @@ def address_hash(secret: bytes, address: str) -> str:
     return hmac.new(secret, b"erased:" + address.lower().encode(), hashlib.sha256).hexdigest()
 
 
-def load_secret(config: Config) -> bytes:
+class SecretSettings(Protocol):
+    """What finding the link key reads of the configuration (a Config is one): where
+    digest.secret_file is."""
+
+    @property
+    def digest(self) -> DigestConfig: ...
+
+    def path(self, value: str) -> Path: ...
+
+
+def load_secret(config: SecretSettings) -> bytes:
     """The HMAC key: $PUBLISHER_SECRET, else the key file (created with mode 0600 on first
     use). Never config.toml, which people share and commit."""
     value = os.environ.get(ENVIRONMENT_VARIABLE, "")

@@ -29,7 +29,7 @@ from publisher.store.migrations import LATEST
 def examine(config: Config, resolver: dns.resolver.Resolver) -> list[Finding]:
     """Every check, in the order an operator fixes things."""
     signer, key_findings = _dkim_key(config)
-    domain = envelope_sender(config).rpartition("@")[2]
+    domain = envelope_sender(config.digest).rpartition("@")[2]
     sender = Sender(
         domain,
         config.dkim.domain or domain,

@@ -30,7 +30,6 @@ import jinja2
 
 from publisher.articles.conversion import Scripts
 from publisher.articles.renditions import convert_missing, renditions
-from publisher.config import Config
 from publisher.files import LIBC, FileBatch, remove_temporaries
 from publisher.records import ArticleRef, BuildRecord, Edition, Rendition, Script
 from publisher.site import feeds, history, jsonfeed, manifest, reader, search, templating, workers
@@ -39,6 +38,7 @@ from publisher.site.grouping import Groups, month_of
 from publisher.site.outputs import Added, Extra, Output, Scope
 from publisher.site.pages import FAVICON, STYLESHEET, Pages, root_index
 from publisher.site.paths import Site
+from publisher.site.workers import BuildSettings
 from publisher.store import Store
 
 # Article keys whose renditions a group of outputs may hold in memory at once: memory stays
@@ -102,7 +102,7 @@ class _Fingerprints:
         return [f"{key}@{fixes[key].isoformat()}" if key in fixes else key for key in output.shows]
 
 
-def _settings(config: Config, titles: Mapping[Edition, str]) -> str:
+def _settings(config: BuildSettings, titles: Mapping[Edition, str]) -> str:
     """Everything besides the articles and templates that shapes an output (a changed key
     rebuilds all), the output folder included: a new folder is built whole. The conversion
     settings are left out: they reach an output through its articles' correction times, so
@@ -115,7 +115,7 @@ def _settings(config: Config, titles: Mapping[Edition, str]) -> str:
 
 def _feed(
     site: Site,
-    config: Config,
+    config: BuildSettings,
     env: jinja2.Environment,
     edition: Edition,
     keys: Sequence[str],
@@ -183,7 +183,7 @@ def _feed(
 
 def _feeds(
     site: Site,
-    config: Config,
+    config: BuildSettings,
     env: jinja2.Environment,
     edition: Edition,
     window: Sequence[str],
@@ -235,7 +235,7 @@ def _feeds(
 
 
 def plan(
-    config: Config,
+    config: BuildSettings,
     site: Site,
     index: Sequence[ArticleRef],
     added: frozenset[str] | None = None,
@@ -252,7 +252,7 @@ def plan(
 
 
 def _site_plan(
-    config: Config,
+    config: BuildSettings,
     site: Site,
     index: Sequence[ArticleRef],
     added: frozenset[str] | None,
@@ -454,7 +454,7 @@ def _give_back_memory() -> None:
 
 
 def build(
-    config: Config,
+    config: BuildSettings,
     store: Store,
     now: dt.datetime,
     progress: Callable[[list[Output]], Iterable[Output]] = iter,
@@ -589,7 +589,7 @@ class _Whole:
         return cls(index, {id(output): place for place, output in enumerate(outputs)})
 
 
-def plan_whole(config: Config, site: Site, index: Sequence[ArticleRef]) -> list[Output]:
+def plan_whole(config: BuildSettings, site: Site, index: Sequence[ArticleRef]) -> list[Output]:
     """Every output of the site, as a build that looks at them all plans them (a worker
     process's plan, the same as the build's)."""
     with _collector_paused():
@@ -603,7 +603,7 @@ def _may_be_missing(path: str, gone: set[str] | None) -> bool:
 
 
 def _plan_changes(
-    config: Config,
+    config: BuildSettings,
     store: Store,
     site: Site,
     settings: str,

@@ -9,17 +9,30 @@ import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from publisher.articles.conversion import Scripts
-from publisher.config import Config, ScriptsConfig
-from publisher.editions import PAIR, Editions
+from publisher.articles.sitephrases import ScriptSettings
+from publisher.editions import PAIR, Editions, EditionSettings
 from publisher.records import Article, Edition, Script
+from publisher.settings import FeedsConfig, ScriptsConfig, SiteConfig
 
 _NOTES = {
     Script.HANT: ScriptsConfig.converted_note_hant,
     Script.HANS: ScriptsConfig.converted_note_hans,
 }
+
+
+class SiteSettings(ScriptSettings, EditionSettings, Protocol):
+    """What the site's addresses and titles are made from (a Config is one): [site],
+    [feeds]' hubs, the editions and the conversion that writes the title in each."""
+
+    @property
+    def site(self) -> SiteConfig: ...
+
+    @property
+    def feeds(self) -> FeedsConfig: ...
 
 
 @cache
@@ -41,7 +54,7 @@ class Site:
     hubs: tuple[str, ...] = ()  # WebSub hubs every subscription feed names (feeds.websub_hubs)
 
     @classmethod
-    def from_config(cls, config: Config, scripts: Scripts | None = None) -> Site:
+    def from_config(cls, config: SiteSettings, scripts: Scripts | None = None) -> Site:
         """The one place the configured title is turned into each script's: like article
         text it is data, written once in one script and shown in the reader's."""
         scripts = scripts or Scripts.from_config(config)

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
 
 import jinja2
 
-from publisher.config import Config
 from publisher.records import ArticleRef, Edition, Rendition, Script
+from publisher.settings import FeedsConfig, ScriptsConfig
 from publisher.site import discovery, history, search
 from publisher.site.discovery import og_locales
 from publisher.site.grouping import Groups, month_label
@@ -22,8 +24,22 @@ from publisher.site.paths import Site
 SOURCE_NEWEST = 200
 
 
+class ReaderSettings(Protocol):
+    """What the reader pages read of the configuration (a Config is one): the default
+    script, [feeds]' sizes and the output folder (search's parts)."""
+
+    @property
+    def scripts(self) -> ScriptsConfig: ...
+
+    @property
+    def feeds(self) -> FeedsConfig: ...
+
+    @property
+    def output_dir(self) -> Path: ...
+
+
 def outputs(
-    config: Config,
+    config: ReaderSettings,
     site: Site,
     env: jinja2.Environment,
     index: Sequence[ArticleRef],

@@ -9,14 +9,14 @@ import re
 from functools import cache
 from pathlib import Path
 from types import TracebackType
-from typing import NoReturn
+from typing import NoReturn, Protocol
 
 import jinja2
 import jinja2.meta
 
-from publisher.config import Config
 from publisher.errors import TemplateRenderError
 from publisher.files import cache_home, private_folder
+from publisher.settings import SiteConfig
 from publisher.site import fonts
 from publisher.text import excerpt, paragraphs
 
@@ -121,12 +121,22 @@ def _compiled() -> jinja2.BytecodeCache | None:
     return _Compiled(str(folder)) if folder else None
 
 
-def for_site(config: Config) -> jinja2.Environment:
+class TemplateSettings(Protocol):
+    """What finding the site's templates reads of the configuration (a Config is one):
+    site.templates_dir and the folder it is taken from."""
+
+    @property
+    def site(self) -> SiteConfig: ...
+
+    def path(self, value: str) -> Path: ...
+
+
+def for_site(config: TemplateSettings) -> jinja2.Environment:
     """The site's own templates (site.templates_dir) before the built-in ones."""
     return environment(own_templates(config))
 
 
-def forget_loaded(config: Config) -> None:
+def forget_loaded(config: TemplateSettings) -> None:
     """Let the site's environment load its templates again. Jinja2 reloads a template whose
     file changed, but not one that a file added since shadows: a template put in
     site.templates_dir while the daemon runs was else never used by its builds."""
@@ -135,7 +145,7 @@ def forget_loaded(config: Config) -> None:
         cache.clear()
 
 
-def own_templates(config: Config) -> Path | None:
+def own_templates(config: TemplateSettings) -> Path | None:
     folder = config.site.templates_dir
     return config.path(folder) if folder else None
 

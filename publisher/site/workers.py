@@ -22,21 +22,39 @@ from dataclasses import dataclass
 from multiprocessing.util import Finalize
 from pathlib import Path
 from threading import Barrier
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from publisher.articles.conversion import Scripts, start_worker
-from publisher.config import Config
 from publisher.errors import PublisherError
 from publisher.files import FileBatch
 from publisher.records import ArticleRef
+from publisher.settings import BuildConfig, StorageConfig
 from publisher.site.outputs import Output
-from publisher.site.paths import Site
+from publisher.site.paths import Site, SiteSettings
+from publisher.site.templating import TemplateSettings
 from publisher.store import Store
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Plan = Callable[[Config, Site, Sequence[ArticleRef]], list[Output]]
+
+
+class BuildSettings(SiteSettings, TemplateSettings, Protocol):
+    """What a build reads of the configuration (a Config is one, and is what the build's
+    processes are sent): the site's part, its templates, [build], the store and the output
+    folder."""
+
+    @property
+    def build(self) -> BuildConfig: ...
+
+    @property
+    def storage(self) -> StorageConfig: ...
+
+    @property
+    def output_dir(self) -> Path: ...
+
+
+Plan = Callable[[BuildSettings, Site, Sequence[ArticleRef]], list[Output]]
 Render = Callable[[Store, Scripts, Path, Iterable[Output], FileBatch], int]
 
 
@@ -61,7 +79,7 @@ class Job:
 
     plan: Plan
     render: Render
-    config: Config
+    config: BuildSettings
     index: Sequence[ArticleRef]
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from publisher.config import StorageConfig
+from publisher.settings import StorageConfig
 from publisher.store import backups, migrations, postgres
 from publisher.store.articles import ArticleQueries
 from publisher.store.builds import BuildQueries
@@ -44,7 +44,7 @@ class Store(
 ):
     """One connection to the store. Use one per thread.
 
-    `where` is Config.storage (a SQLite file or a PostgreSQL URL) or a SQLite file's path;
+    `where` is the storage settings (a SQLite file or a PostgreSQL URL) or a SQLite file's path;
     `pool` lends the connection instead (publisher serve)."""
 
     def __init__(

@@ -11,8 +11,8 @@ import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from publisher.config import StorageConfig
 from publisher.errors import StorageError
+from publisher.settings import StorageConfig
 from publisher.store import Store
 
 # Parents before children (foreign keys); meta is the schema's own and is not copied.

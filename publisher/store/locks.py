@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from publisher.config import StorageConfig
 from publisher.errors import LockError, StorageError
+from publisher.settings import StorageConfig
 from publisher.store.postgres import PostgresDatabase, describe
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from publisher.store.database import Params, TransactionError
 if TYPE_CHECKING:
     import psycopg_pool
 
-    from publisher.config import StorageConfig
+    from publisher.settings import StorageConfig
 
 
 # A quoted string or identifier (copied as it is), a `?` (a placeholder) or a `%` (doubled,
