@@ -187,6 +187,29 @@ step();
 """
 
 
+def save_preferences(
+    config: Config, tmp_path: Path, link: str, edition: str, unticked: list[str]
+) -> tuple[str, str]:
+    """The preferences page at `link` in Chromium, with `edition` chosen and the sources
+    `unticked` unticked, saved: the saved page's `lang` and its text."""
+    config.output_dir.mkdir(parents=True, exist_ok=True)
+    probe = config.output_dir / f"probe-{edition}.html"
+    slugs = json.dumps([Site.source_slug(name) for name in unticked])
+    probe.write_text(PREFERENCES_PROBE % (json.dumps(link), edition, slugs), encoding="utf-8")
+    with serving(web.create_app(config, now=lambda: NOW)) as port:
+        dom = chromium(
+            tmp_path,
+            "--disable-popup-blocking",
+            "--virtual-time-budget=20000",
+            "--dump-dom",
+            f"http://127.0.0.1:{port}/{probe.name}",
+        )
+    found = re.search(r'<pre id="out">(.*?)</pre>', dom, re.S)
+    assert found and found[1], dom[-2000:]
+    lang, _, text = html.unescape(found[1]).partition("|")
+    return lang, text
+
+
 @pytest.fixture
 def mailing(tmp_path_factory: pytest.TempPathFactory) -> Config:
     """A site with two days of examples, and a reader in each script who got the first."""
@@ -206,21 +229,7 @@ def test_a_reader_changes_script_and_frequency_from_the_digest_link(
 ) -> None:
     address = f"{script.value.lower()}@example.org"
     link = local_path(link_in(mail_to(mailing, address, digest=True), "preferences"))
-    mailing.output_dir.mkdir(parents=True, exist_ok=True)
-    probe = mailing.output_dir / f"probe-{script}.html"
-    choices = (json.dumps(link), script.twin, json.dumps([Site.source_slug(TECH)]))
-    probe.write_text(PREFERENCES_PROBE % choices, encoding="utf-8")
-    with serving(web.create_app(mailing, now=lambda: NOW)) as port:
-        dom = chromium(
-            tmp_path,
-            "--disable-popup-blocking",
-            "--virtual-time-budget=20000",
-            "--dump-dom",
-            f"http://127.0.0.1:{port}/{probe.name}",
-        )
-    found = re.search(r'<pre id="out">(.*?)</pre>', dom, re.S)
-    assert found and found[1], dom[-2000:]
-    lang, _, text = html.unescape(found[1]).partition("|")
+    lang, text = save_preferences(mailing, tmp_path, link, script.twin, [TECH])
     assert lang == script.twin and WORDS[script.twin]["saved"] in text
     with Store(mailing.storage) as store:
         person = subscribers.by_email(store, address)
@@ -262,21 +271,7 @@ def test_the_preferences_page_saves_with_two_hundred_sources(
         assert send_day(config, store, DAY, NOW).sent == 1
     link = local_path(link_in(mail_to(config, address, digest=True), "preferences"))
     dropped = ["範例第7號週報", "範例第123號週報"]
-    config.output_dir.mkdir(parents=True, exist_ok=True)
-    probe = config.output_dir / "probe.html"
-    unticked = json.dumps([Site.source_slug(name) for name in dropped])
-    probe.write_text(PREFERENCES_PROBE % (json.dumps(link), "zh-Hans", unticked), encoding="utf-8")
-    with serving(web.create_app(config, now=lambda: NOW)) as port:
-        dom = chromium(
-            tmp_path,
-            "--disable-popup-blocking",
-            "--virtual-time-budget=20000",
-            "--dump-dom",
-            f"http://127.0.0.1:{port}/{probe.name}",
-        )
-    found = re.search(r'<pre id="out">(.*?)</pre>', dom, re.S)
-    assert found and found[1], dom[-2000:]
-    lang, _, text = html.unescape(found[1]).partition("|")
+    lang, text = save_preferences(config, tmp_path, link, "zh-Hans", dropped)
     assert lang == "zh-Hans" and WORDS[Script.HANS]["saved"] in text
     assert "范例第7号周报" in text and "範例第7號週報" not in text, "names in the page's script"
     with Store(config.storage) as store:
