@@ -95,12 +95,15 @@ class ArticleQueries:
 
     @operation("store the articles")
     def add_articles(
-        self, articles: Iterable[tuple[Article, str, Text]], source_file: str, now: dt.datetime
+        self,
+        articles: Iterable[tuple[Article, Sequence[tuple[str, Text]]]],
+        source_file: str,
+        now: dt.datetime,
     ) -> None:
-        """Store (article, conversion signature, text in the other script) triples, all or
+        """Store articles, each with its texts as (conversion signature, text) pairs, all or
         none, in two statements whatever their number; moves the store's generation on."""
-        triples = list(articles)
-        if not triples:
+        rows = list(articles)
+        if not rows:
             return
         with self.db.transaction():
             next_generation(self.db)
@@ -121,14 +124,15 @@ class ArticleQueries:
                         source_file,
                         now.isoformat(),
                     )
-                    for article, _, _ in triples
+                    for article, _ in rows
                 ],
             )
             self.db.executemany(
                 _PUT_CONVERSION,
                 [
-                    (article.key, signature, *_text(twin), now.isoformat(), None)
-                    for article, signature, twin in triples
+                    (article.key, signature, *_text(text), now.isoformat(), None)
+                    for article, texts in rows
+                    for signature, text in texts
                 ],
             )
 
