@@ -148,7 +148,7 @@ def corrected_in(store: Store, scripts: Scripts, edition: Edition) -> dict[str, 
 
 @dataclass(frozen=True)
 class Correction:
-    """How an article's converted text changed: `phrases` are (before, after) pairs."""
+    """How the text an edition shows of an article changed: `phrases` are (before, after) pairs."""
 
     article: Article
     edition: Edition

@@ -173,8 +173,9 @@ class ArticleQueries:
     @operation("find articles to convert")
     def unconverted(self, script: Script, signature: str) -> list[str]:
         """Keys of the articles written in `script` whose newest conversion by the same
-        OpenCC config (a signature begins `config:`; each edition has its own) is not under
-        `signature`: none yet, or settings changed back to ones used before."""
+        OpenCC config (a signature begins `config:`; each edition has its own, and the
+        originals as shown theirs) is not under `signature`: none yet, or settings changed
+        back to ones used before."""
         config = signature.partition(":")[0]
         rows = self.db.execute(
             "SELECT key FROM articles WHERE script = ? AND NOT EXISTS (SELECT 1 FROM"
