@@ -180,9 +180,11 @@ def test_conversions_diff_changes_nothing_the_build_dates_the_correction(
 
 
 # A batch of our own: a Traditional original with a half-width comma between CJK letters
-# (`scripts.punctuation` shows it full-width), and one the setting leaves as it is.
+# (`scripts.punctuation` shows it full-width), one the setting leaves as it is, and before them
+# a Simplified one with a half-width comma, converted in the zh-Hant feed.
 COMMA_TITLE = "港口新碼頭啟用,貨運量可望增加"
 COMMA_BATCH = (
+    "城市新建自行车道,下月开放\n新建的自行车道下月开放,全长十二公里。 (城市快报)\n\n"
     f"{COMMA_TITLE}\n新碼頭今天啟用,港務局說今年的貨運量可望增加兩成。 (港務快訊)\n\n"
     "市區公車路線調整\n下個月起市區公車有三條路線調整站位，乘客可上網查詢。 (交通快訊)\n"
 )
@@ -224,7 +226,7 @@ def test_the_punctuation_setting_corrects_exactly_the_originals_and_conversions_
         assert all(not each.error for each in ingest_files(config, store, [batch], now=NOW))
         build(config, store, NOW)
     shown = entry_times(config)
-    assert len(shown) == 4 and len(set(shown.values())) == 2  # both as published
+    assert len(shown) == 6 and len(set(shown.values())) == 3  # each as published
 
     # The editor sees what the setting changes before a build shows it.
     path = tmp_path / "config.toml"
@@ -235,15 +237,26 @@ def test_the_punctuation_setting_corrects_exactly_the_originals_and_conversions_
     listed = capsys.readouterr().out
     assert f"2025-12-14 zh-Hant {COMMA_TITLE.replace(',', '，')} (corrected " in listed
     assert "  啟用,貨運 → 啟用，貨運" in listed
-    assert "2 articles read differently after a correction" in listed  # zh-Hant and zh-Hans
+    assert "2025-12-14 zh-Hans 城市新建自行车道，下月开放 (corrected " in listed
+    assert "  车道,下月 → 车道，下月" in listed
+    # Each comma article in both editions: its original and its conversion.
+    assert "4 articles read differently after a correction" in listed
     assert "公車" not in listed
 
     full = punctuated(config, "full-width")
     with Store(config.storage) as store:
         build(full, store, LATER)
+        # In each feed, a second apart in the feed's order: the Simplified article is newer.
+        second = (LATER - dt.timedelta(seconds=1)).isoformat()
         assert moved(shown, entry_times(config)) == {
-            f"{Script.HANT} {LATER.isoformat()}",
-            f"{Script.HANS} {LATER.isoformat()}",
+            f"{script} {when}" for script in Script for when in (LATER.isoformat(), second)
+        }
+        hant = entry_times(config)
+        newest = next(id_ for (script, id_), when in hant.items() if when == LATER.isoformat())
+        assert "zh-Hant/" in newest and newest in {
+            f"tag:news.example.org,2025-12-14:zh-Hant/{a.key}"
+            for a in store.articles()
+            if a.script is Script.HANS
         }
         # Stored once: the next builds write nothing and date nothing anew.
         before = files(config.output_dir)
@@ -253,7 +266,7 @@ def test_the_punctuation_setting_corrects_exactly_the_originals_and_conversions_
         # Back to as-is corrects them again.
         latest = LATER + dt.timedelta(hours=2)
         build(config, store, latest)
+        second = (latest - dt.timedelta(seconds=1)).isoformat()
         assert moved(shown, entry_times(config)) == {
-            f"{Script.HANT} {latest.isoformat()}",
-            f"{Script.HANS} {latest.isoformat()}",
+            f"{script} {when}" for script in Script for when in (latest.isoformat(), second)
         }

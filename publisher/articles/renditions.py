@@ -101,26 +101,30 @@ class _Remade:
 
 
 def _remade(store: Store, remakings: list[_Remaking]) -> Iterator[_Remade]:
-    """The texts the current settings lack, newest article first per remaking. Correction
-    times are now for the newest, a second less for each older one: in a feed, as for
-    articles (publisher.articles.ingest.Place), no two entries share an <updated>, and the
-    times keep the feed's order; an edition's corrected conversions come after its script's
-    corrected originals."""
-    taken: dict[Script, int] = {}  # seconds the originals of each script took
-    for remaking in remakings:
-        script, changed = remaking.edition.script, 0
-        keys = store.unconverted(remaking.script, remaking.signature)
-        for article in store.articles_by_keys(keys):  # newest first
+    """The texts the current settings lack. Correction times are now for the newest article,
+    a second less for each older one: in a feed, as for articles
+    (publisher.articles.ingest.Place), no two entries share an <updated>, and the times keep
+    the feed's order. A feed shows its script's originals and its edition's conversions, so
+    the texts of all the editions of a script are counted together, in the feeds' order."""
+    for script in dict.fromkeys(remaking.edition.script for remaking in remakings):
+        work = [
+            (article, remaking)
+            for remaking in remakings
+            if remaking.edition.script is script
+            for article in store.articles_by_keys(
+                store.unconverted(remaking.script, remaking.signature)
+            )
+        ]
+        work.sort(key=lambda each: (-each[0].batch_date.toordinal(), each[0].position))
+        changed = 0
+        for article, remaking in work:
             text = remaking.make(article.original)
             history = store.conversions_of(article.key)
             last = next(reversed(_others(history, remaking.signature)), None)
             before = remaking.before(article, last)
             corrects = before is not None and before != text
-            at = taken.get(script, 0) + changed if corrects else None
-            yield _Remade(remaking, article, text, last, before, at)
+            yield _Remade(remaking, article, text, last, before, changed if corrects else None)
             changed += corrects
-        if remaking.own:
-            taken[script] = changed
 
 
 def convert_missing(store: Store, scripts: Scripts, editions: Editions, now: dt.datetime) -> int:
