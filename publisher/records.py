@@ -90,8 +90,8 @@ class Rendition:
     article: Article
     edition: Edition
     text: Text
-    # When a correction of the conversion (a new protected term, a fixed dictionary entry)
-    # last changed this text; None for the original and for a conversion never corrected.
+    # When a correction (a new protected term, a fixed dictionary entry, the punctuation
+    # setting) last changed this text; None for a text never corrected.
     corrected: dt.datetime | None = None
 
     @property

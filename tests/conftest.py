@@ -218,7 +218,8 @@ def store_day(
         key = hashlib.sha256(f"{day}\n{title}\n{body}".encode()).hexdigest()
         article = Article(key, day, position, published, script, original)
         converter = scripts.converter_to(script.twin)
-        rows.append((article, converter.signature, converter.convert_text(original)))
+        shown = (scripts.original_signature(script), scripts.original(original, script))
+        rows.append((article, ((converter.signature, converter.convert_text(original)), shown)))
     store.add_articles(rows, "test", NOW)
 
 

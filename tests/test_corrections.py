@@ -12,6 +12,7 @@ import pytest
 
 from conftest import NOW, make_config, store_day
 from publisher.articles.conversion import Scripts
+from publisher.articles.ingest import ingest_files
 from publisher.articles.renditions import corrections
 from publisher.cli import main
 from publisher.config import Config
@@ -176,3 +177,96 @@ def test_conversions_diff_changes_nothing_the_build_dates_the_correction(
     assert {key: store.conversions_of(key) for key in keys} == before
     build(protecting(built, "晶片"), store, LATER)
     assert updated(built, Script.HANS)["新厂量产晶片"] == LATER.isoformat()
+
+
+# A batch of our own: a Traditional original with a half-width comma between CJK letters
+# (`scripts.punctuation` shows it full-width), one the setting leaves as it is, and before them
+# a Simplified one with a half-width comma, converted in the zh-Hant feed.
+COMMA_TITLE = "港口新碼頭啟用,貨運量可望增加"
+COMMA_BATCH = (
+    "城市新建自行车道,下月开放\n新建的自行车道下月开放,全长十二公里。 (城市快报)\n\n"
+    f"{COMMA_TITLE}\n新碼頭今天啟用,港務局說今年的貨運量可望增加兩成。 (港務快訊)\n\n"
+    "市區公車路線調整\n下個月起市區公車有三條路線調整站位，乘客可上網查詢。 (交通快訊)\n"
+)
+
+
+def punctuated(config: Config, mode: str) -> Config:
+    return dataclasses.replace(
+        config, scripts=dataclasses.replace(config.scripts, punctuation=mode)
+    )
+
+
+def entry_times(config: Config) -> dict[tuple[Script, str], str]:
+    """(script, entry id) → <updated>, from each script's default edition's Atom feed."""
+    site = Site.from_config(config)
+    found: dict[tuple[Script, str], str] = {}
+    for script in Script:
+        raw = (config.output_dir / site.atom_path(site.editions.default(script))).read_bytes()
+        found |= {(script, entry.id): entry.updated for entry in feedparser.parse(raw).entries}
+    return found
+
+
+def moved(before: dict[tuple[Script, str], str], after: dict[tuple[Script, str], str]) -> set[str]:
+    """The scripts' entries whose <updated> moved, as (script, updated now)."""
+    assert before.keys() == after.keys()
+    return {
+        f"{script} {after[script, id_]}"
+        for script, id_ in before
+        if before[script, id_] != after[script, id_]
+    }
+
+
+def test_the_punctuation_setting_corrects_exactly_the_originals_and_conversions_it_changes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_config(tmp_path, '[scripts]\npunctuation = "as-is"\n')
+    batch = tmp_path / "2025-12-14.txt"
+    batch.write_text(COMMA_BATCH, encoding="utf-8")
+    with Store(config.storage) as store:
+        assert all(not each.error for each in ingest_files(config, store, [batch], now=NOW))
+        build(config, store, NOW)
+    shown = entry_times(config)
+    assert len(shown) == 6 and len(set(shown.values())) == 3  # each as published
+
+    # The editor sees what the setting changes before a build shows it.
+    path = tmp_path / "config.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('"as-is"', '"full-width"'), encoding="utf-8"
+    )
+    assert main(["--config", str(path), "conversions", "diff"]) == 0
+    listed = capsys.readouterr().out
+    assert f"2025-12-14 zh-Hant {COMMA_TITLE.replace(',', '，')} (corrected " in listed
+    assert "  啟用,貨運 → 啟用，貨運" in listed
+    assert "2025-12-14 zh-Hans 城市新建自行车道，下月开放 (corrected " in listed
+    assert "  车道,下月 → 车道，下月" in listed
+    # Each comma article in both editions: its original and its conversion.
+    assert "4 articles read differently after a correction" in listed
+    assert "公車" not in listed
+
+    full = punctuated(config, "full-width")
+    with Store(config.storage) as store:
+        build(full, store, LATER)
+        # In each feed, a second apart in the feed's order: the Simplified article is newer.
+        second = (LATER - dt.timedelta(seconds=1)).isoformat()
+        assert moved(shown, entry_times(config)) == {
+            f"{script} {when}" for script in Script for when in (LATER.isoformat(), second)
+        }
+        hant = entry_times(config)
+        newest = next(id_ for (script, id_), when in hant.items() if when == LATER.isoformat())
+        assert "zh-Hant/" in newest and newest in {
+            f"tag:news.example.org,2025-12-14:zh-Hant/{a.key}"
+            for a in store.articles()
+            if a.script is Script.HANS
+        }
+        # Stored once: the next builds write nothing and date nothing anew.
+        before = files(config.output_dir)
+        assert build(full, store, LATER + dt.timedelta(hours=1)).written == 0
+        assert files(config.output_dir) == before
+
+        # Back to as-is corrects them again.
+        latest = LATER + dt.timedelta(hours=2)
+        build(config, store, latest)
+        second = (latest - dt.timedelta(seconds=1)).isoformat()
+        assert moved(shown, entry_times(config)) == {
+            f"{script} {when}" for script in Script for when in (latest.isoformat(), second)
+        }

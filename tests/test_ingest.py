@@ -58,7 +58,11 @@ def test_reingesting_adds_nothing(config: Config, store: Store, news_path: Path)
 def test_conversions_are_stored_at_ingest(config: Config, store: Store, news_path: Path) -> None:
     ingest_file(config, store, news_path, day=DAY, now=NOW)
     rows = store.db.execute("SELECT signature, COUNT(*) FROM conversions GROUP BY 1").fetchall()
-    assert [(sig.split(":")[0], n) for sig, n in rows] == [("tw2sp", 8)]
+    # Each article's conversion, and its original as its editions show it.
+    assert sorted((sig.split(":")[0], n) for sig, n in rows) == [
+        ("original-zh-Hant", 8),
+        ("tw2sp", 8),
+    ]
 
 
 def test_a_later_file_of_the_same_day_goes_after(config: Config, store: Store) -> None:
@@ -160,7 +164,8 @@ def test_failure_mid_file_leaves_the_store_as_before(
     with pytest.raises(StorageError, match="cannot store the articles: disk on fire"):
         ingest_file(config, store, news_path, day=DAY, now=NOW)
     assert store.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == before
-    assert store.db.execute("SELECT COUNT(*) FROM conversions").fetchone()[0] == before
+    # Two texts an article: its conversion, and its original as its editions show it.
+    assert store.db.execute("SELECT COUNT(*) FROM conversions").fetchone()[0] == 2 * before
     assert not store.db.in_transaction
 
 

@@ -9,17 +9,23 @@ regenerate them with a newer publisher; a future release freezes a store of its 
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import sqlite3
 from pathlib import Path
 from typing import Any
 
+import feedparser
 import pytest
 
 from conftest import NOW
+from publisher.articles.conversion import Scripts
 from publisher.cli import main
 from publisher.config import Config
 from publisher.mail import subscribers
 from publisher.records import Script
+from publisher.site.build import build
+from publisher.site.paths import Site
 from publisher.store import Store, migrations
 
 pytestmark = pytest.mark.engines
@@ -115,3 +121,73 @@ def test_a_store_of_version_15_reads_as_it_did(
         in shown
     )
     assert "  2025-12-14  3 sent" in shown
+
+
+def add_article_as_written_before(config: Config, engine: str, title: str, body: str) -> None:
+    """An article stored by the release of the frozen store, in its schema, before upgrading."""
+    row = (
+        hashlib.sha256(f"2025-12-16\n{title}\n{body}".encode()).hexdigest(),
+        "2025-12-16",
+        99,
+        "2025-12-16T02:50:00+08:00",
+        Script.HANT.value,
+        title,
+        body,
+        "範例地方報",
+        "/tmp/freeze/inbox/2025-12-16.txt",
+        "2026-12-08T02:59:48+08:00",
+        3,
+    )
+    columns = "key, batch_date, position, published, script, title, body, source, source_file"
+    sql = f"INSERT INTO articles ({columns}, ingested, generation) VALUES ({{}})"
+    if engine == "sqlite":
+        with sqlite3.connect(config.storage.path) as db:
+            db.execute(sql.format(", ".join("?" * len(row))), row)
+        return
+    import psycopg
+
+    with psycopg.connect(config.storage.url, autocommit=True) as server:
+        server.execute(sql.format(", ".join(["%s"] * len(row))), row)
+
+
+def test_an_upgraded_store_re_issues_the_originals_the_punctuation_setting_changes(
+    config: Config, engine: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The release before showed its originals as written; `scripts.punctuation` (default
+    full-width) shows a half-width comma between CJK letters full-width, which readers get
+    as a correction, listed by `conversions diff` first. An original it leaves alone keeps
+    its date."""
+    load_frozen(config, engine)
+    add_article_as_written_before(config, engine, "社區公園整修完成", "整修後的公園今天重新開放。")
+    path = str(config.root / "config.toml")
+    assert main(["--config", path, "conversions", "diff"]) == 0
+    listed = capsys.readouterr().out
+    scripts, site = Scripts.from_config(config), Site.from_config(config)
+    with Store(config.storage) as store:
+        articles = store.articles()
+        changed = [a for a in articles if scripts.original(a.original, a.script) != a.original]
+        assert len(changed) == len(articles) - 1  # every frozen one has a half-width comma
+        for article in changed:
+            title = scripts.original(article.original, article.script).title
+            assert f"{article.batch_date} {article.script} {title} (corrected " in listed
+        assert "社區公園整修完成" not in listed
+
+        later = NOW + dt.timedelta(days=400)
+        build(config, store, later)
+        times: dict[str, str] = {}
+        for script in Script:
+            edition = site.editions.default(script)
+            raw = (config.output_dir / site.atom_path(edition)).read_bytes()
+            entries = feedparser.parse(raw).entries
+            times |= {entry.id: entry.updated for entry in entries}
+        for article in articles:
+            shown = times[site.entry_id(site.editions.default(article.script), article)]
+            when = dt.datetime.fromisoformat(shown)
+            if article in changed:
+                assert later - dt.timedelta(minutes=1) < when <= later
+            else:
+                assert when == article.published
+        before = {p: p.stat().st_mtime_ns for p in config.output_dir.rglob("*") if p.is_file()}
+        assert build(config, store, later + dt.timedelta(hours=1)).written == 0
+        after = {p: p.stat().st_mtime_ns for p in config.output_dir.rglob("*") if p.is_file()}
+        assert after == before

@@ -204,9 +204,16 @@ class Scripts:
         """The edition's converter from the other script, with the site's protected terms."""
         return _converter(edition.conversion, self.protected, self.punctuation, self.site)
 
-    def original(self, text: Text, edition: Edition) -> Text:
+    def original(self, text: Text, edition: Edition | Script) -> Text:
         """An original in the edition's script as the edition shows it."""
-        return shown(text, edition.script, self.punctuation, converted=False)
+        script = edition if isinstance(edition, Script) else edition.script
+        return shown(text, script, self.punctuation, converted=False)
+
+    def original_signature(self, script: Script) -> str:
+        """What the originals in `script` are shown by (the punctuation alone), named like a
+        conversion's signature (`config:…`), so that their shown texts are stored beside the
+        conversions and corrected as those are (publisher.articles.renditions)."""
+        return f"original-{script.value}:{self.punctuation}"
 
     def detect(self, text: str) -> Script:
         """The script a text is written in: the side with more characters unique to it, in

@@ -233,9 +233,15 @@ class _Chunk:
     articles: list[Article]
     signatures: list[str]
     twins: Callable[[], list[Text]]  # waits for them if they are not ready
+    shown: list[tuple[str, Text]]  # each original as its editions show it, by signature
 
-    def converted(self) -> list[tuple[Article, str, Text]]:
-        return list(zip(self.articles, self.signatures, self.twins(), strict=True))
+    def converted(self) -> list[tuple[Article, Sequence[tuple[str, Text]]]]:
+        """Each article with its texts to store: its twin's, and its original as shown."""
+        twins = zip(self.signatures, self.twins(), strict=True)
+        return [
+            (article, (twin, shown))
+            for article, twin, shown in zip(self.articles, twins, self.shown, strict=True)
+        ]
 
 
 @dataclass(frozen=True)
@@ -335,8 +341,16 @@ class _Prepared:
                 added += len(articles)
                 converters = [self.scripts.converter_to(a.script.twin) for a in articles]
                 twins = self.converter.submit(articles)
-                yield _Chunk(path, articles, [c.signature for c in converters], twins)
+                signatures = [c.signature for c in converters]
+                shown = [self._shown(article) for article in articles]
+                yield _Chunk(path, articles, signatures, twins, shown)
         return added, read
+
+    def _shown(self, article: Article) -> tuple[str, Text]:
+        """The original as its editions show it: stored now, a later change of the
+        punctuation setting corrects it (publisher.articles.renditions)."""
+        signature = self.scripts.original_signature(article.script)
+        return signature, self.scripts.original(article.original, article.script)
 
 
 class _Converter:

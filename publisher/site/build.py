@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 import jinja2
 
 from publisher.articles.conversion import Scripts
-from publisher.articles.renditions import convert_missing, renditions
+from publisher.articles.renditions import convert_missing, corrected_in, renditions
 from publisher.files import LIBC, FileBatch, remove_temporaries
 from publisher.records import ArticleRef, BuildRecord, Edition, Rendition, Script
 from publisher.site import feeds, history, jsonfeed, manifest, reader, search, templating, workers
@@ -481,7 +481,14 @@ def build(
     # A build with other conversion settings must look for corrections even when the store
     # has not changed, and one with an edited template for the outputs that use it: the
     # shortcut's key holds the conversions' signatures and every template too.
-    signatures = tuple(scripts.converter_for(edition).signature for edition in site.editions)
+    signatures = tuple(
+        signature
+        for edition in site.editions
+        for signature in (
+            scripts.converter_for(edition).signature,
+            scripts.original_signature(edition.script),
+        )
+    )
     templates = templating.fingerprint(templating.own_templates(config))
     templating.forget_loaded(config)
     # And what the extra outputs depend on besides the store (the weeks that have ended).
@@ -634,10 +641,7 @@ def _plan_changes(
         convert_missing(store, scripts, site.editions, now)
     # The plan's objects are left to the collector again once the build has rendered.
     with _collector_paused():
-        corrected = {
-            edition: store.corrections(scripts.converter_for(edition).signature)
-            for edition in site.editions
-        }
+        corrected = {edition: corrected_in(store, scripts, edition) for edition in site.editions}
         index = store.article_index()
         scope = Scope.of(index, added) if added else None
         outputs, groups = _site_plan(config, site, index, added, scope)

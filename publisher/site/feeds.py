@@ -395,8 +395,8 @@ def article_entry(
     return FeedEntry(
         id=site.entry_id(edition, article),
         title=text.title,
-        # Articles are never edited after ingest; a converted text is, when its conversion is
-        # corrected, and a newer `updated` tells feed readers to show the correction.
+        # Articles are never edited after ingest; a shown text is, when its conversion or the
+        # punctuation is corrected, and a newer `updated` tells feed readers to show it.
         published=article.published,
         updated=rendition.updated,
         author=text.source,

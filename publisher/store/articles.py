@@ -95,12 +95,15 @@ class ArticleQueries:
 
     @operation("store the articles")
     def add_articles(
-        self, articles: Iterable[tuple[Article, str, Text]], source_file: str, now: dt.datetime
+        self,
+        articles: Iterable[tuple[Article, Sequence[tuple[str, Text]]]],
+        source_file: str,
+        now: dt.datetime,
     ) -> None:
-        """Store (article, conversion signature, text in the other script) triples, all or
+        """Store articles, each with its texts as (conversion signature, text) pairs, all or
         none, in two statements whatever their number; moves the store's generation on."""
-        triples = list(articles)
-        if not triples:
+        rows = list(articles)
+        if not rows:
             return
         with self.db.transaction():
             next_generation(self.db)
@@ -121,14 +124,15 @@ class ArticleQueries:
                         source_file,
                         now.isoformat(),
                     )
-                    for article, _, _ in triples
+                    for article, _ in rows
                 ],
             )
             self.db.executemany(
                 _PUT_CONVERSION,
                 [
-                    (article.key, signature, *_text(twin), now.isoformat(), None)
-                    for article, signature, twin in triples
+                    (article.key, signature, *_text(text), now.isoformat(), None)
+                    for article, texts in rows
+                    for signature, text in texts
                 ],
             )
 
@@ -169,8 +173,9 @@ class ArticleQueries:
     @operation("find articles to convert")
     def unconverted(self, script: Script, signature: str) -> list[str]:
         """Keys of the articles written in `script` whose newest conversion by the same
-        OpenCC config (a signature begins `config:`; each edition has its own) is not under
-        `signature`: none yet, or settings changed back to ones used before."""
+        OpenCC config (a signature begins `config:`; each edition has its own, and the
+        originals as shown theirs) is not under `signature`: none yet, or settings changed
+        back to ones used before."""
         config = signature.partition(":")[0]
         rows = self.db.execute(
             "SELECT key FROM articles WHERE script = ? AND NOT EXISTS (SELECT 1 FROM"
