@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 from publisher.records import Script
 
@@ -28,6 +29,7 @@ _KEPT = re.compile(r"https?://[!-~]+|www\.[!-~]+|`[^`\n]*`")
 _URL_TAIL = ",.;:?!'\""
 
 
+@cache  # a text's few thousand distinct characters, asked about again and again
 def _is_cjk(char: str) -> bool:
     """A CJK letter, or punctuation that only CJK text uses (、。「」『』) or quotes with (“”):
     never one of the marks `full_width` makes, so what it makes decides nothing."""
@@ -50,15 +52,15 @@ def _url_end(url: str) -> int:
     return len(url.rstrip(_URL_TAIL))
 
 
-def _kept(text: str) -> list[bool]:
-    """Which characters belong to a URL or to code, where nothing is changed."""
-    kept = [False] * len(text)
+def _kept(text: str) -> list[tuple[int, int]]:
+    """The spans of a URL or of code, where nothing is changed, in order."""
+    spans = []
     for match in _KEPT.finditer(text):
         end = match.end()
         if not match.group().startswith("`"):
             end = match.start() + _url_end(match.group())
-        kept[match.start() : end] = [True] * (end - match.start())
-    return kept
+        spans.append((match.start(), end))
+    return spans
 
 
 def _touches_cjk(text: str, at: int) -> bool:
@@ -66,13 +68,13 @@ def _touches_cjk(text: str, at: int) -> bool:
     return before or (at + 1 < len(text) and _is_cjk(text[at + 1]))
 
 
-def _paren_pairs(text: str, kept: list[bool]) -> dict[int, int]:
-    """Each half-width parenthesis that has a partner, mapped to it (both ways)."""
+def _paren_pairs(text: str, marks: list[int]) -> dict[int, int]:
+    """Each half-width parenthesis among the `marks` that has a partner, mapped to it (both
+    ways)."""
     partner: dict[int, int] = {}
     opened: list[int] = []
-    for at, char in enumerate(text):
-        if kept[at]:
-            continue
+    for at in marks:
+        char = text[at]
         if char == "(":
             opened.append(at)
         elif char == ")" and opened:
@@ -81,18 +83,26 @@ def _paren_pairs(text: str, kept: list[bool]) -> dict[int, int]:
     return partner
 
 
+# The marks `full_width` may change: only their places are looked at, not every character
+# (a whole build sets some 250,000 texts, and a loop over their characters was a third of it).
+_MARKS = re.compile("[" + re.escape("".join(_FULL)) + "]")
+
+
 def full_width(text: str) -> str:
     """`text` with its half-width `, : ; ? ! ( )` that touch a CJK letter set full-width; a
     pair of parentheses goes together, so one never pairs （ with )."""
-    kept = _kept(text)
-    partner = _paren_pairs(text, kept)
+    marks = [match.start() for match in _MARKS.finditer(text)]
+    if not marks:
+        return text
+    spans = _kept(text)
+    if spans:
+        marks = [at for at in marks if not any(start <= at < end for start, end in spans)]
+    partner = _paren_pairs(text, marks)
     chars = list(text)
-    for at, char in enumerate(text):
-        if char not in _FULL or kept[at]:
-            continue
+    for at in marks:
         other = partner.get(at)
         if _touches_cjk(text, at) or (other is not None and _touches_cjk(text, other)):
-            chars[at] = _FULL[char]
+            chars[at] = _FULL[text[at]]
     return "".join(chars)
 
 
