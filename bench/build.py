@@ -448,7 +448,7 @@ def checkout_archive(code: Path, folder: Path, paths: list[Path], text: str) -> 
     """`folder` made a site of the checkout `code`: its config and its own store of the
     batches in `paths`, ingested by that checkout's `publisher ingest` (an older checkout
     cannot open a store of a newer schema, so each has its own)."""
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     (folder / "config.toml").write_text(text, encoding="utf-8")
     command = [sys.executable, "-m", "publisher", "--config", "config.toml", "ingest", *paths]
     run_checkout(code, folder, [str(each) for each in command])
@@ -479,9 +479,10 @@ def rerender_beside(tree: Path, sizes: list[int], runs: int, per_day: int) -> No
             search_page = (REPO / "templates" / "search.html").read_text(encoding="utf-8")
             sites = {tree: folder / "tree", REPO: folder / "this"}
             for code, site in sites.items():
-                checkout_archive(code, site, paths, text)
-                (site / "own").mkdir()
+                # Before the ingest: a configured templates_dir must exist.
+                (site / "own").mkdir(parents=True)
                 (site / "own" / "search.html").write_text(search_page, encoding="utf-8")
+                checkout_archive(code, site, paths, text)
             figures: dict[Path, list[tuple[float, float]]] = {tree: [], REPO: []}
             for _ in range(runs):
                 for code, each in figures.items():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 from publisher.records import Script
 
@@ -26,9 +27,9 @@ _SINGLE = frozenset("‘’")
 # A URL ends before the punctuation that closes the sentence around it; code is in backticks.
 _KEPT = re.compile(r"https?://[!-~]+|www\.[!-~]+|`[^`\n]*`")
 _URL_TAIL = ",.;:?!'\""
-_MARKS = re.compile("[,:;?!()]")
 
 
+@cache  # a text's few thousand distinct characters, asked about again and again
 def _is_cjk(char: str) -> bool:
     """A CJK letter, or punctuation that only CJK text uses (、。「」『』) or quotes with (“”):
     never one of the marks `full_width` makes, so what it makes decides nothing."""
@@ -52,7 +53,7 @@ def _url_end(url: str) -> int:
 
 
 def _kept(text: str) -> list[tuple[int, int]]:
-    """The spans of a URL or of code, where nothing is changed."""
+    """The spans of a URL or of code, where nothing is changed, in order."""
     spans = []
     for match in _KEPT.finditer(text):
         end = match.end()
@@ -68,7 +69,8 @@ def _touches_cjk(text: str, at: int) -> bool:
 
 
 def _paren_pairs(text: str, marks: list[int]) -> dict[int, int]:
-    """Each half-width parenthesis among `marks` that has a partner, mapped to it (both ways)."""
+    """Each half-width parenthesis among the `marks` that has a partner, mapped to it (both
+    ways)."""
     partner: dict[int, int] = {}
     opened: list[int] = []
     for at in marks:
@@ -81,17 +83,20 @@ def _paren_pairs(text: str, marks: list[int]) -> dict[int, int]:
     return partner
 
 
+# The marks `full_width` may change: only their places are looked at, not every character
+# (a whole build sets some 250,000 texts, and a loop over their characters was a third of it).
+_MARKS = re.compile("[" + re.escape("".join(_FULL)) + "]")
+
+
 def full_width(text: str) -> str:
     """`text` with its half-width `, : ; ? ! ( )` that touch a CJK letter set full-width; a
     pair of parentheses goes together, so one never pairs （ with )."""
-    # Only the marks are looked at (the regex engine finds them at C speed): a text is
-    # set for every edition at ingest, so a loop over each character cost more than the rest.
     marks = [match.start() for match in _MARKS.finditer(text)]
     if not marks:
         return text
-    kept = _kept(text)
-    if kept:
-        marks = [at for at in marks if not any(start <= at < end for start, end in kept)]
+    spans = _kept(text)
+    if spans:
+        marks = [at for at in marks if not any(start <= at < end for start, end in spans)]
     partner = _paren_pairs(text, marks)
     chars = list(text)
     for at in marks:

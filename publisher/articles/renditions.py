@@ -179,7 +179,9 @@ def convert_missing(
     return corrected
 
 
-def corrected_in(store: ConversionRows, scripts: Scripts, edition: Edition) -> dict[str, dt.datetime]:
+def corrected_in(
+    store: ConversionRows, scripts: Scripts, edition: Edition
+) -> dict[str, dt.datetime]:
     """Key → when the text `edition` shows of the article last changed, for the changed ones."""
     originals = store.corrections(scripts.original_signature(edition.script))
     return originals | store.corrections(scripts.converter_for(edition).signature)
@@ -222,7 +224,9 @@ def corrections(
         yield Correction(article, remaking.edition, current.text.title, when, tuple(phrases))
 
 
-def _pending(store: ConversionRows, remakings: list[_Remaking], now: dt.datetime) -> Iterator[Correction]:
+def _pending(
+    store: ConversionRows, remakings: list[_Remaking], now: dt.datetime
+) -> Iterator[Correction]:
     """The corrections `convert_missing` would store now, made in memory."""
     for remade in _remade(store, remakings):
         if remade.corrects is not None and remade.before is not None:
