@@ -16,6 +16,7 @@ from publisher import config as config_module
 from publisher.articles.ingest import ingest_file
 from publisher.config import BuildConfig, Config
 from publisher.errors import ConfigError, PublisherError
+from publisher.mail.archive import build_site
 from publisher.site import build as site_build
 from publisher.site import workers
 from publisher.site.outputs import Output
@@ -80,6 +81,8 @@ def spied(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def test_two_workers_write_byte_for_byte_what_one_process_writes(
     tmp_path: Path, spied: list[int]
 ) -> None:
+    """As `publisher build` builds: the digest's pages (which the build renders itself, as
+    the workers do not plan them) beside the site's outputs."""
     trees = {}
     for count in (1, 2):
         root = tmp_path / str(count)
@@ -88,11 +91,12 @@ def test_two_workers_write_byte_for_byte_what_one_process_writes(
         with Store(config.storage) as store:
             for path in write_days(root, 3, 12):
                 ingest_file(config, store, path, now=NOW)
-            report = site_build.build(config, store, NOW)
+            report = build_site(config, store, NOW)
         trees[count] = files_of(config.output_dir)
         assert report.written == len(trees[count])
     assert spied == [2]  # the one-process build did not use them
     assert len(trees[1]) > 100
+    assert any("/digests/2025-" in path for path in trees[1]), "the digest's day pages"
     assert trees[2] == trees[1]
 
 
