@@ -9,18 +9,14 @@ import email
 import email.policy
 import mailbox
 import re
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 from checkers import links, scripts
-from smtpserver import free_port
+from test_serve import publisher_serve
 from test_web import Client, Reply
 
 from conftest import EXAMPLES, make_config
@@ -133,35 +129,6 @@ def test_every_static_page_and_mail_is_in_its_own_script(site: Config) -> None:
     assert checked > 20 and found == []
 
 
-@pytest.fixture(scope="module")
-def served(site: Config) -> Iterator[tuple[Client, subprocess.Popen[bytes]]]:
-    """`publisher serve` on the main job's site, as a reader's browser reaches it."""
-    port = free_port()
-    command = [sys.executable, "-m", "publisher", "--config", str(site.root / "config.toml")]
-    server = subprocess.Popen(
-        [*command, "serve", "--port", str(port)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    client = Client(port)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                client.get("/robots.txt")
-                break
-            except ConnectionRefusedError:
-                assert server.poll() is None, "publisher serve ended"
-                assert time.monotonic() < deadline, "publisher serve did not start"
-                time.sleep(0.05)  # polls a condition: that the port answers
-        yield client, server
-    finally:
-        if server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=20)
-
-
 def link_of(message: EmailMessage, word: str) -> str:
     _, text = parts(message)
     found = re.search(rf"https?://\S+?/({word}\?token=[\w.%-]+)", text)
@@ -199,19 +166,16 @@ def dynamic_pages(site: Config, client: Client) -> dict[str, tuple[Script, Reply
     return got
 
 
-def test_every_dynamic_page_is_in_its_own_script(
-    site: Config, served: tuple[Client, subprocess.Popen[bytes]]
-) -> None:
-    client, server = served
+def test_every_dynamic_page_is_in_its_own_script(site: Config) -> None:
     protected = site.scripts.protected_terms
     found = []
-    for name, (script, reply) in dynamic_pages(site, client).items():
-        assert reply.status < 500, name
-        found += [f"{name}: {p}" for p in scripts.problems(reply.text, script, protected)]
+    with publisher_serve(site) as (client, log):
+        for name, (script, reply) in dynamic_pages(site, client).items():
+            assert reply.status < 500, name
+            found += [f"{name}: {p}" for p in scripts.problems(reply.text, script, protected)]
     assert found == []
-    server.send_signal(signal.SIGTERM)
-    _, errors = server.communicate(timeout=20)
-    assert b"Traceback" not in errors, errors.decode()[-3000:]
+    errors = "".join(log)
+    assert "Traceback" not in errors, errors[-3000:]
 
 
 def test_the_script_checker_sees_the_other_script_and_english() -> None:
