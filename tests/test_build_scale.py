@@ -162,9 +162,9 @@ def die(chosen):
     os.kill(os.getppid(), signal.SIGKILL)
     signal.pause()  # until the build's death ends this worker too
 
-def dying_plan(config, site, index):
+def dying_plan(config, site, index, extra):
     site_build.COMMIT_FILES = 4  # in the worker too: files go in place as they come
-    outputs = site_build.plan(config, site, index)
+    outputs = site_build.plan(config, site, index, extra=extra)
     first = next(n for n, output in enumerate(outputs) if "/articles/" in output.path)
     outputs[first] = dataclasses.replace(outputs[first], render=die)
     return outputs

@@ -63,7 +63,8 @@ def digest_outputs(config: ArchiveSettings, now: dt.datetime) -> Extra:
     plan = _Plan(sources, og_locales(config.scripts.hant_variant, sources.site.editions))
     planned = partial(plan.outputs, config.feeds.max_entries, last_week)
     # The digest settings shape every page; the fingerprints hold them through `_Plan.mark`.
-    return Extra(f"digests until {last_week} {plan.mark}", planned)
+    again = partial(digest_outputs, config, now)
+    return Extra(f"digests until {last_week} {plan.mark}", planned, again)
 
 
 def day_pages(config: ArchiveSettings, day: dt.date) -> list[Path]:

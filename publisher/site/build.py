@@ -247,18 +247,6 @@ def plan(
     but for a build whose only change is the articles `added` since the last: then the
     search index's parts and the archive documents render by appending to the files that
     build wrote."""
-    outputs, groups = _site_plan(config, site, index, added, scope)
-    return outputs + (extra.outputs(groups, scope) if extra else [])
-
-
-def _site_plan(
-    config: BuildSettings,
-    site: Site,
-    index: Sequence[ArticleRef],
-    added: frozenset[str] | None,
-    scope: Scope | None,
-) -> tuple[list[Output], Groups]:
-    """`plan` but for the extra outputs, and the groups it made them from."""
     env = templating.for_site(config)
     window = [ref.key for ref in index[: config.feeds.max_entries]]
     groups = Groups.of(index)
@@ -347,7 +335,7 @@ def _site_plan(
             if scope is None or key in new_keys:
                 outputs.append(Output(path, keys, edition, article, templates=("article.html",)))
     outputs += reader.outputs(config, site, env, index, groups, listed, kept, scope)
-    return outputs, groups
+    return outputs + (extra.outputs(groups, scope) if extra else [])
 
 
 def _renditions_for(
@@ -524,12 +512,10 @@ def build(
         written = None
         count = workers.worker_count(config.build.workers)
         if whole and count > 1 and len(todo) >= PARALLEL_OUTPUTS:
-            job = workers.Job(plan_whole, _render, config, whole.index)
-            places = [(whole.places[id(o)], o) for o in todo if id(o) in whole.places]
+            again = extra.again if extra else None
+            job = workers.Job(plan_whole, _render, config, whole.index, again)
+            places = [(whole.places[id(output)], output) for output in todo]
             written = workers.render(job, places, count, GROUP_KEYS, progress)
-            if written is not None:  # the extra outputs, which a worker does not plan
-                rest = [output for output in todo if id(output) not in whole.places]
-                written += _render(store, scripts, config.output_dir, progress(rest))
         if written is None:  # one process: a small build, or no worker could start
             written = _render(store, scripts, config.output_dir, progress(todo))
     finally:
@@ -584,9 +570,9 @@ def _may_change(output: Output, known: set[str], added: frozenset[str]) -> bool:
 
 @dataclass(frozen=True)
 class _Whole:
-    """A plan of every output of the site (the extra outputs aside, which the build renders
-    itself): the article index it was made from, and each output's place in it (by the
-    output's id), which is how the build names an output to a worker."""
+    """A plan of every output of the site and the extra ones: the article index it was made
+    from, and each output's place in it (by the output's id), which is how the build names
+    an output to a worker."""
 
     index: Sequence[ArticleRef]
     places: dict[int, int]
@@ -596,11 +582,13 @@ class _Whole:
         return cls(index, {id(output): place for place, output in enumerate(outputs)})
 
 
-def plan_whole(config: BuildSettings, site: Site, index: Sequence[ArticleRef]) -> list[Output]:
-    """Every output of the site, as a build that looks at them all plans them (a worker
-    process's plan, the same as the build's)."""
+def plan_whole(
+    config: BuildSettings, site: Site, index: Sequence[ArticleRef], extra: Extra | None
+) -> list[Output]:
+    """Every output of the site and those `extra` adds, as a build that looks at them all
+    plans them (a worker process's plan, the same as the build's)."""
     with _collector_paused():
-        return plan(config, site, index)
+        return plan(config, site, index, extra=extra)
 
 
 def _may_be_missing(path: str, gone: set[str] | None) -> bool:
@@ -644,9 +632,8 @@ def _plan_changes(
         corrected = {edition: corrected_in(store, scripts, edition) for edition in site.editions}
         index = store.article_index()
         scope = Scope.of(index, added) if added else None
-        outputs, groups = _site_plan(config, site, index, added, scope)
+        outputs = plan(config, site, index, added, scope, extra)
         whole = _Whole.of(index, outputs) if added is None else None  # what workers plan
-        outputs += extra.outputs(groups, scope) if extra else []
         if added is None:
             looked_at, previous = outputs, store.output_fingerprints()
         else:

@@ -60,10 +60,13 @@ class Extra:
     the mail package renders), so that one build writes the whole output folder. `outputs`
     plans them from the article index's groups, within a build's scope as `build.plan`
     does; `key` is what else they depend on (the build's shortcut holds it), such as the
-    weeks that have ended."""
+    weeks that have ended. `again` makes the same Extra in another process (a build's
+    worker, which plans what it renders): a call that can be sent there, such as a module
+    function given the configuration."""
 
     key: str
     outputs: Callable[[Groups, Scope | None], list[Output]]
+    again: Callable[[], Extra]
 
 
 @dataclass(frozen=True)

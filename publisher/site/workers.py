@@ -3,12 +3,14 @@ processes, each a fresh interpreter (spawn: fork is unsafe beside the daemon's t
 rendering, which holds the interpreter's lock, runs on as many cores as there are workers.
 
 An output's render is a closure over the plan and cannot be sent to another process; each
-worker makes the same plan from the same article index (`Job`), and is sent the places in
-it of the outputs it renders. Outputs that share one computation (the search index's parts
-of a segment share the postings of every article) go to the same worker, in plan order.
-Each worker writes its files itself, atomically and durable together (publisher.files):
-what a kill leaves is what a killed one-process build leaves, whole files old or new and
-temporaries the next build sweeps. Workers die with the build (`start_worker`)."""
+worker makes the same plan from the same article index and the same extra outputs (`Job`),
+and is sent the places in it of the outputs it renders: every output of the build, so that
+the build's own process holds the plan and renders nothing. Outputs that share one
+computation (the search index's parts of a segment share the postings of every article) go
+to the same worker, in plan order. Each worker writes its files itself, atomically and
+durable together (publisher.files): what a kill leaves is what a killed one-process build
+leaves, whole files old or new and temporaries the next build sweeps. Workers die with the
+build (`start_worker`)."""
 
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from publisher.errors import PublisherError
 from publisher.files import FileBatch
 from publisher.records import ArticleRef
 from publisher.settings import BuildConfig, StorageConfig
-from publisher.site.outputs import Output
+from publisher.site.outputs import Extra, Output
 from publisher.site.paths import Site, SiteSettings
 from publisher.site.templating import TemplateSettings
 from publisher.store import Store
@@ -54,7 +56,7 @@ class BuildSettings(SiteSettings, TemplateSettings, Protocol):
     def output_dir(self) -> Path: ...
 
 
-Plan = Callable[[BuildSettings, Site, Sequence[ArticleRef]], list[Output]]
+Plan = Callable[[BuildSettings, Site, Sequence[ArticleRef], Extra | None], list[Output]]
 Render = Callable[[Store, Scripts, Path, Iterable[Output], FileBatch], int]
 
 
@@ -75,12 +77,14 @@ def worker_count(setting: int) -> int:
 @dataclass(frozen=True)
 class Job:
     """What a worker needs to make the build's plan again: the plan function and the
-    render loop (module functions, sent by name), the config and the article index."""
+    render loop (module functions, sent by name), the config, the article index and what
+    makes the extra outputs (`Extra.again`)."""
 
     plan: Plan
     render: Render
     config: BuildSettings
     index: Sequence[ArticleRef]
+    extra: Callable[[], Extra] | None
 
 
 def tasks(todo: Sequence[tuple[int, Output]], limit: int) -> list[list[tuple[int, Output]]]:
@@ -187,7 +191,7 @@ def _start(parent: int, job: Job, barrier: Barrier) -> None:
     Finalize(store, store.close, exitpriority=10)
     scripts = Scripts.from_config(job.config)
     site = Site.from_config(job.config, scripts)
-    outputs = job.plan(job.config, site, job.index)
+    outputs = job.plan(job.config, site, job.index, job.extra() if job.extra else None)
     _held.append(_Worker(job, store, scripts, outputs, FileBatch(), barrier))
 
 
