@@ -25,6 +25,7 @@ from publisher.articles.ingest import ingest_file
 from publisher.config import Config
 from publisher.errors import PublisherError
 from publisher.files import cache_home
+from publisher.mail.archive import build_site
 from publisher.site import build as site_build
 from publisher.site import reader, search
 from publisher.site.build import build
@@ -516,6 +517,36 @@ def test_outputs_of_many_articles_read_them_a_slice_at_a_time_and_write_the_same
     # 3 sources of 13 or 14 articles, in 2 editions: 2 slices each
     assert sorted(loads["sources"]) == [5] * 4 + [6] * 2 + [8] * 6
     assert files_of(config.output_dir) == whole
+
+
+def test_the_digest_feeds_read_their_articles_a_slice_at_a_time(
+    config: Config, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The weekly digest feed shows 50 weeks, at 100 articles a day some 35,000 articles
+    (200 MB held at once by a 100,000-article build): its days and weeks are made as their
+    articles come, GROUP_KEYS at a time, into the same bytes."""
+    ingest_file(config, store, write_day(tmp_path, DAY, 40, 0), now=NOW)
+    build_site(config, store, NOW)
+    whole = files_of(config.output_dir)
+    shutil.rmtree(config.output_dir)
+    loads: list[int] = []
+    load = site_build._renditions_for
+
+    def counted(store: Store, scripts: Scripts, outputs: Iterable[Output]) -> object:
+        outputs = list(outputs)
+        found = load(store, scripts, outputs)
+        feeds = r"zh-Han[st]/digests/(weekly/)?(atom\.xml|feed\.json)"
+        if found and all(re.fullmatch(feeds, output.path) for output in outputs):
+            loads.append(len({key for _, key in found}))
+        return found
+
+    monkeypatch.setattr(site_build, "_renditions_for", counted)
+    monkeypatch.setattr(site_build, "GROUP_KEYS", 8)
+    build_site(config, store, NOW, full=True)
+    # The daily and the weekly feed, Atom and JSON, in 2 editions: 40 articles each
+    assert loads == [8] * 5 * 8
+    assert files_of(config.output_dir) == whole
+    assert any("/digests/weekly/" in path for path in whole), "the week has ended"
 
 
 # A first build that SIGKILLs itself once the search index has set postings aside on disk.

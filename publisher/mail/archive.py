@@ -25,7 +25,7 @@ from publisher.site.discovery import og_locales
 from publisher.site.feeds import FeedEntry, FeedMeta, atom_feed, edition_feed_meta, page_links
 from publisher.site.grouping import Groups
 from publisher.site.jsonfeed import json_feed, twins
-from publisher.site.outputs import Extra, Output, Scope
+from publisher.site.outputs import Extra, Output, Scope, Slices
 from publisher.site.workers import BuildSettings
 from publisher.store import Store
 from publisher.words import WORDS
@@ -136,14 +136,18 @@ class _Plan:
         json_in = site.weekly_digest_json_path if weekly else site.digest_json_path
         keys = (*chain.from_iterable(shown), self.mark)
 
-        def parts(chosen: Sequence[Rendition]) -> tuple[FeedMeta, list[FeedEntry]]:
-            views = [
-                self._view(edition, list(each), _monday(each[0]) if weekly else None)
-                for each in _split(chosen, weekly)
-            ]
+        def parts(slices: Slices) -> tuple[FeedMeta, list[FeedEntry]]:
+            # A day's or a week's renditions at a time, as the build loads them: the weekly
+            # feed shows 50 weeks, at 100 articles a day some 35,000 articles.
+            entries: list[FeedEntry] = []
+            newest: DigestView | None = None
+            for each in _split(chain.from_iterable(slices), weekly):
+                view = self._view(edition, each, _monday(each[0]) if weekly else None)
+                newest = newest or view
+                entries.append(self._entry(view))
             page = (
-                digest_page_path(site, edition, views[0].day, views[0].first_day)
-                if views
+                digest_page_path(site, edition, newest.day, newest.first_day)
+                if newest
                 else site.digest_index_path(edition)
             )
             title = WORDS[edition.script]["weekly_feed_title" if weekly else "feed_title"]
@@ -155,19 +159,26 @@ class _Plan:
                 page_path=page,
                 title=title.format(site=site.titles[edition]),
             )
-            return meta, [self._entry(view) for view in views]
+            return meta, entries
 
-        def atom(chosen: Sequence[Rendition]) -> bytes:
-            return atom_feed(*parts(chosen))
+        def atom(slices: Slices) -> bytes:
+            return atom_feed(*parts(slices))
 
-        def json(chosen: Sequence[Rendition]) -> bytes:
-            meta, entries = parts(chosen)
+        def json(slices: Slices) -> bytes:
+            meta, entries = parts(slices)
             others = twins(site, edition, json_in)
             return json_feed(meta, entries, feed_url=site.url(json_in(edition)), others=others)
 
         return [
-            Output(feed(edition), keys, edition, atom, templates=FEED_TEMPLATES),
-            Output(json_in(edition), keys, edition, json, templates=FEED_TEMPLATES),
+            Output(
+                path,
+                keys,
+                edition,
+                partial(_at_once, made),
+                streamed=made,
+                templates=FEED_TEMPLATES,
+            )
+            for path, made in ((feed(edition), atom), (json_in(edition), json))
         ]
 
     def _entry(self, view: DigestView) -> FeedEntry:
@@ -186,12 +197,17 @@ class _Plan:
         )
 
 
+def _at_once(made: Callable[[Slices], bytes], chosen: Sequence[Rendition]) -> bytes:
+    """A streamed output made from its renditions in one slice."""
+    return made([chosen])
+
+
 def _monday(rendition: Rendition) -> dt.date:
     day = rendition.article.batch_date
     return day - dt.timedelta(days=day.weekday())
 
 
-def _split(chosen: Sequence[Rendition], weekly: bool) -> Iterator[list[Rendition]]:
+def _split(chosen: Iterable[Rendition], weekly: bool) -> Iterator[list[Rendition]]:
     """A feed's renditions (its days' or weeks' in order) cut into its days or weeks."""
     cut: Callable[[Rendition], dt.date] = (
         _monday if weekly else (lambda rendition: rendition.article.batch_date)
