@@ -313,27 +313,27 @@ def plan(
                 templates=("index.html",),
             )
         )
-        outputs += [
-            Output(
-                site.day_path(edition, day),
-                tuple(keys),
-                edition,
-                pages.day_renderer(day),
-                templates=("day.html",),
-            )
-            for day, keys in by_day.items()
-            if scope is None or scope.has_month(day)
-        ]
         listed += [output.path for output in outputs[start:]]
+        listed += [site.day_path(edition, day) for day, _ in shown]
         article = pages.article_renderer
-        pages_of = ((day, key) for day, keys in shown for key in keys)
-        for (day, key), keys in zip(pages_of, alone, strict=True):
-            path = site.article_path_of(edition, day, key)
-            listed.append(path)
-            # Within a scope an older article's page shows what it showed: the sitemap
-            # lists it, the plan leaves it out.
-            if scope is None or key in new_keys:
-                outputs.append(Output(path, keys, edition, article, templates=("article.html",)))
+        singles = iter(alone)
+        article_paths = []
+        # Each day's page, then its articles' pages: they show the same articles, which a
+        # group of outputs loads once.
+        for day, keys in shown:
+            day_page = pages.day_renderer(day)
+            path = site.day_path(edition, day)
+            outputs.append(Output(path, tuple(keys), edition, day_page, templates=("day.html",)))
+            for key, single in zip(keys, singles, strict=False):  # singles goes on
+                path = site.article_path_of(edition, day, key)
+                article_paths.append(path)
+                # Within a scope an older article's page shows what it showed: the sitemap
+                # lists it, the plan leaves it out.
+                if scope is None or key in new_keys:
+                    outputs.append(
+                        Output(path, single, edition, article, templates=("article.html",))
+                    )
+        listed += article_paths
     outputs += reader.outputs(config, site, env, index, groups, listed, kept, scope)
     return outputs + (extra.outputs(groups, scope) if extra else [])
 
@@ -347,9 +347,13 @@ def _renditions_for(
     for output in outputs:
         for edition in _editions_of(output) if output.streamed is None else ():
             wanted[edition].update(output.keys)
+    # The articles once for every edition that shows them (the search index's outputs show
+    # each article in both scripts).
+    articles = store.articles_by_keys(set().union(*wanted.values()))
     found = {}
     for edition, keys in wanted.items():
-        for rendition in renditions(store, scripts, store.articles_by_keys(keys), edition):
+        shown = [article for article in articles if article.key in keys]
+        for rendition in renditions(store, scripts, shown, edition):
             found[edition, rendition.article.key] = rendition
     return found
 
