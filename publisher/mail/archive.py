@@ -135,8 +135,16 @@ class _Plan:
         feed = site.weekly_digest_feed_path if weekly else site.digest_feed_path
         json_in = site.weekly_digest_json_path if weekly else site.digest_json_path
         keys = (*chain.from_iterable(shown), self.mark)
+        # The Atom and the JSON Feed file are made from the same entries, in a row: the one
+        # made first leaves them to the other, whose articles are then not read again.
+        made: list[tuple[FeedMeta, list[FeedEntry]]] = []
 
         def parts(slices: Slices) -> tuple[FeedMeta, list[FeedEntry]]:
+            if not made:
+                made.append(parts_of(slices))
+            return made[0]
+
+        def parts_of(slices: Slices) -> tuple[FeedMeta, list[FeedEntry]]:
             # A day's or a week's renditions at a time, as the build loads them: the weekly
             # feed shows 50 weeks, at 100 articles a day some 35,000 articles.
             entries: list[FeedEntry] = []
@@ -174,11 +182,11 @@ class _Plan:
                 path,
                 keys,
                 edition,
-                partial(_at_once, made),
-                streamed=made,
+                partial(_at_once, make),
+                streamed=make,
                 templates=FEED_TEMPLATES,
             )
-            for path, made in ((feed(edition), atom), (json_in(edition), json))
+            for path, make in ((feed(edition), atom), (json_in(edition), json))
         ]
 
     def _entry(self, view: DigestView) -> FeedEntry:
