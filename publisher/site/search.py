@@ -48,7 +48,7 @@ import unicodedata
 import weakref
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import repeat
+from itertools import accumulate, compress, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -67,21 +67,29 @@ DOCS_PER_FILE = 32  # articles per document chunk: a page of results fetches a f
 RECENT_SPAN = 4096
 TARGET_PER_PART = 48  # articles per postings part, on average: see part_count()
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_TOKEN = re.compile(rf"[{_HAN}]+|(?:(?![{_HAN}])[^\W_])+")
-_HAN_RUN = re.compile(rf"[{_HAN}]")
-_CLAUSE = re.compile(r"(?<=[，。！？；：,.!?;:])")
+# A Han bigram: each pair is found in two passes, those at even offsets into a run of Han
+# characters, then those at odd ones (`(?=(..))` at every position took twice as long).
+_EVEN_PAIR = re.compile(rf"[{_HAN}]{{2}}")
+_ODD_PAIR = re.compile(rf"(?<=[{_HAN}])[{_HAN}]{{2}}")
+_WORD = re.compile(rf"[^\W_{_HAN}]+")  # letters or digits, Han ones aside
+# Characters of Chinese news text that NFKC changes, as NFKC decomposes them. Written so
+# before normalising, they leave most texts already normal: NFKC's quick check then
+# returns the text as it is, instead of composing it anew (most of terms()' time). The
+# result is the same, since NFKC decomposes every character first.
+_WIDE = [(char, unicodedata.normalize("NFKD", char)) for char in "，（）：；？！　…\xa0"]
+_CLAUSE = re.compile(r"[^，。！？；：,.!?;:]*[，。！？；：,.!?;:]")  # but the last
 _DIFFERING = re.compile(rb"[\x01\x02]\x01*")
 
 
 def terms(text: str) -> set[str]:
     """The index terms of `text`: Han bigrams and lower-cased words of letters or digits.
     A lone Han character between other characters is not a term (see README, search)."""
-    found: set[str] = set()
-    for run in _TOKEN.findall(unicodedata.normalize("NFKC", text).lower()):
-        if _HAN_RUN.match(run):
-            found.update(map(operator.add, run, run[1:]))  # each character and the next
-        else:
-            found.add(run)
+    for wide, narrow in _WIDE:
+        text = text.replace(wide, narrow)
+    text = unicodedata.normalize("NFKC", text).lower()
+    found = set(_EVEN_PAIR.findall(text))
+    found.update(_ODD_PAIR.findall(text))
+    found.update(_WORD.findall(text))
     return found
 
 
@@ -105,46 +113,72 @@ def part_count(articles: int) -> int:
 def twin_edits(text: str, twin: str) -> list[tuple[int, int, str]]:
     """(start, end, replacement) edits that turn `text` into `twin`, clause by clause:
     conversion keeps punctuation, so clauses pair up and each stays short for difflib."""
-    pieces, others = _CLAUSE.split(text), _CLAUSE.split(twin)
-    if len(pieces) != len(others):
-        pieces, others = [text], [twin]
+    lengths, others = _clause_lengths(text), _clause_lengths(twin)
+    if len(lengths) != len(others):
+        lengths, others = [len(text)], [len(twin)]
+    starts, twin_starts = [*accumulate(lengths, initial=0)], [*accumulate(others, initial=0)]
     edits: list[tuple[int, int, str]] = []
     # Most conversions keep the length (one character for one): a run of such clauses is
-    # gone through in one pass, and no edit spans two of them (`starts`). The others
-    # (記憶體 → 内存) go through difflib.
-    run = run_twin = here = there = 0  # where the run and this clause begin in each text
-    starts: set[int] = set()
-    for piece, other in zip(pieces, others, strict=True):
-        if len(piece) == len(other):
-            starts.add(here)
-        else:
-            _one_for_one(edits, text[run:here], twin[run_twin:there], run, starts)
-            matcher = difflib.SequenceMatcher(None, piece, other, autojunk=False)
-            edits += [
-                (here + i1, here + i2, other[j1:j2])
-                for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-                if tag != "equal"
-            ]
-            run, run_twin, starts = here + len(piece), there + len(other), set()
-        here, there = here + len(piece), there + len(other)
-    _one_for_one(edits, text[run:], twin[run_twin:], run, starts)
+    # gone through in one pass, and no edit spans two of them. The others (記憶體 → 内存),
+    # found at C speed, go through difflib.
+    run = 0  # the clause the run begins at
+    for clause in compress(itertools.count(), map(operator.ne, lengths, others)):
+        _one_for_one(edits, text, twin, starts[run : clause + 1], twin_starts[run])
+        at, there = starts[clause], twin_starts[clause]
+        piece, other = text[at : starts[clause + 1]], twin[there : twin_starts[clause + 1]]
+        matcher = difflib.SequenceMatcher(None, piece, other, autojunk=False)
+        edits += [
+            (at + i1, at + i2, other[j1:j2])
+            for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+            if tag != "equal"
+        ]
+        run = clause + 1
+    _one_for_one(edits, text, twin, starts[run:], twin_starts[run])
     return edits
 
 
+def _clause_lengths(text: str) -> list[int]:
+    """How long each clause of `text` is: each ends at punctuation, but the last (maybe
+    empty), which ends with the text."""
+    lengths = [*map(len, _CLAUSE.findall(text))]
+    lengths.append(len(text) - sum(lengths))
+    return lengths
+
+
 def _one_for_one(
-    edits: list[tuple[int, int, str]], text: str, twin: str, at: int, starts: set[int]
+    edits: list[tuple[int, int, str]], text: str, twin: str, bounds: list[int], there: int
 ) -> None:
-    """Add the edits of `twin` over `text`, as long, found at `at` in the whole text: each
-    run of differing characters within a clause, found at C speed in a mask of them (1; 2
-    where a clause begins, which no run goes on through)."""
-    mask = bytearray(map(operator.ne, text, twin))
-    for start in starts:
-        if start - at < len(mask) and mask[start - at]:
+    """Add the edits of `twin` from `there` on over the clauses of `text` that begin at
+    `bounds` (the last ends them), as long in both: each run of differing characters
+    within a clause, found at C speed in a mask of them (1; 2 where a clause begins, which
+    no run goes on through)."""
+    at, end = bounds[0], bounds[-1]
+    piece, other = text[at:end], twin[there : there + end - at]
+    if piece == other:
+        return
+    mask = _differing(piece, other)
+    for start in bounds[1:-1]:
+        # A run goes on through a clause's beginning only if its punctuation differs too.
+        if 0 < start - at < len(mask) and mask[start - at - 1] and mask[start - at]:
             mask[start - at] = 2
     edits += [
-        (at + found.start(), at + found.end(), twin[found.start() : found.end()])
-        for found in _DIFFERING.finditer(mask)
+        (at + start, at + end, other[start:end])
+        for start, end in map(re.Match.span, _DIFFERING.finditer(mask))
     ]
+
+
+def _differing(text: str, twin: str) -> bytearray:
+    """1 where the character of `text` differs from that of `twin`, as long, else 0: the
+    texts' code points XORed as one number each, and each one's four bytes ORed into one."""
+    code = "utf-32-le"
+    number = int.from_bytes(text.encode(code, "surrogatepass"), "little")
+    number ^= int.from_bytes(twin.encode(code, "surrogatepass"), "little")
+    number |= number >> 16
+    number |= number >> 8
+    return bytearray(number.to_bytes(4 * len(text), "little")[::4]).translate(_ONES)
+
+
+_ONES = bytes([0, *[1] * 255])
 
 
 def _json(value: object) -> bytes:
@@ -267,7 +301,7 @@ def _columns(chosen: Sequence[Rendition], count: int) -> Iterable[tuple[Renditio
 
 
 def _gaps(ids: Sequence[int]) -> list[int]:
-    return [ids[0], *(b - a for a, b in itertools.pairwise(ids))]
+    return list(map(operator.sub, ids, itertools.chain((0,), ids)))  # at C speed
 
 
 def _doc(site: Site, own: Rendition, twin: Rendition) -> list[object]:
