@@ -97,7 +97,11 @@ def _clause_by_clause(text: str, twin: str) -> list[tuple[int, int, str]]:
     return edits
 
 
-@given(TEXT, TEXT)
+# Few characters, many repeated: runs of the same length compete for the alignment.
+REPEATS = st.text(st.sampled_from("aab記記體，"), max_size=40)
+
+
+@given(TEXT | REPEATS, TEXT | REPEATS)
 def test_edits_are_those_of_each_clause(text: str, other: str) -> None:
     assert twin_edits(text, other) == _clause_by_clause(text, other)
     converted = TW2SP.convert(text)
