@@ -97,6 +97,11 @@ def _clause_by_clause(text: str, twin: str) -> list[tuple[int, int, str]]:
     return edits
 
 
+def test_no_edit_spans_two_clauses() -> None:
+    """Clauses as long in both texts whose punctuation differs too still pair up."""
+    assert twin_edits("甲，乙", "丙,丁") == [(0, 2, "丙,"), (2, 3, "丁")]
+
+
 # Few characters, many repeated: runs of the same length compete for the alignment.
 REPEATS = st.text(st.sampled_from("aab記記體，"), max_size=40)
 

@@ -71,13 +71,14 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _EVEN_PAIR = re.compile(rf"[{_HAN}]{{2}}")
 _ODD_PAIR = re.compile(rf"(?<=[{_HAN}])[{_HAN}]{{2}}")
 _WORD = re.compile(rf"[^\W_{_HAN}]+")  # letters or digits, Han ones aside
-# Characters of Chinese news text that NFKC changes, as NFKC decomposes them. Written so
-# before normalising, they leave most texts already normal: NFKC's quick check then
+# Characters of Chinese news text that NFKC changes, and what NFKC decomposes them into.
+# Put so before normalising, they leave most texts already normal: NFKC's quick check then
 # returns the text as it is, instead of composing it anew (most of terms()' time). The
 # result is the same, since NFKC decomposes every character first.
 _WIDE = [(char, unicodedata.normalize("NFKD", char)) for char in "，（）：；？！　…\xa0"]
 _CLAUSE = re.compile(r"[^，。！？；：,.!?;:]*[，。！？；：,.!?;:]")  # but the last
 _DIFFERING = re.compile(rb"[\x01\x02]\x01*")
+_ONES = bytes([0, *[1] * 255])  # for bytes.translate: 1 for every byte but 0
 
 
 def terms(text: str) -> set[str]:
@@ -216,16 +217,14 @@ def _one_for_one(
 
 def _differing(text: str, twin: str) -> bytearray:
     """1 where the character of `text` differs from that of `twin`, as long, else 0: the
-    texts' code points XORed as one number each, and each one's four bytes ORed into one."""
+    texts' code points XORed, as one number each, then each character's four bytes ORed
+    into its first."""
     code = "utf-32-le"
     number = int.from_bytes(text.encode(code, "surrogatepass"), "little")
     number ^= int.from_bytes(twin.encode(code, "surrogatepass"), "little")
     number |= number >> 16
     number |= number >> 8
     return bytearray(number.to_bytes(4 * len(text), "little")[::4]).translate(_ONES)
-
-
-_ONES = bytes([0, *[1] * 255])
 
 
 def _json(value: object) -> bytes:
