@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import array
+import difflib
 import itertools
+import operator
+import re
+import unicodedata
 
 import opencc
 from hypothesis import given
@@ -12,6 +16,7 @@ from hypothesis import strategies as st
 from publisher.site.search import _gaps, _json, appended, part_count, terms, twin_edits
 
 TW2SP = opencc.OpenCC("tw2sp")
+S2TWP = opencc.OpenCC("s2twp")
 # Han characters, a few Latin letters, and the punctuation twin_edits splits at.
 TEXT = st.text(st.sampled_from("記憶體報價晶片軟體網路使用者内存芯片abcAB 12，。,"), max_size=60)
 
@@ -35,6 +40,79 @@ def test_edits_turn_a_text_into_its_conversion(text: str) -> None:
     assert apply(text, twin_edits(text, converted)) == converted
 
 
+@given(TEXT, st.booleans())
+def test_edits_turn_a_conversion_back_into_its_text(text: str, simplified: bool) -> None:
+    """Each edition's documents hold the edits to the other script: both directions,
+    from text written in either script."""
+    text = TW2SP.convert(text) if simplified else text
+    converted = (S2TWP if simplified else TW2SP).convert(text)
+    assert apply(text, twin_edits(text, converted)) == converted
+    assert apply(converted, twin_edits(converted, text)) == text
+
+
+# Sentences of news text that the conversion changes character for character, and where
+# a phrase changes its length (軟體 → 软件 keeps it, 記憶體 → 内存 and 輝達 → 英伟达 do not).
+NEWS = [
+    "記憶體價格今年第三季上漲，軟體公司紛紛調整預算。",
+    "輝達表示，新一代晶片將於明年量產；分析師認為供應仍然吃緊！",
+    "使用者可以在網路上查詢進度：訂單、發票與退貨，一應俱全。",
+    "这家公司的内存芯片在展会上亮相，网络用户反应热烈。",
+]
+
+
+def test_edits_between_news_sentences_and_their_conversions() -> None:
+    for sentence in NEWS:
+        for convert in (TW2SP, S2TWP):
+            converted = convert.convert(sentence)
+            assert apply(sentence, twin_edits(sentence, converted)) == converted
+            assert apply(converted, twin_edits(converted, sentence)) == sentence
+    # A match on 内存 in the simplified text marks 記憶體, the phrase it was converted from.
+    text = "新款記憶體，價格上漲。"
+    assert twin_edits(text, TW2SP.convert(text)) == [(2, 5, "内存"), (6, 7, "价"), (9, 10, "涨")]
+
+
+def _clause_by_clause(text: str, twin: str) -> list[tuple[int, int, str]]:
+    """The edits as first defined: difflib's over each pair of clauses, or each run of
+    differing characters of a pair as long (the documents' bytes are those of this)."""
+    split = re.compile(r"(?<=[，。！？；：,.!?;:])").split
+    pieces, others = split(text), split(twin)
+    if len(pieces) != len(others):
+        pieces, others = [text], [twin]
+    edits, at = [], 0
+    for piece, other in zip(pieces, others, strict=True):
+        if len(piece) == len(other):
+            differing = map(operator.ne, piece, other)
+            start = 0
+            for differs, run in itertools.groupby(differing):
+                end = start + len(list(run))
+                if differs:
+                    edits.append((at + start, at + end, other[start:end]))
+                start = end
+        else:
+            matcher = difflib.SequenceMatcher(None, piece, other, autojunk=False)
+            for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+                if tag != "equal":
+                    edits.append((at + i1, at + i2, other[j1:j2]))
+        at += len(piece)
+    return edits
+
+
+def test_no_edit_spans_two_clauses() -> None:
+    """Clauses as long in both texts whose punctuation differs too still pair up."""
+    assert twin_edits("甲，乙", "丙,丁") == [(0, 2, "丙,"), (2, 3, "丁")]
+
+
+# Few characters, many repeated: runs of the same length compete for the alignment.
+REPEATS = st.text(st.sampled_from("aab記記體，"), max_size=40)
+
+
+@given(TEXT | REPEATS, TEXT | REPEATS)
+def test_edits_are_those_of_each_clause(text: str, other: str) -> None:
+    assert twin_edits(text, other) == _clause_by_clause(text, other)
+    converted = TW2SP.convert(text)
+    assert twin_edits(text, converted) == _clause_by_clause(text, converted)
+
+
 def test_terms_are_han_bigrams_and_whole_words() -> None:
     assert terms("記憶體 DRAM供應") == {"記憶", "憶體", "dram", "供應"}
     # Full-width letters and digits read as their ASCII selves; a lone Han character is no term.
@@ -44,6 +122,31 @@ def test_terms_are_han_bigrams_and_whole_words() -> None:
 
 # A title, body or source: one line, with letters, a combining mark and compatibility forms.
 LINE = st.text(st.sampled_from("記憶體晶片ab1２Ａ ，。ǅﬁ①\u0301e"), max_size=30)
+
+
+def _terms_as_defined(text: str) -> set[str]:
+    han = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+    found: set[str] = set()
+    for run in re.findall(
+        rf"[{han}]+|(?:(?![{han}])[^\W_])+", unicodedata.normalize("NFKC", text).lower()
+    ):
+        if re.match(f"[{han}]", run):
+            found.update(map(operator.add, run, run[1:]))
+        else:
+            found.add(run)
+    return found
+
+
+# News text with what NFKC changes in it: wide punctuation, letters and spaces, ellipses,
+# no-break spaces; and a combining mark, a compatibility ideograph, a character past U+FFFF.
+NEWS_TEXT = st.text(
+    st.sampled_from("記憶體晶片軟件ABc1２Ａｂ，（）：；？！　…\xa0.\u0301豈\U00020000_")
+)
+
+
+@given(NEWS_TEXT)
+def test_terms_are_those_of_the_text_normalised(text: str) -> None:
+    assert terms(text) == _terms_as_defined(text)
 
 
 @given(LINE, LINE, LINE)

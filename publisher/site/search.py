@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import array
 import bisect
-import difflib
 import hashlib
 import itertools
 import json
@@ -48,7 +47,7 @@ import unicodedata
 import weakref
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import repeat
+from itertools import accumulate, compress, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -67,21 +66,30 @@ DOCS_PER_FILE = 32  # articles per document chunk: a page of results fetches a f
 RECENT_SPAN = 4096
 TARGET_PER_PART = 48  # articles per postings part, on average: see part_count()
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_TOKEN = re.compile(rf"[{_HAN}]+|(?:(?![{_HAN}])[^\W_])+")
-_HAN_RUN = re.compile(rf"[{_HAN}]")
-_CLAUSE = re.compile(r"(?<=[，。！？；：,.!?;:])")
+# A Han bigram: each pair is found in two passes, those at even offsets into a run of Han
+# characters, then those at odd ones (`(?=(..))` at every position took twice as long).
+_EVEN_PAIR = re.compile(rf"[{_HAN}]{{2}}")
+_ODD_PAIR = re.compile(rf"(?<=[{_HAN}])[{_HAN}]{{2}}")
+_WORD = re.compile(rf"[^\W_{_HAN}]+")  # letters or digits, Han ones aside
+# Characters of Chinese news text that NFKC changes, and what NFKC decomposes them into.
+# Put so before normalising, they leave most texts already normal: NFKC's quick check then
+# returns the text as it is, instead of composing it anew (most of terms()' time). The
+# result is the same, since NFKC decomposes every character first.
+_WIDE = [(char, unicodedata.normalize("NFKD", char)) for char in "，（）：；？！　…\xa0"]
+_CLAUSE = re.compile(r"[^，。！？；：,.!?;:]*[，。！？；：,.!?;:]")  # but the last
 _DIFFERING = re.compile(rb"[\x01\x02]\x01*")
+_ONES = bytes([0, *[1] * 255])  # for bytes.translate: 1 for every byte but 0
 
 
 def terms(text: str) -> set[str]:
     """The index terms of `text`: Han bigrams and lower-cased words of letters or digits.
     A lone Han character between other characters is not a term (see README, search)."""
-    found: set[str] = set()
-    for run in _TOKEN.findall(unicodedata.normalize("NFKC", text).lower()):
-        if _HAN_RUN.match(run):
-            found.update(map(operator.add, run, run[1:]))  # each character and the next
-        else:
-            found.add(run)
+    for wide, narrow in _WIDE:
+        text = text.replace(wide, narrow)
+    text = unicodedata.normalize("NFKC", text).lower()
+    found = set(_EVEN_PAIR.findall(text))
+    found.update(_ODD_PAIR.findall(text))
+    found.update(_WORD.findall(text))
     return found
 
 
@@ -104,47 +112,119 @@ def part_count(articles: int) -> int:
 
 def twin_edits(text: str, twin: str) -> list[tuple[int, int, str]]:
     """(start, end, replacement) edits that turn `text` into `twin`, clause by clause:
-    conversion keeps punctuation, so clauses pair up and each stays short for difflib."""
-    pieces, others = _CLAUSE.split(text), _CLAUSE.split(twin)
-    if len(pieces) != len(others):
-        pieces, others = [text], [twin]
+    conversion keeps punctuation, so clauses pair up and each stays short to align."""
+    lengths, others = _clause_lengths(text), _clause_lengths(twin)
+    if len(lengths) != len(others):
+        lengths, others = [len(text)], [len(twin)]
+    starts, twin_starts = [*accumulate(lengths, initial=0)], [*accumulate(others, initial=0)]
     edits: list[tuple[int, int, str]] = []
     # Most conversions keep the length (one character for one): a run of such clauses is
-    # gone through in one pass, and no edit spans two of them (`starts`). The others
-    # (記憶體 → 内存) go through difflib.
-    run = run_twin = here = there = 0  # where the run and this clause begin in each text
-    starts: set[int] = set()
-    for piece, other in zip(pieces, others, strict=True):
-        if len(piece) == len(other):
-            starts.add(here)
-        else:
-            _one_for_one(edits, text[run:here], twin[run_twin:there], run, starts)
-            matcher = difflib.SequenceMatcher(None, piece, other, autojunk=False)
-            edits += [
-                (here + i1, here + i2, other[j1:j2])
-                for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-                if tag != "equal"
-            ]
-            run, run_twin, starts = here + len(piece), there + len(other), set()
-        here, there = here + len(piece), there + len(other)
-    _one_for_one(edits, text[run:], twin[run_twin:], run, starts)
+    # gone through in one pass, and no edit spans two of them. The others (記憶體 → 内存),
+    # found at C speed, are aligned as difflib would.
+    run = 0  # the clause the run begins at
+    for clause in compress(itertools.count(), map(operator.ne, lengths, others)):
+        _one_for_one(edits, text, twin, starts[run : clause + 1], twin_starts[run])
+        at, there = starts[clause], twin_starts[clause]
+        piece, other = text[at : starts[clause + 1]], twin[there : twin_starts[clause + 1]]
+        edits += [(at + start, at + end, other[j:k]) for start, end, j, k in _aligned(piece, other)]
+        run = clause + 1
+    _one_for_one(edits, text, twin, starts[run:], twin_starts[run])
     return edits
 
 
+def _aligned(text: str, twin: str) -> list[tuple[int, int, int, int]]:
+    """The spans of `text` and `twin` that differ, as difflib's SequenceMatcher (without
+    junk) aligns them: the longest common run first (the earliest in `text`, then in
+    `twin`, of the longest), then the same on either side of it. Each range's longest run
+    is a piece of one of the texts' maximal runs, found once: difflib looks at every pair
+    of equal characters again in each range, which took twice as long."""
+    where: dict[str, list[int]] = {}
+    for j, char in enumerate(twin):
+        where.setdefault(char, []).append(j)
+    runs: list[list[int]] = []  # [start in text, in twin, length]: every maximal run
+    ends: dict[int, list[int]] = {}  # the last run on each diagonal (j - i)
+    for i, char in enumerate(text):
+        for j in where.get(char, ()):
+            run = ends.get(j - i)
+            if run is not None and run[0] + run[2] == i:
+                run[2] += 1
+            else:
+                run = ends[j - i] = [i, j, 1]
+                runs.append(run)
+    runs.sort(key=lambda run: -run[2])  # the longest first, in order within a length
+    blocks = [(len(text), len(twin), 0)]
+    ranges = [(0, len(text), 0, len(twin), runs)]
+    while ranges:
+        low, high, twin_low, twin_high, candidates = ranges.pop()
+        best = best_twin = size = 0
+        for i, j, length in candidates:
+            if length < size:
+                break  # no piece of this run or the next is as long
+            skip = max(low - i, twin_low - j, 0)
+            found = min(high - i, twin_high - j, length) - skip
+            if found > size or (found == size > 0 and (i + skip, j + skip) < (best, best_twin)):
+                best, best_twin, size = i + skip, j + skip, found
+        if size:
+            blocks.append((best, best_twin, size))
+            if low < best and twin_low < best_twin:
+                before = [run for run in candidates if run[0] < best and run[1] < best_twin]
+                ranges.append((low, best, twin_low, best_twin, before))
+            end, twin_end = best + size, best_twin + size
+            if end < high and twin_end < twin_high:
+                after = [
+                    run
+                    for run in candidates
+                    if run[0] + run[2] > end and run[1] + run[2] > twin_end
+                ]
+                ranges.append((end, high, twin_end, twin_high, after))
+    spans, i, j = [], 0, 0
+    for start, twin_start, size in sorted(blocks):
+        if i < start or j < twin_start:
+            spans.append((i, start, j, twin_start))
+        i, j = start + size, twin_start + size
+    return spans
+
+
+def _clause_lengths(text: str) -> list[int]:
+    """How long each clause of `text` is: each ends at punctuation, but the last (maybe
+    empty), which ends with the text."""
+    lengths = [*map(len, _CLAUSE.findall(text))]
+    lengths.append(len(text) - sum(lengths))
+    return lengths
+
+
 def _one_for_one(
-    edits: list[tuple[int, int, str]], text: str, twin: str, at: int, starts: set[int]
+    edits: list[tuple[int, int, str]], text: str, twin: str, bounds: list[int], there: int
 ) -> None:
-    """Add the edits of `twin` over `text`, as long, found at `at` in the whole text: each
-    run of differing characters within a clause, found at C speed in a mask of them (1; 2
-    where a clause begins, which no run goes on through)."""
-    mask = bytearray(map(operator.ne, text, twin))
-    for start in starts:
-        if start - at < len(mask) and mask[start - at]:
+    """Add the edits of `twin` from `there` on over the clauses of `text` that begin at
+    `bounds` (the last ends them), as long in both: each run of differing characters
+    within a clause, found at C speed in a mask of them (1; 2 where a clause begins, which
+    no run goes on through)."""
+    at, end = bounds[0], bounds[-1]
+    piece, other = text[at:end], twin[there : there + end - at]
+    if piece == other:
+        return
+    mask = _differing(piece, other)
+    for start in bounds[1:-1]:
+        # A run goes on through a clause's beginning only if its punctuation differs too.
+        if 0 < start - at < len(mask) and mask[start - at - 1] and mask[start - at]:
             mask[start - at] = 2
     edits += [
-        (at + found.start(), at + found.end(), twin[found.start() : found.end()])
-        for found in _DIFFERING.finditer(mask)
+        (at + start, at + end, other[start:end])
+        for start, end in map(re.Match.span, _DIFFERING.finditer(mask))
     ]
+
+
+def _differing(text: str, twin: str) -> bytearray:
+    """1 where the character of `text` differs from that of `twin`, as long, else 0: the
+    texts' code points XORed, as one number each, then each character's four bytes ORed
+    into its first."""
+    code = "utf-32-le"
+    number = int.from_bytes(text.encode(code, "surrogatepass"), "little")
+    number ^= int.from_bytes(twin.encode(code, "surrogatepass"), "little")
+    number |= number >> 16
+    number |= number >> 8
+    return bytearray(number.to_bytes(4 * len(text), "little")[::4]).translate(_ONES)
 
 
 def _json(value: object) -> bytes:
@@ -267,7 +347,7 @@ def _columns(chosen: Sequence[Rendition], count: int) -> Iterable[tuple[Renditio
 
 
 def _gaps(ids: Sequence[int]) -> list[int]:
-    return [ids[0], *(b - a for a, b in itertools.pairwise(ids))]
+    return list(map(operator.sub, ids, itertools.chain((0,), ids)))  # at C speed
 
 
 def _doc(site: Site, own: Rendition, twin: Rendition) -> list[object]:
