@@ -127,7 +127,6 @@ class Pages:
         self.env = templating.steady(env)
         self.site = site
         self.edition = edition
-        self.summary_chars = summary_chars
         self.per_source = per_source  # whether per-source feeds exist to link to
         self._others = site.others(edition)
         # Open Graph's names of the editions
