@@ -7,8 +7,10 @@ layer (`article_entry`, `edition_feed_meta`) maps an `Rendition` and the `Site` 
 
 Work-arounds for feedgen 1.0.0 (see DESIGN.md, "Known traps"):
 - it drops rel, type, hreflang and title from *entry* links (upstream issue 135), so the Atom
-  entry links and the entry's xml:lang are written by `_EntryLinks`, an entry extension;
-- `add_entry()` prepends by default, so entries are added with order="append";
+  entries are written by `_AtomEntries`, a feed extension, as feedgen's would be but with
+  their links and xml:lang (and without feedgen's per-entry objects: an archive document
+  holds thousands of entries);
+- `add_entry()` prepends by default, so RSS items are added with order="append";
 - feed `updated` (and RSS lastBuildDate) default to *now*, so they are always set from the data:
   the newest entry's `updated`, or `FeedMeta.updated_if_empty` for a feed without entries.
   The same input therefore always gives the same bytes.
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
@@ -33,7 +35,7 @@ from publisher.errors import PublisherError
 from publisher.records import Article, Edition, Rendition
 from publisher.site.outputs import not_as_written, written_before
 from publisher.site.paths import Site
-from publisher.site.templating import environment
+from publisher.site.templating import environment, steady
 from publisher.text import excerpt
 
 ATOM_TYPE = "application/atom+xml"
@@ -46,7 +48,7 @@ HTML_TYPE = "text/html"
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_LINK_EXTENSION = "publisher_links"  # the attribute name feedgen gives the extension on an entry
+_ENTRIES_EXTENSION = "publisher_entries"  # the attribute name feedgen gives the extension
 FH_NAMESPACE = "http://purl.org/syndication/history/1.0"  # RFC 5005
 ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"
 
@@ -119,19 +121,49 @@ def feed_updated(meta: FeedMeta, entries: Sequence[FeedEntry]) -> dt.datetime:
     return max((entry.updated for entry in entries), default=meta.updated_if_empty)
 
 
-class _EntryLinks(BaseEntryExtension):  # type: ignore[misc]
-    """Writes an Atom entry's links and xml:lang, which feedgen 1.0.0 gets wrong (issue 135)."""
+class _AtomEntries(BaseExtension):  # type: ignore[misc]
+    """Appends a feed's Atom entries, element for element as feedgen 1.0.0 writes those it
+    is given (after the feed's other extensions, before its own entries, of which it then
+    has none), but with the entry links' rel, type, hreflang and title and the entry's
+    xml:lang, which feedgen drops (issue 135)."""
 
     def __init__(self) -> None:
-        self.links: tuple[Link, ...] = ()
-        self.lang = ""
+        self.entries: Sequence[FeedEntry] = ()
 
-    def extend_atom(self, entry: Any) -> Any:
-        if self.lang:
-            entry.set(_XML_LANG, self.lang)
-        for link in self.links:
-            etree.SubElement(entry, "link", link.attributes())
-        return entry
+    def extend_atom(self, feed: Any) -> Any:
+        for entry in self.entries:
+            feed.append(_atom_entry(entry))
+        return feed
+
+
+def _atom_entry(entry: FeedEntry) -> Any:
+    if not (entry.id and entry.title):
+        raise ValueError("Required fields not set")  # what feedgen says, for the same fault
+    element = etree.Element("entry", {_XML_LANG: entry.lang} if entry.lang else {})
+    add = etree.SubElement
+    add(element, "id").text = entry.id
+    add(element, "title").text = entry.title
+    add(element, "updated").text = _aware(entry.updated).isoformat()
+    if entry.author:
+        add(add(element, "author"), "name").text = entry.author
+    content = add(element, "content")
+    if entry.content_html:
+        content.text = entry.content_html
+    content.set("type", "html")
+    if entry.summary:
+        add(element, "summary", type="text").text = entry.summary
+    for category in entry.categories:
+        add(element, "category", term=category)
+    add(element, "published").text = _aware(entry.published).isoformat()
+    for link in entry.links:
+        add(element, "link", link.attributes())
+    return element
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None:
+        raise ValueError("Datetime object has no timezone info")  # as feedgen says
+    return moment
 
 
 class _HubLinks(BaseExtension):  # type: ignore[misc]
@@ -172,19 +204,6 @@ def _base_generator(meta: FeedMeta, updated: dt.datetime) -> FeedGenerator:
     fg.generator(meta.generator)  # no version: an upgrade alone must not change the bytes
     fg.updated(updated)
     return fg
-
-
-def _add_common(fg: FeedGenerator, entry: FeedEntry) -> Any:
-    # order="append": entries arrive newest first and must stay that way.
-    fe = fg.add_entry(order="append")
-    fe.id(entry.id)  # also the RSS guid, with isPermaLink="false"
-    fe.title(entry.title)
-    fe.published(entry.published)
-    fe.updated(entry.updated)
-    for category in entry.categories:
-        fe.category(term=category)
-    fe.content(entry.content_html, type="html")
-    return fe
 
 
 # Entries feedgen turns into one tree at a time. A month's archive document of a busy site
@@ -272,22 +291,11 @@ def _atom_document(meta: FeedMeta, updated: dt.datetime, shown: Sequence[FeedEnt
         fg.link(**link.attributes())  # feed-level links keep their attributes in feedgen
     if meta.archive:
         fg.register_extension("fh", _ArchiveMarker, None, atom=True, rss=False)
-    for entry in shown:
-        _add_atom_entry(fg, entry)
+    if shown:
+        fg.register_extension(_ENTRIES_EXTENSION, _AtomEntries, None, atom=True, rss=False)
+        getattr(fg, _ENTRIES_EXTENSION).entries = shown
     result: bytes = fg.atom_str(pretty=True)
     return result
-
-
-def _add_atom_entry(fg: FeedGenerator, entry: FeedEntry) -> None:
-    fe = _add_common(fg, entry)
-    if entry.summary:
-        fe.summary(entry.summary, type="text")
-    if entry.author:
-        fe.author(name=entry.author)
-    # Entry links go through the extension only: feedgen's own would come out bare.
-    fe.register_extension(_LINK_EXTENSION, _EntryLinks, atom=True, rss=False)
-    extension = getattr(fe, _LINK_EXTENSION)
-    extension.links, extension.lang = entry.links, entry.lang
 
 
 def rss_feed(meta: FeedMeta, entries: Sequence[FeedEntry], *, self_url: str) -> bytes:
@@ -308,7 +316,15 @@ def rss_feed(meta: FeedMeta, entries: Sequence[FeedEntry], *, self_url: str) -> 
 
 
 def _add_rss_item(fg: FeedGenerator, entry: FeedEntry) -> None:
-    fe = _add_common(fg, entry)
+    # order="append": entries arrive newest first and must stay that way.
+    fe = fg.add_entry(order="append")
+    fe.id(entry.id)  # the RSS guid, with isPermaLink="false"
+    fe.title(entry.title)
+    fe.published(entry.published)
+    fe.updated(entry.updated)
+    for category in entry.categories:
+        fe.category(term=category)
+    fe.content(entry.content_html, type="html")
     if entry.summary:
         # Readers take an RSS description as HTML: escaped, the text shows as written.
         fe.description(html.escape(entry.summary, quote=False), isSummary=True)
@@ -328,7 +344,7 @@ ENTRY_TEMPLATES = ("_paragraphs.html", "_converted.html")
 def paragraphs_html(body: str, original: str, env: jinja2.Environment | None = None) -> str:
     """The body as escaped <p> paragraphs, cut where its `original` is, rendered by the same
     template the pages use."""
-    template = (env or environment()).get_template("_paragraphs.html")
+    template = steady(env or environment()).get_template("_paragraphs.html")
     return template.render(body=body, cut_like=original)
 
 
@@ -377,7 +393,7 @@ def converted_note_html(
         return ""
     original = site.original(rendition.article)
     return (
-        (env or environment())
+        steady(env or environment())
         .get_template("_converted.html")
         .render(
             note=site.converted_note(rendition.script),

@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 
 from publisher.records import Article, Edition, Rendition, Script
+from publisher.site import templating
 from publisher.site.discovery import og_locales
 from publisher.site.outputs import Added, Render, Slices, not_as_written
 from publisher.site.paths import Site
@@ -123,15 +124,24 @@ class Pages:
         per_source: bool = True,
         og_names: dict[Edition, str] | None = None,
     ) -> None:
-        self.env = env
+        self.env = templating.steady(env)
         self.site = site
         self.edition = edition
-        self.summary_chars = summary_chars
         self.per_source = per_source  # whether per-source feeds exist to link to
-        self.words = WORDS[edition.script] | READER_WORDS[edition.script]  # once, not per page
-        self._folder_links: dict[str, dict[str, str]] = {}
+        self._others = site.others(edition)
         # Open Graph's names of the editions
-        self.og_names = og_names or og_locales("tw", site.editions)
+        og_names = og_names or og_locales("tw", site.editions)
+        # What every page of the edition is given, made once, not once per page.
+        self._common: dict[str, object] = {
+            "site": site,
+            "site_title": site.titles[edition],
+            "edition": edition,
+            "words": WORDS[edition.script] | READER_WORDS[edition.script],
+            "summary_chars": summary_chars,
+            "og_locale": og_names[edition],
+            "og_twin_locales": [og_names[each] for each in self._others],
+        }
+        self._in_folders: dict[str, dict[str, object]] = {}
 
     def _render(
         self, template: str, path: str, path_in: Callable[[Edition], str], **values: object
@@ -139,45 +149,29 @@ class Pages:
         """The page at `path`; `path_in` gives the same page in another edition. Its links
         are relative to it, except the canonical URLs that name it and its twins to search
         engines (which want them absolute)."""
-        site, edition = self.site, self.edition
-
-        def link(target: str) -> str:
-            return site.relative(target, path)
-
+        site = self.site
         others = [
-            Other(other, link(path_in(other)), site.url(path_in(other)))
-            for other in site.others(edition)
+            Other(other, site.relative(path_in(other), path), site.url(path_in(other)))
+            for other in self._others
         ]
-        page = self.env.get_template(template).render(
-            site=site,
-            site_title=site.titles[edition],
-            edition=edition,
-            others=others,
-            words=self.words,
-            url=site.url(path),
-            **self._links(path),
-            article_url=lambda article: link(site.article_path(edition, article)),
-            day_url=lambda day: link(site.day_path(edition, day)),
-            source_feed_url=self._source_feed_link(path, site.source_feed_path)
-            if self.per_source
-            else None,
-            source_json_url=self._source_feed_link(path, site.source_json_path),
-            summary_chars=self.summary_chars,
-            source_page_url=lambda article: link(
-                site.source_page_path(edition, article.original.source)
-            ),
-            og_locale=self.og_names[edition],
-            og_twin_locales=[self.og_names[each] for each in site.others(edition)],
-            **values,
-        )
-        return page.encode("utf-8")
+        given = {**self._in_folder(path), "others": others, "url": site.url(path), **values}
+        return self.env.get_template(template).render(given).encode("utf-8")
 
-    def _links(self, path: str) -> dict[str, str]:
-        """The links every page has, relative to the page at `path`: made once per folder
-        (a link depends on the page's folder alone), not once per page."""
+    def _in_folder(self, path: str) -> dict[str, object]:
+        """What every page in the folder of the page at `path` is given: the edition's
+        values, and its links and the functions that make them, relative to the folder (a
+        link depends on the page's folder alone). Made once per folder, not once per page."""
         folder = posixpath.dirname(path)
-        if folder not in self._folder_links:
+        if folder not in self._in_folders:
             site, edition = self.site, self.edition
+
+            def link(target: str) -> str:
+                return site.relative(target, path)
+
+            def source_link(feed_path: Callable[[Edition, str], str]) -> Callable[[Article], str]:
+                # Named by the original source, so both scripts' feeds of a source are twins.
+                return lambda article: link(feed_path(edition, article.original.source))
+
             targets = {
                 "home_url": site.index_path(edition),
                 "atom_url": site.atom_path(edition),
@@ -191,17 +185,18 @@ class Pages:
                 "opml_url": site.opml_path(edition),
                 "json_opml_url": site.json_opml_path(edition),
             }
-            self._folder_links[folder] = {
-                name: site.relative(target, path) for name, target in targets.items()
+            self._in_folders[folder] = {
+                **self._common,
+                **{name: link(target) for name, target in targets.items()},
+                "article_url": lambda article: link(site.article_path(edition, article)),
+                "day_url": lambda day: link(site.day_path(edition, day)),
+                "source_feed_url": source_link(site.source_feed_path) if self.per_source else None,
+                "source_json_url": source_link(site.source_json_path),
+                "source_page_url": lambda article: link(
+                    site.source_page_path(edition, article.original.source)
+                ),
             }
-        return self._folder_links[folder]
-
-    def _source_feed_link(
-        self, page: str, feed_path: Callable[[Edition, str], str]
-    ) -> Callable[[Article], str]:
-        # Named by the original source, so both scripts' feeds of a source are twins.
-        edition = self.edition
-        return lambda article: self.site.relative(feed_path(edition, article.original.source), page)
+        return self._in_folders[folder]
 
     # Renderers for the build: each takes the renditions an output shows, newest first.
 

@@ -137,12 +137,31 @@ def for_site(config: TemplateSettings) -> jinja2.Environment:
 
 
 def forget_loaded(config: TemplateSettings) -> None:
-    """Let the site's environment load its templates again. Jinja2 reloads a template whose
-    file changed, but not one that a file added since shadows: a template put in
-    site.templates_dir while the daemon runs was else never used by its builds."""
-    cache = for_site(config).cache
-    if cache is not None:
-        cache.clear()
+    """Let the site's environment, and the one its builds render with (`steady`), load
+    their templates again. Jinja2 reloads a template whose file changed, but not one that a
+    file added since shadows: a template put in site.templates_dir while the daemon runs was
+    else never used by its builds."""
+    env = for_site(config)
+    for each in (env, _steady.get(env)):
+        if each is not None and each.cache is not None:
+            each.cache.clear()
+
+
+# The environment a build renders with, per site's environment (`steady`).
+_steady: dict[jinja2.Environment, jinja2.Environment] = {}
+
+
+def steady(env: jinja2.Environment) -> jinja2.Environment:
+    """`env` as a build renders with it: each template loaded once, then used as it is,
+    without the look at its file's time Jinja2 takes on every use (a whole build uses
+    templates some 200,000 times, every include of every page). A build begins with
+    `forget_loaded`, so it uses the templates as they are when it starts; `publisher
+    serve`'s own pages use `env` itself, which still sees an edited template at once."""
+    if not env.auto_reload:
+        return env
+    if env not in _steady:
+        _steady[env] = env.overlay(auto_reload=False, cache_size=-1)  # -1: keeps every one
+    return _steady[env]
 
 
 def own_templates(config: TemplateSettings) -> Path | None:
