@@ -247,7 +247,7 @@ def plan(
     but for a build whose only change is the articles `added` since the last: then the
     search index's parts and the archive documents render by appending to the files that
     build wrote."""
-    env = templating.for_site(config)
+    env = templating.steady(templating.for_site(config))  # templates as the build began
     window = [ref.key for ref in index[: config.feeds.max_entries]]
     groups = Groups.of(index)
     by_day = groups.days
