@@ -416,19 +416,22 @@ def outputs(
         plan += _segment(keys[base:], base, recent, recent_parts, editions, since, root)
     # Within a scope, the chunks before the new articles' show what they showed.
     since_chunk = old - old % DOCS_PER_FILE if scope and old is not None else 0
-    for edition in site.editions:
-        # Marks a match typed in the other script: the edits to its first edition's text.
-        twin = (site.editions.default(edition.script.twin),)
+    # Marks a match typed in the other script: the edits to its first edition's text.
+    twins = {edition: (site.editions.default(edition.script.twin),) for edition in editions}
+    # A chunk's documents in every edition in a row: each shows the chunk's articles in
+    # both scripts, which a group of outputs reads once.
+    for start in range(since_chunk, len(keys), DOCS_PER_FILE):
+        chunk = keys[start : start + DOCS_PER_FILE]
         plan += [
             Output(
                 f"search/{edition}/docs/{start // DOCS_PER_FILE}.json",
-                keys[start : start + DOCS_PER_FILE],
+                chunk,
                 edition,
                 lambda chosen: _docs(site, chosen),
-                twin,
+                twins[edition],
                 templates=(),
             )
-            for start in range(since_chunk, len(keys), DOCS_PER_FILE)
+            for edition in editions
         ]
     return plan
 
