@@ -519,33 +519,39 @@ def test_outputs_of_many_articles_read_them_a_slice_at_a_time_and_write_the_same
     assert files_of(config.output_dir) == whole
 
 
-def test_the_digest_feeds_read_their_articles_a_slice_at_a_time(
+def test_the_digests_read_their_articles_a_slice_at_a_time_and_a_week_only_what_it_shows(
     config: Config, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The weekly digest feed shows 50 weeks, at 100 articles a day some 35,000 articles
     (200 MB held at once by a 100,000-article build): its days and weeks are made as their
-    articles come, GROUP_KEYS at a time, into the same bytes."""
+    articles come, GROUP_KEYS at a time, into the same bytes. A week's page and entry read
+    the stories they show (digest.weekly_per_day a day), not every article of the week."""
     ingest_file(config, store, write_day(tmp_path, DAY, 40, 0), now=NOW)
     build_site(config, store, NOW)
     whole = files_of(config.output_dir)
     shutil.rmtree(config.output_dir)
-    loads: list[int] = []
+    loads: dict[str, list[int]] = {"feeds": [], "weeks": []}
     load = site_build._renditions_for
 
     def counted(store: Store, scripts: Scripts, outputs: Iterable[Output]) -> object:
         outputs = list(outputs)
         found = load(store, scripts, outputs)
-        feeds = r"zh-Han[st]/digests/(weekly/)?(atom\.xml|feed\.json)"
-        if found and all(re.fullmatch(feeds, output.path) for output in outputs):
-            loads.append(len({key for _, key in found}))
+        kinds = {
+            "feeds": r"zh-Han[st]/digests/(weekly/)?(atom\.xml|feed\.json)",
+            "weeks": r"zh-Han[st]/digests/weekly/\d{4}-W\d\d\.html",
+        }
+        for kind, paths in kinds.items():
+            if found and all(re.fullmatch(paths, output.path) for output in outputs):
+                loads[kind].append(len({key for _, key in found}))
         return found
 
     monkeypatch.setattr(site_build, "_renditions_for", counted)
     monkeypatch.setattr(site_build, "GROUP_KEYS", 8)
     build_site(config, store, NOW, full=True)
-    # The daily and the weekly feed in 2 editions, 40 articles each; the JSON Feed file
-    # takes the entries its Atom twin made, without reading them again
-    assert loads == [8] * 5 * 4
+    # In 2 editions, the daily feed's 40 articles 8 at a time, the weekly feed's 5; the
+    # JSON Feed file takes the entries its Atom twin made, without reading them again
+    assert loads["feeds"] == ([8] * 5 + [5]) * 2
+    assert loads["weeks"] == [5] * 2
     assert files_of(config.output_dir) == whole
     assert any("/digests/weekly/" in path for path in whole), "the week has ended"
 

@@ -88,12 +88,15 @@ class _Plan:
         newest `max_entries` of each, in every edition; within a `scope`, the pages of its
         months (the feeds always)."""
         days = groups.days
+        # A week shows the first weekly_per_day stories of each day (`weekly.pick`), which
+        # the index's order gives: its page and feed entry read those, not the week's all.
+        per_day = self.sources.weekly_per_day
         weeks: dict[dt.date, list[str]] = {}
         for day, keys in days.items():  # newest day first, so newest week first
             monday = day - dt.timedelta(days=day.weekday())
             if monday <= last_week:
                 weeks.setdefault(monday, [])
-                weeks[monday][:0] = keys  # a week's days in calendar order, as `pick` wants
+                weeks[monday][:0] = keys[:per_day]  # the days in calendar order
         shown_days = [day for day in days if scope is None or scope.has_month(day)]
         shown_weeks = [
             monday
