@@ -12,7 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -485,6 +485,28 @@ def test_a_killed_build_of_a_new_day_is_finished_by_the_next(
     assert made_whole(config, store) == finished
 
 
+def articles_read(
+    monkeypatch: pytest.MonkeyPatch, **kinds: Callable[[list[str]], bool]
+) -> dict[str, list[int]]:
+    """How many articles each load of a group of outputs reads, for each kind of group
+    (told by its outputs' paths), GROUP_KEYS being 8."""
+    loads: dict[str, list[int]] = {kind: [] for kind in kinds}
+    load = site_build._renditions_for
+
+    def counted(store: Store, scripts: Scripts, outputs: Iterable[Output]) -> object:
+        outputs = list(outputs)
+        found = load(store, scripts, outputs)
+        paths = [output.path for output in outputs]
+        for kind, among in kinds.items():
+            if found and among(paths):
+                loads[kind].append(len({key for _, key in found}))
+        return found
+
+    monkeypatch.setattr(site_build, "_renditions_for", counted)
+    monkeypatch.setattr(site_build, "GROUP_KEYS", 8)
+    return loads
+
+
 def test_outputs_of_many_articles_read_them_a_slice_at_a_time_and_write_the_same_bytes(
     config: Config, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -496,21 +518,11 @@ def test_outputs_of_many_articles_read_them_a_slice_at_a_time_and_write_the_same
     build(config, store, NOW)
     whole = files_of(config.output_dir)
     shutil.rmtree(config.output_dir)
-    loads: dict[str, list[int]] = {"index": [], "sources": []}
-    load = site_build._renditions_for
-
-    def counted(store: Store, scripts: Scripts, outputs: Iterable[Output]) -> object:
-        outputs = list(outputs)
-        found = load(store, scripts, outputs)
-        paths = [output.path for output in outputs]
-        if found and any(path.startswith("search/terms/") for path in paths):
-            loads["index"].append(len({key for _, key in found}))
-        if found and all(re.fullmatch(r"zh-Han[st]/sources/\w+\.html", p) for p in paths):
-            loads["sources"].append(len({key for _, key in found}))
-        return found
-
-    monkeypatch.setattr(site_build, "_renditions_for", counted)
-    monkeypatch.setattr(site_build, "GROUP_KEYS", 8)
+    loads = articles_read(
+        monkeypatch,
+        index=lambda paths: any(path.startswith("search/terms/") for path in paths),
+        sources=lambda paths: all(re.fullmatch(r"zh-Han[st]/sources/\w+\.html", p) for p in paths),
+    )
     monkeypatch.setattr(search, "SPILL_POSTINGS", 500)
     build(config, store, NOW, full=True)
     assert loads["index"] == [8] * 5  # the index's parts show all 40 articles
@@ -530,23 +542,13 @@ def test_the_digests_read_their_articles_a_slice_at_a_time_and_a_week_only_what_
     build_site(config, store, NOW)
     whole = files_of(config.output_dir)
     shutil.rmtree(config.output_dir)
-    loads: dict[str, list[int]] = {"feeds": [], "weeks": []}
-    load = site_build._renditions_for
-
-    def counted(store: Store, scripts: Scripts, outputs: Iterable[Output]) -> object:
-        outputs = list(outputs)
-        found = load(store, scripts, outputs)
-        kinds = {
-            "feeds": r"zh-Han[st]/digests/(weekly/)?(atom\.xml|feed\.json)",
-            "weeks": r"zh-Han[st]/digests/weekly/\d{4}-W\d\d\.html",
-        }
-        for kind, paths in kinds.items():
-            if found and all(re.fullmatch(paths, output.path) for output in outputs):
-                loads[kind].append(len({key for _, key in found}))
-        return found
-
-    monkeypatch.setattr(site_build, "_renditions_for", counted)
-    monkeypatch.setattr(site_build, "GROUP_KEYS", 8)
+    feeds = r"zh-Han[st]/digests/(weekly/)?(atom\.xml|feed\.json)"
+    weeks = r"zh-Han[st]/digests/weekly/\d{4}-W\d\d\.html"
+    loads = articles_read(
+        monkeypatch,
+        feeds=lambda paths: all(re.fullmatch(feeds, path) for path in paths),
+        weeks=lambda paths: all(re.fullmatch(weeks, path) for path in paths),
+    )
     build_site(config, store, NOW, full=True)
     # In 2 editions, the daily feed's 40 articles 8 at a time, the weekly feed's 5; the
     # JSON Feed file takes the entries its Atom twin made, without reading them again
