@@ -315,15 +315,15 @@ def plan(
             )
         )
         listed += [output.path for output in outputs[start:]]
-        listed += [site.day_path(edition, day) for day, _ in shown]
         article = pages.article_renderer
         singles = iter(alone)
-        article_paths = []
+        day_paths, article_paths = [], []  # listed days first, as the sitemap has them
         # Each day's page, then its articles' pages: they show the same articles, which a
         # group of outputs loads once.
         for day, keys in shown:
             day_page = pages.day_renderer(day)
             path = site.day_path(edition, day)
+            day_paths.append(path)
             outputs.append(Output(path, tuple(keys), edition, day_page, templates=("day.html",)))
             for key, single in zip(keys, singles, strict=False):  # singles goes on
                 path = site.article_path_of(edition, day, key)
@@ -334,7 +334,7 @@ def plan(
                     outputs.append(
                         Output(path, single, edition, article, templates=("article.html",))
                     )
-        listed += article_paths
+        listed += day_paths + article_paths
     outputs += reader.outputs(config, site, env, index, groups, listed, kept, scope)
     return outputs + (extra.outputs(groups, scope) if extra else [])
 

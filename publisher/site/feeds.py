@@ -35,7 +35,7 @@ from publisher.errors import PublisherError
 from publisher.records import Article, Edition, Rendition
 from publisher.site.outputs import not_as_written, written_before
 from publisher.site.paths import Site
-from publisher.site.templating import environment, steady
+from publisher.site.templating import environment
 from publisher.text import excerpt
 
 ATOM_TYPE = "application/atom+xml"
@@ -344,7 +344,7 @@ ENTRY_TEMPLATES = ("_paragraphs.html", "_converted.html")
 def paragraphs_html(body: str, original: str, env: jinja2.Environment | None = None) -> str:
     """The body as escaped <p> paragraphs, cut where its `original` is, rendered by the same
     template the pages use."""
-    template = steady(env or environment()).get_template("_paragraphs.html")
+    template = (env or environment()).get_template("_paragraphs.html")
     return template.render(body=body, cut_like=original)
 
 
@@ -393,7 +393,7 @@ def converted_note_html(
         return ""
     original = site.original(rendition.article)
     return (
-        steady(env or environment())
+        (env or environment())
         .get_template("_converted.html")
         .render(
             note=site.converted_note(rendition.script),

@@ -15,7 +15,6 @@ from pathlib import Path
 import jinja2
 
 from publisher.records import Article, Edition, Rendition, Script
-from publisher.site import templating
 from publisher.site.discovery import og_locales
 from publisher.site.outputs import Added, Render, Slices, not_as_written
 from publisher.site.paths import Site
@@ -124,7 +123,7 @@ class Pages:
         per_source: bool = True,
         og_names: dict[Edition, str] | None = None,
     ) -> None:
-        self.env = templating.steady(env)
+        self.env = env
         self.site = site
         self.edition = edition
         self.per_source = per_source  # whether per-source feeds exist to link to
