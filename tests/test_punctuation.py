@@ -55,6 +55,7 @@ def test_no_other_character_is_lost_changed_or_moved(
 @given(text=_text, script=_scripts, converted=st.booleans())
 @example(text="中,,", script=Script.HANS, converted=False)
 @example(text="(“Hi’”", script=Script.HANT, converted=True)
+@example(text=":‘", script=Script.HANT, converted=True)  # the colon widened, then the quote
 def test_setting_twice_changes_nothing_more(text: str, script: Script, converted: bool) -> None:
     once = punctuation.shown(text, script, "full-width", converted)
     assert punctuation.shown(once, script, "full-width", converted) == once

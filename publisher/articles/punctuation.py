@@ -131,4 +131,7 @@ def shown(text: str, script: Script, mode: str, converted: bool) -> str:
     quotation marks, every one with full-width sentence punctuation; `as-is` changes nothing."""
     if mode == "as-is":
         return text
-    return full_width(quotes(text, script) if converted else text)
+    # Widened first: a quote is decided by its neighbours, and a `:` beside it becomes `：`,
+    # which counts as East Asian; widening after would let a second pass decide it anew.
+    wide = full_width(text)
+    return quotes(wide, script) if converted else wide
