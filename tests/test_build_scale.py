@@ -3,6 +3,7 @@ the schema step that brought them. Real store, real files, a real SIGKILL."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import hashlib
@@ -12,7 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,9 @@ from publisher.config import Config
 from publisher.errors import PublisherError
 from publisher.files import cache_home
 from publisher.mail.archive import build_site
+from publisher.records import Rendition
 from publisher.site import build as site_build
-from publisher.site import reader, search
+from publisher.site import feeds, reader, search
 from publisher.site.build import build
 from publisher.site.outputs import Output, Scope
 from publisher.site.paths import Site
@@ -556,6 +558,54 @@ def test_the_digests_read_their_articles_a_slice_at_a_time_and_a_week_only_what_
     assert loads["weeks"] == [5] * 2
     assert files_of(config.output_dir) == whole
     assert any("/digests/weekly/" in path for path in whole), "the week has ended"
+
+
+def test_a_months_archive_documents_read_its_articles_once_and_make_each_entry_once(
+    config: Config, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A month's archive document of an edition and its sources' documents of that month
+    hold the same entries: the month's articles are read once for all of them (with the
+    articles that name the sources), and each entry is made once; the bytes stay the same."""
+    ingest_file(config, store, write_day(tmp_path, DAY - dt.timedelta(days=40), 12, 0), now=NOW)
+    ingest_file(config, store, write_day(tmp_path, DAY, 12, 12), now=NOW)
+    build(config, store, NOW)
+    whole = files_of(config.output_dir)
+    shutil.rmtree(config.output_dir)
+    loads = articles_read(monkeypatch, archives=lambda paths: all("/archive/" in p for p in paths))
+    made: list[tuple[str, str]] = []
+    making = [False]
+    entry = feeds.article_entry
+
+    def counted(site: Site, rendition: Rendition, *args: Any, **named: Any) -> feeds.FeedEntry:
+        if making[0]:
+            made.append((rendition.edition.tag, rendition.article.key))
+        return entry(site, rendition, *args, **named)
+
+    def archive(output: Output) -> Output:
+        def render(chosen: Sequence[Rendition]) -> bytes:
+            making[0] = True
+            try:
+                return output.render(chosen)
+            finally:
+                making[0] = False
+
+        return dataclasses.replace(output, render=render) if "/archive/" in output.path else output
+
+    plan = site_build._render
+    monkeypatch.setattr(feeds, "article_entry", counted)
+    monkeypatch.setattr(
+        site_build,
+        "_render",
+        lambda store, scripts, root, todo, batch=None: plan(
+            store, scripts, root, map(archive, todo), batch
+        ),
+    )
+    build(config, store, NOW, full=True)
+    # Per edition, the older month's 12 articles (they name the 3 sources), then the newer
+    # month's 12 and the 3 that name the sources; the sources' documents read nothing more.
+    assert loads["archives"] == [12, 15] * 2
+    assert sorted(made) == sorted(set(made)) and len(made) == 24 * 2
+    assert files_of(config.output_dir) == whole
 
 
 # A first build that SIGKILLs itself once the search index has set postings aside on disk.

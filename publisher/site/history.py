@@ -131,53 +131,106 @@ class _Series:
 
         return render
 
-    def outputs(
+    def output(
         self,
         site: Site,
         env: jinja2.Environment,
         summary_chars: int,
-        by_month: dict[Month, list[str]],
+        at: int,
+        keys: Sequence[str],
         name_keys: tuple[str, ...] = (),
         added: Added | None = None,
-        scope: Scope | None = None,
-    ) -> list[Output]:
-        """A document per month, or per month in `scope`. Given what was `added` since the
+    ) -> Output:
+        """The document of the month at `at`, of `keys`. Given what was `added` since the
         last build, a month that had entries before gets only the new ones' renditions
         (`appended`)."""
-        plan = []
-        for at, month in enumerate(self.months):
-            if scope and month not in scope.months:
-                continue
-            keys = by_month.get(month, [])
-            # The months its prev/next links name are part of what the document shows.
-            shows = (*name_keys, *keys, f"links:{self._label(at - 1)}:{self._label(at + 1)}")
-            new = added.among(keys) if added else None
-            if added and new:
-                previous = added.root / self.path(month)
-                render = self.appended(site, env, summary_chars, at, keys, previous)
-                made = (*name_keys, *new)
-                plan.append(
-                    Output(
-                        self.path(month),
-                        made,
-                        self.edition,
-                        render,
-                        made_of=shows,
-                        templates=feeds.ENTRY_TEMPLATES,
-                    )
-                )
-            else:
-                render = self.document(site, env, summary_chars, at)
-                plan.append(
-                    Output(
-                        self.path(month),
-                        shows,
-                        self.edition,
-                        render,
-                        templates=feeds.ENTRY_TEMPLATES,
-                    )
-                )
+        month = self.months[at]
+        # The months its prev/next links name are part of what the document shows.
+        shows = (*name_keys, *keys, f"links:{self._label(at - 1)}:{self._label(at + 1)}")
+        new = added.among(keys) if added else None
+        if added and new:
+            previous = added.root / self.path(month)
+            render = self.appended(site, env, summary_chars, at, keys, previous)
+            made = (*name_keys, *new)
+            return Output(
+                self.path(month), made, self.edition, render, made_of=shows, templates=_ENTRY
+            )
+        render = self.document(site, env, summary_chars, at)
+        return Output(self.path(month), shows, self.edition, render, templates=_ENTRY)
+
+
+_ENTRY = feeds.ENTRY_TEMPLATES
+
+
+class _Month:
+    """A month's document of an edition and its sources' documents of that month, made
+    together: they share one list of keys (the edition's, then each source's naming key), so
+    the build reads the month's renditions once and gives the documents to one process, and
+    each entry is made once, by the edition's document, which the sources' documents then
+    hold as it wrote it (an entry serializes alike in every archive document of an edition).
+    Only the last month's entries are kept."""
+
+    def __init__(self, site: Site, env: jinja2.Environment, summary_chars: int) -> None:
+        self.site, self.env, self.summary_chars = site, env, summary_chars
+        self._entries: dict[str, bytes] = {}
+
+    def outputs(
+        self, whole: Output, series: _Series, at: int, sources: list[tuple[_Series, Output]]
+    ) -> list[Output]:
+        """`whole` (the edition's document of the month at `at` of `series`) and the
+        `sources`' documents of it, planned on their own, as documents made together."""
+        count = len(whole.keys) - 1  # its keys, then its links
+        shared = (*whole.keys, *(output.keys[0] for _, output in sources))
+        plan = [
+            dataclasses.replace(
+                whole, keys=shared, made_of=whole.keys, render=self._whole(series, at, count)
+            )
+        ]
+        for place, (source, output) in enumerate(sources):
+            month_at = source.months.index(series.months[at])
+            mine = frozenset(output.keys[1:-1])
+            render = self._source(source, month_at, mine, count, count + place)
+            plan.append(
+                dataclasses.replace(output, keys=shared, made_of=output.keys, render=render)
+            )
         return plan
+
+    def _whole(self, series: _Series, at: int, count: int) -> Render:
+        def render(chosen: Sequence[Rendition]) -> bytes:
+            shown = chosen[:count]
+            meta = series.meta(self.site, at, series.title)
+            made = [self._entry(rendition) for rendition in shown]
+            pieces = feeds.atom_entries(meta, made)
+            self._entries = {
+                rendition.article.key: piece for rendition, piece in zip(shown, pieces, strict=True)
+            }
+            return feeds.atom_document(meta, feeds.feed_updated(meta, made), pieces)
+
+        return render
+
+    def _source(
+        self, series: _Series, at: int, mine: frozenset[str], count: int, naming: int
+    ) -> Render:
+        def render(chosen: Sequence[Rendition]) -> bytes:
+            shown = [rendition for rendition in chosen[:count] if rendition.article.key in mine]
+            name, _ = series.named([chosen[naming]])
+            meta = series.meta(self.site, at, name)
+            pieces = [self._piece(rendition, meta) for rendition in shown]
+            updated = max((rendition.updated for rendition in shown), default=None)
+            return feeds.atom_document(meta, updated or meta.updated_if_empty, pieces)
+
+        return render
+
+    def _piece(self, rendition: Rendition, meta: feeds.FeedMeta) -> bytes:
+        """An entry as the edition's document wrote it, else made now (that document was
+        not made in this process: its file was as it should be)."""
+        piece = self._entries.get(rendition.article.key)
+        if piece is None:
+            [piece] = feeds.atom_entries(meta, [self._entry(rendition)])
+        return piece
+
+    def _entry(self, rendition: Rendition) -> feeds.FeedEntry:
+        return feeds.article_entry(self.site, rendition, self.summary_chars, env=self.env)
 
 
 def outputs(
@@ -189,8 +242,9 @@ def outputs(
     added: Added | None = None,
     scope: Scope | None = None,
 ) -> list[Output]:
-    """Every archive document, from the store's article index grouped; `added` and
-    `scope` as in `_Series.outputs`."""
+    """Every archive document, from the store's article index grouped, a month's document of
+    the edition followed by its sources' documents of that month; `added` and `scope` as in
+    `_Series.output`."""
     if not groups.days:
         return []
     by_month_all = by_month(groups.days)
@@ -205,7 +259,7 @@ def outputs(
             None,
             everything,
         )
-        plan += main.outputs(site, env, summary_chars, by_month_all, added=added, scope=scope)
+        sources: list[tuple[_Series, dict[Month, list[str]], tuple[str, ...]]] = []
         for source, days in groups.sources.items() if per_source else ():
             if scope and source not in scope.sources:
                 continue
@@ -220,5 +274,34 @@ def outputs(
                 sorted(months),
             )
             oldest = (days[first][-1],)  # the article that names the source
-            plan += series.outputs(site, env, summary_chars, months, oldest, added, scope)
+            sources.append((series, months, oldest))
+        together = _Month(site, env, summary_chars)
+        for at, month in enumerate(everything):
+            if scope and month not in scope.months:
+                continue
+            whole = main.output(site, env, summary_chars, at, by_month_all[month], added=added)
+            theirs = [
+                (
+                    series,
+                    series.output(
+                        site,
+                        env,
+                        summary_chars,
+                        series.months.index(month),
+                        months[month],
+                        oldest,
+                        added,
+                    ),
+                )
+                for series, months, oldest in sources
+                if month in months
+            ]
+            # A document that takes its old entries from its file (`appended`) goes alone.
+            alone = [output for _, output in theirs if output.made_of is not None]
+            joined = [(series, output) for series, output in theirs if output.made_of is None]
+            if whole.made_of is None and joined:
+                plan += together.outputs(whole, main, at, joined)
+            else:
+                plan += [whole, *(output for _, output in joined)]
+            plan += alone
     return plan
