@@ -560,6 +560,41 @@ def test_the_digests_read_their_articles_a_slice_at_a_time_and_a_week_only_what_
     assert any("/digests/weekly/" in path for path in whole), "the week has ended"
 
 
+def test_a_days_digest_page_is_read_with_the_days_pages(
+    config: Config, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A day's digest page shows the day's articles, as the day's page does: it is planned
+    beside it, so that the group of outputs that reads them for the day's pages reads them
+    for the digest's page too, not once more."""
+    for back in range(3):
+        batch = write_day(tmp_path, DAY - dt.timedelta(days=back), 5, 5 * back)
+        ingest_file(config, store, batch, now=NOW)
+    build_site(config, store, NOW)
+    whole = files_of(config.output_dir)
+    shutil.rmtree(config.output_dir)
+    loads: list[set[str]] = []
+    load = site_build._renditions_for
+
+    def counted(store: Store, scripts: Scripts, outputs: Iterable[Output]) -> object:
+        outputs = list(outputs)
+        loads.append({output.path for output in outputs})
+        return load(store, scripts, outputs)
+
+    monkeypatch.setattr(site_build, "_renditions_for", counted)
+    monkeypatch.setattr(site_build, "GROUP_KEYS", 16)  # a day's pages: 5 + 5 × 1 + 5 + 1
+    build_site(config, store, NOW, full=True)
+    digest_days = {
+        path: path.replace("/digests/", "/days/")
+        for paths in loads
+        for path in paths
+        if re.fullmatch(r"zh-Han[st]/digests/\d{4}-\d\d-\d\d\.html", path)
+    }
+    assert len(digest_days) == 3 * 2
+    for digest, day in digest_days.items():
+        assert [day in paths for paths in loads if digest in paths] == [True]
+    assert files_of(config.output_dir) == whole
+
+
 def test_a_months_archive_documents_read_its_articles_once_and_make_each_entry_once(
     config: Config, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -64,7 +64,7 @@ def digest_outputs(config: ArchiveSettings, now: dt.datetime) -> Extra:
     planned = partial(plan.outputs, config.feeds.max_entries, last_week)
     # The digest settings shape every page; the fingerprints hold them through `_Plan.mark`.
     again = partial(digest_outputs, config, now)
-    return Extra(f"digests until {last_week} {plan.mark}", planned, again)
+    return Extra(f"digests until {last_week} {plan.mark}", planned, again, plan.day)
 
 
 def day_pages(config: ArchiveSettings, day: dt.date) -> list[Path]:
@@ -84,9 +84,9 @@ class _Plan:
     def outputs(
         self, max_entries: int, last_week: dt.date, groups: Groups, scope: Scope | None
     ) -> list[Output]:
-        """Every day's page, every ended week's page with articles, and the feeds of the
-        newest `max_entries` of each, in every edition; within a `scope`, the pages of its
-        months (the feeds always)."""
+        """Every ended week's page with articles, and the feeds of the newest
+        `max_entries` days and weeks, in every edition; within a `scope`, the weeks of its
+        months (the feeds always). A day's page is planned beside the day's (`day`)."""
         days = groups.days
         # A week shows the first weekly_per_day stories of each day (`weekly.pick`), which
         # the index's order gives: its page and feed entry read those, not the week's all.
@@ -97,7 +97,6 @@ class _Plan:
             if monday <= last_week:
                 weeks.setdefault(monday, [])
                 weeks[monday][:0] = keys[:per_day]  # the days in calendar order
-        shown_days = [day for day in days if scope is None or scope.has_month(day)]
         shown_weeks = [
             monday
             for monday in weeks
@@ -107,14 +106,17 @@ class _Plan:
         week_window = list(weeks)[:max_entries]
         planned: list[Output] = []
         for edition in self.site.editions:
-            planned += [self._page(edition, day, None, days[day]) for day in shown_days]
             planned += [self._page(edition, m, m, weeks[m]) for m in shown_weeks]
             planned += self._feeds(edition, [days[day] for day in window], weekly=False)
             planned += self._feeds(edition, [weeks[m] for m in week_window], weekly=True)
         return planned
 
+    def day(self, edition: Edition, day: dt.date, keys: Sequence[str]) -> list[Output]:
+        """The day's page, which shows the day's articles (`keys`)."""
+        return [self._page(edition, day, None, keys)]
+
     def _page(
-        self, edition: Edition, day: dt.date, monday: dt.date | None, keys: list[str]
+        self, edition: Edition, day: dt.date, monday: dt.date | None, keys: Sequence[str]
     ) -> Output:
         path = digest_page_path(self.site, edition, day, monday)
 

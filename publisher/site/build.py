@@ -324,7 +324,8 @@ def plan(
             day_page = pages.day_renderer(day)
             path = site.day_path(edition, day)
             day_paths.append(path)
-            outputs.append(Output(path, tuple(keys), edition, day_page, templates=("day.html",)))
+            day_keys = tuple(keys)
+            outputs.append(Output(path, day_keys, edition, day_page, templates=("day.html",)))
             for key, single in zip(keys, singles, strict=False):  # singles goes on
                 path = site.article_path_of(edition, day, key)
                 article_paths.append(path)
@@ -334,6 +335,8 @@ def plan(
                     outputs.append(
                         Output(path, single, edition, article, templates=("article.html",))
                     )
+            if extra and extra.beside_day:
+                outputs += extra.beside_day(edition, day, day_keys)
         listed += day_paths + article_paths
     outputs += reader.outputs(config, site, env, index, groups, listed, kept, scope)
     return outputs + (extra.outputs(groups, scope) if extra else [])

@@ -59,14 +59,18 @@ class Extra:
     """Outputs a later package adds to the build's plan (the digest's web archive, which
     the mail package renders), so that one build writes the whole output folder. `outputs`
     plans them from the article index's groups, within a build's scope as `build.plan`
-    does; `key` is what else they depend on (the build's shortcut holds it), such as the
-    weeks that have ended. `again` makes the same Extra in another process (a build's
-    worker, which plans what it renders): a call that can be sent there, such as a module
-    function given the configuration."""
+    does, but for those it plans `beside_day`; `key` is what else they depend on (the
+    build's shortcut holds it), such as the weeks that have ended. `again` makes the same
+    Extra in another process (a build's worker, which plans what it renders): a call that
+    can be sent there, such as a module function given the configuration."""
 
     key: str
     outputs: Callable[[Groups, Scope | None], list[Output]]
     again: Callable[[], Extra]
+    # What it shows of a day's articles (the digest's page of the day), given the edition,
+    # the day and its keys: planned right after that day's pages, which show the same
+    # articles, so that a group of outputs reads them once. `outputs` plans the rest.
+    beside_day: Callable[[Edition, dt.date, tuple[str, ...]], list[Output]] | None = None
 
 
 @dataclass(frozen=True)
