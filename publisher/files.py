@@ -63,19 +63,28 @@ _TEMPORARY = re.compile(rf"\..+\.{_MARK}[a-z0-9_]{{8}}\.tmp")
 
 
 def _temporary(path: Path, data: bytes, *, sync: bool) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{_MARK}", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if sync:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)
+        fd, temp = _created(path)
+    except FileNotFoundError:  # a new folder: made then, not looked for before each file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = _created(path)
+    try:
+        with memoryview(data) as left:
+            while left:
+                left = left[os.write(fd, left) :]
+        os.fchmod(fd, 0o644)
+        if sync:
+            os.fsync(fd)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+    finally:
+        os.close(fd)
     return temp
+
+
+def _created(path: Path) -> tuple[int, str]:
+    return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{_MARK}", suffix=".tmp")
 
 
 def write_atomic(path: Path, data: bytes, *, sync: bool = True) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 import re
+import stat
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -304,3 +306,20 @@ def test_an_article_has_the_same_paragraphs_in_every_edition(config: Config, sto
     assert [to_hans.convert(each) for each in hant] == hans
     feed = feedparser.parse((config.output_dir / site.atom_path(HANS)).read_bytes())
     assert feed.entries[0].content[0].value.count("<p>") == 2, "the feed's copy too"
+
+
+def test_every_file_of_a_build_can_be_read_by_the_web_server(
+    config: Config, store: Store, news_path: Path
+) -> None:
+    """The site is public: whatever the operator's umask, each file the build writes is
+    readable by all and writable by its owner only (0644), so a web server running as
+    another user can serve it."""
+    ingest_file(config, store, news_path, now=NOW)
+    mask = os.umask(0o077)
+    try:
+        build(config, store, NOW)
+    finally:
+        os.umask(mask)
+    files = [path for path in config.output_dir.rglob("*") if path.is_file()]
+    assert files
+    assert {stat.S_IMODE(path.stat().st_mode) for path in files} == {0o644}
