@@ -600,13 +600,20 @@ def test_a_months_archive_documents_read_its_articles_once_and_make_each_entry_o
 ) -> None:
     """A month's archive document of an edition and its sources' documents of that month
     hold the same entries: the month's articles are read once for all of them (with the
-    articles that name the sources), and each entry is made once; the bytes stay the same."""
+    articles that name the sources) and for the sources' pages of the month, and each entry
+    is made once; the bytes stay the same."""
+    monkeypatch.setattr(reader, "SOURCE_NEWEST", 2)  # past it, a source has a page per month
     ingest_file(config, store, write_day(tmp_path, DAY - dt.timedelta(days=40), 12, 0), now=NOW)
     ingest_file(config, store, write_day(tmp_path, DAY, 12, 12), now=NOW)
     build(config, store, NOW)
     whole = files_of(config.output_dir)
     shutil.rmtree(config.output_dir)
-    loads = articles_read(monkeypatch, archives=lambda paths: all("/archive/" in p for p in paths))
+    month_page = r"zh-Han[st]/sources/[0-9a-f]+/\d{4}-\d\d\.html"
+    loads = articles_read(
+        monkeypatch,
+        archives=lambda paths: all("/archive/" in path for path in paths),
+        pages=lambda paths: all(re.fullmatch(month_page, path) for path in paths),
+    )
     made: list[tuple[str, str]] = []
     making = [False]
     entry = feeds.article_entry
@@ -637,8 +644,11 @@ def test_a_months_archive_documents_read_its_articles_once_and_make_each_entry_o
     )
     build(config, store, NOW, full=True)
     # Per edition, the older month's 12 articles (they name the 3 sources), then the newer
-    # month's 12 and the 3 that name the sources; the sources' documents read nothing more.
+    # month's 12 and the 3 that name the sources; the sources' documents and pages of the
+    # month read nothing more.
     assert loads["archives"] == [12, 15] * 2
+    assert loads["pages"] == []
+    assert any(re.fullmatch(month_page, path) for path in whole)
     assert sorted(made) == sorted(set(made)) and len(made) == 24 * 2
     assert files_of(config.output_dir) == whole
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import jinja2
@@ -175,10 +175,16 @@ class _Month:
         self._entries: dict[str, bytes] = {}
 
     def outputs(
-        self, whole: Output, series: _Series, at: int, sources: list[tuple[_Series, Output]]
+        self,
+        whole: Output,
+        series: _Series,
+        at: int,
+        sources: list[tuple[_Series, Output]],
+        pages: list[Output],
     ) -> list[Output]:
-        """`whole` (the edition's document of the month at `at` of `series`) and the
-        `sources`' documents of it, planned on their own, as documents made together."""
+        """`whole` (the edition's document of the month at `at` of `series`), the
+        `sources`' documents of it and the sources' `pages` of the month, planned on their
+        own, as outputs made together."""
         count = len(whole.keys) - 1  # its keys, then its links
         shared = (*whole.keys, *(output.keys[0] for _, output in sources))
         plan = [
@@ -192,6 +198,13 @@ class _Month:
             render = self._source(source, month_at, mine, count, count + place)
             plan.append(
                 dataclasses.replace(output, keys=shared, made_of=output.keys, render=render)
+            )
+        for page in pages:
+            render = _among(page.render, frozenset(page.keys), count)
+            plan.append(
+                dataclasses.replace(
+                    page, keys=shared, made_of=page.keys, render=render, streamed=None
+                )
             )
         return plan
 
@@ -233,6 +246,11 @@ class _Month:
         return feeds.article_entry(self.site, rendition, self.summary_chars, env=self.env)
 
 
+def _among(render: Render, keys: frozenset[str], count: int) -> Render:
+    """`render` of the renditions of `keys`, from a month's: the first `count` it is given."""
+    return lambda chosen: render([each for each in chosen[:count] if each.article.key in keys])
+
+
 def outputs(
     site: Site,
     env: jinja2.Environment,
@@ -241,10 +259,12 @@ def outputs(
     per_source: bool,
     added: Added | None = None,
     scope: Scope | None = None,
+    pages: Mapping[str, Output] | None = None,
 ) -> list[Output]:
     """Every archive document, from the store's article index grouped, a month's document of
-    the edition followed by its sources' documents of that month; `added` and `scope` as in
-    `_Series.output`."""
+    the edition followed by its sources' documents of that month and, of the sources'
+    `pages` of a month (by path), those of that month, which show the same articles; `added`
+    and `scope` as in `_Series.output`."""
     if not groups.days:
         return []
     by_month_all = by_month(groups.days)
@@ -280,28 +300,22 @@ def outputs(
             if scope and month not in scope.months:
                 continue
             whole = main.output(site, env, summary_chars, at, by_month_all[month], added=added)
-            theirs = [
-                (
-                    series,
-                    series.output(
-                        site,
-                        env,
-                        summary_chars,
-                        series.months.index(month),
-                        months[month],
-                        oldest,
-                        added,
-                    ),
-                )
-                for series, months, oldest in sources
-                if month in months
-            ]
-            # A document that takes its old entries from its file (`appended`) goes alone.
-            alone = [output for _, output in theirs if output.made_of is not None]
-            joined = [(series, output) for series, output in theirs if output.made_of is None]
-            if whole.made_of is None and joined:
-                plan += together.outputs(whole, main, at, joined)
+            docs: list[tuple[_Series, Output]] = []
+            for its, its_months, naming in sources:
+                if month in its_months:
+                    place = its.months.index(month)
+                    doc = its.output(
+                        site, env, summary_chars, place, its_months[month], naming, added
+                    )
+                    docs.append((its, doc))
+            label = month_label(month)
+            paths = [site.source_month_path(edition, source, label) for source in groups.sources]
+            shown = [page for path in paths if (page := (pages or {}).get(path))]
+            # What takes its old entries from its file (`appended`: made_of) is made alone.
+            joined = [(its, doc) for its, doc in docs if doc.made_of is None]
+            if whole.made_of is None and (joined or shown):
+                plan += together.outputs(whole, main, at, joined, shown)
+                plan += [doc for _, doc in docs if doc.made_of is not None]
             else:
-                plan += [whole, *(output for _, output in joined)]
-            plan += alone
+                plan += [whole, *(doc for _, doc in docs)]
     return plan

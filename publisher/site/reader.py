@@ -58,7 +58,6 @@ def outputs(
     ]
     plan += search.outputs(site, index, added.keys if added else None, config.output_dir, scope)
     summary_chars, per_source = config.feeds.summary_chars, config.feeds.per_source
-    plan += history.outputs(site, env, summary_chars, groups, per_source, added, scope)
     by_source = {source: groups.keys_of(source) for source in groups.sources}
     months = {
         source: {month_label(month): keys for month, keys in by_source_month.items()}
@@ -67,21 +66,35 @@ def outputs(
     days = tuple(day.isoformat() for day in groups.days)
     # The paths of every page, planned or left out by the scope, in plan order: the sitemap's.
     paths = [*listed, *(output.path for output in plan)]
+    made: list[Output] = []
+    # A source's page of a month shows what its archive document of the month does: the
+    # feed history plans it beside that (pages made whole: those that keep entries from
+    # their file read only the new ones).
+    by_month: dict[str, Output] = {}
     for edition in site.editions:
         og_names = og_locales(config.scripts.hant_variant, site.editions)
         pages = Pages(env, site, edition, summary_chars, per_source, og_names)
-        made = _pages(site, pages, edition, days)
-        paths += [output.path for output in made]
+        own = _pages(site, pages, edition, days)
+        made += own
+        paths += [output.path for output in own]
         for source, keys in by_source.items():
             sources = _source_pages(
                 site, pages, edition, source, keys, months[source], added, scope
             )
             made += [output for output in sources if isinstance(output, Output)]
             paths += [output if isinstance(output, str) else output.path for output in sources]
+            by_month.update(
+                (output.path, output)
+                for output in sources[1:]  # after the source's page, its pages per month
+                if isinstance(output, Output) and output.made_of is None
+            )
         made.append(discovery.opml(site, env, edition, by_source, per_source))
         made.append(discovery.opml(site, env, edition, by_source, per_source, json=True))
         paths += [made[-2].path, made[-1].path]
-        plan += made
+    archive = history.outputs(site, env, summary_chars, groups, per_source, added, scope, by_month)
+    beside = {output.path for output in archive} & by_month.keys()
+    plan += archive
+    plan += [output for output in made if output.path not in beside]
     return plan + discovery.outputs(site, env, default, paths, days)
 
 
