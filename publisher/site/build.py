@@ -651,13 +651,14 @@ def _plan_changes(
         marks = templating.Marks(templating.for_site(config), templating.own_templates(config))
         fingerprint = _Fingerprints(settings, corrected, marks)
         # The paths as text: a Path per output to look for costs more than the look (2 s of
-        # a 100,000-article whole build's planning, which the workers wait for).
+        # a 100,000-article whole build's planning, which the workers wait for). A missing
+        # file is rendered whatever its fingerprint, which is then not made here.
         folder = f"{root}{os.sep}"
         todo = [
             output
             for output in looking(looked_at)
-            if previous.get(output.path) != fingerprint(output)
-            or (_may_be_missing(output.path, gone) and not os.path.exists(folder + output.path))
+            if (_may_be_missing(output.path, gone) and not os.path.exists(folder + output.path))
+            or previous.get(output.path) != fingerprint(output)
         ]
         if scope is None:
             return todo, fingerprint, len(outputs), whole
