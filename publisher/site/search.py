@@ -110,25 +110,47 @@ def part_count(articles: int) -> int:
     return count
 
 
-def twin_edits(text: str, twin: str) -> list[tuple[int, int, str]]:
+Edits: TypeAlias = list[tuple[int, int, str]]  # (start, end, replacement), in order
+
+
+def twin_edits(text: str, twin: str) -> Edits:
     """(start, end, replacement) edits that turn `text` into `twin`, clause by clause:
     conversion keeps punctuation, so clauses pair up and each stays short to align."""
+    return _twin_edits(text, twin, None)
+
+
+def twin_edits_both(text: str, twin: str) -> tuple[Edits, Edits]:
+    """twin_edits(text, twin) and twin_edits(twin, text), the clauses split and compared
+    once: the differing characters of clauses as long are those of both."""
+    back: Edits = []
+    return _twin_edits(text, twin, back), back
+
+
+def _twin_edits(text: str, twin: str, back: Edits | None) -> Edits:
+    """The edits of `text` into `twin`, and with `back` those of `twin` into `text` added
+    to it."""
     lengths, others = _clause_lengths(text), _clause_lengths(twin)
     if len(lengths) != len(others):
         lengths, others = [len(text)], [len(twin)]
     starts, twin_starts = [*accumulate(lengths, initial=0)], [*accumulate(others, initial=0)]
-    edits: list[tuple[int, int, str]] = []
+    edits: Edits = []
     # Most conversions keep the length (one character for one): a run of such clauses is
     # gone through in one pass, and no edit spans two of them. The others (記憶體 → 内存),
-    # found at C speed, are aligned as difflib would.
+    # found at C speed, are aligned as difflib would: each way on its own, since difflib
+    # breaks ties between equal runs by their place in the first text.
     run = 0  # the clause the run begins at
     for clause in compress(itertools.count(), map(operator.ne, lengths, others)):
-        _one_for_one(edits, text, twin, starts[run : clause + 1], twin_starts[run])
+        _one_for_one(edits, back, text, twin, starts[run : clause + 1], twin_starts[run])
         at, there = starts[clause], twin_starts[clause]
         piece, other = text[at : starts[clause + 1]], twin[there : twin_starts[clause + 1]]
         edits += [(at + start, at + end, other[j:k]) for start, end, j, k in _aligned(piece, other)]
+        if back is not None:
+            back += [
+                (there + start, there + end, piece[j:k])
+                for start, end, j, k in _aligned(other, piece)
+            ]
         run = clause + 1
-    _one_for_one(edits, text, twin, starts[run:], twin_starts[run])
+    _one_for_one(edits, back, text, twin, starts[run:], twin_starts[run])
     return edits
 
 
@@ -194,12 +216,12 @@ def _clause_lengths(text: str) -> list[int]:
 
 
 def _one_for_one(
-    edits: list[tuple[int, int, str]], text: str, twin: str, bounds: list[int], there: int
+    edits: Edits, back: Edits | None, text: str, twin: str, bounds: list[int], there: int
 ) -> None:
     """Add the edits of `twin` from `there` on over the clauses of `text` that begin at
     `bounds` (the last ends them), as long in both: each run of differing characters
     within a clause, found at C speed in a mask of them (1; 2 where a clause begins, which
-    no run goes on through)."""
+    no run goes on through). With `back`, add the same runs the other way to it."""
     at, end = bounds[0], bounds[-1]
     piece, other = text[at:end], twin[there : there + end - at]
     if piece == other:
@@ -209,10 +231,11 @@ def _one_for_one(
         # A run goes on through a clause's beginning only if its punctuation differs too.
         if 0 < start - at < len(mask) and mask[start - at - 1] and mask[start - at]:
             mask[start - at] = 2
-    edits += [
-        (at + start, at + end, other[start:end])
-        for start, end in map(re.Match.span, _DIFFERING.finditer(mask))
-    ]
+    spans: Iterable[tuple[int, int]] = map(re.Match.span, _DIFFERING.finditer(mask))
+    if back is not None:
+        spans = [*spans]
+        back += [(there + start, there + end, piece[start:end]) for start, end in spans]
+    edits += [(at + start, at + end, other[start:end]) for start, end in spans]
 
 
 def _differing(text: str, twin: str) -> bytearray:
