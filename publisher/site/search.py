@@ -54,7 +54,7 @@ from typing import Any, TypeAlias
 
 from publisher.files import cache_home, private_folder, temporary_folder, write_atomic
 from publisher.records import ArticleRef, Edition, Rendition
-from publisher.site.outputs import Output, Scope, Slices, written_before
+from publisher.site.outputs import Output, Render, Scope, Slices, written_before
 from publisher.site.paths import Site
 
 log = logging.getLogger(__name__)
@@ -373,22 +373,51 @@ def _gaps(ids: Sequence[int]) -> list[int]:
     return list(map(operator.sub, ids, itertools.chain((0,), ids)))  # at C speed
 
 
-def _doc(site: Site, own: Rendition, twin: Rendition) -> list[object]:
-    text, other = own.text, twin.text
+def _doc(site: Site, own: Rendition, edits: tuple[Edits, Edits]) -> list[object]:
+    text = own.text
     path = site.article_path(own.edition, own.article).removeprefix(f"{own.edition}/")
-    return [
-        path,
-        text.title,
-        text.source,
-        own.article.batch_date.isoformat(),
-        text.body,
-        twin_edits(text.title, other.title),
-        twin_edits(text.body, other.body),
-    ]
+    return [path, text.title, text.source, own.article.batch_date.isoformat(), text.body, *edits]
 
 
-def _docs(site: Site, chosen: Sequence[Rendition]) -> bytes:
-    return _json([_doc(site, own, twin) for own, twin in _columns(chosen, 2)])
+def _docs(site: Site, chosen: Sequence[Rendition], given: dict[str, tuple[Edits, Edits]]) -> bytes:
+    """A chunk's documents: each article's edits of its title and body into its twin's,
+    those `given` by article key, the others computed."""
+    docs = []
+    for own, twin in _columns(chosen, 2):
+        edits = given.get(own.article.key)
+        if edits is None:
+            text, other = own.text, twin.text
+            edits = twin_edits(text.title, other.title), twin_edits(text.body, other.body)
+        docs.append(_doc(site, own, edits))
+    return _json(docs)
+
+
+class _Twins:
+    """A chunk's documents in two editions that are each other's twin (zh-Hant's, then
+    zh-Hans'), made in a row: the first one edits each article's texts both ways at once
+    (`twin_edits_both`) and keeps the edits back, which the other one takes instead of
+    comparing the same texts again. Only the last chunk's are kept; a chunk
+    whose twin was made elsewhere (another worker's part of the build) finds none of its
+    articles there, and computes them."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self._back: dict[str, tuple[Edits, Edits]] = {}  # by article key
+
+    def first(self, chosen: Sequence[Rendition]) -> bytes:
+        docs, back = [], {}
+        for own, twin in _columns(chosen, 2):
+            text, other = own.text, twin.text
+            title, title_back = twin_edits_both(text.title, other.title)
+            body, body_back = twin_edits_both(text.body, other.body)
+            docs.append(_doc(self.site, own, (title, body)))
+            back[own.article.key] = (title_back, body_back)
+        self._back = back
+        return _json(docs)
+
+    def second(self, chosen: Sequence[Rendition]) -> bytes:
+        back, self._back = self._back, {}
+        return _docs(self.site, chosen, back)
 
 
 def base_end(count: int) -> int:
@@ -441,6 +470,15 @@ def outputs(
     since_chunk = old - old % DOCS_PER_FILE if scope and old is not None else 0
     # Marks a match typed in the other script: the edits to its first edition's text.
     twins = {edition: (site.editions.default(edition.script.twin),) for edition in editions}
+    # The first editions of the scripts are each other's twin: the chunks of the one
+    # planned first compute the edits of both.
+    together = _Twins(site)
+    docs: dict[Edition, Render] = {}
+    for edition, (twin,) in twins.items():
+        if twins[twin] != (edition,):
+            docs[edition] = lambda chosen: _docs(site, chosen, {})
+        else:
+            docs[edition] = together.second if twin in docs else together.first
     # A chunk's documents in every edition in a row: each shows the chunk's articles in
     # both scripts, which a group of outputs reads once.
     for start in range(since_chunk, len(keys), DOCS_PER_FILE):
@@ -450,7 +488,7 @@ def outputs(
                 f"search/{edition}/docs/{start // DOCS_PER_FILE}.json",
                 chunk,
                 edition,
-                lambda chosen: _docs(site, chosen),
+                docs[edition],
                 twins[edition],
                 templates=(),
             )
