@@ -14,6 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from publisher.site.search import (
+    _aligned,
+    _aligned_both,
     _gaps,
     _json,
     appended,
@@ -139,6 +141,12 @@ def test_edits_both_ways_at_once_are_those_of_each_way(texts: tuple[str, str]) -
         twin_edits(text, converted),
         twin_edits(converted, text),
     )
+
+
+@given(REPEATS | PIECE, REPEATS | PIECE)
+def test_an_alignment_both_ways_is_each_way_s(text: str, other: str) -> None:
+    """The common runs are found once for both, and each way's ties broken its own way."""
+    assert _aligned_both(text, other) == (_aligned(text, other), _aligned(other, text))
 
 
 def test_terms_are_han_bigrams_and_whole_words() -> None:

@@ -136,34 +136,51 @@ def _twin_edits(text: str, twin: str, back: Edits | None) -> Edits:
     edits: Edits = []
     # Most conversions keep the length (one character for one): a run of such clauses is
     # gone through in one pass, and no edit spans two of them. The others (記憶體 → 内存),
-    # found at C speed, are aligned as difflib would: each way on its own, since difflib
-    # breaks ties between equal runs by their place in the first text.
+    # found at C speed, are aligned as difflib would.
     run = 0  # the clause the run begins at
     for clause in compress(itertools.count(), map(operator.ne, lengths, others)):
         _one_for_one(edits, back, text, twin, starts[run : clause + 1], twin_starts[run])
         at, there = starts[clause], twin_starts[clause]
         piece, other = text[at : starts[clause + 1]], twin[there : twin_starts[clause + 1]]
-        edits += [(at + start, at + end, other[j:k]) for start, end, j, k in _aligned(piece, other)]
-        if back is not None:
-            back += [
-                (there + start, there + end, piece[j:k])
-                for start, end, j, k in _aligned(other, piece)
-            ]
+        if back is None:
+            spans = _aligned(piece, other)
+        else:
+            spans, back_spans = _aligned_both(piece, other)
+            back += [(there + start, there + end, piece[j:k]) for start, end, j, k in back_spans]
+        edits += [(at + start, at + end, other[j:k]) for start, end, j, k in spans]
         run = clause + 1
     _one_for_one(edits, back, text, twin, starts[run:], twin_starts[run])
     return edits
 
 
-def _aligned(text: str, twin: str) -> list[tuple[int, int, int, int]]:
+Spans: TypeAlias = list[tuple[int, int, int, int]]  # (start, end, twin's start, end)
+
+
+def _aligned(text: str, twin: str) -> Spans:
     """The spans of `text` and `twin` that differ, as difflib's SequenceMatcher (without
     junk) aligns them: the longest common run first (the earliest in `text`, then in
     `twin`, of the longest), then the same on either side of it. Each range's longest run
     is a piece of one of the texts' maximal runs, found once: difflib looks at every pair
     of equal characters again in each range, which took twice as long."""
+    return _spans(len(text), len(twin), _runs(text, twin))
+
+
+def _aligned_both(text: str, twin: str) -> tuple[Spans, Spans]:
+    """_aligned(text, twin) and _aligned(twin, text), the maximal runs found once: they
+    are those of both, each the other way round. The alignments are made apart, since a
+    tie between runs as long goes to the earliest in the first text."""
+    runs = _runs(text, twin)
+    turned = [[j, i, length] for i, j, length in runs]
+    return _spans(len(text), len(twin), runs), _spans(len(twin), len(text), turned)
+
+
+def _runs(text: str, twin: str) -> list[list[int]]:
+    """Every maximal run of characters common to `text` and `twin`, as [start in text, in
+    twin, length], the longest first."""
     where: dict[str, list[int]] = {}
     for j, char in enumerate(twin):
         where.setdefault(char, []).append(j)
-    runs: list[list[int]] = []  # [start in text, in twin, length]: every maximal run
+    runs: list[list[int]] = []
     ends: dict[int, list[int]] = {}  # the last run on each diagonal (j - i)
     for i, char in enumerate(text):
         for j in where.get(char, ()):
@@ -173,9 +190,15 @@ def _aligned(text: str, twin: str) -> list[tuple[int, int, int, int]]:
             else:
                 run = ends[j - i] = [i, j, 1]
                 runs.append(run)
-    runs.sort(key=lambda run: -run[2])  # the longest first, in order within a length
-    blocks = [(len(text), len(twin), 0)]
-    ranges = [(0, len(text), 0, len(twin), runs)]
+    runs.sort(key=lambda run: -run[2])  # _spans breaks ties between runs as long
+    return runs
+
+
+def _spans(text_size: int, twin_size: int, runs: list[list[int]]) -> Spans:
+    """The differing spans of a text and its twin, `text_size` and `twin_size` long,
+    whose maximal common runs are `runs` (the longest first), as _aligned gives them."""
+    blocks = [(text_size, twin_size, 0)]
+    ranges = [(0, text_size, 0, twin_size, runs)]
     while ranges:
         low, high, twin_low, twin_high, candidates = ranges.pop()
         best = best_twin = size = 0
