@@ -20,7 +20,7 @@ from typing import Any
 import feedparser
 import pytest
 
-from conftest import NOW, make_config
+from conftest import NOW, make_config, store_day
 from publisher.articles.conversion import Scripts
 from publisher.articles.ingest import ingest_file
 from publisher.config import Config
@@ -651,6 +651,87 @@ def test_a_months_archive_documents_read_its_articles_once_and_make_each_entry_o
     assert any(re.fullmatch(month_page, path) for path in whole)
     assert sorted(made) == sorted(set(made)) and len(made) == 24 * 2
     assert files_of(config.output_dir) == whole
+
+
+def test_the_search_documents_of_both_scripts_compare_each_article_s_texts_once(
+    config: Config, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk's documents in zh-Hant and in zh-Hans hold the edits of the same texts,
+    each way: the first makes both, so each text is split into clauses once (it was twice);
+    each document's edits turn its text into the other's."""
+    ingest_file(config, store, write_day(tmp_path, DAY, 40, 0), now=NOW)
+    split: list[str] = []
+    clauses = search._clause_lengths
+
+    def counted(text: str) -> list[int]:
+        split.append(text)
+        return clauses(text)
+
+    monkeypatch.setattr(search, "_clause_lengths", counted)
+    build(config, store, NOW)
+    # Each article's title and body, in both scripts (every text differs)
+    assert len(split) == 40 * 2 * 2 and len(set(split)) == len(split)
+    folder = config.output_dir / "search"
+    for chunk in range(2):  # 32 articles, then 8
+        hant, hans = (
+            json.loads((folder / f"{tag}/docs/{chunk}.json").read_bytes())
+            for tag in ("zh-Hant", "zh-Hans")
+        )
+        assert len(hant) == len(hans) == (32, 8)[chunk]
+        for mine, theirs in ((hant, hans), (hans, hant)):
+            for doc, twin in zip(mine, theirs, strict=True):
+                assert edited(doc[1], doc[5]) == twin[1] and edited(doc[4], doc[6]) == twin[4]
+                assert doc[1] != twin[1] and doc[6]
+    # Made without its twin's chunk before it (as a worker may be given it), a chunk
+    # computes its edits: the same bytes.
+    made = (folder / "zh-Hans/docs/0.json").read_bytes()
+    (folder / "zh-Hans/docs/0.json").unlink()
+    split.clear()
+    assert build(config, store, NOW, full=True).written == 1
+    assert (folder / "zh-Hans/docs/0.json").read_bytes() == made
+    assert len(split) == 32 * 2 * 2
+
+
+def test_search_documents_of_three_editions_edit_each_text_into_its_twin_editions(
+    tmp_path: Path,
+) -> None:
+    """Taiwan, Hong Kong and Simplified editions: Hong Kong's documents hold the edits into
+    the Simplified text, as Taiwan's do, and the Simplified ones those into Taiwan's."""
+    tables = "".join(
+        f'[[editions]]\ntag = "{tag}"\nconversion = "{conversion}"\npath = "{path}"\n'
+        for tag, conversion, path in (
+            ("zh-Hant-TW", "s2twp", "tw"),
+            ("zh-Hant-HK", "s2hk", "hk"),
+            ("zh-Hans-CN", "tw2sp", "cn"),
+        )
+    )
+    config = make_config(tmp_path, tables)
+    with Store(config.storage) as store:
+        ingest_file(config, store, write_day(tmp_path, DAY, 40, 0), now=NOW)
+        # Simplified originals: Taiwan says 軟體 for 软件, Hong Kong 軟件
+        simplified = [
+            (f"第{n}版办公软件上线", f"用户可免费升级软件，内存用得更少。{n}", "范例日报")
+            for n in range(8)
+        ]
+        store_day(config, store, simplified, DAY)
+        build(config, store, NOW)
+    folder = config.output_dir / "search"
+    for chunk in range(2):  # 32 articles, then 16
+        docs = {
+            path: json.loads((folder / f"{path}/docs/{chunk}.json").read_bytes())
+            for path in ("tw", "hk", "cn")
+        }
+        for path, twin in (("tw", "cn"), ("hk", "cn"), ("cn", "tw")):
+            for doc, other in zip(docs[path], docs[twin], strict=True):
+                assert edited(doc[1], doc[5]) == other[1] and edited(doc[4], doc[6]) == other[4]
+
+
+def edited(text: str, edits: list[list[Any]]) -> str:
+    """`text` with a search document's edits (start, end, replacement) made."""
+    made, at = "", 0
+    for start, end, replacement in edits:
+        made, at = made + text[at:start] + replacement, end
+    return made + text[at:]
 
 
 # A first build that SIGKILLs itself once the search index has set postings aside on disk.

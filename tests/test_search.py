@@ -13,7 +13,17 @@ import opencc
 from hypothesis import given
 from hypothesis import strategies as st
 
-from publisher.site.search import _gaps, _json, appended, part_count, terms, twin_edits
+from publisher.site.search import (
+    _aligned,
+    _aligned_both,
+    _gaps,
+    _json,
+    appended,
+    part_count,
+    terms,
+    twin_edits,
+    twin_edits_both,
+)
 
 TW2SP = opencc.OpenCC("tw2sp")
 S2TWP = opencc.OpenCC("s2twp")
@@ -111,6 +121,32 @@ def test_edits_are_those_of_each_clause(text: str, other: str) -> None:
     assert twin_edits(text, other) == _clause_by_clause(text, other)
     converted = TW2SP.convert(text)
     assert twin_edits(text, converted) == _clause_by_clause(text, converted)
+
+
+# Texts of as many clauses, some of them longer in one text: aligned, not one for one.
+PIECE = st.text(st.sampled_from("aab記記體"), max_size=12)
+CLAUSES = st.lists(st.tuples(PIECE, PIECE), min_size=1, max_size=5).map(
+    lambda pairs: tuple("，".join(side) for side in zip(*pairs, strict=True))
+)
+
+
+@given(st.tuples(TEXT | REPEATS, TEXT | REPEATS) | CLAUSES)
+def test_edits_both_ways_at_once_are_those_of_each_way(texts: tuple[str, str]) -> None:
+    """The search documents of zh-Hant and of zh-Hans take the edits of each article's
+    texts from one comparison: each way, the edits of that way alone."""
+    text, other = texts
+    assert twin_edits_both(text, other) == (twin_edits(text, other), twin_edits(other, text))
+    converted = TW2SP.convert(text)
+    assert twin_edits_both(text, converted) == (
+        twin_edits(text, converted),
+        twin_edits(converted, text),
+    )
+
+
+@given(REPEATS | PIECE, REPEATS | PIECE)
+def test_an_alignment_both_ways_is_each_way_s(text: str, other: str) -> None:
+    """The common runs are found once for both, and each way's ties broken its own way."""
+    assert _aligned_both(text, other) == (_aligned(text, other), _aligned(other, text))
 
 
 def test_terms_are_han_bigrams_and_whole_words() -> None:

@@ -54,7 +54,7 @@ from typing import Any, TypeAlias
 
 from publisher.files import cache_home, private_folder, temporary_folder, write_atomic
 from publisher.records import ArticleRef, Edition, Rendition
-from publisher.site.outputs import Output, Scope, Slices, written_before
+from publisher.site.outputs import Output, Render, Scope, Slices, written_before
 from publisher.site.paths import Site
 
 log = logging.getLogger(__name__)
@@ -110,38 +110,77 @@ def part_count(articles: int) -> int:
     return count
 
 
-def twin_edits(text: str, twin: str) -> list[tuple[int, int, str]]:
+Edits: TypeAlias = list[tuple[int, int, str]]  # (start, end, replacement), in order
+
+
+def twin_edits(text: str, twin: str) -> Edits:
     """(start, end, replacement) edits that turn `text` into `twin`, clause by clause:
     conversion keeps punctuation, so clauses pair up and each stays short to align."""
+    return _twin_edits(text, twin, None)
+
+
+def twin_edits_both(text: str, twin: str) -> tuple[Edits, Edits]:
+    """twin_edits(text, twin) and twin_edits(twin, text), the clauses split and compared
+    once: the differing characters of clauses as long are those of both."""
+    back: Edits = []
+    return _twin_edits(text, twin, back), back
+
+
+def _twin_edits(text: str, twin: str, back: Edits | None) -> Edits:
+    """The edits of `text` into `twin`, and with `back` those of `twin` into `text` added
+    to it."""
     lengths, others = _clause_lengths(text), _clause_lengths(twin)
     if len(lengths) != len(others):
         lengths, others = [len(text)], [len(twin)]
     starts, twin_starts = [*accumulate(lengths, initial=0)], [*accumulate(others, initial=0)]
-    edits: list[tuple[int, int, str]] = []
+    edits: Edits = []
     # Most conversions keep the length (one character for one): a run of such clauses is
     # gone through in one pass, and no edit spans two of them. The others (記憶體 → 内存),
     # found at C speed, are aligned as difflib would.
     run = 0  # the clause the run begins at
     for clause in compress(itertools.count(), map(operator.ne, lengths, others)):
-        _one_for_one(edits, text, twin, starts[run : clause + 1], twin_starts[run])
+        _one_for_one(edits, back, text, twin, starts[run : clause + 1], twin_starts[run])
         at, there = starts[clause], twin_starts[clause]
         piece, other = text[at : starts[clause + 1]], twin[there : twin_starts[clause + 1]]
-        edits += [(at + start, at + end, other[j:k]) for start, end, j, k in _aligned(piece, other)]
+        if back is None:
+            spans = _aligned(piece, other)
+        else:
+            spans, back_spans = _aligned_both(piece, other)
+            back += [(there + start, there + end, piece[j:k]) for start, end, j, k in back_spans]
+        edits += [(at + start, at + end, other[j:k]) for start, end, j, k in spans]
         run = clause + 1
-    _one_for_one(edits, text, twin, starts[run:], twin_starts[run])
+    _one_for_one(edits, back, text, twin, starts[run:], twin_starts[run])
     return edits
 
 
-def _aligned(text: str, twin: str) -> list[tuple[int, int, int, int]]:
+Spans: TypeAlias = list[tuple[int, int, int, int]]  # (start, end, twin's start, end)
+
+
+def _aligned(text: str, twin: str) -> Spans:
     """The spans of `text` and `twin` that differ, as difflib's SequenceMatcher (without
     junk) aligns them: the longest common run first (the earliest in `text`, then in
     `twin`, of the longest), then the same on either side of it. Each range's longest run
     is a piece of one of the texts' maximal runs, found once: difflib looks at every pair
     of equal characters again in each range, which took twice as long."""
+    return _spans(len(text), len(twin), _runs(text, twin))
+
+
+def _aligned_both(text: str, twin: str) -> tuple[Spans, Spans]:
+    """_aligned(text, twin) and _aligned(twin, text), the maximal runs found once: they
+    are those of both, each the other way round. The alignments are made apart, since a
+    tie between runs as long goes to the earliest in the first text."""
+    runs = _runs(text, twin)
+    turned = [[j, i, length] for i, j, length in runs]
+    return _spans(len(text), len(twin), runs), _spans(len(twin), len(text), turned)
+
+
+def _runs(text: str, twin: str) -> list[list[int]]:
+    """Every maximal run of characters common to `text` and `twin`, as [start in text, in
+    twin, length], the longest first."""
     where: dict[str, list[int]] = {}
     for j, char in enumerate(twin):
         where.setdefault(char, []).append(j)
-    runs: list[list[int]] = []  # [start in text, in twin, length]: every maximal run
+    runs: list[list[int]] = []
     ends: dict[int, list[int]] = {}  # the last run on each diagonal (j - i)
     for i, char in enumerate(text):
         for j in where.get(char, ()):
@@ -151,9 +190,15 @@ def _aligned(text: str, twin: str) -> list[tuple[int, int, int, int]]:
             else:
                 run = ends[j - i] = [i, j, 1]
                 runs.append(run)
-    runs.sort(key=lambda run: -run[2])  # the longest first, in order within a length
-    blocks = [(len(text), len(twin), 0)]
-    ranges = [(0, len(text), 0, len(twin), runs)]
+    runs.sort(key=lambda run: -run[2])  # _spans breaks ties between runs as long
+    return runs
+
+
+def _spans(text_size: int, twin_size: int, runs: list[list[int]]) -> Spans:
+    """The differing spans of a text and its twin, `text_size` and `twin_size` long,
+    whose maximal common runs are `runs` (the longest first), as _aligned gives them."""
+    blocks = [(text_size, twin_size, 0)]
+    ranges = [(0, text_size, 0, twin_size, runs)]
     while ranges:
         low, high, twin_low, twin_high, candidates = ranges.pop()
         best = best_twin = size = 0
@@ -194,12 +239,12 @@ def _clause_lengths(text: str) -> list[int]:
 
 
 def _one_for_one(
-    edits: list[tuple[int, int, str]], text: str, twin: str, bounds: list[int], there: int
+    edits: Edits, back: Edits | None, text: str, twin: str, bounds: list[int], there: int
 ) -> None:
     """Add the edits of `twin` from `there` on over the clauses of `text` that begin at
     `bounds` (the last ends them), as long in both: each run of differing characters
     within a clause, found at C speed in a mask of them (1; 2 where a clause begins, which
-    no run goes on through)."""
+    no run goes on through). With `back`, add the same runs the other way to it."""
     at, end = bounds[0], bounds[-1]
     piece, other = text[at:end], twin[there : there + end - at]
     if piece == other:
@@ -209,10 +254,11 @@ def _one_for_one(
         # A run goes on through a clause's beginning only if its punctuation differs too.
         if 0 < start - at < len(mask) and mask[start - at - 1] and mask[start - at]:
             mask[start - at] = 2
-    edits += [
-        (at + start, at + end, other[start:end])
-        for start, end in map(re.Match.span, _DIFFERING.finditer(mask))
-    ]
+    spans: Iterable[tuple[int, int]] = map(re.Match.span, _DIFFERING.finditer(mask))
+    if back is not None:
+        spans = [*spans]
+        back += [(there + start, there + end, piece[start:end]) for start, end in spans]
+    edits += [(at + start, at + end, other[start:end]) for start, end in spans]
 
 
 def _differing(text: str, twin: str) -> bytearray:
@@ -350,22 +396,51 @@ def _gaps(ids: Sequence[int]) -> list[int]:
     return list(map(operator.sub, ids, itertools.chain((0,), ids)))  # at C speed
 
 
-def _doc(site: Site, own: Rendition, twin: Rendition) -> list[object]:
-    text, other = own.text, twin.text
+def _doc(site: Site, own: Rendition, edits: tuple[Edits, Edits]) -> list[object]:
+    text = own.text
     path = site.article_path(own.edition, own.article).removeprefix(f"{own.edition}/")
-    return [
-        path,
-        text.title,
-        text.source,
-        own.article.batch_date.isoformat(),
-        text.body,
-        twin_edits(text.title, other.title),
-        twin_edits(text.body, other.body),
-    ]
+    return [path, text.title, text.source, own.article.batch_date.isoformat(), text.body, *edits]
 
 
-def _docs(site: Site, chosen: Sequence[Rendition]) -> bytes:
-    return _json([_doc(site, own, twin) for own, twin in _columns(chosen, 2)])
+def _docs(site: Site, chosen: Sequence[Rendition], given: dict[str, tuple[Edits, Edits]]) -> bytes:
+    """A chunk's documents: each article's edits of its title and body into its twin's,
+    those `given` by article key, the others computed."""
+    docs = []
+    for own, twin in _columns(chosen, 2):
+        edits = given.get(own.article.key)
+        if edits is None:
+            text, other = own.text, twin.text
+            edits = twin_edits(text.title, other.title), twin_edits(text.body, other.body)
+        docs.append(_doc(site, own, edits))
+    return _json(docs)
+
+
+class _Twins:
+    """A chunk's documents in two editions that are each other's twin (zh-Hant's, then
+    zh-Hans'), made in a row: the first one edits each article's texts both ways at once
+    (`twin_edits_both`) and keeps the edits back, which the other one takes instead of
+    comparing the same texts again. Only the last chunk's are kept; a chunk
+    whose twin was made elsewhere (another worker's part of the build) finds none of its
+    articles there, and computes them."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self._back: dict[str, tuple[Edits, Edits]] = {}  # by article key
+
+    def first(self, chosen: Sequence[Rendition]) -> bytes:
+        docs, back = [], {}
+        for own, twin in _columns(chosen, 2):
+            text, other = own.text, twin.text
+            title, title_back = twin_edits_both(text.title, other.title)
+            body, body_back = twin_edits_both(text.body, other.body)
+            docs.append(_doc(self.site, own, (title, body)))
+            back[own.article.key] = (title_back, body_back)
+        self._back = back
+        return _json(docs)
+
+    def second(self, chosen: Sequence[Rendition]) -> bytes:
+        back, self._back = self._back, {}
+        return _docs(self.site, chosen, back)
 
 
 def base_end(count: int) -> int:
@@ -418,6 +493,15 @@ def outputs(
     since_chunk = old - old % DOCS_PER_FILE if scope and old is not None else 0
     # Marks a match typed in the other script: the edits to its first edition's text.
     twins = {edition: (site.editions.default(edition.script.twin),) for edition in editions}
+    # The first editions of the scripts are each other's twin: the chunks of the one
+    # planned first compute the edits of both.
+    together = _Twins(site)
+    docs: dict[Edition, Render] = {}
+    for edition, (twin,) in twins.items():
+        if twins[twin] != (edition,):
+            docs[edition] = lambda chosen: _docs(site, chosen, {})
+        else:
+            docs[edition] = together.second if twin in docs else together.first
     # A chunk's documents in every edition in a row: each shows the chunk's articles in
     # both scripts, which a group of outputs reads once.
     for start in range(since_chunk, len(keys), DOCS_PER_FILE):
@@ -427,7 +511,7 @@ def outputs(
                 f"search/{edition}/docs/{start // DOCS_PER_FILE}.json",
                 chunk,
                 edition,
-                lambda chosen: _docs(site, chosen),
+                docs[edition],
                 twins[edition],
                 templates=(),
             )
