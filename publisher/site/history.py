@@ -168,7 +168,7 @@ class _Month:
     the build reads the month's renditions once and gives the documents to one process, and
     each entry is made once, by the edition's document, which the sources' documents then
     hold as it wrote it (an entry serializes alike in every archive document of an edition).
-    Only the last month's entries are kept."""
+    Only the last month's entries are kept, each until its source's document takes it."""
 
     def __init__(self, site: Site, env: jinja2.Environment, summary_chars: int) -> None:
         self.site, self.env, self.summary_chars = site, env, summary_chars
@@ -187,11 +187,8 @@ class _Month:
         own, as outputs made together."""
         count = len(whole.keys) - 1  # its keys, then its links
         shared = (*whole.keys, *(output.keys[0] for _, output in sources))
-        plan = [
-            dataclasses.replace(
-                whole, keys=shared, made_of=whole.keys, render=self._whole(series, at, count)
-            )
-        ]
+        render = self._whole(series, at, count, keep=bool(sources))
+        plan = [dataclasses.replace(whole, keys=shared, made_of=whole.keys, render=render)]
         for place, (source, output) in enumerate(sources):
             month_at = source.months.index(series.months[at])
             mine = frozenset(output.keys[1:-1])
@@ -208,15 +205,20 @@ class _Month:
             )
         return plan
 
-    def _whole(self, series: _Series, at: int, count: int) -> Render:
+    def _whole(self, series: _Series, at: int, count: int, *, keep: bool) -> Render:
         def render(chosen: Sequence[Rendition]) -> bytes:
             shown = chosen[:count]
             meta = series.meta(self.site, at, series.title)
             made = [self._entry(rendition) for rendition in shown]
             pieces = feeds.atom_entries(meta, made)
-            self._entries = {
-                rendition.article.key: piece for rendition, piece in zip(shown, pieces, strict=True)
-            }
+            # Each entry is in one source's document, which takes it: once they are all
+            # made, nothing of the month is held (a month's entries are some 20 MB).
+            self._entries = {}
+            if keep:
+                self._entries = {
+                    rendition.article.key: piece
+                    for rendition, piece in zip(shown, pieces, strict=True)
+                }
             return feeds.atom_document(meta, feeds.feed_updated(meta, made), pieces)
 
         return render
@@ -237,7 +239,7 @@ class _Month:
     def _piece(self, rendition: Rendition, meta: feeds.FeedMeta) -> bytes:
         """An entry as the edition's document wrote it, else made now (that document was
         not made in this process: its file was as it should be)."""
-        piece = self._entries.get(rendition.article.key)
+        piece = self._entries.pop(rendition.article.key, None)
         if piece is None:
             [piece] = feeds.atom_entries(meta, [self._entry(rendition)])
         return piece

@@ -4,7 +4,7 @@ generation (meta.generation), which every change to the articles moves on."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from publisher.records import BuildRecord
 from publisher.store.database import Database, operation
@@ -27,11 +27,8 @@ class BuildQueries:
     db: Database
 
     @operation("read the outputs' fingerprints")
-    def output_fingerprints(self, paths: Iterable[str] | None = None) -> dict[str, str]:
-        """Path → fingerprint of every output, or of those among `paths`."""
-        if paths is None:
-            rows = self.db.execute("SELECT path, fingerprint FROM outputs")
-            return {row[0]: row[1] for row in rows}
+    def output_fingerprints(self, paths: Iterable[str]) -> dict[str, str]:
+        """Path → fingerprint of the outputs among `paths` that a build recorded."""
         found: dict[str, str] = {}
         wanted = list(paths)
         for start in range(0, len(wanted), _CHUNK):
@@ -61,17 +58,17 @@ class BuildQueries:
     @operation("record the build")
     def record_build(
         self,
-        changed: Mapping[str, str],
+        changed: Iterable[tuple[str, str]],
         report: BuildRecord,
     ) -> None:
-        """Store the fingerprints of the outputs that `changed` (path → fingerprint) and a
-        line for the build, which has finished writing."""
+        """Store the fingerprints of the outputs that `changed` ((path, fingerprint) pairs,
+        taken one at a time) and a line for the build, which has finished writing."""
         with self.db.transaction():
             self.db.execute("DELETE FROM meta WHERE name = 'writing'")
             self.db.executemany(
                 "INSERT INTO outputs (path, fingerprint) VALUES (?, ?)"
                 " ON CONFLICT (path) DO UPDATE SET fingerprint = excluded.fingerprint",
-                changed.items(),
+                changed,
             )
             self.db.execute(
                 "INSERT INTO builds (finished, written, unchanged, seconds, generation, settings)"
