@@ -23,6 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
+import zoneinfo
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,6 +31,7 @@ sys.path.insert(0, str(REPO))
 
 import opencc  # noqa: E402
 
+from publisher.editions import HANS, HANT  # noqa: E402
 from publisher.records import Article, ArticleRef, Rendition, Script, Text  # noqa: E402
 from publisher.site import search  # noqa: E402
 from publisher.site.paths import Site  # noqa: E402
@@ -45,6 +47,7 @@ WORDS = (  # noqa: SIM905
 SOURCES = [f"來源{n:02d}" for n in range(16)]
 QUERIES = ["記憶體", "内存", "DRAM 供應", "Moderna", "人工智慧 模型", "量子糾纏"]
 PER_DAY = 80
+ZONE = zoneinfo.ZoneInfo("Asia/Taipei")
 
 
 def articles(count: int, rng: random.Random) -> list[tuple[Rendition, Rendition]]:
@@ -61,22 +64,21 @@ def articles(count: int, rng: random.Random) -> list[tuple[Rendition, Rendition]
         published = dt.datetime.combine(day, dt.time(8), dt.UTC)
         article = Article(key, day, n % PER_DAY, published, Script.HANT, original)
         hans = Text(*(to_hans.convert(part) for part in (title, body, source)))
-        made.append(
-            (Rendition(article, Script.HANT, original), Rendition(article, Script.HANS, hans))
-        )
+        made.append((Rendition(article, HANT, original), Rendition(article, HANS, hans)))
     return made
 
 
 def write_index(folder: Path, made: list[tuple[Rendition, Rendition]]) -> dict[str, int]:
     """Write every file of the index; the sizes (bytes) by kind."""
-    site = Site("bench", "https://example.org/", dt.UTC, "example.org")
-    rows = [ArticleRef(h.article.key, h.article.batch_date, h.text.source) for h, _ in made]
+    titles = {HANT: "bench", HANS: "bench"}
+    site = Site(titles, base_url="https://example.org/", zone=ZONE, domain="example.org")
+    rows = [ArticleRef(h.article.key, h.article.batch_date, h.text.source, 0) for h, _ in made]
     by_key = {hant.article.key: pair for pair in made for hant in pair[:1]}
     sizes = {"terms": 0, "docs": 0, "terms_gzip": 0}
     for output in search.outputs(site, rows[::-1]):
         pairs = [by_key[key] for key in output.keys if key in by_key]
-        own = [pair[0] if output.edition is Script.HANT else pair[1] for pair in pairs]
-        twin = [pair[1] if output.edition is Script.HANT else pair[0] for pair in pairs]
+        own = [pair[0] if output.edition is HANT else pair[1] for pair in pairs]
+        twin = [pair[1] if output.edition is HANT else pair[0] for pair in pairs]
         data = output.render(own + twin)
         path = folder / output.path
         path.parent.mkdir(parents=True, exist_ok=True)
