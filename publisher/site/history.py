@@ -179,20 +179,19 @@ class _Month:
         whole: Output,
         series: _Series,
         at: int,
-        sources: list[tuple[_Series, Output]],
+        sources: list[tuple[_Series, int, Output]],
         pages: list[Output],
     ) -> list[Output]:
         """`whole` (the edition's document of the month at `at` of `series`), the
-        `sources`' documents of it and the sources' `pages` of the month, planned on their
-        own, as outputs made together."""
+        `sources`' documents of it (each with the month's place among its own) and the
+        sources' `pages` of the month, planned on their own, as outputs made together."""
         count = len(whole.keys) - 1  # its keys, then its links
-        shared = (*whole.keys, *(output.keys[0] for _, output in sources))
+        shared = (*whole.keys, *(output.keys[0] for _, _, output in sources))
         render = self._whole(series, at, count, keep=bool(sources))
         plan = [dataclasses.replace(whole, keys=shared, made_of=whole.keys, render=render)]
-        for place, (source, output) in enumerate(sources):
-            month_at = source.months.index(series.months[at])
+        for naming, (source, month_at, output) in enumerate(sources, start=count):
             mine = frozenset(output.keys[1:-1])
-            render = self._source(source, month_at, mine, count, count + place)
+            render = self._source(source, month_at, mine, count, naming)
             plan.append(
                 dataclasses.replace(output, keys=shared, made_of=output.keys, render=render)
             )
@@ -302,22 +301,22 @@ def outputs(
             if scope and month not in scope.months:
                 continue
             whole = main.output(site, env, summary_chars, at, by_month_all[month], added=added)
-            docs: list[tuple[_Series, Output]] = []
+            docs: list[tuple[_Series, int, Output]] = []
             for its, its_months, naming in sources:
                 if month in its_months:
                     place = its.months.index(month)
                     doc = its.output(
                         site, env, summary_chars, place, its_months[month], naming, added
                     )
-                    docs.append((its, doc))
+                    docs.append((its, place, doc))
             label = month_label(month)
             paths = [site.source_month_path(edition, source, label) for source in groups.sources]
             shown = [page for path in paths if (page := (pages or {}).get(path))]
             # What takes its old entries from its file (`appended`: made_of) is made alone.
-            joined = [(its, doc) for its, doc in docs if doc.made_of is None]
+            joined = [each for each in docs if each[2].made_of is None]
             if whole.made_of is None and (joined or shown):
                 plan += together.outputs(whole, main, at, joined, shown)
-                plan += [doc for _, doc in docs if doc.made_of is not None]
+                plan += [doc for _, _, doc in docs if doc.made_of is not None]
             else:
-                plan += [whole, *(doc for _, doc in docs)]
+                plan += [whole, *(doc for _, _, doc in docs)]
     return plan
