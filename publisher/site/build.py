@@ -536,7 +536,7 @@ def build(
     seconds = time.perf_counter() - started
     # Made now rather than kept through the render, and handed to the store one by one: at
     # 100,000 articles a first build's fingerprints are some 40 MB held at once.
-    changed = ((output.path, fingerprint(output)) for output in todo if fingerprint)
+    changed = ((output.path, fingerprint(output)) for output in todo) if fingerprint else ()
     store.record_build(
         changed, BuildRecord(now, written, total - written, seconds, generation, key)
     )

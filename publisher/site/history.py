@@ -230,8 +230,8 @@ class _Month:
             name, _ = series.named([chosen[naming]])
             meta = series.meta(self.site, at, name)
             pieces = [self._piece(rendition, meta) for rendition in shown]
-            updated = max((rendition.updated for rendition in shown), default=None)
-            return feeds.atom_document(meta, updated or meta.updated_if_empty, pieces)
+            updated = max((each.updated for each in shown), default=meta.updated_if_empty)
+            return feeds.atom_document(meta, updated, pieces)
 
         return render
 
@@ -270,6 +270,7 @@ def outputs(
         return []
     by_month_all = by_month(groups.days)
     everything = sorted(by_month_all)
+    found = pages or {}
     plan: list[Output] = []
     for edition in site.editions:
         main = _Series(
@@ -311,7 +312,7 @@ def outputs(
                     docs.append((its, place, doc))
             label = month_label(month)
             paths = [site.source_month_path(edition, source, label) for source in groups.sources]
-            shown = [page for path in paths if (page := (pages or {}).get(path))]
+            shown = [page for path in paths if (page := found.get(path))]
             # What takes its old entries from its file (`appended`: made_of) is made alone.
             joined = [each for each in docs if each[2].made_of is None]
             if whole.made_of is None and (joined or shown):

@@ -70,7 +70,7 @@ def outputs(
     # A source's page of a month shows what its archive document of the month does: the
     # feed history plans it beside that (pages made whole: those that keep entries from
     # their file read only the new ones).
-    by_month: dict[str, Output] = {}
+    month_pages: dict[str, Output] = {}
     for edition in site.editions:
         og_names = og_locales(config.scripts.hant_variant, site.editions)
         pages = Pages(env, site, edition, summary_chars, per_source, og_names)
@@ -83,7 +83,7 @@ def outputs(
             )
             made += [output for output in sources if isinstance(output, Output)]
             paths += [output if isinstance(output, str) else output.path for output in sources]
-            by_month.update(
+            month_pages.update(
                 (output.path, output)
                 for output in sources[1:]  # after the source's page, its pages per month
                 if isinstance(output, Output) and output.made_of is None
@@ -91,8 +91,10 @@ def outputs(
         made.append(discovery.opml(site, env, edition, by_source, per_source))
         made.append(discovery.opml(site, env, edition, by_source, per_source, json=True))
         paths += [made[-2].path, made[-1].path]
-    archive = history.outputs(site, env, summary_chars, groups, per_source, added, scope, by_month)
-    beside = {output.path for output in archive} & by_month.keys()
+    archive = history.outputs(
+        site, env, summary_chars, groups, per_source, added, scope, month_pages
+    )
+    beside = {output.path for output in archive} & month_pages.keys()
     plan += archive
     plan += [output for output in made if output.path not in beside]
     return plan + discovery.outputs(site, env, default, paths, days)
